@@ -1,0 +1,63 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+PORT ?= 5000
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?=
+export FLASK_APP := eventmgr
+export TEST_POSTGRES_URL
+
+# apt-get needs root; use sudo when we are not.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
+
+.PHONY: install run test test-sqlite test-postgresql system-deps lint clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Serve the app with the demo data on http://127.0.0.1:$(PORT)
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo load-if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## Install what the tests need, then run the suite on SQLite and on PostgreSQL
+test: install system-deps
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite: install
+	EVENTMGR_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Under CI PostgreSQL is required (the suite fails if it is unreachable); elsewhere it runs when reachable.
+test-postgresql: install
+	@if [ "$$CI" = "true" ] || $(PY) -c "import sys, psycopg; from sqlalchemy.engine import make_url; \
+	    u = make_url('$(TEST_POSTGRES_URL)'); \
+	    psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, connect_timeout=3).close()" \
+	    >/dev/null 2>&1; then \
+	  EVENTMGR_TEST_DB=postgresql $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
+	else \
+	  echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL): the PostgreSQL pass was not run."; \
+	fi
+
+# Chromium for the browser tests, poppler-utils to read PDFs, fonts for rendering; installed only when missing.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check eventmgr tests
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts

@@ -1,0 +1,121 @@
+"""eventmgr: conferences and webinars for governments and international organisations."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+
+from eventmgr import config as config_module
+from eventmgr.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the environment, then `config`."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("EVENTMGR_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    """Load settings in order of precedence and fill in what must be derived."""
+    app.config.from_object(config_module.DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    config_module.apply_environment(app.config)
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'eventmgr.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    if app.config["PREFERRED_URL_SCHEME"] == "https":
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite serialises writers; wait for the lock instead of failing at once.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"timeout": 30},
+        }
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from eventmgr.database import enable_sqlite_foreign_keys
+
+    with app.app_context():
+        enable_sqlite_foreign_keys(db.engine)
+
+
+def select_locale() -> str | None:
+    """Pick the interface language from the browser's preferences."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    best = request.accept_languages.best_match(list(languages))
+    return languages.get(best) if best else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventmgr import admin, auth, events, mail, organisations
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(organisations.bp)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(events.manage_bp)
+    app.register_blueprint(mail.bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eventmgr import formatting
+
+    formatting.register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send a strict Content-Security-Policy: scripts and styles come only from the app."""
+    csp = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from eventmgr.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from eventmgr.cli import register
+
+    register(app)

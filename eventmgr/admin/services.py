@@ -1,0 +1,40 @@
+"""Inviting users and changing their site-wide role."""
+
+from eventmgr.audit.services import record
+from eventmgr.auth.models import User
+from eventmgr.auth.services import create_user, send_invitation
+from eventmgr.errors import EventMgrError
+from eventmgr.extensions import db
+
+
+def invite_user(email: str, name: str, is_admin: bool, invited_by: User) -> User:
+    """Create an account without a password and e-mail its owner a link to set one."""
+    user = create_user(email, name, is_admin=is_admin)
+    send_invitation(user, invited_by)
+    record("user.invite", invited_by, summary=f"{user.name} <{user.email}>" + (" (admin)" if is_admin else ""))
+    return user
+
+
+def resend_invitation(user: User, by: User) -> None:
+    """Send a new invitation link to a user who has not set a password yet."""
+    if user.has_password:
+        raise EventMgrError("This user has set a password already; they can use 'Forgot password'.")
+    send_invitation(user, by)
+
+
+def set_admin(user: User, is_admin: bool, by: User) -> None:
+    """Grant or revoke the site administrator role; nobody can drop their own."""
+    if user.id == by.id and not is_admin:
+        raise EventMgrError("You cannot remove your own administrator role.")
+    user.is_admin = is_admin
+    record("user.admin" if is_admin else "user.unadmin", by, summary=user.email)
+    db.session.flush()
+
+
+def set_active(user: User, active: bool, by: User) -> None:
+    """Deactivate or reactivate an account; its history stays."""
+    if user.id == by.id and not active:
+        raise EventMgrError("You cannot deactivate your own account.")
+    user.is_active_account = active
+    record("user.activate" if active else "user.deactivate", by, summary=user.email)
+    db.session.flush()

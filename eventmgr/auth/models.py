@@ -1,0 +1,48 @@
+"""User accounts."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eventmgr.database import UTCDateTime, utcnow
+from eventmgr.extensions import db
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name and where password resets go; stored lower-cased.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: How the user is named on pages and in the audit log.
+    name: Mapped[str] = mapped_column(String(200))
+    #: Argon2 hash; None until an invited user sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Site administrators manage accounts and may act on every event.
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    #: Deactivated accounts cannot log in; their history stays.
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    #: Consecutive failed logins since the last success.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: Logins are refused until then after too many failures.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Changes whenever the password does, so that reset links work once only.
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

@@ -1,0 +1,108 @@
+"""Log in and out; forgotten passwords; accepting an invitation."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from eventmgr.auth import bp
+from eventmgr.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from eventmgr.auth.models import User
+from eventmgr.auth.services import (
+    LoginThrottled,
+    authenticate,
+    send_password_reset,
+    set_password,
+    user_from_password_token,
+)
+from eventmgr.errors import EventMgrError
+from eventmgr.extensions import db, limiter, login_manager
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow ?next= only to a path on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("manage.dashboard")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Log in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except LoginThrottled as error:
+            user, status = None, 429
+            form.password.errors.append(error.message)
+        else:
+            if user is None:
+                status = 422
+                form.password.errors.append(_("Wrong e-mail or password."))
+        db.session.commit()  # keep the failure count, or the successful login time
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.errors:
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (a POST, so that no link or image can log anyone out)."""
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("events.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    """Send a password reset link, without telling whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        send_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account uses this address, a link to set a new password is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password from an e-mailed link (reset or invitation); each link works once."""
+    found = user_from_password_token(token)
+    if found is None:
+        return render_template("auth/invalid_link.html"), 404
+    user, purpose = found
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.password.data)
+        except EventMgrError as error:
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is set. Welcome."), "success")
+            return redirect(url_for("manage.dashboard"))
+    return render_template("auth/reset_password.html", form=form, user=user, purpose=purpose), \
+        422 if form.errors else 200

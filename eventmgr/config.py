@@ -1,0 +1,117 @@
+"""Default settings; instance/config.py and environment variables override them.
+
+Every setting read here is listed in the README's configuration table.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+# Settings that may come from the environment, with how to read each one.
+_ENV_SETTINGS = {
+    "SECRET_KEY": str,
+    "SERVER_NAME": str,
+    "PREFERRED_URL_SCHEME": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": lambda v: v.lower() in {"1", "true", "yes", "on"},
+    "MAIL_DEFAULT_SENDER": str,
+    "MAIL_SEND_AFTER_REQUEST": lambda v: v.lower() in {"1", "true", "yes", "on"},
+    "RATELIMIT_STORAGE_URI": str,
+    "REDIS_URL": str,
+    "LOGIN_MAX_FAILURES": int,
+    "LOGIN_LOCKOUT_MINUTES": int,
+    "PASSWORD_RESET_MAX_AGE": int,
+    "INVITATION_MAX_AGE": int,
+    "BABEL_DEFAULT_LOCALE": str,
+}
+
+
+class DefaultConfig:
+    """Settings that work on a fresh checkout with nothing configured."""
+
+    SQLALCHEMY_DATABASE_URI = None  # filled in from instance_path when unset
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SERVER_NAME = None
+    PREFERRED_URL_SCHEME = "http"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+
+    # Mail: with no MAIL_SERVER, messages are written to the log instead of sent.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False
+    MAIL_DEFAULT_SENDER = "eventmgr <no-reply@localhost>"
+    MAIL_SEND_AFTER_REQUEST = True
+    MAIL_MAX_ATTEMPTS = 8
+
+    # Rate limits: in memory per process unless a shared store is named.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    REDIS_URL = None
+    LOGIN_RATE_LIMIT = "20 per minute"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # one hour
+    INVITATION_MAX_AGE = 60 * 60 * 24 * 7  # one week
+
+    BABEL_DEFAULT_LOCALE = "en_GB"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    #: Interface languages offered, matched against the browser's; English reads dates the British way.
+    LANGUAGES = {"en": "en_GB", "ru": "ru"}
+
+    EVENTS_PER_PAGE = 20
+
+
+def database_url_from_env() -> str | None:
+    """Return DATABASE_URL in the form SQLAlchemy expects, or None."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    # Heroku-style URLs and plain postgresql:// select psycopg 3, the driver we install.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def apply_environment(config) -> None:
+    """Override settings with environment variables that are set."""
+    for name, parse in _ENV_SETTINGS.items():
+        value = os.environ.get(name)
+        if value not in (None, ""):
+            config[name] = parse(value)
+    url = database_url_from_env()
+    if url:
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI") == "memory://":
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the secret key kept in the instance folder, creating it on first use."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: when two workers start at once, the first key written wins for both.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,44 @@
+"""Domain errors raised by services, and the HTML error pages."""
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from eventmgr.extensions import db
+
+
+class EventMgrError(Exception):
+    """A rule of the domain was broken; the message is fit to show the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class PermissionDenied(EventMgrError):
+    status_code = 403
+
+
+class ConflictError(EventMgrError):
+    """Someone else changed the object since the user loaded it."""
+
+    status_code = 409
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render HTTP errors in the site's layout; roll back the session on a crash."""
+
+    def render_error(error: HTTPException):
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": error.name, "description": error.description}, error.code
+        template = f"errors/{error.code}.html" if error.code in (403, 404, 429, 500) else "errors/generic.html"
+        return render_template(template, error=error), error.code
+
+    app.register_error_handler(HTTPException, render_error)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html", error=error), 500

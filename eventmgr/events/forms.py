@@ -1,0 +1,152 @@
+"""Forms for events, series, organisations on events and roles."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+
+from eventmgr import locales
+from eventmgr.events.models import (
+    EVENT_KINDS,
+    EVENT_ROLES,
+    ORGANISATION_ROLES,
+    REGISTRATION_POLICIES,
+    VISIBILITIES,
+    Event,
+)
+from eventmgr.events.services import event_rule_errors
+
+# Form field name -> model field, for the times entered in the event's own time zone.
+LOCAL_TIME_FIELDS = {
+    "start": "start_at",
+    "end": "end_at",
+    "registration_opens": "registration_opens_at",
+    "registration_closes": "registration_closes_at",
+}
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    slug = StringField(
+        _l("Web address"), validators=[Optional(), Length(max=100)],
+        description=_l("The last part of /events/…; made from the title when left empty."),
+    )
+    kind = SelectField(_l("Kind"), choices=list(EVENT_KINDS.items()))
+    series_id = SelectField(_l("Series"), coerce=lambda v: int(v) if v else None, validate_choice=False)
+    edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1)])
+    description = TextAreaField(
+        _l("About this event"), description=_l("Markdown: blank lines between paragraphs, **bold**, lists, links.")
+    )
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()],
+                           description=_l("Times below are in this zone, and shown in it to delegates."))
+    start = DateTimeLocalField(_l("Starts"), validators=[DataRequired()])
+    end = DateTimeLocalField(_l("Ends"), validators=[DataRequired()])
+    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
+    venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
+    venue_city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    venue_country = SelectField(_l("Country"), validators=[Optional()])
+    online_platform = StringField(_l("Online platform"), validators=[Optional(), Length(max=120)],
+                                  description=_l("Shown publicly, e.g. Zoom Webinars."))
+    join_url = URLField(_l("Join link"), validators=[Optional(), URL(), Length(max=1000)],
+                        description=_l("Never shown publicly; only confirmed delegates receive it."))
+    visibility = SelectField(_l("Who can see it"), choices=list(VISIBILITIES.items()))
+    registration_policy = SelectField(_l("Registration"), choices=list(REGISTRATION_POLICIES.items()))
+    capacity = IntegerField(_l("Seats"), validators=[Optional()],
+                            description=_l("Leave empty for no limit."))
+    registration_opens = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
+    registration_closes = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
+    fee = DecimalField(_l("Fee"), places=2, validators=[Optional()], description=_l("0 or empty: free."))
+    currency = SelectField(_l("Currency"), default="EUR")
+    languages = SelectMultipleField(_l("Working languages"), validators=[Optional()])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    recording_url = URLField(_l("Recording"), validators=[Optional(), URL(), Length(max=1000)],
+                             description=_l("After the event: a link to its recording."))
+    version = HiddenField()
+
+    def __init__(self, *args, series_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.series_id.choices = [("", _l("(none)"))] + [(s.id, s.title) for s in series_choices]
+        self.timezone.choices = locales.timezone_choices()
+        self.venue_country.choices = [("", _l("(none)"))] + locales.country_choices()
+        self.currency.choices = locales.currency_choices()
+        self.languages.choices = locales.language_choices()
+
+    def fill_from(self, event: Event) -> None:
+        """Show an event's stored values, with times in its own zone."""
+        for name in self._fields:
+            if name in LOCAL_TIME_FIELDS or name in ("csrf_token", "version"):
+                continue
+            self[name].data = getattr(event, name)
+        for name, attr in LOCAL_TIME_FIELDS.items():
+            value = getattr(event, attr)
+            self[name].data = value.astimezone(event.tz).replace(tzinfo=None) if value else None
+        self.version.data = event.version
+
+    def event_data(self) -> dict:
+        """The submitted values as model fields, times converted to UTC."""
+        data = {name: field.data for name, field in self._fields.items()
+                if name not in LOCAL_TIME_FIELDS and name not in ("csrf_token", "version")}
+        zone = ZoneInfo(self.timezone.data) if locales.is_timezone(self.timezone.data or "") else None
+        for name, attr in LOCAL_TIME_FIELDS.items():
+            value: datetime | None = self[name].data
+            data[attr] = value.replace(tzinfo=zone) if value and zone else None
+        return data
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks first, then the event rules, each message at its field."""
+        valid = super().validate(extra_validators)
+        model_to_form = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
+        for field, message in event_rule_errors(self.event_data(), getattr(self, "_event", None)).items():
+            form_field = self[model_to_form.get(field, field)]
+            if message not in form_field.errors:
+                form_field.errors = list(form_field.errors) + [message]
+            valid = False
+        return valid
+
+    def for_event(self, event: Event | None) -> "EventForm":
+        """Tell the rules which event is being edited (its own slug is not taken)."""
+        self._event = event
+        return self
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change state (publish, delete)."""
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, shown on the event page"), validators=[Optional(), Length(max=2000)])
+
+
+class SeriesForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    slug = StringField(_l("Web address"), validators=[Optional(), Length(max=100)],
+                       description=_l("The last part of /series/…; made from the title when left empty."))
+    description = TextAreaField(_l("Description"), description=_l("Markdown."))
+
+
+class EventOrganisationForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=list(ORGANISATION_ROLES.items()))
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_id.choices = [(o.id, o.display_name) for o in organisations]
+
+
+class GrantRoleForm(FlaskForm):
+    email = EmailField(_l("E-mail of the user"), validators=[DataRequired(), Email()])
+    role = SelectField(_l("Role"), choices=list(EVENT_ROLES.items()))

@@ -1,0 +1,338 @@
+"""The organisers' area: dashboard, event editing and its life cycle, roles, audit log, series."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from eventmgr.audit.services import event_log
+from eventmgr.auth.permissions import (
+    can_create_events,
+    can_manage_event,
+    can_manage_series,
+    can_see_event_backoffice,
+    get_event_or_404,
+)
+from eventmgr.auth.services import find_user
+from eventmgr.errors import ConflictError, EventMgrError
+from eventmgr.events import manage_bp as bp
+from eventmgr.events import services
+from eventmgr.events.forms import (
+    LOCAL_TIME_FIELDS,
+    CancelForm,
+    ConfirmForm,
+    EventForm,
+    EventOrganisationForm,
+    GrantRoleForm,
+    SeriesForm,
+)
+from eventmgr.events.models import EventRole, Series
+from eventmgr.extensions import db
+from eventmgr.organisations.models import Organisation
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page of the management area needs an account."""
+
+
+def _series_choices():
+    return db.session.execute(select(Series).order_by(Series.title)).scalars().all()
+
+
+def _field_error(form, error: EventMgrError) -> None:
+    """Show a service's error at its field, or at the top of the form."""
+    model_to_form = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
+    name = model_to_form.get(error.field, error.field)
+    if name and name in form:
+        form[name].errors = list(form[name].errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/")
+def dashboard():
+    """List the events the user runs, with status and dates."""
+    events = services.dashboard_events(current_user)
+    return render_template("manage/dashboard.html", events=events, ConfirmForm=ConfirmForm,
+                           can_create=can_create_events(current_user))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    """Create a draft event."""
+    if not can_create_events(current_user):
+        abort(403)
+    form = EventForm(series_choices=_series_choices()).for_event(None)
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind", "conference")
+        form.timezone.data = "UTC"
+        form.currency.data = "EUR"
+        form.visibility.data = "public"
+        form.registration_policy.data = "open"
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(form.event_data(), current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Draft created. Publish it when it is ready."), "success")
+            return redirect(url_for("manage.event", event_id=event.id))
+    return render_template("manage/event_form.html", form=form, event=None), 422 if form.errors else 200
+
+
+@bp.route("/events/<int:event_id>")
+def event(event_id: int):
+    """The event's overview for its staff: status, actions, organisations, roles."""
+    event = get_event_or_404(event_id, check=can_see_event_backoffice)
+    return render_template(
+        "manage/event.html",
+        event=event,
+        can_manage=can_manage_event(current_user, event),
+        confirm_form=ConfirmForm(),
+        cancel_form=CancelForm(),
+    )
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    """Change an event; a save from a form older than the last save is refused."""
+    event = get_event_or_404(event_id)
+    form = EventForm(series_choices=_series_choices()).for_event(event)
+    if request.method == "GET":
+        form.fill_from(event)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if form.version.data else None
+            changes = services.update_event(event, form.event_data(), current_user, expected)
+            db.session.commit()
+        except ConflictError as error:
+            db.session.rollback()
+            conflict = _conflict_details(event, form, error)
+        except StaleDataError:
+            # Both saves passed the version check at once; the database let only one through.
+            db.session.rollback()
+            event = get_event_or_404(event_id)
+            conflict = _conflict_details(event, form, ConflictError(
+                "Someone else saved this event at the same moment. Nothing of yours was saved: "
+                "review their changes below, then save again."))
+        except EventMgrError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            flash(_("Saved.") if changes else _("Nothing was changed."), "success")
+            return redirect(url_for("manage.event", event_id=event.id))
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render_template("manage/event_form.html", form=form, event=event, conflict=conflict), status
+
+
+def _conflict_details(event, form, error: ConflictError) -> dict:
+    """What the other save changed, to show beside the user's own unsaved values."""
+    theirs = {key: getattr(event, key) for key in services.EDITABLE_FIELDS}
+    mine = form.event_data()
+    differing = [key for key in services.EDITABLE_FIELDS
+                 if key in mine and key != "join_url" and (mine[key] or None) != (theirs[key] or None)]
+    # Keep what the user typed, and let the next save go through knowingly.
+    form.version.data = event.version
+    return {"message": error.message, "fields": differing, "current": theirs}
+
+
+@bp.route("/events/<int:event_id>/publish", methods=["POST"])
+def publish_event(event_id: int):
+    """Publish a draft."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _lifecycle(event, lambda: services.publish_event(event, current_user), _("Published."))
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["POST"])
+def cancel_event(event_id: int):
+    """Cancel a published event."""
+    event = get_event_or_404(event_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _lifecycle(event, lambda: services.cancel_event(event, current_user, form.reason.data or ""),
+                      _("The event is cancelled."))
+
+
+@bp.route("/events/<int:event_id>/delete", methods=["POST"])
+def delete_event(event_id: int):
+    """Delete a draft."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_draft(event, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("manage.event", event_id=event_id))
+    db.session.commit()
+    flash(_("The draft is deleted."), "success")
+    return redirect(url_for("manage.dashboard"))
+
+
+@bp.route("/events/<int:event_id>/copy", methods=["POST"])
+def copy_event(event_id: int):
+    """Start the next edition of the event's series as a draft."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        copy = services.copy_as_next_edition(event, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("manage.event", event_id=event_id))
+    db.session.commit()
+    flash(_("This is a draft of the next edition. Check the dates before publishing."), "success")
+    return redirect(url_for("manage.edit_event", event_id=copy.id))
+
+
+def _lifecycle(event, action, message: str):
+    try:
+        action()
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("manage.event", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/organisations", methods=["GET", "POST"])
+def event_organisations(event_id: int):
+    """Name the event's hosts, co-organisers and partners."""
+    event = get_event_or_404(event_id)
+    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
+    form = EventOrganisationForm(organisations=organisations)
+    if form.validate_on_submit():
+        links = [(link.organisation_id, link.role) for link in event.organisation_links]
+        links.append((form.organisation_id.data, form.role.data))
+        return _save_organisations(event, links, form)
+    return render_template("manage/event_organisations.html", event=event, form=form,
+                           confirm_form=ConfirmForm()), 422 if form.errors else 200
+
+
+@bp.route("/events/<int:event_id>/organisations/<int:position>/<action>", methods=["POST"])
+def move_event_organisation(event_id: int, position: int, action: str):
+    """Move an organisation up or down the list, or remove it."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit() or action not in ("up", "down", "remove"):
+        abort(400)
+    links = [(link.organisation_id, link.role) for link in event.organisation_links]
+    if not 0 <= position < len(links):
+        abort(404)
+    if action == "remove":
+        links.pop(position)
+    else:
+        other = position - 1 if action == "up" else position + 1
+        if 0 <= other < len(links):
+            links[position], links[other] = links[other], links[position]
+    return _save_organisations(event, links, None)
+
+
+def _save_organisations(event, links, form):
+    try:
+        services.set_organisations(event, links, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        if form is None:
+            flash(error.message, "error")
+            return redirect(url_for("manage.event_organisations", event_id=event.id))
+        _field_error(form, error)
+        return render_template("manage/event_organisations.html", event=event, form=form,
+                               confirm_form=ConfirmForm()), 422
+    db.session.commit()
+    return redirect(url_for("manage.event_organisations", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/roles", methods=["GET", "POST"])
+def event_roles(event_id: int):
+    """Grant and revoke the organiser and secretariat roles."""
+    event = get_event_or_404(event_id)
+    form = GrantRoleForm()
+    if form.validate_on_submit():
+        target = find_user(form.email.data)
+        try:
+            if target is None:
+                raise EventMgrError("No account has this address; an admin can invite it first.", field="email")
+            services.grant_role(event, target, form.role.data, current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s can now work on this event.", name=target.name), "success")
+            return redirect(url_for("manage.event_roles", event_id=event.id))
+    return render_template("manage/event_roles.html", event=event, form=form,
+                           confirm_form=ConfirmForm()), 422 if form.errors else 200
+
+
+@bp.route("/events/<int:event_id>/roles/<int:role_id>/revoke", methods=["POST"])
+def revoke_role(event_id: int, role_id: int):
+    """Take a role away from a user."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    role = db.session.get(EventRole, role_id)
+    if role is None or role.event_id != event.id:
+        abort(404)
+    try:
+        services.revoke_role(event, role, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("manage.event_roles", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/log")
+def event_audit_log(event_id: int):
+    """Who changed what on the event, newest first."""
+    event = get_event_or_404(event_id)
+    return render_template("manage/event_log.html", event=event, entries=event_log(event))
+
+
+@bp.route("/series/")
+def series_list():
+    """All series, to pick one or start one."""
+    all_series = db.session.execute(select(Series).order_by(Series.title)).scalars().all()
+    return render_template("manage/series_list.html", all_series=all_series,
+                           can_manage=lambda s: can_manage_series(current_user, s))
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+@bp.route("/series/<int:series_id>/edit", methods=["GET", "POST"])
+def series_form(series_id: int | None = None):
+    """Create or edit a series."""
+    series = db.get_or_404(Series, series_id) if series_id else None
+    if series is not None and not can_manage_series(current_user, series):
+        abort(403)
+    if series is None and not can_create_events(current_user):
+        abort(403)
+    form = SeriesForm(obj=series)
+    if form.validate_on_submit():
+        try:
+            if series is None:
+                series = services.create_series(form.title.data, form.description.data, current_user,
+                                                slug=form.slug.data or None)
+            else:
+                services.update_series(series, form.title.data, form.description.data, form.slug.data)
+        except EventMgrError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Series saved."), "success")
+            return redirect(url_for("manage.series_list"))
+    return render_template("manage/series_form.html", form=form, series=series), 422 if form.errors else 200

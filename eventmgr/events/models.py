@@ -1,0 +1,222 @@
+"""Events, the series they belong to, the organisations behind them and the people who run them."""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventmgr.database import UTCDateTime, utcnow
+from eventmgr.extensions import db
+from eventmgr.organisations.models import Organisation
+
+EVENT_KINDS = {"conference": "Conference", "webinar": "Webinar", "hybrid": "Hybrid"}
+EVENT_STATUSES = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
+VISIBILITIES = {
+    "public": "Public: listed on the site",
+    "unlisted": "Unlisted: anyone with the link",
+    "private": "Private: organisers only",
+}
+REGISTRATION_POLICIES = {
+    "open": "Open: confirmed at once while seats remain",
+    "approval": "Approval: an organiser approves each registration",
+    "invitation": "Invitation: only invited addresses may register",
+}
+ORGANISATION_ROLES = {"host": "Host", "co_organiser": "Co-organiser", "partner": "Partner"}
+EVENT_ROLES = {"organiser": "Organiser", "secretariat": "Secretariat"}
+
+
+class Series(db.Model):
+    """A recurring family of events, such as the Issyk-Kul Initiative conferences."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Used in /series/<slug>.
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    #: Markdown, sanitised when shown.
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    events: Mapped[list["Event"]] = relationship(back_populates="series", order_by="Event.start_at")
+
+    def __repr__(self) -> str:
+        return f"<Series {self.slug}>"
+
+
+class Event(db.Model):
+    """A conference, webinar or hybrid event."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_listing", "status", "visibility", "start_at"),
+        UniqueConstraint("series_id", "edition"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Used in the public URL /events/<slug>; unique, editable (old slugs redirect).
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    #: One of EVENT_KINDS.
+    kind: Mapped[str] = mapped_column(String(16))
+    #: One of EVENT_STATUSES; "finished" is not stored, it is a published event whose end has passed.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    #: One of VISIBILITIES.
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"), index=True)
+    #: Edition number within the series (3 for the 3rd conference).
+    edition: Mapped[int | None]
+    #: Markdown, sanitised when shown.
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: IANA name such as Asia/Almaty; times are shown in it.
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str | None] = mapped_column(String(300))
+    venue_address: Mapped[str | None] = mapped_column(String(500))
+    venue_city: Mapped[str | None] = mapped_column(String(120))
+    #: ISO 3166-1 alpha-2 code of the venue's country.
+    venue_country: Mapped[str | None] = mapped_column(String(2), index=True)
+    #: Shown publicly, e.g. "Zoom Webinars".
+    online_platform: Mapped[str | None] = mapped_column(String(120))
+    #: Never shown publicly; only confirmed delegates receive it.
+    join_url: Mapped[str | None] = mapped_column(String(1000))
+    #: One of REGISTRATION_POLICIES.
+    registration_policy: Mapped[str] = mapped_column(String(16), default="open")
+    #: Seats for confirmed delegates; None means no limit.
+    capacity: Mapped[int | None]
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: 0 means free.
+    fee: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    #: ISO 4217 code.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    #: ISO 639-1 codes of the working languages.
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    #: Where delegates can write with questions; shown publicly.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    #: Recording of a past webinar, shown publicly afterwards.
+    recording_url: Mapped[str | None] = mapped_column(String(1000))
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    #: Rises on every save; a save from an older form is refused (optimistic locking).
+    version: Mapped[int] = mapped_column(default=1)
+    #: Rises whenever time, place or title change, for calendar updates.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    series: Mapped[Series | None] = relationship(back_populates="events")
+    organisation_links: Mapped[list["EventOrganisation"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventOrganisation.position"
+    )
+    roles: Mapped[list["EventRole"]] = relationship(back_populates="event", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start_at.astimezone(self.tz)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end_at.astimezone(self.tz)
+
+    @property
+    def is_free(self) -> bool:
+        return not self.fee
+
+    @property
+    def has_venue(self) -> bool:
+        return self.kind != "webinar" and bool(self.venue_name)
+
+    @property
+    def is_online(self) -> bool:
+        return self.kind in ("webinar", "hybrid")
+
+    @property
+    def is_listed(self) -> bool:
+        """Shown on the home page and in search."""
+        return self.status in ("published", "cancelled") and self.visibility == "public"
+
+    def is_past(self, now: datetime) -> bool:
+        return self.end_at <= now
+
+    def phase(self, now: datetime) -> str:
+        """draft, upcoming, ongoing, finished or cancelled."""
+        if self.status != "published":
+            return self.status
+        if now < self.start_at:
+            return "upcoming"
+        return "ongoing" if now < self.end_at else "finished"
+
+    def registration_is_open(self, now: datetime) -> bool:
+        """Whether the registration window and the event's status allow registering now."""
+        if self.status != "published" or now >= self.end_at:
+            return False
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        return not (self.registration_closes_at and now >= self.registration_closes_at)
+
+    def organisations_with_role(self, role: str) -> list[Organisation]:
+        return [link.organisation for link in self.organisation_links if link.role == role]
+
+    @property
+    def hosts(self) -> list[Organisation]:
+        return self.organisations_with_role("host")
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+class EventOrganisation(db.Model):
+    """An organisation's part in an event: host, co-organiser or partner."""
+
+    __tablename__ = "event_organisations"
+    __table_args__ = (UniqueConstraint("event_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    #: One of ORGANISATION_ROLES.
+    role: Mapped[str] = mapped_column(String(16))
+    #: Order in which they are named on the event page.
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="organisation_links")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class EventRole(db.Model):
+    """A user's role on one event: organiser or secretariat."""
+
+    __tablename__ = "event_roles"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: One of EVENT_ROLES.
+    role: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="roles")
+    user: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
+
+
+class EventSlugRedirect(db.Model):
+    """A slug the event had before; shared links keep working."""
+
+    __tablename__ = "event_slug_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,462 @@
+"""Create, change, publish, cancel and copy events; find them for the public pages."""
+
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from slugify import slugify
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from eventmgr import locales
+from eventmgr.audit.services import record
+from eventmgr.database import utcnow
+from eventmgr.errors import ConflictError, EventMgrError
+from eventmgr.events.models import (
+    EVENT_KINDS,
+    EVENT_ROLES,
+    ORGANISATION_ROLES,
+    REGISTRATION_POLICIES,
+    VISIBILITIES,
+    Event,
+    EventOrganisation,
+    EventRole,
+    EventSlugRedirect,
+    Series,
+)
+from eventmgr.extensions import db
+from eventmgr.organisations.models import Organisation
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 100
+
+#: Fields a form or the API may set on an event.
+EDITABLE_FIELDS = (
+    "title", "slug", "kind", "series_id", "edition", "description", "timezone", "start_at", "end_at",
+    "venue_name", "venue_address", "venue_city", "venue_country", "online_platform", "join_url",
+    "visibility", "registration_policy", "capacity", "registration_opens_at", "registration_closes_at",
+    "fee", "currency", "languages", "contact_email", "recording_url",
+)
+#: A change to one of these sends calendar updates to everyone who has the event in a calendar.
+CALENDAR_FIELDS = ("title", "start_at", "end_at", "timezone", "venue_name", "venue_address", "venue_city",
+                   "venue_country", "online_platform", "kind")
+
+
+def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
+    """Check the rules an event must keep; return {field: message} for every one broken."""
+    errors: dict[str, str] = {}
+    kind = data.get("kind")
+    if kind not in EVENT_KINDS:
+        errors["kind"] = "Choose conference, webinar or hybrid."
+    if not (data.get("title") or "").strip():
+        errors["title"] = "Give the event a title."
+    if data.get("timezone") and not locales.is_timezone(data["timezone"]):
+        errors["timezone"] = "Choose a time zone from the list."
+    start, end = data.get("start_at"), data.get("end_at")
+    if start and end and end <= start:
+        errors["end_at"] = "The event must end after it starts."
+    if kind in ("conference", "hybrid") and not (data.get("venue_name") or "").strip():
+        errors["venue_name"] = "A conference needs a venue; for an online-only event choose Webinar."
+    if kind in ("conference", "hybrid") and not data.get("venue_country"):
+        errors["venue_country"] = "Give the venue's country."
+    if data.get("venue_country") and data["venue_country"] not in locales.country_codes():
+        errors["venue_country"] = "Choose a country from the list."
+    if data.get("visibility") not in VISIBILITIES:
+        errors["visibility"] = "Choose who can see the event."
+    if data.get("registration_policy") not in REGISTRATION_POLICIES:
+        errors["registration_policy"] = "Choose how delegates register."
+    capacity = data.get("capacity")
+    if capacity is not None and capacity < 1:
+        errors["capacity"] = "Capacity must be at least 1 seat; leave it empty for no limit."
+    opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+    if opens and closes and closes <= opens:
+        errors["registration_closes_at"] = "Registration must close after it opens."
+    elif closes and end and closes > end:
+        errors["registration_closes_at"] = "Registration must close before the event ends."
+    elif opens and end and opens >= end:
+        errors["registration_opens_at"] = "Registration must open before the event ends."
+    fee = data.get("fee")
+    if fee is not None and fee < 0:
+        errors["fee"] = "The fee cannot be negative; 0 means free."
+    if data.get("currency") and data["currency"] not in locales.currency_codes():
+        errors["currency"] = "Choose a currency from the list."
+    for code in data.get("languages") or []:
+        if code not in locales.language_codes():
+            errors["languages"] = "Choose languages from the list."
+    if data.get("series_id") and db.session.get(Series, data["series_id"]) is None:
+        errors["series_id"] = "Choose a series from the list."
+    edition = data.get("edition")
+    if edition is not None:
+        if edition < 1:
+            errors["edition"] = "Editions are numbered from 1."
+        elif not data.get("series_id"):
+            errors["edition"] = "An edition number needs a series."
+        elif _edition_taken(data["series_id"], edition, event):
+            errors["edition"] = "Another event of this series has this edition number."
+    slug = data.get("slug")
+    if slug:
+        if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:
+            errors["slug"] = "Use lower-case letters, digits and single hyphens, e.g. central-asia-border-2026."
+        elif slug_taken(slug, event):
+            errors["slug"] = "Another event uses this address."
+    return errors
+
+
+def _edition_taken(series_id: int, edition: int, event: Event | None) -> bool:
+    query = select(Event.id).where(Event.series_id == series_id, Event.edition == edition)
+    if event is not None and event.id is not None:
+        query = query.where(Event.id != event.id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def slug_taken(slug: str, event: Event | None = None) -> bool:
+    """Whether an event other than `event` has or had this slug."""
+    own_id = event.id if event is not None else None
+    taken = select(Event.id).where(Event.slug == slug)
+    redirected = select(EventSlugRedirect.event_id).where(EventSlugRedirect.slug == slug)
+    if own_id is not None:
+        taken = taken.where(Event.id != own_id)
+        redirected = redirected.where(EventSlugRedirect.event_id != own_id)
+    return db.session.execute(select(exists(taken) | exists(redirected))).scalar()
+
+
+def unique_slug(title: str, event: Event | None = None) -> str:
+    """A free slug made from the title (transliterated), with -2, -3 ... added if needed."""
+    base = slugify(title, max_length=SLUG_MAX - 4, word_boundary=True) or "event"
+    candidate, n = base, 1
+    while slug_taken(candidate, event):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _clean(data: dict) -> dict:
+    cleaned = {}
+    for key in EDITABLE_FIELDS:
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, str):
+            value = value.strip() or None
+        cleaned[key] = value
+    if "fee" in cleaned and cleaned["fee"] is None:
+        cleaned["fee"] = Decimal("0")
+    if "languages" in cleaned and cleaned["languages"] is None:
+        cleaned["languages"] = []
+    if cleaned.get("kind") == "webinar":
+        # A webinar has no venue; drop one left over from a change of kind.
+        for key in ("venue_name", "venue_address", "venue_city", "venue_country"):
+            cleaned[key] = None
+    return cleaned
+
+
+def _raise_first(errors: dict[str, str]) -> None:
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise EventMgrError(message, field=field)
+
+
+def create_event(data: dict, user) -> Event:
+    """Create a draft event with `user` as its organiser."""
+    data = _clean(data)
+    if not data.get("slug"):
+        data["slug"] = unique_slug(data.get("title") or "")
+    _raise_first(event_rule_errors(data))
+    event = Event(**data, status="draft", created_by_id=user.id if user else None)
+    db.session.add(event)
+    db.session.flush()
+    if user is not None:
+        db.session.add(EventRole(event_id=event.id, user_id=user.id, role="organiser"))
+    record("event.create", user, event, summary=event.title)
+    db.session.flush()
+    return event
+
+
+def update_event(event: Event, data: dict, user, expected_version: int | None) -> dict:
+    """Apply changed fields; refuse if the event was saved since `expected_version`. Return the changes."""
+    if expected_version is not None and expected_version != event.version:
+        raise ConflictError(
+            "Someone else saved this event after you opened it. Nothing of yours was saved: "
+            "review their changes below, then save again.",
+        )
+    data = _clean(data)
+    if not data.get("slug"):
+        data["slug"] = event.slug
+    merged = {key: getattr(event, key) for key in EDITABLE_FIELDS} | data
+    _raise_first(event_rule_errors(merged, event))
+    changes = {key: (getattr(event, key), value) for key, value in data.items() if getattr(event, key) != value}
+    if not changes:
+        return {}
+    if "slug" in changes:
+        db.session.add(EventSlugRedirect(slug=event.slug, event_id=event.id))
+        # The event may take back a slug it had before.
+        db.session.execute(db.delete(EventSlugRedirect).where(EventSlugRedirect.slug == data["slug"],
+                                                              EventSlugRedirect.event_id == event.id))
+    for key, (_, value) in changes.items():
+        setattr(event, key, value)
+    if any(key in CALENDAR_FIELDS for key in changes):
+        event.calendar_sequence += 1
+    # The join link is never written to the log: the log is shown to every organiser, the link is a secret.
+    logged = {k: ("(changed)", "(changed)") if k == "join_url" else v for k, v in changes.items()}
+    record("event.update", user, event, summary=event.title, changes=logged)
+    db.session.flush()
+    return changes
+
+
+def publish_event(event: Event, user) -> None:
+    """Make a draft visible according to its visibility."""
+    if event.status != "draft":
+        raise EventMgrError("Only a draft can be published.")
+    _raise_first(event_rule_errors({key: getattr(event, key) for key in EDITABLE_FIELDS}, event))
+    event.status = "published"
+    event.published_at = utcnow()
+    record("event.publish", user, event, summary=event.title)
+    db.session.flush()
+
+
+def cancel_event(event: Event, user, reason: str = "") -> None:
+    """Cancel a published event; its page stays up and says so."""
+    if event.status != "published":
+        raise EventMgrError("Only a published event can be cancelled; delete a draft instead.")
+    event.status = "cancelled"
+    event.cancellation_reason = reason.strip() or None
+    event.calendar_sequence += 1
+    record("event.cancel", user, event, summary=event.title, changes={"reason": (None, reason)} if reason else None)
+    db.session.flush()
+
+
+def delete_draft(event: Event, user) -> None:
+    """Delete an event that was never published."""
+    if event.status != "draft":
+        raise EventMgrError("Only drafts can be deleted; cancel a published event instead.")
+    record("event.delete", user, None, summary=f"{event.title} ({event.slug})")
+    db.session.delete(event)
+    db.session.flush()
+
+
+def copy_as_next_edition(event: Event, user) -> Event:
+    """Start a draft of the next edition: same settings, a year later, next edition number."""
+    if event.series is None:
+        raise EventMgrError("Only an event in a series can be copied as its next edition.")
+    last_edition = db.session.execute(
+        select(func.max(Event.edition)).where(Event.series_id == event.series_id)
+    ).scalar() or 0
+    shift = _one_year_later(event.start_at) - event.start_at
+    data = {key: getattr(event, key) for key in EDITABLE_FIELDS if key not in ("slug", "recording_url")}
+    data["edition"] = last_edition + 1
+    data["title"] = _next_title(event.title, event.edition, data["edition"])
+    for key in ("start_at", "end_at", "registration_opens_at", "registration_closes_at"):
+        if data.get(key):
+            data[key] = data[key] + shift
+    data["join_url"] = None
+    copy = create_event(data, user)
+    for link in event.organisation_links:
+        copy.organisation_links.append(
+            EventOrganisation(organisation_id=link.organisation_id, role=link.role, position=link.position)
+        )
+    for role in event.roles:
+        if role.user_id != (user.id if user else None):
+            db.session.add(EventRole(event_id=copy.id, user_id=role.user_id, role=role.role))
+    record("event.copy", user, copy, summary=f"Copied from {event.title} ({event.slug})")
+    db.session.flush()
+    return copy
+
+
+def _one_year_later(moment: datetime) -> datetime:
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:  # 29 February
+        return moment + timedelta(days=365)
+
+
+_ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _next_title(title: str, old_edition: int | None, new_edition: int) -> str:
+    """Replace "3rd" with "4th" when the title names the edition; else leave the title."""
+    if old_edition:
+        replaced = _ORDINAL.sub(lambda m: _ordinal(new_edition) if int(m.group(1)) == old_edition else m.group(0),
+                                title, count=1)
+        if replaced != title:
+            return replaced
+    return title
+
+
+def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
+    """Replace the event's hosts, co-organisers and partners with (organisation_id, role) in order."""
+    for org_id, role in links:
+        if role not in ORGANISATION_ROLES:
+            raise EventMgrError("Choose host, co-organiser or partner.", field="role")
+        if db.session.get(Organisation, org_id) is None:
+            raise EventMgrError("Choose an organisation from the list.", field="organisation")
+    if len(set(links)) != len(links):
+        raise EventMgrError("An organisation is listed twice with the same role.", field="organisation")
+    before = [(link.organisation_id, link.role) for link in event.organisation_links]
+    if before == list(links):
+        return
+    event.organisation_links.clear()
+    db.session.flush()
+    for position, (org_id, role) in enumerate(links):
+        event.organisation_links.append(EventOrganisation(organisation_id=org_id, role=role, position=position))
+    names = {o.id: o.name for o in db.session.execute(
+        select(Organisation).where(Organisation.id.in_({i for i, _ in before + links}))).scalars()}
+    describe = lambda pairs: "; ".join(f"{names[i]} ({ORGANISATION_ROLES[r]})" for i, r in pairs)  # noqa: E731
+    record("event.organisations", user, event, summary=event.title,
+           changes={"organisations": (describe(before), describe(links))})
+    db.session.flush()
+
+
+def grant_role(event: Event, target_user, role: str, user) -> EventRole:
+    """Give a user the organiser or secretariat role on the event."""
+    if role not in EVENT_ROLES:
+        raise EventMgrError("Choose organiser or secretariat.", field="role")
+    if not target_user.is_active:
+        raise EventMgrError("This account is deactivated.", field="email")
+    if any(r.user_id == target_user.id and r.role == role for r in event.roles):
+        raise EventMgrError(f"{target_user.name} is already {EVENT_ROLES[role].lower()}.", field="email")
+    granted = EventRole(user_id=target_user.id, role=role)
+    event.roles.append(granted)
+    record("role.grant", user, event, summary=f"{target_user.name}: {EVENT_ROLES[role]}")
+    db.session.flush()
+    return granted
+
+
+def revoke_role(event: Event, role: EventRole, user) -> None:
+    """Take a role away; the last organiser cannot be removed."""
+    organisers = [r for r in event.roles if r.role == "organiser"]
+    if role.role == "organiser" and len(organisers) == 1:
+        raise EventMgrError("An event needs at least one organiser.")
+    event.roles.remove(role)
+    record("role.revoke", user, event, summary=f"{role.user.name}: {EVENT_ROLES[role.role]}")
+    db.session.flush()
+
+
+def create_series(title: str, description: str, user, slug: str | None = None) -> Series:
+    """Create a series of recurring events."""
+    slug = slug or slugify(title, max_length=SLUG_MAX)
+    if not SLUG_PATTERN.match(slug or ""):
+        raise EventMgrError("Use lower-case letters, digits and single hyphens.", field="slug")
+    if db.session.execute(select(Series.id).where(Series.slug == slug)).first():
+        raise EventMgrError("Another series uses this address.", field="slug")
+    series = Series(title=title.strip(), description=description or "", slug=slug,
+                    created_by_id=user.id if user else None)
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
+def update_series(series: Series, title: str, description: str, slug: str) -> None:
+    """Change a series' title, description or address."""
+    if not SLUG_PATTERN.match(slug or ""):
+        raise EventMgrError("Use lower-case letters, digits and single hyphens.", field="slug")
+    if db.session.execute(select(Series.id).where(Series.slug == slug, Series.id != series.id)).first():
+        raise EventMgrError("Another series uses this address.", field="slug")
+    series.title, series.description, series.slug = title.strip(), description or "", slug
+    db.session.flush()
+
+
+# --- Finding events ---------------------------------------------------------------------------------
+
+def _listed():
+    return and_(Event.visibility == "public", Event.status.in_(("published", "cancelled")))
+
+
+def search_public_events(
+    text: str | None = None,
+    country: str | None = None,
+    kind: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    when: str = "upcoming",
+    page: int = 1,
+    per_page: int = 20,
+):
+    """Listed events matching the filters: upcoming soonest first, or past most recent first."""
+    now = utcnow()
+    query = select(Event).where(_listed()).options(
+        selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation),
+        selectinload(Event.series),
+    )
+    if text:
+        like = f"%{text.strip().lower()}%"
+        host_match = exists().where(
+            EventOrganisation.event_id == Event.id,
+            EventOrganisation.organisation_id == Organisation.id,
+            or_(func.lower(Organisation.name).like(like), func.lower(Organisation.acronym).like(like)),
+        )
+        query = query.where(or_(func.lower(Event.title).like(like), func.lower(Event.description).like(like),
+                                func.lower(Event.venue_city).like(like), host_match))
+    if country:
+        host_in_country = exists().where(
+            EventOrganisation.event_id == Event.id,
+            EventOrganisation.organisation_id == Organisation.id,
+            Organisation.country_code == country,
+        )
+        query = query.where(or_(Event.venue_country == country, host_in_country))
+    if kind in EVENT_KINDS:
+        query = query.where(Event.kind == kind)
+    if date_from:
+        query = query.where(Event.end_at >= date_from)
+    if date_to:
+        query = query.where(Event.start_at < date_to)
+    if when == "upcoming":
+        query = query.where(Event.end_at > now).order_by(Event.start_at, Event.id)
+    elif when == "past":
+        query = query.where(Event.end_at <= now).order_by(Event.start_at.desc(), Event.id.desc())
+    else:
+        query = query.order_by(Event.start_at.desc(), Event.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def event_by_slug(slug: str) -> tuple[Event | None, str | None]:
+    """The event with this slug, or the slug it has now if this is an old one."""
+    event = db.session.execute(
+        select(Event).where(Event.slug == slug).options(
+            selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation),
+            selectinload(Event.roles),
+            selectinload(Event.series),
+        )
+    ).scalar_one_or_none()
+    if event is not None:
+        return event, None
+    moved = db.session.execute(
+        select(Event.slug).join(EventSlugRedirect, EventSlugRedirect.event_id == Event.id)
+        .where(EventSlugRedirect.slug == slug)
+    ).scalar_one_or_none()
+    return None, moved
+
+
+def related_events(event: Event, limit: int = 4) -> list[Event]:
+    """Other listed events a reader of this one may want: same series first, then same host, then kind."""
+    host_ids = [link.organisation_id for link in event.organisation_links]
+    shares_host = exists().where(EventOrganisation.event_id == Event.id,
+                                 EventOrganisation.organisation_id.in_(host_ids or [-1]))
+    conditions = [Event.kind == event.kind, shares_host]
+    if event.series_id:
+        conditions.append(Event.series_id == event.series_id)
+    candidates = db.session.execute(
+        select(Event).where(_listed(), Event.id != event.id, Event.status == "published", or_(*conditions))
+        .options(selectinload(Event.organisation_links))
+        .order_by(Event.start_at.desc()).limit(50)
+    ).scalars().all()
+    now = utcnow()
+
+    def score(other: Event) -> tuple:
+        same_series = event.series_id is not None and other.series_id == event.series_id
+        same_host = any(link.organisation_id in host_ids for link in other.organisation_links)
+        return (same_series, same_host, other.kind == event.kind, other.end_at > now, other.start_at)
+
+    return sorted(candidates, key=score, reverse=True)[:limit]
+
+
+def dashboard_events(user) -> list[Event]:
+    """Events the user may manage or draft documents for; every event for an admin."""
+    query = select(Event).options(selectinload(Event.roles), selectinload(Event.series))
+    if not user.is_admin:
+        query = query.where(exists().where(EventRole.event_id == Event.id, EventRole.user_id == user.id))
+    return db.session.execute(query.order_by(Event.start_at.desc())).scalars().all()

@@ -1,0 +1,85 @@
+"""Public pages: the event list, an event, a series."""
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from eventmgr import locales
+from eventmgr.auth.permissions import can_manage_event, can_view_event
+from eventmgr.events import bp
+from eventmgr.events.models import EVENT_KINDS, Event, Series
+from eventmgr.events.services import event_by_slug, related_events, search_public_events
+from eventmgr.extensions import db
+
+
+def _date_arg(name: str, end_of_day: bool = False) -> datetime | None:
+    raw = request.args.get(name, "")
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    # Dates in the search box are read in UTC; a day's events anywhere on earth overlap it by a few hours.
+    return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=ZoneInfo("UTC"))
+
+
+@bp.route("/")
+def index():
+    """List upcoming and recent public events, with search."""
+    filters = {
+        "text": request.args.get("q", "").strip()[:200] or None,
+        "country": request.args.get("country") if request.args.get("country") in locales.country_codes() else None,
+        "kind": request.args.get("kind") if request.args.get("kind") in EVENT_KINDS else None,
+        "date_from": _date_arg("from"),
+        "date_to": _date_arg("to", end_of_day=True),
+    }
+    searching = any(filters.values())
+    page = request.args.get("page", 1, type=int)
+    per_page = 20
+    if searching:
+        results = search_public_events(**filters, when="all", page=page, per_page=per_page)
+        upcoming = recent = None
+    else:
+        results = None
+        upcoming = search_public_events(when="upcoming", page=page, per_page=per_page)
+        recent = search_public_events(when="past", page=1, per_page=6) if page == 1 else None
+    return render_template(
+        "events/index.html",
+        filters=filters,
+        searching=searching,
+        results=results,
+        upcoming=upcoming,
+        recent=recent,
+        kinds=EVENT_KINDS,
+        countries=locales.country_choices(),
+    )
+
+
+@bp.route("/events/<slug>")
+def detail(slug: str):
+    """Show an event: about, dates in its own zone, venue or online, price, hosts, related events."""
+    event, moved_to = event_by_slug(slug)
+    if event is None:
+        if moved_to:
+            return redirect(url_for("events.detail", slug=moved_to), 301)
+        abort(404)
+    if not can_view_event(current_user, event):
+        abort(404)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        related=related_events(event) if event.status != "draft" else [],
+        can_manage=can_manage_event(current_user, event),
+    )
+
+
+@bp.route("/series/<slug>")
+def series(slug: str):
+    """List the editions of a series that the reader may see."""
+    found = db.first_or_404(select(Series).where(Series.slug == slug))
+    editions = [e for e in found.events if can_view_event(current_user, e) and
+                (e.visibility == "public" or can_manage_event(current_user, e))]
+    editions.sort(key=lambda e: e.start_at, reverse=True)
+    return render_template("events/series.html", series=found, editions=editions)

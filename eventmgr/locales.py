@@ -1,0 +1,89 @@
+"""Countries, languages, currencies and time zones from maintained packages, named in the reader's locale."""
+
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import pycountry
+from babel import Locale
+from babel.numbers import list_currencies
+from flask_babel import get_locale
+
+
+def _locale() -> Locale:
+    try:
+        return get_locale() or Locale("en")
+    except RuntimeError:  # outside a request
+        return Locale("en")
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    """ISO 3166-1 alpha-2 codes of every country."""
+    return tuple(country.alpha_2 for country in pycountry.countries)
+
+
+def country_name(code: str | None, locale: Locale | None = None) -> str:
+    """The country's name in the reader's language, or '' for no code."""
+    if not code:
+        return ""
+    locale = locale or _locale()
+    name = locale.territories.get(code)
+    if name:
+        return name
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, name) of every country, sorted by name in the reader's language."""
+    locale = _locale()
+    return sorted(((code, country_name(code, locale)) for code in country_codes()), key=lambda c: c[1])
+
+
+@cache
+def language_codes() -> tuple[str, ...]:
+    """ISO 639-1 codes of the languages that have one."""
+    return tuple(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+def language_name(code: str, locale: Locale | None = None) -> str:
+    locale = locale or _locale()
+    name = locale.languages.get(code)
+    if name:
+        return name[:1].upper() + name[1:]
+    lang = pycountry.languages.get(alpha_2=code)
+    return lang.name if lang else code
+
+
+def language_choices() -> list[tuple[str, str]]:
+    locale = _locale()
+    return sorted(((code, language_name(code, locale)) for code in language_codes()), key=lambda c: c[1])
+
+
+@cache
+def currency_codes() -> tuple[str, ...]:
+    """ISO 4217 codes in current use."""
+    return tuple(sorted(list_currencies()))
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    locale = _locale()
+    return [(code, f"{code} · {locale.currencies.get(code, code)}") for code in currency_codes()]
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """IANA time zone names (Area/City), without the legacy aliases."""
+    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))))
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in timezone_names()]
+
+
+def is_timezone(name: str) -> bool:
+    return name in timezone_names() or name == "UTC"
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

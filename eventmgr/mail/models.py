@@ -1,0 +1,34 @@
+"""Queued and sent e-mail."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eventmgr.database import UTCDateTime, utcnow
+from eventmgr.extensions import db
+
+
+class MailMessage(db.Model):
+    __tablename__ = "mail_messages"
+    __table_args__ = (Index("ix_mail_messages_state_next_attempt_at", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: One address per message, so that one bad address holds up nobody else.
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    #: Attachments as a list of {filename, content_type, content (text)}.
+    attachments: Mapped[list | None] = mapped_column(JSON)
+    #: Set when queued and kept on every attempt, so receivers can tell a resend.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    #: queued, sending, sent, logged (no SMTP server configured) or failed.
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: The event the message is about, for organisers' views of what went out.
+    event_id: Mapped[int | None] = mapped_column(db.ForeignKey("events.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,140 @@
+"""Queue messages with the transaction that causes them; deliver them after it commits."""
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import update
+
+from eventmgr.database import utcnow
+from eventmgr.extensions import db
+from eventmgr.mail.models import MailMessage
+
+log = logging.getLogger(__name__)
+
+
+def queue_mail(
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    attachments: list[dict] | None = None,
+    event_id: int | None = None,
+) -> MailMessage:
+    """Store a message to send once the current transaction commits."""
+    sender_domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ") or "localhost"
+    message = MailMessage(
+        recipient=to,
+        subject=subject,
+        body_text=body,
+        body_html=html,
+        attachments=attachments,
+        event_id=event_id,
+        message_id=make_msgid(domain=sender_domain),
+    )
+    db.session.add(message)
+    if has_request_context():
+        g.mail_queued = True
+    return message
+
+
+def build_email(message: MailMessage) -> EmailMessage:
+    """Turn a stored message into a MIME message."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        email.add_attachment(
+            attachment["content"].encode(), maintype=maintype, subtype=subtype, filename=attachment["filename"]
+        )
+    return email
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    """Back off exponentially: 1, 2, 4 ... minutes, at most six hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def _claim(message_id: int) -> bool:
+    """Mark a queued message as being sent; False if another sender took it first."""
+    result = db.session.execute(
+        update(MailMessage)
+        .where(MailMessage.id == message_id, MailMessage.state == "queued")
+        .values(state="sending", attempts=MailMessage.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send_queued(limit: int = 100) -> int:
+    """Deliver due messages, each at most once; return how many were delivered."""
+    config = current_app.config
+    due_ids = db.session.execute(
+        db.select(MailMessage.id)
+        .where(MailMessage.state == "queued", MailMessage.next_attempt_at <= utcnow())
+        .order_by(MailMessage.id)
+        .limit(limit)
+    ).scalars().all()
+    if not due_ids:
+        return 0
+    delivered = 0
+    smtp = None
+    try:
+        for message_id in due_ids:
+            if not _claim(message_id):
+                continue
+            message = db.session.get(MailMessage, message_id)
+            try:
+                if config["MAIL_SERVER"]:
+                    if smtp is None:
+                        smtp = _connect(config)
+                    smtp.send_message(build_email(message))
+                    message.state = "sent"
+                else:
+                    log.warning("MAIL_SERVER is not set; message to %s logged, not sent:\n%s",
+                                message.recipient, build_email(message))
+                    message.state = "logged"
+                message.sent_at = utcnow()
+                message.last_error = None
+                delivered += 1
+            except (OSError, smtplib.SMTPException) as error:
+                log.warning("Sending mail %s to %s failed: %s", message.id, message.recipient, error)
+                message.last_error = str(error)[:1000]
+                if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                    message.state = "failed"
+                else:
+                    message.state = "queued"
+                    message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
+                if smtp is not None:
+                    _quit(smtp)
+                    smtp = None
+            db.session.commit()
+    finally:
+        if smtp is not None:
+            _quit(smtp)
+    return delivered
+
+
+def _connect(config) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
+    if config["MAIL_USE_TLS"]:
+        smtp.starttls()
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+    return smtp
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()

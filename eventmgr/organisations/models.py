@@ -1,0 +1,43 @@
+"""Organisations that host, co-organise, partner in or send delegations to events."""
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eventmgr.extensions import db
+
+ORGANISATION_KINDS = {
+    "border_agency": "Border agency",
+    "ministry": "Ministry or government body",
+    "international": "International organisation",
+    "programme": "Programme or project",
+    "research": "Research institute",
+    "ngo": "NGO",
+    "other": "Other",
+}
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Full name, e.g. "Foreign Policy Research Institute"; unique ignoring case.
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    #: Short form such as "BOMCA" or "OSCE"; optional.
+    acronym: Mapped[str | None] = mapped_column(String(40))
+    #: One of ORGANISATION_KINDS.
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    #: ISO 3166-1 alpha-2 code of its seat; None for international bodies without one.
+    country_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    #: Web site, shown on event pages.
+    website: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    @property
+    def kind_label(self) -> str:
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.acronym or self.name}>"

@@ -1,0 +1,340 @@
+"""Test harness: the real migrations on SQLite or PostgreSQL, a real SMTP server, and factories.
+
+Which database: EVENTMGR_TEST_DB=sqlite (default) or postgresql. On PostgreSQL a throwaway database
+is created for the session and dropped afterwards; TEST_POSTGRES_URL names the server
+(default postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Under CI (CI=true) an unreachable
+PostgreSQL or a missing browser fails the run instead of skipping.
+"""
+
+import contextvars
+import os
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKEND = os.environ.get("EVENTMGR_TEST_DB", "sqlite")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+PASSWORD = "a long test password"
+
+
+# --- Database --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh database for this test session, dropped at the end."""
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    if BACKEND != "postgresql":
+        raise pytest.UsageError(f"EVENTMGR_TEST_DB must be sqlite or postgresql, not {BACKEND!r}")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"eventmgr_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    controller.received = received
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_server, tmp_path_factory):
+    """The app on a migrated test database, mail going to the test SMTP server."""
+    from flask_migrate import upgrade
+
+    from eventmgr import create_app
+
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["EVENTMGR_INSTANCE_PATH"] = str(instance)
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test secret key",
+        "SERVER_NAME": None,
+        "MAIL_SERVER": smtp_server.hostname,
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_DEFAULT_SENDER": "Events <events@eventmgr.test>",
+        "RATELIMIT_ENABLED": True,
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+    yield app
+    from eventmgr.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as under a real server.
+
+    Tests hold an app context (for factories and queries); without this, requests would share its
+    `g` and database session, hiding bugs that only show when each request starts afresh.
+    After a request changed the database, call db.session.expire_all() before reading it again.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Leave every table empty after each test, and reset per-test state."""
+    from eventmgr.extensions import db, limiter
+
+    limiter.reset()
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.rollback()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    ctx.pop()
+
+
+@pytest.fixture
+def db(app):
+    from eventmgr.extensions import db
+
+    return db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """Messages the SMTP server received during this test, as email.message objects."""
+    from email import message_from_bytes, policy
+
+    smtp_server.received.clear()
+
+    class Mailbox:
+        @property
+        def messages(self):
+            return [message_from_bytes(env.content, policy=policy.default) for env in smtp_server.received]
+
+        def deliver(self):
+            """Send whatever the outbox holds, as `flask mail send` would."""
+            from eventmgr.mail.services import send_queued
+
+            return send_queued()
+
+    return Mailbox()
+
+
+# --- Factories -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(db):
+    from eventmgr.auth.services import create_user
+
+    def make(email=None, name="Test User", password=PASSWORD, is_admin=False):
+        user = create_user(email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password=password,
+                           is_admin=is_admin)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_organisation(db):
+    from eventmgr.organisations.services import create_organisation
+
+    def make(name=None, **fields):
+        data = {"name": name or f"Organisation {uuid.uuid4().hex[:6]}", "kind": "border_agency"} | fields
+        organisation = create_organisation(data)
+        db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_event(db, make_user):
+    """Create an event through the service, published unless status="draft"."""
+    from eventmgr.events import services
+
+    def make(organiser=None, status="published", **fields):
+        organiser = organiser or make_user(name="Olga Organiser")
+        start = fields.pop("start_at", datetime.now(UTC).replace(microsecond=0) + timedelta(days=30))
+        data = {
+            "title": "Central Asia Border Challenges",
+            "kind": "webinar",
+            "timezone": "Asia/Almaty",
+            "start_at": start,
+            "end_at": fields.pop("end_at", start + timedelta(hours=3)),
+            "visibility": "public",
+            "registration_policy": "open",
+            "currency": "EUR",
+            "description": "A webinar on border security.",
+        } | fields
+        event = services.create_event(data, organiser)
+        if status in ("published", "cancelled"):
+            services.publish_event(event, organiser)
+        if status == "cancelled":
+            services.cancel_event(event, organiser, "Postponed.")
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the login form."""
+
+    def do(user, password=PASSWORD):
+        token = csrf_token(client, "/login")
+        response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.text
+        return response
+
+    return do
+
+
+@pytest.fixture
+def post(client):
+    """POST a form with a valid CSRF token taken from `token_from` (default: the same URL)."""
+
+    def do(url, data=None, token_from=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_token(client, token_from or url))
+        return client.post(url, data=data, **kwargs)
+
+    return do
+
+
+def csrf_token(client, url: str) -> str:
+    """Fetch a page and return the CSRF token of its first form."""
+    import re
+
+    page = client.get(url)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+# --- Browser ---------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on 127.0.0.1 in a background thread."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never downloads a browser."""
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}; `make test` installs it with apt-get."
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A fresh browser tab; a screenshot is kept in test-artifacts/ when the test fails."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        tab.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+# --- Reporting -------------------------------------------------------------------------------------
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()) or "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_terminal_summary(terminalreporter):
+    passed = terminalreporter.stats.get("passed", [])
+    browser = [r for r in passed if "browser" in r.keywords]
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    terminalreporter.write_line(
+        f"eventmgr: {len(passed)} tests passed on {BACKEND} ({len(browser)} in the browser), {skipped} skipped"
+    )
