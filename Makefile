@@ -13,7 +13,7 @@ export TEST_POSTGRES_URL
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
 
-.PHONY: install run test test-sqlite test-postgresql system-deps lint clean
+.PHONY: install run test test-sqlite test-postgresql system-deps lint clean messages
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,11 @@ lint: install
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
+
+## Extract UI strings into eventmgr/translations/messages.pot and update each language's catalogue
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o eventmgr/translations/messages.pot .
+	@for po in eventmgr/translations/*/LC_MESSAGES/messages.po; do \
+	  [ -f "$$po" ] && $(VENV)/bin/pybabel update -i eventmgr/translations/messages.pot -d eventmgr/translations || true; \
+	done
+	$(VENV)/bin/pybabel compile -d eventmgr/translations --statistics || true

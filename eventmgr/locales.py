@@ -55,9 +55,17 @@ def language_name(code: str, locale: Locale | None = None) -> str:
     return lang.name if lang else code
 
 
+# Offered first: the six UN languages, then those of the region our events are held in.
+FIRST_LANGUAGES = ("en", "fr", "ru", "zh", "ar", "es", "kk", "ky", "tg", "tk", "uz", "fa", "ps", "de", "ja", "ko", "tr")
+
+
 def language_choices() -> list[tuple[str, str]]:
+    """ISO 639-1 languages, the ones our events use most first, then the rest by name."""
     locale = _locale()
-    return sorted(((code, language_name(code, locale)) for code in language_codes()), key=lambda c: c[1])
+    first = [(code, language_name(code, locale)) for code in FIRST_LANGUAGES]
+    rest = sorted(((code, language_name(code, locale)) for code in language_codes() if code not in FIRST_LANGUAGES),
+                  key=lambda c: c[1])
+    return first + rest
 
 
 @cache
