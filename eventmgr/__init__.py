@@ -77,13 +77,15 @@ def select_locale() -> str | None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from eventmgr import admin, auth, events, mail, organisations
+    from eventmgr import admin, auth, events, mail, organisations, registration
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(organisations.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(events.manage_bp)
+    app.register_blueprint(registration.bp)
+    app.register_blueprint(registration.desk_bp)
     app.register_blueprint(mail.bp)
 
 

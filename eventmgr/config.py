@@ -21,6 +21,7 @@ _ENV_SETTINGS = {
     "MAIL_SEND_AFTER_REQUEST": lambda v: v.lower() in {"1", "true", "yes", "on"},
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
+    "REGISTRATION_RATE_LIMIT": str,
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_LOCKOUT_MINUTES": int,
     "PASSWORD_RESET_MAX_AGE": int,
@@ -59,6 +60,7 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     REDIS_URL = None
     LOGIN_RATE_LIMIT = "20 per minute"
+    REGISTRATION_RATE_LIMIT = "10 per minute"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
 

@@ -12,7 +12,7 @@ from babel.dates import (
     get_timezone_name,
 )
 from babel.numbers import format_currency
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -56,6 +56,10 @@ def local_datetime(moment: datetime | None, timezone: str = "UTC", fmt: str = "m
     return format_datetime(moment, fmt, tzinfo=ZoneInfo(timezone), locale=get_locale())
 
 
+def money(amount, currency: str) -> str:
+    return format_currency(amount or 0, currency, locale=get_locale())
+
+
 def price(event) -> str:
     if event.is_free:
         return _("Free")
@@ -73,6 +77,12 @@ def field_attrs(field) -> dict:
     return attrs
 
 
+def url_for_page(page: int) -> str:
+    """The current page's URL with the same query, at another page number."""
+    args = {k: v for k, v in request.args.items() if k != "page"} | {"page": page}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
@@ -83,12 +93,14 @@ def register(app: Flask) -> None:
         zone_label=zone_label,
         local_datetime=local_datetime,
         price=price,
+        money=money,
         country_name=locales.country_name,
         language_name=locales.language_name,
         dict_without_page=lambda args: {k: v for k, v in args.items() if k != "page"},
     )
 
-    app.jinja_env.globals.update(field_attrs=field_attrs, permissions=permissions, get_locale=get_locale)
+    app.jinja_env.globals.update(field_attrs=field_attrs, permissions=permissions, get_locale=get_locale,
+                                  url_for_page=url_for_page)
 
     @app.context_processor
     def template_globals():

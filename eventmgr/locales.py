@@ -82,7 +82,8 @@ def currency_choices() -> list[tuple[str, str]]:
 @cache
 def timezone_names() -> tuple[str, ...]:
     """IANA time zone names (Area/City), without the legacy aliases."""
-    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))))
+    legacy = ("Etc/", "SystemV/", "US/")
+    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith(legacy)))
 
 
 def timezone_choices() -> list[tuple[str, str]]:

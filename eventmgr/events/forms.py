@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     DecimalField,
     EmailField,
@@ -72,6 +73,13 @@ class EventForm(FlaskForm):
     fee = DecimalField(_l("Fee"), places=2, validators=[Optional()], description=_l("0 or empty: free."))
     currency = SelectField(_l("Currency"), default="EUR")
     languages = SelectMultipleField(_l("Working languages"), validators=[Optional()])
+    publish_participant_list = BooleanField(_l("Publish the list of participants who agree to be listed"))
+    reminder_early_minutes = IntegerField(_l("First reminder, minutes before the start"),
+                                          validators=[Optional()], default=24 * 60,
+                                          description=_l("1440 is a day. Empty: no reminder."))
+    reminder_late_minutes = IntegerField(_l("Second reminder, minutes before the start"),
+                                         validators=[Optional()], default=60,
+                                         description=_l("A webinar's reminder carries the join link."))
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     recording_url = URLField(_l("Recording"), validators=[Optional(), URL(), Length(max=1000)],
                              description=_l("After the event: a link to its recording."))

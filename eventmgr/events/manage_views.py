@@ -30,6 +30,7 @@ from eventmgr.events.forms import (
 from eventmgr.events.models import EventRole, Series
 from eventmgr.extensions import db
 from eventmgr.organisations.models import Organisation
+from eventmgr.registration.services import counts_by_event
 
 
 @bp.before_request
@@ -56,8 +57,8 @@ def _field_error(form, error: EventMgrError) -> None:
 def dashboard():
     """List the events the user runs, with status and dates."""
     events = services.dashboard_events(current_user)
-    return render_template("manage/dashboard.html", events=events, ConfirmForm=ConfirmForm,
-                           can_create=can_create_events(current_user))
+    return render_template("manage/dashboard.html", events=events, can_create=can_create_events(current_user),
+                           counts=counts_by_event([event.id for event in events]))
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

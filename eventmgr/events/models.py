@@ -101,6 +101,11 @@ class Event(db.Model):
     #: Recording of a past webinar, shown publicly afterwards.
     recording_url: Mapped[str | None] = mapped_column(String(1000))
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    #: Whether /events/<slug>/participants lists the delegates who agreed to be listed.
+    publish_participant_list: Mapped[bool] = mapped_column(default=False)
+    #: Minutes before the start at which confirmed delegates get their two reminders; None turns one off.
+    reminder_early_minutes: Mapped[int | None] = mapped_column(default=24 * 60)
+    reminder_late_minutes: Mapped[int | None] = mapped_column(default=60)
     #: Rises on every save; a save from an older form is refused (optimistic locking).
     version: Mapped[int] = mapped_column(default=1)
     #: Rises whenever time, place or title change, for calendar updates.

@@ -35,7 +35,8 @@ EDITABLE_FIELDS = (
     "title", "slug", "kind", "series_id", "edition", "description", "timezone", "start_at", "end_at",
     "venue_name", "venue_address", "venue_city", "venue_country", "online_platform", "join_url",
     "visibility", "registration_policy", "capacity", "registration_opens_at", "registration_closes_at",
-    "fee", "currency", "languages", "contact_email", "recording_url",
+    "fee", "currency", "languages", "contact_email", "recording_url", "publish_participant_list",
+    "reminder_early_minutes", "reminder_late_minutes",
 )
 #: A change to one of these sends calendar updates to everyone who has the event in a calendar.
 CALENDAR_FIELDS = ("title", "start_at", "end_at", "timezone", "venue_name", "venue_address", "venue_city",
@@ -75,6 +76,9 @@ def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
         errors["registration_closes_at"] = "Registration must close before the event ends."
     elif opens and end and opens >= end:
         errors["registration_opens_at"] = "Registration must open before the event ends."
+    for key in ("reminder_early_minutes", "reminder_late_minutes"):
+        if data.get(key) is not None and not 1 <= data[key] <= 60 * 24 * 14:
+            errors[key] = "Between 1 minute and 14 days before the start, or empty for no reminder."
     fee = data.get("fee")
     if fee is not None and fee < 0:
         errors["fee"] = "The fee cannot be negative; 0 means free."

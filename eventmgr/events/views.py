@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from eventmgr import locales
 from eventmgr.auth.permissions import can_manage_event, can_view_event
+from eventmgr.database import utcnow
 from eventmgr.events import bp
-from eventmgr.events.models import EVENT_KINDS, Event, Series
+from eventmgr.events.models import EVENT_KINDS, Series
 from eventmgr.events.services import event_by_slug, related_events, search_public_events
 from eventmgr.extensions import db
+from eventmgr.registration.services import attendance_count
 
 
 def _date_arg(name: str, end_of_day: bool = False) -> datetime | None:
@@ -71,6 +73,7 @@ def detail(slug: str):
         "events/detail.html",
         event=event,
         related=related_events(event) if event.status != "draft" else [],
+        attended=attendance_count(event.id) if event.phase(utcnow()) == "finished" else 0,
         can_manage=can_manage_event(current_user, event),
     )
 

@@ -29,6 +29,9 @@ class MailMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     #: The event the message is about, for organisers' views of what went out.
     event_id: Mapped[int | None] = mapped_column(db.ForeignKey("events.id", ondelete="SET NULL"), index=True)
+    #: The organiser's announcement this message is part of, to show its progress.
+    announcement_id: Mapped[int | None] = mapped_column(
+        db.ForeignKey("announcements.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,6 @@
 """Queue messages with the transaction that causes them; deliver them after it commits."""
 
+import base64
 import logging
 import smtplib
 from datetime import timedelta
@@ -52,10 +53,17 @@ def build_email(message: MailMessage) -> EmailMessage:
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
     for attachment in message.attachments or []:
-        maintype, _, subtype = attachment["content_type"].partition("/")
-        email.add_attachment(
-            attachment["content"].encode(), maintype=maintype, subtype=subtype, filename=attachment["filename"]
-        )
+        mime_type, *params = (part.strip() for part in attachment["content_type"].split(";"))
+        maintype, _, subtype = mime_type.partition("/")
+        extra = dict(param.split("=", 1) for param in params if "=" in param)
+        if maintype == "text":
+            email.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"],
+                                 params=extra)
+        else:
+            content = (base64.b64decode(attachment["content_base64"]) if "content_base64" in attachment
+                       else attachment["content"].encode())
+            email.add_attachment(content, maintype=maintype, subtype=subtype, filename=attachment["filename"],
+                                 params=extra)
     return email
 
 

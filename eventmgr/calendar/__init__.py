@@ -1,0 +1,1 @@
+"""iCalendar files for events: downloads and invites in e-mails."""

@@ -1,0 +1,325 @@
+"""The organiser's desk for one event: registrations, decisions, payments, check-in, settings, messages."""
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from eventmgr import locales
+from eventmgr.auth.permissions import get_event_or_404
+from eventmgr.errors import EventMgrError
+from eventmgr.events.forms import ConfirmForm
+from eventmgr.extensions import db
+from eventmgr.organisations.models import Organisation
+from eventmgr.registration import desk, services
+from eventmgr.registration import desk_bp as bp
+from eventmgr.registration.forms import (
+    AnnouncementForm,
+    CapacityForm,
+    DecisionForm,
+    DelegateForm,
+    InviteForm,
+    OfferCodeForm,
+    PaymentForm,
+    QuestionForm,
+    with_questions,
+)
+from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """The desk is for the event's organisers."""
+
+
+def _filters() -> dict:
+    args = request.args
+    return {
+        "status": args.get("status") if args.get("status") in REGISTRATION_STATUSES else None,
+        "country": args.get("country") if args.get("country") in locales.country_codes() else None,
+        "organisation_id": args.get("organisation_id", type=int),
+        "checked_in": args.get("checked_in") if args.get("checked_in") in ("yes", "no") else None,
+        "question": args.get("question", type=int),
+        "answer": (args.get("answer") or "").strip()[:200] or None,
+        "q": (args.get("q") or "").strip()[:200] or None,
+    }
+
+
+def _registration_or_404(event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _local(value: datetime | None, event) -> datetime | None:
+    return value.replace(tzinfo=event.tz) if value else None
+
+
+@bp.route("/registrations")
+def registrations(event_id: int):
+    """List registrations with filters and search; bulk approve or decline."""
+    event = get_event_or_404(event_id)
+    filters = _filters()
+    page = request.args.get("page", 1, type=int)
+    rows, total = desk.find(event, filters, page)
+    organisations = db.session.execute(
+        select(Organisation).join(Registration, Registration.organisation_id == Organisation.id)
+        .where(Registration.event_id == event.id).distinct().order_by(Organisation.name)
+    ).scalars().all()
+    return render_template(
+        "desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
+        filters=filters, counts=services.status_counts(event.id), statuses=REGISTRATION_STATUSES,
+        countries=locales.country_choices(), organisations=organisations,
+        questions=services.event_questions(event.id), confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/registrations/bulk", methods=["POST"])
+def bulk_decide(event_id: int):
+    """Approve or decline the ticked registrations."""
+    event = get_event_or_404(event_id)
+    action = request.form.get("action")
+    if action not in ("approve", "decline") or not ConfirmForm().validate_on_submit():
+        abort(400)
+    done, refused = 0, 0
+    for registration_id in request.form.getlist("ids", type=int):
+        registration = _registration_or_404(event, registration_id)
+        try:
+            services.decide(registration, action == "approve", current_user)
+            done += 1
+        except EventMgrError:
+            refused += 1
+    db.session.commit()
+    flash(_("%(done)d decided, %(refused)d left as they were.", done=done, refused=refused), "success")
+    return redirect(request.referrer or url_for("desk.registrations", event_id=event.id))
+
+
+@bp.route("/registrations.csv")
+def export(event_id: int):
+    """Download the matching registrations with every field and answer."""
+    event = get_event_or_404(event_id)
+    filters = _filters()
+    response = Response(stream_with_context(desk.export_csv(event, filters)), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/registrations/statistics")
+def statistics(event_id: int):
+    """Confirmed and attended delegates by country and kind of organisation."""
+    event = get_event_or_404(event_id)
+    return render_template("desk/statistics.html", event=event, stats=desk.statistics(event),
+                           counts=services.status_counts(event.id))
+
+
+@bp.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
+def registration(event_id: int, registration_id: int):
+    """One registration: details (editable), decision, payments, check-in, cancel."""
+    event = get_event_or_404(event_id)
+    registration = _registration_or_404(event, registration_id)
+    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
+    form = with_questions(DelegateForm, services.event_questions(event.id))(
+        event=event, organisations=organisations, obj=registration)
+    if request.method == "GET":
+        for key, value in (registration.answers or {}).items():
+            if f"q_{key}" in form:
+                form[f"q_{key}"].data = ("yes" if value else "no") if isinstance(value, bool) else value
+    form.email.data = registration.email
+    if form.validate_on_submit():
+        try:
+            services.update_details(registration, form.delegate_data(), by=current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("desk.registration", event_id=event.id, registration_id=registration.id))
+    return render_template("desk/registration.html", event=event, registration=registration, form=form,
+                           decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
+                           questions=services.event_questions(event.id)), 422 if form.errors else 200
+
+
+@bp.route("/registrations/<int:registration_id>/<action>", methods=["POST"])
+def registration_action(event_id: int, registration_id: int, action: str):
+    """Approve, decline, cancel, check in or record a payment."""
+    event = get_event_or_404(event_id)
+    registration = _registration_or_404(event, registration_id)
+    try:
+        if action in ("approve", "decline"):
+            form = DecisionForm()
+            if not form.validate_on_submit():
+                abort(400)
+            services.decide(registration, action == "approve", current_user, form.message.data or "")
+        elif action == "cancel":
+            services.cancel(registration, by=current_user)
+        elif action == "check-in":
+            if not services.check_in(registration, current_user):
+                flash(_("Already checked in."), "info")
+        elif action == "payment":
+            form = PaymentForm()
+            if not form.validate_on_submit():
+                raise EventMgrError(" ".join(e for errors in form.errors.values() for e in errors))
+            services.record_payment(registration, form.amount.data, form.method.data, form.reference.data,
+                                    current_user)
+        else:
+            abort(404)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Done."), "success")
+    return redirect(url_for("desk.registration", event_id=event.id, registration_id=registration.id))
+
+
+@bp.route("/check-in", methods=["GET", "POST"])
+def check_in(event_id: int):
+    """Find delegates by name or by the token their QR code holds, and check them in."""
+    event = get_event_or_404(event_id)
+    query = (request.values.get("q") or "").strip()
+    found: list[Registration] = []
+    if query:
+        by_token = services.registration_by_token(event, query)
+        if by_token is not None:
+            found = [by_token]
+            if request.method == "POST" and by_token.status == "confirmed":
+                # A scanner types the token and Enter: check in at once.
+                first = services.check_in(by_token, current_user)
+                db.session.commit()
+                flash(_("%(name)s checked in.", name=by_token.full_name) if first
+                      else _("%(name)s was already checked in.", name=by_token.full_name),
+                      "success" if first else "info")
+        else:
+            found, _total = desk.find(event, {"q": query, "status": "confirmed"}, page=1, per_page=30)
+    return render_template("desk/check_in.html", event=event, query=query, found=found,
+                           confirm_form=ConfirmForm(), attended=services.attendance_count(event.id))
+
+
+@bp.route("/registration-settings", methods=["GET", "POST"])
+def settings(event_id: int):
+    """The event's own questions, seats, offer codes and invitations."""
+    event = get_event_or_404(event_id)
+    question_form = QuestionForm(prefix="question")
+    capacity_form = CapacityForm(prefix="capacity", data={"capacity": event.capacity})
+    offer_form = OfferCodeForm(prefix="offer")
+    invite_form = InviteForm(prefix="invite")
+    submitted = request.form.get("form")
+    try:
+        if submitted == "question" and question_form.validate_on_submit():
+            services.add_question(event, question_form.data | {
+                "options": (question_form.options.data or "").splitlines()})
+            return _saved(event, _("Question added."))
+        if submitted == "capacity" and capacity_form.validate_on_submit():
+            promoted = services.set_capacity(event, capacity_form.capacity.data, current_user)
+            return _saved(event, _("Seats saved; %(n)d moved up from the waiting list.", n=len(promoted)))
+        if submitted == "offer" and offer_form.validate_on_submit():
+            services.create_offer_code(event, offer_form.data | {
+                "valid_from": _local(offer_form.valid_from.data, event),
+                "valid_until": _local(offer_form.valid_until.data, event)}, current_user)
+            return _saved(event, _("Offer code added."))
+        if submitted == "invite" and invite_form.validate_on_submit():
+            entries = _invitation_entries(invite_form)
+            added = services.invite(event, entries, current_user)
+            return _saved(event, _("%(n)d invitation(s) sent.", n=added))
+    except EventMgrError as error:
+        db.session.rollback()
+        form = {"question": question_form, "capacity": capacity_form, "offer": offer_form,
+                "invite": invite_form}[submitted]
+        target = form[error.field] if error.field and error.field in form else None
+        if target is not None:
+            target.errors = list(target.errors) + [error.message]
+        else:
+            flash(error.message, "error")
+    status = 422 if any(f.errors for f in (question_form, capacity_form, offer_form, invite_form)) else 200
+    return render_template(
+        "desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,
+        offer_form=offer_form, invite_form=invite_form, confirm_form=ConfirmForm(),
+        questions=services.event_questions(event.id),
+        offer_codes=db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
+                                       .order_by(OfferCode.code)).scalars().all(),
+        invitations=db.session.execute(select(Invitation).where(Invitation.event_id == event.id)
+                                       .order_by(Invitation.email)).scalars().all(),
+    ), status
+
+
+def _saved(event, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("desk.settings", event_id=event.id))
+
+
+def _invitation_entries(form: InviteForm) -> list[tuple[str, str | None]]:
+    """(email, name) pairs from the text box and the CSV file; every address checked."""
+    from email_validator import EmailNotValidError, validate_email
+
+    lines = list(csv.reader(io.StringIO(form.emails.data or "")))
+    if form.csv_file.data:
+        raw = form.csv_file.data.read(2_000_000)
+        lines += list(csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"))))
+    entries = []
+    for row in lines:
+        if not row or not row[0].strip() or row[0].strip().lower() in ("email", "e-mail"):
+            continue
+        try:
+            email = validate_email(row[0].strip(), check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise EventMgrError(f"{row[0].strip()}: {error}", field="emails") from error
+        entries.append((email, row[1].strip() if len(row) > 1 else None))
+    if not entries:
+        raise EventMgrError("Give at least one address.", field="emails")
+    return entries
+
+
+@bp.route("/registration-settings/questions/<int:question_id>/<action>", methods=["POST"])
+def question_action(event_id: int, question_id: int, action: str):
+    """Move a question up or down, or delete it."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    questions = services.event_questions(event.id)
+    index = next((i for i, q in enumerate(questions) if q.id == question_id), None)
+    if index is None:
+        abort(404)
+    if action == "delete":
+        db.session.delete(questions[index])
+    elif action in ("up", "down"):
+        other = index - 1 if action == "up" else index + 1
+        if 0 <= other < len(questions):
+            questions[index], questions[other] = questions[other], questions[index]
+        for position, question in enumerate(questions):
+            question.position = position
+    else:
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("desk.settings", event_id=event.id))
+
+
+@bp.route("/announcements", methods=["GET", "POST"])
+def announcements(event_id: int):
+    """Write to all or filtered registrants; show how far each message has gone out."""
+    event = get_event_or_404(event_id)
+    form = AnnouncementForm()
+    filters = _filters()
+    if form.validate_on_submit():
+        try:
+            announcement = desk.announce(event, form.subject.data, form.body.data, filters, current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Queued for %(n)d recipients.", n=announcement.recipients), "success")
+            return redirect(url_for("desk.announcements", event_id=event.id))
+    return render_template("desk/announcements.html", event=event, form=form, filters=filters,
+                           statuses=REGISTRATION_STATUSES, countries=locales.country_choices(),
+                           progress=desk.announcement_progress(event)), 422 if form.errors else 200
+

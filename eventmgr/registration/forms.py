@@ -1,0 +1,167 @@
+"""The registration form (with the event's own questions) and the organiser's desk forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventmgr import locales
+from eventmgr.extensions import db
+from eventmgr.organisations.models import Organisation
+from eventmgr.registration.models import HONORIFICS, QUESTION_KINDS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class DelegateForm(FlaskForm):
+    """The delegate's own details; the event's questions are added per event by `delegate_form`."""
+
+    honorific = SelectField(_l("Title"), validators=[Optional()])
+    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=120)])
+    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+                       description=_l("Your confirmation and private link are sent here."))
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=300)])
+    organisation_id = SelectField(_l("Organisation"), coerce=lambda v: int(v) if v else None, validate_choice=False,
+                                  description=_l("Choose yours, or name it below if it is not in the list."))
+    organisation_name = StringField(_l("Organisation not in the list"), validators=[Optional(), Length(max=300)])
+    country = SelectField(_l("Country"), validators=[DataRequired(_l("Choose your country."))], validate_choice=False)
+    delegation = StringField(_l("Delegation"), validators=[Optional(), Length(max=300)],
+                             description=_l("The country or organisation you represent, if not your own."))
+    needs_visa_letter = BooleanField(_l("I need a visa support letter"))
+    accessibility_needs = TextAreaField(_l("Accessibility needs"), validators=[Optional(), Length(max=2000)])
+    dietary_needs = StringField(_l("Dietary needs"), validators=[Optional(), Length(max=300)])
+    interpretation_language = SelectField(_l("Interpretation into"), validators=[Optional()])
+    list_publicly = BooleanField(_l("List my name, organisation and country in the published list of participants"))
+
+    def __init__(self, *args, event=None, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.honorific.choices = [("", "—")] + [(h, h) for h in HONORIFICS]
+        self.organisation_id.choices = [("", _l("(not in the list)"))] + [(o.id, o.display_name) for o in organisations]
+        self.country.choices = [("", _l("Choose…"))] + locales.country_choices()
+        languages = (event.languages if event is not None else None) or []
+        self.interpretation_language.choices = [("", _l("None needed"))] + [
+            (code, locales.language_name(code)) for code in languages]
+
+    def validate_organisation_id(self, field):
+        if field.data is not None and db.session.get(Organisation, field.data) is None:
+            raise ValidationError(_l("Choose an organisation from the list."))
+
+    def validate_country(self, field):
+        if field.data not in locales.country_codes():
+            raise ValidationError(_l("Choose your country."))
+
+    def answers(self) -> dict:
+        return {name[2:]: field.data for name, field in self._fields.items() if name.startswith("q_")}
+
+    def delegate_data(self) -> dict:
+        data = {name: field.data for name, field in self._fields.items()
+                if name not in ("csrf_token", "consent", "website", "offer_code") and not name.startswith("q_")}
+        for key in ("honorific", "interpretation_language"):
+            data[key] = data.get(key) or None
+        data["answers"] = self.answers()
+        return data
+
+
+class RegistrationForm(DelegateForm):
+    offer_code = StringField(_l("Offer code"), validators=[Optional(), Length(max=40)])
+    consent = BooleanField(
+        _l("I agree that the organisers process my data to run this event"),
+        validators=[DataRequired(_l("We cannot register you without this consent."))],
+    )
+    #: A honeypot: hidden from people by CSS, filled in by bots.
+    website = StringField(_l("Leave this empty"), validators=[Optional()])
+
+
+def with_questions(form_class, questions):
+    """A subclass of the form with one field per question of the event."""
+
+    class Form(form_class):
+        pass
+
+    for question in questions:
+        validators = [DataRequired(_l("Please answer this question."))] if question.required else [Optional()]
+        label, help_text = question.label, question.help_text or ""
+        if question.kind == "short_text":
+            field = StringField(label, validators=validators + [Length(max=500)], description=help_text)
+        elif question.kind == "long_text":
+            field = TextAreaField(label, validators=validators + [Length(max=5000)], description=help_text)
+        elif question.kind == "single_choice":
+            field = RadioField(label, choices=[(o, o) for o in question.options], validators=validators,
+                               description=help_text)
+        elif question.kind == "multiple_choice":
+            field = MultiCheckboxField(label, choices=[(o, o) for o in question.options], validators=validators,
+                                       description=help_text)
+        else:
+            field = RadioField(label, choices=[("yes", _l("Yes")), ("no", _l("No"))], validators=validators,
+                               description=help_text)
+        setattr(Form, f"q_{question.id}", field)
+    return Form
+
+
+class ResendLinkForm(FlaskForm):
+    email = EmailField(_l("E-mail you registered with"), validators=[DataRequired(), Email(check_deliverability=False)])
+
+
+class QuestionForm(FlaskForm):
+    label = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
+    help_text = StringField(_l("Help text"), validators=[Optional(), Length(max=500)])
+    kind = SelectField(_l("Kind of answer"), choices=list(QUESTION_KINDS.items()))
+    options = TextAreaField(_l("Choices, one per line"), validators=[Optional()],
+                            description=_l("For single and multiple choice questions."))
+    required = BooleanField(_l("An answer is required"))
+
+
+class OfferCodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    discount_kind = SelectField(_l("Discount"), choices=[("percent", _l("Percent")), ("fixed", _l("Fixed amount"))])
+    discount = DecimalField(_l("Amount"), places=2, validators=[DataRequired()])
+    max_uses = IntegerField(_l("Uses allowed"), validators=[Optional()], description=_l("Empty: no limit."))
+    valid_from = DateTimeLocalField(_l("Valid from"), validators=[Optional()])
+    valid_until = DateTimeLocalField(_l("Valid until"), validators=[Optional()])
+    email = EmailField(_l("Personal to"), validators=[Optional(), Email(check_deliverability=False)],
+                       description=_l("Only this address may use the code."))
+
+
+class InviteForm(FlaskForm):
+    emails = TextAreaField(_l("Addresses to invite"), validators=[Optional()],
+                           description=_l("One per line, optionally followed by a comma and the name."))
+    csv_file = FileField(_l("…or a CSV file"), validators=[Optional(), FileAllowed(["csv", "txt"], _l("A CSV file."))],
+                         description=_l("Columns: email, name (a header row is fine)."))
+
+
+class CapacityForm(FlaskForm):
+    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1)],
+                            description=_l("Empty: no limit. Raising it moves the waiting list up."))
+
+
+class DecisionForm(FlaskForm):
+    message = TextAreaField(_l("Message to the delegate (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class PaymentForm(FlaskForm):
+    amount = DecimalField(_l("Amount received"), places=2, validators=[DataRequired(), NumberRange(min=0.01)])
+    method = StringField(_l("Method"), validators=[Optional(), Length(max=60)])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=200)])
+
+
+class AnnouncementForm(FlaskForm):
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
+

@@ -1,0 +1,211 @@
+"""Registrations, the event's own questions, invitations, offer codes and payments."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventmgr.database import UTCDateTime, utcnow
+from eventmgr.extensions import db
+from eventmgr.organisations.models import Organisation
+
+REGISTRATION_STATUSES = {
+    "pending": "Pending approval",
+    "confirmed": "Confirmed",
+    "waitlisted": "On the waiting list",
+    "declined": "Declined",
+    "cancelled": "Cancelled",
+}
+#: Statuses that hold or wait for a seat; a second registration with the same address is refused.
+ACTIVE_STATUSES = ("pending", "confirmed", "waitlisted")
+QUESTION_KINDS = {
+    "short_text": "Short text",
+    "long_text": "Long text",
+    "single_choice": "Single choice",
+    "multiple_choice": "Multiple choice",
+    "yes_no": "Yes or no",
+}
+HONORIFICS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Ambassador", "H.E.", "Col.", "Gen.")
+
+
+class Registration(db.Model):
+    """One delegate's registration for one event; no account needed."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        Index("ix_registrations_event_id_status_created_at", "event_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: The secret in the delegate's private link (256 bits, URL-safe); compared in constant time.
+    access_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: One of REGISTRATION_STATUSES.
+    status: Mapped[str] = mapped_column(String(16))
+    honorific: Mapped[str | None] = mapped_column(String(40))
+    given_name: Mapped[str] = mapped_column(String(120))
+    family_name: Mapped[str] = mapped_column(String(120))
+    #: Lower-cased; one registration per address and event.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    position: Mapped[str | None] = mapped_column(String(300))
+    #: The delegate's organisation from the directory, or None when they named a new one.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    #: The organisation's name as the delegate gave it when it is not in the directory.
+    organisation_name: Mapped[str | None] = mapped_column(String(300))
+    #: ISO 3166-1 alpha-2 code of the delegate's country.
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    #: The country or organisation the delegate represents.
+    delegation: Mapped[str | None] = mapped_column(String(300))
+    #: Answers to the event's own questions: {question id (str): text, or list of choices, or bool}.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    needs_visa_letter: Mapped[bool] = mapped_column(default=False)
+    accessibility_needs: Mapped[str | None] = mapped_column(Text)
+    dietary_needs: Mapped[str | None] = mapped_column(String(300))
+    #: ISO 639-1 code of the interpretation language wanted, if any.
+    interpretation_language: Mapped[str | None] = mapped_column(String(8))
+    #: When the delegate consented to the processing of their data.
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Whether the delegate may appear in the published participant list.
+    list_publicly: Mapped[bool] = mapped_column(default=False)
+    offer_code_id: Mapped[int | None] = mapped_column(ForeignKey("offer_codes.id", ondelete="SET NULL"))
+    #: What the delegate owes after any offer code, in the event's currency.
+    amount_due: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    decision_message: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reminder_day_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_hour_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Order on the waiting list: when the registration last joined it.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation | None] = relationship()
+    offer_code: Mapped["OfferCode | None"] = relationship()
+    payments: Mapped[list["Payment"]] = relationship(back_populates="registration", cascade="all, delete-orphan",
+                                                     order_by="Payment.received_at")
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.honorific, self.given_name, self.family_name) if part)
+
+    @property
+    def organisation_display(self) -> str:
+        if self.organisation is not None:
+            return self.organisation.name
+        return self.organisation_name or ""
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments), Decimal("0"))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount_due - self.amount_paid
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class RegistrationQuestion(db.Model):
+    """A question of the event's own on its registration form."""
+
+    __tablename__ = "registration_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(500))
+    help_text: Mapped[str | None] = mapped_column(String(500))
+    #: One of QUESTION_KINDS.
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The choices of a single or multiple choice question.
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Invitation(db.Model):
+    """An address invited to an invitation-only event."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("event_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Lower-cased.
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(240))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OfferCode(db.Model):
+    """A discount code: percent or fixed, limited in uses and time, optionally personal to one address."""
+
+    __tablename__ = "offer_codes"
+    __table_args__ = (UniqueConstraint("event_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Upper-cased; what delegates type.
+    code: Mapped[str] = mapped_column(String(40))
+    #: "percent" or "fixed".
+    discount_kind: Mapped[str] = mapped_column(String(10))
+    #: Percent (0-100) or an amount in the event's currency.
+    discount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    #: None means no limit.
+    max_uses: Mapped[int | None]
+    #: Registrations holding the code now; raised and checked under a row lock.
+    uses: Mapped[int] = mapped_column(default=0)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Lower-cased address the code is personal to, if any.
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def price_for(self, fee: Decimal) -> Decimal:
+        """The fee after this code's discount, never below zero."""
+        if self.discount_kind == "percent":
+            reduced = fee * (Decimal(100) - self.discount) / Decimal(100)
+        else:
+            reduced = fee - self.discount
+        return max(reduced, Decimal("0")).quantize(Decimal("0.01"))
+
+
+class Payment(db.Model):
+    """A payment an organiser recorded as received; there is no payment gateway."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    #: Bank transfer, cash, card at the desk ...
+    method: Mapped[str | None] = mapped_column(String(60))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    registration: Mapped[Registration] = relationship(back_populates="payments")
+
+
+class Announcement(db.Model):
+    """A message an organiser sent to all or some registrants, through the outbox."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    #: The filters that chose the recipients, for the record.
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)
+    recipients: Mapped[int] = mapped_column(default=0)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,73 @@
+"""The e-mails a registration causes, queued in the outbox with the change that causes them."""
+
+import base64
+from io import BytesIO
+
+import segno
+from flask import render_template, url_for
+
+from eventmgr.calendar.ics import event_to_ics
+from eventmgr.mail.services import queue_mail
+
+SUBJECTS = {
+    "confirmed": "Registration confirmed: {title}",
+    "pending": "Registration received, awaiting approval: {title}",
+    "waitlisted": "You are on the waiting list: {title}",
+    "approved": "Registration approved: {title}",
+    "promoted": "A seat is free: your registration is confirmed: {title}",
+    "declined": "Registration declined: {title}",
+    "cancelled": "Registration cancelled: {title}",
+    "link": "Your registration link: {title}",
+    "reminder": "Reminder: {title} starts {when}",
+}
+#: Messages that carry the event as a calendar invite.
+WITH_INVITE = {"confirmed", "approved", "promoted"}
+
+
+def manage_url(registration) -> str:
+    return url_for("registration.manage", slug=registration.event.slug, token=registration.access_token,
+                   _external=True)
+
+
+def queue(registration, kind: str, **context) -> None:
+    """Queue the message of this kind to the delegate."""
+    event = registration.event
+    attachments = None
+    if kind in WITH_INVITE:
+        attachments = [_invite(registration, "REQUEST"), _check_in_code(registration)]
+    elif kind == "cancelled":
+        attachments = [_invite(registration, "CANCEL")]
+    queue_mail(
+        to=registration.email,
+        subject=SUBJECTS[kind].format(title=event.title, when=context.get("when", "")),
+        body=render_template(f"email/registration/{kind}.txt", registration=registration, event=event,
+                             link=manage_url(registration), **context),
+        attachments=attachments,
+        event_id=event.id,
+    )
+
+
+def _invite(registration, method: str) -> dict:
+    ics = event_to_ics(registration.event, method=method, attendee=(registration.full_name, registration.email),
+                       include_join_url=method == "REQUEST")
+    return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}",
+            "content": ics.decode()}
+
+
+def _check_in_code(registration) -> dict:
+    """The QR code the desk scans, as a PNG: it holds the private token."""
+    buffer = BytesIO()
+    segno.make(registration.access_token, error="m").save(buffer, kind="png", scale=8, border=2)
+    return {"filename": "check-in-code.png", "content_type": "image/png",
+            "content_base64": base64.b64encode(buffer.getvalue()).decode()}
+
+
+def queue_invitation(event, email: str, name: str | None) -> None:
+    """Invite an address to register for an invitation-only event."""
+    queue_mail(
+        to=email,
+        subject=f"Invitation to register: {event.title}",
+        body=render_template("email/registration/invitation.txt", event=event, name=name, email=email,
+                             link=url_for("registration.register", slug=event.slug, email=email, _external=True)),
+        event_id=event.id,
+    )

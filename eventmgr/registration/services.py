@@ -1,0 +1,422 @@
+"""Register delegates, keep seats and the waiting list right, apply offer codes, queue their e-mails.
+
+Every function that changes seats first locks the event's row (`lock_event`), so that concurrent
+registrations, cancellations and capacity changes on one event run one at a time: on PostgreSQL with
+SELECT ... FOR UPDATE, on SQLite by taking the write lock at once. Mail is queued in the same
+transaction, so a rolled-back registration leaves no mail behind.
+"""
+
+import hmac
+import secrets
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+
+from eventmgr.audit.services import record
+from eventmgr.auth.services import normalise_email
+from eventmgr.database import utcnow
+from eventmgr.errors import EventMgrError
+from eventmgr.events.models import Event
+from eventmgr.extensions import db
+from eventmgr.registration import notifications
+from eventmgr.registration.models import (
+    ACTIVE_STATUSES,
+    QUESTION_KINDS,
+    Invitation,
+    OfferCode,
+    Payment,
+    Registration,
+    RegistrationQuestion,
+)
+
+#: Fields of a registration the delegate fills in (and may change later through their link).
+DELEGATE_FIELDS = (
+    "honorific", "given_name", "family_name", "position", "organisation_id", "organisation_name", "country",
+    "delegation", "answers", "needs_visa_letter", "accessibility_needs", "dietary_needs",
+    "interpretation_language", "list_publicly",
+)
+
+
+class AlreadyRegistered(EventMgrError):
+    """The address has an active registration; its link was sent again instead."""
+
+
+def new_access_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def registration_by_token(event: Event, token: str) -> Registration | None:
+    """The event's registration with this private token, compared in constant time."""
+    if not token or len(token) > 64:
+        return None
+    found = db.session.execute(
+        select(Registration).where(Registration.access_token == token, Registration.event_id == event.id)
+    ).scalar_one_or_none()
+    if found is None or not hmac.compare_digest(found.access_token.encode(), token.encode()):
+        return None
+    return found
+
+
+def lock_event(event_id: int) -> Event:
+    """Lock the event's row until the transaction ends, and return the event fresh from the database."""
+    if db.engine.dialect.name == "sqlite":
+        # A write as the first statement makes SQLite take its single write lock now, not at commit.
+        db.session.execute(update(Event).where(Event.id == event_id).values(capacity=Event.capacity))
+        return db.session.get(Event, event_id, populate_existing=True)
+    return db.session.execute(
+        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def confirmed_count(event_id: int) -> int:
+    return db.session.execute(
+        select(func.count()).where(Registration.event_id == event_id, Registration.status == "confirmed")
+    ).scalar_one()
+
+
+def seats_left(event: Event) -> int | None:
+    """Free seats, or None when the event has no limit."""
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed_count(event.id), 0)
+
+
+def status_counts(event_id: int) -> dict[str, int]:
+    """How many registrations the event has in each status (and checked in)."""
+    rows = db.session.execute(
+        select(Registration.status, func.count()).where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    ).all()
+    counts = dict.fromkeys(("pending", "confirmed", "waitlisted", "declined", "cancelled"), 0) | dict(rows)
+    counts["attended"] = attendance_count(event_id)
+    return counts
+
+
+def counts_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Registrations per status for several events in one query, for the dashboard."""
+    counts = {event_id: dict.fromkeys(("pending", "confirmed", "waitlisted", "attended"), 0) for event_id in event_ids}
+    rows = db.session.execute(
+        select(Registration.event_id, Registration.status, func.count(), func.count(Registration.checked_in_at))
+        .where(Registration.event_id.in_(event_ids or [-1]), Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Registration.event_id, Registration.status)
+    ).all()
+    for event_id, status, count, attended in rows:
+        counts[event_id][status] = count
+        counts[event_id]["attended"] += attended
+    return counts
+
+
+def attendance_count(event_id: int) -> int:
+    return db.session.execute(
+        select(func.count()).where(Registration.event_id == event_id, Registration.checked_in_at.is_not(None))
+    ).scalar_one()
+
+
+# --- Offer codes -----------------------------------------------------------------------------------
+
+def find_offer_code(event: Event, code: str, email: str, now: datetime) -> OfferCode:
+    """The usable code with this text for this address, or a clear error at the offer code field."""
+    found = db.session.execute(
+        select(OfferCode).where(OfferCode.event_id == event.id, OfferCode.code == code.strip().upper())
+    ).scalar_one_or_none()
+    if found is None:
+        raise EventMgrError("This offer code is not valid for this event.", field="offer_code")
+    if found.email and found.email != normalise_email(email):
+        raise EventMgrError("This offer code is personal to another delegate.", field="offer_code")
+    if (found.valid_from and now < found.valid_from) or (found.valid_until and now >= found.valid_until):
+        raise EventMgrError("This offer code is not valid at this time.", field="offer_code")
+    if found.max_uses is not None and found.uses >= found.max_uses:
+        raise EventMgrError("This offer code has been used up.", field="offer_code")
+    return found
+
+
+def quote(event: Event, code: str | None, email: str, now: datetime) -> tuple[Decimal, OfferCode | None]:
+    """The amount due for a registration with this code (no seat or use is taken)."""
+    if not code:
+        return Decimal(event.fee or 0), None
+    offer = find_offer_code(event, code, email, now)
+    return offer.price_for(Decimal(event.fee or 0)), offer
+
+
+def _claim_offer_code(offer: OfferCode) -> None:
+    """Count one use, atomically: the UPDATE only matches while uses remain."""
+    result = db.session.execute(
+        update(OfferCode)
+        .where(OfferCode.id == offer.id,
+               (OfferCode.max_uses.is_(None)) | (OfferCode.uses < OfferCode.max_uses))
+        .values(uses=OfferCode.uses + 1)
+    )
+    if result.rowcount != 1:
+        raise EventMgrError("This offer code has been used up.", field="offer_code")
+
+
+def _release_offer_code(registration: Registration) -> None:
+    if registration.offer_code_id is not None:
+        db.session.execute(update(OfferCode).where(OfferCode.id == registration.offer_code_id, OfferCode.uses > 0)
+                           .values(uses=OfferCode.uses - 1))
+
+
+def create_offer_code(event: Event, data: dict, user) -> OfferCode:
+    """Add an offer code to the event."""
+    code = (data.get("code") or "").strip().upper()
+    if not code or not code.replace("-", "").replace("_", "").isalnum():
+        raise EventMgrError("Use letters, digits, - and _ only.", field="code")
+    if db.session.execute(select(OfferCode.id).where(OfferCode.event_id == event.id, OfferCode.code == code)).first():
+        raise EventMgrError("The event has this code already.", field="code")
+    kind, discount = data.get("discount_kind"), data.get("discount")
+    if kind not in ("percent", "fixed"):
+        raise EventMgrError("Choose percent or a fixed amount.", field="discount_kind")
+    if discount is None or discount <= 0 or (kind == "percent" and discount > 100):
+        raise EventMgrError("A percent discount is between 0 and 100; a fixed one above 0.", field="discount")
+    if data.get("max_uses") is not None and data["max_uses"] < 1:
+        raise EventMgrError("Allow at least one use, or leave it empty for no limit.", field="max_uses")
+    if data.get("valid_from") and data.get("valid_until") and data["valid_until"] <= data["valid_from"]:
+        raise EventMgrError("The code must stop being valid after it starts.", field="valid_until")
+    offer = OfferCode(event_id=event.id, code=code, discount_kind=kind, discount=discount,
+                      max_uses=data.get("max_uses"), valid_from=data.get("valid_from"),
+                      valid_until=data.get("valid_until"),
+                      email=normalise_email(data["email"]) if data.get("email") else None)
+    db.session.add(offer)
+    record("offer_code.create", user, event, summary=code)
+    db.session.flush()
+    return offer
+
+
+# --- Registering -----------------------------------------------------------------------------------
+
+def check_answers(event: Event, answers: dict) -> dict:
+    """Validate answers to the event's questions; return them keyed by question id (str)."""
+    questions = event_questions(event.id)
+    clean = {}
+    for question in questions:
+        key = str(question.id)
+        value = answers.get(key)
+        if question.kind == "yes_no":
+            value = None if value in (None, "") else value in (True, "yes", "y", "true", "1")
+        elif question.kind == "multiple_choice":
+            value = [v for v in (value or []) if v in question.options] or None
+        elif question.kind == "single_choice":
+            value = value if value in question.options else None
+        else:
+            value = (value or "").strip() or None
+        if question.required and value is None:
+            raise EventMgrError("Please answer this question.", field=f"q_{question.id}")
+        if value is not None:
+            clean[key] = value
+    return clean
+
+
+def event_questions(event_id: int) -> list[RegistrationQuestion]:
+    return db.session.execute(
+        select(RegistrationQuestion).where(RegistrationQuestion.event_id == event_id)
+        .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
+    ).scalars().all()
+
+
+def _is_invited(event: Event, email: str) -> bool:
+    return db.session.execute(
+        select(Invitation.id).where(Invitation.event_id == event.id, Invitation.email == email)
+    ).first() is not None
+
+
+def register(event: Event, data: dict, now: datetime | None = None) -> Registration:
+    """Register a delegate: confirmed while seats remain, else waitlisted; pending under approval.
+
+    A second registration with an address that already has an active one raises AlreadyRegistered
+    after queueing that registration's private link to the address, so the page can answer the same
+    way whether or not the address was registered.
+    """
+    now = now or utcnow()
+    email = normalise_email(data.get("email") or "")
+    event = lock_event(event.id)
+    if not event.registration_is_open(now):
+        raise EventMgrError("Registration for this event is closed.")
+    if event.registration_policy == "invitation" and not _is_invited(event, email):
+        raise EventMgrError("This event is by invitation only, and this address has not been invited.",
+                            field="email")
+    answers = check_answers(event, data.get("answers") or {})
+    existing = db.session.execute(
+        select(Registration).where(Registration.event_id == event.id, Registration.email == email)
+    ).scalar_one_or_none()
+    if existing is not None and existing.is_active:
+        notifications.queue(existing, "link")
+        raise AlreadyRegistered("registered already")
+    amount_due, offer = quote(event, data.get("offer_code"), email, now)
+    if offer is not None:
+        _claim_offer_code(offer)
+    if event.registration_policy == "approval":
+        status = "pending"
+    elif event.capacity is None or confirmed_count(event.id) < event.capacity:
+        status = "confirmed"
+    else:
+        status = "waitlisted"
+    fields = {key: data.get(key) for key in DELEGATE_FIELDS} | {
+        "answers": answers, "status": status, "consented_at": now, "created_at": now,
+        "offer_code_id": offer.id if offer else None, "amount_due": amount_due,
+        "waitlisted_at": now if status == "waitlisted" else None,
+        "cancelled_at": None, "decided_at": None, "decision_message": None,
+    }
+    if existing is not None:
+        # A cancelled or declined delegate registers anew: same row, same link, new decision.
+        registration = existing
+        for key, value in fields.items():
+            setattr(registration, key, value)
+    else:
+        registration = Registration(event_id=event.id, email=email, access_token=new_access_token(), **fields)
+        db.session.add(registration)
+    db.session.flush()
+    notifications.queue(registration, registration.status)
+    return registration
+
+
+def update_details(registration: Registration, data: dict, by=None) -> None:
+    """Change the delegate's details (by the delegate through their link, or by an organiser)."""
+    data = dict(data)
+    data["answers"] = check_answers(registration.event, data.get("answers") or {})
+    for key in DELEGATE_FIELDS:
+        if key in data:
+            setattr(registration, key, data[key])
+    if by is not None:
+        record("registration.update", by, registration.event, summary=registration.email)
+    db.session.flush()
+
+
+def cancel(registration: Registration, by=None, now: datetime | None = None) -> None:
+    """Cancel a registration; its seat goes to the first on the waiting list."""
+    now = now or utcnow()
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if not registration.is_active:
+        raise EventMgrError("This registration is not active.")
+    held_seat = registration.status == "confirmed"
+    registration.status = "cancelled"
+    registration.cancelled_at = now
+    _release_offer_code(registration)
+    notifications.queue(registration, "cancelled")
+    if by is not None:
+        record("registration.cancel", by, event, summary=registration.email)
+    db.session.flush()
+    if held_seat:
+        promote_waitlisted(event, now)
+
+
+def promote_waitlisted(event: Event, now: datetime | None = None) -> list[Registration]:
+    """Fill free seats from the waiting list, first come first served; the caller holds the event lock."""
+    now = now or utcnow()
+    free = seats_left(event)
+    query = (select(Registration).where(Registration.event_id == event.id, Registration.status == "waitlisted")
+             .order_by(Registration.waitlisted_at, Registration.id))
+    if free is not None:
+        if free == 0:
+            return []
+        query = query.limit(free)
+    promoted = db.session.execute(query).scalars().all()
+    for registration in promoted:
+        registration.status = "confirmed"
+        registration.decided_at = now
+        notifications.queue(registration, "promoted")
+    db.session.flush()
+    return promoted
+
+
+def set_capacity(event: Event, capacity: int | None, by) -> list[Registration]:
+    """Change the number of seats; when it rises, the waiting list moves up."""
+    if capacity is not None and capacity < 1:
+        raise EventMgrError("Capacity must be at least 1 seat; leave it empty for no limit.", field="capacity")
+    event = lock_event(event.id)
+    before = event.capacity
+    event.capacity = capacity
+    record("event.update", by, event, summary=event.title, changes={"capacity": (before, capacity)})
+    db.session.flush()
+    return promote_waitlisted(event)
+
+
+def decide(registration: Registration, approve: bool, by, message: str = "", now: datetime | None = None) -> None:
+    """Approve (confirmed, or waitlisted when full) or decline a pending registration."""
+    now = now or utcnow()
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status not in ("pending", "waitlisted") or (not approve and registration.status == "declined"):
+        raise EventMgrError("Only pending or waitlisted registrations can be decided.")
+    registration.decision_message = message.strip() or None
+    registration.decided_at = now
+    if not approve:
+        registration.status = "declined"
+        _release_offer_code(registration)
+        notifications.queue(registration, "declined")
+    elif event.capacity is None or confirmed_count(event.id) < event.capacity:
+        registration.status = "confirmed"
+        notifications.queue(registration, "approved")
+    elif registration.status != "waitlisted":
+        registration.status = "waitlisted"
+        registration.waitlisted_at = now
+        notifications.queue(registration, "waitlisted")
+    else:
+        raise EventMgrError("The event is full; raise the capacity first.")
+    record("registration.approve" if approve else "registration.decline", by, event, summary=registration.email)
+    db.session.flush()
+
+
+def check_in(registration: Registration, by, now: datetime | None = None) -> bool:
+    """Record attendance once; return False when the delegate was checked in already."""
+    if registration.status != "confirmed":
+        raise EventMgrError("Only confirmed delegates can be checked in.")
+    result = db.session.execute(
+        update(Registration).where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
+        .values(checked_in_at=now or utcnow(), checked_in_by_id=by.id if by else None)
+    )
+    db.session.refresh(registration)
+    return result.rowcount == 1
+
+
+def record_payment(registration: Registration, amount: Decimal, method: str, reference: str, by) -> Payment:
+    """Record money received from a delegate."""
+    if amount is None or amount <= 0:
+        raise EventMgrError("Give the amount received.", field="amount")
+    payment = Payment(amount=amount, method=method or None, reference=reference or None,
+                      recorded_by_id=by.id if by else None)
+    registration.payments.append(payment)
+    record("payment.record", by, registration.event, summary=f"{registration.email}: {amount}")
+    db.session.flush()
+    return payment
+
+
+def invite(event: Event, entries: list[tuple[str, str | None]], by) -> int:
+    """Invite addresses (email, name) to an event; return how many were new. Invitations are e-mailed."""
+    added = 0
+    for email, name in entries:
+        email = normalise_email(email)
+        if db.session.execute(select(Invitation.id).where(Invitation.event_id == event.id,
+                                                          Invitation.email == email)).first():
+            continue
+        db.session.add(Invitation(event_id=event.id, email=email, name=name or None, invited_by_id=by.id))
+        notifications.queue_invitation(event, email, name)
+        added += 1
+    record("invitation.create", by, event, summary=f"{added} address(es)")
+    db.session.flush()
+    return added
+
+
+def add_question(event: Event, data: dict) -> RegistrationQuestion:
+    """Add one of the event's own questions at the end of the form."""
+    if data.get("kind") not in QUESTION_KINDS:
+        raise EventMgrError("Choose a kind of question.", field="kind")
+    options = [o.strip() for o in data.get("options") or [] if o.strip()]
+    if data["kind"] in ("single_choice", "multiple_choice") and len(options) < 2:
+        raise EventMgrError("Give at least two choices, one per line.", field="options")
+    last = db.session.execute(select(func.max(RegistrationQuestion.position))
+                              .where(RegistrationQuestion.event_id == event.id)).scalar() or 0
+    question = RegistrationQuestion(event_id=event.id, label=data["label"].strip(), kind=data["kind"],
+                                    help_text=(data.get("help_text") or "").strip() or None,
+                                    options=options if data["kind"] in ("single_choice", "multiple_choice") else [],
+                                    required=bool(data.get("required")), position=last + 1)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def active_registration_ids(event_id: int) -> list[int]:
+    return db.session.execute(select(Registration.id).where(Registration.event_id == event_id,
+                                                            Registration.status.in_(ACTIVE_STATUSES))).scalars().all()

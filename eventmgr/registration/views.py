@@ -1,0 +1,215 @@
+"""The delegate's side: register, get the private link again, manage the registration through it."""
+
+from io import BytesIO
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from eventmgr.auth.permissions import can_view_event
+from eventmgr.calendar.ics import event_to_ics
+from eventmgr.database import utcnow
+from eventmgr.errors import EventMgrError
+from eventmgr.events.services import event_by_slug
+from eventmgr.extensions import db, limiter
+from eventmgr.organisations.models import Organisation
+from eventmgr.registration import bp, notifications, services
+from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
+from eventmgr.registration.models import Registration
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+def _visible_event_or_404(slug: str):
+    event, moved_to = event_by_slug(slug)
+    if event is None or not can_view_event(current_user, event):
+        abort(404)
+    return event
+
+
+def _organisations():
+    return db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
+
+
+def _form(form_class, event, **kwargs):
+    questions = services.event_questions(event.id)
+    return with_questions(form_class, questions)(event=event, organisations=_organisations(), **kwargs)
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def register(slug: str):
+    """Show the registration form; register the delegate."""
+    event = _visible_event_or_404(slug)
+    now = utcnow()
+    form = _form(RegistrationForm, event)
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"]
+    quote = None
+    status = 200
+    if not event.registration_is_open(now):
+        return render_template("registration/closed.html", event=event), 200
+    if form.validate_on_submit():
+        if form.website.data:
+            # Only bots fill the hidden field: answer as if all went well, register nobody.
+            return redirect(url_for("registration.done", slug=event.slug))
+        try:
+            if request.form.get("action") == "quote":
+                quote = services.quote(event, form.offer_code.data, form.email.data, now)[0]
+            else:
+                services.register(event, form.delegate_data() | {"email": form.email.data,
+                                                                 "offer_code": form.offer_code.data}, now)
+                db.session.commit()
+                return redirect(url_for("registration.done", slug=event.slug))
+        except services.AlreadyRegistered:
+            # The address's link was queued; answer exactly as for a new registration.
+            db.session.commit()
+            return redirect(url_for("registration.done", slug=event.slug))
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            status = 422
+    elif form.errors:
+        status = 422
+    if quote is None and not event.is_free:
+        quote = event.fee
+    return render_template("registration/register.html", event=event, form=form, quote=quote,
+                           has_questions=any(name.startswith("q_") for name in form._fields),
+                           seats_left=services.seats_left(event)), status
+
+
+def _show_error(form, error: EventMgrError) -> None:
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/events/<slug>/register/done")
+def done(slug: str):
+    """Tell the delegate to look for the e-mail, without saying what it holds."""
+    event = _visible_event_or_404(slug)
+    return render_template("registration/done.html", event=event)
+
+
+@bp.route("/events/<slug>/register/link", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def resend_link(slug: str):
+    """Send the private link again to an address registered for the event."""
+    event = _visible_event_or_404(slug)
+    form = ResendLinkForm()
+    if form.validate_on_submit():
+        registration = db.session.execute(
+            select(Registration).where(Registration.event_id == event.id,
+                                       Registration.email == form.email.data.strip().lower())
+        ).scalar_one_or_none()
+        if registration is not None:
+            notifications.queue(registration, "link")
+            db.session.commit()
+        flash(_("If this address is registered for the event, its link is on its way."), "info")
+        return redirect(url_for("events.detail", slug=event.slug))
+    return render_template("registration/resend_link.html", event=event, form=form), 422 if form.errors else 200
+
+
+def _registration_or_404(slug: str, token: str) -> Registration:
+    event, _moved = event_by_slug(slug)
+    if event is None:
+        abort(404)
+    registration = services.registration_by_token(event, token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/events/<slug>/registration/<token>")
+def manage(slug: str, token: str):
+    """The delegate's own page: status, details, calendar, cancel."""
+    registration = _registration_or_404(slug, token)
+    response = current_app.make_response(render_template(
+        "registration/manage.html", registration=registration, event=registration.event,
+        questions=services.event_questions(registration.event_id), token=token))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/events/<slug>/registration/<token>/edit", methods=["GET", "POST"])
+def edit(slug: str, token: str):
+    """Let the delegate change their details."""
+    registration = _registration_or_404(slug, token)
+    event = registration.event
+    form = _form(DelegateForm, event, obj=registration)
+    if request.method == "GET":
+        for key, value in (registration.answers or {}).items():
+            if f"q_{key}" in form:
+                form[f"q_{key}"].data = ("yes" if value else "no") if isinstance(value, bool) else value
+    form.email.data = registration.email  # the address is the registration's key; it is not changed here
+    if form.validate_on_submit():
+        try:
+            services.update_details(registration, form.delegate_data())
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for("registration.manage", slug=event.slug, token=token))
+    return render_template("registration/edit.html", registration=registration, event=event, form=form,
+                           token=token), 422 if form.errors else 200
+
+
+@bp.route("/events/<slug>/registration/<token>/cancel", methods=["POST"])
+def cancel(slug: str, token: str):
+    """Cancel the registration; the seat goes to the waiting list."""
+    registration = _registration_or_404(slug, token)
+    try:
+        services.cancel(registration)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your registration is cancelled."), "success")
+    return redirect(url_for("registration.manage", slug=slug, token=token))
+
+
+@bp.route("/events/<slug>/registration/<token>/invite.ics")
+def invite_ics(slug: str, token: str):
+    """The event for the delegate's calendar, with the join link when they hold a seat."""
+    registration = _registration_or_404(slug, token)
+    event = registration.event
+    body = event_to_ics(event, include_join_url=registration.status == "confirmed")
+    response = current_app.response_class(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/events/<slug>/registration/<token>/qr.svg")
+def qr_code(slug: str, token: str):
+    """The QR code the check-in desk scans: it holds the private token."""
+    registration = _registration_or_404(slug, token)
+    buffer = BytesIO()
+    segno.make(registration.access_token, error="m").save(buffer, kind="svg", scale=6, border=2)
+    response = current_app.response_class(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/events/<slug>/participants")
+def participants(slug: str):
+    """The participants who agreed to be listed, when the organisers publish the list."""
+    event = _visible_event_or_404(slug)
+    if not event.publish_participant_list:
+        abort(404)
+    listed = db.session.execute(
+        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed",
+                                   Registration.list_publicly.is_(True))
+        .order_by(Registration.country, Registration.family_name, Registration.given_name)
+    ).scalars().all()
+    return render_template("registration/participants.html", event=event, participants=listed)
