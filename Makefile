@@ -11,7 +11,7 @@ export TEST_POSTGRES_URL
 
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: install run test test-sqlite test-postgresql system-deps lint clean messages
 
@@ -23,10 +23,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
-## Serve the app with the demo data on http://127.0.0.1:$(PORT)
+## Serve the app with the demo data on http://127.0.0.1:$(PORT); a mail worker sends reminders beside it
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load-if-empty
+	$(FLASK) mail worker --interval 60 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Install what the tests need, then run the suite on SQLite and on PostgreSQL

@@ -63,7 +63,9 @@ def lock_event(event_id: int) -> Event:
     """Lock the event's row until the transaction ends, and return the event fresh from the database."""
     if db.engine.dialect.name == "sqlite":
         # A write as the first statement makes SQLite take its single write lock now, not at commit.
-        db.session.execute(update(Event).where(Event.id == event_id).values(capacity=Event.capacity))
+        # (updated_at is set to itself, or its onupdate would mark the event as changed.)
+        db.session.execute(update(Event).where(Event.id == event_id)
+                           .values(capacity=Event.capacity, updated_at=Event.updated_at))
         return db.session.get(Event, event_id, populate_existing=True)
     return db.session.execute(
         select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
