@@ -77,16 +77,17 @@ def select_locale() -> str | None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from eventmgr import admin, auth, events, mail, organisations, registration
+    from eventmgr.admin.views import bp as admin_bp
+    from eventmgr.auth.views import bp as auth_bp
+    from eventmgr.events.manage_views import bp as manage_bp
+    from eventmgr.events.views import bp as events_bp
+    from eventmgr.mail.cli import bp as mail_bp
+    from eventmgr.organisations.views import bp as organisations_bp
+    from eventmgr.registration.desk_views import bp as desk_bp
+    from eventmgr.registration.views import bp as registration_bp
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(organisations.bp)
-    app.register_blueprint(events.bp)
-    app.register_blueprint(events.manage_bp)
-    app.register_blueprint(registration.bp)
-    app.register_blueprint(registration.desk_bp)
-    app.register_blueprint(mail.bp)
+    for blueprint in (auth_bp, admin_bp, organisations_bp, events_bp, manage_bp, registration_bp, desk_bp, mail_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -27,6 +27,7 @@ _ENV_SETTINGS = {
     "PASSWORD_RESET_MAX_AGE": int,
     "INVITATION_MAX_AGE": int,
     "BABEL_DEFAULT_LOCALE": str,
+    "CALENDAR_UPDATE_DELAY": int,
 }
 
 
@@ -73,6 +74,8 @@ class DefaultConfig:
     LANGUAGES = {"en": "en_GB", "ru": "ru"}
 
     EVENTS_PER_PAGE = 20
+    #: Seconds after an organiser's last change of time, place or title before delegates get one update.
+    CALENDAR_UPDATE_DELAY = 600
 
 
 def database_url_from_env() -> str | None:

@@ -1,17 +1,19 @@
 """Account administration pages."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from eventmgr.admin import bp, services
+from eventmgr.admin import services
 from eventmgr.auth.forms import InviteUserForm
 from eventmgr.auth.models import User
 from eventmgr.auth.permissions import admin_required
 from eventmgr.errors import EventMgrError
-from eventmgr.events.forms import ConfirmForm
 from eventmgr.extensions import db
+from eventmgr.forms import ConfirmForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -2,11 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from eventmgr.auth import bp
 from eventmgr.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from eventmgr.auth.models import User
 from eventmgr.auth.services import (
@@ -18,6 +17,8 @@ from eventmgr.auth.services import (
 )
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db, limiter, login_manager
+
+bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader

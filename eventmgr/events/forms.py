@@ -30,6 +30,7 @@ from eventmgr.events.models import (
     Event,
 )
 from eventmgr.events.services import event_rule_errors
+from eventmgr.forms import ConfirmForm  # noqa: F401 - kept importable from here
 
 # Form field name -> model field, for the times entered in the event's own time zone.
 LOCAL_TIME_FIELDS = {
@@ -129,10 +130,6 @@ class EventForm(FlaskForm):
         """Tell the rules which event is being edited (its own slug is not taken)."""
         self._event = event
         return self
-
-
-class ConfirmForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that change state (publish, delete)."""
 
 
 class CancelForm(FlaskForm):

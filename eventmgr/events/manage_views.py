@@ -1,6 +1,6 @@
 """The organisers' area: dashboard, event editing and its life cycle, roles, audit log, series."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,12 +16,10 @@ from eventmgr.auth.permissions import (
 )
 from eventmgr.auth.services import find_user
 from eventmgr.errors import ConflictError, EventMgrError
-from eventmgr.events import manage_bp as bp
 from eventmgr.events import services
 from eventmgr.events.forms import (
     LOCAL_TIME_FIELDS,
     CancelForm,
-    ConfirmForm,
     EventForm,
     EventOrganisationForm,
     GrantRoleForm,
@@ -29,8 +27,11 @@ from eventmgr.events.forms import (
 )
 from eventmgr.events.models import EventRole, Series
 from eventmgr.extensions import db
+from eventmgr.forms import ConfirmForm
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration.services import counts_by_event
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
 @bp.before_request

@@ -110,6 +110,10 @@ class Event(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     #: Rises whenever time, place or title change, for calendar updates.
     calendar_sequence: Mapped[int] = mapped_column(default=0)
+    #: The sequence delegates' calendars last received; below calendar_sequence, an update is owed.
+    calendar_sent_sequence: Mapped[int] = mapped_column(default=0)
+    #: When to send the owed update: a while after the last change, so a burst of edits sends one.
+    calendar_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
+from eventmgr.calendar.services import schedule_update
 from eventmgr.database import utcnow
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.events.models import (
@@ -200,6 +201,7 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
         setattr(event, key, value)
     if any(key in CALENDAR_FIELDS for key in changes):
         event.calendar_sequence += 1
+        schedule_update(event)
     # The join link is never written to the log: the log is shown to every organiser, the link is a secret.
     logged = {k: ("(changed)", "(changed)") if k == "join_url" else v for k, v in changes.items()}
     record("event.update", user, event, summary=event.title, changes=logged)
@@ -225,6 +227,7 @@ def cancel_event(event: Event, user, reason: str = "") -> None:
     event.status = "cancelled"
     event.cancellation_reason = reason.strip() or None
     event.calendar_sequence += 1
+    schedule_update(event, at_once=True)
     record("event.cancel", user, event, summary=event.title, changes={"reason": (None, reason)} if reason else None)
     db.session.flush()
 

@@ -3,18 +3,19 @@
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from eventmgr import locales
 from eventmgr.auth.permissions import can_manage_event, can_view_event
 from eventmgr.database import utcnow
-from eventmgr.events import bp
 from eventmgr.events.models import EVENT_KINDS, Series
 from eventmgr.events.services import event_by_slug, related_events, search_public_events
 from eventmgr.extensions import db
 from eventmgr.registration.services import attendance_count
+
+bp = Blueprint("events", __name__)
 
 
 def _date_arg(name: str, end_of_day: bool = False) -> datetime | None:

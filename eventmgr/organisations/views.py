@@ -1,14 +1,16 @@
 """The shared directory of organisations."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
-from eventmgr.organisations import bp, services
+from eventmgr.organisations import services
 from eventmgr.organisations.forms import OrganisationForm
 from eventmgr.organisations.models import Organisation
+
+bp = Blueprint("organisations", __name__, url_prefix="/manage/organisations")
 
 
 @bp.before_request

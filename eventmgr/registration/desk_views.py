@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,11 +12,10 @@ from sqlalchemy import select
 from eventmgr import locales
 from eventmgr.auth.permissions import get_event_or_404
 from eventmgr.errors import EventMgrError
-from eventmgr.events.forms import ConfirmForm
 from eventmgr.extensions import db
+from eventmgr.forms import ConfirmForm
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import desk, services
-from eventmgr.registration import desk_bp as bp
 from eventmgr.registration.forms import (
     AnnouncementForm,
     CapacityForm,
@@ -29,6 +28,8 @@ from eventmgr.registration.forms import (
     with_questions,
 )
 from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
+
+bp = Blueprint("desk", __name__, url_prefix="/manage/events/<int:event_id>")
 
 
 @bp.before_request

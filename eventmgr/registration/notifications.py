@@ -19,9 +19,11 @@ SUBJECTS = {
     "cancelled": "Registration cancelled: {title}",
     "link": "Your registration link: {title}",
     "reminder": "Reminder: {title} starts {when}",
+    "event_updated": "Updated: {title}",
+    "event_cancelled": "Cancelled: {title}",
 }
 #: Messages that carry the event as a calendar invite.
-WITH_INVITE = {"confirmed", "approved", "promoted"}
+WITH_INVITE = {"confirmed", "approved", "promoted", "event_updated"}
 
 
 def manage_url(registration) -> str:
@@ -34,8 +36,10 @@ def queue(registration, kind: str, **context) -> None:
     event = registration.event
     attachments = None
     if kind in WITH_INVITE:
-        attachments = [_invite(registration, "REQUEST"), _check_in_code(registration)]
-    elif kind == "cancelled":
+        attachments = [_invite(registration, "REQUEST")]
+        if kind != "event_updated":
+            attachments.append(_check_in_code(registration))
+    elif kind in ("cancelled", "event_cancelled"):
         attachments = [_invite(registration, "CANCEL")]
     queue_mail(
         to=registration.email,

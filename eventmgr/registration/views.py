@@ -3,7 +3,7 @@
 from io import BytesIO
 
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,9 +15,11 @@ from eventmgr.errors import EventMgrError
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db, limiter
 from eventmgr.organisations.models import Organisation
-from eventmgr.registration import bp, notifications, services
+from eventmgr.registration import notifications, services
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
 from eventmgr.registration.models import Registration
+
+bp = Blueprint("registration", __name__)
 
 
 def _registration_limit() -> str:

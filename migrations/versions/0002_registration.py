@@ -150,6 +150,8 @@ def upgrade():
         batch_op.add_column(sa.Column('publish_participant_list', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('reminder_early_minutes', sa.Integer(), nullable=True, server_default='1440'))
         batch_op.add_column(sa.Column('reminder_late_minutes', sa.Integer(), nullable=True, server_default='60'))
+        batch_op.add_column(sa.Column('calendar_sent_sequence', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('calendar_update_due_at', eventmgr.database.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('mail_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('announcement_id', sa.Integer(), nullable=True))
@@ -167,6 +169,8 @@ def downgrade():
         batch_op.drop_column('announcement_id')
 
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_column('calendar_update_due_at')
+        batch_op.drop_column('calendar_sent_sequence')
         batch_op.drop_column('reminder_late_minutes')
         batch_op.drop_column('reminder_early_minutes')
         batch_op.drop_column('publish_participant_list')
