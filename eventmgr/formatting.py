@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from eventmgr import locales
 from eventmgr.auth import permissions
+from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.database import utcnow
 from eventmgr.text import plain_text, render_markdown
 
@@ -100,7 +101,8 @@ def register(app: Flask) -> None:
     )
 
     app.jinja_env.globals.update(field_attrs=field_attrs, permissions=permissions, get_locale=get_locale,
-                                  url_for_page=url_for_page)
+                                  url_for_page=url_for_page, google_calendar_url=google_calendar_url,
+                                  outlook_calendar_url=outlook_calendar_url)
 
     @app.context_processor
     def template_globals():
