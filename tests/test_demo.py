@@ -1,0 +1,290 @@
+"""The demo data: `flask demo load` and `flask demo load-if-empty`."""
+
+import html
+import re
+import stat
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pycountry
+import pytest
+from conftest import PASSWORD, csrf_token
+from sqlalchemy import func, select
+
+from eventmgr.auth.models import User
+from eventmgr.demo import ACCOUNTS_FILE, load_demo
+from eventmgr.events.models import Event, EventRole, Series
+from eventmgr.organisations.models import Organisation
+
+UPCOMING_CONFERENCE = "issyk-kul-initiative-4th-conference"
+UPCOMING_WEBINAR = "joint-risk-analysis-central-asia-webinar"
+
+#: Past events: zone, local start, local end, and the start in UTC (pins the zone's offset on that day).
+PAST_EVENTS = {
+    "issyk-kul-initiative-2018-borovoe": (
+        "Asia/Almaty", datetime(2018, 7, 24, 9, 30), datetime(2018, 7, 25, 17, 0), datetime(2018, 7, 24, 3, 30)),
+    "japan-eu-tajikistan-afghanistan-border-2010": (
+        "Asia/Dushanbe", datetime(2010, 11, 23, 9, 0), datetime(2010, 11, 24, 17, 0), datetime(2010, 11, 23, 4, 0)),
+    "japan-eu-tajikistan-afghanistan-border-2012": (
+        "Asia/Dushanbe", datetime(2012, 2, 28, 9, 0), datetime(2012, 2, 29, 13, 0), datetime(2012, 2, 28, 4, 0)),
+    "central-asia-border-challenges": (
+        "Europe/London", datetime(2020, 10, 21, 13, 0), datetime(2020, 10, 21, 15, 30), datetime(2020, 10, 21, 12, 0)),
+    "cica-regional-security-in-asia-2021": (
+        "Asia/Almaty", datetime(2021, 7, 14, 10, 0), datetime(2021, 7, 14, 13, 30), datetime(2021, 7, 14, 4, 0)),
+}
+ALL_SLUGS = set(PAST_EVENTS) | {UPCOMING_CONFERENCE, UPCOMING_WEBINAR}
+#: Events that publish outcome documents, on which the secretariat account works.
+CONFERENCES = {"issyk-kul-initiative-2018-borovoe", "japan-eu-tajikistan-afghanistan-border-2010",
+               "japan-eu-tajikistan-afghanistan-border-2012", "cica-regional-security-in-asia-2021",
+               UPCOMING_CONFERENCE}
+ACCOUNTS = {"admin@example.org", "organiser@example.org", "secretariat@example.org"}
+
+
+@pytest.fixture(autouse=True)
+def accounts_file(app):
+    """The passwords file in the (session-wide) instance folder, absent at the start of each test."""
+    path = Path(app.instance_path) / ACCOUNTS_FILE
+    path.unlink(missing_ok=True)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def run(runner, command="load"):
+    result = runner.invoke(args=["demo", command])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def printed_passwords(output: str) -> dict[str, str]:
+    return dict(re.findall(r"account (\S+@\S+) with password: (\S+)", output))
+
+
+def event(db, slug: str) -> Event:
+    return db.session.execute(select(Event).where(Event.slug == slug)).scalar_one()
+
+
+def count(db, model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar()
+
+
+def test_load_creates_the_past_events_on_their_days_in_their_zones(runner, db):
+    output = run(runner)
+    assert "events         7 created, 0 already present" in output
+    for slug, (zone, local_start, local_end, utc_start) in PAST_EVENTS.items():
+        found = event(db, slug)
+        assert found.timezone == zone
+        assert found.local_start == local_start.replace(tzinfo=ZoneInfo(zone)), slug
+        assert found.local_end == local_end.replace(tzinfo=ZoneInfo(zone)), slug
+        assert found.start_at == utc_start.replace(tzinfo=UTC), slug
+        assert (found.status, found.visibility, found.fee, found.languages) == \
+            ("published", "public", Decimal("0"), ["en", "ru"])
+        assert found.contact_email and len(found.description.split("\n\n")) >= 2
+
+
+def test_conferences_have_venues_and_webinars_a_platform(runner, db):
+    run(runner)
+    places = {slug: (e.kind, e.venue_city, e.venue_country, e.online_platform)
+              for slug in ALL_SLUGS for e in [event(db, slug)]}
+    assert places["issyk-kul-initiative-2018-borovoe"][:3] == ("conference", "Borovoe", "KZ")
+    assert places["japan-eu-tajikistan-afghanistan-border-2012"][:3] == ("conference", "Dushanbe", "TJ")
+    assert places[UPCOMING_CONFERENCE][:3] == ("conference", "Cholpon-Ata", "KG")
+    for slug in ("central-asia-border-challenges", "cica-regional-security-in-asia-2021", UPCOMING_WEBINAR):
+        kind, city, country, platform = places[slug]
+        assert (kind, city, country) == ("webinar", None, None) and platform
+    assert "online conference" in event(db, "cica-regional-security-in-asia-2021").description
+    assert "illustrative" in event(db, "japan-eu-tajikistan-afghanistan-border-2010").description
+
+
+def test_upcoming_events_are_dated_from_the_day_of_loading(db):
+    # 22:30 UTC on 10 March is already 11 March in Bishkek and Almaty: days count in the event's zone.
+    now = datetime(2030, 3, 10, 22, 30, tzinfo=UTC)
+    load_demo(echo=lambda _: None, now=now)
+    db.session.commit()
+
+    conference = event(db, UPCOMING_CONFERENCE)
+    bishkek = ZoneInfo("Asia/Bishkek")
+    assert conference.timezone == "Asia/Bishkek"
+    assert conference.local_start == datetime(2030, 5, 10, 9, 0, tzinfo=bishkek)  # 11 March + 60 days
+    assert conference.local_end == datetime(2030, 5, 11, 17, 0, tzinfo=bishkek)
+    assert (conference.series.slug, conference.edition, conference.capacity) == ("issyk-kul-initiative", 4, 120)
+
+    webinar = event(db, UPCOMING_WEBINAR)
+    assert webinar.local_start == datetime(2030, 4, 1, 15, 0, tzinfo=ZoneInfo("Asia/Almaty"))  # + 21 days
+    assert webinar.end_at - webinar.start_at == timedelta(hours=2, minutes=30)
+    assert webinar.capacity == 300
+
+    for upcoming in (conference, webinar):
+        assert (upcoming.status, upcoming.visibility) == ("published", "public")
+        assert upcoming.phase(now) == "upcoming"
+        assert upcoming.registration_opens_at < now
+        assert upcoming.registration_closes_at <= upcoming.end_at
+        assert upcoming.registration_is_open(now)
+
+
+def test_organisations_have_iso_countries_and_their_roles(runner, db):
+    run(runner)
+    countries = dict(db.session.execute(select(Organisation.name, Organisation.country_code)).all())
+    assert len(countries) == 19
+    assert all(pycountry.countries.get(alpha_2=code) for code in countries.values() if code)
+    assert countries["Border Service of the National Security Committee of the Republic of Kazakhstan"] == "KZ"
+    assert countries["Afghan Border Police"] == "AF"
+    assert countries["Border Guard Command of the Islamic Republic of Iran"] == "IR"
+    assert countries["European Border and Coast Guard Agency"] == "PL"
+    assert countries["Foreign Policy Research Institute"] == "KZ"
+
+    borovoe = event(db, "issyk-kul-initiative-2018-borovoe")
+    assert [o.country_code for o in borovoe.hosts] == ["KZ"]
+    assert [o.acronym for o in borovoe.organisations_with_role("co_organiser")] == ["BOMCA"]
+    partners = borovoe.organisations_with_role("partner")
+    assert {o.country_code for o in partners if o.kind == "border_agency"} == {"KG", "TJ", "TM", "UZ", "AF", "IR"}
+    assert {"BOMNAF", "Frontex"} <= {o.acronym for o in partners}
+    assert "CIS Border Troops Commanders Council" in {o.name for o in partners}
+
+    dushanbe = event(db, "japan-eu-tajikistan-afghanistan-border-2012")
+    assert {o.acronym for o in dushanbe.organisations_with_role("co_organiser")} == {"BOMCA", "BOMNAF"}
+
+    cica = event(db, "cica-regional-security-in-asia-2021")
+    assert {o.name for o in cica.hosts} == {"Foreign Policy Research Institute",
+                                            "Kazakhstan Institute for Strategic Studies",
+                                            "Institute of World Economy and Politics"}
+    assert [o.acronym for o in cica.organisations_with_role("partner")] == ["CICA"]
+    assert [o.name for o in event(db, "central-asia-border-challenges").hosts] == ["Border Security Report"]
+
+
+def test_series_number_their_editions(runner, db, client):
+    run(runner)
+    editions = {series.slug: [(e.edition, e.local_start.year) for e in series.events]
+                for series in db.session.execute(select(Series)).scalars()}
+    assert editions["issyk-kul-initiative"][0] == (3, 2018)
+    assert [edition for edition, _ in editions["issyk-kul-initiative"]] == [3, 4]
+    assert editions["japan-eu-tajikistan-afghanistan-border-conferences"] == [(1, 2010), (2, 2012)]
+    page = client.get("/series/japan-eu-tajikistan-afghanistan-border-conferences")
+    assert page.status_code == 200
+    assert "Japan-EU Conference on Tajikistan-Afghanistan Border Management (2010)" in page.text
+
+
+def test_accounts_log_in_with_the_printed_passwords(app, runner, db, accounts_file):
+    output = run(runner)
+    passwords = printed_passwords(output)
+    assert set(passwords) == ACCOUNTS
+
+    for email, password in passwords.items():
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": password,
+                                               "csrf_token": csrf_token(client, "/login")})
+        assert response.status_code == 302, email
+        assert client.get("/manage/").status_code == 200
+
+    assert stat.S_IMODE(accounts_file.stat().st_mode) == 0o600
+    saved = {line.split()[1]: line.split()[2] for line in accounts_file.read_text().splitlines()
+             if not line.startswith("#")}
+    assert saved == passwords
+
+
+def test_accounts_get_their_roles(runner, db):
+    run(runner)
+    users = {u.email: u for u in db.session.execute(select(User)).scalars()}
+    assert users["admin@example.org"].is_admin
+    assert not users["organiser@example.org"].is_admin
+
+    def slugs(email, role):
+        return set(db.session.execute(select(Event.slug).join(EventRole).where(
+            EventRole.user_id == users[email].id, EventRole.role == role)).scalars())
+
+    assert slugs("organiser@example.org", "organiser") == ALL_SLUGS
+    assert slugs("secretariat@example.org", "secretariat") == CONFERENCES
+    assert slugs("secretariat@example.org", "organiser") == set()
+
+
+def test_running_twice_creates_nothing_twice(runner, db, accounts_file):
+    first = run(runner)
+    saved = accounts_file.read_text()
+    totals = {model: count(db, model) for model in (Event, Series, Organisation, User, EventRole)}
+
+    second = run(runner)
+    db.session.expire_all()
+    assert {model: count(db, model) for model in totals} == totals
+    assert printed_passwords(second) == {}
+    assert not set(printed_passwords(first).values()) & set(second.split())
+    assert "nothing to add" in second
+    for line in ("events         0 created, 7 already present", "organisations  0 created, 19 already present",
+                 "accounts       0 created, 3 already present", "series         0 created, 2 already present"):
+        assert line in second
+    assert second.count("exists already; its password was not changed") == 3
+    assert accounts_file.read_text() == saved
+
+
+def test_a_later_day_does_not_add_a_second_upcoming_edition(db):
+    now = datetime.now(UTC)
+    load_demo(echo=lambda _: None, now=now)
+    db.session.commit()
+    start = event(db, UPCOMING_CONFERENCE).start_at
+
+    report = load_demo(echo=lambda _: None, now=now + timedelta(days=9))
+    db.session.commit()
+    assert "events         0 created, 7 already present" in report
+    assert count(db, Event) == 7
+    assert event(db, UPCOMING_CONFERENCE).start_at == start
+
+
+def test_an_existing_account_keeps_its_password(runner, db, make_user, accounts_file):
+    from eventmgr.auth.services import authenticate
+
+    make_user(email="organiser@example.org", name="Olga", password=PASSWORD)
+    output = run(runner)
+    assert "organiser account organiser@example.org exists already; its password was not changed" in output
+    assert set(printed_passwords(output)) == ACCOUNTS - {"organiser@example.org"}
+    assert "organiser@example.org" not in accounts_file.read_text()
+    assert authenticate("organiser@example.org", PASSWORD) is not None
+    olga = db.session.execute(select(User).where(User.email == "organiser@example.org")).scalar_one()
+    assert count(db, EventRole) and all(
+        any(r.user_id == olga.id and r.role == "organiser" for r in event(db, slug).roles) for slug in ALL_SLUGS)
+
+
+def test_edited_and_renamed_events_are_left_as_they_are(runner, db):
+    from eventmgr.events.services import update_event
+
+    run(runner)
+    borovoe = event(db, "issyk-kul-initiative-2018-borovoe")
+    update_event(borovoe, {"title": "Issyk-Kul Initiative, 3rd conference", "slug": "issyk-kul-3"}, None, None)
+    db.session.commit()
+
+    output = run(runner)
+    db.session.expire_all()
+    assert "events         0 created, 7 already present" in output
+    assert count(db, Event) == 7
+    assert event(db, "issyk-kul-3").title == "Issyk-Kul Initiative, 3rd conference"
+
+
+def test_load_if_empty_loads_an_empty_database(runner, db):
+    output = run(runner, "load-if-empty")
+    assert "events         7 created" in output
+    assert count(db, Event) == 7
+
+
+def test_load_if_empty_leaves_a_database_with_data_alone(runner, db, make_user, accounts_file):
+    make_user(email="someone@example.org")
+    output = run(runner, "load-if-empty")
+    assert "demo data not loaded" in output
+    assert (count(db, Event), count(db, Organisation), count(db, User)) == (0, 0, 1)
+    assert not accounts_file.exists()
+
+
+def test_every_demo_event_has_a_public_page_and_the_home_page_lists_the_upcoming(runner, db, client):
+    run(runner)
+    titles = {slug: event(db, slug).title for slug in ALL_SLUGS}
+    for slug, title in titles.items():
+        page = client.get(f"/events/{slug}")
+        assert page.status_code == 200, slug
+        assert html.escape(title) in page.text
+    assert client.get("/series/issyk-kul-initiative").status_code == 200
+
+    home = client.get("/")
+    assert home.status_code == 200
+    upcoming, _, recent = home.text.partition('id="recent-heading"')
+    assert titles[UPCOMING_CONFERENCE] in upcoming and titles[UPCOMING_WEBINAR] in upcoming
+    for slug in PAST_EVENTS:
+        assert f"/events/{slug}\"" not in upcoming
+        assert f"/events/{slug}\"" in recent
