@@ -68,9 +68,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str | None:
-    """Pick the interface language from the browser's preferences."""
-    from flask import current_app
+    """Pick the interface language from the browser's preferences (the default outside a request)."""
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return None
     languages = current_app.config["LANGUAGES"]
     best = request.accept_languages.best_match(list(languages))
     return languages.get(best) if best else None

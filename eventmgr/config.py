@@ -11,6 +11,7 @@ from pathlib import Path
 _ENV_SETTINGS = {
     "SECRET_KEY": str,
     "SERVER_NAME": str,
+    "PUBLIC_URL": str,
     "PREFERRED_URL_SCHEME": str,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
@@ -38,6 +39,8 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
+    #: Where the site is reached, for links in e-mails and calendars made outside a request (CLI, worker).
+    PUBLIC_URL = "http://127.0.0.1:5000"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

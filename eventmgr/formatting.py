@@ -21,6 +21,7 @@ from eventmgr.auth import permissions
 from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.database import utcnow
 from eventmgr.text import plain_text, render_markdown
+from eventmgr.urls import external_url
 
 
 def event_dates(event) -> str:
@@ -102,7 +103,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(field_attrs=field_attrs, permissions=permissions, get_locale=get_locale,
                                   url_for_page=url_for_page, google_calendar_url=google_calendar_url,
-                                  outlook_calendar_url=outlook_calendar_url)
+                                  outlook_calendar_url=outlook_calendar_url, external_url=external_url)
 
     @app.context_processor
     def template_globals():

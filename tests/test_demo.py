@@ -108,7 +108,7 @@ def test_upcoming_events_are_dated_from_the_day_of_loading(db):
     assert conference.timezone == "Asia/Bishkek"
     assert conference.local_start == datetime(2030, 5, 10, 9, 0, tzinfo=bishkek)  # 11 March + 60 days
     assert conference.local_end == datetime(2030, 5, 11, 17, 0, tzinfo=bishkek)
-    assert (conference.series.slug, conference.edition, conference.capacity) == ("issyk-kul-initiative", 4, 120)
+    assert (conference.series.slug, conference.edition, conference.capacity) == ("issyk-kul-initiative", 4, 24)
 
     webinar = event(db, UPCOMING_WEBINAR)
     assert webinar.local_start == datetime(2030, 4, 1, 15, 0, tzinfo=ZoneInfo("Asia/Almaty"))  # + 21 days
@@ -288,3 +288,24 @@ def test_every_demo_event_has_a_public_page_and_the_home_page_lists_the_upcoming
     for slug in PAST_EVENTS:
         assert f"/events/{slug}\"" not in upcoming
         assert f"/events/{slug}\"" in recent
+
+
+def test_demo_registrations_fill_the_webinar_and_the_upcoming_waiting_list(runner, db, client, mailbox):
+    from eventmgr.registration.services import status_counts
+
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    webinar = db.session.execute(select(Event).where(Event.slug == "central-asia-border-challenges")).scalar_one()
+    assert status_counts(webinar.id)["attended"] == 115
+    assert "Attended (115)" in client.get("/events/central-asia-border-challenges").text
+    conference = db.session.execute(select(Event).where(Event.slug == UPCOMING_CONFERENCE)).scalar_one()
+    counts = status_counts(conference.id)
+    assert counts["confirmed"] == conference.capacity
+    assert counts["waitlisted"] > 0 and counts["pending"] > 0
+    # The delegates are invented: the demo queues no mail to them.
+    from eventmgr.mail.models import MailMessage
+
+    assert db.session.execute(select(func.count()).select_from(MailMessage)).scalar_one() == 0
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0
+    assert status_counts(webinar.id)["attended"] == 115

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventmgr.auth.models import User
@@ -12,6 +12,7 @@ from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.mail.services import queue_mail
+from eventmgr.urls import external_url
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
@@ -122,7 +123,7 @@ def send_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.is_active:
         return
-    link = url_for("auth.reset_password", token=make_password_token(user), _external=True)
+    link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
     queue_mail(
         to=user.email,
@@ -133,7 +134,7 @@ def send_password_reset(email: str) -> None:
 
 def send_invitation(user: User, invited_by: User) -> None:
     """Queue an invitation to set a password for a new account."""
-    link = url_for("auth.reset_password", token=make_password_token(user, "invitation"), _external=True)
+    link = external_url("auth.reset_password", token=make_password_token(user, "invitation"))
     days = current_app.config["INVITATION_MAX_AGE"] // 86400 or 1
     queue_mail(
         to=user.email,

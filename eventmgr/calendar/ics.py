@@ -11,13 +11,14 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import current_app, url_for
+from flask import current_app
 from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from eventmgr.database import utcnow
 from eventmgr.locales import country_name
 from eventmgr.text import plain_text
+from eventmgr.urls import external_url
 
 PRODID = "-//eventmgr//eventmgr//EN"
 ENGLISH = Locale("en")
@@ -99,7 +100,7 @@ def event_component(event, method: str = "PUBLISH", attendee: tuple[str, str] | 
     vevent.add("dtend", event.local_end)
     vevent.add("summary", event.title)
     vevent.add("location", location_text(event))
-    page = url_for("events.detail", slug=event.slug, _external=True)
+    page = external_url("events.detail", slug=event.slug)
     description = plain_text(event.description, length=1500)
     if include_join_url and event.join_url:
         description = f"Join online: {event.join_url}\n\n{description}"
@@ -134,7 +135,7 @@ def event_days_to_ics(event) -> bytes:
     calendar = _new_calendar("PUBLISH", event.title)
     first, last = event.local_start.date(), event.local_end.date()
     days = (last - first).days + 1
-    page = url_for("events.detail", slug=event.slug, _external=True)
+    page = external_url("events.detail", slug=event.slug)
     for n in range(days):
         day = first + timedelta(days=n)
         vevent = VEvent()
@@ -162,7 +163,7 @@ def google_calendar_url(event) -> str:
         "text": event.title,
         "dates": f"{event.start_at.strftime(fmt)}/{event.end_at.strftime(fmt)}",
         "ctz": event.timezone,
-        "details": url_for("events.detail", slug=event.slug, _external=True),
+        "details": external_url("events.detail", slug=event.slug),
         "location": location_text(event),
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
@@ -176,7 +177,7 @@ def outlook_calendar_url(event) -> str:
         "subject": event.title,
         "startdt": event.start_at.isoformat(),
         "enddt": event.end_at.isoformat(),
-        "body": url_for("events.detail", slug=event.slug, _external=True),
+        "body": external_url("events.detail", slug=event.slug),
         "location": location_text(event),
     }
     return "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode(query)

@@ -338,7 +338,7 @@ def events(now: datetime) -> list[DemoEvent]:
                 end_at=at("Asia/Bishkek", conference_day + timedelta(days=1), 17),
                 venue_name="Lakeside conference centre", venue_address="Issyk-Kul Region",
                 venue_city="Cholpon-Ata", venue_country="KG",
-                registration_policy="approval", capacity=120,
+                registration_policy="approval", capacity=24,
                 registration_opens_at=registration_opened,
                 registration_closes_at=conference_start - timedelta(days=14),
                 contact_email="issyk-kul-secretariat@example.org",

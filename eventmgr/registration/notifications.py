@@ -4,10 +4,11 @@ import base64
 from io import BytesIO
 
 import segno
-from flask import render_template, url_for
+from flask import render_template
 
 from eventmgr.calendar.ics import event_to_ics
 from eventmgr.mail.services import queue_mail
+from eventmgr.urls import external_url
 
 SUBJECTS = {
     "confirmed": "Registration confirmed: {title}",
@@ -27,8 +28,7 @@ WITH_INVITE = {"confirmed", "approved", "promoted", "event_updated"}
 
 
 def manage_url(registration) -> str:
-    return url_for("registration.manage", slug=registration.event.slug, token=registration.access_token,
-                   _external=True)
+    return external_url("registration.manage", slug=registration.event.slug, token=registration.access_token)
 
 
 def queue(registration, kind: str, **context) -> None:
@@ -72,6 +72,6 @@ def queue_invitation(event, email: str, name: str | None) -> None:
         to=email,
         subject=f"Invitation to register: {event.title}",
         body=render_template("email/registration/invitation.txt", event=event, name=name, email=email,
-                             link=url_for("registration.register", slug=event.slug, email=email, _external=True)),
+                             link=external_url("registration.register", slug=event.slug, email=email)),
         event_id=event.id,
     )

@@ -1,0 +1,105 @@
+"""Demo registrations: the past webinar's 115 attendees, and seats, approvals and a waiting list upcoming."""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from eventmgr.events.models import Event
+from eventmgr.extensions import db
+from eventmgr.mail.models import MailMessage
+from eventmgr.organisations.models import Organisation
+from eventmgr.registration import services
+from eventmgr.registration.models import Registration
+
+#: Given and family names by country, for delegates of the seeds' countries.
+NAMES = {
+    "KZ": (("Aigerim", "Nurlan", "Dana", "Yerlan", "Saule", "Timur"), ("Abenov", "Seitkali", "Zhumabekova", "Omarov")),
+    "KG": (("Aibek", "Cholpon", "Nurlan", "Aizada", "Bakyt"), ("Asanov", "Toktogulova", "Mamytov", "Sydykov")),
+    "TJ": (("Farrukh", "Manizha", "Dilshod", "Zarina", "Rustam"), ("Rahimov", "Nazarova", "Saidov", "Karimov")),
+    "TM": (("Merdan", "Ogulgerek", "Serdar", "Maya"), ("Atayev", "Orazova", "Berdiyev", "Hojamuradov")),
+    "UZ": (("Dilnoza", "Sardor", "Bekzod", "Malika", "Jasur"), ("Tashkentova", "Yusupov", "Aliyev", "Mirzayeva")),
+    "AF": (("Ahmad", "Farida", "Habib", "Mariam"), ("Rahimi", "Sultani", "Noori", "Hakimi")),
+    "IR": (("Reza", "Maryam", "Ali", "Shirin"), ("Hosseini", "Karimi", "Ahmadi", "Rezaei")),
+    "BE": (("Sophie", "Pieter", "Elena"), ("Janssens", "Dubois", "Peeters")),
+    "LV": (("Janis", "Ilze", "Martins"), ("Berzins", "Kalnina", "Ozols")),
+    "GB": (("Oliver", "Hannah", "Samuel"), ("Whitfield", "Clarke", "Hughes")),
+}
+ORGANISATION_BY_COUNTRY = {
+    "KZ": "Border Service of the National Security Committee of the Republic of Kazakhstan",
+    "KG": "State Border Service of the Kyrgyz Republic",
+    "TJ": "Border Troops of the State Committee for National Security of the Republic of Tajikistan",
+    "TM": "State Border Service of Turkmenistan",
+    "UZ": "Border Troops of the State Security Service of the Republic of Uzbekistan",
+    "AF": "Afghan Border Police",
+    "IR": "Border Guard Command of the Islamic Republic of Iran",
+    "BE": "European Union",
+    "GB": "Border Security Report",
+}
+POSITIONS = ("Head of Division", "Senior Officer", "Deputy Head of Department", "Analyst", "Programme Officer",
+             "Liaison Officer", "Counsellor")
+
+#: slug: (registrations, checked in, approvals that were decided)
+PLAN = {
+    "central-asia-border-challenges": {"count": 142, "attended": 115, "cancelled": 6},
+    "issyk-kul-initiative-4th-conference": {"count": 31, "approve": 27},
+    "joint-risk-analysis-central-asia-webinar": {"count": 12},
+}
+
+
+def _delegates(seed: str, count: int, organisations: dict[str, Organisation]):
+    """Deterministic delegates for an event: the same list on every run."""
+    rng = random.Random(seed)
+    countries = list(NAMES)
+    for n in range(count):
+        country = countries[n % len(countries)] if n < len(countries) * 2 else rng.choice(countries)
+        given, family = rng.choice(NAMES[country][0]), rng.choice(NAMES[country][1])
+        organisation = organisations.get(ORGANISATION_BY_COUNTRY.get(country, ""))
+        yield {
+            "honorific": rng.choice(("Mr.", "Ms.", "Dr.", "Col.")) if n % 3 else None,
+            "given_name": given,
+            "family_name": family,
+            "email": f"{given}.{family}.{n + 1}@{seed.split('-')[0]}.example.org".lower(),
+            "position": rng.choice(POSITIONS),
+            "organisation_id": organisation.id if organisation else None,
+            "organisation_name": None if organisation else f"Ministry of Internal Affairs ({country})",
+            "country": country,
+            "delegation": None,
+            "list_publicly": n % 2 == 0,
+            "needs_visa_letter": country in ("AF", "IR") and n % 2 == 1,
+        }
+
+
+def load_registration_demo(echo=print) -> str:
+    """Register demo delegates for the demo events that have none yet; no demo mail goes out."""
+    organisations = {o.name: o for o in db.session.execute(select(Organisation)).scalars()}
+    lines = []
+    for slug, plan in PLAN.items():
+        event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+        if event is None:
+            continue
+        existing = db.session.execute(
+            select(func.count()).where(Registration.event_id == event.id)).scalar_one()
+        if existing:
+            lines.append(f"  {slug}: {existing} registrations already")
+            continue
+        # Registrations are dated as they would have come in: over the three weeks before the event.
+        window_end = min(event.start_at, event.registration_closes_at or event.start_at)
+        start = event.registration_opens_at or window_end - timedelta(days=21)
+        created = []
+        for n, data in enumerate(_delegates(slug, plan["count"], organisations)):
+            moment = min(start + (window_end - start) * (n + 1) / (plan["count"] + 2), window_end)
+            created.append(services.register(event, data, now=max(moment, start)))
+        for registration in created[: plan.get("approve", 0)]:
+            services.decide(registration, True, None, now=registration.created_at + timedelta(days=1))
+        attended = [r for r in created if r.status == "confirmed"][: plan.get("attended", 0)]
+        for registration in attended:
+            services.check_in(registration, None, now=event.start_at + timedelta(minutes=5))
+        for registration in [r for r in created if r.status == "confirmed" and r not in attended][
+                : plan.get("cancelled", 0)]:
+            services.cancel(registration, now=registration.created_at + timedelta(days=2))
+        # The demo's delegates are invented: nothing is sent to their addresses.
+        db.session.execute(delete(MailMessage).where(MailMessage.event_id == event.id))
+        counts = services.status_counts(event.id)
+        lines.append(f"  {slug}: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
+    return "Demo registrations:\n" + "\n".join(lines) if lines else ""
