@@ -30,7 +30,7 @@ from eventmgr.events.models import (
     Event,
 )
 from eventmgr.events.services import event_rule_errors
-from eventmgr.forms import ConfirmForm  # noqa: F401 - kept importable from here
+from eventmgr.forms import ConfirmForm, select_choices  # noqa: F401 - kept importable from here
 
 # Form field name -> model field, for the times entered in the event's own time zone.
 LOCAL_TIME_FIELDS = {
@@ -47,7 +47,7 @@ class EventForm(FlaskForm):
         _l("Web address"), validators=[Optional(), Length(max=100)],
         description=_l("The last part of /events/…; made from the title when left empty."),
     )
-    kind = SelectField(_l("Kind"), choices=list(EVENT_KINDS.items()))
+    kind = SelectField(_l("Kind"), choices=select_choices(EVENT_KINDS))
     series_id = SelectField(_l("Series"), coerce=lambda v: int(v) if v else None, validate_choice=False)
     edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1)])
     description = TextAreaField(
@@ -65,8 +65,8 @@ class EventForm(FlaskForm):
                                   description=_l("Shown publicly, e.g. Zoom Webinars."))
     join_url = URLField(_l("Join link"), validators=[Optional(), URL(), Length(max=1000)],
                         description=_l("Never shown publicly; only confirmed delegates receive it."))
-    visibility = SelectField(_l("Who can see it"), choices=list(VISIBILITIES.items()))
-    registration_policy = SelectField(_l("Registration"), choices=list(REGISTRATION_POLICIES.items()))
+    visibility = SelectField(_l("Who can see it"), choices=select_choices(VISIBILITIES))
+    registration_policy = SelectField(_l("Registration"), choices=select_choices(REGISTRATION_POLICIES))
     capacity = IntegerField(_l("Seats"), validators=[Optional()],
                             description=_l("Leave empty for no limit."))
     registration_opens = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
@@ -145,7 +145,7 @@ class SeriesForm(FlaskForm):
 
 class EventOrganisationForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
-    role = SelectField(_l("Role"), choices=list(ORGANISATION_ROLES.items()))
+    role = SelectField(_l("Role"), choices=select_choices(ORGANISATION_ROLES))
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,4 +154,4 @@ class EventOrganisationForm(FlaskForm):
 
 class GrantRoleForm(FlaskForm):
     email = EmailField(_l("E-mail of the user"), validators=[DataRequired(), Email()])
-    role = SelectField(_l("Role"), choices=list(EVENT_ROLES.items()))
+    role = SelectField(_l("Role"), choices=select_choices(EVENT_ROLES))

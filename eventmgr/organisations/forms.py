@@ -6,13 +6,14 @@ from wtforms import SelectField, StringField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from eventmgr import locales
+from eventmgr.forms import select_choices
 from eventmgr.organisations.models import ORGANISATION_KINDS
 
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
-    kind = SelectField(_l("Kind"), choices=list(ORGANISATION_KINDS.items()))
+    kind = SelectField(_l("Kind"), choices=select_choices(ORGANISATION_KINDS))
     country_code = SelectField(_l("Country"), validators=[Optional()],
                                description=_l("Leave empty for an international body."))
     website = URLField(_l("Web site"), validators=[Optional(), URL(), Length(max=500)])

@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventmgr import locales
 from eventmgr.extensions import db
+from eventmgr.forms import select_choices
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration.models import HONORIFICS, QUESTION_KINDS
 
@@ -103,13 +104,13 @@ def with_questions(form_class, questions):
         elif question.kind == "long_text":
             field = TextAreaField(label, validators=validators + [Length(max=5000)], description=help_text)
         elif question.kind == "single_choice":
-            field = RadioField(label, choices=[(o, o) for o in question.options], validators=validators,
+            field = RadioField(label, choices=select_choices((o, o) for o in question.options), validators=validators,
                                description=help_text)
         elif question.kind == "multiple_choice":
-            field = MultiCheckboxField(label, choices=[(o, o) for o in question.options], validators=validators,
-                                       description=help_text)
+            field = MultiCheckboxField(label, choices=select_choices((o, o) for o in question.options),
+                                       validators=validators, description=help_text)
         else:
-            field = RadioField(label, choices=[("yes", _l("Yes")), ("no", _l("No"))], validators=validators,
+            field = RadioField(label, choices=select_choices({"yes": _l("Yes"), "no": _l("No")}), validators=validators,
                                description=help_text)
         setattr(Form, f"q_{question.id}", field)
     return Form
@@ -122,7 +123,7 @@ class ResendLinkForm(FlaskForm):
 class QuestionForm(FlaskForm):
     label = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
     help_text = StringField(_l("Help text"), validators=[Optional(), Length(max=500)])
-    kind = SelectField(_l("Kind of answer"), choices=list(QUESTION_KINDS.items()))
+    kind = SelectField(_l("Kind of answer"), choices=select_choices(QUESTION_KINDS))
     options = TextAreaField(_l("Choices, one per line"), validators=[Optional()],
                             description=_l("For single and multiple choice questions."))
     required = BooleanField(_l("An answer is required"))
@@ -130,7 +131,8 @@ class QuestionForm(FlaskForm):
 
 class OfferCodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    discount_kind = SelectField(_l("Discount"), choices=[("percent", _l("Percent")), ("fixed", _l("Fixed amount"))])
+    discount_kind = SelectField(_l("Discount"),
+                                choices=select_choices({"percent": _l("Percent"), "fixed": _l("Fixed amount")}))
     discount = DecimalField(_l("Amount"), places=2, validators=[DataRequired()])
     max_uses = IntegerField(_l("Uses allowed"), validators=[Optional()], description=_l("Empty: no limit."))
     valid_from = DateTimeLocalField(_l("Valid from"), validators=[Optional()])
