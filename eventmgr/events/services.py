@@ -144,6 +144,8 @@ def _clean(data: dict) -> dict:
         if isinstance(value, str):
             value = value.strip() or None
         cleaned[key] = value
+    if "description" in cleaned and cleaned["description"] is None:
+        cleaned["description"] = ""
     if "fee" in cleaned and cleaned["fee"] is None:
         cleaned["fee"] = Decimal("0")
     if "languages" in cleaned and cleaned["languages"] is None:
