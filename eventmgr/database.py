@@ -59,3 +59,9 @@ def enable_sqlite_foreign_keys(engine) -> None:
         # Readers do not block the writer, nor the writer the readers.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        # SQLite's lower() folds ASCII only; searches must match Cyrillic names case-insensitively too.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value

@@ -5,7 +5,7 @@ import io
 from collections.abc import Iterator
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr.audit.services import record
 from eventmgr.errors import EventMgrError
@@ -80,7 +80,7 @@ def export_csv(event, filters: dict) -> Iterator[str]:
     """The matching registrations as CSV rows, streamed; UTF-8 with a BOM so Excel reads Cyrillic."""
     questions = event_questions(event.id)
     query, answer_filter = filtered_query(event, filters)
-    query = query.options(joinedload(Registration.offer_code), joinedload(Registration.payments)) \
+    query = query.options(joinedload(Registration.offer_code), selectinload(Registration.payments)) \
         .execution_options(yield_per=500)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -93,7 +93,7 @@ def export_csv(event, filters: dict) -> Iterator[str]:
 
     writer.writerow(list(CSV_COLUMNS) + [q.label for q in questions])
     yield "\ufeff" + flush()
-    for registration in db.session.execute(query).unique().scalars():
+    for registration in db.session.execute(query).scalars():
         if not matches_answer(registration, answer_filter):
             continue
         answers = registration.answers or {}
