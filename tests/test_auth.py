@@ -1,0 +1,420 @@
+"""Accounts: logging in and out, throttling, safe redirects, password hashing and reset by e-mail."""
+
+import html
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import quote, urljoin, urlsplit
+
+import pytest
+from argon2 import PasswordHasher
+from conftest import PASSWORD, csrf_token
+from sqlalchemy import select, text
+
+from eventmgr.auth.models import User
+from eventmgr.database import utcnow
+from eventmgr.mail.models import MailMessage
+
+NEW_PASSWORD = "a brand new password"
+
+
+def attempt_login(client, email, password, next_url=None, token=None, **kwargs):
+    """POST the login form as a browser would; return the response."""
+    url = "/login" + (f"?next={quote(next_url, safe='')}" if next_url is not None else "")
+    data = {"email": email, "password": password, "csrf_token": token or csrf_token(client, "/login")}
+    return client.post(url, data=data, **kwargs)
+
+
+def field_error(response, field: str) -> str | None:
+    """The error text shown under a form field, if any."""
+    match = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', response.text, re.S)
+    return html.unescape(match.group(1).strip()) if match else None
+
+
+def flashes(response) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', response.text, re.S)]
+
+
+def is_logged_in(client) -> bool:
+    response = client.get("/manage/")
+    return response.status_code == 200
+
+
+def link_path(message) -> str:
+    """The path of the one password link in an e-mail."""
+    match = re.search(r"https?://\S+/password/reset/\S+", message.get_content())
+    assert match, message.get_content()
+    return urlsplit(match.group(0)).path
+
+
+def set_password_form(client, path, password=NEW_PASSWORD, confirm=None):
+    return client.post(path, data={"password": password, "confirm": password if confirm is None else confirm,
+                                   "csrf_token": csrf_token(client, path)})
+
+
+def logout(client):
+    """Log out with the form every page's header has for a logged-in user."""
+    return client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def signed_at(monkeypatch, seconds_ago: int, make_token):
+    """Make a token as if it had been signed `seconds_ago` seconds ago."""
+    import time
+
+    import itsdangerous.timed
+
+    monkeypatch.setattr(itsdangerous.timed, "time", SimpleNamespace(time=lambda: time.time() - seconds_ago))
+    try:
+        return make_token()
+    finally:
+        monkeypatch.undo()
+
+
+# --- Logging in and out ------------------------------------------------------------------------------
+
+def test_log_in_and_out(client, make_user, db):
+    user = make_user(email="ada@example.org", name="Ada Lovelace")
+    assert client.get("/login").status_code == 200
+    assert not is_logged_in(client)
+
+    response = attempt_login(client, "ada@example.org", PASSWORD)
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/manage/"
+    page = client.get("/manage/")
+    assert page.status_code == 200 and "Ada Lovelace" in page.text
+    db.session.expire_all()
+    assert db.session.get(User, user.id).last_login_at is not None
+
+    # Logging out is a POST with a CSRF token: a link or an image cannot log anyone out.
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400
+    assert is_logged_in(client)
+    response = logout(client)
+    assert response.status_code == 302 and urlsplit(response.location).path == "/"
+    assert "You are logged out." in flashes(client.get("/"))
+    assert not is_logged_in(client)
+
+
+def test_the_address_is_matched_without_regard_to_case(client, make_user):
+    make_user(email="ada@example.org")
+    assert attempt_login(client, "Ada@Example.ORG", PASSWORD).status_code == 302
+
+
+def test_a_wrong_password_is_refused_at_the_field(client, make_user, db):
+    user = make_user(email="ada@example.org")
+    response = attempt_login(client, "ada@example.org", "not the password")
+    assert response.status_code == 422
+    assert field_error(response, "password") == "Wrong e-mail or password."
+    assert field_error(response, "email") is None
+    assert not is_logged_in(client)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).failed_logins == 1
+
+
+def test_an_unknown_address_gets_the_same_answer_as_a_wrong_password(client, make_user):
+    make_user(email="ada@example.org")
+    wrong_password = attempt_login(client, "ada@example.org", "not the password")
+    unknown_address = attempt_login(client, "nobody@example.org", "not the password")
+    assert wrong_password.status_code == unknown_address.status_code == 422
+
+    def normalised(response, email):
+        page = response.text.replace(email, "EMAIL")
+        return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "TOKEN", page)
+
+    assert normalised(wrong_password, "ada@example.org") == normalised(unknown_address, "nobody@example.org")
+
+
+def test_an_invited_user_without_a_password_cannot_log_in(client, make_user):
+    make_user(email="nadia@example.org", password=None)
+    response = attempt_login(client, "nadia@example.org", "")
+    assert response.status_code == 422
+    response = attempt_login(client, "nadia@example.org", "anything at all")
+    assert response.status_code == 422
+    assert field_error(response, "password") == "Wrong e-mail or password."
+
+
+def test_logins_are_refused_for_a_while_after_too_many_failures(app, client, make_user, db):
+    user = make_user(email="ada@example.org")
+    failures = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(failures):
+        response = attempt_login(client, "ada@example.org", "not the password")
+        assert response.status_code == 422
+        assert field_error(response, "password") == "Wrong e-mail or password."
+
+    # Now even the right password is refused, with a message saying why.
+    response = attempt_login(client, "ada@example.org", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed attempts" in field_error(response, "password")
+    assert not is_logged_in(client)
+    db.session.expire_all()
+    locked_until = db.session.get(User, user.id).locked_until
+    lockout = timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
+    assert utcnow() + lockout - timedelta(minutes=1) < locked_until <= utcnow() + lockout
+
+    # Once the lock has passed, the right password works again and the count starts afresh.
+    db.session.get(User, user.id).locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert attempt_login(client, "ada@example.org", PASSWORD).status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert (user.failed_logins, user.locked_until) == (0, None)
+
+
+def test_a_successful_login_resets_the_failure_count(app, client, make_user):
+    make_user(email="ada@example.org")
+    almost = app.config["LOGIN_MAX_FAILURES"] - 1
+    for _ in range(almost):
+        attempt_login(client, "ada@example.org", "not the password")
+    assert attempt_login(client, "ada@example.org", PASSWORD).status_code == 302
+    logout(client)
+    for _ in range(almost):
+        attempt_login(client, "ada@example.org", "not the password")
+    assert attempt_login(client, "ada@example.org", PASSWORD).status_code == 302
+
+
+def test_login_posts_are_rate_limited_per_address(app, client):
+    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
+    token = csrf_token(client, "/login")
+    for number in range(limit):
+        response = attempt_login(client, f"guess-{number}@example.org", "guess", token=token)
+        assert response.status_code == 422, number
+    response = attempt_login(client, "guess-last@example.org", "guess", token=token)
+    assert response.status_code == 429
+    assert "Too many requests" in response.text and 'class="site-header"' in response.text
+    # The form itself still shows, and another address is not held up.
+    assert client.get("/login").status_code == 200
+    other = attempt_login(client, "guess-last@example.org", "guess", token=token,
+                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 422
+
+
+@pytest.mark.parametrize("next_url", ["/manage/series/", "/manage/organisations/?q=osce"])
+def test_after_login_next_leads_to_a_path_on_this_site(client, make_user, next_url):
+    user = make_user()
+    response = attempt_login(client, user.email, PASSWORD, next_url=next_url)
+    assert response.status_code == 302 and response.location == next_url
+    # A logged-in user sent to the login page goes there at once.
+    response = client.get("/login?next=" + quote(next_url, safe=""))
+    assert response.status_code == 302 and response.location == next_url
+
+
+def where_a_browser_goes(location: str) -> str:
+    """The host a browser would open for this Location header (browsers drop tabs and read \\ as /)."""
+    cleaned = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")
+    return urlsplit(urljoin("http://localhost/login", cleaned)).netloc
+
+
+@pytest.mark.parametrize("next_url", [
+    "https://evil.example/phish", "//evil.example/phish", "/\\evil.example/phish", "/\t/evil.example/phish",
+    "\\\\evil.example/phish", "javascript:alert(1)", "http:evil.example", "",
+])
+def test_after_login_next_never_leads_off_the_site(client, make_user, next_url):
+    user = make_user()
+    response = attempt_login(client, user.email, PASSWORD, next_url=next_url)
+    assert response.status_code == 302
+    assert where_a_browser_goes(response.location) == "localhost", response.location
+    assert not response.location.startswith("javascript:")
+    response = client.get("/login?next=" + quote(next_url, safe=""))
+    assert response.status_code == 302
+    assert where_a_browser_goes(response.location) == "localhost", response.location
+    if not re.search(r"[\\\t]", next_url):  # the rest Werkzeug percent-encodes into a local path
+        assert response.location == "/manage/"
+
+
+def test_a_protected_page_sends_to_login_and_back(client, make_user):
+    user = make_user()
+    response = client.get("/manage/series/")
+    assert response.status_code == 302
+    target = urlsplit(response.location)
+    assert target.path == "/login"
+    response = client.post(response.location, data={"email": user.email, "password": PASSWORD,
+                                                    "csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 302 and response.location == "/manage/series/"
+
+
+def test_a_deactivated_users_session_ends(client, make_user, login, db):
+    user = make_user()
+    login(user)
+    assert is_logged_in(client)
+    db.session.get(User, user.id).is_active_account = False
+    db.session.commit()
+    assert not is_logged_in(client)
+    assert client.get("/manage/").status_code == 302
+
+
+# --- Password storage --------------------------------------------------------------------------------
+
+def test_passwords_are_stored_as_argon2_hashes_only(make_user, db):
+    user = make_user(password="correct horse battery staple")
+    assert user.password_hash.startswith("$argon2id$")
+    assert PasswordHasher().verify(user.password_hash, "correct horse battery staple")
+    rows = db.session.execute(text("SELECT * FROM users")).all()
+    assert rows
+    for row in rows:
+        assert not any("correct horse" in str(value) for value in row)
+    other = make_user(password="correct horse battery staple")
+    assert other.password_hash != user.password_hash  # salted
+
+
+def test_a_weak_old_hash_is_upgraded_at_login(client, make_user, db):
+    user = make_user()
+    weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    user.password_hash = weak
+    db.session.commit()
+    assert attempt_login(client, user.email, PASSWORD).status_code == 302
+    db.session.expire_all()
+    upgraded = db.session.get(User, user.id).password_hash
+    assert upgraded != weak and upgraded.startswith("$argon2id$")
+    assert not PasswordHasher().check_needs_rehash(upgraded)
+    assert PasswordHasher().verify(upgraded, PASSWORD)
+
+
+def test_short_passwords_are_refused(make_user):
+    from eventmgr.auth.services import MIN_PASSWORD_LENGTH
+    from eventmgr.errors import EventMgrError
+
+    with pytest.raises(EventMgrError) as error:
+        make_user(password="x" * (MIN_PASSWORD_LENGTH - 1))
+    assert error.value.field == "password"
+
+
+# --- Password reset by e-mail ------------------------------------------------------------------------
+
+def test_password_reset_end_to_end(client, post, make_user, mailbox, db):
+    user = make_user(email="ada@example.org", name="Ada Lovelace")
+    old_hash = user.password_hash
+    response = post("/password/forgot", {"email": "Ada@example.org"})
+    assert response.status_code == 302 and urlsplit(response.location).path == "/login"
+    assert "If an account uses this address, a link to set a new password is on its way." in \
+        flashes(client.get("/login"))
+
+    (message,) = mailbox.messages
+    assert message["To"] == "ada@example.org"
+    assert message["Subject"] == "Reset your eventmgr password"
+    assert message["From"] == "Events <events@eventmgr.test>"
+    path = link_path(message)
+    assert PASSWORD not in message.get_content()
+
+    page = client.get(path)
+    assert page.status_code == 200 and "Set a new password" in page.text and "ada@example.org" in page.text
+    response = set_password_form(client, path, confirm="something else entirely")
+    assert response.status_code == 422 and field_error(response, "confirm") == "The passwords differ."
+    response = set_password_form(client, path, password="short")
+    assert response.status_code == 422 and field_error(response, "password")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == old_hash  # nothing saved yet
+
+    response = set_password_form(client, path)
+    assert response.status_code == 302 and urlsplit(response.location).path == "/manage/"
+    assert is_logged_in(client)  # setting the password logs the user in
+    db.session.expire_all()
+    new_hash = db.session.get(User, user.id).password_hash
+    assert new_hash != old_hash and new_hash.startswith("$argon2id$")
+
+    logout(client)
+    assert attempt_login(client, "ada@example.org", PASSWORD).status_code == 422
+    assert attempt_login(client, "ada@example.org", NEW_PASSWORD).status_code == 302
+
+    # The link works once.
+    logout(client)
+    used = client.get(path)
+    assert used.status_code == 404 and "This link is no longer valid" in used.text
+    assert client.post(path, data={"password": "yet another password", "confirm": "yet another password"}
+                       ).status_code in (400, 404)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == new_hash
+
+
+def test_using_one_reset_link_voids_the_others(client, post, make_user, mailbox, monkeypatch):
+    from eventmgr.auth.services import make_password_token
+
+    user = make_user(email="ada@example.org")
+    earlier = "/password/reset/" + signed_at(monkeypatch, 60, lambda: make_password_token(user))
+    post("/password/forgot", {"email": "ada@example.org"})
+    (message,) = mailbox.messages
+    assert client.get(earlier).status_code == 200
+    assert set_password_form(client, link_path(message)).status_code == 302
+    logout(client)
+    assert client.get(earlier).status_code == 404
+
+
+def test_unknown_and_deactivated_addresses_get_the_same_answer_and_no_mail(client, post, make_user, mailbox,
+                                                                          db):
+    make_user(email="ada@example.org")
+    gone = make_user(email="gone@example.org")
+    gone.is_active_account = False
+    db.session.commit()
+    answers = []
+    for email in ("nobody@example.org", "gone@example.org", "ada@example.org"):
+        response = post("/password/forgot", {"email": email})
+        answers.append((response.status_code, response.location, flashes(client.get("/login"))))
+    assert answers[0] == answers[1] == answers[2]
+    mailbox.deliver()
+    assert [message["To"] for message in mailbox.messages] == ["ada@example.org"]
+    assert db.session.execute(select(MailMessage.recipient)).scalars().all() == ["ada@example.org"]
+
+
+def test_an_expired_reset_link_is_refused(app, client, make_user, monkeypatch, db):
+    from eventmgr.auth.services import make_password_token
+
+    user = make_user()
+    max_age = app.config["PASSWORD_RESET_MAX_AGE"]
+    fresh_enough = signed_at(monkeypatch, max_age - 120, lambda: make_password_token(user))
+    too_old = signed_at(monkeypatch, max_age + 120, lambda: make_password_token(user))
+    assert client.get(f"/password/reset/{fresh_enough}").status_code == 200
+    response = client.get(f"/password/reset/{too_old}")
+    assert response.status_code == 404 and "This link is no longer valid" in response.text
+    assert set_password_form(client, f"/password/reset/{fresh_enough}").status_code == 302
+
+    # The limit is read from the configuration.
+    db.session.refresh(user)
+    another = signed_at(monkeypatch, 600, lambda: make_password_token(user))
+    assert client.get(f"/password/reset/{another}").status_code == 200
+    monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", 300)
+    assert client.get(f"/password/reset/{another}").status_code == 404
+
+
+def test_invitation_links_last_longer_than_reset_links(app, client, make_user, monkeypatch):
+    from eventmgr.auth.services import make_password_token
+
+    user = make_user(password=None)
+    days = timedelta(days=1).total_seconds()
+    reset = signed_at(monkeypatch, int(3 * days), lambda: make_password_token(user))
+    invitation = signed_at(monkeypatch, int(3 * days), lambda: make_password_token(user, "invitation"))
+    stale = signed_at(monkeypatch, app.config["INVITATION_MAX_AGE"] + 60,
+                      lambda: make_password_token(user, "invitation"))
+    assert client.get(f"/password/reset/{reset}").status_code == 404
+    assert client.get(f"/password/reset/{stale}").status_code == 404
+    page = client.get(f"/password/reset/{invitation}")
+    assert page.status_code == 200 and f"Welcome, {user.name}" in page.text
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+    lambda token: "x" * 43,
+])
+def test_a_tampered_link_is_refused(client, make_user, mangle):
+    from eventmgr.auth.services import make_password_token
+
+    token = make_password_token(make_user())
+    assert client.get(f"/password/reset/{token}").status_code == 200
+    assert client.get(f"/password/reset/{mangle(token)}").status_code == 404
+
+
+def test_a_reset_link_of_a_deactivated_account_is_refused(client, make_user, db):
+    from eventmgr.auth.services import make_password_token
+
+    user = make_user()
+    token = make_password_token(user)
+    user.is_active_account = False
+    db.session.commit()
+    assert client.get(f"/password/reset/{token}").status_code == 404
+
+
+def test_reset_requests_are_rate_limited(client, post, make_user, mailbox):
+    make_user(email="ada@example.org")
+    token = csrf_token(client, "/password/forgot")
+    statuses = [client.post("/password/forgot", data={"email": "ada@example.org", "csrf_token": token}).status_code
+                for _ in range(6)]
+    assert statuses == [302] * 5 + [429]
+    assert len(mailbox.messages) == 5
