@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from slugify import slugify
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
@@ -169,6 +169,10 @@ def create_event(data: dict, user) -> Event:
     if not data.get("slug"):
         data["slug"] = unique_slug(data.get("title") or "")
     _raise_first(event_rule_errors(data))
+    for key in ("reminder_early_minutes", "reminder_late_minutes"):
+        # Empty means no reminder; given a plain None, the ORM would insert the column's default instead.
+        if key in data and data[key] is None:
+            data[key] = null()
     event = Event(**data, status="draft", created_by_id=user.id if user else None)
     db.session.add(event)
     db.session.flush()
@@ -302,9 +306,9 @@ def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
         if role not in ORGANISATION_ROLES:
             raise EventMgrError("Choose host, co-organiser or partner.", field="role")
         if db.session.get(Organisation, org_id) is None:
-            raise EventMgrError("Choose an organisation from the list.", field="organisation")
+            raise EventMgrError("Choose an organisation from the list.", field="organisation_id")
     if len(set(links)) != len(links):
-        raise EventMgrError("An organisation is listed twice with the same role.", field="organisation")
+        raise EventMgrError("An organisation is listed twice with the same role.", field="organisation_id")
     before = [(link.organisation_id, link.role) for link in event.organisation_links]
     if before == list(links):
         return
