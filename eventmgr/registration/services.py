@@ -255,6 +255,8 @@ def register(event: Event, data: dict, now: datetime | None = None) -> Registrat
     else:
         status = "waitlisted"
     fields = {key: data.get(key) for key in DELEGATE_FIELDS} | {
+        # Flags left out (CLI, API) mean no; None would break NOT NULL when an old row is reused.
+        "needs_visa_letter": bool(data.get("needs_visa_letter")), "list_publicly": bool(data.get("list_publicly")),
         "answers": answers, "status": status, "consented_at": now, "created_at": now,
         "offer_code_id": offer.id if offer else None, "amount_due": amount_due,
         "waitlisted_at": now if status == "waitlisted" else None,
