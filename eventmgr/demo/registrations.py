@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
+from eventmgr.database import utcnow
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.mail.models import MailMessage
@@ -56,7 +57,7 @@ def _delegates(seed: str, count: int, organisations: dict[str, Organisation]):
         given, family = rng.choice(NAMES[country][0]), rng.choice(NAMES[country][1])
         organisation = organisations.get(ORGANISATION_BY_COUNTRY.get(country, ""))
         yield {
-            "honorific": rng.choice(("Mr.", "Ms.", "Dr.", "Col.")) if n % 3 else None,
+            "honorific": rng.choice(("Dr.", "Col.", "Prof.")) if n % 4 == 0 else None,
             "given_name": given,
             "family_name": family,
             "email": f"{given}.{family}.{n + 1}@{seed.split('-')[0]}.example.org".lower(),
@@ -83,8 +84,8 @@ def load_registration_demo(echo=print) -> str:
         if existing:
             lines.append(f"  {slug}: {existing} registrations already")
             continue
-        # Registrations are dated as they would have come in: over the three weeks before the event.
-        window_end = min(event.start_at, event.registration_closes_at or event.start_at)
+        # Registrations are dated as they would have come in: over the weeks before the event, or until now.
+        window_end = min(event.start_at, event.registration_closes_at or event.start_at, utcnow())
         start = event.registration_opens_at or window_end - timedelta(days=21)
         created = []
         for n, data in enumerate(_delegates(slug, plan["count"], organisations)):
