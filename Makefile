@@ -13,7 +13,7 @@ export TEST_POSTGRES_URL
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: install run test test-sqlite test-postgresql system-deps lint clean messages
+.PHONY: install run test test-sqlite test-postgresql system-deps bench lint clean messages
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,14 +51,19 @@ test-postgresql: install
 
 # Chromium for the browser tests, poppler-utils to read PDFs, fonts for rendering; installed only when missing.
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+## Benchmarks (see README, "Benchmarks"): the app under gunicorn.conf.py against a bare Flask endpoint, with wrk
+bench: install
+	@$(MAKE) --no-print-directory system-deps EXTRA_PACKAGES=wrk
+	$(PY) -m bench.calendar_ics $(BENCH_ARGS)
+
 lint: install
-	$(VENV)/bin/ruff check eventmgr tests
+	$(VENV)/bin/ruff check eventmgr tests bench
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts

@@ -80,17 +80,20 @@ def select_locale() -> str | None:
 
 def register_blueprints(app: Flask) -> None:
     from eventmgr.admin.views import bp as admin_bp
+    from eventmgr.agenda.manage_views import bp as agenda_manage_bp
+    from eventmgr.agenda.views import bp as agenda_bp
     from eventmgr.auth.views import bp as auth_bp
     from eventmgr.calendar.views import bp as calendar_bp
     from eventmgr.events.manage_views import bp as manage_bp
     from eventmgr.events.views import bp as events_bp
     from eventmgr.mail.cli import bp as mail_bp
     from eventmgr.organisations.views import bp as organisations_bp
+    from eventmgr.people.views import bp as people_bp
     from eventmgr.registration.desk_views import bp as desk_bp
     from eventmgr.registration.views import bp as registration_bp
 
     for blueprint in (auth_bp, admin_bp, organisations_bp, events_bp, manage_bp, registration_bp, desk_bp, calendar_bp,
-                      mail_bp):
+                      agenda_bp, agenda_manage_bp, people_bp, mail_bp):
         app.register_blueprint(blueprint)
 
 

@@ -24,11 +24,13 @@ _ENV_SETTINGS = {
     "REDIS_URL": str,
     "REGISTRATION_RATE_LIMIT": str,
     "LOGIN_MAX_FAILURES": int,
+    "PASSWORD_HASH_PROFILE": str,
     "LOGIN_LOCKOUT_MINUTES": int,
     "PASSWORD_RESET_MAX_AGE": int,
     "INVITATION_MAX_AGE": int,
     "BABEL_DEFAULT_LOCALE": str,
     "CALENDAR_UPDATE_DELAY": int,
+    "PUBLIC_PAGE_CACHE_SECONDS": int,
 }
 
 
@@ -67,9 +69,14 @@ class DefaultConfig:
     REGISTRATION_RATE_LIMIT = "10 per minute"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+    #: argon2's parameter profile (argon2.profiles): RFC 9106's low-memory one; the tests use CHEAPEST.
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a parameter profile, not a password
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # one hour
     INVITATION_MAX_AGE = 60 * 60 * 24 * 7  # one week
+
+    #: How long a worker keeps a public page as anonymous visitors get it (eventmgr/pagecache.py); 0: not at all.
+    PUBLIC_PAGE_CACHE_SECONDS = 10
 
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "UTC"

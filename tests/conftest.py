@@ -91,6 +91,8 @@ def app(database_url, smtp_server, tmp_path_factory):
         "MAIL_PORT": smtp_server.port,
         "MAIL_DEFAULT_SENDER": "Events <events@eventmgr.test>",
         "RATELIMIT_ENABLED": True,
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "PUBLIC_PAGE_CACHE_SECONDS": 0,  # tests read pages right after changing them; test_pagecache turns it on
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

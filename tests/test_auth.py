@@ -256,7 +256,9 @@ def test_passwords_are_stored_as_argon2_hashes_only(make_user, db):
     assert other.password_hash != user.password_hash  # salted
 
 
-def test_a_weak_old_hash_is_upgraded_at_login(client, make_user, db):
+def test_a_weak_old_hash_is_upgraded_at_login(app, client, make_user, db, monkeypatch):
+    # The suite hashes with the CHEAPEST profile for speed; here the site's default profile is in force.
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
     user = make_user()
     weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     user.password_hash = weak

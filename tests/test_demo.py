@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo
 import pycountry
 import pytest
 from conftest import PASSWORD, csrf_token
+from markupsafe import escape
 from sqlalchemy import func, select
 
+from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParticipant
 from eventmgr.auth.models import User
 from eventmgr.demo import ACCOUNTS_FILE, load_demo
 from eventmgr.events.models import Event, EventRole, Series
 from eventmgr.organisations.models import Organisation
+from eventmgr.people.models import Person
 
 UPCOMING_CONFERENCE = "issyk-kul-initiative-4th-conference"
 UPCOMING_WEBINAR = "joint-risk-analysis-central-asia-webinar"
@@ -201,7 +204,9 @@ def test_accounts_get_their_roles(runner, db):
 def test_running_twice_creates_nothing_twice(runner, db, accounts_file):
     first = run(runner)
     saved = accounts_file.read_text()
-    totals = {model: count(db, model) for model in (Event, Series, Organisation, User, EventRole)}
+    totals = {model: count(db, model) for model in (Event, Series, Organisation, User, EventRole, EventSession,
+                                                    SessionParticipant, FeaturedPresenter, Person)}
+    assert all(totals.values())
 
     second = run(runner)
     db.session.expire_all()
@@ -213,6 +218,10 @@ def test_running_twice_creates_nothing_twice(runner, db, accounts_file):
                  "accounts       0 created, 3 already present", "series         0 created, 2 already present"):
         assert line in second
     assert second.count("exists already; its password was not changed") == 3
+    for line in ("issyk-kul-initiative-2018-borovoe: 10 sessions already",
+                 "cica-regional-security-in-asia-2021: 5 sessions already",
+                 "central-asia-border-challenges: 12 featured presenters already"):
+        assert line in second
     assert accounts_file.read_text() == saved
 
 
@@ -309,3 +318,109 @@ def test_demo_registrations_fill_the_webinar_and_the_upcoming_waiting_list(runne
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0
     assert status_counts(webinar.id)["attended"] == 115
+
+
+BOROVOE, CICA, WEBINAR = ("issyk-kul-initiative-2018-borovoe", "cica-regional-security-in-asia-2021",
+                          "central-asia-border-challenges")
+
+
+def local_sessions(found: Event) -> list[tuple[str, str, datetime, datetime, EventSession]]:
+    """(kind, title, local start, local end, session) of an event's programme, in order."""
+    from eventmgr.agenda.services import event_sessions
+
+    return [(s.kind, s.title, s.start_at.astimezone(found.tz), s.end_at.astimezone(found.tz), s)
+            for s in event_sessions(found)]
+
+
+def roles(event_session: EventSession) -> list[tuple[str, str]]:
+    return [(p.role, p.person.full_name) for p in event_session.participants]
+
+
+def test_demo_programmes_follow_the_seeds_and_show_on_the_public_pages(runner, db, client):
+    # One load for all the programme checks: loading the demo takes seconds.
+    run(runner)
+    from eventmgr.agenda.services import featured_presenters
+
+    # Borovoe: three thematic panels over two days, with breaks, a closing, chairs and moderators.
+    borovoe = event(db, BOROVOE)
+    programme = local_sessions(borovoe)
+    assert {start.date() for _, _, start, _, _ in programme} == {datetime(2018, 7, 24).date(),
+                                                                 datetime(2018, 7, 25).date()}
+    assert all(borovoe.start_at <= s.start_at < s.end_at <= borovoe.end_at for *_, s in programme)
+    panels = [(title, s) for kind, title, _, _, s in programme if kind == "panel"]
+    assert [title.partition(":")[0] for title, _ in panels] == ["Panel 1", "Panel 2", "Panel 3"]
+    assert "General challenges of border management in Central Asia and Afghanistan" in panels[0][0]
+    assert "integrated border management" in panels[1][0]
+    assert "Capacity building" in panels[2][0] and "needs and priorities" in panels[2][0]
+    for _, panel in panels:
+        people = roles(panel)
+        assert people[0][0] in ("chair", "moderator") and sum(role == "speaker" for role, _ in people) >= 4
+        assert panel.description
+    kinds = [kind for kind, *_ in programme]
+    assert kinds[0] == "opening" and kinds[-1] == "closing" and kinds.count("break") == 4
+    speakers = {p.person for *_, s in programme for p in s.participants}
+    assert {person.country for person in speakers} >= {"KZ", "KG", "TJ", "TM", "UZ", "AF", "IR"}
+    assert {"Expert of Frontex, European Union", "Expert of the BOMNAF programme",
+            "Representative of the CIS Border Troops Commanders Council"} <= {p.full_name for p in speakers}
+
+    # CICA: welcoming remarks by the Secretariat's Executive Director, then the two panels and their themes.
+    cica = event(db, CICA)
+    programme = local_sessions(cica)
+    assert [kind for kind, *_ in programme] == ["opening", "panel", "break", "panel", "closing"]
+    assert programme[0][2] == datetime(2021, 7, 14, 10, 0, tzinfo=ZoneInfo("Asia/Almaty"))
+    assert programme[-1][3] == cica.local_end
+    opening = programme[0][4]
+    sarybay = opening.participants[1].person
+    assert (sarybay.display_name, sarybay.position, sarybay.organisation.acronym) == \
+        ("Ambassador Kairat Sarybay", "Executive Director", "CICA")
+    assert ("speaker", "Bolat Nurgaliyev") in roles(opening)
+    assert "New Challenges and Threats to Regional Security in the CICA Space" in programme[1][1]
+    assert "Prospects for the Development of Cooperation Within CICA to Ensure Regional Security" in programme[3][1]
+    panel_people = [p.person for i in (1, 3) for p in programme[i][4].participants]
+    assert {person.country for person in panel_people} >= {"KR", "CN", "TJ", "IQ", "PK", "TR"}
+    assert "Expert of the Asan Institute for Policy Studies, Republic of Korea" in {p.full_name for p in panel_people}
+    # Unnamed speakers are labels, not invented people: only the two ambassadors the seed names have names.
+    assert all(p.full_name.startswith("Expert of ") for p in panel_people)
+
+    # The webinar: twelve featured presenters, each a webinar hosting presenter with a position and a bio.
+    webinar = event(db, WEBINAR)
+    featured = featured_presenters(webinar)
+    assert len(featured) == 12 and {f.role_label for f in featured} == {"Webinar hosting presenter"}
+    assert all(f.person.position and f.person.bio for f in featured)
+    by_name = {f.person.full_name: f.person for f in featured}
+    yakubova, chief = by_name["Albina Yakubova"], by_name["Ulrik P. Ahnfeldt-Mollerup"]
+    assert (yakubova.position, chief.organisation.acronym) == \
+        ("Programme Manager, Transnational Threats Department", "UNOCT")
+    assert "Chief, Countering Terrorism Section" in chief.position
+    assert "2013" in yakubova.bio and "Fletcher School" in chief.bio
+    # The bios are our own words, not the webinar page's.
+    assert "has been working for the OSCE Secretariat" not in yakubova.bio
+    assert "Prior to joining UNCCT in 2013" not in chief.bio
+    assert any("Head of the Border Security and Management Unit" in p.position for p in by_name.values())
+
+    # Every demo event's agenda and presenters pages show what it has; no private address is on any public page.
+    from eventmgr.people.services import event_people
+
+    emails = set(db.session.execute(select(Person.email).where(Person.email.is_not(None))).scalars())
+    assert len(emails) == count(db, Person) >= 35
+    public_pages = []
+    for slug in sorted(ALL_SLUGS):
+        found = event(db, slug)
+        agenda, presenters = client.get(f"/events/{slug}/agenda"), client.get(f"/events/{slug}/presenters")
+        assert (agenda.status_code, presenters.status_code) == (200, 200), slug
+        for *_, event_session in local_sessions(found):
+            assert str(escape(event_session.title)) in agenda.text, (slug, event_session.title)
+        people = event_people(found)
+        for person in people:
+            assert str(escape(person.display_name)) in presenters.text, (slug, person.full_name)
+            profile = client.get(f"/people/{person.id}-{person.slug}")
+            assert profile.status_code == 200
+            public_pages.append(profile.text)
+        public_pages += [agenda.text, presenters.text, client.get(f"/events/{slug}").text,
+                         client.get(f"/events/{slug}/calendar.ics").text]
+    webinar_page = client.get(f"/events/{WEBINAR}")
+    assert "Webinar hosting presenter" in webinar_page.text and "Albina Yakubova" in webinar_page.text
+    assert "Ambassador Kairat Sarybay" in client.get(f"/events/{CICA}/agenda").text
+    leaked = {email for email in emails for page in public_pages if email in page}
+    assert not leaked
+    assert not any("presenters.example.org" in page for page in public_pages)

@@ -7,6 +7,7 @@ URL variable fails until `values` says how to fill it: so every new route gets a
 
 import re
 import uuid
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -54,6 +55,16 @@ RULES = {
     "/manage/events/<int:event_id>/registration-settings": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/announcements": ORGANISERS,
+    "/manage/events/<int:event_id>/agenda": ORGANISERS,
+    "/manage/events/<int:event_id>/agenda/new": ORGANISERS,
+    "/manage/events/<int:event_id>/agenda/<int:session_id>": ORGANISERS,
+    "/manage/events/<int:event_id>/agenda/<int:session_id>/delete": ORGANISERS,
+    "/manage/events/<int:event_id>/agenda/<int:session_id>/participants": ORGANISERS,
+    "/manage/events/<int:event_id>/agenda/<int:session_id>/participants/<int:participant_id>/<action>": ORGANISERS,
+    "/manage/events/<int:event_id>/presenters": ORGANISERS,
+    "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": ORGANISERS,
+    "/manage/events/<int:event_id>/people/<int:person_id>": ORGANISERS,
+    "/manage/events/<int:event_id>/people/merge": ORGANISERS,
 }
 
 #: The <action> each POST-only rule is walked with: one that works, so that refusals are not just bad input.
@@ -62,19 +73,29 @@ ACTIONS = {
     "/manage/events/<int:event_id>/organisations/<int:position>/<action>": "down",
     "/manage/events/<int:event_id>/registrations/<int:registration_id>/<action>": "check-in",
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": "down",
+    "/manage/events/<int:event_id>/agenda/<int:session_id>/participants/<int:participant_id>/<action>": "down",
+    "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": "label",
 }
 
 #: Form fields a POST-only rule needs besides the CSRF token.
 FORMS = {
     "/manage/events/<int:event_id>/cancel": {"reason": "Postponed."},
     "/manage/events/<int:event_id>/registrations/bulk": {"action": "approve"},
+    # A new person each time: the world's people are already in its session.
+    "/manage/events/<int:event_id>/agenda/<int:session_id>/participants": {
+        "person-full_name": "Bolat Nurgaliyev", "role": "speaker"},
+    "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": {
+        "role_label": "Webinar hosting presenter"},
 }
 
 
 @pytest.fixture
 def build_world(db, make_user, make_event, make_organisation):
-    """Make an event run by its organiser, with a series, a registration, a secretariat role, a question."""
+    """Make an event run by its organiser, with a series, a registration, a secretariat role, a question,
+    and a programme: a panel with a moderator and a speaker, one of them featured."""
+    from eventmgr.agenda import services as agenda_services
     from eventmgr.events.services import create_series, grant_role, set_organisations
+    from eventmgr.people.services import create_person
     from eventmgr.registration import services as registration_services
 
     def build(status="published", visibility="public", organiser=None):
@@ -88,6 +109,14 @@ def build_world(db, make_user, make_event, make_organisation):
         role = grant_role(event, secretary, "secretariat", organiser)
         questions = [registration_services.add_question(event, {"label": label, "kind": "short_text"})
                      for label in ("Diet?", "Arrival date?")]
+        panel = agenda_services.create_session(event, {
+            "kind": "panel", "title": "Challenges of border management in Central Asia",
+            "start_at": event.start_at, "end_at": event.start_at + timedelta(hours=1)}, organiser)
+        moderator, speaker = (create_person({"full_name": name}, organiser, event=event)
+                              for name in ("Kairat Sarybay", "Aigerim Abenova"))
+        first = agenda_services.add_participant(panel, moderator, "moderator", user=organiser)
+        agenda_services.add_participant(panel, speaker, "speaker", user=organiser)
+        featured = agenda_services.add_featured(event, moderator, "Webinar hosting presenter", organiser)
         db.session.commit()
         registration = None
         if status == "published":
@@ -99,6 +128,8 @@ def build_world(db, make_user, make_event, make_organisation):
             "role_id": role.id, "position": 0, "question_id": questions[0].id, "user_id": secretary.id,
             "registration_id": registration.id if registration else 0,
             "slug": event.slug, "token": registration.access_token if registration else "x" * 43,
+            "session_id": panel.id, "participant_id": first.id, "person_id": moderator.id,
+            "featured_id": featured.id,
         }
         return {"organiser": organiser, "secretary": secretary, "event": event, "values": values}
 

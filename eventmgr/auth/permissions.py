@@ -83,3 +83,17 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def can_merge_people(user, kept, duplicate) -> bool:
+    """Fold a duplicate person into another: only who runs every event the duplicate takes part in."""
+    if is_admin(user):
+        return True
+    if not getattr(user, "is_authenticated", False) or kept.id == duplicate.id:
+        return False
+    from eventmgr.people.services import person_events
+
+    events = person_events(duplicate)
+    if not events:
+        return duplicate.created_by_id == user.id
+    return all(can_manage_event(user, event) for event in events)

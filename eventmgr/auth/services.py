@@ -1,8 +1,9 @@
 """Passwords, logins with throttling, reset and invitation links."""
 
 from datetime import timedelta
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -14,9 +15,16 @@ from eventmgr.extensions import db
 from eventmgr.mail.services import queue_mail
 from eventmgr.urls import external_url
 
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+@cache
+def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
+    """The hasher for an argon2 parameter profile, and a hash of nobody's password made with it."""
+    hasher = PasswordHasher.from_parameters(getattr(profiles, profile))
+    return hasher, hasher.hash("not a password of anyone")
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[0]
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -38,7 +46,7 @@ def set_password(user: User, password: str) -> None:
     """Hash and store a new password; earlier reset links stop working."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise EventMgrError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher().hash(password)
     user.password_changed_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
@@ -62,7 +70,8 @@ def authenticate(email: str, password: str) -> User | None:
     now = utcnow()
     user = find_user(email)
     if user is None or user.password_hash is None:
-        _verify(_DUMMY_HASH, password)
+        # Verify against nobody's hash, so that a wrong address takes as long as a wrong password.
+        _verify(_hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[1], password)
         return None
     if user.is_locked(now):
         raise LoginThrottled("Too many failed attempts. Try again later or reset your password.")
@@ -72,8 +81,8 @@ def authenticate(email: str, password: str) -> User | None:
             user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
             user.failed_logins = 0
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -82,7 +91,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

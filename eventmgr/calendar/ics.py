@@ -42,6 +42,31 @@ def location_text(event) -> str:
     return f"{place} and online" if event.kind == "hybrid" else place
 
 
+def session_uid(event_session) -> str:
+    return f"session-{event_session.id}@{_domain()}"
+
+
+def session_location(event_session) -> str:
+    """The room or stream, then the event's place."""
+    place = location_text(event_session.event)
+    return f"{event_session.room}, {place}" if event_session.room else place
+
+
+def session_description(event_session) -> str:
+    """Plain text: the kind, who takes part and in what role, the theme, and where to read more."""
+    lines = [] if event_session.kind_label == event_session.title else [event_session.kind_label]
+    for part in event_session.participants:
+        person = part.person
+        line = f"{part.role_label}: {person.display_name}"
+        if person.affiliation:
+            line += f" ({person.affiliation})"
+        if part.talk_title:
+            line += f", “{part.talk_title}”"
+        lines.append(line)
+    text = plain_text(event_session.description, length=1500)
+    return "\n".join(filter(None, ["\n".join(lines), text])).strip()
+
+
 @lru_cache(maxsize=256)
 def timezone_component(tzid: str, first_year: int, last_year: int) -> Timezone:
     """The VTIMEZONE of one zone over a few years, built by icalendar from zoneinfo."""
@@ -115,18 +140,57 @@ def event_component(event, method: str = "PUBLISH", attendee: tuple[str, str] | 
     return vevent
 
 
-def event_to_ics(event, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
-                 include_join_url: bool = False, cancelled: bool = False, extra=()) -> bytes:
-    """The event as a calendar file; REQUEST and CANCEL carry the delegate as ATTENDEE.
+def session_component(event_session, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
+                      include_join_url: bool = False, cancelled: bool = False) -> VEvent:
+    """One VEVENT for a session of the programme, in the event's time zone."""
+    event = event_session.event
+    vevent = VEvent()
+    vevent.add("uid", session_uid(event_session))
+    vevent.add("dtstamp", utcnow())
+    vevent.add("created", event_session.created_at)
+    vevent.add("last-modified", event_session.updated_at)
+    vevent.add("sequence", event_session.calendar_sequence)
+    vevent.add("dtstart", event_session.start_at.astimezone(event.tz))
+    vevent.add("dtend", event_session.end_at.astimezone(event.tz))
+    vevent.add("summary", f"{event_session.title} · {event.title}")
+    vevent.add("location", session_location(event_session))
+    page = external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}")
+    description = session_description(event_session)
+    if include_join_url and event.join_url:
+        description = f"Join online: {event.join_url}\n\n{description}"
+    vevent.add("description", f"{description}\n\n{page}".strip())
+    vevent.add("url", page)
+    is_cancelled = cancelled or method == "CANCEL" or event.status == "cancelled"
+    vevent.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
+    # Breaks do not make the reader look busy to colleagues.
+    vevent.add("transp", "TRANSPARENT" if event_session.is_break else "OPAQUE")
+    vevent.add("organizer", _organizer(event))
+    if attendee is not None:
+        vevent.add("attendee", _attendee(*attendee, method))
+    return vevent
 
-    `extra` adds further VEVENTs (sessions) with their start and end moments: [(vevent, start, end)].
-    """
+
+def event_to_ics(event, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
+                 include_join_url: bool = False, cancelled: bool = False, sessions=()) -> bytes:
+    """The event, and after it each of `sessions` as its own entry; REQUEST and CANCEL carry ATTENDEE."""
     calendar = _new_calendar(method, event.title)
     calendar.add_component(event_component(event, method, attendee, include_join_url, cancelled))
     moments = [event.local_start, event.local_end]
-    for vevent, start, end in extra:
-        calendar.add_component(vevent)
-        moments += [start, end]
+    for event_session in sessions:
+        calendar.add_component(session_component(event_session, method, attendee, include_join_url, cancelled))
+        moments += [event_session.start_at.astimezone(event.tz), event_session.end_at.astimezone(event.tz)]
+    return _finish(calendar, moments)
+
+
+def sessions_to_ics(name: str, sessions, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
+                    include_join_url: bool = False) -> bytes:
+    """Sessions of any events as one calendar (a presenter's sessions, one session alone, an invite)."""
+    calendar = _new_calendar(method, name)
+    moments = []
+    for event_session in sessions:
+        calendar.add_component(session_component(event_session, method, attendee, include_join_url))
+        tz = event_session.event.tz
+        moments += [event_session.start_at.astimezone(tz), event_session.end_at.astimezone(tz)]
     return _finish(calendar, moments)
 
 
@@ -155,29 +219,40 @@ def event_days_to_ics(event) -> bytes:
     return calendar.to_ical()
 
 
-def google_calendar_url(event) -> str:
-    """A link that opens Google Calendar's form filled with the event."""
+def _entry(item) -> tuple[str, str, str]:
+    """(title, page, location) of an event or a session, for the web calendars' forms."""
+    if hasattr(item, "participants"):  # a session
+        return (f"{item.title} · {item.event.title}",
+                external_url("agenda.agenda", slug=item.event.slug, _anchor=f"session-{item.id}"),
+                session_location(item))
+    return item.title, external_url("events.detail", slug=item.slug), location_text(item)
+
+
+def google_calendar_url(item) -> str:
+    """A link that opens Google Calendar's form filled with the event or session."""
     fmt = "%Y%m%dT%H%M%SZ"
+    title, page, location = _entry(item)
     query = {
         "action": "TEMPLATE",
-        "text": event.title,
-        "dates": f"{event.start_at.strftime(fmt)}/{event.end_at.strftime(fmt)}",
-        "ctz": event.timezone,
-        "details": external_url("events.detail", slug=event.slug),
-        "location": location_text(event),
+        "text": title,
+        "dates": f"{item.start_at.strftime(fmt)}/{item.end_at.strftime(fmt)}",
+        "ctz": getattr(item, "timezone", None) or item.event.timezone,
+        "details": page,
+        "location": location,
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
 
-def outlook_calendar_url(event) -> str:
-    """A link that opens Outlook on the web's form filled with the event."""
+def outlook_calendar_url(item) -> str:
+    """A link that opens Outlook on the web's form filled with the event or session."""
+    title, page, location = _entry(item)
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": event.title,
-        "startdt": event.start_at.isoformat(),
-        "enddt": event.end_at.isoformat(),
-        "body": external_url("events.detail", slug=event.slug),
-        "location": location_text(event),
+        "subject": title,
+        "startdt": item.start_at.isoformat(),
+        "enddt": item.end_at.isoformat(),
+        "body": page,
+        "location": location,
     }
     return "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode(query)

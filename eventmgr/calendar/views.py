@@ -1,43 +1,175 @@
-"""Calendar downloads: text/calendar with a file name, ETag and Last-Modified so pollers get 304."""
+"""Calendar downloads and feeds: text/calendar with a file name, ETag and Last-Modified so pollers get 304.
+
+Building the .ics of a large programme costs far more than finding out whether it changed (one
+aggregate query), so files are kept per worker, keyed by what they are built from, and a poller
+whose copy is current gets 304 without anything being built.
+"""
 
 import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from eventmgr.agenda.models import EventSession
 from eventmgr.auth.permissions import can_view_event
-from eventmgr.calendar.ics import event_days_to_ics, event_to_ics
+from eventmgr.calendar import services
+from eventmgr.calendar.ics import event_days_to_ics, event_to_ics, sessions_to_ics
 from eventmgr.events.services import event_by_slug
+from eventmgr.extensions import db
+from eventmgr.people.models import Person
+from eventmgr.registration.services import registration_by_token
 
 bp = Blueprint("calendar", __name__)
 
 
-def calendar_response(body: bytes, filename: str, etag_parts: tuple, last_modified, private: bool = False):
-    """Wrap iCalendar bytes: a file name, validators for conditional GET, and caching rules."""
-    response = current_app.response_class(body, content_type="text/calendar; charset=utf-8")
+class BuiltFiles:
+    """A small LRU of built files, per worker: key -> bytes."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._files: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: str, build: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            if key in self._files:
+                self._files.move_to_end(key)
+                return self._files[key]
+        body = build()
+        with self._lock:
+            self._files[key] = body
+            while len(self._files) > self.size:
+                self._files.popitem(last=False)
+        return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._files.clear()
+
+
+built_files = BuiltFiles()
+
+
+def _etag(parts: tuple) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tuple, last_modified,
+                      private: bool = False, cache: bool = False):
+    """Answer with the file `build` makes, or 304 when the client's copy is current (nothing is built then).
+
+    `cache` keeps the built file for the next client (public files only: etag_parts must name everything
+    the file is built from).
+    """
+    # Built files hold absolute links: the host asked for is part of what they are built from.
+    etag = _etag((request.host_url, *etag_parts))
+    response = current_app.response_class(content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.set_etag(hashlib.sha256(repr(etag_parts).encode()).hexdigest()[:32])
+    response.set_etag(etag)
     response.last_modified = last_modified
     response.cache_control.no_cache = True  # revalidate every time: cheap with the ETag
     if private:
         response.cache_control.private = True
+        response.headers["Referrer-Policy"] = "no-referrer"
     else:
         response.cache_control.public = True
+    if request.if_none_match.contains(etag):
+        return response.make_conditional(request)
+    response.set_data(built_files.get_or_build(etag, build) if cache else build())
     return response.make_conditional(request)
+
+
+def _visible_event_or_redirect(slug: str, endpoint: str, **values):
+    event, moved_to = event_by_slug(slug, eager=False)
+    if event is None:
+        if moved_to:
+            return None, redirect(url_for(endpoint, slug=moved_to, **values, **request.args), 301)
+        abort(404)
+    if not can_view_event(current_user, event):
+        abort(404)
+    return event, None
+
+
+def _identity(event) -> tuple:
+    """What tells one state of an event from every other, even one that reuses a deleted event's id."""
+    return event.id, event.created_at, event.updated_at, event.version, event.calendar_sequence
 
 
 @bp.route("/events/<slug>/calendar.ics")
 def event_calendar(slug: str):
-    """The event (one entry, or one all-day entry per day with ?layout=days) for any calendar."""
-    event, moved_to = event_by_slug(slug)
-    if event is None:
-        if moved_to:
-            return redirect(url_for("calendar.event_calendar", slug=moved_to, **request.args), 301)
+    """The event and its sessions, or with ?layout=days one all-day entry per day, for any calendar."""
+    event, moved = _visible_event_or_redirect(slug, "calendar.event_calendar")
+    if moved:
+        return moved
+    if request.args.get("layout") == "days":
+        return calendar_response(lambda: event_days_to_ics(event), f"{event.slug}-days.ics",
+                                 ("days", *_identity(event)), event.updated_at,
+                                 cache=True)
+    programme, programme_changed = services.programme_state(event)
+    return calendar_response(lambda: event_to_ics(event, sessions=services.calendar_sessions(event)),
+                             f"{event.slug}.ics",
+                             ("event", *_identity(event), programme),
+                             max(filter(None, [event.updated_at, programme_changed])), cache=True)
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>.ics")
+def session_calendar(slug: str, session_id: int):
+    """One session of the programme."""
+    event, moved = _visible_event_or_redirect(slug, "calendar.session_calendar", session_id=session_id)
+    if moved:
+        return moved
+    event_session = db.session.get(EventSession, session_id)
+    if event_session is None or event_session.event_id != event.id:
         abort(404)
-    if not can_view_event(current_user, event):
+    fingerprint = ("session", event_session.id, *_identity(event), services.programme_state(event)[0])
+    return calendar_response(lambda: sessions_to_ics(event.title, [event_session]),
+                             f"{event.slug}-session-{event_session.id}.ics", fingerprint,
+                             event_session.updated_at)
+
+
+@bp.route("/people/<int:person_id>/calendar.ics")
+def person_calendar(person_id: int):
+    """A presenter's sessions in public events, to follow by subscription."""
+    person = db.get_or_404(Person, person_id)
+    sessions = services.person_sessions(person)
+    if not sessions:
         abort(404)
-    days = request.args.get("layout") == "days"
-    body = event_days_to_ics(event) if days else event_to_ics(event)
-    filename = f"{event.slug}-days.ics" if days else f"{event.slug}.ics"
-    return calendar_response(body, filename, ("event", event.id, event.version, event.calendar_sequence, days),
-                             event.updated_at)
+    parts = ("person", person.id, person.created_at, person.updated_at,
+             tuple((s.id, *_identity(s.event), s.calendar_sequence, s.updated_at) for s in sessions),
+             tuple(services.programme_state(event)[0] for event in {s.event_id: s.event for s in sessions}.values()))
+    last_modified = max([person.updated_at] + [s.updated_at for s in sessions] + [s.event.updated_at for s in sessions])
+    return calendar_response(lambda: sessions_to_ics(person.display_name, sessions), f"{person.slug}.ics", parts,
+                             last_modified)
+
+
+@bp.route("/events/<slug>/registration/<token>/calendar.ics")
+def personal_calendar(slug: str, token: str):
+    """A delegate's own feed, by their private link: the event (with the join link once they hold a seat) and the
+    sessions they put on their agenda. Nothing of anyone else's."""
+    from eventmgr.agenda.services import personal_sessions
+
+    event, _moved = event_by_slug(slug)
+    registration = registration_by_token(event, token) if event is not None else None
+    if registration is None:
+        abort(404)
+    sessions = personal_sessions(registration)
+    confirmed = registration.status == "confirmed"
+    withdrawn = registration.status in ("cancelled", "declined")
+    parts = ("personal", registration.id, registration.status, *_identity(event),
+             tuple((s.id, s.calendar_sequence, s.updated_at) for s in sessions),
+             services.programme_state(event)[0])
+    last_modified = max([event.updated_at, registration.updated_at or event.updated_at]
+                        + [s.updated_at for s in sessions])
+    return calendar_response(
+        lambda: event_to_ics(event, include_join_url=confirmed, cancelled=withdrawn, sessions=sessions),
+        f"{event.slug}.ics", parts, last_modified, private=True)
+
+
+@bp.app_template_global()
+def webcal_url(endpoint: str, **values) -> str:
+    """The feed's URL with the webcal: scheme, which calendars open as a subscription."""
+    url = url_for(endpoint, _external=True, **values)
+    return "webcal:" + url.partition(":")[2]

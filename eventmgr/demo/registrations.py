@@ -3,12 +3,12 @@
 import random
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
-from eventmgr.mail.models import MailMessage
+from eventmgr.mail.services import withheld
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import services
 from eventmgr.registration.models import Registration
@@ -87,20 +87,24 @@ def load_registration_demo(echo=print) -> str:
         # Registrations are dated as they would have come in: over the weeks before the event, or until now.
         window_end = min(event.start_at, event.registration_closes_at or event.start_at, utcnow())
         start = event.registration_opens_at or window_end - timedelta(days=21)
-        created = []
-        for n, data in enumerate(_delegates(slug, plan["count"], organisations)):
-            moment = min(start + (window_end - start) * (n + 1) / (plan["count"] + 2), window_end)
-            created.append(services.register(event, data, now=max(moment, start)))
-        for registration in created[: plan.get("approve", 0)]:
-            services.decide(registration, True, None, now=registration.created_at + timedelta(days=1))
-        attended = [r for r in created if r.status == "confirmed"][: plan.get("attended", 0)]
-        for registration in attended:
-            services.check_in(registration, None, now=event.start_at + timedelta(minutes=5))
-        for registration in [r for r in created if r.status == "confirmed" and r not in attended][
-                : plan.get("cancelled", 0)]:
-            services.cancel(registration, now=registration.created_at + timedelta(days=2))
-        # The demo's delegates are invented: nothing is sent to their addresses.
-        db.session.execute(delete(MailMessage).where(MailMessage.event_id == event.id))
+        with withheld():  # the demo's delegates are invented: nothing is sent to their addresses
+            _register_plan(event, plan, organisations, slug, start, window_end)
         counts = services.status_counts(event.id)
         lines.append(f"  {slug}: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
     return "Demo registrations:\n" + "\n".join(lines) if lines else ""
+
+
+def _register_plan(event, plan, organisations, slug, start, window_end) -> None:
+    """Register, approve, check in and cancel the plan's delegates, each dated as it would have happened."""
+    created = []
+    for n, data in enumerate(_delegates(slug, plan["count"], organisations)):
+        moment = min(start + (window_end - start) * (n + 1) / (plan["count"] + 2), window_end)
+        created.append(services.register(event, data, now=max(moment, start)))
+    for registration in created[: plan.get("approve", 0)]:
+        services.decide(registration, True, None, now=registration.created_at + timedelta(days=1))
+    attended = [r for r in created if r.status == "confirmed"][: plan.get("attended", 0)]
+    for registration in attended:
+        services.check_in(registration, None, now=event.start_at + timedelta(minutes=5))
+    for registration in [r for r in created if r.status == "confirmed" and r not in attended][
+            : plan.get("cancelled", 0)]:
+        services.cancel(registration, now=registration.created_at + timedelta(days=2))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
-from eventmgr.calendar.services import schedule_update
+from eventmgr.calendar.services import invite_presenters, schedule_update
 from eventmgr.database import utcnow
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.events.models import (
@@ -222,6 +222,7 @@ def publish_event(event: Event, user) -> None:
     _raise_first(event_rule_errors({key: getattr(event, key) for key in EDITABLE_FIELDS}, event))
     event.status = "published"
     event.published_at = utcnow()
+    invite_presenters(event)
     record("event.publish", user, event, summary=event.title)
     db.session.flush()
 
@@ -426,15 +427,20 @@ def search_public_events(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def event_by_slug(slug: str) -> tuple[Event | None, str | None]:
-    """The event with this slug, or the slug it has now if this is an old one."""
-    event = db.session.execute(
-        select(Event).where(Event.slug == slug).options(
+def event_by_slug(slug: str, eager: bool = True) -> tuple[Event | None, str | None]:
+    """The event with this slug, or the slug it has now if this is an old one.
+
+    `eager` loads what the event's page shows with it (hosts, roles, series); files such as the .ics need
+    none of it, and answer a poller's conditional GET with one query less per relation.
+    """
+    query = select(Event).where(Event.slug == slug)
+    if eager:
+        query = query.options(
             selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation),
             selectinload(Event.roles),
             selectinload(Event.series),
         )
-    ).scalar_one_or_none()
+    event = db.session.execute(query).scalar_one_or_none()
     if event is not None:
         return event, None
     moved = db.session.execute(

@@ -13,6 +13,7 @@ from eventmgr.database import utcnow
 from eventmgr.events.models import EVENT_KINDS, Series
 from eventmgr.events.services import event_by_slug, related_events, search_public_events
 from eventmgr.extensions import db
+from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import attendance_count
 
 bp = Blueprint("events", __name__)
@@ -29,6 +30,7 @@ def _date_arg(name: str, end_of_day: bool = False) -> datetime | None:
 
 
 @bp.route("/")
+@cached_public_page
 def index():
     """List upcoming and recent public events, with search."""
     filters = {
@@ -61,6 +63,7 @@ def index():
 
 
 @bp.route("/events/<slug>")
+@cached_public_page
 def detail(slug: str):
     """Show an event: about, dates in its own zone, venue or online, price, hosts, related events."""
     event, moved_to = event_by_slug(slug)
@@ -80,6 +83,7 @@ def detail(slug: str):
 
 
 @bp.route("/series/<slug>")
+@cached_public_page
 def series(slug: str):
     """List the editions of a series that the reader may see."""
     found = db.first_or_404(select(Series).where(Series.slug == slug))

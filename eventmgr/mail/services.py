@@ -3,6 +3,8 @@
 import base64
 import logging
 import smtplib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -16,6 +18,23 @@ from eventmgr.mail.models import MailMessage
 
 log = logging.getLogger(__name__)
 
+_withheld: ContextVar[bool] = ContextVar("mail_withheld", default=False)
+
+
+@contextmanager
+def withheld():
+    """Queue nothing while inside: for data that is not about real people (the demo's invented delegates)."""
+    token = _withheld.set(True)
+    try:
+        yield
+    finally:
+        _withheld.reset(token)
+
+
+def is_withheld() -> bool:
+    """Whether mail is withheld here; callers that build costly attachments ask first."""
+    return _withheld.get()
+
 
 def queue_mail(
     to: str,
@@ -24,8 +43,10 @@ def queue_mail(
     html: str | None = None,
     attachments: list[dict] | None = None,
     event_id: int | None = None,
-) -> MailMessage:
-    """Store a message to send once the current transaction commits."""
+) -> MailMessage | None:
+    """Store a message to send once the current transaction commits (nothing, inside withheld())."""
+    if is_withheld():
+        return None
     sender_domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ") or "localhost"
     message = MailMessage(
         recipient=to,

@@ -2,14 +2,12 @@
 
 from io import BytesIO
 
-import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from eventmgr.auth.permissions import can_view_event
-from eventmgr.calendar.ics import event_to_ics
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.services import event_by_slug
@@ -181,15 +179,10 @@ def cancel(slug: str, token: str):
 
 @bp.route("/events/<slug>/registration/<token>/invite.ics")
 def invite_ics(slug: str, token: str):
-    """The event for the delegate's calendar, with the join link when they hold a seat."""
-    registration = _registration_or_404(slug, token)
-    event = registration.event
-    body = event_to_ics(event, include_join_url=registration.status == "confirmed")
-    response = current_app.response_class(body, mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    """The delegate's own calendar file (kept for links already sent; the feed lives in the calendar package)."""
+    from eventmgr.calendar.views import personal_calendar
+
+    return personal_calendar(slug, token)
 
 
 @bp.route("/events/<slug>/registration/<token>/qr.svg")
@@ -197,7 +190,7 @@ def qr_code(slug: str, token: str):
     """The QR code the check-in desk scans: it holds the private token."""
     registration = _registration_or_404(slug, token)
     buffer = BytesIO()
-    segno.make(registration.access_token, error="m").save(buffer, kind="svg", scale=6, border=2)
+    notifications.check_in_qr(registration.access_token).save(buffer, kind="svg", scale=6, border=2)
     response = current_app.response_class(buffer.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-store"
     return response

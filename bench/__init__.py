@@ -1,0 +1,1 @@
+"""Benchmarks: the app under gunicorn (gunicorn.conf.py), loaded with wrk, compared to a bare Flask endpoint."""

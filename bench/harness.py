@@ -1,0 +1,121 @@
+"""Start servers, load them with wrk, and print what was measured.
+
+Machines are shared and noisy, so figures are only compared within one run: every page's requests per
+second are divided by those of the bare Flask endpoint (bench/reference.py) measured just before, with
+the same gunicorn settings (gunicorn.conf.py) and the same wrk settings.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+@dataclass
+class Result:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    status: str = ""
+
+    def ratio_to(self, reference: "Result") -> float:
+        return self.requests_per_second / reference.requests_per_second
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict | None = None, workers: int | None = None):
+    """Serve `app_spec` (module:variable) with gunicorn.conf.py on a free port; yield its base URL and pid."""
+    port = free_port()
+    environment = os.environ | (env or {}) | {"GUNICORN_BIND": f"127.0.0.1:{port}"}
+    if workers:
+        environment["GUNICORN_WORKERS"] = str(workers)
+    process = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app_spec],
+                               cwd=ROOT, env=environment)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_up(url: str, process, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {timeout} s")
+
+
+def wrk(name: str, url: str, seconds: int = 10, connections: int = 16, threads: int = 2,
+        headers: dict | None = None, script: Path | None = None) -> Result:
+    """Load `url` with wrk and read its requests per second and latency percentiles."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk).")
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for key, value in (headers or {}).items():
+        command += ["-H", f"{key}: {value}"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return Result(name, float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+                  _latency(output, "50%"), _latency(output, "99%"),
+                  f"{errors.group(1)} errors" if errors else "")
+
+
+def _latency(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"^\s*{re.escape(percentile)}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of gunicorn's workers (children of `pid`), the largest one, in MB."""
+    sizes = []
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (child / "stat").read_text().split()
+            if int(stat[3]) == pid:
+                sizes.append(int((child / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, IndexError, ValueError):
+            continue
+    return max(sizes, default=0) / 1024 / 1024
+
+
+def print_table(title: str, reference: Result, results: list[Result], extra: dict[str, str] | None = None) -> None:
+    print(f"\n{title}")
+    print(f"{'page':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  notes")
+    for result in [reference, *results]:
+        print(f"{result.name:44} {result.requests_per_second:9.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
+              f"{result.ratio_to(reference):7.2f}  {result.status}")
+    for key, value in (extra or {}).items():
+        print(f"{key}: {value}")

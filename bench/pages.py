@@ -1,0 +1,226 @@
+"""Benchmark: every public page and the organiser's desk on a large event, as ratios to a bare Flask endpoint.
+
+    .venv/bin/python -m bench.pages [--seconds 10] [--workers 2] [--postgresql URL]
+
+One conference with 40 sessions, 120 presenters and 10,000 registrations is generated in a scratch
+database (SQLite in a temporary instance folder, or a throwaway database on the PostgreSQL server
+named by --postgresql), the app is served by gunicorn with gunicorn.conf.py, and wrk loads each page
+for --seconds. Registration POSTs go through the real form (one session's CSRF token, a new address per
+POST) into a nearly full event, and the run ends by checking that no seat was oversold.
+"""
+
+import argparse
+import http.cookiejar
+import os
+import re
+import secrets
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.harness import gunicorn, print_table, rss_mb, wrk
+
+SESSIONS, PRESENTERS, REGISTRATIONS = 40, 120, 10_000
+#: Seats left when the POSTs start: the rest of them go to the waiting list.
+SEATS_LEFT = 300
+PASSWORD = "bench password 1"
+COUNTRIES = ["KZ", "KG", "TJ", "TM", "UZ", "AF", "MN", "RU", "CN", "JP", "BE", "DE", "FR", "AT", "TR"]
+POST_SCRIPT = Path(__file__).with_name("register.lua")
+
+
+@contextmanager
+def scratch_database(url: str | None):
+    """A throwaway PostgreSQL database on the server `url` names, or None for SQLite."""
+    if not url:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"eventmgr_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def build(instance: str, database_url: str | None) -> dict:
+    """Create the schema and the large event; return what the load needs to know."""
+    os.environ["EVENTMGR_INSTANCE_PATH"] = instance
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from eventmgr import create_app
+    from eventmgr.agenda import services as agenda
+    from eventmgr.auth.services import create_user
+    from eventmgr.events import services as events
+    from eventmgr.extensions import db
+    from eventmgr.people.services import create_person
+    from eventmgr.registration.models import Registration
+
+    app = create_app({"MAIL_SEND_AFTER_REQUEST": False})
+    with app.app_context():
+        upgrade()
+        organiser = create_user("organiser@bench.example", "Bench Organiser", password=PASSWORD)
+        start = (datetime.now(UTC) + timedelta(days=60)).replace(hour=4, minute=0, second=0, microsecond=0)
+        confirmed = REGISTRATIONS * 9 // 10
+        event = events.create_event({
+            "title": "Regional Cooperation Conference on Border Security in Central Asia", "kind": "conference",
+            "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2, hours=9),
+            "venue_name": "Borovoe Conference Centre", "venue_city": "Borovoe", "venue_country": "KZ",
+            "visibility": "public", "registration_policy": "open", "currency": "EUR",
+            "capacity": confirmed + SEATS_LEFT, "registration_closes_at": start - timedelta(days=1),
+            "description": ("Border agencies of Central Asia and their partners compare lessons learned "
+                            "and agree on the way forward. ") * 12,
+        }, organiser)
+        events.publish_event(event, organiser)
+        people = [create_person({
+            "full_name": f"Presenter {n:03d} Nurlanovna", "honorific": "Dr." if n % 3 else None,
+            "position": "Head of the Risk Analysis Department", "organisation_name": "Border Service",
+            "country": COUNTRIES[n % len(COUNTRIES)],
+            "bio": "Works on **risk analysis** and cross-border data sharing. " * 6}) for n in range(PRESENTERS)]
+        for n in range(SESSIONS):
+            day, slot = divmod(n, 20)
+            session = agenda.create_session(event, {
+                "kind": "panel", "title": f"Thematic panel {n + 1}: cooperation across borders",
+                "description": "Delegations compare risk analysis, data sharing and joint patrols.",
+                "start_at": start + timedelta(days=day, minutes=25 * slot),
+                "end_at": start + timedelta(days=day, minutes=25 * slot + 25), "room": f"Hall {n % 2 + 1}"})
+            for k, role in enumerate(("moderator", "speaker", "speaker")):
+                agenda.add_participant(session, people[(3 * n + k) % PRESENTERS], role)
+        for n, person in enumerate(people[:8]):
+            agenda.add_featured(event, person, "Panel moderator" if n % 2 else "Keynote speaker")
+        now = datetime.now(UTC)
+        rows = [{
+            "event_id": event.id, "access_token": secrets.token_urlsafe(32),
+            "status": "confirmed" if n < confirmed else ("waitlisted" if n % 2 else "pending"),
+            "given_name": f"Delegate{n}", "family_name": "Sultanova", "email": f"delegate{n}@bench.example",
+            "country": COUNTRIES[n % len(COUNTRIES)], "organisation_name": "Ministry of Internal Affairs",
+            "answers": {}, "needs_visa_letter": n % 7 == 0, "list_publicly": n % 3 == 0,
+            "consented_at": now, "created_at": now - timedelta(minutes=n), "updated_at": now,
+            "amount_due": 0,
+        } for n in range(REGISTRATIONS)]
+        for chunk in range(0, len(rows), 2000):
+            db.session.execute(insert(Registration), rows[chunk:chunk + 2000])
+        db.session.commit()
+        facts = {"slug": event.slug, "event_id": event.id, "capacity": event.capacity}
+        db.engine.dispose()
+    return facts
+
+
+def logged_in_cookie(base: str) -> str:
+    """Log the organiser in through the form; return the Cookie header of that session."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    token = _csrf(opener.open(base + "/login").read().decode())
+    data = urllib.parse.urlencode({"email": "organiser@bench.example", "password": PASSWORD, "csrf_token": token})
+    opener.open(base + "/login", data.encode())
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def form_session(url: str) -> tuple[str, str]:
+    """(Cookie header, CSRF token) of a visitor who opened the registration form."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    token = _csrf(opener.open(url).read().decode())
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar), token
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def timed_download(url: str, cookie: str) -> tuple[float, int]:
+    """Seconds to read the whole response, and its size."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    began = time.perf_counter()
+    size = 0
+    with urllib.request.urlopen(request) as response:
+        while chunk := response.read(65536):
+            size += len(chunk)
+    return time.perf_counter() - began, size
+
+
+def seats_taken(event_id: int) -> int:
+    """Confirmed registrations now (the app reads the same instance folder and DATABASE_URL as build())."""
+    from sqlalchemy import func, select
+
+    from eventmgr import create_app
+    from eventmgr.extensions import db
+    from eventmgr.registration.models import Registration
+
+    app = create_app()
+    with app.app_context():
+        taken = db.session.execute(select(func.count()).where(Registration.event_id == event_id,
+                                                             Registration.status == "confirmed")).scalar()
+        db.engine.dispose()
+    return taken
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10, help="how long wrk loads each URL")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, the same for app and reference")
+    parser.add_argument("--postgresql", metavar="URL", help="run on a throwaway database on this PostgreSQL server")
+    args = parser.parse_args()
+    backend = "PostgreSQL" if args.postgresql else "SQLite"
+
+    with tempfile.TemporaryDirectory(prefix="eventmgr-bench-") as instance, \
+            scratch_database(args.postgresql) as database_url:
+        began = time.perf_counter()
+        facts = build(instance, database_url)
+        print(f"{backend}: generated the event, {SESSIONS} sessions, {PRESENTERS} presenters and "
+              f"{REGISTRATIONS} registrations in {time.perf_counter() - began:.0f} s")
+        env = {"EVENTMGR_INSTANCE_PATH": instance, "MAIL_SEND_AFTER_REQUEST": "false",
+               "REGISTRATION_RATE_LIMIT": "1000000 per minute"}
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        with gunicorn("bench.reference:app", workers=args.workers) as (url, _pid):
+            reference = wrk("bare Flask endpoint", url + "/", args.seconds)
+        slug, event_id = facts["slug"], facts["event_id"]
+        with gunicorn("wsgi:app", env=env, workers=args.workers) as (url, pid):
+            results = [wrk(name, url + path, args.seconds) for name, path in (
+                ("event page", f"/events/{slug}"),
+                ("agenda page", f"/events/{slug}/agenda"),
+                ("presenters page", f"/events/{slug}/presenters"),
+                ("event .ics", f"/events/{slug}/calendar.ics"),
+                ("home page", "/"),
+            )]
+            cookie, token = form_session(f"{url}/events/{slug}/register")
+            results.append(wrk("registration POST (form, new address each)", f"{url}/events/{slug}/register",
+                               args.seconds, script=POST_SCRIPT,
+                               headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+                                        "X-Bench-Token": token}))
+            organiser = logged_in_cookie(url)
+            desk = wrk(f"organiser's list of {REGISTRATIONS} (page 40, 1 user)",
+                       f"{url}/manage/events/{event_id}/registrations?page=40", args.seconds, connections=1,
+                       threads=1, headers={"Cookie": organiser})
+            results.append(desk)
+            csv_seconds, csv_size = timed_download(f"{url}/manage/events/{event_id}/registrations.csv", organiser)
+            memory = rss_mb(pid)
+        taken = seats_taken(event_id)
+    oversold = taken > facts["capacity"]
+    print_table(f"Pages: {backend}, {args.workers} gunicorn workers, wrk -t2 -c16 -d{args.seconds}s "
+                f"(the organiser's list: one connection)", reference, results, {
+                    "CSV export of all registrations": f"{csv_seconds:.2f} s for {csv_size / 1024:.0f} KiB",
+                    "largest worker after the run": f"{memory:.0f} MB RSS",
+                    "seats": f"{taken} confirmed of {facts['capacity']}: "
+                             f"{'OVERSOLD' if oversold else 'none oversold'}"})
+    if oversold:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

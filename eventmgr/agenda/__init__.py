@@ -1,0 +1,1 @@
+"""The programme of an event: sessions, their people, featured presenters and personal agendas."""

@@ -1,0 +1,134 @@
+"""The programme: sessions, the people in them, featured presenters, and delegates' personal agendas."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventmgr.database import UTCDateTime, utcnow
+from eventmgr.extensions import db
+from eventmgr.people.models import Person
+
+SESSION_KINDS = {
+    "opening": "Opening or welcoming remarks",
+    "keynote": "Keynote",
+    "panel": "Panel",
+    "presentation": "Presentation",
+    "break": "Break",
+    "closing": "Closing",
+    "other": "Other",
+}
+PARTICIPANT_ROLES = {
+    "chair": "Chair",
+    "moderator": "Moderator",
+    "speaker": "Speaker",
+    "discussant": "Discussant",
+    "host": "Host",
+}
+#: Role labels offered for featured presenters; organisers may write any other.
+FEATURED_ROLE_SUGGESTIONS = ("Webinar hosting presenter", "Keynote speaker", "Moderator", "Panellist", "Host")
+
+
+class EventSession(db.Model):
+    """One item of an event's programme: remarks, a keynote, a panel, a break ..."""
+
+    __tablename__ = "event_sessions"
+    __table_args__ = (Index("ix_event_sessions_event_id_start_at", "event_id", "start_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: One of SESSION_KINDS.
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    #: The theme or description, Markdown, sanitised when shown.
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: In UTC; entered and shown in the event's zone.
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Room or stream, e.g. "Hall A" or "English channel"; empty means the event's main room or stream.
+    room: Mapped[str | None] = mapped_column(String(120))
+    #: Rises whenever time, place or title change, for the SEQUENCE of calendar entries.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
+    #: The sequence attendees' and presenters' calendars last received; below calendar_sequence, an update is owed.
+    calendar_sent_sequence: Mapped[int] = mapped_column(default=0)
+    #: When the owed update goes out: a while after the last edit, so a burst of edits sends one.
+    calendar_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    participants: Mapped[list["SessionParticipant"]] = relationship(
+        back_populates="event_session", cascade="all, delete-orphan", order_by="SessionParticipant.position"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return SESSION_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_break(self) -> bool:
+        return self.kind == "break"
+
+    def overlaps(self, other: "EventSession") -> bool:
+        """Whether the two sessions share some time (touching ends do not count)."""
+        return self.start_at < other.end_at and other.start_at < self.end_at
+
+    def is_running(self, now: datetime) -> bool:
+        return self.start_at <= now < self.end_at
+
+    def __repr__(self) -> str:
+        return f"<EventSession {self.title!r}>"
+
+
+class SessionParticipant(db.Model):
+    """A person's part in a session: chair, moderator, speaker, discussant or host, in the order shown."""
+
+    __tablename__ = "session_participants"
+    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("event_sessions.id", ondelete="CASCADE"), index=True)
+    # RESTRICT: a person leaves the programme only by being removed or merged, never by accident.
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    #: One of PARTICIPANT_ROLES.
+    role: Mapped[str] = mapped_column(String(16))
+    #: The title of this person's own talk within the session, if any.
+    talk_title: Mapped[str | None] = mapped_column(String(300))
+    #: Order within the session, from 0.
+    position: Mapped[int] = mapped_column(default=0)
+
+    event_session: Mapped[EventSession] = relationship(back_populates="participants")
+    person: Mapped[Person] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return PARTICIPANT_ROLES.get(self.role, self.role)
+
+
+class FeaturedPresenter(db.Model):
+    """A person shown first on the event's page and presenters page, with a role label of the organiser's."""
+
+    __tablename__ = "featured_presenters"
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    #: Free text, e.g. "Webinar hosting presenter".
+    role_label: Mapped[str] = mapped_column(String(120), default="")
+    #: Order on the pages, from 0.
+    position: Mapped[int] = mapped_column(default=0)
+
+    person: Mapped[Person] = relationship()
+
+
+class PersonalAgendaItem(db.Model):
+    """A session a registered delegate means to attend (for their personal agenda and calendar)."""
+
+    __tablename__ = "personal_agenda_items"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

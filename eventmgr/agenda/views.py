@@ -1,0 +1,175 @@
+"""Public pages of the programme: the agenda (HTML and PDF), the presenters, and a delegate's personal agenda."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_timezone_gmt, get_timezone_name
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventmgr import locales
+from eventmgr.agenda import services
+from eventmgr.agenda.forms import PersonalAgendaForm
+from eventmgr.auth.permissions import can_manage_event, can_view_event
+from eventmgr.database import utcnow
+from eventmgr.errors import EventMgrError
+from eventmgr.events.services import event_by_slug
+from eventmgr.extensions import db
+from eventmgr.pagecache import cached_public_page
+from eventmgr.registration.services import registration_by_token
+
+bp = Blueprint("agenda", __name__)
+
+
+def _visible_event(slug: str, endpoint: str, **values):
+    """The event for a public page: a redirect if the slug is an old one, 404 if the reader may not see it."""
+    event, moved_to = event_by_slug(slug)
+    if event is None:
+        if moved_to:
+            return None, redirect(url_for(endpoint, slug=moved_to, **values), 301)
+        abort(404)
+    if not can_view_event(current_user, event):
+        abort(404)
+    return event, None
+
+
+def _query() -> dict:
+    """The query string, to keep through a redirect."""
+    return {key: value for key, value in request.args.items() if key != "slug"}
+
+
+def _reader_timezone(event) -> tuple[str, bool]:
+    """The zone the reader chose with ?tz= (validated), else the event's; and whether a bad one was asked for."""
+    asked = request.args.get("tz", "").strip()
+    if not asked or asked == event.timezone:
+        return event.timezone, False
+    if locales.is_timezone(asked):
+        return asked, False
+    return event.timezone, True
+
+
+@bp.route("/events/<slug>/agenda")
+@cached_public_page
+def agenda(slug: str):
+    """Show the programme by day, in the event's zone or the reader's, with what is on now and next."""
+    event, moved = _visible_event(slug, "agenda.agenda", **_query())
+    if moved:
+        return moved
+    tz_name, bad_zone = _reader_timezone(event)
+    if bad_zone:
+        flash(_("We do not know that time zone; times are shown in the event's own."), "error")
+    sessions = services.event_sessions(event)
+    return render_template(
+        "agenda/agenda.html", event=event, days=services.by_day(sessions, ZoneInfo(tz_name)), tz_name=tz_name,
+        marks=services.session_marks(event, sessions, utcnow()), timezones=locales.timezone_choices(),
+        can_manage=can_manage_event(current_user, event),
+    )
+
+
+@bp.route("/events/<slug>/agenda.pdf")
+def agenda_pdf(slug: str):
+    """The programme as a printable PDF (A4), in the event's zone or the reader's."""
+    event, moved = _visible_event(slug, "agenda.agenda_pdf", **_query())
+    if moved:
+        return moved
+    from eventmgr.documents.pdf import render_pdf  # WeasyPrint loads only in workers that print
+
+    tz_name, _bad_zone = _reader_timezone(event)
+    sessions = services.event_sessions(event)
+    # The featured entries themselves: the template prints each one's role label.
+    body = render_pdf("agenda.html", event=event, days=services.by_day(sessions, ZoneInfo(tz_name)),
+                      tz_name=tz_name, featured=services.featured_presenters(event), generated_at=utcnow())
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-agenda.pdf"'
+    # Public events' programmes may sit in shared caches for a while; others' only in the reader's browser.
+    response.headers["Cache-Control"] = "public, max-age=300" if event.is_listed else "private, max-age=60"
+    return response
+
+
+@bp.route("/events/<slug>/presenters")
+@cached_public_page
+def presenters(slug: str):
+    """Show the featured presenters first, then everyone else in the programme, with bios."""
+    event, moved = _visible_event(slug, "agenda.presenters")
+    if moved:
+        return moved
+    sessions = services.event_sessions(event)
+    featured, others = services.presenters(event, sessions)
+    return render_template("agenda/presenters.html", event=event, featured=featured, others=others,
+                           can_manage=can_manage_event(current_user, event))
+
+
+@bp.route("/events/<slug>/registration/<token>/agenda", methods=["GET", "POST"])
+def personal_agenda(slug: str, token: str):
+    """Let a registered delegate tick the sessions they will attend."""
+    event, _moved = event_by_slug(slug)
+    registration = registration_by_token(event, token) if event is not None else None
+    if registration is None:
+        abort(404)
+    sessions = [s for s in services.event_sessions(event) if not s.is_break]
+    form = PersonalAgendaForm()
+    if form.validate_on_submit():
+        try:
+            services.set_personal_agenda(registration, form.sessions.data or [])
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your agenda is saved."), "success")
+        return redirect(url_for("agenda.personal_agenda", slug=event.slug, token=token))
+    chosen = services.personal_session_ids(registration)
+    response = current_app.make_response(render_template(
+        "agenda/personal.html", event=event, registration=registration, token=token, form=form,
+        days=services.by_day(sessions, event.tz), chosen=chosen, tz_name=event.timezone))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- Template helpers -------------------------------------------------------------------------------
+
+@bp.app_template_filter("session_times")
+def session_times(event_session, tz_name: str) -> str:
+    """'09:30–10:15' in the given zone; the end's date is added when the session runs past midnight."""
+    tz = ZoneInfo(tz_name)
+    start, end = event_session.start_at.astimezone(tz), event_session.end_at.astimezone(tz)
+    locale = get_locale()
+    text = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
+    if end.date() != start.date():
+        text += f" ({format_date(end, 'medium', locale=locale)})"
+    return text
+
+
+@bp.app_template_filter("agenda_day")
+def agenda_day(day) -> str:
+    """'Tuesday, 24 July 2018'."""
+    return format_date(day, "full", locale=get_locale())
+
+
+@bp.app_template_filter("zone_name")
+def zone_name(tz_name: str, moment: datetime | None = None) -> str:
+    """A zone named in full with its offset at `moment`: 'Central European Time (Europe/Brussels, GMT+01:00)'."""
+    local = (moment or utcnow()).astimezone(ZoneInfo(tz_name))
+    name = get_timezone_name(local, width="long", locale=get_locale())
+    return f"{name} ({tz_name}, {get_timezone_gmt(local, width='long', locale=get_locale())})"
+
+
+@bp.app_template_global()
+def event_has_agenda(event) -> bool:
+    """Whether the event has any session (to show links to its agenda)."""
+    cache = g.setdefault("event_has_agenda", {})
+    if event.id not in cache:
+        cache[event.id] = services.has_sessions(event)
+    return cache[event.id]
+
+
+@bp.app_template_global()
+def event_featured_presenters(event) -> list:
+    """The event's featured presenters, for the event page."""
+    cache = g.setdefault("event_featured_presenters", {})
+    if event.id not in cache:
+        cache[event.id] = services.featured_presenters(event)
+    return cache[event.id]

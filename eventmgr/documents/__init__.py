@@ -1,0 +1,1 @@
+"""Printable documents rendered with WeasyPrint."""

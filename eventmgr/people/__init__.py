@@ -1,0 +1,1 @@
+"""Presenters, chairs and moderators: one profile per person across all events."""

@@ -1,0 +1,323 @@
+"""Create, find, change and merge people; store their photos; list their sessions."""
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload, undefer
+
+from eventmgr import locales
+from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParticipant
+from eventmgr.audit.services import record
+from eventmgr.auth.services import normalise_email
+from eventmgr.errors import EventMgrError
+from eventmgr.events.models import Event
+from eventmgr.extensions import db
+from eventmgr.organisations.models import Organisation
+from eventmgr.people.models import PHOTO_SIZES, Person, PersonPhoto, name_key
+from eventmgr.people.photos import process_photo
+
+#: Fields a form or the API may set on a person.
+PERSON_FIELDS = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country", "email",
+                 "bio", "links")
+MAX_LINKS = 6
+MAX_BIO = 10_000
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_links(text: str | None) -> list[dict]:
+    """Links typed one per line, each a URL optionally followed by a label: 'https://osce.org OSCE profile'."""
+    links = []
+    for line in (text or "").splitlines():
+        url, _, label = line.strip().partition(" ")
+        if url:
+            links.append({"url": url, "label": label.strip()})
+    return links
+
+
+def links_text(links: list[dict] | None) -> str:
+    """The reverse of parse_links, to fill a form."""
+    return "\n".join(f"{link['url']} {link.get('label') or ''}".strip() for link in links or [])
+
+
+def person_rule_errors(data: dict, person: Person | None = None) -> dict[str, str]:
+    """Check the rules a person's details must keep; return {field: message} for every one broken."""
+    errors: dict[str, str] = {}
+    if not (data.get("full_name") or "").strip():
+        errors["full_name"] = "Give the person's full name."
+    if data.get("country") and data["country"] not in locales.country_codes():
+        errors["country"] = "Choose a country from the list."
+    if data.get("organisation_id") and db.session.get(Organisation, data["organisation_id"]) is None:
+        errors["organisation_id"] = "Choose an organisation from the list."
+    email = data.get("email")
+    if email:
+        if not EMAIL_PATTERN.match(email):
+            errors["email"] = "Give a valid e-mail address, or leave it empty."
+        else:
+            same = select(Person.id).where(Person.email == email)
+            if person is not None and person.id is not None:
+                same = same.where(Person.id != person.id)
+            if db.session.execute(same).first():
+                errors["email"] = "Another person has this e-mail address; choose that person instead."
+    if len(data.get("bio") or "") > MAX_BIO:
+        errors["bio"] = f"Keep the bio under {MAX_BIO} characters."
+    links = data.get("links") or []
+    if len(links) > MAX_LINKS:
+        errors["links"] = f"Give at most {MAX_LINKS} links."
+    for link in links:
+        parts = urlsplit(link.get("url", ""))
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(link["url"]) > 500:
+            errors["links"] = "Each link must be a web address starting with https:// or http://."
+            break
+    return errors
+
+
+def _clean(data: dict) -> dict:
+    cleaned = {}
+    for key in PERSON_FIELDS:
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, str):
+            value = " ".join(value.split()) if key in ("full_name", "honorific") else value.strip()
+            value = value or None
+        cleaned[key] = value
+    if cleaned.get("email"):
+        cleaned["email"] = normalise_email(cleaned["email"])
+    if "bio" in cleaned:
+        cleaned["bio"] = cleaned["bio"] or ""
+    if "links" in cleaned:
+        links = cleaned["links"]
+        cleaned["links"] = parse_links(links) if isinstance(links, str) else list(links or [])
+    if cleaned.get("organisation_id"):
+        # A directory entry makes the free-text name redundant.
+        cleaned["organisation_name"] = None
+    return cleaned
+
+
+def _raise_first(errors: dict[str, str]) -> None:
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise EventMgrError(message, field=field)
+
+
+def create_person(data: dict, user=None, photo: bytes | None = None, event: Event | None = None) -> Person:
+    """Add a person to the shared directory, with a photo if one is given."""
+    data = _clean(data)
+    _raise_first(person_rule_errors(data))
+    processed = process_photo(photo) if photo else None  # refused before anything is written
+    person = Person(**data, name_key=name_key(data["full_name"]), created_by_id=user.id if user else None)
+    db.session.add(person)
+    db.session.flush()
+    if processed:
+        _store_photo(person, processed)
+    record("person.create", user, event, summary=person.full_name)
+    db.session.flush()
+    return person
+
+
+def update_person(person: Person, data: dict, user=None, photo: bytes | None = None, remove_photo: bool = False,
+                  event: Event | None = None) -> dict:
+    """Change a person's details and photo; return the changed fields."""
+    data = _clean(data)
+    merged = {key: getattr(person, key) for key in PERSON_FIELDS} | data
+    _raise_first(person_rule_errors(merged, person))
+    processed = process_photo(photo) if photo else None
+    changes = {key: (getattr(person, key), value) for key, value in data.items() if getattr(person, key) != value}
+    for key, (_before, after) in changes.items():
+        setattr(person, key, after)
+    if "full_name" in changes:
+        person.name_key = name_key(person.full_name)
+    if processed:
+        _store_photo(person, processed)
+        changes["photo"] = (None, processed.digest[:16])
+    elif remove_photo and person.photo is not None:
+        person.photo = None
+        changes["photo"] = ("removed", None)
+    if changes:
+        # The private address is never written to the log, not even as a change.
+        logged = {key: value for key, value in changes.items() if key not in ("email", "bio")}
+        record("person.update", user, event, summary=person.full_name, changes=logged)
+    db.session.flush()
+    return changes
+
+
+def _store_photo(person: Person, processed) -> PersonPhoto:
+    fields = {"digest": processed.digest, "media_type": processed.media_type, "width": processed.width,
+              "height": processed.height, "large": processed.large, "small": processed.small}
+    if person.photo is None:
+        person.photo = PersonPhoto(**fields)
+    else:
+        for key, value in fields.items():
+            setattr(person.photo, key, value)
+    return person.photo
+
+
+def find_person(email: str | None = None, full_name: str | None = None) -> Person | None:
+    """The person with this e-mail address; failing that, the only person with this name and no other address."""
+    if email and email.strip():
+        found = db.session.execute(select(Person).where(Person.email == normalise_email(email))).scalar_one_or_none()
+        if found is not None:
+            return found
+    if full_name and full_name.strip():
+        same_name = db.session.execute(
+            select(Person).where(Person.name_key == name_key(full_name)).limit(2)
+        ).scalars().all()
+        # Two people may share a name; only an unambiguous match without a different address is the same person.
+        if len(same_name) == 1 and not (email and same_name[0].email and same_name[0].email != normalise_email(email)):
+            return same_name[0]
+    return None
+
+
+def find_or_create_person(data: dict, user=None, photo: bytes | None = None,
+                          event: Event | None = None) -> tuple[Person, bool]:
+    """The person these details describe (by e-mail, then name), completed with what it lacked; else a new one.
+
+    Return the person and whether it was created. An existing profile's details are never overwritten here:
+    only empty fields are filled in.
+    """
+    found = find_person(data.get("email"), data.get("full_name"))
+    if found is None:
+        return create_person(data, user, photo, event), True
+    cleaned = _clean(data)
+    missing = {key: value for key, value in cleaned.items()
+               if value and key != "full_name" and not getattr(found, key)}
+    if found.organisation_id or found.organisation_name:
+        missing.pop("organisation_id", None)
+        missing.pop("organisation_name", None)
+    if missing or (photo and found.photo is None):
+        update_person(found, missing, user, photo if found.photo is None else None, event=event)
+    return found, False
+
+
+def search_people(text: str | None, limit: int = 100) -> list[Person]:
+    """People whose name, position or organisation contains the text, by name."""
+    query = select(Person).options(joinedload(Person.organisation)).order_by(Person.full_name).limit(limit)
+    if text and text.strip():
+        like = f"%{text.strip().lower()}%"
+        query = query.outerjoin(Organisation, Person.organisation_id == Organisation.id).where(or_(
+            func.lower(Person.full_name).like(like), func.lower(Person.position).like(like),
+            func.lower(Person.organisation_name).like(like), func.lower(Organisation.name).like(like),
+            func.lower(Organisation.acronym).like(like),
+        ))
+    return list(db.session.execute(query).unique().scalars())
+
+
+def event_people(event: Event) -> list[Person]:
+    """Everyone in the event's programme or among its featured presenters, by name."""
+    in_sessions = select(SessionParticipant.person_id).join(EventSession).where(EventSession.event_id == event.id)
+    featured = select(FeaturedPresenter.person_id).where(FeaturedPresenter.event_id == event.id)
+    return list(db.session.execute(
+        select(Person).where(or_(Person.id.in_(in_sessions), Person.id.in_(featured)))
+        .options(joinedload(Person.organisation), selectinload(Person.photo)).order_by(Person.full_name)
+    ).unique().scalars())
+
+
+def takes_part_in(person: Person, event: Event) -> bool:
+    """Whether the person is in the event's programme or among its featured presenters."""
+    in_sessions = select(SessionParticipant.id).join(EventSession).where(
+        EventSession.event_id == event.id, SessionParticipant.person_id == person.id)
+    featured = select(FeaturedPresenter.id).where(FeaturedPresenter.event_id == event.id,
+                                                  FeaturedPresenter.person_id == person.id)
+    return db.session.execute(select(in_sessions.exists() | featured.exists())).scalar()
+
+
+def person_events(person: Person) -> list[Event]:
+    """Every event the person takes part in, in sessions or as a featured presenter."""
+    in_sessions = select(EventSession.event_id).join(SessionParticipant).where(
+        SessionParticipant.person_id == person.id)
+    featured = select(FeaturedPresenter.event_id).where(FeaturedPresenter.person_id == person.id)
+    return list(db.session.execute(
+        select(Event).where(or_(Event.id.in_(in_sessions), Event.id.in_(featured)))
+        .options(selectinload(Event.roles)).order_by(Event.start_at.desc())
+    ).scalars())
+
+
+def public_appearances(person: Person) -> list[tuple[Event, list[SessionParticipant], FeaturedPresenter | None]]:
+    """The person's sessions and featured roles in listed events (published or cancelled, public), newest first."""
+    listed = (Event.visibility == "public") & Event.status.in_(("published", "cancelled"))
+    parts = db.session.execute(
+        select(SessionParticipant).join(EventSession).join(Event, EventSession.event_id == Event.id)
+        .where(SessionParticipant.person_id == person.id, listed)
+        .options(joinedload(SessionParticipant.event_session).joinedload(EventSession.event))
+        .order_by(EventSession.start_at)
+    ).scalars().all()
+    featured = db.session.execute(
+        select(FeaturedPresenter, Event).join(Event, FeaturedPresenter.event_id == Event.id)
+        .where(FeaturedPresenter.person_id == person.id, listed)
+    ).all()
+    by_event: dict[int, tuple[Event, list, FeaturedPresenter | None]] = {}
+    for part in parts:
+        event = part.event_session.event
+        by_event.setdefault(event.id, (event, [], None))[1].append(part)
+    for entry, event in featured:
+        _event, sessions, _none = by_event.get(event.id, (event, [], None))
+        by_event[event.id] = (event, sessions, entry)
+    return sorted(by_event.values(), key=lambda item: item[0].start_at, reverse=True)
+
+
+def duplicate_candidates(people: list[Person]) -> list[tuple[Person, Person]]:
+    """Pairs (kept, duplicate) of people with the same name, one of them in `people`; the older is kept."""
+    keys = {person.name_key for person in people if person.name_key}
+    if not keys:
+        return []
+    same_names = db.session.execute(
+        select(Person).where(Person.name_key.in_(keys)).options(joinedload(Person.organisation))
+        .order_by(Person.name_key, Person.id)
+    ).unique().scalars().all()
+    groups: dict[str, list[Person]] = {}
+    for person in same_names:
+        groups.setdefault(person.name_key, []).append(person)
+    return [(group[0], other) for group in groups.values() if len(group) > 1 for other in group[1:]]
+
+
+def merge_people(kept: Person, duplicate: Person, user=None, event: Event | None = None) -> None:
+    """Fold `duplicate` into `kept`: its sessions and featured entries move over, its details fill gaps; it goes."""
+    if kept.id == duplicate.id:
+        raise EventMgrError("Choose two different people.", field="duplicate_id")
+    # Where both are in the same session or featured on the same event, the kept person's entry stays.
+    taken_sessions = select(SessionParticipant.session_id).where(SessionParticipant.person_id == kept.id)
+    db.session.execute(delete(SessionParticipant).where(SessionParticipant.person_id == duplicate.id,
+                                                        SessionParticipant.session_id.in_(taken_sessions)))
+    db.session.execute(update(SessionParticipant).where(SessionParticipant.person_id == duplicate.id)
+                       .values(person_id=kept.id))
+    taken_events = select(FeaturedPresenter.event_id).where(FeaturedPresenter.person_id == kept.id)
+    db.session.execute(delete(FeaturedPresenter).where(FeaturedPresenter.person_id == duplicate.id,
+                                                       FeaturedPresenter.event_id.in_(taken_events)))
+    db.session.execute(update(FeaturedPresenter).where(FeaturedPresenter.person_id == duplicate.id)
+                       .values(person_id=kept.id))
+    gaps = {key: getattr(duplicate, key) for key in PERSON_FIELDS
+            if key not in ("full_name", "email") and getattr(duplicate, key) and not getattr(kept, key)}
+    if kept.organisation_id or kept.organisation_name:
+        gaps.pop("organisation_id", None)
+        gaps.pop("organisation_name", None)
+    email = duplicate.email
+    photo = duplicate.photo
+    # Read the photo's bytes now: the row goes with the duplicate.
+    photo_fields = ({key: getattr(photo, key) for key in ("digest", "media_type", "width", "height", "large", "small")}
+                    if photo is not None and kept.photo is None else None)
+    summary = f"{duplicate.full_name} (#{duplicate.id}) merged into {kept.full_name} (#{kept.id})"
+    db.session.delete(duplicate)
+    db.session.flush()  # the duplicate's address is free only once it is gone
+    for key, value in gaps.items():
+        setattr(kept, key, value)
+    if email and not kept.email:
+        kept.email = email
+    if photo_fields:
+        kept.photo = PersonPhoto(**photo_fields)
+    record("person.merge", user, event, summary=summary)
+    db.session.flush()
+    # Objects loaded before the bulk updates may still point at the deleted duplicate.
+    db.session.expire_all()
+
+
+def photo_image(person_id: int, digest: str, size: str) -> tuple[PersonPhoto, bytes] | None:
+    """The person's photo and the bytes of one size, if its digest starts with `digest` (the one in its URL)."""
+    if size not in PHOTO_SIZES or len(digest) < 16:
+        return None
+    photo = db.session.execute(
+        select(PersonPhoto).where(PersonPhoto.person_id == person_id).options(undefer(getattr(PersonPhoto, size)))
+    ).scalar_one_or_none()
+    if photo is None or not photo.digest.startswith(digest):
+        return None
+    return photo, getattr(photo, size)

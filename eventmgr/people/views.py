@@ -1,0 +1,55 @@
+"""Public pages of people: a person's profile with their sessions, and their photos."""
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from eventmgr.auth.permissions import can_view_event
+from eventmgr.extensions import db
+from eventmgr.pagecache import cached_public_page
+from eventmgr.people import services
+from eventmgr.people.models import Person
+
+bp = Blueprint("people", __name__)
+
+#: Photo URLs carry the image's digest, so a URL's content never changes and may be cached for good.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _visible_person_or_404(person_id: int) -> Person:
+    """The person, if they take part in an event the reader may see; else 404 (people of private events stay hidden)."""
+    person = db.get_or_404(Person, person_id)
+    if not any(can_view_event(current_user, event) for event in services.person_events(person)):
+        abort(404)
+    return person
+
+
+@bp.route("/people/<int:person_id>")
+@bp.route("/people/<int:person_id>-<slug>")
+@cached_public_page
+def detail(person_id: int, slug: str | None = None):
+    """Show a person's profile and their sessions in public events; the private e-mail is never shown."""
+    person = _visible_person_or_404(person_id)
+    if slug != person.slug:
+        return redirect(url_for("people.detail", person_id=person.id, slug=person.slug), 301)
+    return render_template("people/detail.html", person=person, appearances=services.public_appearances(person))
+
+
+@bp.route("/people/<int:person_id>/photo/<any(large, small):size>/<digest>.jpg")
+def photo(person_id: int, size: str, digest: str):
+    """Serve a person's photo; the URL names the image's digest, so it is cached for a year."""
+    found = services.photo_image(person_id, digest, size)
+    if found is None:
+        abort(404)
+    stored, image = found
+    response = current_app.response_class(image, mimetype=stored.media_type)
+    response.set_etag(f"{stored.digest[:32]}-{size}")
+    response.headers["Cache-Control"] = IMMUTABLE
+    return response.make_conditional(request)
+
+
+@bp.app_template_global()
+def photo_url(person: Person, size: str = "small") -> str | None:
+    """The URL of a person's photo in one size, or None when they have none."""
+    if person.photo is None:
+        return None
+    return url_for("people.photo", person_id=person.id, size=size, digest=person.photo.url_digest)

@@ -1,0 +1,384 @@
+"""Calendar files and invites: valid for two independent parsers, right in every zone, private where they must be.
+
+Every file is read back with icalendar and with vobject: a file only one of them accepts would not reach
+every calendar. Zones: Europe/Brussels across the end of summer time, Asia/Almaty, Asia/Dushanbe.
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import vobject
+
+from eventmgr.agenda import services as agenda
+from eventmgr.calendar import services as calendar
+from eventmgr.calendar.views import built_files
+from eventmgr.people.services import create_person
+from eventmgr.registration import services as registration
+
+JOIN = "https://zoom.example.org/j/8675309"
+CYRILLIC_TITLE = "Региональное сотрудничество в области безопасности границ"
+
+
+def parse(body: bytes | str) -> icalendar.Calendar:
+    """Both parsers must accept the file; return icalendar's reading of it."""
+    text = body.decode() if isinstance(body, bytes) else body
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n")), "lines must be folded at 75 octets"
+    for component in vobject.readComponents(text):
+        assert component.name == "VCALENDAR"
+        for vevent in getattr(component, "vevent_list", []):
+            assert vevent.dtstart.value and vevent.uid.value
+    return icalendar.Calendar.from_ical(text)
+
+
+def vevents(cal: icalendar.Calendar) -> list:
+    return [c for c in cal.walk("VEVENT")]
+
+
+def assert_zones_complete(cal: icalendar.Calendar) -> None:
+    """A VTIMEZONE for every TZID used, and no abbreviation posing as a zone."""
+    used = {prop.params["TZID"] for vevent in vevents(cal) for prop in (vevent["DTSTART"], vevent["DTEND"])
+            if "TZID" in prop.params}
+    defined = {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")}
+    assert used and used <= defined
+    assert all("/" in tzid for tzid in used), used
+
+
+@pytest.fixture
+def programme(db, make_event, make_user):
+    """A two-day conference in Brussels across the end of summer time, with two sessions and a presenter."""
+    organiser = make_user(name="Olga Organiser")
+    brussels = ZoneInfo("Europe/Brussels")
+    start = datetime(2027, 10, 30, 9, 0, tzinfo=brussels).astimezone(UTC)
+    end = datetime(2027, 10, 31, 18, 0, tzinfo=brussels).astimezone(UTC)
+    event = make_event(organiser=organiser, title="Border Management Conference", kind="hybrid",
+                       timezone="Europe/Brussels", start_at=start, end_at=end, venue_name="Egmont Palace",
+                       venue_city="Brussels", venue_country="BE", online_platform="Zoom Webinars",
+                       join_url=JOIN, registration_closes_at=start - timedelta(days=1))
+    saturday = agenda.create_session(event, {
+        "kind": "panel", "title": "Lessons learned", "description": "Cross-border *cooperation*.",
+        "start_at": datetime(2027, 10, 30, 10, 0, tzinfo=brussels), "end_at": datetime(2027, 10, 30, 11, 30,
+                                                                                        tzinfo=brussels),
+        "room": "Hall A"}, organiser)
+    # Sunday 31 October 2027: clocks go back at 03:00, so 10:00 is UTC+1 (it was UTC+2 the day before).
+    sunday = agenda.create_session(event, {
+        "kind": "panel", "title": "Way forward", "start_at": datetime(2027, 10, 31, 10, 0, tzinfo=brussels),
+        "end_at": datetime(2027, 10, 31, 11, 0, tzinfo=brussels)}, organiser)
+    presenter = create_person({"full_name": "Aida Nurlanovna", "honorific": "Dr.", "email": "aida@bomca.example",
+                               "position": "Programme Manager", "organisation_name": "BOMCA"}, organiser)
+    agenda.add_participant(saturday, presenter, "moderator", "Data sharing at the border", organiser)
+    db.session.commit()
+    return {"event": event, "organiser": organiser, "saturday": saturday, "sunday": sunday, "presenter": presenter}
+
+
+def register(db, event, email="delegate@example.kz", given="Dana"):
+    reg = registration.register(event, {"given_name": given, "family_name": "Sultanova", "email": email,
+                                        "country": "KZ"})
+    db.session.commit()
+    return reg
+
+
+# --- The event's file --------------------------------------------------------------------------------
+
+def test_the_event_file_holds_the_event_and_each_session_at_the_right_moment(client, programme):
+    response = client.get(f"/events/{programme['event'].slug}/calendar.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert 'filename="border-management-conference.ics"' in response.headers["Content-Disposition"]
+    cal = parse(response.data)
+    assert_zones_complete(cal)
+    assert str(cal["METHOD"]) == "PUBLISH"
+    entries = {str(v["SUMMARY"]): v for v in vevents(cal)}
+    assert set(entries) == {"Border Management Conference", "Lessons learned · Border Management Conference",
+                            "Way forward · Border Management Conference"}
+    saturday, sunday = entries["Lessons learned · Border Management Conference"], \
+        entries["Way forward · Border Management Conference"]
+    assert saturday["DTSTART"].dt.astimezone(UTC) == datetime(2027, 10, 30, 8, 0, tzinfo=UTC)  # UTC+2
+    assert sunday["DTSTART"].dt.astimezone(UTC) == datetime(2027, 10, 31, 9, 0, tzinfo=UTC)  # UTC+1
+    assert saturday["DTSTART"].params["TZID"] == "Europe/Brussels"
+    assert str(saturday["LOCATION"]) == "Hall A, Egmont Palace, Brussels, Belgium and online"
+    description = str(saturday["DESCRIPTION"])
+    assert "Moderator: Dr. Aida Nurlanovna (Programme Manager, BOMCA), “Data sharing at the border”" in description
+    assert "Cross-border cooperation." in description and "*" not in description
+    assert str(saturday["URL"]).endswith(f"/events/{programme['event'].slug}/agenda#session-"
+                                         f"{programme['saturday'].id}")
+    uids = [str(v["UID"]) for v in vevents(cal)]
+    assert len(set(uids)) == 3
+    for vevent in vevents(cal):
+        for name in ("DTSTAMP", "LAST-MODIFIED", "SEQUENCE", "ORGANIZER", "STATUS"):
+            assert name in vevent, name
+    # The join link is for delegates holding a seat, never in a public file; nor are presenters' addresses.
+    assert JOIN not in response.text and "aida@bomca.example" not in response.text
+
+
+def test_the_same_uids_come_back_so_a_reimport_updates(client, programme, db):
+    url = f"/events/{programme['event'].slug}/calendar.ics"
+    before = {str(v["UID"]) for v in vevents(parse(client.get(url).data))}
+    agenda.update_session(programme["sunday"], {"title": "Way forward: the next programme"}, programme["organiser"])
+    db.session.commit()
+    after = parse(client.get(url).data)
+    assert {str(v["UID"]) for v in vevents(after)} == before
+    changed = next(v for v in vevents(after) if str(v["SUMMARY"]).startswith("Way forward: the next"))
+    assert changed["SEQUENCE"] == 1
+
+
+def test_a_session_sequence_rises_with_time_place_or_title_only(programme, db):
+    session, organiser = programme["saturday"], programme["organiser"]
+    agenda.update_session(session, {"description": "A new theme."}, organiser)
+    assert session.calendar_sequence == 0
+    agenda.update_session(session, {"room": "Hall B"}, organiser)
+    agenda.update_session(session, {"start_at": session.start_at + timedelta(minutes=15)}, organiser)
+    assert session.calendar_sequence == 2
+
+
+def test_each_day_can_be_its_own_all_day_entry(client, programme):
+    cal = parse(client.get(f"/events/{programme['event'].slug}/calendar.ics?layout=days").data)
+    days = vevents(cal)
+    assert [v["DTSTART"].dt for v in days] == [datetime(2027, 10, 30).date(), datetime(2027, 10, 31).date()]
+    assert [str(v["SUMMARY"]) for v in days] == ["Border Management Conference (day 1 of 2)",
+                                                 "Border Management Conference (day 2 of 2)"]
+
+
+@pytest.mark.parametrize("zone, local_start, utc_start", [
+    ("Asia/Almaty", datetime(2027, 7, 24, 9, 30), datetime(2027, 7, 24, 4, 30, tzinfo=UTC)),  # UTC+5 since 2024
+    ("Asia/Dushanbe", datetime(2027, 2, 28, 10, 0), datetime(2027, 2, 28, 5, 0, tzinfo=UTC)),
+])
+def test_central_asian_zones_with_cyrillic_and_a_long_description(client, make_event, zone, local_start,
+                                                                   utc_start):
+    description = "Делегации обсудили **обмен информацией** на границе. " * 120
+    event = make_event(title=CYRILLIC_TITLE, timezone=zone, description=description,
+                       start_at=local_start.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC))
+    response = client.get(f"/events/{event.slug}/calendar.ics")
+    cal = parse(response.data)
+    assert_zones_complete(cal)
+    (vevent,) = vevents(cal)
+    assert str(vevent["SUMMARY"]) == CYRILLIC_TITLE
+    assert vevent["DTSTART"].params["TZID"] == zone
+    assert vevent["DTSTART"].dt.astimezone(UTC) == utc_start
+    assert "обмен информацией" in str(vevent["DESCRIPTION"])
+    assert 1000 < len(str(vevent["DESCRIPTION"])) < 2000  # a plain-text excerpt, with the page's address
+    assert "BEGIN:VTIMEZONE" in response.text and "TZID:GMT" not in response.text
+
+
+def test_user_text_cannot_add_lines_or_properties(client, make_event, db, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser, title="Panel")
+    agenda.create_session(event, {
+        "kind": "panel", "title": "Trap\r\nATTENDEE:mailto:evil@example.org",
+        "description": "Line\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected",
+        "start_at": event.start_at, "end_at": event.start_at + timedelta(hours=1),
+        "room": "Hall;A,1\\"}, organiser)
+    db.session.commit()
+    cal = parse(client.get(f"/events/{event.slug}/calendar.ics").data)
+    assert len(vevents(cal)) == 2
+    assert all("ATTENDEE" not in v for v in vevents(cal))
+    session_entry = next(v for v in vevents(cal) if "Trap" in str(v["SUMMARY"]))
+    assert str(session_entry["LOCATION"]).startswith("Hall;A,1\\, ")
+
+
+# --- Conditional GET and the cache -------------------------------------------------------------------
+
+def test_pollers_get_304_until_the_programme_changes(client, programme, db):
+    url = f"/events/{programme['event'].slug}/calendar.ics"
+    first = client.get(url)
+    etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
+    head = client.head(url)
+    assert head.status_code == 200 and head.headers["ETag"] == etag and not head.data
+
+    # Any change to the programme, even a participant's, gives a new file.
+    person = create_person({"full_name": "Timur Rahimov", "organisation_name": "Drug Control Agency"})
+    agenda.add_participant(programme["sunday"], person, "speaker")
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "Speaker: Timur Rahimov" in str(next(v for v in vevents(parse(changed.data))
+                                                 if "Way forward" in str(v["SUMMARY"]))["DESCRIPTION"])
+    person.full_name = "Timur Rakhimov"
+    db.session.commit()
+    renamed = client.get(url, headers={"If-None-Match": changed.headers["ETag"]})
+    assert renamed.status_code == 200 and "Timur Rakhimov" in renamed.text
+
+
+def test_an_unchanged_file_is_built_once(client, programme, monkeypatch):
+    from eventmgr.calendar import views
+
+    built = []
+    real = views.event_to_ics
+    monkeypatch.setattr(views, "event_to_ics", lambda *a, **kw: built.append(1) or real(*a, **kw))
+    built_files.clear()
+    url = f"/events/{programme['event'].slug}/calendar.ics"
+    bodies = {client.get(url).data for _ in range(3)}
+    assert len(built) == 1 and len(bodies) == 1
+
+
+# --- Sessions and people -----------------------------------------------------------------------------
+
+def test_one_session_alone_and_a_presenters_sessions(client, programme, db, make_event):
+    event, saturday = programme["event"], programme["saturday"]
+    one = parse(client.get(f"/events/{event.slug}/sessions/{saturday.id}.ics").data)
+    assert [str(v["SUMMARY"]) for v in vevents(one)] == ["Lessons learned · Border Management Conference"]
+    assert_zones_complete(one)
+    other = make_event(title="Another event")
+    assert client.get(f"/events/{other.slug}/sessions/{saturday.id}.ics").status_code == 404
+
+    person = programme["presenter"]
+    response = client.get(f"/people/{person.id}/calendar.ics")
+    feed = parse(response.data)
+    assert str(feed["X-WR-CALNAME"]) == "Dr. Aida Nurlanovna"
+    assert [str(v["SUMMARY"]) for v in vevents(feed)] == ["Lessons learned · Border Management Conference"]
+    assert JOIN not in response.text and "aida@bomca.example" not in response.text
+
+
+def test_every_session_and_presenter_offers_their_calendar(client, programme):
+    event, saturday = programme["event"], programme["saturday"]
+    agenda_page = client.get(f"/events/{event.slug}/agenda").text
+    assert f'href="/events/{event.slug}/sessions/{saturday.id}.ics"' in agenda_page
+    assert "calendar.google.com/calendar/render?action=TEMPLATE&amp;text=Lessons+learned" in agenda_page
+    assert "ctz=Europe%2FBrussels" in agenda_page and "outlook.office.com" in agenda_page
+    person_page = client.get(f"/people/{programme['presenter'].id}", follow_redirects=True).text
+    assert f"webcal://localhost/people/{programme['presenter'].id}/calendar.ics" in person_page
+    event_page = client.get(f"/events/{event.slug}").text
+    assert f"webcal://localhost/events/{event.slug}/calendar.ics" in event_page
+
+
+def test_a_presenters_sessions_in_private_events_stay_hidden(client, db, make_event, make_user):
+    organiser = make_user()
+    hidden = make_event(organiser=organiser, visibility="private", title="Closed meeting")
+    session = agenda.create_session(hidden, {"kind": "panel", "title": "Closed panel", "start_at": hidden.start_at,
+                                             "end_at": hidden.start_at + timedelta(hours=1)}, organiser)
+    person = create_person({"full_name": "Kanat Bekov"}, organiser)
+    agenda.add_participant(session, person, "speaker", user=organiser)
+    db.session.commit()
+    assert client.get(f"/people/{person.id}/calendar.ics").status_code == 404
+    assert client.get(f"/events/{hidden.slug}/sessions/{session.id}.ics").status_code == 404
+
+
+def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_others(client, programme, db):
+    event = programme["event"]
+    mine, theirs = register(db, event), register(db, event, "other@example.tj", "Farrukh")
+    agenda.set_personal_agenda(mine, [programme["sunday"].id])
+    agenda.set_personal_agenda(theirs, [programme["saturday"].id])
+    db.session.commit()
+    url = f"/events/{event.slug}/registration/{mine.access_token}/calendar.ics"
+    response = client.get(url)
+    assert response.headers["Cache-Control"].startswith("private") or "private" in response.headers["Cache-Control"]
+    cal = parse(response.data)
+    assert [str(v["SUMMARY"]) for v in vevents(cal)] == ["Border Management Conference",
+                                                        "Way forward · Border Management Conference"]
+    assert JOIN in response.text  # a confirmed delegate's own feed carries the join link
+    assert "Farrukh" not in response.text and "other@example.tj" not in response.text
+    assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+    registration.cancel(mine)
+    db.session.commit()
+    cancelled = parse(client.get(url).data)
+    assert {str(v["STATUS"]) for v in vevents(cancelled)} == {"CANCELLED"}
+    assert JOIN not in client.get(url).text
+    assert client.get(f"/events/{event.slug}/registration/{'x' * 43}/calendar.ics").status_code == 404
+
+
+def test_the_delegates_page_offers_a_subscription(client, programme, db):
+    mine = register(db, programme["event"])
+    page = client.get(f"/events/{programme['event'].slug}/registration/{mine.access_token}").text
+    assert f"webcal://localhost/events/{programme['event'].slug}/registration/{mine.access_token}/calendar.ics" \
+        in page
+
+
+# --- Invites by e-mail -------------------------------------------------------------------------------
+
+def calendar_parts(message) -> list:
+    return [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+
+
+def invite_of(message) -> icalendar.Calendar:
+    (part,) = calendar_parts(message)
+    cal = parse(part.get_content())
+    assert part.get_param("method") == str(cal["METHOD"]), "the MIME part's method must match the body's"
+    return cal
+
+
+def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, programme, db, mailbox):
+    """A delegate confirms, the organiser edits the time twice, then cancels: REQUEST, one update, CANCEL."""
+    from eventmgr.events.services import cancel_event, update_event
+
+    event, organiser = programme["event"], programme["organiser"]
+    delegate = register(db, event)
+    mailbox.deliver()
+    first = invite_of(next(m for m in mailbox.messages if m["To"] == delegate.email))
+    (entry,) = vevents(first)
+    assert str(first["METHOD"]) == "REQUEST" and entry["SEQUENCE"] == 0
+    assert str(entry["ATTENDEE"]) == "mailto:delegate@example.kz" and "ORGANIZER" in entry
+    assert JOIN in str(entry["DESCRIPTION"])
+
+    for minutes in (30, 60):
+        update_event(event, {"start_at": event.start_at + timedelta(minutes=minutes)}, organiser,
+                     expected_version=event.version)
+        db.session.commit()
+    calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
+    cancel_event(event, organiser, "Postponed.")
+    db.session.commit()
+    calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
+    mailbox.deliver()
+
+    to_delegate = [invite_of(m) for m in mailbox.messages if m["To"] == delegate.email][1:]
+    event_entries = [(str(cal["METHOD"]), vevents(cal)[0]) for cal in to_delegate
+                     if str(vevents(cal)[0]["UID"]) == str(entry["UID"])]
+    assert [(method, v["SEQUENCE"]) for method, v in event_entries] == [("REQUEST", 2), ("CANCEL", 3)]
+    assert str(event_entries[-1][1]["STATUS"]) == "CANCELLED"
+
+
+def test_presenters_get_invites_updates_and_cancellations_for_their_sessions(client, programme, db, mailbox):
+    event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
+    mailbox.deliver()
+    invite = invite_of(next(m for m in mailbox.messages if m["To"] == "aida@bomca.example"))
+    (entry,) = vevents(invite)
+    assert str(invite["METHOD"]) == "REQUEST" and str(entry["UID"]).startswith(f"session-{saturday.id}@")
+    assert "mailto:aida@bomca.example" == str(entry["ATTENDEE"])
+
+    # A delegate who chose the session follows it too; one who did not hears nothing.
+    follower, bystander = register(db, event), register(db, event, "else@example.kg", "Bakyt")
+    agenda.set_personal_agenda(follower, [saturday.id])
+    db.session.commit()
+    mailbox.deliver()
+    received = len(mailbox.messages)
+
+    planned = saturday.start_at
+    for minutes in (15, 30, 45):  # a burst of edits, each raising the SEQUENCE, but one update in all
+        agenda.update_session(saturday, {"start_at": planned + timedelta(minutes=minutes)}, organiser)
+        db.session.commit()
+    assert calendar.queue_calendar_updates() == 0  # not before the organiser has stopped for a while
+    assert calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1)) == 2
+    mailbox.deliver()
+    updates = mailbox.messages[received:]
+    assert sorted(m["To"] for m in updates) == ["aida@bomca.example", "delegate@example.kz"]
+    assert all(vevents(invite_of(m))[0]["SEQUENCE"] == 3 for m in updates)
+    assert bystander.email not in [m["To"] for m in updates]
+
+    received = len(mailbox.messages)
+    agenda.delete_session(saturday, organiser)
+    db.session.commit()
+    mailbox.deliver()
+    cancels = [invite_of(m) for m in mailbox.messages[received:]]
+    assert len(cancels) == 2 and {str(cal["METHOD"]) for cal in cancels} == {"CANCEL"}
+
+
+def test_presenters_of_a_draft_are_invited_when_it_is_published(db, make_event, make_user, mailbox):
+    from eventmgr.events.services import publish_event
+
+    organiser = make_user()
+    draft = make_event(organiser=organiser, status="draft")
+    session = agenda.create_session(draft, {"kind": "keynote", "title": "Keynote", "start_at": draft.start_at,
+                                            "end_at": draft.start_at + timedelta(hours=1)}, organiser)
+    agenda.add_participant(session, create_person({"full_name": "Erik Berg", "email": "erik@frontex.example"}),
+                           "speaker", user=organiser)
+    db.session.commit()
+    mailbox.deliver()
+    assert mailbox.messages == []
+    publish_event(draft, organiser)
+    db.session.commit()
+    mailbox.deliver()
+    (message,) = mailbox.messages
+    assert message["To"] == "erik@frontex.example" and str(invite_of(message)["METHOD"]) == "REQUEST"

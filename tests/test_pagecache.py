@@ -1,0 +1,87 @@
+"""The public page cache: anonymous visitors share a page for a few seconds; nobody else ever gets a cached one."""
+
+import pytest
+from sqlalchemy import event as sa_event
+
+from eventmgr import pagecache
+
+
+@pytest.fixture
+def caching(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_SECONDS", 60)
+    pagecache.pages.clear()
+    yield
+    pagecache.pages.clear()
+
+
+@pytest.fixture
+def queries(db):
+    """The statements the app sends while the test runs."""
+    sent = []
+
+    def remember(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", remember)
+    yield sent
+    sa_event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def test_a_second_visitor_gets_the_page_without_a_query(client, make_event, caching, queries):
+    event = make_event(title="Central Asia Border Challenges")
+    first = client.get(f"/events/{event.slug}")
+    queries.clear()
+    second = client.get(f"/events/{event.slug}")
+    assert second.status_code == 200 and second.data == first.data
+    assert queries == []
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert client.get(f"/events/{event.slug}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_a_change_reaches_visitors_when_the_page_expires(client, make_event, caching, db, monkeypatch):
+    event = make_event(title="Central Asia Border Challenges")
+    old = client.get(f"/events/{event.slug}")
+    event.title = "Central Asia Border Challenges 2027"
+    db.session.commit()
+    assert b"Challenges 2027" not in client.get(f"/events/{event.slug}").data  # within the window
+
+    later = pagecache.time.monotonic() + 61
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    fresh = client.get(f"/events/{event.slug}", headers={"If-None-Match": old.headers["ETag"]})
+    assert fresh.status_code == 200 and b"Challenges 2027" in fresh.data
+    assert fresh.headers["ETag"] != old.headers["ETag"]
+
+
+def test_organisers_always_get_their_own_live_page(client, make_event, make_user, login, caching):
+    organiser = make_user(name="Olga Organiser")
+    event = make_event(organiser=organiser)
+    anonymous = client.get(f"/events/{event.slug}")
+    login(organiser)
+    own = client.get(f"/events/{event.slug}")
+    assert own.data != anonymous.data
+    assert f"/manage/events/{event.id}".encode() in own.data
+    assert f"/manage/events/{event.id}".encode() not in anonymous.data
+
+
+def test_refusals_and_private_pages_are_not_kept(client, make_event, make_user, login, caching, db):
+    organiser = make_user()
+    private = make_event(organiser=organiser, visibility="private", title="Closed meeting")
+    assert client.get(f"/events/{private.slug}").status_code == 404
+    assert client.get("/events/no-such-event").status_code == 404
+    login(organiser)
+    assert client.get(f"/events/{private.slug}").status_code == 200  # the organiser's view is not stored...
+    client.post("/logout", data={"csrf_token": _token(client)})
+    assert client.get(f"/events/{private.slug}").status_code == 404  # ...so visitors never get it
+
+
+def test_the_cache_keeps_to_its_size():
+    cache = pagecache.PageCache(max_bytes=100)
+    cache.put("a", b"x" * 60, {}, 60)
+    cache.put("b", b"y" * 60, {}, 60)
+    assert cache.get("a") is None and cache.get("b") == (b"y" * 60, {})
+
+
+def _token(client) -> str:
+    from conftest import csrf_token
+
+    return csrf_token(client, "/manage/series/new")
