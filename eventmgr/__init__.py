@@ -95,6 +95,14 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, admin_bp, organisations_bp, events_bp, manage_bp, registration_bp, desk_bp, calendar_bp,
                       agenda_bp, agenda_manage_bp, people_bp, mail_bp):
         app.register_blueprint(blueprint)
+    # Outcome documents (issue 6).
+    from eventmgr.documents.manage_views import bp as documents_manage_bp
+    from eventmgr.documents.views import bp as documents_bp
+    from eventmgr.documents.views import delegate_bp as documents_delegate_bp
+
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(documents_manage_bp)
+    app.register_blueprint(documents_delegate_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -4,9 +4,15 @@ Templates link to resources as pages do (url_for('static', ...), photo_url(perso
 against BASE_URL, a host that exists only here. The fetcher answers for that host alone, from the static
 folder and the stored photos, and refuses every other URL: file:, data:, and http(s) to anywhere else.
 WeasyPrint therefore never reads the file system or the network on a template's (or a user's) say.
+
+Rendering can also be given a time limit: WeasyPrint then lays the pages out in a child process (started
+from a clean fork server, never from the threaded app) that is killed when the time is up. The child asks
+the parent for every resource, so the same fetcher, in the parent, still decides what may be read.
 """
 
 import mimetypes
+import multiprocessing
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +29,10 @@ INTERNAL_ORIGIN = f"https://{INTERNAL_HOST}"
 
 class RefusedURL(ValueError):
     """The PDF asked for something other than the app's own static files or stored photos."""
+
+
+class RenderError(RuntimeError):
+    """WeasyPrint failed, or did not finish within the time allowed."""
 
 
 class AppURLFetcher(URLFetcher):
@@ -77,9 +87,92 @@ def base_url(app=None) -> str:
     return f"{INTERNAL_ORIGIN}{_script_root()}{app.static_url_path}/"
 
 
+def render_html(template_name: str, **context) -> str:
+    """Render templates/pdf/<template_name> with `context` to the HTML that WeasyPrint will lay out."""
+    name = template_name if template_name.startswith("pdf/") else f"pdf/{template_name}"
+    return render_template(name, **context)
+
+
 def render_pdf(template_name: str, **context) -> bytes:
     """Render templates/pdf/<template_name> with `context` to PDF bytes."""
-    name = template_name if template_name.startswith("pdf/") else f"pdf/{template_name}"
-    html = render_template(name, **context)
-    document = HTML(string=html, base_url=base_url(), url_fetcher=AppURLFetcher(), media_type="print")
-    return document.write_pdf()
+    return html_to_pdf(render_html(template_name, **context))
+
+
+def html_to_pdf(html: str, variant: str | None = None, timeout: float | None = None) -> bytes:
+    """Lay `html` out as PDF: tagged or archival with `variant` ("pdf/ua-1", "pdf/a-3a"), within `timeout` s.
+
+    Raises RenderError when WeasyPrint fails or runs out of time.
+    """
+    options = {"pdf_variant": variant} if variant else {}
+    if timeout is None:
+        document = HTML(string=html, base_url=base_url(), url_fetcher=AppURLFetcher(), media_type="print")
+        return document.write_pdf(**options)
+    return _render_in_child(html, base_url(), options, timeout)
+
+
+def _render_in_child(html: str, base: str, options: dict, timeout: float) -> bytes:
+    """Run WeasyPrint in a child process, answer its fetches here, and kill it when the time is up."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["eventmgr.documents.pdf"])
+    parent_end, child_end = context.Pipe()
+    process = context.Process(target=_child_render, args=(child_end, html, base, options), daemon=True)
+    fetcher = AppURLFetcher()
+    deadline = time.monotonic() + timeout
+    process.start()
+    child_end.close()
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not parent_end.poll(remaining):
+                raise RenderError(f"the PDF took longer than {timeout:g} s to render")
+            try:
+                kind, payload = parent_end.recv()
+            except EOFError as error:
+                raise RenderError("the PDF renderer stopped unexpectedly") from error
+            if kind == "fetch":
+                parent_end.send(_answer_fetch(fetcher, payload))
+            elif kind == "done":
+                return payload
+            else:
+                raise RenderError(f"the PDF could not be rendered: {payload}")
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        parent_end.close()
+
+
+def _answer_fetch(fetcher: AppURLFetcher, url: str) -> tuple:
+    try:
+        response = fetcher.fetch(url)
+    except Exception as error:  # noqa: BLE001 - anything refused or missing is simply not fetched
+        return "refused", str(error)[:300]
+    return "ok", (response.read(), response.headers.get_content_type())
+
+
+class _ProxyFetcher(URLFetcher):
+    """In the child: ask the parent for every URL, since only the parent may decide what is fetched."""
+
+    def __init__(self, connection):
+        super().__init__(allowed_protocols=("https",), allow_redirects=False, fail_on_errors=False)
+        self.connection = connection
+
+    def fetch(self, url, headers=None):
+        self.connection.send(("fetch", url))
+        status, payload = self.connection.recv()
+        if status != "ok":
+            raise RefusedURL(payload)
+        body, mime_type = payload
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": mime_type})
+
+
+def _child_render(connection, html: str, base: str, options: dict) -> None:
+    try:
+        document = HTML(string=html, base_url=base, url_fetcher=_ProxyFetcher(connection), media_type="print")
+        pdf = document.write_pdf(**options)
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which raises RenderError
+        connection.send(("error", f"{type(error).__name__}: {error}"[:500]))
+    else:
+        connection.send(("done", pdf))
+    finally:
+        connection.close()

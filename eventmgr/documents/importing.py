@@ -1,0 +1,299 @@
+"""Read a document's structure from pasted text, Markdown or a Word file.
+
+Secretariats write outcome documents in Word and paste them around, so the parser recognises the shapes
+they use rather than a strict syntax: "2. Lessons learned" (with or without Markdown's #) starts a
+section, "(1)" a numbered paragraph, "(a)" a lettered item. A paragraph whose first block is one sentence
+followed by more text (more than a closing line) has that sentence as its bold lead, as has one that
+starts with **bold** text. A heading-marked line that starts in lower case is a line broken off the
+paragraph before it (a page break in the source), and joins it again.
+"""
+
+import re
+from dataclasses import dataclass, field
+from io import BytesIO
+
+SECTION_RE = re.compile(r"^(?:section\s+)?(\d{1,2}|[IVX]{1,5})[.)]\s+(\S.{0,200})$", re.IGNORECASE)
+PARAGRAPH_RE = re.compile(r"^\((\d{1,3})\)\s*(.*)$")
+ITEM_RE = re.compile(r"^\(([a-z])\)\s+(.*)$")
+BULLET_RE = re.compile(r"^[-*•]\s+(.*)$")
+MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")
+BOLD_LEAD_RE = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$", re.DOTALL)
+#: A sentence end: . ! ? (maybe closed by a quote or bracket) then a space and the next sentence.
+SENTENCE_BREAK_RE = re.compile(r"[.!?][\"')\]]?\s+(?=[\"'(\[]?[A-ZА-ЯЁ0-9])")
+
+MAX_IMPORT_CHARS = 500_000
+MAX_DOCX_BYTES = 10 * 1024 * 1024
+
+
+class ImportProblem(ValueError):
+    """The text or file could not be read as a document."""
+
+
+@dataclass
+class ParsedParagraph:
+    numbered: bool = True
+    lead: str = ""
+    body: str = ""
+    items: list[str] = field(default_factory=list)
+    #: Blocks (runs of lines between blank lines) before they are split into lead and body.
+    blocks: list[str] = field(default_factory=list)
+    explicit_lead: bool = False
+
+
+@dataclass
+class ParsedSection:
+    heading: str = ""
+    paragraphs: list[ParsedParagraph] = field(default_factory=list)
+
+
+@dataclass
+class ParsedDocument:
+    title: str = ""
+    sections: list[ParsedSection] = field(default_factory=list)
+
+    @property
+    def paragraph_count(self) -> int:
+        return sum(len(s.paragraphs) for s in self.sections)
+
+
+def _is_single_sentence(text: str) -> bool:
+    text = text.strip()
+    return bool(text) and text[-1] in ".!?:;" and not SENTENCE_BREAK_RE.search(text) and len(text) <= 400
+
+
+def _looks_like_section(text: str) -> re.Match | None:
+    """'2. Lessons learned': a number and a short heading that is not a sentence."""
+    match = SECTION_RE.match(text)
+    if match and len(match.group(2)) <= 120 and not match.group(2).rstrip().endswith((".", ";", ",")):
+        return match
+    return None
+
+
+def parse_text(text: str) -> ParsedDocument:
+    """Recognise title, sections, numbered paragraphs and items in pasted text or Markdown."""
+    if len(text) > MAX_IMPORT_CHARS:
+        raise ImportProblem(f"The text is too long to import (over {MAX_IMPORT_CHARS:,} characters).")
+    doc = ParsedDocument()
+    section: ParsedSection | None = None
+    paragraph: ParsedParagraph | None = None
+    block: list[str] = []  # lines of the block being read
+    last_item = False  # whether the previous line was an item, so that a wrapped line continues it
+
+    def current_section() -> ParsedSection:
+        nonlocal section
+        if section is None:
+            section = ParsedSection()
+            doc.sections.append(section)
+        return section
+
+    def close_block():
+        nonlocal block
+        if block:
+            text_ = " ".join(block).strip()
+            if text_:
+                nonlocal paragraph
+                if paragraph is None:
+                    paragraph = ParsedParagraph(numbered=False)
+                    current_section().paragraphs.append(paragraph)
+                paragraph.blocks.append(text_)
+            block = []
+
+    def start_paragraph(numbered: bool) -> ParsedParagraph:
+        nonlocal paragraph
+        close_block()
+        paragraph = ParsedParagraph(numbered=numbered)
+        current_section().paragraphs.append(paragraph)
+        return paragraph
+
+    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw_line.strip()
+        if not line:
+            close_block()
+            last_item = False
+            continue
+        heading_match = MD_HEADING_RE.match(line)
+        is_md_heading = bool(heading_match) and line.startswith("#")
+        content = heading_match.group(2).strip() if is_md_heading else line
+        if not content:
+            continue
+        section_match = _looks_like_section(content)
+        if PARAGRAPH_RE.match(content):
+            number_match = PARAGRAPH_RE.match(content)
+            start_paragraph(True)
+            if number_match.group(2):
+                block.append(number_match.group(2))
+            last_item = False
+        elif section_match:
+            close_block()
+            section = ParsedSection(heading=section_match.group(2).strip().rstrip(":"))
+            doc.sections.append(section)
+            paragraph = None
+            last_item = False
+        elif is_md_heading and content[:1].islower() and (block or (paragraph and paragraph.blocks)):
+            # A line the source's page break turned into a heading: it continues the text before it.
+            if block:
+                block.append(content)
+            else:
+                paragraph.blocks[-1] += " " + content
+        elif is_md_heading:
+            close_block()
+            if not doc.title and not doc.sections and len(heading_match.group(1)) == 1:
+                doc.title = content
+            else:
+                section = ParsedSection(heading=content)
+                doc.sections.append(section)
+                paragraph = None
+            last_item = False
+        elif (item := ITEM_RE.match(content) or BULLET_RE.match(content)) and paragraph is not None:
+            close_block()
+            paragraph.items.append(item.group(item.lastindex).strip())
+            last_item = True
+        elif last_item:
+            paragraph.items[-1] += " " + content
+        else:
+            block.append(content)
+    close_block()
+    _split_leads(doc)
+    doc.sections = [s for s in doc.sections if s.heading or s.paragraphs]
+    return doc
+
+
+def _split_leads(doc: ParsedDocument) -> None:
+    """Turn each paragraph's blocks into lead and body; split off closing text that is a paragraph of its own."""
+    for section in doc.sections:
+        result = []
+        for paragraph in section.paragraphs:
+            blocks = list(paragraph.blocks)
+            extra: list[ParsedParagraph] = []
+            if blocks and (bold := BOLD_LEAD_RE.match(blocks[0])):
+                paragraph.lead = bold.group(1).strip()
+                blocks[0] = bold.group(2).strip()
+                blocks = [b for b in blocks if b]
+            elif paragraph.numbered and _is_single_sentence(blocks[0] if blocks else "") and (
+                    len(blocks) > 2 or len(" ".join(blocks[1:])) > 150):
+                paragraph.lead = blocks.pop(0)
+            elif paragraph.numbered and len(blocks) > 1:
+                # Without a lead, text after the first block is a paragraph of its own ("The following ...").
+                extra = [ParsedParagraph(numbered=False, body=b) for b in blocks[1:]]
+                blocks = blocks[:1]
+            if blocks and not paragraph.items:
+                blocks[-1], paragraph.items = _inline_items(blocks[-1])
+            paragraph.body = "\n\n".join(blocks)
+            paragraph.blocks = []
+            result.append(paragraph)
+            result.extend(extra)
+        section.paragraphs = [p for p in result if p.lead or p.body or p.items]
+
+
+INLINE_ITEM_RE = re.compile(r"(?:^|\s)\(([a-z])\)\s+")
+
+
+def _inline_items(text: str) -> tuple[str, list[str]]:
+    """Split "... to discuss: (a) this; (b) that." into the text before (a) and the items (a), (b) ..."""
+    marks = list(INLINE_ITEM_RE.finditer(text))
+    letters = [m.group(1) for m in marks]
+    if len(marks) < 2 or letters != [chr(ord("a") + i) for i in range(len(marks))]:
+        return text, []
+    head = text[: marks[0].start()].strip()
+    items = []
+    for mark, following in zip(marks, marks[1:] + [None], strict=True):
+        item = text[mark.end(): following.start() if following else len(text)].strip()
+        items.append(item)
+    return head, items
+
+
+def docx_to_text(data: bytes) -> str:
+    """Turn a Word file into the text parse_text reads: headings marked, bold and italic runs in Markdown."""
+    import zipfile
+
+    from docx import Document as WordDocument
+    from docx.opc.exceptions import PackageNotFoundError
+
+    if len(data) > MAX_DOCX_BYTES:
+        raise ImportProblem("The Word file is too large (over 10 MB).")
+    try:
+        word = WordDocument(BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise ImportProblem("This is not a Word (.docx) file.") from error
+    lines = []
+    formats = _numbering_formats(word)
+    for para in word.paragraphs:
+        text = _runs_to_markdown(para).strip()
+        if not text:
+            continue
+        style = (para.style.name if para.style is not None else "") or ""
+        numbering = _numbering(para, formats)
+        if numbering and not style.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
+                                                                             or ITEM_RE.match(text)):
+            # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
+            level, number_format = numbering
+            if number_format == "bullet":
+                text = f"- {text}"
+            else:
+                text = f"(1) {text}" if level == 0 else f"(a) {text}"
+        if style == "Subtitle":
+            continue  # the title block's facts (event, place, dates, reference), kept in the editor's fields
+        if style == "Title":
+            lines.append(f"# {text}")
+        elif style.startswith("Heading"):
+            lines.append(f"## {text}")
+        elif style.startswith("List") and not numbering and not ITEM_RE.match(text):
+            lines.append(f"- {text}")
+        else:
+            lines.append(text)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _numbering_formats(word) -> dict[tuple[str, int], str]:
+    """{(numId, level): format} of the file's numbering definitions ("decimal", "lowerLetter", "bullet" ...)."""
+    from docx.oxml.ns import qn
+
+    try:
+        numbering = word.part.numbering_part.element
+    except (KeyError, NotImplementedError):
+        return {}
+    abstract: dict[str, dict[int, str]] = {}
+    for definition in numbering.findall(qn("w:abstractNum")):
+        levels = abstract.setdefault(definition.get(qn("w:abstractNumId")), {})
+        for level in definition.findall(qn("w:lvl")):
+            fmt = level.find(qn("w:numFmt"))
+            levels[int(level.get(qn("w:ilvl"), "0"))] = fmt.get(qn("w:val")) if fmt is not None else "decimal"
+    formats = {}
+    for num in numbering.findall(qn("w:num")):
+        abstract_id = num.find(qn("w:abstractNumId"))
+        for level, fmt in abstract.get(abstract_id.get(qn("w:val")) if abstract_id is not None else "", {}).items():
+            formats[(num.get(qn("w:numId")), level)] = fmt
+    return formats
+
+
+def _numbering(para, formats) -> tuple[int, str] | None:
+    """(level, format) when Word numbers this paragraph itself, directly or through its style; else None."""
+    for properties in (para._p.pPr, para.style.element.pPr if para.style is not None else None):
+        num_pr = properties.numPr if properties is not None else None
+        if num_pr is not None and num_pr.numId is not None and num_pr.numId.val:
+            level = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+            style_level = re.search(r"(\d)$", para.style.name or "") if para.style is not None else None
+            if num_pr.ilvl is None and style_level:  # "List Number 2" is the second level
+                level = int(style_level.group(1)) - 1
+            return level, formats.get((str(num_pr.numId.val), level), "decimal")
+    return None
+
+
+def _runs_to_markdown(para) -> str:
+    parts = []
+    for run in para.runs:
+        text = run.text
+        if not text:
+            continue
+        stripped = text.strip()
+        if stripped and run.bold and run.italic:
+            parts.append(text.replace(stripped, f"***{stripped}***"))
+        elif stripped and run.bold:
+            parts.append(text.replace(stripped, f"**{stripped}**"))
+        elif stripped and run.italic:
+            parts.append(text.replace(stripped, f"*{stripped}*"))
+        else:
+            parts.append(text)
+    # Adjacent bold runs (Word splits them at will) make one bold span.
+    return re.sub(r"\*\*(\s*)\*\*", r"\1", "".join(parts))

@@ -1,0 +1,522 @@
+"""The secretariat's editor of outcome documents: structure, import and export, review, publication."""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from eventmgr.auth.permissions import can_edit_documents, get_event_or_404
+from eventmgr.documents import exporting, services
+from eventmgr.documents import letters as letters_service
+from eventmgr.documents.forms import (
+    CommentForm,
+    DocumentForm,
+    ImportForm,
+    MoveForm,
+    ParagraphForm,
+    PublishForm,
+    SectionForm,
+)
+from eventmgr.documents.importing import MAX_DOCX_BYTES
+from eventmgr.documents.models import DocumentComment, DocumentParagraph, DocumentSection
+from eventmgr.errors import EventMgrError
+from eventmgr.extensions import db
+from eventmgr.forms import ConfirmForm
+
+bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page of the document editor needs an account."""
+
+
+def _event(event_id: int):
+    return get_event_or_404(event_id, check=can_edit_documents)
+
+
+def _document(event, document_id: int):
+    document = services.get_document(event, document_id)
+    if document is None:
+        abort(404)
+    return document
+
+
+def _section(document, section_id: int) -> DocumentSection:
+    section = db.session.get(DocumentSection, section_id)
+    if section is None or section.document_id != document.id:
+        abort(404)
+    return section
+
+
+def _paragraph(document, paragraph_id: int) -> DocumentParagraph:
+    paragraph = db.session.get(DocumentParagraph, paragraph_id)
+    if paragraph is None or paragraph.section.document_id != document.id:
+        abort(404)
+    return paragraph
+
+
+def _show_error(form, error: EventMgrError) -> None:
+    if form is not None and error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _back(document, anchor: str | None = None):
+    return redirect(url_for("documents_manage.edit", event_id=document.event_id, document_id=document.id,
+                            _anchor=anchor))
+
+
+def _offset(form: MoveForm) -> int:
+    return -1 if form.direction.data == "up" else 1
+
+
+@bp.route("", methods=["GET", "POST"])
+def index(event_id: int):
+    """List the event's outcome documents and start a new one."""
+    event = _event(event_id)
+    form = DocumentForm()
+    if request.method == "GET":
+        form.language.data = (event.languages or ["en"])[0]
+        form.title.data = ""
+    if form.validate_on_submit():
+        try:
+            document = services.create_document(event, form.document_data(), current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Document created. Paste its text below, or add sections one by one."), "success")
+            return _back(document)
+    return render_template("manage/documents/index.html", event=event, documents=services.event_documents(event),
+                           form=form), 422 if form.errors else 200
+
+
+def _render_editor(event, document, status=200, **forms):
+    forms.setdefault("form", DocumentForm(obj=document, formdata=None))
+    forms.setdefault("import_form", ImportForm(formdata=None))
+    forms.setdefault("section_form", SectionForm(formdata=None))
+    forms.setdefault("publish_form", PublishForm(formdata=None))
+    return render_template(
+        "manage/documents/edit.html", event=event, document=document,
+        content=services.document_content(document), comments=services.comments_by_paragraph(document),
+        comment_form=CommentForm(formdata=None), paragraph_form=ParagraphForm(formdata=None),
+        confirm_form=ConfirmForm(), move_form=MoveForm(formdata=None), **forms,
+    ), status
+
+
+@bp.route("/<int:document_id>", methods=["GET", "POST"])
+def edit(event_id: int, document_id: int):
+    """Show the working copy with its numbering and comments; save its title block."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    form = DocumentForm(obj=document)
+    if form.validate_on_submit():
+        try:
+            services.update_document(document, form.document_data(), current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return _back(document)
+    return _render_editor(event, document, 422 if form.errors else 200, form=form)
+
+
+@bp.route("/<int:document_id>/import", methods=["POST"])
+def import_text(event_id: int, document_id: int):
+    """Read sections and paragraphs from pasted text, Markdown or a Word file."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    request.max_content_length = MAX_DOCX_BYTES + 1024 * 1024
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload is not None and getattr(upload, "filename", ""):
+                parsed = services.import_docx(document, upload.read(MAX_DOCX_BYTES + 1), current_user,
+                                              replace=form.replace.data)
+            elif (form.text.data or "").strip():
+                parsed = services.import_text(document, form.text.data, current_user, replace=form.replace.data)
+            else:
+                raise EventMgrError(_("Paste some text or choose a Word file."), field="text")
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Imported %(sections)d sections and %(paragraphs)d paragraphs. Check the numbering below.",
+                    sections=len(parsed.sections), paragraphs=parsed.paragraph_count), "success")
+            return _back(document)
+    return _render_editor(event, document, 422, import_form=form)
+
+
+@bp.route("/<int:document_id>/export.docx")
+def export_docx(event_id: int, document_id: int):
+    """Download the working copy as a Word file."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    body = exporting.to_docx(services.document_content(document))
+    response = current_app.response_class(
+        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response.headers["Content-Disposition"] = f'attachment; filename="{document.slug}-draft.docx"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:document_id>/preview.pdf")
+def preview_pdf(event_id: int, document_id: int):
+    """The working copy typeset as it would be published, marked as a draft."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    try:
+        body = services.render_content_pdf(services.document_content(document))
+    except EventMgrError as error:
+        abort(503, error.message)
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{document.slug}-draft.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Sections and paragraphs -------------------------------------------------------------------------
+
+@bp.route("/<int:document_id>/sections", methods=["POST"])
+def add_section(event_id: int, document_id: int):
+    """Add a section."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    form = SectionForm()
+    if form.validate_on_submit():
+        try:
+            section = services.add_section(document, form.heading.data, current_user, position=form.position.data)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            return _back(document, f"section-{section.id}")
+    return _back(document)
+
+
+@bp.route("/<int:document_id>/sections/<int:section_id>", methods=["POST"])
+def edit_section(event_id: int, document_id: int, section_id: int):
+    """Rename a section."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    section = _section(document, section_id)
+    form = SectionForm()
+    if form.validate_on_submit():
+        services.update_section(section, form.heading.data, current_user)
+        db.session.commit()
+        flash(_("Section saved."), "success")
+    return _back(document, f"section-{section.id}")
+
+
+@bp.route("/<int:document_id>/sections/<int:section_id>/move", methods=["POST"])
+def move_section(event_id: int, document_id: int, section_id: int):
+    """Move a section up or down."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    section = _section(document, section_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        services.move_section(section, _offset(form), current_user)
+        db.session.commit()
+    return _back(document, f"section-{section.id}")
+
+
+@bp.route("/<int:document_id>/sections/<int:section_id>/delete", methods=["POST"])
+def delete_section(event_id: int, document_id: int, section_id: int):
+    """Delete a section with its paragraphs."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    section = _section(document, section_id)
+    if ConfirmForm().validate_on_submit():
+        services.delete_section(section, current_user)
+        db.session.commit()
+        flash(_("Section deleted."), "success")
+    return _back(document)
+
+
+@bp.route("/<int:document_id>/sections/<int:section_id>/paragraphs", methods=["GET", "POST"])
+def add_paragraph(event_id: int, document_id: int, section_id: int):
+    """Insert a paragraph into a section."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    section = _section(document, section_id)
+    form = ParagraphForm()
+    if request.method == "GET":
+        form.position.data = request.args.get("position", type=int)
+    if form.validate_on_submit():
+        try:
+            paragraph = services.add_paragraph(section, form.paragraph_data(), current_user,
+                                               position=form.position.data)
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Paragraph added."), "success")
+            return _back(document, f"paragraph-{paragraph.id}")
+    return render_template("manage/documents/paragraph.html", event=event, document=document, section=section,
+                           paragraph=None, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:document_id>/paragraphs/<int:paragraph_id>", methods=["GET", "POST"])
+def edit_paragraph(event_id: int, document_id: int, paragraph_id: int):
+    """Change a paragraph's lead, text and items."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    paragraph = _paragraph(document, paragraph_id)
+    form = ParagraphForm(obj=paragraph)
+    if request.method == "GET":
+        form.items.data = "\n".join(paragraph.items or [])
+        form.seen_at.data = paragraph.updated_at.isoformat() if paragraph.updated_at else ""
+    if form.validate_on_submit():
+        try:
+            seen_at = datetime.fromisoformat(form.seen_at.data) if form.seen_at.data else None
+        except ValueError:
+            seen_at = None
+        try:
+            services.update_paragraph(paragraph, form.paragraph_data(), current_user, seen_at=seen_at)
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            return render_template("manage/documents/paragraph.html", event=event, document=document,
+                                   section=paragraph.section, paragraph=paragraph, form=form), error.status_code
+        db.session.commit()
+        flash(_("Paragraph saved."), "success")
+        return _back(document, f"paragraph-{paragraph.id}")
+    return render_template("manage/documents/paragraph.html", event=event, document=document,
+                           section=paragraph.section, paragraph=paragraph, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:document_id>/paragraphs/<int:paragraph_id>/move", methods=["POST"])
+def move_paragraph(event_id: int, document_id: int, paragraph_id: int):
+    """Move a paragraph up or down (into the next section at either end)."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    paragraph = _paragraph(document, paragraph_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        services.move_paragraph(paragraph, _offset(form), current_user)
+        db.session.commit()
+    return _back(document, f"paragraph-{paragraph.id}")
+
+
+@bp.route("/<int:document_id>/paragraphs/<int:paragraph_id>/delete", methods=["POST"])
+def delete_paragraph(event_id: int, document_id: int, paragraph_id: int):
+    """Delete a paragraph."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    paragraph = _paragraph(document, paragraph_id)
+    if ConfirmForm().validate_on_submit():
+        services.delete_paragraph(paragraph, current_user)
+        db.session.commit()
+        flash(_("Paragraph deleted."), "success")
+    return _back(document)
+
+
+# --- Review and publication -----------------------------------------------------------------------
+
+@bp.route("/<int:document_id>/comments", methods=["POST"])
+def add_comment(event_id: int, document_id: int):
+    """Comment on a paragraph (paragraph_id in the form) or on the whole document."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    paragraph_id = request.form.get("paragraph_id", type=int)
+    paragraph = _paragraph(document, paragraph_id) if paragraph_id else None
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_comment(document, current_user, form.body.data, paragraph)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Comment added."), "success")
+    else:
+        flash(_("Write a comment."), "error")
+    return _back(document, f"paragraph-{paragraph.id}" if paragraph else "comments")
+
+
+@bp.route("/<int:document_id>/comments/<int:comment_id>/resolve", methods=["POST"])
+def resolve_comment(event_id: int, document_id: int, comment_id: int):
+    """Mark a comment as dealt with."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    comment = db.session.get(DocumentComment, comment_id)
+    if comment is None or comment.document_id != document.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.resolve_comment(comment, current_user)
+        db.session.commit()
+    return _back(document, f"paragraph-{comment.paragraph_id}" if comment.paragraph_id else "comments")
+
+
+def _transition(event_id: int, document_id: int, action, message: str):
+    event = _event(event_id)
+    document = _document(event, document_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            action(document, current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(message, "success")
+    return _back(document)
+
+
+@bp.route("/<int:document_id>/review", methods=["POST"])
+def submit_for_review(event_id: int, document_id: int):
+    """Open the draft for comments by the organisers and the secretariat."""
+    return _transition(event_id, document_id, services.submit_for_review,
+                       _("The document is in review: colleagues can now comment on its paragraphs."))
+
+
+@bp.route("/<int:document_id>/draft", methods=["POST"])
+def return_to_draft(event_id: int, document_id: int):
+    """End the review."""
+    return _transition(event_id, document_id, services.return_to_draft, _("Back to drafting."))
+
+
+@bp.route("/<int:document_id>/publish", methods=["POST"])
+def publish(event_id: int, document_id: int):
+    """Freeze the working copy as a new version and render its PDF."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            version = services.publish(document, current_user, form.note.data or "")
+            db.session.commit()
+        except EventMgrError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            return _render_editor(event, document, error.status_code if error.status_code != 400 else 422,
+                                  publish_form=form)
+        except IntegrityError:
+            # SQLite has no row lock: a simultaneous publication took the version number first.
+            db.session.rollback()
+            flash(_("Someone else published this document at the same moment; check the versions below."), "error")
+            return _back(document)
+        flash(_("Version %(n)d is published.", n=version.number), "success")
+        return redirect(url_for("documents.show", slug=event.slug, doc=document.slug))
+    return _back(document)
+
+
+@bp.route("/<int:document_id>/delete", methods=["POST"])
+def delete(event_id: int, document_id: int):
+    """Delete a document that was never published."""
+    event = _event(event_id)
+    document = _document(event, document_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.delete_document(document, current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _back(document)
+        db.session.commit()
+        flash(_("Document deleted."), "success")
+    return redirect(url_for("documents_manage.index", event_id=event.id))
+
+
+# --- Letters, certificates and badges (organisers only: they concern delegates' personal data) -------
+
+def _registration(event, registration_id: int):
+    from eventmgr.registration.models import Registration
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _pdf(body: bytes, filename: str):
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/letters", methods=["GET", "POST"])
+def letters(event_id: int):
+    """Set the letterhead and signatory; approve visa letters; print badges and certificates."""
+    from eventmgr.documents.forms import LetterSettingsForm
+
+    event = get_event_or_404(event_id)
+    settings = letters_service.letter_settings(event)
+    form = LetterSettingsForm(obj=settings)
+    if form.validate_on_submit():
+        letters_service.save_letter_settings(event, form.data, current_user)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("documents_manage.letters", event_id=event.id))
+    from eventmgr.registration.models import Registration
+
+    attended = db.session.execute(
+        db.select(Registration).where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
+        .order_by(Registration.family_name)
+    ).scalars().all()
+    return render_template("manage/documents/letters.html", event=event, form=form,
+                           requests=letters_service.visa_requests(event), attended=attended,
+                           confirm_form=ConfirmForm())
+
+
+@bp.route("/letters/visa/<int:registration_id>/approve", methods=["POST"])
+def approve_visa_letter(event_id: int, registration_id: int):
+    """Approve one delegate's visa support letter."""
+    event = get_event_or_404(event_id)
+    registration = _registration(event, registration_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            letters_service.approve_visa_letter(registration, current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Visa letter approved."), "success")
+    return redirect(url_for("documents_manage.letters", event_id=event.id))
+
+
+@bp.route("/letters/visa/<int:registration_id>.pdf")
+def visa_letter(event_id: int, registration_id: int):
+    """An approved visa support letter."""
+    event = get_event_or_404(event_id)
+    registration = _registration(event, registration_id)
+    try:
+        body = letters_service.visa_letter_pdf(registration)
+    except EventMgrError as error:
+        abort(409, error.message)
+    return _pdf(body, f"visa-letter-{registration.id}.pdf")
+
+
+@bp.route("/letters/certificate/<int:registration_id>.pdf")
+def certificate(event_id: int, registration_id: int):
+    """A checked-in delegate's certificate of attendance."""
+    event = get_event_or_404(event_id)
+    registration = _registration(event, registration_id)
+    try:
+        body = letters_service.certificate_pdf(registration)
+    except EventMgrError as error:
+        abort(409, error.message)
+    return _pdf(body, f"certificate-{registration.id}.pdf")
+
+
+@bp.route("/letters/badges.pdf")
+def badges(event_id: int):
+    """Name badges of all confirmed delegates."""
+    event = get_event_or_404(event_id)
+    return _pdf(letters_service.badges_pdf(event), f"{event.slug}-badges.pdf")

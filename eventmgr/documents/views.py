@@ -1,0 +1,239 @@
+"""Published outcome documents: the current version as a page and a PDF, older versions, what changed."""
+
+import hashlib
+
+from babel.dates import format_date
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from eventmgr.auth.permissions import can_edit_documents, can_view_event
+from eventmgr.documents import services
+from eventmgr.documents.text import inline_markdown
+from eventmgr.events.services import event_by_slug
+from eventmgr.extensions import db
+from eventmgr.pagecache import cached_public_page
+
+bp = Blueprint("documents", __name__, url_prefix="/events/<slug>/documents")
+
+#: A year: a version's PDF never changes, so browsers and proxies may keep it.
+IMMUTABLE = 365 * 24 * 3600
+
+
+@bp.app_template_filter("inline_markdown")
+def inline_markdown_filter(source: str | None):
+    return inline_markdown(source)
+
+
+@bp.app_template_filter("css_string")
+def css_string(text: str) -> Markup:
+    """Quote text as a CSS string for a PDF's page margins (JSON's \\u escapes mean nothing in CSS)."""
+    escaped = "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 else c for c in str(text))
+    return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end the string or the tag is escaped
+
+
+@bp.app_template_filter("numbered_first")
+def numbered_first(html: Markup, number_html: Markup) -> Markup:
+    """Put a paragraph's number at the start of its first rendered <p>, so that the two never part."""
+    if number_html and html.startswith("<p>"):
+        return Markup("<p>{}{}").format(number_html, html[3:])
+    return Markup("{}{}").format(number_html, html)
+
+
+@bp.app_template_filter("document_date")
+def document_date(moment, language: str = "en") -> str:
+    """A date in a document's own language, e.g. '29 February 2012'."""
+    return format_date(moment.date(), "long", locale=services._locale(language)) if moment else ""
+
+
+@bp.app_template_global("published_documents")
+def published_documents(event) -> list:
+    """The event's published documents, for its public page."""
+    return services.published_documents(event)
+
+
+def _event(slug: str, doc: str, endpoint: str, eager: bool, **values):
+    """The event if the reader may see it, or a redirect from an old slug; 404 otherwise."""
+    event, moved_to = event_by_slug(slug, eager=eager)
+    if event is None:
+        if moved_to:
+            return None, redirect(url_for(endpoint, slug=moved_to, doc=doc, **values), 301)
+        abort(404)
+    if not can_view_event(current_user, event):
+        abort(404)
+    return event, None
+
+
+def _load(slug: str, doc: str, endpoint: str, **values):
+    """The event and its published document, or a redirect from an old event slug; 404 if not visible."""
+    event, moved = _event(slug, doc, endpoint, True, **values)
+    if moved:
+        return None, None, moved
+    document = services.public_document(event, doc)
+    if document is None:
+        abort(404)
+    return event, document, None
+
+
+def _version_or_404(document, number: int):
+    version = services.get_version(document, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _pdf_response(event, doc: str, stored, immutable: bool, suffix: str = "", body: bytes | None = None):
+    """Serve a stored PDF with its SHA-256 as ETag; a reader who has it gets 304 without the bytes being read."""
+    digest = stored.pdf_sha256 if body is None else hashlib.sha256(body).hexdigest()
+    if request.if_none_match and request.if_none_match.contains(digest):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(body if body is not None else services.load_pdf(stored),
+                                              mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-{doc}-v{stored.number}{suffix}.pdf"'
+    response.set_etag(digest)
+    scope = "public" if event.visibility in ("public", "unlisted") and event.status != "draft" else "private"
+    if immutable:
+        response.headers["Cache-Control"] = f"{scope}, max-age={IMMUTABLE}, immutable"
+    else:
+        # The current version's URL shows the next version once there is one: revalidate, cheaply, by ETag.
+        response.headers["Cache-Control"] = f"{scope}, max-age=300, must-revalidate"
+    return response
+
+
+@bp.route("/<doc>")
+@cached_public_page
+def show(slug: str, doc: str):
+    """Show the current version of a published document, with its versions."""
+    event, document, moved = _load(slug, doc, "documents.show")
+    if moved:
+        return moved
+    return _render_version(event, document, document.latest_version)
+
+
+@bp.route("/<doc>/v<int:number>")
+@cached_public_page
+def version(slug: str, doc: str, number: int):
+    """Show an earlier (or the current) version."""
+    event, document, moved = _load(slug, doc, "documents.version", number=number)
+    if moved:
+        return moved
+    return _render_version(event, document, _version_or_404(document, number))
+
+
+def _render_version(event, document, shown):
+    return render_template("documents/show.html", event=event, document=document, version=shown,
+                           doc=shown.content, latest=document.latest_version,
+                           can_edit=can_edit_documents(current_user, event))
+
+
+@bp.route("/<doc>.pdf")
+def pdf(slug: str, doc: str):
+    """The current version's PDF, from storage."""
+    event, moved = _event(slug, doc, "documents.pdf", False)
+    if moved:
+        return moved
+    stored = services.stored_pdf(event, doc)
+    if stored is None:
+        abort(404)
+    return _pdf_response(event, doc, stored, immutable=False)
+
+
+@bp.route("/<doc>/v<int:number>.pdf")
+def version_pdf(slug: str, doc: str, number: int):
+    """A version's PDF, from storage; it never changes."""
+    event, moved = _event(slug, doc, "documents.version_pdf", False, number=number)
+    if moved:
+        return moved
+    stored = services.stored_pdf(event, doc, number)
+    if stored is None:
+        abort(404)
+    return _pdf_response(event, doc, stored, immutable=True)
+
+
+@bp.route("/<doc>/v<int:number>-archive.pdf")
+def archive_pdf(slug: str, doc: str, number: int):
+    """A version's archival PDF (PDF/A), rendered from its frozen text once and then kept."""
+    event, document, moved = _load(slug, doc, "documents.archive_pdf", number=number)
+    if moved:
+        return moved
+    shown = _version_or_404(document, number)
+    try:
+        body = services.archive_pdf(shown)
+    except services.RenderFailed as error:
+        db.session.rollback()
+        abort(503, error.message)
+    db.session.commit()
+    return _pdf_response(event, doc, shown, immutable=True, suffix="-archive", body=body)
+
+
+@bp.route("/<doc>/changes")
+@cached_public_page
+def changes(slug: str, doc: str):
+    """What changed between two versions (?from=1&to=2; by default the last two), paragraph by paragraph."""
+    event, document, moved = _load(slug, doc, "documents.changes", **request.args)
+    if moved:
+        return moved
+    latest = document.latest_version.number
+    new_number = request.args.get("to", latest, type=int)
+    old_number = request.args.get("from", max(new_number - 1, 1), type=int)
+    new, old = _version_or_404(document, new_number), _version_or_404(document, old_number)
+    entries = services.compare(old.content, new.content)
+    return render_template("documents/changes.html", event=event, document=document, old=old, new=new,
+                           entries=entries, changed=services.change_count(entries))
+
+
+# --- A delegate's own letters, through their private link ----------------------------------------------
+
+delegate_bp = Blueprint("documents_delegate", __name__, url_prefix="/events/<slug>/registration/<token>")
+
+
+@bp.app_template_global("delegate_documents")
+def delegate_documents(registration) -> list:
+    """(label, URL) of the letters a delegate may download now, for their registration page."""
+    from eventmgr.documents.letters import delegate_documents as available
+
+    return [(label, url_for(f"documents_delegate.{kind.replace('-', '_')}", slug=registration.event.slug,
+                            token=registration.access_token)) for label, kind in available(registration)]
+
+
+def _delegate_registration(slug: str, token: str):
+    from eventmgr.registration.services import registration_by_token
+
+    event, _moved = event_by_slug(slug, eager=False)
+    registration = registration_by_token(event, token) if event is not None else None
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _letter(registration, render, filename: str):
+    try:
+        body = render(registration)
+    except services.RenderFailed as error:
+        abort(503, error.message)
+    except services.DocumentError:
+        abort(404)
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@delegate_bp.route("/certificate.pdf")
+def certificate(slug: str, token: str):
+    """The delegate's certificate of attendance, once they were checked in."""
+    from eventmgr.documents.letters import certificate_pdf
+
+    registration = _delegate_registration(slug, token)
+    return _letter(registration, certificate_pdf, "certificate-of-attendance.pdf")
+
+
+@delegate_bp.route("/visa-letter.pdf")
+def visa_letter(slug: str, token: str):
+    """The delegate's visa support letter, once an organiser approved it."""
+    from eventmgr.documents.letters import visa_letter_pdf
+
+    registration = _delegate_registration(slug, token)
+    return _letter(registration, visa_letter_pdf, "visa-support-letter.pdf")

@@ -1,0 +1,724 @@
+"""Outcome documents: import, editing and numbering, review, publication with a stored PDF, versions and
+their differences, permissions, and the renderer's safety. PDFs are slow, so few are rendered."""
+
+import hashlib
+import http.server
+import io
+import re
+import secrets
+import subprocess
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import csrf_token
+from sqlalchemy import func, select
+
+from eventmgr.documents import importing, services
+from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
+from eventmgr.errors import ConflictError, EventMgrError
+
+SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "001_99bbdb0245055cf1.txt"
+
+PASTED = """# Recommendations of the Test Conference
+
+## 1. Introduction
+
+(1) The Conference was held in Almaty. It brought together border services: (a) of
+Kazakhstan; (b) of Kyrgyzstan; (c) of Tajikistan.
+
+(2) Participants thanked the hosts.
+
+The following lessons were drawn.
+
+## 2. Lessons learned
+
+(1) **Information exchange is the basis of border security.** Services should share it at all levels.
+
+(2) Делегаты подчеркнули важность трансграничного сотрудничества.
+
+More text for the second lesson follows here, in a block of its own.
+
+(3) Trade and transit need secure corridors.
+
+## 3. Way forward
+
+(1) The next conference will be held in 2026.
+"""
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"],  # noqa: S603, S607 - poppler-utils
+                          capture_output=True, text=True, check=True).stdout
+
+
+def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}-info.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines() if ":" in line)}
+
+
+def pdf_meta(pdf: bytes, tmp_path: Path) -> str:
+    """The PDF's XMP metadata, which names the PDF/A or PDF/UA part it claims to follow."""
+    path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}-meta.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdfinfo", "-meta", str(path)],  # noqa: S603, S607 - poppler-utils
+                          capture_output=True, text=True, check=True).stdout
+
+
+def add_registration(db, event, status="confirmed", country="KZ", organisation_name="Border Service",
+                     checked_in=False):
+    from eventmgr.registration.models import Registration
+
+    registration = Registration(
+        event_id=event.id, access_token=secrets.token_urlsafe(32), status=status, given_name="Test",
+        family_name=secrets.token_hex(3), email=f"{secrets.token_hex(4)}@example.org", country=country,
+        organisation_name=organisation_name, consented_at=datetime.now(UTC),
+        checked_in_at=datetime.now(UTC) if checked_in else None,
+    )
+    db.session.add(registration)
+    db.session.commit()
+    return registration
+
+
+@pytest.fixture
+def staff(make_user, make_event, db):
+    """An event with an organiser and a secretariat member, and an outsider with no role on it."""
+    from eventmgr.events.services import grant_role
+
+    organiser = make_user(name="Olga Organiser")
+    secretariat = make_user(name="Sam Secretariat")
+    outsider = make_user(name="Otto Outsider")
+    event = make_event(organiser=organiser, kind="conference", venue_name="Hotel", venue_city="Almaty",
+                       venue_country="KZ", title="Test Conference on Borders")
+    grant_role(event, secretariat, "secretariat", organiser)
+    db.session.commit()
+    return {"event": event, "organiser": organiser, "secretariat": secretariat, "outsider": outsider}
+
+
+def new_document(staff, text=PASTED, **data):
+    document = services.create_document(staff["event"], {"kind": "recommendations", "title": "Recommendations",
+                                                         "reference": "TC/2026/1"} | data, staff["secretariat"])
+    services.import_text(document, text, staff["secretariat"])
+    return document
+
+
+def numbers(content) -> list[tuple]:
+    return [(s["number"], [p["number"] for p in s["paragraphs"]]) for s in content["sections"]]
+
+
+# --- Import ---------------------------------------------------------------------------------------
+
+def test_the_seed_recommendation_is_read_with_its_structure():
+    parsed = importing.parse_text(SEED.read_text())
+    assert parsed.title.startswith("Recommendation from the Japan-EU Conference")
+    assert [s.heading for s in parsed.sections] == ["Introduction", "Lessons learned", "Way forward"]
+    intro, lessons, way = parsed.sections
+    assert [p.numbered for p in intro.paragraphs] == [True, True, True, False]
+    assert intro.paragraphs[0].items[0].startswith("the improvement of security")
+    assert len(intro.paragraphs[0].items) == 4
+    assert intro.paragraphs[0].body.endswith("The objectives of the Conference were to discuss:")
+    # "# (2) ..." is a paragraph, not a heading; the lead of (3) continues over the page break ("#### economic ...").
+    assert all(p.lead for p in lessons.paragraphs) and len(lessons.paragraphs) == 3
+    assert lessons.paragraphs[1].lead.startswith("Enhanced cross-border cooperation")
+    assert lessons.paragraphs[2].lead.endswith("supporting sustainable economic growth in the region.")
+    assert "Assistance to fostering" in lessons.paragraphs[0].body
+    assert len(way.paragraphs) == 4 and not any(p.lead for p in way.paragraphs)
+
+
+def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
+    parsed = importing.parse_text("Intro line without a section.\n\n1. Findings\n\n(1) **Bold lead.** Body text.\n"
+                                  "(a) first item\n(b) second item\n  that wraps\n\n(2) Second.\n")
+    preamble, findings = parsed.sections
+    assert preamble.heading == "" and preamble.paragraphs[0].numbered is False
+    first = findings.paragraphs[0]
+    assert (first.lead, first.body, first.items) == ("Bold lead.", "Body text.",
+                                                      ["first item", "second item that wraps"])
+    assert findings.paragraphs[1].body == "Second."
+
+
+def test_import_refuses_empty_text(staff, db):
+    document = services.create_document(staff["event"], {"title": "Empty"}, staff["secretariat"])
+    with pytest.raises(EventMgrError, match="No paragraphs"):
+        services.import_text(document, "\n\n", staff["secretariat"])
+
+
+def test_a_docx_export_imports_back_to_the_same_structure(staff, db):
+    from eventmgr.documents.exporting import to_docx
+
+    document = new_document(staff)
+    content = services.document_content(document)
+    other = services.create_document(staff["event"], {"title": "Copy"}, staff["secretariat"])
+    services.import_docx(other, to_docx(content), staff["secretariat"])
+    copy = services.document_content(other)
+    assert copy["title"] == "Recommendations of the Test Conference"
+    assert numbers(copy) == numbers(content)
+    assert [(p["lead"], p["body"], p["items"]) for s in copy["sections"] for p in s["paragraphs"]] == \
+        [(p["lead"], p["body"], p["items"]) for s in content["sections"] for p in s["paragraphs"]]
+    with pytest.raises(EventMgrError, match="not a Word"):
+        services.import_docx(other, b"PK not really a zip", staff["secretariat"])
+
+
+def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_the_editor(staff, client, login,
+                                                                                          post, db, tmp_path):
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    word.add_heading("Conclusions of the Word Meeting", level=0)
+    word.add_heading("1. Findings", level=1)
+    first = word.add_paragraph("(1) ")
+    first.add_run("Borders are shared.").bold = True
+    word.add_paragraph("Both sides must act together, every day, at every post along the river, and tell each "
+                       "other what they see, so that nothing crosses unseen and every officer knows the others.")
+    word.add_paragraph("(a) on patrols;")
+    word.add_paragraph("(b) on data.")
+    word.add_heading("2. Next steps", level=1)
+    word.add_paragraph("(1) Meet again.")
+    # Word's own automatic numbering, which is not in the text: level 1 numbers paragraphs, level 2 letters items.
+    word.add_paragraph("Report to the ministers.", style="List Number")
+    word.add_paragraph("in writing", style="List Number 2")
+    upload = tmp_path / "conclusions.docx"
+    word.save(upload)
+    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
+    db.session.commit()
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    with upload.open("rb") as file:
+        response = post(f"{base}/import", {"file": (file, "conclusions.docx"), "replace": "y"}, token_from=base,
+                        content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.session.expire_all()
+    content = services.document_content(db.session.get(Document, document.id))
+    assert content["title"] == "Conclusions of the Word Meeting"
+    assert numbers(content) == [(1, [1]), (2, [1, 2])]
+    assert content["sections"][1]["paragraphs"][1]["items"] == ["in writing"]
+    lead = content["sections"][0]["paragraphs"][0]
+    assert (lead["lead"], lead["items"]) == ("Borders are shared.", ["on patrols;", "on data."])
+    exported = client.get(f"{base}/export.docx")
+    assert exported.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in exported.headers["Content-Disposition"]
+    preview = client.get(f"{base}/preview.pdf")
+    assert preview.status_code == 200 and preview.headers["Cache-Control"] == "private, no-store"
+    text = " ".join(pdf_text(preview.data, tmp_path).split())
+    assert "(1) Borders are shared." in text and "Draft, not for circulation" in text
+    with (tmp_path / "conclusions.docx").open("rb") as file:
+        bad = post(f"{base}/import", {"file": (file, "x.docx"), "text": ""}, token_from=base,
+                   content_type="multipart/form-data")
+    assert bad.status_code == 302  # the same file again: fine
+    broken = post(f"{base}/import", {"file": (io.BytesIO(b"not a zip"), "x.docx")}, token_from=base,
+                  content_type="multipart/form-data")
+    assert broken.status_code == 422 and "not a Word" in broken.text
+
+
+def test_page_margin_text_and_paragraph_numbers_are_escaped(app):
+    from markupsafe import Markup
+
+    from eventmgr.documents.views import css_string, numbered_first
+
+    assert css_string('a"b</style><script>') == Markup('"a\\000022b\\00003c/style\\00003e\\00003cscript\\00003e"')
+    assert numbered_first(Markup("<p>Text</p>"), Markup("<b>(1)</b>")) == Markup("<p><b>(1)</b>Text</p>")
+    assert numbered_first(Markup("<ul><li>x</li></ul>"), "<i>") == Markup("&lt;i&gt;<ul><li>x</li></ul>")
+    adapter = app.url_map.bind("localhost")
+    assert adapter.match("/events/e/documents/recommendations.pdf")[0] == "documents.pdf"
+    assert adapter.match("/events/e/documents/recommendations/v2.pdf")[0] == "documents.version_pdf"
+    assert adapter.match("/events/e/documents/recommendations/v2")[0] == "documents.version"
+
+
+# --- Editing ---------------------------------------------------------------------------------------
+
+def test_numbering_restarts_in_each_section_and_follows_edits(staff, db):
+    document = new_document(staff)
+    content = services.document_content(document)
+    assert numbers(content) == [(1, [1, 2, None]), (2, [1, 2, None, 3]), (3, [1])]
+    assert content["place"] == "Almaty, Kazakhstan" and content["dates"]
+    lessons = document.sections[1]
+    assert lessons.paragraphs[0].lead == "Information exchange is the basis of border security."
+    user = staff["secretariat"]
+    services.add_paragraph(lessons, {"body": "Inserted first."}, user, position=0)
+    services.delete_paragraph(lessons.paragraphs[3], user)  # the unnumbered block
+    services.move_paragraph(document.sections[2].paragraphs[0], -1, user)  # into the end of section 2
+    services.move_section(document.sections[2], -1, user)  # "Way forward", now empty, before "Lessons"
+    content = services.document_content(document)
+    assert [s["heading"] for s in content["sections"]] == ["Introduction", "Way forward", "Lessons learned"]
+    assert numbers(content) == [(1, [1, 2, None]), (2, []), (3, [1, 2, 3, 4, 5])]
+    assert content["sections"][2]["paragraphs"][0]["body"] == "Inserted first."
+    with pytest.raises(EventMgrError, match="Write the paragraph"):
+        services.add_paragraph(lessons, {"body": "  "}, user)
+
+
+def test_a_paragraph_moved_into_a_section_not_yet_loaded_survives(staff, db):
+    """Between leaving one section and joining the next a paragraph is an orphan: no flush may delete it."""
+    document_id = new_document(staff).id
+    db.session.commit()
+    db.session.expire_all()
+    document = db.session.get(Document, document_id)
+    services.move_paragraph(document.sections[0].paragraphs[-1], 1, staff["secretariat"])
+    db.session.commit()
+    db.session.expire_all()
+    content = services.document_content(db.session.get(Document, document_id))
+    assert numbers(content) == [(1, [1, 2]), (2, [None, 1, 2, None, 3]), (3, [1])]
+    assert content["sections"][1]["paragraphs"][0]["body"].startswith("The following lessons were drawn")
+
+
+def test_a_paragraph_saved_by_someone_else_meanwhile_is_not_overwritten(staff, db):
+    document = new_document(staff)
+    paragraph = document.sections[0].paragraphs[1]
+    seen = paragraph.updated_at - timedelta(seconds=5)
+    with pytest.raises(ConflictError):
+        services.update_paragraph(paragraph, {"body": "Mine."}, staff["organiser"], seen_at=seen)
+    services.update_paragraph(paragraph, {"body": "Mine.", "items": "(a) one\n(b) two"}, staff["organiser"],
+                              seen_at=paragraph.updated_at)
+    assert (paragraph.body, paragraph.items) == ("Mine.", ["one", "two"])
+
+
+def test_user_markdown_is_sanitised_on_the_page_and_in_the_editor(staff, client, login, db):
+    document = new_document(staff, text="1. One\n\n(1) <script>alert(1)</script> **bold** [x](javascript:alert(1))\n")
+    db.session.commit()
+    login(staff["secretariat"])
+    page = client.get(f"/manage/events/{staff['event'].id}/documents/{document.id}")
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and "javascript:" not in page.text
+    assert "<strong>bold</strong>" in page.text
+
+
+# --- Workflow and permissions ----------------------------------------------------------------------
+
+def test_review_comments_and_the_workflow(staff, client, login, post, db):
+    document = new_document(staff)
+    db.session.commit()
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    login(staff["organiser"])
+    assert post(f"{base}/review", token_from=base).status_code == 302
+    paragraph = document.sections[1].paragraphs[0]
+    response = post(f"{base}/comments", {"body": "Say which services.", "paragraph_id": paragraph.id},
+                    token_from=base)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).status == "review"
+    comment = db.session.execute(select(DocumentComment)).scalar_one()
+    assert (comment.paragraph_id, comment.author_id) == (paragraph.id, staff["organiser"].id)
+    page = client.get(base)
+    assert "Say which services." in page.text and "has-comments" in page.text
+    assert post(f"{base}/comments/{comment.id}/resolve", token_from=base).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(DocumentComment, comment.id).resolved_at is not None
+    assert post(f"{base}/draft", token_from=base).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).status == "draft"
+    # Structure through the editor: a section inserted before the second, a paragraph moved up, one deleted.
+    assert post(f"{base}/sections", {"heading": "Context", "position": "1"}, token_from=base).status_code == 302
+    second = document.sections[0].paragraphs[1]
+    assert post(f"{base}/paragraphs/{second.id}/move", {"direction": "up"}, token_from=base).status_code == 302
+    assert post(f"{base}/paragraphs/{paragraph.id}/delete", token_from=base).status_code == 302
+    db.session.expire_all()
+    content = services.document_content(db.session.get(Document, document.id))
+    assert [s["heading"] for s in content["sections"]] == ["Introduction", "Context", "Lessons learned", "Way forward"]
+    assert content["sections"][0]["paragraphs"][0]["body"] == "Participants thanked the hosts."
+    assert numbers(content)[2] == (3, [1, None, 2])
+    assert db.session.get(DocumentComment, comment.id).paragraph_id is None  # kept, about the whole document
+
+
+MANAGE_PATHS = ["", "/{doc}", "/{doc}/paragraphs/{par}", "/{doc}/sections/{sec}/paragraphs", "/{doc}/export.docx"]
+MANAGE_POSTS = ["/{doc}/publish", "/{doc}/review", "/{doc}/import", "/{doc}/comments", "/{doc}/delete",
+                "/{doc}/sections", "/{doc}/sections/{sec}/delete", "/{doc}/paragraphs/{par}/delete",
+                "/{doc}/paragraphs/{par}/move", "/{doc}/sections/{sec}/move", "/{doc}/sections/{sec}",
+                "/{doc}/comments/1/resolve", "/{doc}/draft"]
+
+
+def _paths(staff, document, paths):
+    values = {"doc": document.id, "sec": document.sections[0].id, "par": document.sections[0].paragraphs[0].id}
+    return [f"/manage/events/{staff['event'].id}/documents" + p.format(**values) for p in paths]
+
+
+def test_nobody_without_a_role_on_the_event_sees_drafts_or_publishes(staff, make_event, make_user, client, login,
+                                                                     db):
+    from eventmgr.events.services import grant_role
+
+    document = new_document(staff)
+    other_event = make_event(organiser=staff["outsider"], title="Another event")
+    grant_role(other_event, staff["outsider"], "secretariat", staff["outsider"])
+    db.session.commit()
+    # Visitors: the draft has no public page, and the event page lists nothing.
+    public = f"/events/{staff['event'].slug}/documents/{document.slug}"
+    for path in (public, f"{public}.pdf", f"{public}/v1.pdf", f"{public}/changes"):
+        assert client.get(path).status_code == 404
+    assert "Outcome documents" not in client.get(f"/events/{staff['event'].slug}").text
+    for path in _paths(staff, document, MANAGE_PATHS):
+        assert client.get(path).status_code == 302  # to the login page
+    # Someone with roles elsewhere only.
+    login(staff["outsider"])
+    token = csrf_token(client, f"/manage/events/{other_event.id}/documents")
+    for path in _paths(staff, document, MANAGE_PATHS):
+        assert client.get(path).status_code == 403, path
+    for path in _paths(staff, document, MANAGE_POSTS):
+        assert client.post(path, data={"csrf_token": token, "body": "x", "text": PASTED}).status_code == 403, path
+    for path in _paths(staff, document, ["/{doc}/preview.pdf", "/letters", "/letters/badges.pdf"]):
+        assert client.get(path).status_code == 403, path
+    assert client.get(public).status_code == 404
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one() == 0
+    assert db.session.get(Document, document.id).status == "draft"
+    # The secretariat and the organiser may.
+    for user in (staff["secretariat"], staff["organiser"]):
+        client.post("/logout", data={"csrf_token": token})
+        login(user)
+        for path in _paths(staff, document, MANAGE_PATHS):
+            assert client.get(path).status_code == 200, path
+    # A document of another event is not reachable through this event's URLs.
+    foreign = services.create_document(other_event, {"title": "Theirs"}, staff["outsider"])
+    db.session.commit()
+    assert client.get(f"/manage/events/{staff['event'].id}/documents/{foreign.id}").status_code == 404
+
+
+def test_a_secretariat_member_cannot_edit_the_event_itself(staff, client, login):
+    login(staff["secretariat"])
+    assert client.get(f"/manage/events/{staff['event'].id}/edit").status_code == 403
+    nav = client.get(f"/manage/events/{staff['event'].id}/documents").text
+    assert "Documents" in nav and "/edit" not in nav
+
+
+# --- Publication, versions, PDF ----------------------------------------------------------------------
+
+@pytest.fixture
+def published(staff, make_organisation, db):
+    """The pasted document published as version 1, with an annex of confirmed and attending delegates."""
+    from eventmgr.events.services import set_organisations
+
+    event = staff["event"]
+    host = make_organisation("Ministry of Foreign Affairs of Japan", acronym="MOFA", kind="ministry")
+    set_organisations(event, [(host.id, "host"), (make_organisation("BOMCA Programme").id, "co_organiser")],
+                      staff["organiser"])
+    add_registration(db, event, country="KZ", organisation_name="Border Service of Kazakhstan")
+    add_registration(db, event, status="cancelled", country="RU", organisation_name="Absent Agency",
+                     checked_in=True)
+    add_registration(db, event, status="pending", country="FR", organisation_name="Never Confirmed")
+    add_registration(db, event, country="TJ", organisation_name="Border Troops of Tajikistan")
+    document = new_document(staff)
+    version = services.publish(document, staff["secretariat"])
+    db.session.commit()
+    return document, version
+
+
+def test_publishing_freezes_a_version_whose_stored_pdf_is_typeset_and_tagged(published, staff, client, db,
+                                                                              tmp_path):
+    document, version = published
+    assert (version.number, document.status, version.published_by_id) == (1, "published", staff["secretariat"].id)
+    assert version.pdf_sha256 == hashlib.sha256(version.pdf).hexdigest() and version.pdf_size == len(version.pdf)
+    assert version.content["annex"]["countries"] == ["Kazakhstan", "Russia", "Tajikistan"]
+    assert "Never Confirmed" not in version.content["annex"]["organisations"]
+    text = pdf_text(version.pdf, tmp_path)
+    flat = " ".join(text.split())
+    # Numbering restarts in each section: (1) (2) in 1., (1) (2) (3) in 2., (1) in 3.
+    found = re.findall(r"^\s*(\d\.\s+[A-Z][a-z ]+|\(\d\))", text, re.M)
+    assert [f.strip() if f.startswith("(") else f.split()[0] for f in found] == \
+        ["1.", "(1)", "(2)", "2.", "(1)", "(2)", "(3)", "3.", "(1)"]
+    assert "Делегаты подчеркнули важность трансграничного сотрудничества." in flat
+    assert "Participating countries and organisations" in flat and "Border Troops of Tajikistan" in flat
+    assert "Ministry of Foreign Affairs of Japan (MOFA)" in flat and "BOMCA Programme" in flat
+    assert "TC/2026/1" in flat and "Page 2 of" in flat
+    info = pdf_info(version.pdf, tmp_path)
+    assert info["Title"] == "Recommendations of the Test Conference"
+    assert info["Tagged"] == "yes" and int(info["Pages"]) >= 2 and "A4" in info["Page size"]
+    assert info["Author"] == "Ministry of Foreign Affairs of Japan (MOFA)" and info["Creator"] == "eventmgr"
+    assert info["CreationDate"].endswith(f"{version.published_at.year} UTC")
+    assert info["Subject"].startswith("Recommendations: Test Conference on Borders")
+    assert 'pdfuaid:part="1"' in pdf_meta(version.pdf, tmp_path)
+    fonts = subprocess.run(["pdffonts", "-"], input=version.pdf, capture_output=True).stdout.decode()  # noqa: S607
+    assert "Noto" in fonts and all(" yes " in line for line in fonts.splitlines()[2:])  # all embedded
+
+    # The public page, the event page and the stored PDF with its ETag.
+    event = staff["event"]
+    base = f"/events/{event.slug}/documents/{document.slug}"
+    page = client.get(base)
+    assert page.status_code == 200 and "Information exchange is the basis of border security." in page.text
+    assert "Border Troops of Tajikistan" in page.text
+    assert base in client.get(f"/events/{event.slug}").text
+    pdf = client.get(f"{base}.pdf")
+    assert pdf.data == version.pdf and pdf.headers["ETag"] == f'"{version.pdf_sha256}"'
+    assert "max-age=300" in pdf.headers["Cache-Control"]
+    again = client.get(f"{base}.pdf", headers={"If-None-Match": pdf.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    fixed = client.get(f"{base}/v1.pdf")
+    assert fixed.data == version.pdf and "immutable" in fixed.headers["Cache-Control"]
+    assert client.get(f"{base}/v2.pdf").status_code == 404
+    assert client.get(f"{base}/v1.pdf", headers={"If-None-Match": fixed.headers["ETag"]}).status_code == 304
+    # A private event's documents are as hidden as the event.
+    event.visibility = "private"
+    db.session.commit()
+    for path in (base, f"{base}.pdf", f"{base}/v1.pdf", f"{base}/v1", f"{base}/changes"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_correction_is_version_2_and_leaves_version_1_untouched(published, staff, client, db, tmp_path):
+    document, first = published
+    first_pdf, first_sha = first.pdf, first.pdf_sha256
+    user = staff["organiser"]
+    paragraph = document.sections[1].paragraphs[0]
+    services.update_paragraph(paragraph, {"lead": paragraph.lead, "body": "Services should share it daily."}, user)
+    assert document.status == "draft"
+    with pytest.raises(EventMgrError, match="Say what this correction changes"):
+        services.publish(document, user)
+    services.delete_paragraph(document.sections[0].paragraphs[1], user)
+    services.add_paragraph(document.sections[2], {"body": "A new closing paragraph."}, user)
+    second = services.publish(document, user, note="Lesson 1 made precise.")
+    db.session.commit()
+    assert second.number == 2
+    db.session.expire_all()
+    stored = db.session.get(DocumentVersion, first.id)
+    assert stored.pdf == first_pdf and stored.pdf_sha256 == first_sha == hashlib.sha256(stored.pdf).hexdigest()
+    base = f"/events/{staff['event'].slug}/documents/{document.slug}"
+    assert client.get(f"{base}/v1.pdf").data == first_pdf
+    assert client.get(f"{base}.pdf").data != first_pdf
+    old_page = client.get(f"{base}/v1")
+    assert "Participants thanked the hosts." in old_page.text and "A newer version" in old_page.text
+    changes = client.get(f"{base}/changes?from=1&to=2")
+    assert changes.status_code == 200
+    assert "<del>it</del>" in changes.text or "<del>" in changes.text
+    assert "<ins>daily.</ins>" in changes.text or "daily." in changes.text
+    entries = services.compare(first.content, second.content)
+    states = {e["state"] for e in entries}
+    assert states >= {"changed", "added", "removed", "unchanged"}
+    removed = next(e for e in entries if e["state"] == "removed")
+    assert removed["old_label"] == "1.(2)"
+    # Paragraph 1.(3) of version 1 had no number; the removal renumbers nothing numbered after it.
+    assert services.change_count(entries) == 3
+    assert "Lesson 1 made precise." in client.get(base).text
+    # The archival PDF/A of version 1 is rendered from its frozen content once, then kept.
+    archive = client.get(f"{base}/v1-archive.pdf")
+    assert archive.status_code == 200 and "immutable" in archive.headers["Cache-Control"]
+    assert 'pdfaid:part="3"' in pdf_meta(archive.data, tmp_path)
+    db.session.expire_all()
+    assert db.session.get(DocumentVersion, first.id).archive_sha256 == hashlib.sha256(archive.data).hexdigest()
+    assert client.get(f"{base}/v1-archive.pdf").data == archive.data
+
+
+def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alone(published, staff, app, db,
+                                                                                    monkeypatch):
+    document, first = published
+    first_pdf = first.pdf
+    services.update_paragraph(document.sections[0].paragraphs[0], {"body": "Corrected."}, staff["secretariat"])
+    db.session.commit()
+    monkeypatch.setitem(app.config, "DOCUMENT_RENDER_TIMEOUT", 0.05)  # the renderer is killed after 50 ms
+    with pytest.raises(services.RenderFailed):
+        services.publish(document, staff["secretariat"], note="Correction.")
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).status == "draft"
+    versions = db.session.execute(select(DocumentVersion)).scalars().all()
+    assert [(v.number, v.pdf) for v in versions] == [(1, first_pdf)]
+
+
+def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, login, post, db, monkeypatch):
+    document = new_document(staff)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "DOCUMENT_RENDER_TIMEOUT", 0.05)
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    response = post(f"{base}/publish", token_from=base)
+    assert response.status_code == 503 and "nothing was published" in response.text
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).status == "draft"
+
+
+# --- The renderer fetches nothing it should not ----------------------------------------------------------
+
+@pytest.fixture
+def bait_server():
+    """An HTTP server on 127.0.0.1 that counts requests and redirects some to file:// and to itself."""
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            hits.append(self.path)
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/passwd" if "file" in self.path else "/final.png")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.hits = hits
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, staff, db, tmp_path):
+    from eventmgr.documents.pdf import INTERNAL_ORIGIN, AppURLFetcher, RefusedURL, html_to_pdf
+
+    url = bait_server.url
+    html = f"""<html><head><link rel="stylesheet" href="{url}/style.css">
+      <link rel="stylesheet" href="file:///etc/passwd"><link rel="stylesheet" href="pdf/document.css"></head>
+      <body><p>Safe.</p><img src="file:///etc/hostname"><img src="{url}/redirect-to-file.png">
+      <img src="{url}/redirect.png"><img src="http://localhost:{bait_server.server_port}/x.png">
+      <img src="{INTERNAL_ORIGIN}/events/{staff['event'].slug}"><img src="{INTERNAL_ORIGIN}/static/../../etc/passwd">
+      <iframe src="{url}/frame"></iframe><object data="{url}/object"></object></body></html>"""
+    with app.test_request_context():
+        fetched = []
+        original = AppURLFetcher.fetch
+
+        def spy(self, target, headers=None):
+            fetched.append(target)
+            return original(self, target, headers)
+
+        AppURLFetcher.fetch = spy
+        try:
+            pdf = html_to_pdf(html, variant="pdf/ua-1", timeout=60)
+            in_process = html_to_pdf(html)
+        finally:
+            AppURLFetcher.fetch = original
+        for refused in (f"{url}/style.css", "file:///etc/passwd", f"{INTERNAL_ORIGIN}/events/{staff['event'].slug}"):
+            with pytest.raises(RefusedURL):
+                AppURLFetcher().fetch(refused)
+    assert pdf.startswith(b"%PDF") and in_process.startswith(b"%PDF")
+    assert bait_server.hits == []
+    assert f"{INTERNAL_ORIGIN}/static/pdf/document.css" in fetched  # the app's own files are still served
+    assert "Safe." in pdf_text(pdf, tmp_path)
+
+    # Document content cannot smuggle a fetch in either: images and raw HTML are removed before rendering.
+    document = new_document(staff, text=f"1. One\n\n(1) ![x]({url}/md.png) <img src=\"file:///etc/passwd\"> "
+                                        f"<link rel=stylesheet href=\"{url}/c.css\"> [link]({url}/link)\n")
+    with app.test_request_context():
+        services.render_content_pdf(services.document_content(document))
+    assert bait_server.hits == []
+
+
+# --- In the browser ------------------------------------------------------------------------------------
+
+def test_the_secretariat_pastes_fixes_and_publishes_and_a_visitor_downloads_the_pdf(page, live_server, staff, db,
+                                                                                    tmp_path):
+    add_registration(db, staff["event"], country="TJ", organisation_name="Border Troops of Tajikistan")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/login")
+    page.fill("input[name=email]", staff["secretariat"].email)
+    page.fill("input[name=password]", "a long test password")
+    page.click("form button[type=submit]:has-text('Log in')")
+    page.goto(f"/manage/events/{staff['event'].id}")
+    page.click("nav.subnav >> text=Documents")
+    page.fill("#title", "Recommendations")
+    page.fill("#reference", "TC/2026/REC")
+    page.click("text=Create draft")
+    page.fill("#text", PASTED)
+    page.click("button:has-text('Import')")
+    assert page.locator(".flash-success").inner_text().startswith("Imported 3 sections")
+    # Fix paragraph 1.(2).
+    page.locator(".editor-para", has_text="Participants thanked the hosts.").locator("text=Edit").click()
+    page.fill("#body", "Participants warmly thanked the hosts, the Government of Kazakhstan.")
+    page.click("text=Save paragraph")
+    assert page.locator(".editor-para", has_text="warmly thanked").locator(".para-number").inner_text() == "(2)"
+    page.click(".publish-form button")
+    page.wait_for_url(f"**/events/{staff['event'].slug}/documents/recommendations")
+    assert "Version 1 is published." in page.locator(".flash-success").inner_text()
+
+    visitor = page.context.browser.new_context(base_url=live_server.url, accept_downloads=True)
+    try:
+        tab = visitor.new_page()
+        tab.goto(f"/events/{staff['event'].slug}")
+        tab.click(".event-documents >> text=Recommendations of the Test Conference")
+        assert "warmly thanked the hosts" in tab.locator(".published-doc").inner_text()
+        with tab.expect_download() as download_info:
+            tab.click("text=Download PDF")
+        path = tmp_path / "downloaded.pdf"
+        download_info.value.save_as(path)
+    finally:
+        visitor.close()
+    pdf = path.read_bytes()
+    layout = pdf_text(pdf, tmp_path)
+    found = re.findall(r"^\s*(\d\.\s+[A-Z][a-z ]+|\(\d\))", layout, re.M)
+    assert [f.strip() if f.startswith("(") else f.split()[0] for f in found] == \
+        ["1.", "(1)", "(2)", "2.", "(1)", "(2)", "(3)", "3.", "(1)"]
+    text = " ".join(layout.split())
+    assert "(2) Participants warmly thanked the hosts, the Government of Kazakhstan." in text
+    assert "Делегаты подчеркнули" in text and "Border Troops of Tajikistan" in text
+    info = pdf_info(pdf, tmp_path)
+    assert info["Tagged"] == "yes" and info["Title"] == "Recommendations of the Test Conference"
+    assert int(info["Pages"]) >= 2
+    db.session.expire_all()
+    assert db.session.execute(select(DocumentVersion.pdf_sha256)).scalar_one() == hashlib.sha256(pdf).hexdigest()
+
+
+# --- Demo data ---------------------------------------------------------------------------------------
+
+def test_the_demo_documents_load_once(make_event, make_user, db):
+    from eventmgr.demo.documents import BOROVOE_SLUG, JAPAN_EU_SLUG, load_document_demo
+
+    make_user(email="secretariat@example.org")
+    japan_eu = make_event(slug=JAPAN_EU_SLUG, title="Japan-EU Conference", kind="conference",
+                          venue_name="Hall", venue_city="Dushanbe", venue_country="TJ")
+    borovoe = make_event(slug=BOROVOE_SLUG, title="Borovoe conference")
+    report = load_document_demo(echo=lambda line: None)
+    db.session.commit()
+    assert "Japan-EU recommendations" in report and "Borovoe" in report
+    recommendations = services.public_document(japan_eu, "recommendations")
+    assert recommendations.latest_version.number == 1
+    content = recommendations.latest_version.content
+    assert [s["heading"] for s in content["sections"]] == ["Introduction", "Lessons learned", "Way forward"]
+    assert numbers(content) == [(1, [1, 2, 3, None]), (2, [1, 2, 3]), (3, [1, 2, 3, 4])]
+    assert content["place"] == "Dushanbe, Tajikistan"
+    conclusions = db.session.execute(select(Document).where(Document.event_id == borovoe.id)).scalar_one()
+    assert conclusions.status == "draft" and not conclusions.versions
+    assert load_document_demo(echo=lambda line: None).endswith("nothing to add")
+    assert db.session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one() == 1
+
+
+# --- Letters, certificates and badges ----------------------------------------------------------------------
+
+def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tmp_path):
+    event = staff["event"]
+    attended = add_registration(db, event, country="TJ", organisation_name="Border Troops", checked_in=True)
+    asking = add_registration(db, event, country="AF", organisation_name="Afghan Border Police")
+    asking.needs_visa_letter = True
+    not_confirmed = add_registration(db, event, status="pending", country="KG")
+    not_confirmed.needs_visa_letter = True
+    db.session.commit()
+    base = f"/manage/events/{event.id}/documents/letters"
+    login(staff["secretariat"])  # letters concern delegates' data: organisers only
+    for path in (base, f"{base}/badges.pdf", f"{base}/certificate/{attended.id}.pdf"):
+        assert client.get(path).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, f"/manage/events/{event.id}/documents")})
+    login(staff["organiser"])
+    assert post(base, {"letterhead": "Border Management Programme", "signatory_name": "Anna Director",
+                       "signatory_title": "Programme Manager"}).status_code == 302
+    page = client.get(base).text
+    assert asking.full_name in page and not_confirmed.full_name not in page
+    assert client.get(f"{base}/visa/{asking.id}.pdf").status_code == 409  # not approved yet
+    assert post(f"{base}/visa/{asking.id}/approve", token_from=base).status_code == 302
+    letter = client.get(f"{base}/visa/{asking.id}.pdf")
+    assert letter.status_code == 200 and letter.headers["Cache-Control"] == "private, no-store"
+    text = " ".join(pdf_text(letter.data, tmp_path).split())
+    assert "Visa support letter" in text and asking.full_name in text and "Border Management Programme" in text
+    assert f"{event.id}/001" in text and "Anna Director" in text
+    assert post(f"{base}/visa/{not_confirmed.id}/approve", token_from=base).status_code == 302
+    assert client.get(f"{base}/visa/{not_confirmed.id}.pdf").status_code == 409
+
+    certificate = client.get(f"{base}/certificate/{attended.id}.pdf")
+    text = " ".join(pdf_text(certificate.data, tmp_path).split())
+    assert "Certificate of attendance" in text and attended.full_name in text and "Test Conference on Borders" in text
+    assert client.get(f"{base}/certificate/{asking.id}.pdf").status_code == 409  # never checked in
+
+    # Delegates download their own letters through their private link, and nobody else's.
+    own = f"/events/{event.slug}/registration/{asking.access_token}"
+    assert client.get(f"{own}/visa-letter.pdf").data.startswith(b"%PDF")
+    assert client.get(f"{own}/certificate.pdf").status_code == 404  # not checked in
+    assert client.get(f"/events/{event.slug}/registration/{attended.access_token}/certificate.pdf").status_code == 200
+    assert client.get(f"/events/{event.slug}/registration/{not_confirmed.access_token}/visa-letter.pdf"
+                      ).status_code == 404  # approved by mistake, but never confirmed
+    assert client.get(f"/events/{event.slug}/registration/{'x' * 43}/visa-letter.pdf").status_code == 404
+    from eventmgr.documents.views import delegate_documents
+
+    with client.application.test_request_context():
+        assert [label for label, _url in delegate_documents(asking)] == ["Visa support letter"]
+        assert [label for label, _url in delegate_documents(attended)] == ["Certificate of attendance"]
+
+    badges = client.get(f"{base}/badges.pdf")
+    text = " ".join(pdf_text(badges.data, tmp_path).split())
+    assert asking.family_name in text and "Afghan Border Police" in text and "Afghanistan" in text
+    assert not_confirmed.family_name not in text
