@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so that migrations name the same thing the same way on every database.
@@ -44,6 +44,17 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def contains_pattern(text: str) -> str:
+    """A lower-case LIKE pattern matching `text` anywhere, its own %, _ and \\ taken literally."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def lower_like(expression, pattern: str):
+    """`expression`, lower-cased, matches a pattern made by contains_pattern()."""
+    return func.lower(expression).like(pattern, escape="\\")
 
 
 def enable_sqlite_foreign_keys(engine) -> None:

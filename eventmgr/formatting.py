@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import (
     format_date,
     format_datetime,
-    format_interval,
     format_time,
     get_timezone_gmt,
     get_timezone_name,
@@ -26,10 +25,16 @@ from eventmgr.urls import external_url
 
 def event_dates(event) -> str:
     """The days of an event in its own zone, e.g. '24–25 July 2019'."""
-    start, end = event.local_start, event.local_end
+    start, end, locale = event.local_start, event.local_end, get_locale()
     if start.date() == end.date():
-        return format_date(start, "long", locale=get_locale())
-    return format_interval(start.date(), end.date(), "yMMMMd", locale=get_locale())
+        return format_date(start, "long", locale=locale)
+    # Babel has no interval pattern with full month names; both our languages write the day first.
+    last = format_date(end, "long", locale=locale)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{format_date(start, 'd', locale=locale)}–{last}"
+    if start.year == end.year:
+        return f"{format_date(start, 'd MMMM', locale=locale)} – {last}"
+    return f"{format_date(start, 'long', locale=locale)} – {last}"
 
 
 def event_times(event) -> str:

@@ -115,6 +115,27 @@ def test_search_by_text(client, catalogue, query, expected):
     assert sorted(found(client, query)) == sorted(expected)
 
 
+def test_percent_and_underscore_are_searched_for_as_themselves(client, catalogue, make_event, organiser):
+    make_event(organiser=organiser, title="Trade at 100% capacity", description="Border_crossings compared.")
+    assert found(client, "q=%25") == ["Trade at 100% capacity"]
+    assert found(client, "q=_") == ["Trade at 100% capacity"]
+    assert found(client, "q=border_c") == ["Trade at 100% capacity"]
+
+
+@pytest.mark.parametrize("start, end, shown", [
+    (datetime(2027, 7, 24, 9), datetime(2027, 7, 25, 17), "24–25 July 2027"),
+    (datetime(2027, 7, 30, 9), datetime(2027, 8, 2, 17), "30 July – 2 August 2027"),
+    (datetime(2027, 12, 30, 9), datetime(2028, 1, 2, 17), "30 December 2027 – 2 January 2028"),
+])
+def test_dates_name_their_months_in_full(client, make_event, start, end, shown):
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Almaty")
+    event = make_event(start_at=start.replace(tzinfo=zone).astimezone(UTC),
+                       end_at=end.replace(tzinfo=zone).astimezone(UTC))
+    assert shown in client.get("/").text
+
+
 def test_search_results_count_and_order(client, catalogue):
     page = client.get("/?q=regional").text
     assert "2 events found" in page

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from eventmgr import locales
 from eventmgr.audit.services import record
 from eventmgr.calendar.services import invite_presenters, schedule_update
-from eventmgr.database import utcnow
+from eventmgr.database import contains_pattern, lower_like, utcnow
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.events.models import (
     EVENT_KINDS,
@@ -397,14 +397,14 @@ def search_public_events(
         selectinload(Event.series),
     )
     if text:
-        like = f"%{text.strip().lower()}%"
+        like = contains_pattern(text)
         host_match = exists().where(
             EventOrganisation.event_id == Event.id,
             EventOrganisation.organisation_id == Organisation.id,
-            or_(func.lower(Organisation.name).like(like), func.lower(Organisation.acronym).like(like)),
+            or_(lower_like(Organisation.name, like), lower_like(Organisation.acronym, like)),
         )
-        query = query.where(or_(func.lower(Event.title).like(like), func.lower(Event.description).like(like),
-                                func.lower(Event.venue_city).like(like), host_match))
+        query = query.where(or_(lower_like(Event.title, like), lower_like(Event.description, like),
+                                lower_like(Event.venue_city, like), host_match))
     if country:
         host_in_country = exists().where(
             EventOrganisation.event_id == Event.id,

@@ -3,6 +3,7 @@
 from sqlalchemy import func, or_, select
 
 from eventmgr import locales
+from eventmgr.database import contains_pattern, lower_like
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.organisations.models import ORGANISATION_KINDS, Organisation
@@ -53,6 +54,6 @@ def search(text: str | None, page: int, per_page: int = 50):
     """Organisations whose name or acronym contains the text, by name."""
     query = select(Organisation).order_by(Organisation.name)
     if text:
-        like = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(Organisation.name).like(like), func.lower(Organisation.acronym).like(like)))
+        like = contains_pattern(text)
+        query = query.where(or_(lower_like(Organisation.name, like), lower_like(Organisation.acronym, like)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -3,13 +3,14 @@
 import re
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from eventmgr import locales
 from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParticipant
 from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
+from eventmgr.database import contains_pattern, lower_like
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
@@ -194,11 +195,11 @@ def search_people(text: str | None, limit: int = 100) -> list[Person]:
     """People whose name, position or organisation contains the text, by name."""
     query = select(Person).options(joinedload(Person.organisation)).order_by(Person.full_name).limit(limit)
     if text and text.strip():
-        like = f"%{text.strip().lower()}%"
+        like = contains_pattern(text)
         query = query.outerjoin(Organisation, Person.organisation_id == Organisation.id).where(or_(
-            func.lower(Person.full_name).like(like), func.lower(Person.position).like(like),
-            func.lower(Person.organisation_name).like(like), func.lower(Organisation.name).like(like),
-            func.lower(Organisation.acronym).like(like),
+            lower_like(Person.full_name, like), lower_like(Person.position, like),
+            lower_like(Person.organisation_name, like), lower_like(Organisation.name, like),
+            lower_like(Organisation.acronym, like),
         ))
     return list(db.session.execute(query).unique().scalars())
 

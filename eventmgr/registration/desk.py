@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr.audit.services import record
+from eventmgr.database import contains_pattern, lower_like
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.locales import country_name
@@ -33,12 +34,12 @@ def filtered_query(event, filters: dict):
     elif filters.get("checked_in") == "no":
         query = query.where(Registration.checked_in_at.is_(None))
     if filters.get("q"):
-        like = f"%{filters['q'].strip().lower()}%"
+        like = contains_pattern(filters['q'])
         query = query.where(or_(
-            func.lower(Registration.given_name).like(like), func.lower(Registration.family_name).like(like),
-            func.lower(Registration.email).like(like), func.lower(Registration.organisation_name).like(like),
-            func.lower(Registration.delegation).like(like),
-            (func.lower(Registration.given_name) + " " + func.lower(Registration.family_name)).like(like),
+            lower_like(Registration.given_name, like), lower_like(Registration.family_name, like),
+            lower_like(Registration.email, like), lower_like(Registration.organisation_name, like),
+            lower_like(Registration.delegation, like),
+            lower_like(Registration.given_name + " " + Registration.family_name, like),
         ))
     rows = query.order_by(Registration.created_at.desc(), Registration.id.desc())
     question_id, answer = filters.get("question"), filters.get("answer")
