@@ -79,7 +79,7 @@ def test_a_delegate_registers_cancels_and_the_waiting_list_moves_up(page, browse
     expect(page.locator(".registration-status")).to_contain_text("Confirmed: your seat is reserved.")
     expect(page.get_by_role("link", name=JOIN_URL)).to_be_visible()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Add to my calendar (.ics)").click()
+        page.get_by_role("link", name="Download (.ics)").click()
     assert "TZID:Asia/Almaty" in Path(download.value.path()).read_text(encoding="utf-8")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel my registration").click()

@@ -12,32 +12,16 @@ from flask_login import current_user
 from eventmgr import locales
 from eventmgr.agenda import services
 from eventmgr.agenda.forms import PersonalAgendaForm
-from eventmgr.auth.permissions import can_manage_event, can_view_event
+from eventmgr.auth.permissions import can_manage_event
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.services import event_by_slug
+from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_by_token
 
 bp = Blueprint("agenda", __name__)
-
-
-def _visible_event(slug: str, endpoint: str, **values):
-    """The event for a public page: a redirect if the slug is an old one, 404 if the reader may not see it."""
-    event, moved_to = event_by_slug(slug)
-    if event is None:
-        if moved_to:
-            return None, redirect(url_for(endpoint, slug=moved_to, **values), 301)
-        abort(404)
-    if not can_view_event(current_user, event):
-        abort(404)
-    return event, None
-
-
-def _query() -> dict:
-    """The query string, to keep through a redirect."""
-    return {key: value for key, value in request.args.items() if key != "slug"}
 
 
 def _reader_timezone(event) -> tuple[str, bool]:
@@ -54,7 +38,7 @@ def _reader_timezone(event) -> tuple[str, bool]:
 @cached_public_page
 def agenda(slug: str):
     """Show the programme by day, in the event's zone or the reader's, with what is on now and next."""
-    event, moved = _visible_event(slug, "agenda.agenda", **_query())
+    event, moved = visible_event_or_redirect(slug, "agenda.agenda")
     if moved:
         return moved
     tz_name, bad_zone = _reader_timezone(event)
@@ -71,7 +55,7 @@ def agenda(slug: str):
 @bp.route("/events/<slug>/agenda.pdf")
 def agenda_pdf(slug: str):
     """The programme as a printable PDF (A4), in the event's zone or the reader's."""
-    event, moved = _visible_event(slug, "agenda.agenda_pdf", **_query())
+    event, moved = visible_event_or_redirect(slug, "agenda.agenda_pdf")
     if moved:
         return moved
     from eventmgr.documents.pdf import render_pdf  # WeasyPrint loads only in workers that print
@@ -92,7 +76,7 @@ def agenda_pdf(slug: str):
 @cached_public_page
 def presenters(slug: str):
     """Show the featured presenters first, then everyone else in the programme, with bios."""
-    event, moved = _visible_event(slug, "agenda.presenters")
+    event, moved = visible_event_or_redirect(slug, "agenda.presenters")
     if moved:
         return moved
     sessions = services.event_sessions(event)

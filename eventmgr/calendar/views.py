@@ -10,15 +10,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, request, url_for
 
 from eventmgr.agenda.models import EventSession
-from eventmgr.auth.permissions import can_view_event
 from eventmgr.calendar import services
 from eventmgr.calendar.ics import event_days_to_ics, event_to_ics, sessions_to_ics
 from eventmgr.events.services import event_by_slug
+from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db
+from eventmgr.pagecache import cached_public_page
 from eventmgr.people.models import Person
 from eventmgr.registration.services import registration_by_token
 
@@ -82,26 +82,16 @@ def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tup
     return response.make_conditional(request)
 
 
-def _visible_event_or_redirect(slug: str, endpoint: str, **values):
-    event, moved_to = event_by_slug(slug, eager=False)
-    if event is None:
-        if moved_to:
-            return None, redirect(url_for(endpoint, slug=moved_to, **values, **request.args), 301)
-        abort(404)
-    if not can_view_event(current_user, event):
-        abort(404)
-    return event, None
-
-
 def _identity(event) -> tuple:
     """What tells one state of an event from every other, even one that reuses a deleted event's id."""
     return event.id, event.created_at, event.updated_at, event.version, event.calendar_sequence
 
 
 @bp.route("/events/<slug>/calendar.ics")
+@cached_public_page
 def event_calendar(slug: str):
     """The event and its sessions, or with ?layout=days one all-day entry per day, for any calendar."""
-    event, moved = _visible_event_or_redirect(slug, "calendar.event_calendar")
+    event, moved = visible_event_or_redirect(slug, "calendar.event_calendar", eager=False)
     if moved:
         return moved
     if request.args.get("layout") == "days":
@@ -116,9 +106,11 @@ def event_calendar(slug: str):
 
 
 @bp.route("/events/<slug>/sessions/<int:session_id>.ics")
+@cached_public_page
 def session_calendar(slug: str, session_id: int):
     """One session of the programme."""
-    event, moved = _visible_event_or_redirect(slug, "calendar.session_calendar", session_id=session_id)
+    event, moved = visible_event_or_redirect(slug, "calendar.session_calendar", eager=False,
+                                              session_id=session_id)
     if moved:
         return moved
     event_session = db.session.get(EventSession, session_id)
@@ -131,6 +123,7 @@ def session_calendar(slug: str, session_id: int):
 
 
 @bp.route("/people/<int:person_id>/calendar.ics")
+@cached_public_page
 def person_calendar(person_id: int):
     """A presenter's sessions in public events, to follow by subscription."""
     person = db.get_or_404(Person, person_id)

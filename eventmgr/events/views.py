@@ -62,17 +62,28 @@ def index():
     )
 
 
+def visible_event_or_redirect(slug: str, endpoint: str, eager: bool = True, **values):
+    """(event, None) for a page of the event the reader may see; (None, a 301 to the same page under the
+    event's new slug, query string kept) for an old slug; 404 when there is no such event or the reader may
+    not see it."""
+    event, moved_to = event_by_slug(slug, eager=eager)
+    if event is None:
+        if moved_to:
+            query = request.query_string.decode()
+            return None, redirect(url_for(endpoint, slug=moved_to, **values) + (f"?{query}" if query else ""), 301)
+        abort(404)
+    if not can_view_event(current_user, event):
+        abort(404)
+    return event, None
+
+
 @bp.route("/events/<slug>")
 @cached_public_page
 def detail(slug: str):
     """Show an event: about, dates in its own zone, venue or online, price, hosts, related events."""
-    event, moved_to = event_by_slug(slug)
-    if event is None:
-        if moved_to:
-            return redirect(url_for("events.detail", slug=moved_to), 301)
-        abort(404)
-    if not can_view_event(current_user, event):
-        abort(404)
+    event, moved = visible_event_or_redirect(slug, "events.detail")
+    if moved:
+        return moved
     return render_template(
         "events/detail.html",
         event=event,
