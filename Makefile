@@ -60,7 +60,12 @@ system-deps:
 ## Benchmarks (see README, "Benchmarks"): the app under gunicorn.conf.py against a bare Flask endpoint, with wrk
 bench: install
 	@$(MAKE) --no-print-directory system-deps EXTRA_PACKAGES=wrk
+	$(PY) -m bench.pages $(BENCH_ARGS)
+	@if $(PY) -c "import psycopg; psycopg.connect(host='127.0.0.1', user='postgres', dbname='postgres', connect_timeout=3).close()" \
+	    >/dev/null 2>&1; then $(PY) -m bench.pages --postgresql $(TEST_POSTGRES_URL) $(BENCH_ARGS); \
+	else echo "PostgreSQL is not reachable: the PostgreSQL benchmark is left out."; fi
 	$(PY) -m bench.calendar_ics $(BENCH_ARGS)
+	$(PY) -m bench.documents $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check eventmgr tests bench

@@ -208,13 +208,15 @@ def main() -> None:
                        f"{url}/manage/events/{event_id}/registrations?page=40", args.seconds, connections=1,
                        threads=1, headers={"Cookie": organiser})
             results.append(desk)
+            before_csv = rss_mb(pid)
             csv_seconds, csv_size = timed_download(f"{url}/manage/events/{event_id}/registrations.csv", organiser)
             memory = rss_mb(pid)
         taken = seats_taken(event_id)
     oversold = taken > facts["capacity"]
     print_table(f"Pages: {backend}, {args.workers} gunicorn workers, wrk -t2 -c16 -d{args.seconds}s "
                 f"(the organiser's list: one connection)", reference, results, {
-                    "CSV export of all registrations": f"{csv_seconds:.2f} s for {csv_size / 1024:.0f} KiB",
+                    "CSV export of all registrations": f"{csv_seconds:.2f} s for {csv_size / 1024:.0f} KiB; largest "
+                                                       f"worker {before_csv:.0f} MB before, {memory:.0f} MB after",
                     "largest worker after the run": f"{memory:.0f} MB RSS",
                     "seats": f"{taken} confirmed of {facts['capacity']}: "
                              f"{'OVERSOLD' if oversold else 'none oversold'}"})

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import argon2.profiles
 from flask import Flask, request
 
 from eventmgr import config as config_module
@@ -44,6 +45,9 @@ def configure(app: Flask, overrides: dict | None) -> None:
     if app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    if not hasattr(argon2.profiles, app.config["PASSWORD_HASH_PROFILE"]):
+        raise ValueError(f"PASSWORD_HASH_PROFILE must name a profile in argon2.profiles, "
+                         f"not {app.config['PASSWORD_HASH_PROFILE']!r}")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite serialises writers; wait for the lock instead of failing at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -53,6 +57,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    import eventmgr.agenda.changes  # noqa: F401 - its flush listener keeps programme versions
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -84,6 +90,8 @@ def register_blueprints(app: Flask) -> None:
     from eventmgr.agenda.views import bp as agenda_bp
     from eventmgr.auth.views import bp as auth_bp
     from eventmgr.calendar.views import bp as calendar_bp
+    from eventmgr.documents.manage_views import bp as documents_manage_bp
+    from eventmgr.documents.views import bp as documents_bp
     from eventmgr.events.manage_views import bp as manage_bp
     from eventmgr.events.views import bp as events_bp
     from eventmgr.mail.cli import bp as mail_bp
@@ -96,8 +104,6 @@ def register_blueprints(app: Flask) -> None:
                       agenda_bp, agenda_manage_bp, people_bp, mail_bp):
         app.register_blueprint(blueprint)
     # Outcome documents (issue 6).
-    from eventmgr.documents.manage_views import bp as documents_manage_bp
-    from eventmgr.documents.views import bp as documents_bp
     from eventmgr.documents.views import delegate_bp as documents_delegate_bp
 
     app.register_blueprint(documents_bp)

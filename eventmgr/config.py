@@ -31,6 +31,7 @@ _ENV_SETTINGS = {
     "BABEL_DEFAULT_LOCALE": str,
     "CALENDAR_UPDATE_DELAY": int,
     "PUBLIC_PAGE_CACHE_SECONDS": int,
+    "PAGE_CACHE_REDIS_URL": str,
 }
 
 
@@ -38,7 +39,9 @@ class DefaultConfig:
     """Settings that work on a fresh checkout with nothing configured."""
 
     SQLALCHEMY_DATABASE_URI = None  # filled in from instance_path when unset
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections are checked before use, so the app recovers by itself when PostgreSQL restarts, and
+    # renewed every half hour, before any firewall or pooler in between drops them silently.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
     #: Where the site is reached, for links in e-mails and calendars made outside a request (CLI, worker).
@@ -77,6 +80,8 @@ class DefaultConfig:
 
     #: How long a worker keeps a public page as anonymous visitors get it (eventmgr/pagecache.py); 0: not at all.
     PUBLIC_PAGE_CACHE_SECONDS = 10
+    #: Keep those pages in this Redis (shared by every worker and host) instead of each worker's memory.
+    PAGE_CACHE_REDIS_URL = None
 
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "UTC"

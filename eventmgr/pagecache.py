@@ -1,15 +1,19 @@
-"""A short-lived cache of public pages as anonymous visitors get them.
+"""A short-lived cache of public pages and files as anonymous visitors get them.
 
 When an announcement goes out, hundreds of delegates open the same event page within a minute; during
-the event everyone reloads the agenda. Those visitors are anonymous and all get the same page, so a
-worker keeps each such page for PUBLIC_PAGE_CACHE_SECONDS (10 by default; 0 turns the cache off) and
-serves it again without a query. A change an organiser makes therefore reaches visitors within that
-many seconds. Logged-in users (organisers see their own controls), pages with a flash message, and any
-response that sets a cookie or is not a 200 are never cached. Each cached page carries an ETag, so a
-browser's reload within the window costs a 304.
+the event everyone reloads the agenda. Those visitors are anonymous and all get the same page, so each
+such page is kept for PUBLIC_PAGE_CACHE_SECONDS (10 by default; 0 turns the cache off) and served again
+without a query. A change an organiser makes therefore reaches visitors within that many seconds.
+Logged-in users (organisers see their own controls), pages with a flash message, and any response that
+sets a cookie or is not a 200 are never cached. Each cached page carries an ETag, so a browser's reload
+costs a 304.
+
+Pages are kept in the worker's memory, or in Redis when PAGE_CACHE_REDIS_URL is set, so that every
+worker on every host shares them.
 """
 
 import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -21,10 +25,13 @@ from flask_login import current_user
 
 #: Bytes of pages one worker keeps at most; the least recently used go first.
 MAX_BYTES = 32 * 1024 * 1024
+#: The headers a cached response keeps: what it is, its validators, and how to save it.
+KEPT_HEADERS = ("content-type", "content-disposition", "content-language", "cache-control", "etag",
+                "last-modified")
 
 
-class PageCache:
-    """key -> (expires at, body, headers), bounded in total size, safe across a worker's threads."""
+class MemoryPages:
+    """key -> (expires at, body, headers) in this worker, bounded in total size, safe across its threads."""
 
     def __init__(self, max_bytes: int = MAX_BYTES):
         self.max_bytes = max_bytes
@@ -63,7 +70,45 @@ class PageCache:
         self._size -= len(body)
 
 
-pages = PageCache()
+class RedisPages:
+    """The same, shared by all workers through Redis; entries expire by themselves."""
+
+    prefix = "eventmgr:page:"
+
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def get(self, key: str) -> tuple[bytes, dict] | None:
+        found = self.client.get(self.prefix + key)
+        if found is None:
+            return None
+        length, rest = found.split(b"\n", 1)
+        headers = json.loads(rest[:int(length)])
+        return rest[int(length):], headers
+
+    def put(self, key: str, body: bytes, headers: dict, seconds: float) -> None:
+        encoded = json.dumps(headers).encode()
+        self.client.set(self.prefix + key, b"%d\n" % len(encoded) + encoded + body, px=int(seconds * 1000))
+
+    def clear(self) -> None:
+        for key in self.client.scan_iter(self.prefix + "*"):
+            self.client.delete(key)
+
+
+pages = MemoryPages()
+_shared: dict[str, RedisPages] = {}
+
+
+def store():
+    """Where pages are kept: Redis when PAGE_CACHE_REDIS_URL names one, else this worker's memory."""
+    url = current_app.config.get("PAGE_CACHE_REDIS_URL")
+    if not url:
+        return pages
+    if url not in _shared:
+        _shared[url] = RedisPages(url)
+    return _shared[url]
 
 
 def _cacheable_request() -> bool:
@@ -77,26 +122,25 @@ def _key() -> str:
 
 
 def cached_public_page(view):
-    """Serve an anonymous visitor's GET from the worker's cache when a fresh copy is there."""
+    """Serve an anonymous visitor's GET from the cache when a fresh copy is there."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not _cacheable_request():
             return view(*args, **kwargs)
-        key = _key()
-        found = pages.get(key)
+        key, cache = _key(), store()
+        found = cache.get(key)
         if found is not None:
             body, headers = found
-            response = current_app.response_class(body, headers=headers)
-            return response.make_conditional(request)
+            return current_app.response_class(body, headers=headers).make_conditional(request)
         response = current_app.make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers \
-                and not session.modified:
+        if response.status_code == 304 or response.status_code != 200 or response.is_streamed \
+                or "Set-Cookie" in response.headers or session.modified:
+            return response
+        if response.get_etag()[0] is None:
             response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
-            headers = {name: value for name, value in response.headers.items()
-                       if name.lower() in ("content-type", "etag", "content-language", "cache-control")}
-            pages.put(key, response.get_data(), headers, current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
-            return response.make_conditional(request)
-        return response
+        headers = {name: value for name, value in response.headers.items() if name.lower() in KEPT_HEADERS}
+        cache.put(key, response.get_data(), headers, current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+        return response.make_conditional(request)
 
     return wrapped

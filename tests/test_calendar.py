@@ -382,3 +382,155 @@ def test_presenters_of_a_draft_are_invited_when_it_is_published(db, make_event, 
     mailbox.deliver()
     (message,) = mailbox.messages
     assert message["To"] == "erik@frontex.example" and str(invite_of(message)["METHOD"]) == "REQUEST"
+
+
+# --- What a review found ------------------------------------------------------------------------------
+
+def test_every_change_to_the_programme_gives_a_new_file(client, programme, db, make_organisation):
+    """Reordering people, renaming an organisation, merging people: each changes what the file shows."""
+    from eventmgr.people.services import merge_people
+
+    event, saturday, organiser = programme["event"], programme["saturday"], programme["organiser"]
+    url = f"/events/{event.slug}/calendar.ics"
+    agency = make_organisation(name="Border Service", acronym="BS")
+    speaker = create_person({"full_name": "Timur Rahimov", "organisation_id": agency.id})
+    agenda.add_participant(saturday, speaker, "speaker", user=organiser)
+    db.session.commit()
+
+    def saturday_text(response):
+        return str(next(v for v in vevents(parse(response.data)) if "Lessons" in str(v["SUMMARY"]))["DESCRIPTION"])
+
+    before = client.get(url)
+    assert saturday_text(before).index("Aida") < saturday_text(before).index("Timur")
+    moved = next(p for p in saturday.participants if p.person_id == speaker.id)
+    agenda.move_participant(saturday, moved, "up", organiser)
+    db.session.commit()
+    reordered = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert reordered.status_code == 200
+    assert saturday_text(reordered).index("Timur") < saturday_text(reordered).index("Aida")
+
+    agency.name = "Border Guard Service"
+    db.session.commit()
+    renamed = client.get(url, headers={"If-None-Match": reordered.headers["ETag"]})
+    assert renamed.status_code == 200 and "Border Guard Service" in saturday_text(renamed)
+
+    duplicate = create_person({"full_name": "T. Rahimov"})
+    agenda.add_participant(programme["sunday"], duplicate, "speaker", user=organiser)
+    db.session.commit()
+    merged_before = client.get(url)
+    merge_people(speaker, duplicate, organiser, event)
+    db.session.commit()
+    merged = client.get(url, headers={"If-None-Match": merged_before.headers["ETag"]})
+    assert merged.status_code == 200 and "T. Rahimov" not in merged.text
+
+
+def test_a_delegates_feed_changes_when_they_drop_a_session_even_for_date_pollers(client, programme, db):
+    event = programme["event"]
+    mine = register(db, event)
+    agenda.set_personal_agenda(mine, [programme["saturday"].id, programme["sunday"].id])
+    db.session.commit()
+    url = f"/events/{event.slug}/registration/{mine.access_token}/calendar.ics"
+    first = client.get(url)
+    assert len(vevents(parse(first.data))) == 3
+    agenda.set_personal_agenda(mine, [programme["sunday"].id])
+    db.session.commit()
+    # A client that polls with a date only must not be told "not modified".
+    later = client.get(url, headers={"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+    assert later.status_code == 200 and len(vevents(parse(later.data))) == 2
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_a_delegates_links_survive_a_new_slug(client, programme, db):
+    from eventmgr.events.services import update_event
+
+    event = programme["event"]
+    mine = register(db, event)
+    old_slug = event.slug
+    update_event(event, {"slug": "border-management-conference-2027"}, programme["organiser"],
+                 expected_version=event.version)
+    db.session.commit()
+    for path in ("calendar.ics", "invite.ics", ""):
+        response = client.get(f"/events/{old_slug}/registration/{mine.access_token}/{path}".rstrip("/"))
+        assert response.status_code == 200, path
+
+
+def test_cancellations_are_newer_than_the_invites_they_cancel(programme, db, mailbox):
+    saturday, organiser = programme["saturday"], programme["organiser"]
+    mailbox.deliver()
+    (invite,) = [invite_of(m) for m in mailbox.messages if m["To"] == "aida@bomca.example"]
+    part = next(p for p in saturday.participants if p.person.email == "aida@bomca.example")
+    agenda.move_participant(saturday, part, "remove", organiser)
+    db.session.commit()
+    mailbox.deliver()
+    cancel = invite_of(mailbox.messages[-1])
+    assert str(cancel["METHOD"]) == "CANCEL"
+    assert vevents(cancel)[0]["SEQUENCE"] > vevents(invite)[0]["SEQUENCE"]
+    assert str(vevents(cancel)[0]["UID"]) == str(vevents(invite)[0]["UID"])
+
+
+def test_presenters_hear_of_a_new_event_title_in_their_session_entries(programme, db, mailbox):
+    from eventmgr.events.services import update_event
+
+    event = programme["event"]
+    mailbox.deliver()
+    received = len(mailbox.messages)
+    update_event(event, {"title": "Border Management Conference 2027"}, programme["organiser"],
+                 expected_version=event.version)
+    db.session.commit()
+    calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
+    mailbox.deliver()
+    (update,) = [m for m in mailbox.messages[received:] if m["To"] == "aida@bomca.example"]
+    entry = vevents(invite_of(update))[0]
+    assert str(entry["SUMMARY"]) == "Lessons learned · Border Management Conference 2027"
+    assert entry["SEQUENCE"] == 1
+
+
+@pytest.mark.skipif(__import__("conftest").BACKEND != "postgresql", reason="row locks are a PostgreSQL matter")
+def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_lost(app, programme, db,
+                                                                                 monkeypatch):
+    """Worker A holds the session it is working on; worker B skips it; the organiser's edit waits, then owes."""
+    import threading
+
+    from sqlalchemy import text
+
+    sessions = [programme["saturday"], programme["sunday"]]
+    for event_session in sessions:
+        agenda.add_participant(event_session, create_person({"full_name": f"P{event_session.id}",
+                                                             "email": f"p{event_session.id}@example.org"}),
+                               "speaker", user=programme["organiser"])
+        agenda.update_session(event_session, {"title": event_session.title + "!"}, programme["organiser"])
+    db.session.commit()
+    ids = sorted(s.id for s in sessions)
+    due = datetime.now(UTC) + timedelta(hours=1)
+    seen, editor, engine = {}, None, db.engine
+
+    def edit_meanwhile():
+        with engine.connect() as conn:  # blocks on A's row lock until A commits
+            conn.execute(text("UPDATE event_sessions SET calendar_sequence = calendar_sequence + 1, "
+                              "calendar_update_due_at = :due WHERE id = :id"), {"due": due, "id": ids[1]})
+            conn.commit()
+
+    real = calendar.queue_session_invite
+
+    def spy(event_session, *args, **kwargs):
+        nonlocal editor
+        if event_session.id == ids[1] and editor is None:
+            with db.engine.connect() as worker_b:
+                seen["b"] = worker_b.execute(text(
+                    "SELECT id FROM event_sessions WHERE calendar_update_due_at <= :now "
+                    "AND calendar_sent_sequence < calendar_sequence FOR UPDATE SKIP LOCKED"), {"now": due}
+                ).scalars().all()
+                worker_b.rollback()
+            editor = threading.Thread(target=edit_meanwhile)
+            editor.start()
+        return real(event_session, *args, **kwargs)
+
+    monkeypatch.setattr(calendar, "queue_session_invite", spy)
+    calendar.queue_calendar_updates(now=due)
+    editor.join(timeout=10)
+    assert ids[1] not in seen["b"]
+    with db.engine.connect() as conn:
+        sequence, sent, owed_at = conn.execute(text(
+            "SELECT calendar_sequence, calendar_sent_sequence, calendar_update_due_at FROM event_sessions "
+            "WHERE id = :id"), {"id": ids[1]}).one()
+    assert sent < sequence and owed_at is not None  # the edit made meanwhile is still owed

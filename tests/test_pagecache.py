@@ -75,10 +75,43 @@ def test_refusals_and_private_pages_are_not_kept(client, make_event, make_user, 
 
 
 def test_the_cache_keeps_to_its_size():
-    cache = pagecache.PageCache(max_bytes=100)
+    cache = pagecache.MemoryPages(max_bytes=100)
     cache.put("a", b"x" * 60, {}, 60)
     cache.put("b", b"y" * 60, {}, 60)
     assert cache.get("a") is None and cache.get("b") == (b"y" * 60, {})
+
+
+def test_calendar_files_keep_their_own_validators_and_file_name(client, make_event, caching, queries):
+    event = make_event()
+    first = client.get(f"/events/{event.slug}/calendar.ics")
+    queries.clear()
+    again = client.get(f"/events/{event.slug}/calendar.ics")
+    assert queries == [] and again.data == first.data
+    for header in ("ETag", "Last-Modified", "Content-Disposition", "Content-Type"):
+        assert again.headers[header] == first.headers[header], header
+
+
+def test_workers_can_share_pages_through_redis(app, client, make_event, monkeypatch, queries):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_SECONDS", 60)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_REDIS_URL", url)
+    shared = pagecache.RedisPages(url)
+    shared.clear()
+    event = make_event(title="Central Asia Border Challenges")
+    first = client.get(f"/events/{event.slug}")
+    pagecache.pages.clear()  # another worker: nothing in its own memory
+    body, headers = shared.get(next(k.decode().removeprefix(shared.prefix)
+                                    for k in shared.client.scan_iter(shared.prefix + "*")))
+    assert body == first.data and headers["ETag"] == first.headers["ETag"]
+    queries.clear()
+    assert client.get(f"/events/{event.slug}").data == first.data
+    assert queries == []  # served from Redis, not rendered again
+    shared.clear()
 
 
 def _token(client) -> str:

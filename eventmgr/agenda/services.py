@@ -119,8 +119,7 @@ def update_session(event_session: EventSession, data: dict, user=None) -> dict:
 def delete_session(event_session: EventSession, user=None) -> None:
     """Remove a session, its participants and any delegate's choice of it; calendars holding it are told."""
     if event_session.event.status == "published":
-        for name, email, _join in calendar.session_recipients(event_session):
-            calendar.queue_session_invite(event_session, name, email, "CANCEL")
+        calendar.cancel_session_entries(event_session)
     record("session.delete", user, event_session.event, summary=event_session.title)
     db.session.delete(event_session)
     db.session.flush()
@@ -179,7 +178,7 @@ def move_participant(event_session: EventSession, participant: SessionParticipan
     if action == "remove":
         person = participant.person
         if person.email and event_session.event.status == "published":
-            calendar.queue_session_invite(event_session, person.display_name, person.email, "CANCEL")
+            calendar.cancel_session_entries(event_session, only=person.email)
         event_session.participants.remove(participant)
         people.pop(index)
         record("session.participant_remove", user, event_session.event,

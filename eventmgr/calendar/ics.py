@@ -16,6 +16,7 @@ from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from eventmgr.database import utcnow
+from eventmgr.events.models import Event
 from eventmgr.locales import country_name
 from eventmgr.text import plain_text
 from eventmgr.urls import external_url
@@ -221,7 +222,7 @@ def event_days_to_ics(event) -> bytes:
 
 def _entry(item) -> tuple[str, str, str]:
     """(title, page, location) of an event or a session, for the web calendars' forms."""
-    if hasattr(item, "participants"):  # a session
+    if not isinstance(item, Event):  # a session
         return (f"{item.title} · {item.event.title}",
                 external_url("agenda.agenda", slug=item.event.slug, _anchor=f"session-{item.id}"),
                 session_location(item))

@@ -1,9 +1,9 @@
 """Keep calendars in step with the event and its sessions: one update per person per burst of edits."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionParticipant
@@ -46,70 +46,79 @@ def _due(now: datetime | None, at_once: bool = False) -> datetime:
 def queue_calendar_updates(now: datetime | None = None) -> int:
     """Queue the owed updates: events' to confirmed delegates, sessions' to their people; return how many."""
     now = now or utcnow()
-    return _queue_event_updates(now) + _queue_session_updates(now)
+    queued = 0
+    for model, handle in ((Event, _queue_event_update), (EventSession, _queue_session_update)):
+        after = 0
+        while (owed := _claim_next(model, now, after)) is not None:
+            queued += handle(owed)
+            db.session.flush()  # a cancellation may have raised the sequence
+            # What was owed up to the sequence read under the lock is now queued; a later edit owes anew.
+            # A plain UPDATE: bookkeeping, not an edit of the event (its optimistic lock stays as it is).
+            table = model.__table__
+            db.session.execute(update(table).where(table.c.id == owed.id).values(
+                calendar_sent_sequence=owed.calendar_sequence, calendar_update_due_at=None))
+            db.session.commit()
+            after = owed.id
+    return queued
 
 
-def _lock_skipping(query):
+def _claim_next(model, now: datetime, after: int):
+    """The next row owing an update, locked until this transaction ends (PostgreSQL: rows another worker
+    holds are skipped, and an organiser's edit of this one waits for the commit)."""
+    query = (select(model).where(model.calendar_update_due_at <= now,
+                                 model.calendar_sent_sequence < model.calendar_sequence, model.id > after)
+             .order_by(model.id).limit(1).execution_options(populate_existing=True))
     if db.engine.dialect.name == "postgresql":
-        # Two workers never take the same row: the second skips rows the first has locked.
-        return query.with_for_update(skip_locked=True)
-    return query
+        query = query.with_for_update(skip_locked=True, of=model)
+    return db.session.execute(query).scalar_one_or_none()
 
 
-def _queue_event_updates(now: datetime) -> int:
-    due = _lock_skipping(select(Event.id).where(Event.calendar_update_due_at <= now,
-                                                Event.calendar_sent_sequence < Event.calendar_sequence))
-    queued = 0
-    for event_id in db.session.execute(due).scalars().all():
-        event = db.session.get(Event, event_id)
-        kind = "event_cancelled" if event.status == "cancelled" else "event_updated"
-        registrations = db.session.execute(
-            select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
-        ).scalars().all()
-        for registration in registrations:
-            notifications.queue(registration, kind)
-            queued += 1
-        if event.status == "cancelled":
-            # Presenters and delegates hold the sessions as entries of their own: cancel those too.
-            for event_session in calendar_sessions(event):
-                for name, email, _join in session_recipients(event_session):
-                    queue_session_invite(event_session, name, email, "CANCEL")
-                    queued += 1
-        event.calendar_sent_sequence = event.calendar_sequence
-        event.calendar_update_due_at = None
-        db.session.commit()
-    db.session.commit()
+def _queue_event_update(event: Event) -> int:
+    kind = "event_cancelled" if event.status == "cancelled" else "event_updated"
+    registrations = db.session.execute(
+        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
+    ).scalars().all()
+    for registration in registrations:
+        notifications.queue(registration, kind)
+    queued = len(registrations)
+    if event.status == "cancelled":
+        # Presenters and delegates hold the sessions as entries of their own: cancel those too.
+        for event_session in calendar_sessions(event):
+            queued += cancel_session_entries(event_session)
     return queued
 
 
-def _queue_session_updates(now: datetime) -> int:
-    due = _lock_skipping(select(EventSession.id).where(
-        EventSession.calendar_update_due_at <= now,
-        EventSession.calendar_sent_sequence < EventSession.calendar_sequence))
-    queued = 0
-    for session_id in db.session.execute(due).scalars().all():
-        event_session = db.session.get(EventSession, session_id)
-        if event_session.event.status == "published":
-            for name, email, join in session_recipients(event_session):
-                queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)
-                queued += 1
+def _queue_session_update(event_session: EventSession) -> int:
+    if event_session.event.status != "published":
+        return 0
+    return sum(queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)
+               for name, email, join in session_recipients(event_session))
+
+
+def cancel_session_entries(event_session: EventSession, only: str | None = None) -> int:
+    """Send CANCEL for the session to everyone holding it (or to the address `only`), with a raised SEQUENCE."""
+    recipients = [r for r in session_recipients(event_session) if only is None or r[1] == only]
+    if not recipients:
+        return 0
+    owed = event_session.calendar_sent_sequence < event_session.calendar_sequence
+    event_session.calendar_sequence += 1  # RFC 5546: a CANCEL is newer than the REQUEST it cancels
+    if not owed:
         event_session.calendar_sent_sequence = event_session.calendar_sequence
-        event_session.calendar_update_due_at = None
-        db.session.commit()
-    db.session.commit()
-    return queued
+    return sum(queue_session_invite(event_session, name, email, "CANCEL") for name, email, _join in recipients)
+
+
+def schedule_programme_update(event: Event) -> None:
+    """The event's title, place or join link changed: every session's entry shows them, so each owes an update."""
+    for event_session in db.session.execute(select(EventSession).where(EventSession.event_id == event.id)).scalars():
+        schedule_session_update(event_session)
 
 
 def invite_presenters(event: Event) -> int:
     """On publication: send every presenter with an address an invite for each of their sessions."""
-    queued = 0
-    for event_session in calendar_sessions(event):
-        for part in event_session.participants:
-            if part.person.email:
-                queue_session_invite(event_session, part.person.display_name, part.person.email, "REQUEST",
-                                     include_join_url=True)
-                queued += 1
-    return queued
+    return sum(queue_session_invite(event_session, part.person.display_name, part.person.email, "REQUEST",
+                                    include_join_url=True)
+               for event_session in calendar_sessions(event) for part in event_session.participants
+               if part.person.email)
 
 
 def session_recipients(event_session: EventSession) -> list[tuple[str, str, bool]]:
@@ -132,10 +141,13 @@ def session_recipients(event_session: EventSession) -> list[tuple[str, str, bool
 
 
 def queue_session_invite(event_session: EventSession, name: str, email: str, method: str, update: bool = False,
-                         include_join_url: bool = False) -> None:
-    """Mail one person the session as an invite (REQUEST) or its cancellation (CANCEL); not once it is over."""
+                         include_join_url: bool = False) -> bool:
+    """Mail one person the session as an invite (REQUEST) or its cancellation (CANCEL); not once it is over.
+
+    Return whether a message was queued.
+    """
     if event_session.end_at <= utcnow() or is_withheld():
-        return
+        return False
     event = event_session.event
     ics = sessions_to_ics(event.title, [event_session], method=method, attendee=(name, email),
                           include_join_url=include_join_url and method == "REQUEST")
@@ -151,29 +163,7 @@ def queue_session_invite(event_session: EventSession, name: str, email: str, met
                       "content": ics.decode()}],
         event_id=event.id,
     )
-
-
-def programme_state(event: Event) -> tuple[tuple, datetime | None]:
-    """(a fingerprint that changes whenever any session, participant or person of the programme changes,
-    the last time a session changed): one aggregate query, far cheaper than building the calendar."""
-    row = db.session.execute(
-        select(func.count(EventSession.id.distinct()), func.max(EventSession.id), func.max(EventSession.updated_at),
-               func.sum(EventSession.calendar_sequence), func.count(SessionParticipant.id),
-               func.max(SessionParticipant.id), func.max(Person.updated_at))
-        .select_from(EventSession)
-        .outerjoin(SessionParticipant, SessionParticipant.session_id == EventSession.id)
-        .outerjoin(Person, Person.id == SessionParticipant.person_id)
-        .where(EventSession.event_id == event.id)
-    ).one()
-    return tuple(str(value) for value in row), _as_moment(row[2])
-
-
-def _as_moment(value) -> datetime | None:
-    """max() over a date-time column bypasses its type: text on SQLite, a datetime on PostgreSQL."""
-    if value is None or isinstance(value, datetime):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return True
 
 
 def calendar_sessions(event: Event) -> list[EventSession]:

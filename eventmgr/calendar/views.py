@@ -57,19 +57,21 @@ def _etag(parts: tuple) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tuple, last_modified,
+def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tuple, last_modified=None,
                       private: bool = False, cache: bool = False):
     """Answer with the file `build` makes, or 304 when the client's copy is current (nothing is built then).
 
     `cache` keeps the built file for the next client (public files only: etag_parts must name everything
-    the file is built from).
+    the file is built from). `last_modified` only where it rises with every change: a client that polls
+    with If-Modified-Since alone would otherwise keep an old copy (the ETag always works).
     """
     # Built files hold absolute links: the host asked for is part of what they are built from.
     etag = _etag((request.host_url, *etag_parts))
     response = current_app.response_class(content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.set_etag(etag)
-    response.last_modified = last_modified
+    if last_modified is not None:
+        response.last_modified = last_modified
     response.cache_control.no_cache = True  # revalidate every time: cheap with the ETag
     if private:
         response.cache_control.private = True
@@ -83,8 +85,15 @@ def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tup
 
 
 def _identity(event) -> tuple:
-    """What tells one state of an event from every other, even one that reuses a deleted event's id."""
-    return event.id, event.created_at, event.updated_at, event.version, event.calendar_sequence
+    """What tells one state of an event and its programme from every other, even one that reuses a deleted
+    event's id (programme_version rises with any change to its sessions, their people and organisations)."""
+    return (event.id, event.created_at, event.updated_at, event.version, event.calendar_sequence,
+            event.programme_version)
+
+
+def _changed_at(event):
+    """When the event or its programme last changed: both only ever move forward."""
+    return max(filter(None, [event.updated_at, event.programme_changed_at]))
 
 
 @bp.route("/events/<slug>/calendar.ics")
@@ -96,13 +105,9 @@ def event_calendar(slug: str):
         return moved
     if request.args.get("layout") == "days":
         return calendar_response(lambda: event_days_to_ics(event), f"{event.slug}-days.ics",
-                                 ("days", *_identity(event)), event.updated_at,
-                                 cache=True)
-    programme, programme_changed = services.programme_state(event)
+                                 ("days", *_identity(event)), event.updated_at, cache=True)
     return calendar_response(lambda: event_to_ics(event, sessions=services.calendar_sessions(event)),
-                             f"{event.slug}.ics",
-                             ("event", *_identity(event), programme),
-                             max(filter(None, [event.updated_at, programme_changed])), cache=True)
+                             f"{event.slug}.ics", ("event", *_identity(event)), _changed_at(event), cache=True)
 
 
 @bp.route("/events/<slug>/sessions/<int:session_id>.ics")
@@ -116,10 +121,9 @@ def session_calendar(slug: str, session_id: int):
     event_session = db.session.get(EventSession, session_id)
     if event_session is None or event_session.event_id != event.id:
         abort(404)
-    fingerprint = ("session", event_session.id, *_identity(event), services.programme_state(event)[0])
     return calendar_response(lambda: sessions_to_ics(event.title, [event_session]),
-                             f"{event.slug}-session-{event_session.id}.ics", fingerprint,
-                             event_session.updated_at)
+                             f"{event.slug}-session-{event_session.id}.ics",
+                             ("session", event_session.id, *_identity(event)), _changed_at(event))
 
 
 @bp.route("/people/<int:person_id>/calendar.ics")
@@ -131,11 +135,8 @@ def person_calendar(person_id: int):
     if not sessions:
         abort(404)
     parts = ("person", person.id, person.created_at, person.updated_at,
-             tuple((s.id, *_identity(s.event), s.calendar_sequence, s.updated_at) for s in sessions),
-             tuple(services.programme_state(event)[0] for event in {s.event_id: s.event for s in sessions}.values()))
-    last_modified = max([person.updated_at] + [s.updated_at for s in sessions] + [s.event.updated_at for s in sessions])
-    return calendar_response(lambda: sessions_to_ics(person.display_name, sessions), f"{person.slug}.ics", parts,
-                             last_modified)
+             tuple((s.id, *_identity(s.event)) for s in sessions))
+    return calendar_response(lambda: sessions_to_ics(person.display_name, sessions), f"{person.slug}.ics", parts)
 
 
 @bp.route("/events/<slug>/registration/<token>/calendar.ics")
@@ -144,21 +145,21 @@ def personal_calendar(slug: str, token: str):
     sessions they put on their agenda. Nothing of anyone else's."""
     from eventmgr.agenda.services import personal_sessions
 
-    event, _moved = event_by_slug(slug)
+    event, moved_to = event_by_slug(slug, eager=False)
+    if event is None and moved_to:
+        # The organisers renamed the event: subscriptions made before keep working.
+        event, _moved = event_by_slug(moved_to, eager=False)
     registration = registration_by_token(event, token) if event is not None else None
     if registration is None:
         abort(404)
     sessions = personal_sessions(registration)
     confirmed = registration.status == "confirmed"
     withdrawn = registration.status in ("cancelled", "declined")
-    parts = ("personal", registration.id, registration.status, *_identity(event),
-             tuple((s.id, s.calendar_sequence, s.updated_at) for s in sessions),
-             services.programme_state(event)[0])
-    last_modified = max([event.updated_at, registration.updated_at or event.updated_at]
-                        + [s.updated_at for s in sessions])
+    parts = ("personal", registration.id, registration.status, registration.updated_at, *_identity(event),
+             tuple(s.id for s in sessions))
     return calendar_response(
         lambda: event_to_ics(event, include_join_url=confirmed, cancelled=withdrawn, sessions=sessions),
-        f"{event.slug}.ics", parts, last_modified, private=True)
+        f"{event.slug}.ics", parts, private=True)
 
 
 @bp.app_template_global()

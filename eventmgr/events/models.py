@@ -114,6 +114,11 @@ class Event(db.Model):
     calendar_sent_sequence: Mapped[int] = mapped_column(default=0)
     #: When to send the owed update: a while after the last change, so a burst of edits sends one.
     calendar_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Rises with every change to the programme (its sessions, their people and organisations), written by
+    #: eventmgr.agenda.changes outside the ORM so that it never trips the optimistic lock above.
+    programme_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the programme last changed: Last-Modified of the calendar files built from it.
+    programme_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

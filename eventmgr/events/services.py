@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
-from eventmgr.calendar.services import invite_presenters, schedule_update
+from eventmgr.calendar.services import invite_presenters, schedule_programme_update, schedule_update
 from eventmgr.database import contains_pattern, lower_like, utcnow
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.events.models import (
@@ -42,6 +42,9 @@ EDITABLE_FIELDS = (
 #: A change to one of these sends calendar updates to everyone who has the event in a calendar.
 CALENDAR_FIELDS = ("title", "start_at", "end_at", "timezone", "venue_name", "venue_address", "venue_city",
                    "venue_country", "online_platform", "kind")
+#: What each session's calendar entry shows of its event (its title, place, join link for presenters).
+SESSION_ENTRY_FIELDS = ("title", "timezone", "venue_name", "venue_address", "venue_city", "venue_country", "kind",
+                        "join_url")
 
 
 def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
@@ -208,6 +211,8 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
     if any(key in CALENDAR_FIELDS for key in changes):
         event.calendar_sequence += 1
         schedule_update(event)
+    if any(key in SESSION_ENTRY_FIELDS for key in changes):
+        schedule_programme_update(event)
     # The join link is never written to the log: the log is shown to every organiser, the link is a secret.
     logged = {k: ("(changed)", "(changed)") if k == "join_url" else v for k, v in changes.items()}
     record("event.update", user, event, summary=event.title, changes=logged)

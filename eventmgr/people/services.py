@@ -10,7 +10,7 @@ from eventmgr import locales
 from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParticipant
 from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
-from eventmgr.database import contains_pattern, lower_like
+from eventmgr.database import contains_pattern, lower_like, utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
@@ -306,6 +306,8 @@ def merge_people(kept: Person, duplicate: Person, user=None, event: Event | None
         kept.email = email
     if photo_fields:
         kept.photo = PersonPhoto(**photo_fields)
+    # The kept person now stands in the duplicate's sessions: a change to every programme they are in.
+    kept.updated_at = utcnow()
     record("person.merge", user, event, summary=summary)
     db.session.flush()
     # Objects loaded before the bulk updates may still point at the deleted duplicate.

@@ -158,7 +158,8 @@ def announce(event, subject: str, body: str, filters: dict, by) -> Announcement:
     for registration in recipients:
         message = queue_mail(to=registration.email, subject=f"{subject} · {event.title}",
                              body=f"Dear {registration.full_name},\n\n{body}\n", event_id=event.id)
-        message.announcement_id = announcement.id
+        if message is not None:  # None while mail is withheld
+            message.announcement_id = announcement.id
     record("announcement.send", by, event, summary=f"{subject} ({len(recipients)} recipients)")
     return announcement
 

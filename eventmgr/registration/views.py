@@ -116,7 +116,10 @@ def resend_link(slug: str):
 
 
 def _registration_or_404(slug: str, token: str) -> Registration:
-    event, _moved = event_by_slug(slug)
+    event, moved_to = event_by_slug(slug)
+    if event is None and moved_to:
+        # The organisers renamed the event: the private links already mailed keep working.
+        event, _moved = event_by_slug(moved_to)
     if event is None:
         abort(404)
     registration = services.registration_by_token(event, token)
