@@ -9,13 +9,12 @@ the full download (built once, then served from the per-worker cache) and a poll
 """
 
 import argparse
-import os
 import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from bench.harness import gunicorn, print_table, rss_mb, wrk
+from bench.harness import gunicorn, print_table, rss_mb, scratch_app, wrk
 
 SESSIONS = 500
 PEOPLE = 250
@@ -23,12 +22,6 @@ PEOPLE = 250
 
 def build_database(instance: str, database_url: str | None) -> tuple[str, float, int]:
     """Create the schema and the event; return its slug, the time one cold build of its .ics takes, and its size."""
-    os.environ["EVENTMGR_INSTANCE_PATH"] = instance
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    from flask_migrate import upgrade
-
-    from eventmgr import create_app
     from eventmgr.agenda import services as agenda
     from eventmgr.auth.services import create_user
     from eventmgr.calendar.ics import event_to_ics
@@ -37,9 +30,8 @@ def build_database(instance: str, database_url: str | None) -> tuple[str, float,
     from eventmgr.extensions import db
     from eventmgr.people.services import create_person
 
-    app = create_app({"MAIL_SEND_AFTER_REQUEST": False})
+    app = scratch_app(instance, database_url)
     with app.app_context():
-        upgrade()
         organiser = create_user("bench@example.org", "Bench Organiser", password="bench password 1")
         start = datetime(2027, 9, 6, 4, 0, tzinfo=UTC)
         event = events.create_event({

@@ -11,7 +11,6 @@ POST) into a nearly full event, and the run ends by checking that no seat was ov
 
 import argparse
 import http.cookiejar
-import os
 import re
 import secrets
 import tempfile
@@ -23,7 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import gunicorn, print_table, rss_mb, wrk
+from bench.harness import gunicorn, print_table, rss_mb, scratch_app, wrk
 
 SESSIONS, PRESENTERS, REGISTRATIONS = 40, 120, 10_000
 #: Seats left when the POSTs start: the rest of them go to the waiting list.
@@ -56,13 +55,8 @@ def scratch_database(url: str | None):
 
 def build(instance: str, database_url: str | None) -> dict:
     """Create the schema and the large event; return what the load needs to know."""
-    os.environ["EVENTMGR_INSTANCE_PATH"] = instance
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    from flask_migrate import upgrade
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
 
-    from eventmgr import create_app
     from eventmgr.agenda import services as agenda
     from eventmgr.auth.services import create_user
     from eventmgr.events import services as events
@@ -70,9 +64,8 @@ def build(instance: str, database_url: str | None) -> dict:
     from eventmgr.people.services import create_person
     from eventmgr.registration.models import Registration
 
-    app = create_app({"MAIL_SEND_AFTER_REQUEST": False})
+    app = scratch_app(instance, database_url)
     with app.app_context():
-        upgrade()
         organiser = create_user("organiser@bench.example", "Bench Organiser", password=PASSWORD)
         start = (datetime.now(UTC) + timedelta(days=60)).replace(hour=4, minute=0, second=0, microsecond=0)
         confirmed = REGISTRATIONS * 9 // 10
@@ -115,6 +108,9 @@ def build(instance: str, database_url: str | None) -> dict:
         for chunk in range(0, len(rows), 2000):
             db.session.execute(insert(Registration), rows[chunk:chunk + 2000])
         db.session.commit()
+        # As the database's own statistics collector (autovacuum) would after a bulk load.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
         facts = {"slug": event.slug, "event_id": event.id, "capacity": event.capacity}
         db.engine.dispose()
     return facts

@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_errorhandlers(app)
     register_commands(app)
+    from eventmgr.pagecache import PublicPageMiddleware
+
+    app.wsgi_app = PublicPageMiddleware(app.wsgi_app, app)
     return app
 
 
@@ -118,18 +121,13 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Send a strict Content-Security-Policy: scripts and styles come only from the app."""
-    csp = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
+    """Send a strict Content-Security-Policy (scripts and styles come only from the app), and the rest."""
+    from eventmgr.pagecache import SECURITY_HEADERS
 
     @app.after_request
     def add_headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
 

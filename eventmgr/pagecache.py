@@ -9,7 +9,9 @@ sets a cookie or is not a 200 are never cached. Each cached page carries an ETag
 costs a 304.
 
 Pages are kept in the worker's memory, or in Redis when PAGE_CACHE_REDIS_URL is set, so that every
-worker on every host shares them.
+worker on every host shares them. A visitor who carries no session or login cookie at all is served
+from the cache before the app even looks at the request (PublicPageMiddleware): no session, login,
+locale or rate-limit work for the crowd that follows an announcement.
 """
 
 import hashlib
@@ -20,9 +22,16 @@ from collections import OrderedDict
 from functools import wraps
 
 from flask import current_app, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 
+#: Sent with every response (the app adds them after each request; the middleware to what it serves).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 #: Bytes of pages one worker keeps at most; the least recently used go first.
 MAX_BYTES = 32 * 1024 * 1024
 #: The headers a cached response keeps: what it is, its validators, and how to save it.
@@ -101,9 +110,9 @@ pages = MemoryPages()
 _shared: dict[str, RedisPages] = {}
 
 
-def store():
+def store(config=None):
     """Where pages are kept: Redis when PAGE_CACHE_REDIS_URL names one, else this worker's memory."""
-    url = current_app.config.get("PAGE_CACHE_REDIS_URL")
+    url = (config or current_app.config).get("PAGE_CACHE_REDIS_URL")
     if not url:
         return pages
     if url not in _shared:
@@ -116,9 +125,45 @@ def _cacheable_request() -> bool:
             and "_flashes" not in session and current_app.config["PUBLIC_PAGE_CACHE_SECONDS"] > 0)
 
 
-def _key() -> str:
-    # The full URL (host, path, query) and the language the page is written in.
-    return hashlib.sha256(f"{request.url}\n{get_locale()}".encode()).hexdigest()
+def _key(environ) -> str:
+    """The URL as asked for (scheme, host, path, query) and the languages the browser accepts, which alone
+    decide the language of the page."""
+    parts = (environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+             environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+             environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class PublicPageMiddleware:
+    """Serve cached pages to visitors without a session or login cookie before the app runs at all."""
+
+    def __init__(self, wsgi_app, app):
+        self.wsgi_app = wsgi_app
+        self.config = app.config
+        self.private_cookies = {app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME")
+                                or "remember_token"}
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD") and self.config["PUBLIC_PAGE_CACHE_SECONDS"] > 0 \
+                and not self._carries_private_cookie(environ):
+            found = store(self.config).get(_key(environ))
+            if found is not None:
+                return self._serve(environ, start_response, *found)
+        return self.wsgi_app(environ, start_response)
+
+    def _carries_private_cookie(self, environ) -> bool:
+        names = {part.split("=", 1)[0].strip() for part in environ.get("HTTP_COOKIE", "").split(";")}
+        return not names.isdisjoint(self.private_cookies)
+
+    @staticmethod
+    def _serve(environ, start_response, body: bytes, headers: dict):
+        etag = headers.get("ETag")
+        extra = list(SECURITY_HEADERS.items())
+        if etag and etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            start_response("304 NOT MODIFIED", [("ETag", etag), *extra])
+            return [b""]
+        start_response("200 OK", [*headers.items(), *extra, ("Content-Length", str(len(body)))])
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
 
 
 def cached_public_page(view):
@@ -128,7 +173,7 @@ def cached_public_page(view):
     def wrapped(*args, **kwargs):
         if not _cacheable_request():
             return view(*args, **kwargs)
-        key, cache = _key(), store()
+        key, cache = _key(request.environ), store()
         found = cache.get(key)
         if found is not None:
             body, headers = found

@@ -15,7 +15,6 @@ from eventmgr.mail.models import MailMessage
 from eventmgr.registration import services
 from eventmgr.registration.models import Announcement, Invitation, OfferCode, Payment, Registration
 
-
 # --- Helpers ---------------------------------------------------------------------------------------
 
 def add(db, event, email, **fields):
@@ -634,10 +633,11 @@ def test_offer_codes_are_added_on_the_settings_page(client, db, desk_event):
     # Entered in the event's own zone (Asia/Almaty, UTC+5 in 2030).
     assert code.valid_from == datetime(2030, 1, 1, 5, 0, tzinfo=UTC)
     assert "EARLY-BIRD" in client.get(desk(event, "/registration-settings")).text
-    for data, field in [({"offer-code": "EARLY-BIRD"}, "offer-code"), ({"offer-discount": "150"}, "offer-discount"),
+    for data, field in [({"offer-code": "EARLY-BIRD"}, "offer-code"),
+                        ({"offer-discount": "150"}, "offer-discount"),
                         ({"offer-code": "two words"}, "offer-code"), ({"offer-discount": ""}, "offer-discount")]:
-        refused = settings_post(client, event, {"form": "offer", "offer-code": "OTHER", "offer-discount_kind": "percent",
-                                                "offer-discount": "10"} | data)
+        form = {"form": "offer", "offer-code": "OTHER", "offer-discount_kind": "percent", "offer-discount": "10"}
+        refused = settings_post(client, event, form | data)
         assert refused.status_code == 422 and field_error(refused, field), data
     assert count(db, OfferCode) == 1
 

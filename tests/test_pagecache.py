@@ -38,6 +38,26 @@ def test_a_second_visitor_gets_the_page_without_a_query(client, make_event, cach
     assert client.get(f"/events/{event.slug}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
+def test_visitors_without_cookies_are_served_before_the_app_runs(app, client, make_event, caching,
+                                                                 monkeypatch):
+    event = make_event(title="Central Asia Border Challenges")
+    first = client.get(f"/events/{event.slug}")
+    handled = []
+    real_open = app.session_interface.open_session
+    monkeypatch.setattr(app.session_interface, "open_session",
+                        lambda *args: handled.append(1) or real_open(*args))
+    hit = client.get(f"/events/{event.slug}")
+    assert handled == [] and hit.data == first.data  # Flask never saw the request
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "ETag"):
+        assert hit.headers[header] == first.headers[header], header
+    assert client.head(f"/events/{event.slug}").data == b""
+    assert client.get(f"/events/{event.slug}", headers={"Accept-Language": "ru"}).status_code == 200
+    assert handled == [1]  # another language is another page
+    client.set_cookie("session", "anything")
+    client.get(f"/events/{event.slug}")
+    assert handled == [1, 1]  # a session cookie goes to the app (which may still serve its cached copy)
+
+
 def test_a_change_reaches_visitors_when_the_page_expires(client, make_event, caching, db, monkeypatch):
     event = make_event(title="Central Asia Border Challenges")
     old = client.get(f"/events/{event.slug}")

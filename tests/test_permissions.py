@@ -102,6 +102,8 @@ ACTIONS = {
     "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": "label",
 }
 
+DOCUMENT = "/manage/events/<int:event_id>/documents/<int:document_id>"
+
 #: Form fields a POST-only rule needs besides the CSRF token.
 FORMS = {
     "/manage/events/<int:event_id>/cancel": {"reason": "Postponed."},
@@ -111,11 +113,11 @@ FORMS = {
         "person-full_name": "Bolat Nurgaliyev", "role": "speaker"},
     "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": {
         "role_label": "Webinar hosting presenter"},
-    "/manage/events/<int:event_id>/documents/<int:document_id>/comments": {"body": "Please cite the 2010 conference here."},
-    "/manage/events/<int:event_id>/documents/<int:document_id>/import": {"text": "1. Introduction\n\n(1) The delegations met in Dushanbe."},
-    "/manage/events/<int:event_id>/documents/<int:document_id>/sections": {"heading": "Way forward"},
-    "/manage/events/<int:event_id>/documents/<int:document_id>/sections/<int:section_id>/move": {"direction": "down"},
-    "/manage/events/<int:event_id>/documents/<int:document_id>/paragraphs/<int:paragraph_id>/move": {"direction": "down"},
+    DOCUMENT + "/comments": {"body": "Please cite the 2010 conference here."},
+    DOCUMENT + "/import": {"text": "1. Introduction\n\n(1) The delegations met in Dushanbe."},
+    DOCUMENT + "/sections": {"heading": "Way forward"},
+    DOCUMENT + "/sections/<int:section_id>/move": {"direction": "down"},
+    DOCUMENT + "/paragraphs/<int:paragraph_id>/move": {"direction": "down"},
 }
 
 

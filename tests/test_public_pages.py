@@ -131,8 +131,7 @@ def test_dates_name_their_months_in_full(client, make_event, start, end, shown):
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo("Asia/Almaty")
-    event = make_event(start_at=start.replace(tzinfo=zone).astimezone(UTC),
-                       end_at=end.replace(tzinfo=zone).astimezone(UTC))
+    make_event(start_at=start.replace(tzinfo=zone).astimezone(UTC), end_at=end.replace(tzinfo=zone).astimezone(UTC))
     assert shown in client.get("/").text
 
 

@@ -4,7 +4,6 @@ Services are called directly where a rule is about data; the delegate's side goe
 client; mail goes through the outbox to the real SMTP server of the `mailbox` fixture.
 """
 
-import csv
 import io
 import itertools
 import re
@@ -346,7 +345,8 @@ def test_the_window_and_the_event_status_are_enforced(client, db, make_event, ca
     if case == "not yet open":
         event = make_event(registration_opens_at=now + timedelta(days=2))
     elif case == "closed":
-        event = make_event(registration_opens_at=now - timedelta(days=5), registration_closes_at=now - timedelta(days=1))
+        event = make_event(registration_opens_at=now - timedelta(days=5),
+                           registration_closes_at=now - timedelta(days=1))
     elif case == "event over":
         event = make_event(start_at=now - timedelta(days=2))
     else:

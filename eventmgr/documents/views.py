@@ -128,6 +128,7 @@ def _render_version(event, document, shown):
 
 
 @bp.route("/<doc>.pdf")
+@cached_public_page
 def pdf(slug: str, doc: str):
     """The current version's PDF, from storage."""
     event, moved = _event(slug, doc, "documents.pdf", False)
@@ -140,6 +141,7 @@ def pdf(slug: str, doc: str):
 
 
 @bp.route("/<doc>/v<int:number>.pdf")
+@cached_public_page
 def version_pdf(slug: str, doc: str, number: int):
     """A version's PDF, from storage; it never changes."""
     event, moved = _event(slug, doc, "documents.version_pdf", False, number=number)
