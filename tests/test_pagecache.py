@@ -111,13 +111,8 @@ def test_calendar_files_keep_their_own_validators_and_file_name(client, make_eve
         assert again.headers[header] == first.headers[header], header
 
 
-def test_workers_can_share_pages_through_redis(app, client, make_event, monkeypatch, queries):
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+def test_workers_can_share_pages_through_redis(app, client, make_event, monkeypatch, queries, redis_url):
+    url = redis_url
     monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_SECONDS", 60)
     monkeypatch.setitem(app.config, "PAGE_CACHE_REDIS_URL", url)
     shared = pagecache.RedisPages(url)

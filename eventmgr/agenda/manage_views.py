@@ -13,7 +13,7 @@ from eventmgr.agenda.models import FEATURED_ROLE_SUGGESTIONS, FeaturedPresenter,
 from eventmgr.auth.permissions import can_merge_people, get_event_or_404
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
-from eventmgr.forms import ConfirmForm
+from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.people import services as people_services
 from eventmgr.people.forms import MergeForm, PersonForm
 from eventmgr.people.models import Person
@@ -46,15 +46,10 @@ def require_login():
 
 def _show_error(form, error: EventMgrError) -> None:
     """Put a service's error at its field (a nested person field if it is one), or at the top of the page."""
-    name = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}.get(error.field, error.field)
-    if "person" in form and name in PERSON_FIELD_NAMES and name in form.person.form:
-        target = form.person.form[name]
-    elif name and name in form:
-        target = form[name]
+    if "person" in form and error.field in PERSON_FIELD_NAMES and error.field in form.person.form:
+        show_error(form.person.form, error)
     else:
-        flash(error.message, "error")
-        return
-    target.errors = list(target.errors) + [error.message]
+        show_error(form, error, {attr: name for name, attr in LOCAL_TIME_FIELDS.items()})
 
 
 def _flash_warnings(event, event_session) -> None:

@@ -251,7 +251,9 @@ def _numbering_formats(word) -> dict[tuple[str, int], str]:
 
     try:
         numbering = word.part.numbering_part.element
-    except (KeyError, NotImplementedError):
+    except NotImplementedError:
+        # A file without a numbering part: python-docx then tries to create one, which it does not
+        # implement. Such a file numbers nothing by itself, so there is nothing to read.
         return {}
     abstract: dict[str, dict[int, str]] = {}
     for definition in numbering.findall(qn("w:abstractNum")):

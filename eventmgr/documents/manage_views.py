@@ -23,7 +23,7 @@ from eventmgr.documents.importing import MAX_DOCX_BYTES
 from eventmgr.documents.models import DocumentComment, DocumentParagraph, DocumentSection
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
-from eventmgr.forms import ConfirmForm
+from eventmgr.forms import ConfirmForm, show_error
 
 bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents")
 
@@ -59,13 +59,6 @@ def _paragraph(document, paragraph_id: int) -> DocumentParagraph:
     return paragraph
 
 
-def _show_error(form, error: EventMgrError) -> None:
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
-    else:
-        flash(error.message, "error")
-
-
 def _back(document, anchor: str | None = None):
     return redirect(url_for("documents_manage.edit", event_id=document.event_id, document_id=document.id,
                             _anchor=anchor))
@@ -88,7 +81,7 @@ def index(event_id: int):
             document = services.create_document(event, form.document_data(), current_user)
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Document created. Paste its text below, or add sections one by one."), "success")
@@ -121,7 +114,7 @@ def edit(event_id: int, document_id: int):
             services.update_document(document, form.document_data(), current_user)
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -148,7 +141,7 @@ def import_text(event_id: int, document_id: int):
                 raise EventMgrError(_("Paste some text or choose a Word file."), field="text")
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Imported %(sections)d sections and %(paragraphs)d paragraphs. Check the numbering below.",
@@ -260,7 +253,7 @@ def add_paragraph(event_id: int, document_id: int, section_id: int):
                                                position=form.position.data)
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Paragraph added."), "success")
@@ -288,7 +281,7 @@ def edit_paragraph(event_id: int, document_id: int, paragraph_id: int):
             services.update_paragraph(paragraph, form.paragraph_data(), current_user, seen_at=seen_at)
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             return render_template("manage/documents/paragraph.html", event=event, document=document,
                                    section=paragraph.section, paragraph=paragraph, form=form), error.status_code
         db.session.commit()
@@ -402,7 +395,7 @@ def publish(event_id: int, document_id: int):
             db.session.commit()
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             return _render_editor(event, document, error.status_code if error.status_code != 400 else 422,
                                   publish_form=form)
         except IntegrityError:

@@ -27,11 +27,14 @@ from eventmgr.events.forms import (
 )
 from eventmgr.events.models import EventRole, Series
 from eventmgr.extensions import db
-from eventmgr.forms import ConfirmForm
+from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration.services import counts_by_event
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+#: The form's names of the model attributes services report errors for (times are entered locally).
+FORM_FIELDS = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
 
 
 @bp.before_request
@@ -42,16 +45,6 @@ def require_login():
 
 def _series_choices():
     return db.session.execute(select(Series).order_by(Series.title)).scalars().all()
-
-
-def _field_error(form, error: EventMgrError) -> None:
-    """Show a service's error at its field, or at the top of the form."""
-    model_to_form = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
-    name = model_to_form.get(error.field, error.field)
-    if name and name in form:
-        form[name].errors = list(form[name].errors) + [error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/")
@@ -79,7 +72,7 @@ def new_event():
             event = services.create_event(form.event_data(), current_user)
         except EventMgrError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error, FORM_FIELDS)
         else:
             db.session.commit()
             flash(_("Draft created. Publish it when it is ready."), "success")
@@ -125,7 +118,7 @@ def edit_event(event_id: int):
                 "review their changes below, then save again."))
         except EventMgrError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error, FORM_FIELDS)
         else:
             flash(_("Saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for("manage.event", event_id=event.id))
@@ -250,7 +243,7 @@ def _save_organisations(event, links, form):
         if form is None:
             flash(error.message, "error")
             return redirect(url_for("manage.event_organisations", event_id=event.id))
-        _field_error(form, error)
+        show_error(form, error, FORM_FIELDS)
         return render_template("manage/event_organisations.html", event=event, form=form,
                                confirm_form=ConfirmForm()), 422
     db.session.commit()
@@ -270,7 +263,7 @@ def event_roles(event_id: int):
             services.grant_role(event, target, form.role.data, current_user)
         except EventMgrError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error, FORM_FIELDS)
         else:
             db.session.commit()
             flash(_("%(name)s can now work on this event.", name=target.name), "success")
@@ -332,7 +325,7 @@ def series_form(series_id: int | None = None):
                 services.update_series(series, form.title.data, form.description.data, form.slug.data)
         except EventMgrError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error, FORM_FIELDS)
         else:
             db.session.commit()
             flash(_("Series saved."), "success")

@@ -13,7 +13,7 @@ from eventmgr import locales
 from eventmgr.auth.permissions import get_event_or_404
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
-from eventmgr.forms import ConfirmForm
+from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import desk, services
 from eventmgr.registration.forms import (
@@ -233,13 +233,8 @@ def settings(event_id: int):
             return _saved(event, _("%(n)d invitation(s) sent.", n=added))
     except EventMgrError as error:
         db.session.rollback()
-        form = {"question": question_form, "capacity": capacity_form, "offer": offer_form,
-                "invite": invite_form}[submitted]
-        target = form[error.field] if error.field and error.field in form else None
-        if target is not None:
-            target.errors = list(target.errors) + [error.message]
-        else:
-            flash(error.message, "error")
+        show_error({"question": question_form, "capacity": capacity_form, "offer": offer_form,
+                    "invite": invite_form}[submitted], error)
     status = 422 if any(f.errors for f in (question_form, capacity_form, offer_form, invite_form)) else 200
     return render_template(
         "desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,

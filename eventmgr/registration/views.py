@@ -12,6 +12,7 @@ from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db, limiter
+from eventmgr.forms import show_error
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import notifications, services
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
@@ -71,7 +72,7 @@ def register(slug: str):
             return redirect(url_for("registration.done", slug=event.slug))
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             status = 422
     elif form.errors:
         status = 422
@@ -80,13 +81,6 @@ def register(slug: str):
     return render_template("registration/register.html", event=event, form=form, quote=quote,
                            has_questions=any(name.startswith("q_") for name in form._fields),
                            seats_left=services.seats_left(event)), status
-
-
-def _show_error(form, error: EventMgrError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/events/<slug>/register/done")
@@ -156,7 +150,7 @@ def edit(slug: str, token: str):
             services.update_details(registration, form.delegate_data())
         except EventMgrError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Your details are saved."), "success")
