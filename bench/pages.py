@@ -62,6 +62,7 @@ def build(instance: str, database_url: str | None) -> dict:
     from eventmgr.events import services as events
     from eventmgr.extensions import db
     from eventmgr.people.services import create_person
+    from eventmgr.registration import seats
     from eventmgr.registration.models import Registration
 
     app = scratch_app(instance, database_url)
@@ -107,6 +108,7 @@ def build(instance: str, database_url: str | None) -> dict:
         } for n in range(REGISTRATIONS)]
         for chunk in range(0, len(rows), 2000):
             db.session.execute(insert(Registration), rows[chunk:chunk + 2000])
+        seats.recount(db.session)  # the rows went in without the ORM, so its listener did not count them
         db.session.commit()
         # As the database's own statistics collector (autovacuum) would after a bulk load.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

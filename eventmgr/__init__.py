@@ -61,6 +61,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     import eventmgr.agenda.changes  # noqa: F401 - its flush listener keeps programme versions
+    import eventmgr.registration.seats  # noqa: F401 - its flush listener keeps the seats taken
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -36,8 +36,13 @@ def country_name(code: str | None, locale: Locale | None = None) -> str:
 
 def country_choices() -> list[tuple[str, str]]:
     """(code, name) of every country, sorted by name in the reader's language."""
-    locale = _locale()
-    return sorted(((code, country_name(code, locale)) for code in country_codes()), key=lambda c: c[1])
+    return list(_sorted_countries(str(_locale())))
+
+
+@cache
+def _sorted_countries(locale_name: str) -> tuple[tuple[str, str], ...]:
+    locale = Locale.parse(locale_name)
+    return tuple(sorted(((code, country_name(code, locale)) for code in country_codes()), key=lambda c: c[1]))
 
 
 @cache

@@ -463,6 +463,66 @@ def test_raising_capacity_moves_the_list_up_in_order(db, make_event, make_user):
     db.session.rollback()
 
 
+def test_the_count_of_seats_taken_follows_every_change(db, make_event, make_user):
+    """Registering reads Event.seats_taken instead of counting: whatever moves a delegate into or out of a
+    seat (registering, cancelling, the waiting list moving up, decisions, capacity, deletion) moves it."""
+    from eventmgr.events.models import Event
+    from eventmgr.registration.seats import recount
+
+    organiser = make_user()
+    event = make_event(organiser=organiser, capacity=2)
+    approval = make_event(organiser=organiser, capacity=1, registration_policy="approval")
+
+    def taken(e):
+        db.session.expire_all()
+        return db.session.get(Event, e.id).seats_taken
+
+    def agrees():
+        assert taken(event) == services.confirmed_count(event.id)
+        assert taken(approval) == services.confirmed_count(approval.id)
+        assert recount(db.session) == 0  # nothing to mend
+
+    a, b, c = (add(db, event, f"{name}@example.org") for name in "abc")
+    assert taken(event) == 2 and c.status == "waitlisted"
+    agrees()
+    services.cancel(a)  # b stays, c moves up
+    db.session.commit()
+    assert taken(event) == 2 and c.status == "confirmed"
+    agrees()
+    services.set_capacity(event, 5, organiser)
+    add(db, event, "a@example.org")  # the cancelled delegate comes back: same row, a seat again
+    assert taken(event) == 3
+    agrees()
+    db.session.delete(db.session.get(Registration, b.id))
+    db.session.commit()
+    assert taken(event) == 2
+    agrees()
+
+    pending = add(db, approval, "p@example.org")
+    assert taken(approval) == 0
+    services.decide(pending, True, organiser)
+    db.session.commit()
+    assert taken(approval) == 1
+    agrees()
+    services.cancel(pending)
+    db.session.rollback()  # a change that rolls back moves nothing
+    assert taken(approval) == 1
+    agrees()
+
+
+def test_a_wrong_count_is_mended_by_recounting(db, make_event):
+    from eventmgr.events.models import Event
+    from eventmgr.registration.seats import recount
+
+    event = make_event(capacity=5)
+    add(db, event, "a@example.org")
+    db.session.execute(Event.__table__.update().values(seats_taken=4))  # rows written around the ORM
+    assert recount(db.session) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).seats_taken == 1
+
+
 # --- Fees and offer codes --------------------------------------------------------------------------
 
 def offer(db, event, code, kind="percent", discount="50", **fields):
@@ -794,6 +854,22 @@ def test_the_confirmation_carries_the_invite_and_the_check_in_code(client, db, m
     assert code.get_content_type() == "image/png"
     assert png_holds(code.get_content(), registration.access_token)
     assert not png_holds(code.get_content(), registration.access_token[:-1] + "x")
+
+
+def test_a_seats_invite_and_code_are_made_when_the_message_is_sent(db, make_event, mailbox):
+    """Registering stores only what to make; whoever delivers the message makes the invite and the QR code,
+    from the registration as it is then (and leaves them out if it is gone)."""
+    event = make_event(title="Border Security Webinar", join_url=JOIN_URL)
+    add(db, event, "aida@example.kz")
+    bakyt = add(db, event, "bakyt@example.kg")
+    stored = db.session.execute(select(MailMessage).order_by(MailMessage.id)).scalars().all()
+    assert [sorted(a) for a in stored[0].attachments] == [["made_by", "params"]] * 2
+    assert len(str(stored[0].attachments)) < 200  # no calendar, no image in the row
+    db.session.delete(bakyt)
+    db.session.commit()
+    first, second = delivered(mailbox)
+    assert attachment(first, "invite.ics") is not None and attachment(first, "check-in-code.png") is not None
+    assert second["To"] == "bakyt@example.kg" and list(second.iter_attachments()) == []
 
 
 def test_every_kind_of_message_is_sent_once(client, db, make_event, make_user, mailbox):

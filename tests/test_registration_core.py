@@ -10,6 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from eventmgr.mail.models import MailMessage
+from eventmgr.mail.services import build_email
 from eventmgr.registration import services
 from eventmgr.registration.models import OfferCode, Registration
 
@@ -197,8 +198,8 @@ def test_a_burst_of_edits_sends_one_calendar_update(app, client, make_event, mak
     later = datetime.now(UTC) + timedelta(seconds=app.config["CALENDAR_UPDATE_DELAY"] + 1)
     assert queue_calendar_updates(later) == 1
     assert queue_calendar_updates(later) == 0
-    message = db.session.execute(select(MailMessage)).scalar_one()
-    invite = Calendar.from_ical(message.attachments[0]["content"])
+    message = build_email(db.session.execute(select(MailMessage)).scalar_one())
+    invite = Calendar.from_ical(next(message.iter_attachments()).get_content())
     assert invite.walk("VEVENT")[0]["SEQUENCE"] == 3
 
 

@@ -88,6 +88,9 @@ class Event(db.Model):
     registration_policy: Mapped[str] = mapped_column(String(16), default="open")
     #: Seats for confirmed delegates; None means no limit.
     capacity: Mapped[int | None]
+    #: How many registrations are confirmed, kept by eventmgr.registration.seats outside the ORM (like
+    #: programme_version), so that deciding a new delegate's seat reads one number instead of counting.
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: 0 means free.

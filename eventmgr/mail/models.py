@@ -19,7 +19,8 @@ class MailMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    #: Attachments as a list of {filename, content_type, content (text)}.
+    #: Attachments as a list of {filename, content_type, content (text) or content_base64}, or of
+    #: {made_by, params}: made when the message is sent (mail.services.made_when_sent).
     attachments: Mapped[list | None] = mapped_column(JSON)
     #: Set when queued and kept on every attempt, so receivers can tell a resend.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)

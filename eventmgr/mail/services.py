@@ -3,6 +3,7 @@
 import base64
 import logging
 import smtplib
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -34,6 +35,37 @@ def withheld():
 def is_withheld() -> bool:
     """Whether mail is withheld here; callers that build costly attachments ask first."""
     return _withheld.get()
+
+
+#: Makers of attachments that are described when a message is queued and made when it is sent.
+_attachment_makers: dict[str, Callable[..., dict | None]] = {}
+
+
+def attachment_maker(name: str):
+    """Register a function that makes an attachment ({filename, content_type, content or content_base64}) from
+    the parameters `made_when_sent(name, ...)` stored, or returns None when what it described is gone."""
+
+    def register(function):
+        _attachment_makers[name] = function
+        return function
+
+    return register
+
+
+def made_when_sent(name: str, **params) -> dict:
+    """An attachment to make when the message is sent: a calendar file or a QR code costs the request nothing,
+    and is made by whoever delivers the message (the mail worker), from the data as it is then."""
+    return {"made_by": name, "params": params}
+
+
+def _made(attachments: list[dict]) -> list[dict]:
+    made = []
+    for attachment in attachments:
+        if "made_by" in attachment:
+            attachment = _attachment_makers[attachment["made_by"]](**attachment["params"])
+        if attachment is not None:
+            made.append(attachment)
+    return made
 
 
 def queue_mail(
@@ -73,7 +105,7 @@ def build_email(message: MailMessage) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
-    for attachment in message.attachments or []:
+    for attachment in _made(message.attachments or []):
         mime_type, *params = (part.strip() for part in attachment["content_type"].split(";"))
         maintype, _, subtype = mime_type.partition("/")
         extra = dict(param.split("=", 1) for param in params if "=" in param)

@@ -126,9 +126,7 @@ def registration(event_id: int, registration_id: int):
     """One registration: details (editable), decision, payments, check-in, cancel."""
     event = get_event_or_404(event_id)
     registration = _registration_or_404(event, registration_id)
-    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
-    form = with_questions(DelegateForm, services.event_questions(event.id))(
-        event=event, organisations=organisations, obj=registration)
+    form = with_questions(DelegateForm, services.event_questions(event.id))(event=event, obj=registration)
     if request.method == "GET":
         for key, value in (registration.answers or {}).items():
             if f"q_{key}" in form:

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -51,11 +52,14 @@ class DelegateForm(FlaskForm):
     interpretation_language = SelectField(_l("Interpretation into"), validators=[Optional()])
     list_publicly = BooleanField(_l("List my name, organisation and country in the published list of participants"))
 
-    def __init__(self, *args, event=None, organisations=(), **kwargs):
+    def __init__(self, *args, event=None, organisations=None, **kwargs):
+        """`organisations`: the directory to offer; when None, it is read only if the form is drawn (a
+        registration that goes through never reads it)."""
         super().__init__(*args, **kwargs)
         self.honorific.choices = [("", "—")] + [(h, h) for h in HONORIFICS]
-        self.organisation_id.choices = [("", _l("(not in the list)"))] + [(o.id, o.display_name) for o in organisations]
-        self.country.choices = [("", _l("Choose…"))] + locales.country_choices()
+        self.organisation_id.choices = lambda: [("", _l("(not in the list)"))] + [
+            (o.id, o.display_name) for o in (organisations if organisations is not None else _directory())]
+        self.country.choices = lambda: [("", _l("Choose…"))] + locales.country_choices()
         languages = (event.languages if event is not None else None) or []
         self.interpretation_language.choices = [("", _l("None needed"))] + [
             (code, locales.language_name(code)) for code in languages]
@@ -80,6 +84,10 @@ class DelegateForm(FlaskForm):
         return data
 
 
+def _directory() -> list[Organisation]:
+    return db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
+
+
 class RegistrationForm(DelegateForm):
     offer_code = StringField(_l("Offer code"), validators=[Optional(), Length(max=40)])
     consent = BooleanField(
@@ -91,10 +99,12 @@ class RegistrationForm(DelegateForm):
 
 
 def with_questions(form_class, questions):
-    """A subclass of the form with one field per question of the event."""
+    """A subclass of the form with one field per question of the event (and the questions as `questions`)."""
 
     class Form(form_class):
         pass
+
+    Form.questions = questions
 
     for question in questions:
         validators = [DataRequired(_l("Please answer this question."))] if question.required else [Optional()]

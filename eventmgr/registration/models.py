@@ -45,8 +45,9 @@ class Registration(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     #: The secret in the delegate's private link (256 bits, URL-safe); compared in constant time.
     access_token: Mapped[str] = mapped_column(String(64), unique=True)
-    #: One of REGISTRATION_STATUSES.
-    status: Mapped[str] = mapped_column(String(16))
+    #: One of REGISTRATION_STATUSES. The old value is loaded before it is replaced, so that the event's count
+    #: of seats taken (eventmgr.registration.seats) always knows what a change leaves behind.
+    status: Mapped[str] = mapped_column(String(16), active_history=True)
     honorific: Mapped[str | None] = mapped_column(String(40))
     given_name: Mapped[str] = mapped_column(String(120))
     family_name: Mapped[str] = mapped_column(String(120))

@@ -7,7 +7,9 @@ import segno
 from flask import render_template
 
 from eventmgr.calendar.ics import event_to_ics
-from eventmgr.mail.services import is_withheld, queue_mail
+from eventmgr.extensions import db
+from eventmgr.mail.services import attachment_maker, is_withheld, made_when_sent, queue_mail
+from eventmgr.registration.models import Registration
 from eventmgr.urls import external_url
 
 SUBJECTS = {
@@ -32,15 +34,21 @@ def manage_url(registration) -> str:
 
 
 def queue(registration, kind: str, **context) -> None:
-    """Queue the message of this kind to the delegate."""
+    """Queue the message of this kind to the delegate.
+
+    A seat's invite and QR code are made when the message is sent, by the mail worker, so that registering
+    costs the delegate's request none of it (and the invite shows the event as it is by then). An update or
+    a cancellation carries the invite as it is now: it announces exactly that SEQUENCE and that state.
+    """
     if is_withheld():
         return
     event = registration.event
     attachments = None
-    if kind in WITH_INVITE:
+    if kind == "event_updated":
         attachments = [_invite(registration, "REQUEST")]
-        if kind != "event_updated":
-            attachments.append(_check_in_code(registration))
+    elif kind in WITH_INVITE:
+        attachments = [made_when_sent("registration.invite", registration_id=registration.id),
+                       made_when_sent("registration.check_in_code", registration_id=registration.id)]
     elif kind in ("cancelled", "event_cancelled"):
         attachments = [_invite(registration, "CANCEL")]
     queue_mail(
@@ -53,7 +61,14 @@ def queue(registration, kind: str, **context) -> None:
     )
 
 
+@attachment_maker("registration.invite")
+def _seat_invite(registration_id: int) -> dict | None:
+    registration = db.session.get(Registration, registration_id)
+    return _invite(registration, "REQUEST") if registration is not None else None
+
+
 def _invite(registration, method: str) -> dict:
+    """The event as a calendar invite (REQUEST) or its cancellation (CANCEL) to the delegate."""
     ics = event_to_ics(registration.event, method=method, attendee=(registration.full_name, registration.email),
                        include_join_url=method == "REQUEST")
     return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}",
@@ -66,8 +81,12 @@ def check_in_qr(token: str) -> segno.QRCode:
     return segno.make(token, error="m", micro=False, mask=2)
 
 
-def _check_in_code(registration) -> dict:
+@attachment_maker("registration.check_in_code")
+def _check_in_code(registration_id: int) -> dict | None:
     """The QR code the desk scans, as a PNG: it holds the private token."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        return None
     buffer = BytesIO()
     check_in_qr(registration.access_token).save(buffer, kind="png", scale=8, border=2)
     return {"filename": "check-in-code.png", "content_type": "image/png",

@@ -73,16 +73,21 @@ def lock_event(event_id: int) -> Event:
 
 
 def confirmed_count(event_id: int) -> int:
+    """Confirmed registrations, counted (Event.seats_taken keeps the same number without counting)."""
     return db.session.execute(
         select(func.count()).where(Registration.event_id == event_id, Registration.status == "confirmed")
     ).scalar_one()
+
+
+def has_free_seat(event: Event) -> bool:
+    return event.capacity is None or event.seats_taken < event.capacity
 
 
 def seats_left(event: Event) -> int | None:
     """Free seats, or None when the event has no limit."""
     if event.capacity is None:
         return None
-    return max(event.capacity - confirmed_count(event.id), 0)
+    return max(event.capacity - event.seats_taken, 0)
 
 
 def status_counts(event_id: int) -> dict[str, int]:
@@ -188,9 +193,10 @@ def create_offer_code(event: Event, data: dict, user) -> OfferCode:
 
 # --- Registering -----------------------------------------------------------------------------------
 
-def check_answers(event: Event, answers: dict) -> dict:
-    """Validate answers to the event's questions; return them keyed by question id (str)."""
-    questions = event_questions(event.id)
+def check_answers(event: Event, answers: dict, questions: list[RegistrationQuestion] | None = None) -> dict:
+    """Validate answers to the event's questions (read unless given); return them keyed by question id (str)."""
+    if questions is None:
+        questions = event_questions(event.id)
     clean = {}
     for question in questions:
         key = str(question.id)
@@ -223,12 +229,13 @@ def _is_invited(event: Event, email: str) -> bool:
     ).first() is not None
 
 
-def register(event: Event, data: dict, now: datetime | None = None) -> Registration:
+def register(event: Event, data: dict, now: datetime | None = None,
+             questions: list[RegistrationQuestion] | None = None) -> Registration:
     """Register a delegate: confirmed while seats remain, else waitlisted; pending under approval.
 
     A second registration with an address that already has an active one raises AlreadyRegistered
     after queueing that registration's private link to the address, so the page can answer the same
-    way whether or not the address was registered.
+    way whether or not the address was registered. `questions`: the event's, when the caller has read them.
     """
     now = now or utcnow()
     email = normalise_email(data.get("email") or "")
@@ -238,7 +245,7 @@ def register(event: Event, data: dict, now: datetime | None = None) -> Registrat
     if event.registration_policy == "invitation" and not _is_invited(event, email):
         raise EventMgrError("This event is by invitation only, and this address has not been invited.",
                             field="email")
-    answers = check_answers(event, data.get("answers") or {})
+    answers = check_answers(event, data.get("answers") or {}, questions)
     existing = db.session.execute(
         select(Registration).where(Registration.event_id == event.id, Registration.email == email)
     ).scalar_one_or_none()
@@ -250,7 +257,7 @@ def register(event: Event, data: dict, now: datetime | None = None) -> Registrat
         _claim_offer_code(offer)
     if event.registration_policy == "approval":
         status = "pending"
-    elif event.capacity is None or confirmed_count(event.id) < event.capacity:
+    elif has_free_seat(event):
         status = "confirmed"
     else:
         status = "waitlisted"
@@ -350,7 +357,7 @@ def decide(registration: Registration, approve: bool, by, message: str = "", now
         registration.status = "declined"
         _release_offer_code(registration)
         notifications.queue(registration, "declined")
-    elif event.capacity is None or confirmed_count(event.id) < event.capacity:
+    elif has_free_seat(event):
         registration.status = "confirmed"
         notifications.queue(registration, "approved")
     elif registration.status != "waitlisted":

@@ -13,7 +13,6 @@ from eventmgr.errors import EventMgrError
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db, limiter
 from eventmgr.forms import show_error
-from eventmgr.organisations.models import Organisation
 from eventmgr.registration import notifications, services
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
 from eventmgr.registration.models import Registration
@@ -26,19 +25,15 @@ def _registration_limit() -> str:
 
 
 def _visible_event_or_404(slug: str):
-    event, moved_to = event_by_slug(slug)
+    # Not eager: a registration needs none of the event's hosts and roles (its form reads them if drawn).
+    event, moved_to = event_by_slug(slug, eager=False)
     if event is None or not can_view_event(current_user, event):
         abort(404)
     return event
 
 
-def _organisations():
-    return db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
-
-
 def _form(form_class, event, **kwargs):
-    questions = services.event_questions(event.id)
-    return with_questions(form_class, questions)(event=event, organisations=_organisations(), **kwargs)
+    return with_questions(form_class, services.event_questions(event.id))(event=event, **kwargs)
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -63,13 +58,14 @@ def register(slug: str):
                 quote = services.quote(event, form.offer_code.data, form.email.data, now)[0]
             else:
                 services.register(event, form.delegate_data() | {"email": form.email.data,
-                                                                 "offer_code": form.offer_code.data}, now)
+                                                                 "offer_code": form.offer_code.data}, now,
+                                  questions=form.questions)
                 db.session.commit()
-                return redirect(url_for("registration.done", slug=event.slug))
+                return redirect(url_for("registration.done", slug=slug))
         except services.AlreadyRegistered:
             # The address's link was queued; answer exactly as for a new registration.
             db.session.commit()
-            return redirect(url_for("registration.done", slug=event.slug))
+            return redirect(url_for("registration.done", slug=slug))
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
@@ -79,7 +75,7 @@ def register(slug: str):
     if quote is None and not event.is_free:
         quote = event.fee
     return render_template("registration/register.html", event=event, form=form, quote=quote,
-                           has_questions=any(name.startswith("q_") for name in form._fields),
+                           has_questions=bool(form.questions),
                            seats_left=services.seats_left(event)), status
 
 
