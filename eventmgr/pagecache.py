@@ -37,6 +37,8 @@ MAX_BYTES = 32 * 1024 * 1024
 #: The headers a cached response keeps: what it is, its validators, and how to save it.
 KEPT_HEADERS = ("content-type", "content-disposition", "content-language", "cache-control", "etag",
                 "last-modified")
+#: A browser's validators (WSGI names), answered from the cached copy rather than by the view.
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 
 class MemoryPages:
@@ -178,8 +180,14 @@ def cached_public_page(view):
         if found is not None:
             body, headers = found
             return current_app.response_class(body, headers=headers).make_conditional(request)
-        response = current_app.make_response(view(*args, **kwargs))
-        if response.status_code == 304 or response.status_code != 200 or response.is_streamed \
+        # The view is asked for the whole page even when the browser only revalidates its copy, so that the
+        # poller's and the reloading visitor's requests refill the cache too; they still get their 304 below.
+        held = {name: request.environ.pop(name) for name in CONDITIONAL_HEADERS if name in request.environ}
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        finally:
+            request.environ.update(held)
+        if response.status_code != 200 or response.is_streamed \
                 or "Set-Cookie" in response.headers or session.modified:
             return response
         if response.get_etag()[0] is None:

@@ -72,6 +72,21 @@ def test_a_change_reaches_visitors_when_the_page_expires(client, make_event, cac
     assert fresh.headers["ETag"] != old.headers["ETag"]
 
 
+def test_a_revalidation_after_expiry_refills_the_cache(client, make_event, caching, queries, monkeypatch):
+    event = make_event()
+    url = f"/events/{event.slug}/calendar.ics"
+    etag = client.get(url).headers["ETag"]
+    later = pagecache.time.monotonic() + 61
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    queries.clear()
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304  # the view ran: the copy expired
+    assert queries
+    queries.clear()
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and queries == []  # ...and its whole answer was kept
+    assert client.get(url).data.startswith(b"BEGIN:VCALENDAR") and queries == []
+
+
 def test_organisers_always_get_their_own_live_page(client, make_event, make_user, login, caching):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser)
