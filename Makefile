@@ -23,11 +23,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
-## Serve the app with the demo data on http://127.0.0.1:$(PORT); a mail worker sends reminders beside it
+## Serve the app with the demo data on http://127.0.0.1:$(PORT); a worker beside it sends mail and renders badges
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load-if-empty
-	$(FLASK) mail worker --interval 60 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Install what the tests need, then run the suite on SQLite and on PostgreSQL

@@ -1,4 +1,4 @@
-"""Commands: `flask users ...`, `flask demo load`."""
+"""Commands: `flask users ...`, `flask demo load`, `flask worker`."""
 
 import secrets
 
@@ -77,6 +77,42 @@ def load_if_empty_command() -> None:
     click.echo(report)
 
 
+@click.command("worker")
+@click.option("--interval", default=5, show_default=True, help="Seconds to wait when a round found nothing to do.")
+@click.option("--once", is_flag=True, help="Do one round and stop (to run from a timer instead).")
+def worker_command(interval: int, once: bool) -> None:
+    """Do the site's background work: queue due reminders and calendar updates, send mail, render jobs
+    (such as badges). Run one or several, on any hosts: they share the queues without doing anything twice."""
+    import time
+
+    from eventmgr.jobs.services import run_due_jobs
+    from eventmgr.mail.cli import queue_scheduled
+    from eventmgr.mail.services import send_queued
+
+    if not once:
+        click.echo(f"Worker: a round every {interval} s when idle; Ctrl-C stops it.")
+    while True:
+        busy = False
+        try:
+            reminders, updates = queue_scheduled()
+            sent, rendered = send_queued(), run_due_jobs()
+            busy = bool(sent or rendered)
+            if once:
+                click.echo(f"Queued {reminders} reminder(s) and {updates} calendar update(s); "
+                           f"delivered {sent} message(s); ran {rendered} job(s).")
+        except Exception as error:  # noqa: BLE001 - a bad round must not stop the worker
+            db.session.rollback()
+            click.echo(f"Worker round failed: {error}", err=True)
+            if once:
+                raise SystemExit(1) from error
+        db.session.remove()
+        if once:
+            return
+        if not busy:
+            time.sleep(interval)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(worker_command)

@@ -32,6 +32,8 @@ _ENV_SETTINGS = {
     "CALENDAR_UPDATE_DELAY": int,
     "PUBLIC_PAGE_CACHE_SECONDS": int,
     "PAGE_CACHE_REDIS_URL": str,
+    "JOB_TIMEOUT": int,
+    "JOB_MAX_ATTEMPTS": int,
 }
 
 
@@ -87,6 +89,10 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     #: Interface languages offered, matched against the browser's; English reads dates the British way.
     LANGUAGES = {"en": "en_GB", "ru": "ru"}
+
+    #: Seconds after which a job still running (a worker died) is queued again, and how often it is tried.
+    JOB_TIMEOUT = 900
+    JOB_MAX_ATTEMPTS = 3
 
     EVENTS_PER_PAGE = 20
     #: Seconds after an organiser's last change of time, place or title before delegates get one update.

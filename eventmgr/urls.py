@@ -1,4 +1,4 @@
-"""Absolute links for e-mails and calendar files, inside a request or not (CLI, mail worker)."""
+"""Absolute links for e-mails and calendar files, inside a request or not (CLI, worker)."""
 
 from flask import current_app, has_request_context, url_for
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from eventmgr.documents import importing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
+from eventmgr.jobs.services import run_due_jobs
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "001_99bbdb0245055cf1.txt"
 
@@ -356,7 +357,7 @@ def test_nobody_without_a_role_on_the_event_sees_drafts_or_publishes(staff, make
         assert client.get(path).status_code == 403, path
     for path in _paths(staff, document, MANAGE_POSTS):
         assert client.post(path, data={"csrf_token": token, "body": "x", "text": PASTED}).status_code == 403, path
-    for path in _paths(staff, document, ["/{doc}/preview.pdf", "/letters", "/letters/badges.pdf"]):
+    for path in _paths(staff, document, ["/{doc}/preview.pdf", "/letters"]):
         assert client.get(path).status_code == 403, path
     assert client.get(public).status_code == 404
     db.session.expire_all()
@@ -681,8 +682,10 @@ def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tm
     db.session.commit()
     base = f"/manage/events/{event.id}/documents/letters"
     login(staff["secretariat"])  # letters concern delegates' data: organisers only
-    for path in (base, f"{base}/badges.pdf", f"{base}/certificate/{attended.id}.pdf"):
+    for path in (base, f"{base}/certificate/{attended.id}.pdf"):
         assert client.get(path).status_code == 403
+    assert client.post(f"{base}/badges", data={"csrf_token": csrf_token(
+        client, f"/manage/events/{event.id}/documents")}).status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client, f"/manage/events/{event.id}/documents")})
     login(staff["organiser"])
     assert post(base, {"letterhead": "Border Management Programme", "signatory_name": "Anna Director",
@@ -718,7 +721,13 @@ def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tm
         assert [label for label, _url in delegate_documents(asking)] == ["Visa support letter"]
         assert [label for label, _url in delegate_documents(attended)] == ["Certificate of attendance"]
 
-    badges = client.get(f"{base}/badges.pdf")
+    # Badges are a job: asked for here, rendered by the worker, then downloaded from the page.
+    assert post(f"{base}/badges", token_from=base).status_code == 302
+    assert "Being prepared" in client.get(base).text
+    assert run_due_jobs() == 1
+    link = re.search(r'href="([^"]+/letters/jobs/\d+\.pdf)"', client.get(base).text).group(1)
+    badges = client.get(link)
+    assert badges.headers["Cache-Control"] == "private, no-store"
     text = " ".join(pdf_text(badges.data, tmp_path).split())
     assert asking.family_name in text and "Afghan Border Police" in text and "Afghanistan" in text
     assert not_confirmed.family_name not in text

@@ -15,6 +15,7 @@ from conftest import PASSWORD, csrf_token
 from sqlalchemy import select
 
 from eventmgr.events.models import Event, EventRole
+from eventmgr.jobs.models import Job
 
 ANY_ACCOUNT = "any account"  # every logged-in account (their dashboard, new events, shared directories)
 ADMINS = "admins"  # site administrators only
@@ -86,7 +87,8 @@ RULES = {
     "/manage/events/<int:event_id>/documents/<int:document_id>/sections/<int:section_id>/move": EVENT_STAFF,
     "/manage/events/<int:event_id>/documents/<int:document_id>/sections/<int:section_id>/paragraphs": EVENT_STAFF,
     "/manage/events/<int:event_id>/documents/letters": ORGANISERS,
-    "/manage/events/<int:event_id>/documents/letters/badges.pdf": ORGANISERS,
+    "/manage/events/<int:event_id>/documents/letters/badges": ORGANISERS,
+    "/manage/events/<int:event_id>/documents/letters/jobs/<int:job_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/certificate/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>/approve": ORGANISERS,
@@ -165,6 +167,11 @@ def build_world(db, make_user, make_event, make_organisation):
             registration_services.check_in(registration, organiser)
             letters.approve_visa_letter(registration, organiser)
             db.session.commit()
+        # A finished job with its file, to fetch (rendering one is test_jobs' business, not this walk's).
+        job = Job(kind="badges", event_id=event.id, state="done", result=b"%PDF-1.7\n", result_size=9,
+                  content_type="application/pdf", filename="badges.pdf")
+        db.session.add(job)
+        db.session.commit()
         values = {
             "event_id": event.id, "series_id": series.id, "organisation_id": organisation.id,
             "role_id": role.id, "position": 0, "question_id": questions[0].id, "user_id": secretary.id,
@@ -172,7 +179,7 @@ def build_world(db, make_user, make_event, make_organisation):
             "slug": event.slug, "token": registration.access_token if registration else "x" * 43,
             "session_id": panel.id, "participant_id": first.id, "person_id": moderator.id,
             "featured_id": featured.id, "document_id": document.id, "section_id": document.sections[0].id,
-            "paragraph_id": paragraph.id, "comment_id": comment.id,
+            "paragraph_id": paragraph.id, "comment_id": comment.id, "job_id": job.id,
         }
         return {"organiser": organiser, "secretary": secretary, "event": event, "values": values}
 

@@ -1,7 +1,6 @@
 """Documents for delegates, from the same renderer: certificates of attendance, visa support letters, badges."""
 
 import segno
-from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -9,7 +8,10 @@ from eventmgr.audit.services import record
 from eventmgr.database import utcnow
 from eventmgr.documents.models import LetterSettings, VisaLetterApproval
 from eventmgr.documents.services import DocumentError, event_dates_text, event_place
+from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.jobs.services import job_kind, time_limit
+from eventmgr.urls import external_url
 
 
 def letter_settings(event) -> LetterSettings:
@@ -66,14 +68,14 @@ def approve_visa_letter(registration, user) -> VisaLetterApproval:
     return approval
 
 
-def _render(template: str, **context) -> bytes:
+def _render(template: str, timeout: int | None = None, **context) -> bytes:
     """Render a letter, certificate or sheet of badges: tagged (PDF/UA-1), within the render time limit."""
     from flask import current_app
 
     from eventmgr.documents.pdf import RenderError, html_to_pdf, render_html
     from eventmgr.documents.services import DEFAULT_RENDER_TIMEOUT, PDF_VARIANT, RenderFailed
 
-    timeout = current_app.config.get("DOCUMENT_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
+    timeout = timeout or current_app.config.get("DOCUMENT_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
     try:
         return html_to_pdf(render_html(template, **context), variant=PDF_VARIANT, timeout=timeout)
     except RenderError as error:
@@ -125,15 +127,24 @@ def _qr_svg(text: str) -> Markup:
     return Markup(segno.make(text, error="m").svg_inline(scale=2.4, border=0))  # noqa: S704 - made by segno
 
 
-def badges_pdf(event) -> bytes:
-    """Name badges of the confirmed delegates, eight to an A4 page, each with a QR code for the desk."""
+@job_kind("badges")
+def _badges_job(job) -> tuple[bytes, str, str]:
+    event = db.session.get(Event, job.event_id)
+    return badges_pdf(event, timeout=time_limit()), "application/pdf", f"{event.slug}-badges.pdf"
+
+
+def badges_pdf(event, timeout: int | None = None) -> bytes:
+    """Name badges of the confirmed delegates, eight to an A4 page, each with a QR code for the desk.
+
+    A thousand delegates make 125 pages: organisers ask for them as a job (`jobs.services.enqueue`), which the
+    worker renders, never a web worker."""
     from eventmgr.registration.models import Registration
 
     registrations = db.session.execute(
         select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
         .order_by(Registration.family_name, Registration.given_name)
     ).scalars().all()
-    badges = [{"registration": r, "qr": _qr_svg(url_for("desk.registration", event_id=event.id,
-                                                          registration_id=r.id, _external=True))}
+    badges = [{"registration": r, "qr": _qr_svg(external_url("desk.registration", event_id=event.id,
+                                                             registration_id=r.id))}
               for r in registrations]
-    return _render("badges.html", badges=badges, **_common(event))
+    return _render("badges.html", timeout=timeout, badges=badges, **_common(event))

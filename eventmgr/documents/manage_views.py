@@ -24,6 +24,8 @@ from eventmgr.documents.models import DocumentComment, DocumentParagraph, Docume
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
+from eventmgr.jobs import services as jobs
+from eventmgr.jobs.models import Job
 
 bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents")
 
@@ -464,7 +466,7 @@ def letters(event_id: int):
     ).scalars().all()
     return render_template("manage/documents/letters.html", event=event, form=form,
                            requests=letters_service.visa_requests(event), attended=attended,
-                           confirm_form=ConfirmForm())
+                           badge_jobs=jobs.recent_jobs(event, "badges"), confirm_form=ConfirmForm())
 
 
 @bp.route("/letters/visa/<int:registration_id>/approve", methods=["POST"])
@@ -508,8 +510,22 @@ def certificate(event_id: int, registration_id: int):
     return _pdf(body, f"certificate-{registration.id}.pdf")
 
 
-@bp.route("/letters/badges.pdf")
+@bp.route("/letters/badges", methods=["POST"])
 def badges(event_id: int):
-    """Name badges of all confirmed delegates."""
+    """Ask the worker for the name badges of all confirmed delegates (a job: they may run to hundreds of pages)."""
     event = get_event_or_404(event_id)
-    return _pdf(letters_service.badges_pdf(event), f"{event.slug}-badges.pdf")
+    if ConfirmForm().validate_on_submit():
+        jobs.enqueue("badges", event, current_user)
+        db.session.commit()
+        flash(_("The badges are being prepared; they appear below when ready."), "info")
+    return redirect(url_for("documents_manage.letters", event_id=event.id, _anchor="badges-heading"))
+
+
+@bp.route("/letters/jobs/<int:job_id>.pdf")
+def job_result(event_id: int, job_id: int):
+    """The file a finished job made."""
+    event = get_event_or_404(event_id)
+    job = db.session.get(Job, job_id)
+    if job is None or job.event_id != event.id or job.state != "done":
+        abort(404)
+    return _pdf(job.result, job.filename)

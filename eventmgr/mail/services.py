@@ -54,7 +54,7 @@ def attachment_maker(name: str):
 
 def made_when_sent(name: str, **params) -> dict:
     """An attachment to make when the message is sent: a calendar file or a QR code costs the request nothing,
-    and is made by whoever delivers the message (the mail worker), from the data as it is then."""
+    and is made by whoever delivers the message (`flask worker`), from the data as it is then."""
     return {"made_by": name, "params": params}
 
 

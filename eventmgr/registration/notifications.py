@@ -36,7 +36,7 @@ def manage_url(registration) -> str:
 def queue(registration, kind: str, **context) -> None:
     """Queue the message of this kind to the delegate.
 
-    A seat's invite and QR code are made when the message is sent, by the mail worker, so that registering
+    A seat's invite and QR code are made when the message is sent, by the worker, so that registering
     costs the delegate's request none of it (and the invite shows the event as it is by then). An update or
     a cancellation carries the invite as it is now: it announces exactly that SEQUENCE and that state.
     """

@@ -1,0 +1,181 @@
+"""Jobs: work too long for a request (badges for every delegate), done by `flask worker`, each job once."""
+
+import re
+import subprocess
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from eventmgr.database import utcnow
+from eventmgr.jobs import services as jobs
+from eventmgr.jobs.models import Job
+from eventmgr.registration import services as registration_services
+
+#: What the test kinds below did, as (job id, thread name).
+done_by: list[tuple[int, str]] = []
+
+
+@jobs.job_kind("test-slow")
+def _slow(job):
+    done_by.append((job.id, threading.current_thread().name))
+    time.sleep(0.05)  # long enough for the other worker to try for the same job
+    return b"made", "text/plain", f"job-{job.id}.txt"
+
+
+@jobs.job_kind("test-failing")
+def _failing(job):
+    raise RuntimeError("the renderer ran out of time")
+
+
+@pytest.fixture(autouse=True)
+def _forget_what_was_done():
+    done_by.clear()
+
+
+@pytest.fixture
+def conference(make_user, make_event, db):
+    organiser = make_user(name="Olga Organiser")
+    event = make_event(organiser=organiser, title="Regional Conference on Border Security", capacity=100)
+    for n in range(9):
+        registration_services.register(event, {
+            "given_name": "Delegate", "family_name": f"Nurlanova{n}", "email": f"d{n}@example.kz",
+            "country": "KZ", "organisation_name": "Border Service"})
+    db.session.commit()
+    return event, organiser
+
+
+def pages(pdf: bytes, tmp_path) -> int:
+    path = tmp_path / "badges.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)],  # noqa: S603, S607 - poppler-utils
+                          capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def test_the_worker_renders_the_badges_an_organiser_asked_for(conference, client, login, post, runner, tmp_path):
+    event, organiser = conference
+    slug, organiser_id = event.slug, organiser.id  # the worker's round ends its session: read them now
+    login(organiser)
+    letters = f"/manage/events/{event.id}/documents/letters"
+    assert post(f"{letters}/badges", token_from=letters).status_code == 302
+    waiting = client.get(letters).text
+    assert "Being prepared" in waiting and 'http-equiv="refresh"' in waiting  # the page looks again by itself
+
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0 and "ran 1 job(s)" in result.output
+
+    ready = client.get(letters).text
+    assert "Being prepared" not in ready and 'http-equiv="refresh"' not in ready
+    link = re.search(r'href="([^"]+/letters/jobs/(\d+)\.pdf)"', ready)
+    pdf = client.get(link.group(1))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert f'filename="{slug}-badges.pdf"' in pdf.headers["Content-Disposition"]
+    assert pages(pdf.data, tmp_path) == 2  # nine delegates, eight to a page
+    job = db_job(int(link.group(2)))
+    assert (job.state, job.attempts, job.requested_by_id, job.result_size) == ("done", 1, organiser_id, len(pdf.data))
+
+
+def db_job(job_id: int) -> Job:
+    from eventmgr.extensions import db
+
+    db.session.expire_all()
+    return db.session.get(Job, job_id)
+
+
+def test_asking_again_while_one_waits_makes_no_second_job(conference, db):
+    event, organiser = conference
+    first = jobs.enqueue("badges", event, organiser)
+    db.session.commit()
+    assert jobs.enqueue("badges", event, organiser).id == first.id
+    jobs.run_due_jobs()
+    assert jobs.enqueue("badges", event, organiser).id != first.id  # once done, a new one is a new request
+
+
+def test_only_the_events_organisers_get_its_files(conference, client, login, make_user, make_event, db):
+    event, organiser = conference
+    job = jobs.enqueue("badges", event, organiser)
+    db.session.commit()
+    url = f"/manage/events/{event.id}/documents/letters/jobs/{job.id}.pdf"
+    login(organiser)
+    assert client.get(url).status_code == 404  # not made yet
+    jobs.run_due_jobs()
+    assert client.get(url).status_code == 200
+    other = make_event(organiser=organiser)
+    assert client.get(f"/manage/events/{other.id}/documents/letters/jobs/{job.id}.pdf").status_code == 404
+    client.post("/logout", data={"csrf_token": _token(client)})
+    login(make_user(name="Oscar Outsider"))
+    assert client.get(url).status_code == 403
+
+
+def _token(client):
+    from conftest import csrf_token
+
+    return csrf_token(client, "/manage/")
+
+
+def test_a_failing_job_is_tried_again_then_reported(conference, app, client, login, db, monkeypatch):
+    event, organiser = conference
+    job = jobs.enqueue("test-failing", event, organiser)
+    db.session.commit()
+    assert jobs.run_due_jobs() == app.config["JOB_MAX_ATTEMPTS"]
+    job = db_job(job.id)
+    assert (job.state, job.attempts, job.error) == ("failed", 3, "the renderer ran out of time")
+    assert job.result is None and job.finished_at is not None
+
+    from eventmgr.documents import letters
+    from eventmgr.documents.services import RenderFailed
+
+    def too_slow(*args, **kwargs):
+        raise RenderFailed("The PDF could not be rendered in time; try again in a moment.")
+
+    monkeypatch.setattr(letters, "badges_pdf", too_slow)
+    jobs.enqueue("badges", event, organiser)
+    db.session.commit()
+    jobs.run_due_jobs()
+    login(organiser)
+    page = client.get(f"/manage/events/{event.id}/documents/letters").text
+    assert "Could not be prepared: The PDF could not be rendered in time" in page
+
+
+def test_a_job_whose_worker_died_is_taken_up_again(conference, app, db):
+    event, organiser = conference
+    abandoned = jobs.enqueue("test-slow", event, organiser)
+    hopeless = jobs.enqueue("test-failing", event, organiser)
+    long_ago = utcnow() - timedelta(seconds=app.config["JOB_TIMEOUT"] + 1)
+    abandoned.state, abandoned.started_at, abandoned.attempts = "running", long_ago, 1
+    hopeless.state, hopeless.started_at, hopeless.attempts = "running", long_ago, app.config["JOB_MAX_ATTEMPTS"]
+    recent = jobs.enqueue("test-slow", None, organiser)
+    recent.state, recent.started_at = "running", utcnow()  # still at work somewhere: left alone
+    db.session.commit()
+    assert jobs.run_due_jobs() == 1
+    assert [job_id for job_id, _thread in done_by] == [abandoned.id]
+    assert (db_job(abandoned.id).state, db_job(abandoned.id).attempts) == ("done", 2)
+    assert db_job(hopeless.id).state == "failed" and "stopped" in db_job(hopeless.id).error
+    assert db_job(recent.id).state == "running"
+
+
+def test_two_workers_do_each_job_once(app, db, make_user):
+    """Two workers on one queue (on PostgreSQL they skip each other's locked rows; on SQLite the
+    conditional claim decides): every job is done, each by one worker, in one attempt."""
+    user = make_user()
+    ids = [jobs.enqueue("test-slow", None, user, n=n).id for n in range(12)]
+    db.session.commit()
+    ran = {}
+
+    def worker(name):
+        with app.app_context():
+            ran[name] = jobs.run_due_jobs(limit=100)
+
+    threads = [threading.Thread(target=worker, args=(name,), name=name) for name in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(job_id for job_id, _thread in done_by) == ids  # each once
+    assert ran["A"] + ran["B"] == len(ids) and ran["A"] and ran["B"]  # and both took a share
+    db.session.expire_all()
+    states = db.session.execute(select(Job.state, Job.attempts).where(Job.id.in_(ids))).all()
+    assert set(states) == {("done", 1)}
