@@ -327,6 +327,25 @@ def test_password_reset_end_to_end(client, post, make_user, mailbox, db):
     assert db.session.get(User, user.id).password_hash == new_hash
 
 
+def test_a_new_password_ends_every_other_session(app, client, make_user, mailbox, db):
+    """Someone who stole a session (or a remember-me cookie) loses it when the owner resets the password."""
+    user = make_user(email="ada@example.org")
+    thief = app.test_client()
+    token = csrf_token(thief, "/login")
+    thief.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y", "csrf_token": token})
+    assert is_logged_in(thief) and thief.get_cookie("remember_token") is not None
+    remembered = app.test_client()  # a browser restarted with only the remember-me cookie
+    remembered.set_cookie("remember_token", thief.get_cookie("remember_token").value)
+    assert is_logged_in(remembered)
+
+    client.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")})
+    path = link_path(mailbox.messages[0])
+    assert set_password_form(client, path).status_code == 302
+    assert is_logged_in(client)  # the owner, who just set it
+    assert not is_logged_in(thief) and not is_logged_in(remembered)
+    assert thief.get("/manage/").status_code == 302
+
+
 def test_using_one_reset_link_voids_the_others(client, post, make_user, mailbox, monkeypatch):
     from eventmgr.auth.services import make_password_token
 

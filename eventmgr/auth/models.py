@@ -41,6 +41,12 @@ class User(UserMixin, db.Model):
     def has_password(self) -> bool:
         return self.password_hash is not None
 
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie hold: the account and when its password last changed,
+        so that a new password (a reset after a theft, say) ends every other session at once."""
+        changed = round(self.password_changed_at.timestamp() * 1_000_000) if self.password_changed_at else 0
+        return f"{self.id}:{changed}"
+
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
 

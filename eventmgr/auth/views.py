@@ -22,8 +22,13 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The account a session belongs to, unless its password changed since the session began."""
+    user_id, _, _changed = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.get_id() == session_id else None
 
 
 def _safe_next(target: str | None) -> str:
