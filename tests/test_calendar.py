@@ -4,6 +4,7 @@ Every file is read back with icalendar and with vobject: a file only one of them
 every calendar. Zones: Europe/Brussels across the end of summer time, Asia/Almaty, Asia/Dushanbe.
 """
 
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import pytest
 import vobject
 
 from eventmgr.agenda import services as agenda
+from eventmgr.agenda.models import EventSession
 from eventmgr.calendar import services as calendar
 from eventmgr.calendar.views import built_files
 from eventmgr.people.services import create_person
@@ -534,3 +536,35 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
             "SELECT calendar_sequence, calendar_sent_sequence, calendar_update_due_at FROM event_sessions "
             "WHERE id = :id"), {"id": ids[1]}).one()
     assert sent < sequence and owed_at is not None  # the edit made meanwhile is still owed
+
+
+@pytest.mark.skipif(__import__("conftest").BACKEND != "postgresql", reason="row locks are a PostgreSQL matter")
+def test_two_edits_at_once_raise_a_sessions_sequence_twice(app, programme, db):
+    """Two organisers change the same session at the same moment: each change gets its own SEQUENCE."""
+    import threading
+
+    session_id = programme["saturday"].id
+    before = programme["saturday"].calendar_sequence
+    first_flushed, raised = threading.Event(), {}
+
+    def edit(name, hold):
+        with app.app_context():
+            event_session = db.session.get(EventSession, session_id)
+            calendar.schedule_session_update(event_session)
+            raised[name] = event_session.calendar_sequence
+            if hold:
+                first_flushed.set()
+                time.sleep(0.5)  # the other edit reads the old row meanwhile, and waits on this one's lock
+            db.session.commit()
+            db.session.remove()
+
+    first = threading.Thread(target=edit, args=("first", True))
+    first.start()
+    first_flushed.wait(timeout=10)
+    second = threading.Thread(target=edit, args=("second", False))
+    second.start()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert sorted(raised.values()) == [before + 1, before + 2]
+    db.session.expire_all()
+    assert db.session.get(EventSession, session_id).calendar_sequence == before + 2

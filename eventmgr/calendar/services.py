@@ -29,9 +29,16 @@ def schedule_update(event: Event, now: datetime | None = None, at_once: bool = F
     event.calendar_update_due_at = _due(now, at_once)
 
 
+def _raise_sequence(event_session: EventSession) -> None:
+    """SEQUENCE + 1 in the database itself (UPDATE ... SET calendar_sequence = calendar_sequence + 1, which
+    waits for another transaction raising it), so that two edits at once never send the same number."""
+    event_session.calendar_sequence = EventSession.calendar_sequence + 1
+    db.session.flush()  # the attribute is read back from the row on next use
+
+
 def schedule_session_update(event_session: EventSession, now: datetime | None = None) -> None:
     """A session's time, place or title changed: raise its SEQUENCE and owe its people an update."""
-    event_session.calendar_sequence += 1
+    _raise_sequence(event_session)
     if event_session.event.status == "draft":
         event_session.calendar_sent_sequence = event_session.calendar_sequence
         return
@@ -101,7 +108,7 @@ def cancel_session_entries(event_session: EventSession, only: str | None = None)
     if not recipients:
         return 0
     owed = event_session.calendar_sent_sequence < event_session.calendar_sequence
-    event_session.calendar_sequence += 1  # RFC 5546: a CANCEL is newer than the REQUEST it cancels
+    _raise_sequence(event_session)  # RFC 5546: a CANCEL is newer than the REQUEST it cancels
     if not owed:
         event_session.calendar_sent_sequence = event_session.calendar_sequence
     return sum(queue_session_invite(event_session, name, email, "CANCEL") for name, email, _join in recipients)
