@@ -82,9 +82,11 @@ def load_if_empty_command() -> None:
 @click.option("--once", is_flag=True, help="Do one round and stop (to run from a timer instead).")
 def worker_command(interval: int, once: bool) -> None:
     """Do the site's background work: queue due reminders and calendar updates, send mail, render jobs
-    (such as badges). Run one or several, on any hosts: they share the queues without doing anything twice."""
+    (such as badges), forget idle failed-login counts. Run one or several, on any hosts: they share the
+    queues without doing anything twice."""
     import time
 
+    from eventmgr.auth.services import forget_idle_address_lockouts
     from eventmgr.jobs.services import run_due_jobs
     from eventmgr.mail.cli import queue_scheduled
     from eventmgr.mail.services import send_queued
@@ -95,6 +97,8 @@ def worker_command(interval: int, once: bool) -> None:
         busy = False
         try:
             reminders, updates = queue_scheduled()
+            forget_idle_address_lockouts()
+            db.session.commit()
             sent, rendered = send_queued(), run_due_jobs()
             busy = bool(sent or rendered)
             if once:

@@ -9,9 +9,10 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 from argon2 import PasswordHasher
 from conftest import PASSWORD, csrf_token
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from eventmgr.auth.models import User
+from eventmgr.auth.models import AddressLockout, User
+from eventmgr.auth.services import forget_idle_address_lockouts
 from eventmgr.database import utcnow
 from eventmgr.mail.models import MailMessage
 
@@ -158,6 +159,34 @@ def test_logins_are_refused_for_a_while_after_too_many_failures(app, client, mak
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert (user.failed_logins, user.locked_until) == (0, None)
+
+
+def test_an_address_without_an_account_is_locked_like_one(app, client, make_user, db, runner):
+    """The lock must not tell which addresses have accounts: an unknown address (or an invited user's, with
+    no password yet) gets the same answers, the same number of tries, and the same lock."""
+    make_user(email="ada@example.org")
+    make_user(email="nadia@example.org", password=None)
+    answers = {}
+    for email in ("ada@example.org", "nobody@example.org", "nadia@example.org"):
+        answers[email] = [attempt_login(client, email, "not the password").status_code
+                          for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1)]
+        limiter_reset()
+    assert answers["ada@example.org"] == answers["nobody@example.org"] == answers["nadia@example.org"]
+    assert answers["nobody@example.org"][-1] == 429
+    response = attempt_login(client, "Nobody@Example.org", "anything")
+    assert "Too many failed attempts" in field_error(response, "password")
+
+    # The worker forgets an address's count a day after its last failure, once its lock has passed.
+    assert forget_idle_address_lockouts() == 0
+    assert forget_idle_address_lockouts(utcnow() + timedelta(days=2)) == 2
+    db.session.commit()
+    assert db.session.execute(select(func.count()).select_from(AddressLockout)).scalar_one() == 0
+
+
+def limiter_reset():
+    from eventmgr.extensions import limiter
+
+    limiter.reset()  # the per-client limit on login POSTs is another matter, tested below
 
 
 def test_a_successful_login_resets_the_failure_count(app, client, make_user):

@@ -10,7 +10,19 @@ from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 
 
-class User(UserMixin, db.Model):
+class Lockout:
+    """Failed logins in a row, and the lock they lead to: kept on an account, or on an address without one."""
+
+    #: Consecutive failed logins since the last success.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: Logins are refused until then after too many failures.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+class User(Lockout, UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,10 +36,6 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: Deactivated accounts cannot log in; their history stays.
     is_active_account: Mapped[bool] = mapped_column(default=True)
-    #: Consecutive failed logins since the last success.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    #: Logins are refused until then after too many failures.
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Changes whenever the password does, so that reset links work once only.
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -47,8 +55,17 @@ class User(UserMixin, db.Model):
         changed = round(self.password_changed_at.timestamp() * 1_000_000) if self.password_changed_at else 0
         return f"{self.id}:{changed}"
 
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
-
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class AddressLockout(Lockout, db.Model):
+    """Failed logins with an address that has no account (or no password yet), counted and locked exactly as
+    an account's are: otherwise the lock itself would tell which addresses have accounts."""
+
+    __tablename__ = "address_lockouts"
+
+    #: Lower-cased, as typed at login.
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    #: The last failure; rows idle for a day are deleted by the worker.
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -7,8 +7,9 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, or_
 
-from eventmgr.auth.models import User
+from eventmgr.auth.models import AddressLockout, User
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
@@ -66,20 +67,25 @@ def create_user(email: str, name: str, password: str | None = None, is_admin: bo
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user if the password is right; count failures and lock after too many."""
+    """Return the user if the password is right; count failures and lock after too many.
+
+    An address without an account is counted and locked the same way (AddressLockout), and a wrong address
+    takes as long as a wrong password, so that neither the answer, its timing nor the lock tells whether
+    an address has an account.
+    """
     now = utcnow()
     user = find_user(email)
-    if user is None or user.password_hash is None:
-        # Verify against nobody's hash, so that a wrong address takes as long as a wrong password.
-        _verify(_hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[1], password)
-        return None
-    if user.is_locked(now):
+    has_password = user is not None and user.password_hash is not None
+    lockout = user if has_password else _address_lockout(email, now)
+    if lockout.is_locked(now):
         raise LoginThrottled("Too many failed attempts. Try again later or reset your password.")
-    if not _verify(user.password_hash, password) or not user.is_active:
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
+    if not has_password:
+        _verify(_hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[1], password)  # nobody's hash
+    if not has_password or not _verify(user.password_hash, password) or not user.is_active:
+        lockout.failed_logins += 1
+        if lockout.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            lockout.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+            lockout.failed_logins = 0
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher().hash(password)
@@ -87,6 +93,24 @@ def authenticate(email: str, password: str) -> User | None:
     user.locked_until = None
     user.last_login_at = now
     return user
+
+
+def _address_lockout(email: str, now) -> AddressLockout:
+    email = normalise_email(email)
+    lockout = db.session.get(AddressLockout, email)
+    if lockout is None:
+        lockout = AddressLockout(email=email, failed_logins=0)
+        db.session.add(lockout)
+    lockout.failed_at = now
+    return lockout
+
+
+def forget_idle_address_lockouts(now=None) -> int:
+    """Delete the failure counts of addresses without an account that nobody tried for a day."""
+    cutoff = (now or utcnow()) - timedelta(days=1)
+    return db.session.execute(delete(AddressLockout).where(AddressLockout.failed_at < cutoff,
+                                                          or_(AddressLockout.locked_until.is_(None),
+                                                              AddressLockout.locked_until < cutoff))).rowcount
 
 
 def _verify(password_hash: str, password: str) -> bool:
