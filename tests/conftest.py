@@ -6,6 +6,7 @@ is created for the session and dropped afterwards; TEST_POSTGRES_URL names the s
 PostgreSQL or a missing browser fails the run instead of skipping.
 """
 
+import contextlib
 import contextvars
 import os
 import socket
@@ -31,11 +32,12 @@ PASSWORD = "a long test password"
 
 # --- Database --------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A fresh database for this test session, dropped at the end."""
+@contextlib.contextmanager
+def new_database(directory):
+    """A fresh, empty database of the backend under test (a SQLite file in `directory`, or a new PostgreSQL
+    database), dropped afterwards; fails under CI, and skips elsewhere, when PostgreSQL is unreachable."""
     if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        yield f"sqlite:///{directory / f'{uuid.uuid4().hex[:8]}.sqlite'}"
         return
     if BACKEND != "postgresql":
         raise pytest.UsageError(f"EVENTMGR_TEST_DB must be sqlite or postgresql, not {BACKEND!r}")
@@ -50,10 +52,19 @@ def database_url(tmp_path_factory):
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh database for this test session, dropped at the end."""
+    with new_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,46 @@
+"""Migrations: the schema they build is the models' (test_smoke), and going down and up again keeps the data."""
+
+from datetime import UTC, datetime, timedelta
+
+from conftest import new_database
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from eventmgr import create_app
+from eventmgr.events.services import create_event, publish_event
+from eventmgr.extensions import db
+from eventmgr.mail.services import withheld
+from eventmgr.registration import services as registration
+
+STATUSES = "SELECT status FROM registrations ORDER BY id"
+
+
+def test_down_to_0005_and_up_again_keeps_registrations_and_counts_seats(app, tmp_path):
+    """SQLite alters a table by copying it: with foreign keys on, dropping the old `events` would take every
+    registration with it (ON DELETE CASCADE). The seats taken are counted from the rows on the way up."""
+    with new_database(tmp_path) as url:
+        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
+        with scratch.app_context():
+            upgrade()
+            start = datetime(2030, 5, 20, 4, tzinfo=UTC)
+            event = create_event({"title": "Regional Conference on Border Security", "kind": "conference",
+                                  "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
+                                  "venue_name": "Borovoe Conference Centre", "venue_country": "KZ",
+                                  "visibility": "public", "registration_policy": "open", "capacity": 2}, None)
+            publish_event(event, None)
+            with withheld():
+                for name in ("aida", "bakyt", "nodira"):
+                    registration.register(event, {"given_name": name.capitalize(), "family_name": "Delegate",
+                                                  "email": f"{name}@example.org", "country": "KZ"})
+            db.session.commit()
+            assert db.session.execute(text(STATUSES)).scalars().all() == ["confirmed", "confirmed", "waitlisted"]
+            db.session.remove()
+
+            downgrade(revision="0005")
+            assert db.session.execute(text("SELECT count(*) FROM registrations")).scalar_one() == 3
+            db.session.remove()
+            upgrade()
+            assert db.session.execute(text(STATUSES)).scalars().all() == ["confirmed", "confirmed", "waitlisted"]
+            assert db.session.execute(text("SELECT seats_taken FROM events")).scalar_one() == 2
+            db.session.remove()
+            db.engine.dispose()
