@@ -83,6 +83,36 @@ def test_a_message_another_sender_claimed_is_not_sent_again(db, mailbox):
     assert reload(db, message).attempts == 1
 
 
+def test_a_message_whose_sender_died_is_sent_later(db, mailbox, monkeypatch):
+    from eventmgr.mail import services
+
+    message = queued(db)
+    assert services._claim(message.id) is True  # ...and the worker that claimed it is killed here
+    assert send_queued() == 0  # a sender may still be at work on it
+    later = utcnow() + services.SENDING_TIMEOUT + timedelta(seconds=1)
+    monkeypatch.setattr(services, "utcnow", lambda: later)
+    assert send_queued() == 1
+    assert [m["To"] for m in mailbox.messages] == ["aida@example.kz"]
+    assert (reload(db, message).state, reload(db, message).attempts) == ("sent", 2)
+
+
+def test_a_message_that_cannot_be_built_waits_and_the_others_go(db, mailbox):
+    from eventmgr.mail.services import attachment_maker, made_when_sent
+
+    @attachment_maker("test.broken")
+    def broken(**params):
+        raise RuntimeError("the calendar could not be made")
+
+    bad = queued(db, to="broken@example.org", attachments=[made_when_sent("test.broken")])
+    fine = queued(db, to="fine@example.org")
+    assert send_queued() == 1
+    assert [m["To"] for m in mailbox.messages] == ["fine@example.org"]
+    bad = reload(db, bad)
+    assert (bad.state, bad.last_error) == ("queued", "the calendar could not be made")
+    assert bad.next_attempt_at > utcnow()  # tried again later, with the usual backoff
+    assert reload(db, fine).state == "sent"
+
+
 def test_messages_not_yet_due_wait(db, mailbox):
     message = queued(db)
     reload(db, message).next_attempt_at = utcnow() + timedelta(minutes=5)

@@ -125,20 +125,42 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
+#: How long a claimed message may take to send; after that its sender is taken for dead and it is queued again.
+SENDING_TIMEOUT = timedelta(minutes=10)
+
+
 def _claim(message_id: int) -> bool:
     """Mark a queued message as being sent; False if another sender took it first."""
     result = db.session.execute(
         update(MailMessage)
         .where(MailMessage.id == message_id, MailMessage.state == "queued")
-        .values(state="sending", attempts=MailMessage.attempts + 1)
+        .values(state="sending", attempts=MailMessage.attempts + 1, next_attempt_at=utcnow() + SENDING_TIMEOUT)
     )
     db.session.commit()
     return result.rowcount == 1
 
 
+def _requeue_abandoned() -> None:
+    """Messages whose sender stopped (a crash, a killed worker) between claiming and sending them."""
+    db.session.execute(update(MailMessage)
+                       .where(MailMessage.state == "sending", MailMessage.next_attempt_at <= utcnow())
+                       .values(state="queued"))
+    db.session.commit()
+
+
+def _attempt_failed(message: MailMessage, error: Exception, max_attempts: int) -> None:
+    message.last_error = str(error)[:1000] or type(error).__name__
+    if message.attempts >= max_attempts:
+        message.state = "failed"
+    else:
+        message.state = "queued"
+        message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
+
+
 def send_queued(limit: int = 100) -> int:
     """Deliver due messages, each at most once; return how many were delivered."""
     config = current_app.config
+    _requeue_abandoned()
     due_ids = db.session.execute(
         db.select(MailMessage.id)
         .where(MailMessage.state == "queued", MailMessage.next_attempt_at <= utcnow())
@@ -155,26 +177,29 @@ def send_queued(limit: int = 100) -> int:
                 continue
             message = db.session.get(MailMessage, message_id)
             try:
+                email = build_email(message)  # makes the attachments described at queueing: queries, rendering
+            except Exception as error:  # noqa: BLE001 - one message that cannot be built must not stop the rest
+                log.exception("Mail %s to %s could not be built", message_id, message.recipient)
+                db.session.rollback()
+                _attempt_failed(db.session.get(MailMessage, message_id), error, config["MAIL_MAX_ATTEMPTS"])
+                db.session.commit()
+                continue
+            try:
                 if config["MAIL_SERVER"]:
                     if smtp is None:
                         smtp = _connect(config)
-                    smtp.send_message(build_email(message))
+                    smtp.send_message(email)
                     message.state = "sent"
                 else:
                     log.warning("MAIL_SERVER is not set; message to %s logged, not sent:\n%s",
-                                message.recipient, build_email(message))
+                                message.recipient, email)
                     message.state = "logged"
                 message.sent_at = utcnow()
                 message.last_error = None
                 delivered += 1
             except (OSError, smtplib.SMTPException) as error:
                 log.warning("Sending mail %s to %s failed: %s", message.id, message.recipient, error)
-                message.last_error = str(error)[:1000]
-                if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                    message.state = "failed"
-                else:
-                    message.state = "queued"
-                    message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
+                _attempt_failed(message, error, config["MAIL_MAX_ATTEMPTS"])
                 if smtp is not None:
                     _quit(smtp)
                     smtp = None
