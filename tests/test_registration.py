@@ -482,9 +482,12 @@ def test_the_count_of_seats_taken_follows_every_change(db, make_event, make_user
         assert taken(approval) == services.confirmed_count(approval.id)
         assert recount(db.session) == 0  # nothing to mend
 
+    updated_at = db.session.get(Event, event.id).updated_at
     a, b, c = (add(db, event, f"{name}@example.org") for name in "abc")
     assert taken(event) == 2 and c.status == "waitlisted"
     agrees()
+    # Counting is not an edit: the event's date (its calendar files' Last-Modified and ETag) stays.
+    assert db.session.get(Event, event.id).updated_at == updated_at
     services.cancel(a)  # b stays, c moves up
     db.session.commit()
     assert taken(event) == 2 and c.status == "confirmed"

@@ -44,7 +44,10 @@ def count_seats(session: Session, _flush_context, _instances) -> None:
     for event_id, change in changes.items():
         if change and event_id is not None:
             taken = session.connection().execute(
-                update(events).where(events.c.id == event_id).values(seats_taken=events.c.seats_taken + change)
+                update(events).where(events.c.id == event_id)
+                # updated_at is set to itself, or its onupdate would date the event (its calendar files'
+                # Last-Modified and ETag) from every registration.
+                .values(seats_taken=events.c.seats_taken + change, updated_at=events.c.updated_at)
                 .returning(events.c.seats_taken)).scalar_one()
             # The event in this session sees the new count at once (cancelling, then promoting, reads it).
             loaded = session.identity_map.get(session.identity_key(Event, event_id))
@@ -59,4 +62,4 @@ def recount(session: Session) -> int:
                                             Registration.status == "confirmed").scalar_subquery())
     events = Event.__table__
     return session.execute(update(events).where(events.c.seats_taken != confirmed)
-                           .values(seats_taken=confirmed)).rowcount
+                           .values(seats_taken=confirmed, updated_at=events.c.updated_at)).rowcount
