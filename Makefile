@@ -24,6 +24,8 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 install: $(VENV)/.installed
 
 ## Serve the app with the demo data on http://127.0.0.1:$(PORT); a worker beside it sends mail and renders badges
+# Links made outside a request (the worker's invites, reminders) point at the port being served.
+run: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load-if-empty
