@@ -78,6 +78,30 @@ def test_the_worker_renders_the_badges_an_organiser_asked_for(conference, client
     assert (job.state, job.attempts, job.requested_by_id, job.result_size) == ("done", 1, organiser_id, len(pdf.data))
 
 
+def test_every_certificate_in_one_pdf(conference, client, login, post, db, tmp_path):
+    from eventmgr.registration.models import Registration
+
+    event, organiser = conference
+    delegates = db.session.execute(select(Registration).order_by(Registration.id)).scalars().all()
+    for registration in delegates[:3]:
+        registration_services.check_in(registration, organiser)
+    db.session.commit()
+    login(organiser)
+    letters = f"/manage/events/{event.id}/documents/letters"
+    assert "Prepare all 3 certificates in one PDF" in client.get(letters).text
+    assert post(f"{letters}/certificates", token_from=letters).status_code == 302
+    assert jobs.run_due_jobs() == 1
+    link = re.search(r'href="([^"]+/letters/jobs/\d+\.pdf)">[^<]*-certificates\.pdf', client.get(letters).text)
+    pdf = client.get(link.group(1)).data
+    assert pages(pdf, tmp_path) == 3  # one to a page
+    path = tmp_path / "certificates.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"],  # noqa: S603, S607 - poppler-utils
+                          capture_output=True, text=True, check=True).stdout
+    assert text.count("Certificate of attendance") == 3
+    assert all(r.family_name in text for r in delegates[:3]) and delegates[3].family_name not in text
+
+
 def db_job(job_id: int) -> Job:
     from eventmgr.extensions import db
 

@@ -87,7 +87,7 @@ RULES = {
     "/manage/events/<int:event_id>/documents/<int:document_id>/sections/<int:section_id>/move": EVENT_STAFF,
     "/manage/events/<int:event_id>/documents/<int:document_id>/sections/<int:section_id>/paragraphs": EVENT_STAFF,
     "/manage/events/<int:event_id>/documents/letters": ORGANISERS,
-    "/manage/events/<int:event_id>/documents/letters/badges": ORGANISERS,
+    "/manage/events/<int:event_id>/documents/letters/<any(badges, certificates):kind>": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/jobs/<int:job_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/certificate/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>.pdf": ORGANISERS,
@@ -179,7 +179,7 @@ def build_world(db, make_user, make_event, make_organisation):
             "slug": event.slug, "token": registration.access_token if registration else "x" * 43,
             "session_id": panel.id, "participant_id": first.id, "person_id": moderator.id,
             "featured_id": featured.id, "document_id": document.id, "section_id": document.sections[0].id,
-            "paragraph_id": paragraph.id, "comment_id": comment.id, "job_id": job.id,
+            "paragraph_id": paragraph.id, "comment_id": comment.id, "job_id": job.id, "kind": "badges",
         }
         return {"organiser": organiser, "secretary": secretary, "event": event, "values": values}
 
@@ -207,7 +207,7 @@ def fill(rule, values) -> str:
     values = values | ({"action": ACTIONS[rule.rule]} if rule.rule in ACTIONS else {})
     missing = [name for name in rule.arguments if name not in values]
     assert not missing, f"{rule.rule}: teach tests/test_permissions.py how to fill {missing}"
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
 def request_rule(client, rule, values, token):

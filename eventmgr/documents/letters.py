@@ -114,6 +114,28 @@ def certificate_pdf(registration) -> bytes:
                       **_common(registration.event))
 
 
+def attended(event) -> list:
+    """The event's delegates who were checked in, by family name."""
+    from eventmgr.registration.models import Registration
+
+    return db.session.execute(
+        select(Registration).where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
+        .order_by(Registration.family_name, Registration.given_name)
+    ).scalars().all()
+
+
+@job_kind("certificates")
+def _certificates_job(job) -> tuple[bytes, str, str]:
+    event = db.session.get(Event, job.event_id)
+    return certificates_pdf(event, timeout=time_limit()), "application/pdf", f"{event.slug}-certificates.pdf"
+
+
+def certificates_pdf(event, timeout: int | None = None) -> bytes:
+    """Every checked-in delegate's certificate, one to a page, to print them all at once (a job)."""
+    return _render("certificates.html", timeout=timeout, registrations=attended(event), issued_at=utcnow(),
+                   **_common(event))
+
+
 def visa_letter_pdf(registration) -> bytes:
     """The visa support letter of a confirmed delegate whose request an organiser approved."""
     approval = approval_for(registration)

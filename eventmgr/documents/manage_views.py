@@ -458,15 +458,10 @@ def letters(event_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("documents_manage.letters", event_id=event.id))
-    from eventmgr.registration.models import Registration
-
-    attended = db.session.execute(
-        db.select(Registration).where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
-        .order_by(Registration.family_name)
-    ).scalars().all()
     return render_template("manage/documents/letters.html", event=event, form=form,
-                           requests=letters_service.visa_requests(event), attended=attended,
-                           badge_jobs=jobs.recent_jobs(event, "badges"), confirm_form=ConfirmForm())
+                           requests=letters_service.visa_requests(event), attended=letters_service.attended(event),
+                           badge_jobs=jobs.recent_jobs(event, "badges"),
+                           certificate_jobs=jobs.recent_jobs(event, "certificates"), confirm_form=ConfirmForm())
 
 
 @bp.route("/letters/visa/<int:registration_id>/approve", methods=["POST"])
@@ -510,15 +505,16 @@ def certificate(event_id: int, registration_id: int):
     return _pdf(body, f"certificate-{registration.id}.pdf")
 
 
-@bp.route("/letters/badges", methods=["POST"])
-def badges(event_id: int):
-    """Ask the worker for the name badges of all confirmed delegates (a job: they may run to hundreds of pages)."""
+@bp.route("/letters/<any(badges, certificates):kind>", methods=["POST"])
+def prepare(event_id: int, kind: str):
+    """Ask the worker for every confirmed delegate's badge, or every checked-in delegate's certificate, in one
+    PDF (a job: they may run to hundreds of pages)."""
     event = get_event_or_404(event_id)
     if ConfirmForm().validate_on_submit():
-        jobs.enqueue("badges", event, current_user)
+        jobs.enqueue(kind, event, current_user)
         db.session.commit()
-        flash(_("The badges are being prepared; they appear below when ready."), "info")
-    return redirect(url_for("documents_manage.letters", event_id=event.id, _anchor="badges-heading"))
+        flash(_("The file is being prepared; it appears below when ready."), "info")
+    return redirect(url_for("documents_manage.letters", event_id=event.id, _anchor=f"{kind}-heading"))
 
 
 @bp.route("/letters/jobs/<int:job_id>.pdf")

@@ -25,7 +25,7 @@ def _registration_limit() -> str:
 
 
 def _visible_event_or_404(slug: str):
-    # Not eager: a registration needs none of the event's hosts and roles (its form reads them if drawn).
+    # Not eager: registering needs none of the event's hosts and roles (a page that shows them loads them).
     event, moved_to = event_by_slug(slug, eager=False)
     if event is None or not can_view_event(current_user, event):
         abort(404)
