@@ -118,6 +118,19 @@ def test_asking_again_while_one_waits_makes_no_second_job(conference, db):
     assert jobs.enqueue("badges", event, organiser).id != first.id  # once done, a new one is a new request
 
 
+def test_the_last_five_files_of_a_kind_are_kept(conference, db):
+    event, organiser = conference
+    made = []
+    for n in range(jobs.KEEP + 2):
+        made.append(jobs.enqueue("test-slow", event, organiser, n=n).id)
+        db.session.commit()
+        jobs.run_due_jobs()
+    other = jobs.enqueue("badges", event, organiser).id  # another kind keeps its own
+    db.session.commit()
+    kept = db.session.execute(select(Job.id).where(Job.event_id == event.id).order_by(Job.id)).scalars().all()
+    assert kept == made[-jobs.KEEP:] + [other]
+
+
 def test_only_the_events_organisers_get_its_files(conference, client, login, make_user, make_event, db):
     event, organiser = conference
     job = jobs.enqueue("badges", event, organiser)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from eventmgr.database import utcnow
 from eventmgr.extensions import db
@@ -19,6 +19,8 @@ from eventmgr.jobs.models import Job
 
 log = logging.getLogger(__name__)
 
+#: Finished jobs (and their files) kept per event and kind; older ones go when a new one is asked for.
+KEEP = 5
 #: kind -> function(job) returning (content, content type, file name)
 _kinds: dict[str, Callable[[Job], tuple[bytes, str, str]]] = {}
 
@@ -52,6 +54,9 @@ def enqueue(kind: str, event, user, **params) -> Job:
               requested_by_id=user.id if user else None)
     db.session.add(job)
     db.session.flush()
+    same = (Job.kind == kind) & (Job.event_id == job.event_id)
+    latest = select(Job.id).where(same).order_by(Job.id.desc()).limit(KEEP).scalar_subquery()
+    db.session.execute(delete(Job).where(same, Job.state.in_(("done", "failed")), Job.id.not_in(latest)))
     return job
 
 
