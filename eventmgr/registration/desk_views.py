@@ -75,7 +75,9 @@ def registrations(event_id: int):
     ).scalars().all()
     return render_template(
         "desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
-        filters=filters, counts=services.status_counts(event.id), statuses=REGISTRATION_STATUSES,
+        filters=filters, counts=services.status_counts(event.id),
+        # Translated once here, not once per row of the page.
+        statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
         countries=locales.country_choices(), organisations=organisations,
         questions=services.event_questions(event.id), confirm_form=ConfirmForm(),
     )
