@@ -14,7 +14,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from bench.harness import gunicorn, print_table, rss_mb, scratch_app, wrk
+from bench.harness import add_panels, gunicorn, print_table, rss_mb, scratch_app, wrk
 
 SESSIONS = 500
 PEOPLE = 250
@@ -22,7 +22,6 @@ PEOPLE = 250
 
 def build_database(instance: str, database_url: str | None) -> tuple[str, float, int]:
     """Create the schema and the event; return its slug, the time one cold build of its .ics takes, and its size."""
-    from eventmgr.agenda import services as agenda
     from eventmgr.auth.services import create_user
     from eventmgr.calendar.ics import event_to_ics
     from eventmgr.calendar.services import calendar_sessions
@@ -44,15 +43,8 @@ def build_database(instance: str, database_url: str | None) -> tuple[str, float,
         events.publish_event(event, organiser)
         people = [create_person({"full_name": f"Presenter {n:03d}", "position": "Head of Department",
                                  "organisation_name": "Border Service", "country": "KZ"}) for n in range(PEOPLE)]
-        for n in range(SESSIONS):
-            day, slot = divmod(n, 100)
-            session = agenda.create_session(event, {
-                "kind": "panel", "title": f"Panel {n + 1}: cooperation across borders",
-                "description": "Delegations compare risk analysis, data sharing and joint patrols.",
-                "start_at": start + timedelta(days=day, minutes=6 * slot),
-                "end_at": start + timedelta(days=day, minutes=6 * slot + 30), "room": f"Hall {slot % 5 + 1}"})
-            for person in (people[n % PEOPLE], people[(n + 1) % PEOPLE]):
-                agenda.add_participant(session, person, "speaker")
+        add_panels(event, people, SESSIONS, per_day=100, minutes_apart=6, minutes_long=30,
+                   roles=("speaker", "speaker"), rooms=5)
         db.session.commit()
         with app.test_request_context(base_url="http://127.0.0.1"):
             began = time.perf_counter()

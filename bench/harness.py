@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,23 @@ def scratch_app(instance: str, database_url: str | None):
     with app.app_context():
         upgrade()
     return app
+
+
+def add_panels(event, people: list, count: int, per_day: int, minutes_apart: int, minutes_long: int,
+               roles: tuple[str, ...], rooms: int) -> None:
+    """`count` panels from the event's start, `per_day` to a day, each with one person per role (the people
+    taken in turn) and in one of `rooms` halls: the programme every benchmark's conference has."""
+    from eventmgr.agenda import services as agenda
+
+    for n in range(count):
+        day, slot = divmod(n, per_day)
+        start = event.start_at + timedelta(days=day, minutes=minutes_apart * slot)
+        session = agenda.create_session(event, {
+            "kind": "panel", "title": f"Thematic panel {n + 1}: cooperation across borders",
+            "description": "Delegations compare risk analysis, data sharing and joint patrols.",
+            "start_at": start, "end_at": start + timedelta(minutes=minutes_long), "room": f"Hall {n % rooms + 1}"})
+        for k, role in enumerate(roles):
+            agenda.add_participant(session, people[(len(roles) * n + k) % len(people)], role)
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import gunicorn, print_table, rss_mb, scratch_app, wrk
+from bench.harness import add_panels, gunicorn, print_table, rss_mb, scratch_app, wrk
 
 SESSIONS, PRESENTERS, REGISTRATIONS = 40, 120, 10_000
 #: Seats left when the POSTs start: the rest of them go to the waiting list.
@@ -85,15 +85,8 @@ def build(instance: str, database_url: str | None) -> dict:
             "position": "Head of the Risk Analysis Department", "organisation_name": "Border Service",
             "country": COUNTRIES[n % len(COUNTRIES)],
             "bio": "Works on **risk analysis** and cross-border data sharing. " * 6}) for n in range(PRESENTERS)]
-        for n in range(SESSIONS):
-            day, slot = divmod(n, 20)
-            session = agenda.create_session(event, {
-                "kind": "panel", "title": f"Thematic panel {n + 1}: cooperation across borders",
-                "description": "Delegations compare risk analysis, data sharing and joint patrols.",
-                "start_at": start + timedelta(days=day, minutes=25 * slot),
-                "end_at": start + timedelta(days=day, minutes=25 * slot + 25), "room": f"Hall {n % 2 + 1}"})
-            for k, role in enumerate(("moderator", "speaker", "speaker")):
-                agenda.add_participant(session, people[(3 * n + k) % PRESENTERS], role)
+        add_panels(event, people, SESSIONS, per_day=20, minutes_apart=25, minutes_long=25,
+                   roles=("moderator", "speaker", "speaker"), rooms=2)
         for n, person in enumerate(people[:8]):
             agenda.add_featured(event, person, "Panel moderator" if n % 2 else "Keynote speaker")
         now = datetime.now(UTC)

@@ -30,6 +30,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PASSWORD = "a long test password"
 
 
+def missing(message: str) -> None:
+    """A part the tests need is not here: under CI that fails the run (CI must run every part), elsewhere
+    the tests that need it are skipped with the message."""
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 # --- Database --------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -48,10 +56,7 @@ def new_database(directory):
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as error:  # noqa: BLE001 - any failure to reach the server
         admin.dispose()
-        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
     try:
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -95,10 +100,7 @@ def redis_url():
 
     binary = shutil.which("redis-server")
     if binary is None:
-        message = "redis-server not found; `make test` installs it with apt-get."
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing("redis-server not found; `make test` installs it with apt-get.")
     port = _free_port()
     server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",  # noqa: S603
                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
@@ -340,10 +342,7 @@ def live_server(app):
 def browser():
     """Debian's Chromium driven by Playwright; never downloads a browser."""
     if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}; `make test` installs it with apt-get."
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing(f"Chromium not found at {CHROMIUM}; `make test` installs it with apt-get.")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

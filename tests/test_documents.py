@@ -164,6 +164,23 @@ def test_a_docx_export_imports_back_to_the_same_structure(staff, db):
         services.import_docx(other, b"PK not really a zip", staff["secretariat"])
 
 
+def test_a_word_file_without_numbering_definitions_is_imported(staff, db, tmp_path):
+    """Files from other editors may have no numbering part at all (python-docx's own always has one)."""
+    from docx import Document as WordDocument
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    word = WordDocument()
+    word.add_heading("1. Findings", level=1)
+    word.add_paragraph("(1) Borders are shared.")
+    (numbering,) = [rel_id for rel_id, rel in word.part.rels.items() if rel.reltype == RELATIONSHIP_TYPE.NUMBERING]
+    del word.part.rels[numbering]
+    upload = tmp_path / "plain.docx"
+    word.save(upload)
+    document = services.create_document(staff["event"], {"title": "Plain"}, staff["secretariat"])
+    services.import_docx(document, upload.read_bytes(), staff["secretariat"])
+    assert numbers(services.document_content(document)) == [(1, [1])]
+
+
 def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_the_editor(staff, client, login,
                                                                                           post, db, tmp_path):
     from docx import Document as WordDocument

@@ -247,14 +247,16 @@ def docx_to_text(data: bytes) -> str:
 
 def _numbering_formats(word) -> dict[tuple[str, int], str]:
     """{(numId, level): format} of the file's numbering definitions ("decimal", "lowerLetter", "bullet" ...)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
     from docx.oxml.ns import qn
 
-    try:
-        numbering = word.part.numbering_part.element
-    except NotImplementedError:
-        # A file without a numbering part: python-docx then tries to create one, which it does not
-        # implement. Such a file numbers nothing by itself, so there is nothing to read.
+    # Looked up among the part's relationships: python-docx's `numbering_part` would try to create a
+    # missing one (which it cannot do). A file without numbering numbers nothing by itself.
+    parts = [rel.target_part for rel in word.part.rels.values()
+             if rel.reltype == RELATIONSHIP_TYPE.NUMBERING and not rel.is_external]
+    if not parts:
         return {}
+    numbering = parts[0].element
     abstract: dict[str, dict[int, str]] = {}
     for definition in numbering.findall(qn("w:abstractNum")):
         levels = abstract.setdefault(definition.get(qn("w:abstractNumId")), {})
