@@ -320,6 +320,20 @@ def test_demo_registrations_fill_the_webinar_and_the_upcoming_waiting_list(runne
     assert status_counts(webinar.id)["attended"] == 115
 
 
+def test_demo_delegates_of_an_event_have_different_names_in_their_gender_s_form(runner, db):
+    from eventmgr.demo.registrations import NAMES
+    from eventmgr.registration.models import Registration
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    webinar = db.session.execute(select(Event).where(Event.slug == "central-asia-border-challenges")).scalar_one()
+    names = db.session.execute(select(Registration.country, Registration.given_name, Registration.family_name)
+                               .where(Registration.event_id == webinar.id)).all()
+    assert len(names) == 142 and len({(given, family) for _country, given, family in names}) == 142
+    for country, given, family in names:
+        women, men, families = NAMES[country]
+        assert family in [pair[1] if given in women else pair[0] for pair in families], (given, family)
+
+
 BOROVOE, CICA, WEBINAR = ("issyk-kul-initiative-2018-borovoe", "cica-regional-security-in-asia-2021",
                           "central-asia-border-challenges")
 

@@ -13,18 +13,34 @@ from eventmgr.organisations.models import Organisation
 from eventmgr.registration import services
 from eventmgr.registration.models import Registration
 
-#: Given and family names by country, for delegates of the seeds' countries.
+#: By country: women's and men's given names, and family names as (a man's form, a woman's form).
 NAMES = {
-    "KZ": (("Aigerim", "Nurlan", "Dana", "Yerlan", "Saule", "Timur"), ("Abenov", "Seitkali", "Zhumabekova", "Omarov")),
-    "KG": (("Aibek", "Cholpon", "Nurlan", "Aizada", "Bakyt"), ("Asanov", "Toktogulova", "Mamytov", "Sydykov")),
-    "TJ": (("Farrukh", "Manizha", "Dilshod", "Zarina", "Rustam"), ("Rahimov", "Nazarova", "Saidov", "Karimov")),
-    "TM": (("Merdan", "Ogulgerek", "Serdar", "Maya"), ("Atayev", "Orazova", "Berdiyev", "Hojamuradov")),
-    "UZ": (("Dilnoza", "Sardor", "Bekzod", "Malika", "Jasur"), ("Tashkentova", "Yusupov", "Aliyev", "Mirzayeva")),
-    "AF": (("Ahmad", "Farida", "Habib", "Mariam"), ("Rahimi", "Sultani", "Noori", "Hakimi")),
-    "IR": (("Reza", "Maryam", "Ali", "Shirin"), ("Hosseini", "Karimi", "Ahmadi", "Rezaei")),
-    "BE": (("Sophie", "Pieter", "Elena"), ("Janssens", "Dubois", "Peeters")),
-    "LV": (("Janis", "Ilze", "Martins"), ("Berzins", "Kalnina", "Ozols")),
-    "GB": (("Oliver", "Hannah", "Samuel"), ("Whitfield", "Clarke", "Hughes")),
+    "KZ": (("Aigerim", "Dana", "Saule", "Aruzhan"), ("Nurlan", "Yerlan", "Timur", "Askar"),
+           (("Abenov", "Abenova"), ("Seitkaliyev", "Seitkaliyeva"), ("Zhumabekov", "Zhumabekova"),
+            ("Omarov", "Omarova"), ("Nurgaliyev", "Nurgaliyeva"))),
+    "KG": (("Cholpon", "Aizada", "Gulnara", "Elnura"), ("Aibek", "Nurlan", "Bakyt", "Azamat"),
+           (("Asanov", "Asanova"), ("Toktogulov", "Toktogulova"), ("Mamytov", "Mamytova"), ("Sydykov", "Sydykova"),
+            ("Dzhumaliev", "Dzhumalieva"))),
+    "TJ": (("Manizha", "Zarina", "Nigina", "Firuza"), ("Farrukh", "Dilshod", "Rustam", "Bakhtiyor"),
+           (("Rahimov", "Rahimova"), ("Nazarov", "Nazarova"), ("Saidov", "Saidova"), ("Karimov", "Karimova"),
+            ("Sharipov", "Sharipova"))),
+    "TM": (("Ogulgerek", "Maya", "Jeren", "Aynur"), ("Merdan", "Serdar", "Batyr", "Dovlet"),
+           (("Atayev", "Atayeva"), ("Orazov", "Orazova"), ("Berdiyev", "Berdiyeva"), ("Hojamuradov", "Hojamuradova"),
+            ("Annayev", "Annayeva"))),
+    "UZ": (("Dilnoza", "Malika", "Nodira", "Shahnoza"), ("Sardor", "Bekzod", "Jasur", "Otabek"),
+           (("Tursunov", "Tursunova"), ("Yusupov", "Yusupova"), ("Aliyev", "Aliyeva"), ("Mirzayev", "Mirzayeva"),
+            ("Ergashev", "Ergasheva"))),
+    "AF": (("Farida", "Mariam", "Nadia", "Zahra"), ("Ahmad", "Habib", "Mahmood", "Wahid"),
+           tuple((name, name) for name in ("Rahimi", "Sultani", "Noori", "Hakimi", "Amiri"))),
+    "IR": (("Maryam", "Shirin", "Leila", "Nasrin"), ("Reza", "Ali", "Hamid", "Dariush"),
+           tuple((name, name) for name in ("Hosseini", "Karimi", "Ahmadi", "Rezaei", "Moradi"))),
+    "BE": (("Sophie", "Elena", "Lotte", "Camille"), ("Pieter", "Thomas", "Luc", "Wouter"),
+           tuple((name, name) for name in ("Janssens", "Dubois", "Peeters", "Maes", "Lambert"))),
+    "LV": (("Ilze", "Liga", "Anna", "Inese"), ("Janis", "Martins", "Andris", "Edgars"),
+           (("Berzins", "Berzina"), ("Kalnins", "Kalnina"), ("Ozols", "Ozola"), ("Liepins", "Liepina"),
+            ("Krumins", "Krumina"))),
+    "GB": (("Hannah", "Emily", "Charlotte", "Grace"), ("Oliver", "Samuel", "James", "Thomas"),
+           tuple((name, name) for name in ("Whitfield", "Clarke", "Hughes", "Bennett", "Foster"))),
 }
 ORGANISATION_BY_COUNTRY = {
     "KZ": "Border Service of the National Security Committee of the Republic of Kazakhstan",
@@ -52,9 +68,15 @@ def _delegates(seed: str, count: int, organisations: dict[str, Organisation]):
     """Deterministic delegates for an event: the same list on every run."""
     rng = random.Random(seed)
     countries = list(NAMES)
+    unused: dict[str, list[tuple[str, str]]] = {}
     for n in range(count):
         country = countries[n % len(countries)] if n < len(countries) * 2 else rng.choice(countries)
-        given, family = rng.choice(NAMES[country][0]), rng.choice(NAMES[country][1])
+        if not unused.get(country):  # each name once, until the country's are all used
+            women, men, families = NAMES[country]
+            unused[country] = [(given, family[1]) for given in women for family in families] + \
+                              [(given, family[0]) for given in men for family in families]
+            rng.shuffle(unused[country])
+        given, family = unused[country].pop()
         organisation = organisations.get(ORGANISATION_BY_COUNTRY.get(country, ""))
         yield {
             "honorific": rng.choice(("Dr.", "Col.", "Prof.")) if n % 4 == 0 else None,
