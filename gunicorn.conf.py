@@ -25,6 +25,17 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 
 
+def when_ready(server):
+    """Before the first fork: the preloaded app compiles its templates and serves its busiest public pages
+    once, so every worker (recycled ones too) starts with them compiled (eventmgr/warmup.py)."""
+    if server.cfg.preload_app:
+        from eventmgr.warmup import warm_up
+
+        app = server.app.wsgi()
+        if getattr(app, "import_name", None) == "eventmgr":  # not the benchmarks' bare endpoints
+            server.log.info("Warmed up with %s", ", ".join(warm_up(app)) or "templates only")
+
+
 def post_fork(server, worker):
     """Each worker opens its own database connections: none made before the fork may be shared."""
     app = worker.app.wsgi()

@@ -1,6 +1,7 @@
 """The deployment as the README describes it: gunicorn with gunicorn.conf.py over the test database."""
 
 import urllib.request
+from datetime import UTC, datetime, timedelta
 
 from bench.harness import gunicorn
 
@@ -17,3 +18,27 @@ def test_gunicorn_serves_through_many_worker_recyclings(app, database_url, make_
             with urllib.request.urlopen(url + path, timeout=10) as response:  # noqa: S310 - http://127.0.0.1
                 assert response.status == 200
                 assert b"Central Asia Border Challenges" in response.read(), path
+
+
+def test_the_master_warms_the_app_up_for_the_workers_it_forks(app, db, make_event):
+    """gunicorn.conf.py's when_ready: templates compiled and the busiest pages served once, no connection kept."""
+    from eventmgr.warmup import warm_up
+
+    make_event(title="Joint Risk Analysis", start_at=datetime.now(UTC) + timedelta(days=90))
+    slug = make_event(title="Central Asia Border Challenges").slug
+    db.session.remove()  # as in gunicorn's master, which has no session open
+    assert warm_up(app) == ["/", f"/events/{slug}", f"/events/{slug}/agenda", f"/events/{slug}/presenters",
+                            f"/events/{slug}/calendar.ics"]
+    compiled = {name for _loader, name in app.jinja_env.cache}
+    assert set(app.jinja_env.list_templates()) <= compiled
+    assert db.engine.pool.checkedout() == 0
+
+
+def test_an_unreachable_database_leaves_the_warming_up_to_the_workers(tmp_path, caplog):
+    from eventmgr import create_app
+    from eventmgr.warmup import warm_up
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/directory/eventmgr.sqlite",
+                      "SECRET_KEY": "test secret key"})
+    assert warm_up(app) == []
+    assert "the workers will warm themselves" in caplog.text
