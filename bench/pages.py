@@ -25,6 +25,8 @@ from pathlib import Path
 from bench.harness import add_panels, gunicorn, print_table, rss_mb, scratch_app, wrk
 
 SESSIONS, PRESENTERS, REGISTRATIONS = 40, 120, 10_000
+#: Requests after which gunicorn recycles a worker in the recycling row (gunicorn.conf.py's default: 100,000).
+RECYCLED_AFTER = 20_000
 #: Seats left when the POSTs start: the rest of them go to the waiting list.
 SEATS_LEFT = 300
 PASSWORD = "bench password 1"
@@ -202,6 +204,12 @@ def main() -> None:
             before_csv = rss_mb(pid)
             csv_seconds, csv_size = timed_download(f"{url}/manage/events/{event_id}/registrations.csv", organiser)
             memory = rss_mb(pid)
+        # The same page while gunicorn recycles each worker every ~20,000 requests (several times a run):
+        # the new workers must answer as fast as the old ones did (gunicorn.conf.py's when_ready, pre_fork).
+        with gunicorn("wsgi:app", env=env | {"GUNICORN_MAX_REQUESTS": str(RECYCLED_AFTER)},
+                      workers=args.workers) as (url, _pid):
+            results.append(wrk(f"agenda page, workers recycled every {RECYCLED_AFTER:,}", f"{url}/events/{slug}/agenda",
+                               args.seconds))
         taken = seats_taken(event_id)
     oversold = taken > facts["capacity"]
     print_table(f"Pages: {backend}, {args.workers} gunicorn workers, wrk -t2 -c16 -d{args.seconds}s "
