@@ -80,12 +80,12 @@ def free_port() -> int:
 def gunicorn(app_spec: str, env: dict | None = None, workers: int | None = None):
     """Serve `app_spec` (module:variable) with gunicorn.conf.py on a free port; yield its base URL and pid."""
     port = free_port()
-    environment = os.environ | (env or {}) | {"GUNICORN_BIND": f"127.0.0.1:{port}"}
+    url = f"http://127.0.0.1:{port}"
+    environment = os.environ | (env or {}) | {"GUNICORN_BIND": f"127.0.0.1:{port}", "PUBLIC_URL": url}
     if workers:
         environment["GUNICORN_WORKERS"] = str(workers)
     process = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app_spec],
                                cwd=ROOT, env=environment)
-    url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process)
         yield url, process.pid

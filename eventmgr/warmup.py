@@ -43,8 +43,10 @@ def warm_up(app: Flask) -> list[str]:
         app.jinja_env.get_template(name)
     configure_mappers()
     try:
-        client = app.test_client()
-        served = [url for url in public_urls(app) if client.get(url).status_code == 200]
+        # Asked for at the site's address, like visitors' requests: files built for them name the host,
+        # so those built here serve them too.
+        client, site = app.test_client(), app.config.get("PUBLIC_URL") or None
+        served = [url for url in public_urls(app) if client.get(url, base_url=site).status_code == 200]
     except Exception:  # noqa: BLE001 - whatever fails here fails again, reported, in a worker's request
         log.warning("Warming the app up failed; the workers will warm themselves.", exc_info=True)
         return []
