@@ -1,6 +1,7 @@
 """gunicorn settings, shared by deployments and the benchmarks (bench/), so both measure the same server.
 
-Every value can be overridden from the environment (GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_BIND).
+These can be overridden from the environment: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS,
+GUNICORN_MAX_REQUESTS, GUNICORN_ACCESS_LOG (a path, or - for stderr) and GUNICORN_LOG_LEVEL.
 """
 
 import gc
