@@ -67,14 +67,15 @@ def main() -> None:
         env = {"EVENTMGR_INSTANCE_PATH": instance, "MAIL_SEND_AFTER_REQUEST": "false"}
         if args.postgresql:
             env["DATABASE_URL"] = args.postgresql
-        with gunicorn("bench.reference:app", workers=args.workers) as (url, _pid):
-            reference = wrk("bare Flask endpoint", url + "/", args.seconds)
+        with gunicorn("bench.reference:app", workers=args.workers) as (url, pid):
+            reference = wrk("bare Flask endpoint", url + "/", args.seconds, pid=pid)
         with gunicorn("wsgi:app", env=env, workers=args.workers) as (url, pid):
             ics_url = f"{url}/events/{slug}/calendar.ics"
             etag = urllib.request.urlopen(ics_url).headers["ETag"]
             results = [
-                wrk(f"event .ics, {SESSIONS} sessions (cached)", ics_url, args.seconds),
-                wrk("event .ics, poller with ETag (304)", ics_url, args.seconds, headers={"If-None-Match": etag}),
+                wrk(f"event .ics, {SESSIONS} sessions (cached)", ics_url, args.seconds, pid=pid),
+                wrk("event .ics, poller with ETag (304)", ics_url, args.seconds, headers={"If-None-Match": etag},
+                    pid=pid),
             ]
             memory = rss_mb(pid)
     print_table(f"Calendar: {'PostgreSQL' if args.postgresql else 'SQLite'}, {args.workers} gunicorn workers, "

@@ -172,19 +172,19 @@ def main() -> None:
         env = {"EVENTMGR_INSTANCE_PATH": instance, "MAIL_SEND_AFTER_REQUEST": "false"}
         if args.postgresql:
             env["DATABASE_URL"] = args.postgresql
-        with gunicorn("bench.reference:app", workers=args.workers) as (url, _pid):
-            hello = wrk("bare Flask endpoint (Hello, World!)", url + "/", args.seconds)
+        with gunicorn("bench.reference:app", workers=args.workers) as (url, pid):
+            hello = wrk("bare Flask endpoint (Hello, World!)", url + "/", args.seconds, pid=pid)
         with gunicorn("bench.documents:reference_app", env={"BENCH_REFERENCE_PDF": str(pdf_path)},
-                      workers=args.workers) as (url, _pid):
-            bare_pdf = wrk("bare Flask endpoint, same PDF bytes", url + "/", args.seconds)
+                      workers=args.workers) as (url, pid):
+            bare_pdf = wrk("bare Flask endpoint, same PDF bytes", url + "/", args.seconds, pid=pid)
         with gunicorn("wsgi:app", env=env, workers=args.workers) as (url, pid):
             version_url = f"{url}/events/{built['event']}/documents/{built['document']}/v1.pdf"
             assert urllib.request.urlopen(version_url).read() == built["pdf"]
             results = [
-                wrk("published PDF, version URL (from storage)", version_url, args.seconds),
-                wrk("published PDF, current URL", version_url.replace("/v1.pdf", ".pdf"), args.seconds),
+                wrk("published PDF, version URL (from storage)", version_url, args.seconds, pid=pid),
+                wrk("published PDF, current URL", version_url.replace("/v1.pdf", ".pdf"), args.seconds, pid=pid),
                 wrk("published PDF, revalidation with ETag (304)", version_url, args.seconds,
-                    headers={"If-None-Match": f'"{built["sha"]}"'}),
+                    headers={"If-None-Match": f'"{built["sha"]}"'}, pid=pid),
             ]
             memory = rss_mb(pid)
     size_mb = len(built["pdf"]) / 1024 / 1024

@@ -30,6 +30,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     status: str = ""
+    #: RSS of the server's largest worker right after the load, when its pid was given.
+    worker_mb: float | None = None
 
     def ratio_to(self, reference: "Result") -> float:
         return self.requests_per_second / reference.requests_per_second
@@ -113,8 +115,9 @@ def _wait_until_up(url: str, process, timeout: float = 30.0) -> None:
 
 
 def wrk(name: str, url: str, seconds: int = 10, connections: int = 16, threads: int = 2,
-        headers: dict | None = None, script: Path | None = None) -> Result:
-    """Load `url` with wrk and read its requests per second and latency percentiles."""
+        headers: dict | None = None, script: Path | None = None, pid: int | None = None) -> Result:
+    """Load `url` with wrk and read its requests per second and latency percentiles, and the memory of the
+    largest worker of the gunicorn whose pid is given."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk).")
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
@@ -129,7 +132,7 @@ def wrk(name: str, url: str, seconds: int = 10, connections: int = 16, threads: 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return Result(name, float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
                   _latency(output, "50%"), _latency(output, "99%"),
-                  f"{errors.group(1)} errors" if errors else "")
+                  f"{errors.group(1)} errors" if errors else "", rss_mb(pid) if pid else None)
 
 
 def _latency(output: str, percentile: str) -> float:
@@ -152,9 +155,10 @@ def rss_mb(pid: int) -> float:
 
 def print_table(title: str, reference: Result, results: list[Result], extra: dict[str, str] | None = None) -> None:
     print(f"\n{title}")
-    print(f"{'page':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  notes")
+    print(f"{'page':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'worker MB':>10}  notes")
     for result in [reference, *results]:
+        memory = f"{result.worker_mb:10.0f}" if result.worker_mb is not None else f"{'':10}"
         print(f"{result.name:44} {result.requests_per_second:9.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
-              f"{result.ratio_to(reference):7.2f}  {result.status}")
+              f"{result.ratio_to(reference):7.2f} {memory}  {result.status}")
     for key, value in (extra or {}).items():
         print(f"{key}: {value}")

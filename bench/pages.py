@@ -180,11 +180,11 @@ def main() -> None:
                "REGISTRATION_RATE_LIMIT": "1000000 per minute"}
         if database_url:
             env["DATABASE_URL"] = database_url
-        with gunicorn("bench.reference:app", workers=args.workers) as (url, _pid):
-            reference = wrk("bare Flask endpoint", url + "/", args.seconds)
+        with gunicorn("bench.reference:app", workers=args.workers) as (url, pid):
+            reference = wrk("bare Flask endpoint", url + "/", args.seconds, pid=pid)
         slug, event_id = facts["slug"], facts["event_id"]
         with gunicorn("wsgi:app", env=env, workers=args.workers) as (url, pid):
-            results = [wrk(name, url + path, args.seconds) for name, path in (
+            results = [wrk(name, url + path, args.seconds, pid=pid) for name, path in (
                 ("event page", f"/events/{slug}"),
                 ("agenda page", f"/events/{slug}/agenda"),
                 ("presenters page", f"/events/{slug}/presenters"),
@@ -195,11 +195,11 @@ def main() -> None:
             results.append(wrk("registration POST (form, new address each)", f"{url}/events/{slug}/register",
                                args.seconds, script=POST_SCRIPT,
                                headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-                                        "X-Bench-Token": token}))
+                                        "X-Bench-Token": token}, pid=pid))
             organiser = logged_in_cookie(url)
             desk = wrk(f"organiser's list of {REGISTRATIONS} (page 40, 1 user)",
                        f"{url}/manage/events/{event_id}/registrations?page=40", args.seconds, connections=1,
-                       threads=1, headers={"Cookie": organiser})
+                       threads=1, headers={"Cookie": organiser}, pid=pid)
             results.append(desk)
             before_csv = rss_mb(pid)
             csv_seconds, csv_size = timed_download(f"{url}/manage/events/{event_id}/registrations.csv", organiser)
@@ -207,9 +207,9 @@ def main() -> None:
         # The same page while gunicorn recycles each worker every ~20,000 requests (several times a run):
         # the new workers must answer as fast as the old ones did (gunicorn.conf.py's when_ready, pre_fork).
         with gunicorn("wsgi:app", env=env | {"GUNICORN_MAX_REQUESTS": str(RECYCLED_AFTER)},
-                      workers=args.workers) as (url, _pid):
+                      workers=args.workers) as (url, pid):
             results.append(wrk(f"agenda page, workers recycled every {RECYCLED_AFTER:,}", f"{url}/events/{slug}/agenda",
-                               args.seconds))
+                               args.seconds, pid=pid))
         taken = seats_taken(event_id)
     oversold = taken > facts["capacity"]
     print_table(f"Pages: {backend}, {args.workers} gunicorn workers, wrk -t2 -c16 -d{args.seconds}s "
