@@ -442,6 +442,86 @@ def test_a_delegates_feed_changes_when_they_drop_a_session_even_for_date_pollers
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
+def session_mail(mailbox, since: int, to: str) -> list[tuple[str, str, int]]:
+    """(method, UID, SEQUENCE) of the session invites mailed to `to` after the first `since` messages."""
+    found = []
+    for message in mailbox.messages[since:]:
+        if message["To"] == to and calendar_parts(message):
+            cal = invite_of(message)
+            entry = vevents(cal)[0]
+            if str(entry["UID"]).startswith("session-"):
+                found.append((str(cal["METHOD"]), str(entry["UID"]).split("@")[0], int(entry["SEQUENCE"])))
+    return found
+
+
+def move_session(session, organiser, db, minutes: int = 30) -> None:
+    """Move the session and let the calendar update go out."""
+    agenda.update_session(session, {"start_at": session.start_at + timedelta(minutes=minutes)}, organiser)
+    db.session.commit()
+    calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
+    db.session.commit()
+
+
+def test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its_cancellation(programme, db,
+                                                                                               mailbox):
+    event, organiser, saturday, sunday = (programme[k] for k in ("event", "organiser", "saturday", "sunday"))
+    delegate = register(db, event)
+    agenda.set_personal_agenda(delegate, [saturday.id, sunday.id])
+    db.session.commit()
+    move_session(saturday, organiser, db)
+    mailbox.deliver()
+    assert session_mail(mailbox, 0, delegate.email) == [("REQUEST", f"session-{saturday.id}", 1)]
+
+    seen = len(mailbox.messages)
+    agenda.set_personal_agenda(delegate, [])  # Sunday's entry never reached their calendar by mail
+    db.session.commit()
+    mailbox.deliver()
+    assert session_mail(mailbox, seen, delegate.email) == [("CANCEL", f"session-{saturday.id}", 2)]
+    assert session_mail(mailbox, seen, "aida@bomca.example") == []  # the presenter keeps the session
+
+    seen = len(mailbox.messages)
+    move_session(saturday, organiser, db)  # no longer theirs: no update, and no second cancellation
+    agenda.set_personal_agenda(delegate, [])
+    db.session.commit()
+    mailbox.deliver()
+    assert session_mail(mailbox, seen, delegate.email) == []
+    assert session_mail(mailbox, seen, "aida@bomca.example") == [("REQUEST", f"session-{saturday.id}", 3)]
+
+
+def test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_too(programme, db, mailbox):
+    event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
+    delegate = register(db, event)
+    agenda.set_personal_agenda(delegate, [saturday.id])
+    db.session.commit()
+    move_session(saturday, organiser, db)
+    mailbox.deliver()
+    seen = len(mailbox.messages)
+    registration.cancel(delegate)
+    db.session.commit()
+    mailbox.deliver()
+    assert session_mail(mailbox, seen, delegate.email) == [("CANCEL", f"session-{saturday.id}", 2)]
+    event_cancel = [invite_of(m) for m in mailbox.messages[seen:] if m["To"] == delegate.email
+                    and str(vevents(invite_of(m))[0]["UID"]).startswith("event-")]
+    assert [str(cal["METHOD"]) for cal in event_cancel] == ["CANCEL"]
+
+
+def test_a_delegate_who_presents_the_session_under_the_same_address_keeps_it(programme, db, mailbox):
+    event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
+    presenter_too = register(db, event, "aida@bomca.example", "Aida")
+    agenda.set_personal_agenda(presenter_too, [saturday.id])
+    db.session.commit()
+    mailbox.deliver()
+    seen = len(mailbox.messages)
+    move_session(saturday, organiser, db)
+    mailbox.deliver()
+    assert session_mail(mailbox, seen, "aida@bomca.example") == [("REQUEST", f"session-{saturday.id}", 1)]
+    seen = len(mailbox.messages)
+    agenda.set_personal_agenda(presenter_too, [])
+    db.session.commit()
+    mailbox.deliver()
+    assert session_mail(mailbox, seen, "aida@bomca.example") == []
+
+
 def test_a_delegates_links_survive_a_new_slug(client, programme, db):
     from eventmgr.events.services import update_event
 

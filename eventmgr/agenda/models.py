@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
@@ -132,3 +132,5 @@ class PersonalAgendaItem(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True,
                                             index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: A mailed invite or update put the session in the delegate's calendar: dropping it sends a CANCEL.
+    calendar_mailed: Mapped[bool] = mapped_column(default=False, server_default=false())

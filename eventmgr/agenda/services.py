@@ -383,6 +383,7 @@ def set_personal_agenda(registration: Registration, session_ids: Iterable[int]) 
     current = personal_session_ids(registration)
     removed = current - wanted
     if removed:
+        calendar.withdraw_session_entries(registration, removed)
         db.session.execute(delete(PersonalAgendaItem).where(PersonalAgendaItem.registration_id == registration.id,
                                                             PersonalAgendaItem.session_id.in_(removed)))
     for session_id in sorted(wanted - current):

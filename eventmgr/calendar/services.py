@@ -1,5 +1,6 @@
 """Keep calendars in step with the event and its sessions: one update per person per burst of edits."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
@@ -98,20 +99,57 @@ def _queue_event_update(event: Event) -> int:
 def _queue_session_update(event_session: EventSession) -> int:
     if event_session.event.status != "published":
         return 0
-    return sum(queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)
-               for name, email, join in session_recipients(event_session))
+    sent = [email for name, email, join in session_recipients(event_session)
+            if queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)]
+    if sent:  # the delegates among them now hold the session in their calendars, from this mail
+        db.session.execute(
+            update(PersonalAgendaItem).where(
+                PersonalAgendaItem.session_id == event_session.id,
+                PersonalAgendaItem.registration_id.in_(select(Registration.id).where(
+                    Registration.event_id == event_session.event_id, Registration.status == "confirmed",
+                    Registration.email.in_(sent))))
+            .values(calendar_mailed=True).execution_options(synchronize_session=False))
+    return len(sent)
 
 
 def cancel_session_entries(event_session: EventSession, only: str | None = None) -> int:
     """Send CANCEL for the session to everyone holding it (or to the address `only`), with a raised SEQUENCE."""
-    recipients = [r for r in session_recipients(event_session) if only is None or r[1] == only]
-    if not recipients:
+    return _queue_cancels(event_session, [(name, email) for name, email, _join in session_recipients(event_session)
+                                          if only is None or email == only])
+
+
+def withdraw_session_entries(registration: Registration, session_ids: Iterable[int] | None = None) -> int:
+    """Send the delegate CANCEL for those of their chosen sessions (all, without `session_ids`) that a mailed
+    update put in their calendar: they dropped them, or their registration ends. Not for a session they
+    present under the same address, nor for one that is over."""
+    query = (select(EventSession).join(PersonalAgendaItem, PersonalAgendaItem.session_id == EventSession.id)
+             .where(PersonalAgendaItem.registration_id == registration.id, PersonalAgendaItem.calendar_mailed,
+                    EventSession.end_at > utcnow(),
+                    ~select(SessionParticipant.session_id).join(Person, SessionParticipant.person_id == Person.id)
+                    .where(SessionParticipant.session_id == EventSession.id, Person.email == registration.email)
+                    .exists()))
+    if session_ids is not None:
+        query = query.where(EventSession.id.in_(list(session_ids)))
+    withdrawn = db.session.execute(query).scalars().all()
+    if not withdrawn:
+        return 0
+    db.session.execute(
+        update(PersonalAgendaItem).where(PersonalAgendaItem.registration_id == registration.id,
+                                         PersonalAgendaItem.session_id.in_([s.id for s in withdrawn]))
+        .values(calendar_mailed=False).execution_options(synchronize_session=False))
+    return sum(_queue_cancels(event_session, [(registration.full_name, registration.email)])
+               for event_session in withdrawn)
+
+
+def _queue_cancels(event_session: EventSession, people: list[tuple[str, str]]) -> int:
+    """Mail these (name, address) the session's CANCEL, with a raised SEQUENCE."""
+    if not people:
         return 0
     owed = event_session.calendar_sent_sequence < event_session.calendar_sequence
     _raise_sequence(event_session)  # RFC 5546: a CANCEL is newer than the REQUEST it cancels
     if not owed:
         event_session.calendar_sent_sequence = event_session.calendar_sequence
-    return sum(queue_session_invite(event_session, name, email, "CANCEL") for name, email, _join in recipients)
+    return sum(queue_session_invite(event_session, name, email, "CANCEL") for name, email in people)
 
 
 def schedule_programme_update(event: Event) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
+from eventmgr.calendar.services import withdraw_session_entries
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
@@ -302,6 +303,7 @@ def cancel(registration: Registration, by=None, now: datetime | None = None) -> 
     if not registration.is_active:
         raise EventMgrError("This registration is not active.")
     held_seat = registration.status == "confirmed"
+    withdraw_session_entries(registration)
     registration.status = "cancelled"
     registration.cancelled_at = now
     _release_offer_code(registration)
