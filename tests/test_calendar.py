@@ -477,6 +477,9 @@ def test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its
     db.session.commit()
     mailbox.deliver()
     assert session_mail(mailbox, seen, delegate.email) == [("CANCEL", f"session-{saturday.id}", 2)]
+    (withdrawn,) = [m for m in mailbox.messages[seen:] if m["To"] == delegate.email]
+    assert withdrawn["Subject"] == "Removed from your agenda: Lessons learned · Border Management Conference"
+    assert "still takes place" in withdrawn.get_body(("plain",)).get_content()
     assert session_mail(mailbox, seen, "aida@bomca.example") == []  # the presenter keeps the session
 
     seen = len(mailbox.messages)

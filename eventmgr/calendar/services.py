@@ -137,19 +137,21 @@ def withdraw_session_entries(registration: Registration, session_ids: Iterable[i
         update(PersonalAgendaItem).where(PersonalAgendaItem.registration_id == registration.id,
                                          PersonalAgendaItem.session_id.in_([s.id for s in withdrawn]))
         .values(calendar_mailed=False).execution_options(synchronize_session=False))
-    return sum(_queue_cancels(event_session, [(registration.full_name, registration.email)])
+    return sum(_queue_cancels(event_session, [(registration.full_name, registration.email)], withdrawn=True)
                for event_session in withdrawn)
 
 
-def _queue_cancels(event_session: EventSession, people: list[tuple[str, str]]) -> int:
-    """Mail these (name, address) the session's CANCEL, with a raised SEQUENCE."""
+def _queue_cancels(event_session: EventSession, people: list[tuple[str, str]], withdrawn: bool = False) -> int:
+    """Mail these (name, address) the session's CANCEL, with a raised SEQUENCE (`withdrawn`: the session goes
+    ahead, they left it)."""
     if not people:
         return 0
     owed = event_session.calendar_sent_sequence < event_session.calendar_sequence
     _raise_sequence(event_session)  # RFC 5546: a CANCEL is newer than the REQUEST it cancels
     if not owed:
         event_session.calendar_sent_sequence = event_session.calendar_sequence
-    return sum(queue_session_invite(event_session, name, email, "CANCEL") for name, email in people)
+    return sum(queue_session_invite(event_session, name, email, "CANCEL", withdrawn=withdrawn)
+               for name, email in people)
 
 
 def schedule_programme_update(event: Event) -> None:
@@ -185,9 +187,15 @@ def session_recipients(event_session: EventSession) -> list[tuple[str, str, bool
     return sorted(found.values(), key=lambda item: item[1])
 
 
+#: Subjects of the session mails, by kind.
+SESSION_SUBJECTS = {"invite": "Invitation: {title}", "updated": "Updated: {title}", "cancelled": "Cancelled: {title}",
+                    "withdrawn": "Removed from your agenda: {title}"}
+
+
 def queue_session_invite(event_session: EventSession, name: str, email: str, method: str, update: bool = False,
-                         include_join_url: bool = False) -> bool:
+                         include_join_url: bool = False, withdrawn: bool = False) -> bool:
     """Mail one person the session as an invite (REQUEST) or its cancellation (CANCEL); not once it is over.
+    `withdrawn`: a CANCEL to a delegate who left a session that goes ahead.
 
     Return whether a message was queued.
     """
@@ -196,11 +204,13 @@ def queue_session_invite(event_session: EventSession, name: str, email: str, met
     event = event_session.event
     ics = sessions_to_ics(event.title, [event_session], method=method, attendee=(name, email),
                           include_join_url=include_join_url and method == "REQUEST")
-    kind = "cancelled" if method == "CANCEL" else "updated" if update else "invite"
-    subjects = {"invite": "Invitation: {title}", "updated": "Updated: {title}", "cancelled": "Cancelled: {title}"}
+    if method == "CANCEL":
+        kind = "withdrawn" if withdrawn else "cancelled"
+    else:
+        kind = "updated" if update else "invite"
     queue_mail(
         to=email,
-        subject=subjects[kind].format(title=f"{event_session.title} · {event.title}"),
+        subject=SESSION_SUBJECTS[kind].format(title=f"{event_session.title} · {event.title}"),
         body=render_template(f"email/calendar/session_{kind}.txt", event=event, event_session=event_session,
                              name=name, agenda_url=external_url("agenda.agenda", slug=event.slug,
                                                                 _anchor=f"session-{event_session.id}")),
