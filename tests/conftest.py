@@ -2,8 +2,9 @@
 
 Which database: EVENTMGR_TEST_DB=sqlite (default) or postgresql. On PostgreSQL a throwaway database
 is created for the session and dropped afterwards; TEST_POSTGRES_URL names the server
-(default postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Under CI (CI=true) an unreachable
-PostgreSQL or a missing browser fails the run instead of skipping.
+(default postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Tests marked `postgresql` are left out of
+the SQLite pass. Under CI (CI=true) an unreachable PostgreSQL, a missing browser or Redis, or any skipped
+test fails the run.
 """
 
 import contextlib
@@ -21,7 +22,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+#: CI services set CI=true (some CI=1); under CI every part must run.
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 BACKEND = os.environ.get("EVENTMGR_TEST_DB", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -368,6 +370,9 @@ def page(browser, live_server, request):
 
 # --- Reporting -------------------------------------------------------------------------------------
 
+#: How many PostgreSQL-only tests this (SQLite) pass left out.
+LEFT_OUT = pytest.StashKey[int]()
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -376,15 +381,35 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_collection_modifyitems(config, items):
+    """Mark the browser tests; leave the PostgreSQL-only ones out of the SQLite pass (they run in the
+    PostgreSQL one), so that a skip always means something missing."""
+    left_out = []
     for item in items:
         if "page" in getattr(item, "fixturenames", ()) or "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+        if BACKEND != "postgresql" and item.get_closest_marker("postgresql"):
+            left_out.append(item)
+    config.stash[LEFT_OUT] = len(left_out)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
+def pytest_sessionfinish(session):
+    """Under CI a skipped test fails the run: CI must run every part."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter is not None and reporter.stats.get("skipped"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter):
     passed = terminalreporter.stats.get("passed", [])
     browser = [r for r in passed if "browser" in r.keywords]
     skipped = len(terminalreporter.stats.get("skipped", []))
+    left_out = terminalreporter.config.stash.get(LEFT_OUT, 0)
     terminalreporter.write_line(
         f"eventmgr: {len(passed)} tests passed on {BACKEND} ({len(browser)} in the browser), {skipped} skipped"
+        + (f", {left_out} PostgreSQL-only left for the PostgreSQL pass" if left_out else "")
     )
+    if IN_CI and skipped:
+        terminalreporter.write_line("eventmgr: under CI nothing may be skipped; the run fails.", red=True)

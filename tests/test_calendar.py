@@ -570,7 +570,7 @@ def test_presenters_hear_of_a_new_event_title_in_their_session_entries(programme
     assert entry["SEQUENCE"] == 1
 
 
-@pytest.mark.skipif(__import__("conftest").BACKEND != "postgresql", reason="row locks are a PostgreSQL matter")
+@pytest.mark.postgresql  # row locks
 def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_lost(app, programme, db,
                                                                                  monkeypatch):
     """Worker A holds the session it is working on; worker B skips it; the organiser's edit waits, then owes."""
@@ -621,7 +621,7 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
     assert sent < sequence and owed_at is not None  # the edit made meanwhile is still owed
 
 
-@pytest.mark.skipif(__import__("conftest").BACKEND != "postgresql", reason="row locks are a PostgreSQL matter")
+@pytest.mark.postgresql  # row locks
 def test_two_edits_at_once_raise_a_sessions_sequence_twice(app, programme, db):
     """Two organisers change the same session at the same moment: each change gets its own SEQUENCE."""
     import threading

@@ -1,10 +1,10 @@
 """Ready for many workers on many hosts: the app recovers from a PostgreSQL restart by itself."""
 
 import pytest
-from conftest import BACKEND, POSTGRES_URL
+from conftest import POSTGRES_URL
 from sqlalchemy import create_engine, text
 
-pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="a PostgreSQL matter")
+pytestmark = pytest.mark.postgresql
 
 
 def test_requests_succeed_after_the_server_drops_every_connection(client, make_event, db):

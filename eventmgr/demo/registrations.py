@@ -13,6 +13,12 @@ from eventmgr.organisations.models import Organisation
 from eventmgr.registration import services
 from eventmgr.registration.models import Registration
 
+
+def _one_form(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Family names that are the same for men and women."""
+    return tuple((name, name) for name in names)
+
+
 #: By country: women's and men's given names, and family names as (a man's form, a woman's form).
 NAMES = {
     "KZ": (("Aigerim", "Dana", "Saule", "Aruzhan"), ("Nurlan", "Yerlan", "Timur", "Askar"),
@@ -31,16 +37,16 @@ NAMES = {
            (("Tursunov", "Tursunova"), ("Yusupov", "Yusupova"), ("Aliyev", "Aliyeva"), ("Mirzayev", "Mirzayeva"),
             ("Ergashev", "Ergasheva"))),
     "AF": (("Farida", "Mariam", "Nadia", "Zahra"), ("Ahmad", "Habib", "Mahmood", "Wahid"),
-           tuple((name, name) for name in ("Rahimi", "Sultani", "Noori", "Hakimi", "Amiri"))),
+           _one_form(("Rahimi", "Sultani", "Noori", "Hakimi", "Amiri"))),
     "IR": (("Maryam", "Shirin", "Leila", "Nasrin"), ("Reza", "Ali", "Hamid", "Dariush"),
-           tuple((name, name) for name in ("Hosseini", "Karimi", "Ahmadi", "Rezaei", "Moradi"))),
+           _one_form(("Hosseini", "Karimi", "Ahmadi", "Rezaei", "Moradi"))),
     "BE": (("Sophie", "Elena", "Lotte", "Camille"), ("Pieter", "Thomas", "Luc", "Wouter"),
-           tuple((name, name) for name in ("Janssens", "Dubois", "Peeters", "Maes", "Lambert"))),
+           _one_form(("Janssens", "Dubois", "Peeters", "Maes", "Lambert"))),
     "LV": (("Ilze", "Liga", "Anna", "Inese"), ("Janis", "Martins", "Andris", "Edgars"),
            (("Berzins", "Berzina"), ("Kalnins", "Kalnina"), ("Ozols", "Ozola"), ("Liepins", "Liepina"),
             ("Krumins", "Krumina"))),
     "GB": (("Hannah", "Emily", "Charlotte", "Grace"), ("Oliver", "Samuel", "James", "Thomas"),
-           tuple((name, name) for name in ("Whitfield", "Clarke", "Hughes", "Bennett", "Foster"))),
+           _one_form(("Whitfield", "Clarke", "Hughes", "Bennett", "Foster"))),
 }
 ORGANISATION_BY_COUNTRY = {
     "KZ": "Border Service of the National Security Committee of the Republic of Kazakhstan",
