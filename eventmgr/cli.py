@@ -17,8 +17,9 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 @click.argument("email")
 @click.option("--name", help="Display name; defaults to the part of the address before @.")
 @click.option("--admin", is_flag=True, help="Make the user a site administrator.")
+@click.option("--organiser", is_flag=True, help="Let the user create events, series and organisations.")
 @click.option("--password", help="Set this password instead of a generated one.")
-def create_user_command(email: str, name: str | None, admin: bool, password: str | None) -> None:
+def create_user_command(email: str, name: str | None, admin: bool, organiser: bool, password: str | None) -> None:
     """Create an account and print its password."""
     from eventmgr.auth.services import create_user
 
@@ -28,8 +29,9 @@ def create_user_command(email: str, name: str | None, admin: bool, password: str
         user = create_user(email, name or email.split("@")[0], password=password, is_admin=admin)
     except EventMgrError as error:
         raise click.ClickException(error.message) from error
+    user.can_organise = organiser
     db.session.commit()
-    role = "administrator" if user.is_admin else "user"
+    role = "administrator" if user.is_admin else "organiser" if user.can_organise else "user"
     click.echo(f"Created {role} {user.email}" + (f" with password: {password}" if generated else "."))
 
 

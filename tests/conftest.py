@@ -230,9 +230,11 @@ def mailbox(smtp_server):
 def make_user(db):
     from eventmgr.auth.services import create_user
 
-    def make(email=None, name="Test User", password=PASSWORD, is_admin=False):
+    def make(email=None, name="Test User", password=PASSWORD, is_admin=False, can_organise=True):
+        """An account; by default one that may create events (can_organise=False: one that may not)."""
         user = create_user(email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password=password,
                            is_admin=is_admin)
+        user.can_organise = can_organise
         db.session.commit()
         return user
 
@@ -243,9 +245,10 @@ def make_user(db):
 def make_organisation(db):
     from eventmgr.organisations.services import create_organisation
 
-    def make(name=None, **fields):
+    def make(name=None, owner=None, **fields):
+        """An organisation of the directory; with `owner`, that account owns its entry."""
         data = {"name": name or f"Organisation {uuid.uuid4().hex[:6]}", "kind": "border_agency"} | fields
-        organisation = create_organisation(data)
+        organisation = create_organisation(data, owner)
         db.session.commit()
         return organisation
 

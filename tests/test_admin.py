@@ -141,6 +141,36 @@ def test_make_and_revoke_admin(app, client, post, admin, make_user, db):
     assert other.get("/admin/users").status_code == 403
 
 
+def test_creating_events_is_a_capability_the_admin_grants(app, client, post, admin, make_user, db):
+    """An account without it may work on events it is given a role on, but creates no event, series or
+    organisation; an administrator grants it from the users page (or when inviting)."""
+    from test_permissions import log_in
+
+    plain = make_user(name="Paul Plain", can_organise=False)
+    plains = log_in(app, plain)
+    dashboard = plains.get("/manage/").text
+    assert "/manage/events/new" not in dashboard
+    for url in ("/manage/events/new", "/manage/series/new", "/manage/organisations/new"):
+        assert plains.get(url).status_code == 403, url
+    response = plains.post("/manage/events/new", data={"csrf_token": csrf_token(plains, "/manage/"),
+                                                       "title": "Unwanted", "kind": "webinar"})
+    assert response.status_code == 403
+
+    assert act(post, plain.id, "make-organiser").status_code == 302
+    assert user_by_email(db, plain.email).can_organise
+    assert plains.get("/manage/events/new").status_code == 200
+    assert "/manage/events/new" in plains.get("/manage/").text
+    act(post, plain.id, "revoke-organiser")
+    assert plains.get("/manage/events/new").status_code == 403
+    actions = db.session.execute(select(AuditEntry.action).filter(AuditEntry.action.like("user.%organiser"))
+                                 .order_by(AuditEntry.id)).scalars().all()
+    assert actions == ["user.organiser", "user.unorganiser"]
+    post("/admin/users", {"name": "Olga Organiser", "email": "olga@example.org", "can_organise": "y"})
+    post("/admin/users", {"name": "Sam Secretariat", "email": "sam@example.org"})
+    assert user_by_email(db, "olga@example.org").can_organise
+    assert not user_by_email(db, "sam@example.org").can_organise
+
+
 def test_an_admin_cannot_drop_their_own_role_or_account(client, post, admin, db):
     act(post, admin.id, "revoke-admin")
     assert "You cannot remove your own administrator role." in flashes(client)
@@ -210,6 +240,13 @@ def test_users_create_with_admin_name_and_password(app, runner, db):
     assert (user.name, user.is_admin) == ("Ada Lovelace", True)
     assert user.password_hash.startswith("$argon2")
     assert try_login(app, "ada@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_users_create_an_organiser(runner, db):
+    result = runner.invoke(args=["users", "create", "olga@example.org", "--organiser", "--password", NEW_PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "Created organiser olga@example.org." in result.output
+    assert user_by_email(db, "olga@example.org").can_organise
 
 
 def test_users_create_generates_a_password_and_a_name(app, runner, db):

@@ -555,19 +555,19 @@ def test_the_log_records_who_did_what_when_and_which_fields_changed(organiser, c
     after = datetime.now(UTC) + timedelta(seconds=1)
 
     entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
-    assert [e.action for e in entries] == ["event.create", "event.update", "event.publish", "role.grant",
+    assert [e.action for e in entries] == ["event.create", "event.update", "event.publish", "role.invite",
                                            "event.cancel"]
     assert all(e.user_id == organiser.id and e.event_id == event.id for e in entries)
     assert all(before <= e.created_at <= after for e in entries)
     update = entries[1]
     assert update.changes["title"] == ["Old title", "New title"]
     assert update.changes["capacity"] == [None, 80]
-    assert "Sam Secretariat" in entries[3].summary and "Secretariat" in entries[3].summary
+    assert entries[3].summary == "sam@example.org: Secretariat"
     assert entries[4].changes == {"reason": [None, "Speakers unavailable."]}
 
     log = client.get(f"/manage/events/{event.id}/log")
     assert log.status_code == 200
-    for text in ("event.create", "event.update", "event.publish", "role.grant", "event.cancel", "Olga Organiser",
+    for text in ("event.create", "event.update", "event.publish", "role.invite", "event.cancel", "Olga Organiser",
                  "<del>Old title</del> → <ins>New title</ins>", "Speakers unavailable."):
         assert text in log.text, text
     assert log.text.index("event.cancel") < log.text.index("event.create")  # newest first
@@ -686,8 +686,8 @@ def test_organisations_are_created_and_edited_in_the_directory(organiser, client
 
 
 @pytest.mark.parametrize("data, field, message", [
-    ({"name": "osce"}, "name", "An organisation with this name exists already."),
-    ({"name": "  OSCE "}, "name", "An organisation with this name exists already."),
+    ({"name": "osce"}, "name", "An organisation with this name is in the directory already"),
+    ({"name": "  OSCE "}, "name", "An organisation with this name is in the directory already"),
     ({"name": ""}, "name", "This field is required."),
     ({"country_code": "ZZ"}, "country_code", "Not a valid choice."),
     ({"kind": "club"}, "kind", "Not a valid choice."),
@@ -702,13 +702,54 @@ def test_bad_organisations_are_refused_at_their_field(organiser, post, make_orga
     assert count(db, Organisation) == 1
 
 
+def test_an_organisation_is_changed_only_by_its_owners_and_every_change_is_logged(app, organiser, client, post,
+                                                                                  make_user, make_organisation, db):
+    """The attack: an account renames an organisation and sets a phishing site shown on public pages."""
+    from test_permissions import log_in
+
+    from eventmgr.audit.models import AuditEntry
+
+    theirs = make_organisation(name="OSCE Programme Office", owner=make_user(name="Otto Owner"),
+                               website="https://www.osce.org")
+    shared = make_organisation(name="BOMCA")  # the directory's own, kept by administrators
+    for org in (theirs, shared):
+        assert post(f"/manage/organisations/{org.id}/edit", {"name": "Phish", "kind": "ngo",
+                                                             "website": "https://phish.example"},
+                    token_from="/manage/").status_code in (403, 404)
+    listing = client.get("/manage/organisations/").text
+    assert f"/manage/organisations/{shared.id}/edit" not in listing
+    secretary = log_in(app, make_user(name="Sam Secretariat", can_organise=False))
+    assert secretary.get("/manage/organisations/new").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Organisation, theirs.id).website == "https://www.osce.org"
+
+    response = post("/manage/organisations/new", {"name": "Border Service of Tajikistan", "kind": "border_agency"})
+    assert response.status_code == 302
+    mine = db.session.execute(select(Organisation).filter_by(name="Border Service of Tajikistan")).scalar_one()
+    assert [owner.id for owner in mine.owners] == [organiser.id]
+    assert post(f"/manage/organisations/{mine.id}/edit", {"name": "Border Service of Tajikistan", "acronym": "BS TJ",
+                                                           "kind": "border_agency"}).status_code == 302
+    entries = db.session.execute(select(AuditEntry).where(AuditEntry.action.like("organisation.%"))
+                                 .order_by(AuditEntry.id)).scalars().all()
+    assert [(e.action, e.user_id) for e in entries][-2:] == [("organisation.create", organiser.id),
+                                                            ("organisation.update", organiser.id)]
+    assert entries[-1].changes == {"acronym": [None, "BS TJ"]}
+    # An administrator sees it in the site's log, and may give the entry another owner.
+    admin = log_in(app, make_user(name="Ada Admin", is_admin=True))
+    assert "Border Service of Tajikistan (BS TJ)" in admin.get("/admin/log").text
+    edit = f"/manage/organisations/{theirs.id}/edit"
+    assert admin.post(f"/manage/organisations/{theirs.id}/owners",
+                      data={"csrf_token": csrf_token(admin, edit), "owner-user_id": organiser.id}).status_code == 302
+    assert client.get(edit).status_code == 200
+
+
 def test_renaming_an_organisation_to_anothers_name_is_refused(organiser, post, make_organisation, db):
     make_organisation(name="OSCE")
-    unodc = make_organisation(name="UNODC")
+    unodc = make_organisation(name="UNODC", owner=organiser)
     edit = f"/manage/organisations/{unodc.id}/edit"
     response = post(edit, {"name": "Osce", "kind": "international"})
     assert response.status_code == 422
-    assert field_errors(response)["name"] == "An organisation with this name exists already."
+    assert field_errors(response)["name"].startswith("An organisation with this name is in the directory already")
     assert post(edit, {"name": "UNODC", "kind": "international", "country_code": "AT"}).status_code == 302
 
 
@@ -740,6 +781,82 @@ def test_series_are_created_with_a_valid_unique_address(organiser, client, post,
     assert post(edit, {"title": "Issyk-Kul Initiative conferences", "slug": "issyk-kul",
                        "description": "Since 2011."}).status_code == 302
     assert client.get("/series/issyk-kul").status_code == 200
+
+
+def test_setting_series_id_on_ones_own_event_does_not_join_anothers_series(app, organiser, client, post, db,
+                                                                         make_user, make_event, mailbox):
+    """The takeover: an organiser edits their event with another organiser's series_id. It stays outside the
+    series, and its organiser gains nothing over the series (title, description, editions)."""
+    from test_permissions import log_in
+
+    from eventmgr.events.services import create_series
+
+    owner = make_user(name="Olga Owner")
+    theirs = create_series("Issyk-Kul Initiative", "Conferences since 2011.", owner, slug="issyk-kul")
+    first = make_event(organiser=owner, series_id=theirs.id, edition=1, title="3rd Regional Conference")
+    mine = make_event(organiser=organiser, status="draft", title="My own conference")
+    edit = f"/manage/events/{mine.id}/edit"
+    assert "Issyk-Kul Initiative" not in client.get(edit).text  # not offered
+    data = form_values(client.get(edit).text)
+    replace(data, series_id=str(theirs.id), edition="2")
+    response = post(edit, data)
+    assert response.status_code == 422
+    assert field_errors(response)["series_id"].startswith("Choose one of your own series")
+    db.session.expire_all()
+    assert db.session.get(Event, mine.id).series_id is None
+    assert client.get(f"/manage/series/{theirs.id}/edit").status_code == 403
+    assert post(f"/manage/series/{theirs.id}/edit", {"title": "Stolen", "slug": "issyk-kul"},
+                token_from="/manage/").status_code == 403
+    copy = post(f"/manage/events/{first.id}/copy", token_from="/manage/")
+    assert copy.status_code in (403, 404)
+
+    # Asking to join: the owner decides; nothing changes until then.
+    data = form_values(client.get(edit).text)
+    replace(data, join_series="https://events.example.org/series/issyk-kul", join_edition="4")
+    assert post(edit, data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, mine.id).series_id is None
+    assert "Asked to join Issyk-Kul Initiative" in client.get(f"/manage/events/{mine.id}").text
+    owners = log_in(app, owner)
+    page = owners.get(f"/manage/series/{theirs.id}/edit").text
+    assert "My own conference" in page and "as edition 4" in page
+    request_id = re.search(r"/requests/(\d+)/accept", page).group(1)
+    url = f"/manage/series/{theirs.id}/requests/{request_id}/accept"
+    assert owners.post(url, data={"csrf_token": csrf_token(owners, "/manage/")}).status_code == 302
+    db.session.expire_all()
+    joined = db.session.get(Event, mine.id)
+    assert (joined.series_id, joined.edition) == (theirs.id, 4)
+    assert db.session.get(Series, theirs.id).title == "Issyk-Kul Initiative"
+    # Being an edition's organiser gives no say over the series.
+    assert client.get(f"/manage/series/{theirs.id}/edit").status_code == 403
+    mailbox.deliver()
+    assert any(m["Subject"] == "Your event joined the series: Issyk-Kul Initiative" for m in mailbox.messages)
+
+
+def test_the_next_edition_of_someone_elses_series_waits_for_its_owner(app, make_user, make_event, db):
+    from eventmgr.events.services import (
+        copy_as_next_edition,
+        create_series,
+        decide_series_request,
+        grant_role,
+        pending_series_request,
+    )
+
+    owner, colleague = make_user(name="Olga Owner"), make_user(name="Colin Colleague")
+    series = create_series("Issyk-Kul Initiative", "", owner)
+    third = make_event(organiser=owner, series_id=series.id, edition=3, title="3rd Regional Conference")
+    grant_role(third, colleague, "organiser", owner)
+    db.session.commit()
+    fourth = copy_as_next_edition(third, colleague)
+    db.session.commit()
+    assert (fourth.title, fourth.series_id) == ("4th Regional Conference", None)
+    request = pending_series_request(fourth)
+    assert (request.series_id, request.edition) == (series.id, 4)
+    decide_series_request(request, False, owner)
+    db.session.commit()
+    assert fourth.series_id is None and pending_series_request(fourth) is None
+    own_copy = copy_as_next_edition(third, owner)  # the owner's own copy joins at once
+    assert (own_copy.series_id, own_copy.edition) == (series.id, 4)
 
 
 # --- Dashboard -------------------------------------------------------------------------------------

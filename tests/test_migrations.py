@@ -44,3 +44,32 @@ def test_down_to_0005_and_up_again_keeps_registrations_and_counts_seats(app, tmp
             assert db.session.execute(text("SELECT seats_taken FROM events")).scalar_one() == 2
             db.session.remove()
             db.engine.dispose()
+
+
+def test_accounts_that_run_events_keep_creating_them_after_0010(app, tmp_path):
+    """Creating events became a capability (0010): whoever organises or created an event has it; others not."""
+    with new_database(tmp_path) as url:
+        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
+        with scratch.app_context():
+            upgrade(revision="0009")
+            users = "INSERT INTO users (email, name, is_admin, is_active_account, failed_logins, created_at) " \
+                    "VALUES (:email, :email, :no, :yes, 0, :now)"
+            now = datetime.now(UTC)
+            for email in ("olga@example.org", "sam@example.org"):
+                db.session.execute(text(users), {"email": email, "no": False, "yes": True, "now": now})
+            db.session.execute(text(
+                "INSERT INTO events (slug, title, kind, status, visibility, timezone, start_at, end_at, "
+                "registration_policy, seats_taken, fee, currency, languages, publish_participant_list, version, "
+                "calendar_sequence, calendar_sent_sequence, programme_version, created_at, updated_at, description) "
+                "VALUES ('e', 'E', 'webinar', 'draft', 'public', 'UTC', :now, :now, 'open', 0, 0, 'EUR', '[]', :no, "
+                "1, 0, 0, 0, :now, :now, '')"), {"now": now, "no": False})
+            db.session.execute(text(
+                "INSERT INTO event_roles (event_id, user_id, role, granted_at) SELECT e.id, u.id, 'organiser', :now "
+                "FROM events e, users u WHERE u.email = 'olga@example.org'"), {"now": now})
+            db.session.commit()
+            upgrade()
+            rows = dict(db.session.execute(text("SELECT email, can_organise FROM users")).all())
+            assert {email: bool(value) for email, value in rows.items()} == {"olga@example.org": True,
+                                                                             "sam@example.org": False}
+            db.session.remove()
+            db.engine.dispose()

@@ -10,6 +10,7 @@ import struct
 import zlib
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import csrf_token
@@ -201,6 +202,145 @@ def test_an_organiser_edits_a_profile_of_their_event_only(client, db, cica, make
     stranger = person("Nodira Karimova")
     db.session.commit()
     assert client.get(f"/manage/events/{cica['event'].id}/people/{stranger.id}").status_code == 404
+
+
+# --- Who may change a shared profile ----------------------------------------------------------------
+
+@pytest.fixture
+def attacker(app, make_user, make_event):
+    """Another organiser, with an event of their own, logged in on a client of their own."""
+    from test_permissions import log_in
+
+    user = make_user(name="Mallory Other-Organiser")
+    event = make_event(organiser=user, title="A webinar of Mallory's")
+    return {"user": user, "event": event, "client": log_in(app, user)}
+
+
+def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, cica, attacker, mailbox):
+    """Featuring someone makes them part of one's event, never their profile one's own: its address (where
+    invites with the join link go), bio and photo stay as the organisers of all their events left them."""
+    sarybay, client, event = cica["sarybay"], attacker["client"], attacker["event"]
+    presenters = f"/manage/events/{event.id}/presenters"
+    picker = client.get(presenters, query_string={"q": "Sarybay"}).text
+    assert f'value="{sarybay.id}"' in picker  # a public presenter may be featured
+    response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters),
+                                             "person_id": sarybay.id, "role_label": "Keynote speaker"})
+    assert response.status_code == 302
+    profile = f"/manage/events/{event.id}/people/{sarybay.id}"
+    page = html.unescape(client.get(profile).text)
+    assert "shared with 1 event you do not run" in page
+    assert "k.sarybay@example.org" not in page and 'name="email"' not in page
+    response = client.post(profile, data={"csrf_token": csrf_token(client, presenters), "full_name": "Kairat Sarybay",
+                                          "email": "mallory@evil.example", "bio": "Rewritten."})
+    assert response.status_code == 403
+    # Nor through the new-person fields: the address finds the profile, which is used as it is.
+    session = agenda_services.create_session(event, {"kind": "panel", "title": "Stolen panel",
+                                                     "start_at": event.start_at, "end_at": event.end_at})
+    db.session.commit()
+    base = f"/manage/events/{event.id}/agenda/{session.id}"
+    response = client.post(f"{base}/participants", data={
+        "csrf_token": csrf_token(client, base), "role": "speaker", "person-full_name": "Kairat Sarybay",
+        "person-email": "k.sarybay@example.org", "person-links": "https://evil.example Profile"},
+        follow_redirects=True)
+    assert "their profile is used as it is" in " ".join(flashes(response))
+    db.session.expire_all()
+    sarybay = db.session.get(Person, sarybay.id)
+    assert (sarybay.email, sarybay.links) == ("k.sarybay@example.org", [])
+    assert sarybay.bio.startswith("Diplomat")
+
+
+def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, make_user, make_event, attacker):
+    owner = make_user(name="Paula Private")
+    secret = make_event(organiser=owner, status="draft", visibility="private", title="Closed consultations")
+    panel = agenda_services.create_session(secret, {"kind": "panel", "title": "Closed panel",
+                                                    "start_at": secret.start_at, "end_at": secret.end_at})
+    hidden = services.create_person({"full_name": "Rustam Hiddenov", "email": "rustam@ministry.example",
+                                     "position": "Deputy Minister"}, owner, event=secret)
+    agenda_services.add_participant(panel, hidden, "speaker", user=owner)
+    db.session.commit()
+    client, event = attacker["client"], attacker["event"]
+    presenters = f"/manage/events/{event.id}/presenters"
+    assert "Rustam" not in client.get(presenters, query_string={"q": "Hiddenov"}).text
+    response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters), "person_id": hidden.id})
+    assert response.status_code == 422 and field_errors(response)["person_id"] == "Choose a person from the list."
+    # The private address is not taken over, nor is the private profile linked to by its name.
+    response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters),
+                                             "person-full_name": "Rustam Hiddenov",
+                                             "person-email": "rustam@ministry.example"})
+    assert response.status_code == 422
+    assert field_errors(response)["person-email"].startswith("Another profile in the directory has this address.")
+    response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters),
+                                             "person-full_name": "Rustam Hiddenov", "role_label": "Speaker"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    namesakes = db.session.execute(select(Person).where(Person.full_name == "Rustam Hiddenov")).scalars().all()
+    assert len(namesakes) == 2  # a profile of the attacker's own; the private one untouched
+    assert db.session.get(Person, hidden.id).position == "Deputy Minister"
+    assert client.get(f"/manage/events/{event.id}/people/{hidden.id}").status_code == 404
+    assert client.get(f"/people/{hidden.id}").status_code == 404
+
+
+def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app, db, cica, make_user, make_event):
+    from eventmgr.auth.permissions import can_edit_person
+    from eventmgr.events.services import grant_role
+
+    sarybay, organiser = cica["sarybay"], cica["event"].roles[0].user
+    assert can_edit_person(organiser, sarybay)
+    other = make_event(title="Border Challenges webinar")
+    panel = agenda_services.create_session(other, {"kind": "panel", "title": "Threats", "start_at": other.start_at,
+                                                   "end_at": other.end_at})
+    agenda_services.add_participant(panel, sarybay, "speaker")
+    db.session.commit()
+    assert not can_edit_person(organiser, sarybay)  # now also in an event they do not run
+    assert not can_edit_person(other.roles[0].user, sarybay)
+    grant_role(other, organiser, "organiser", other.roles[0].user)
+    db.session.commit()
+    assert can_edit_person(organiser, sarybay)  # runs both
+    assert can_edit_person(make_user(is_admin=True), sarybay)
+    loose = services.create_person({"full_name": "Nodira Karimova"}, organiser)
+    assert can_edit_person(organiser, loose) and not can_edit_person(make_user(), loose)
+
+
+def test_a_presenter_updates_their_own_profile_through_a_mailed_link(app, db, cica, attacker, mailbox):
+    sarybay, client, event = cica["sarybay"], attacker["client"], attacker["event"]
+    agenda_services.add_featured(event, sarybay, "Keynote speaker")
+    db.session.commit()
+    profile = f"/manage/events/{event.id}/people/{sarybay.id}"
+    response = client.post(f"{profile}/send-link", data={"csrf_token": csrf_token(client, profile)},
+                           follow_redirects=True)
+    assert "Ambassador Kairat Sarybay has been sent a link to update their profile." in flashes(response)
+    again = client.post(f"{profile}/send-link", data={"csrf_token": csrf_token(client, profile)},
+                        follow_redirects=True)
+    assert "A link was sent to this person less than an hour ago." in flashes(again)
+    mailbox.deliver()
+    [message] = [m for m in mailbox.messages if m["Subject"].startswith("Please check your speaker profile")]
+    assert message["To"] == "k.sarybay@example.org"
+    assert "Mallory Other-Organiser" in message.get_content() and event.title in message.get_content()
+    link = urlsplit(re.search(r"https?://\S+/profile/\S+", message.get_content()).group(0)).path
+
+    presenter = app.test_client()
+    page = presenter.get(link)
+    assert page.status_code == 200 and 'name="email"' not in page.text
+    assert page.headers["Cache-Control"] == "private, no-store"
+    response = presenter.post(link, data={"csrf_token": csrf_token(presenter, link), "honorific": "Ambassador",
+                                          "full_name": "Kairat Sarybay", "position": "Secretary General",
+                                          "country": "KZ", "bio": "Diplomat and **writer**.",
+                                          "email": "someone@else.example"}, follow_redirects=True)
+    assert "Thank you: your profile is saved." in flashes(response)
+    db.session.expire_all()
+    sarybay = db.session.get(Person, sarybay.id)
+    assert (sarybay.position, sarybay.bio, sarybay.email) == ("Secretary General", "Diplomat and **writer**.",
+                                                              "k.sarybay@example.org")
+    from eventmgr.audit.models import AuditEntry
+
+    assert db.session.execute(select(AuditEntry.action).where(AuditEntry.action.like("person.%"))
+                              .order_by(AuditEntry.id)).scalars().all()[-2:] == ["person.profile_link",
+                                                                                  "person.update_own"]
+    assert presenter.get(link.replace("/profile/", "/profile/x")).status_code == 404
+    # A link mailed to an address the profile no longer has stops working.
+    sarybay.email = "kairat@new.example"
+    db.session.commit()
+    assert presenter.get(link).status_code == 404
 
 
 # --- Public profiles -------------------------------------------------------------------------------

@@ -7,12 +7,22 @@ from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 
 
-def invite_user(email: str, name: str, is_admin: bool, invited_by: User) -> User:
+def invite_user(email: str, name: str, is_admin: bool, invited_by: User, can_organise: bool = False) -> User:
     """Create an account without a password and e-mail its owner a link to set one."""
     user = create_user(email, name, is_admin=is_admin)
+    user.can_organise = can_organise
     send_invitation(user, invited_by)
-    record("user.invite", invited_by, summary=f"{user.name} <{user.email}>" + (" (admin)" if is_admin else ""))
+    roles = [label for label, granted in (("admin", is_admin), ("organiser", can_organise)) if granted]
+    record("user.invite", invited_by,
+           summary=f"{user.name} <{user.email}>" + (f" ({', '.join(roles)})" if roles else ""))
     return user
+
+
+def set_organiser(user: User, can_organise: bool, by: User) -> None:
+    """Grant or take away the capability to create events, series and organisations."""
+    user.can_organise = can_organise
+    record("user.organiser" if can_organise else "user.unorganiser", by, summary=user.email)
+    db.session.flush()
 
 
 def resend_invitation(user: User, by: User) -> None:

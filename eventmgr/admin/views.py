@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from eventmgr.admin import services
+from eventmgr.audit.services import site_log
 from eventmgr.auth.forms import InviteUserForm
 from eventmgr.auth.models import User
 from eventmgr.auth.permissions import admin_required
@@ -23,7 +24,8 @@ def users():
     form = InviteUserForm()
     if form.validate_on_submit():
         try:
-            user = services.invite_user(form.email.data, form.name.data, form.is_admin.data, current_user)
+            user = services.invite_user(form.email.data, form.name.data, form.is_admin.data, current_user,
+                                        can_organise=form.can_organise.data)
         except EventMgrError as error:
             db.session.rollback()
             form.email.errors.append(error.message)
@@ -46,6 +48,8 @@ def user_action(user_id: int, action: str):
     actions = {
         "resend": lambda: services.resend_invitation(user, current_user),
         "make-admin": lambda: services.set_admin(user, True, current_user),
+        "make-organiser": lambda: services.set_organiser(user, True, current_user),
+        "revoke-organiser": lambda: services.set_organiser(user, False, current_user),
         "revoke-admin": lambda: services.set_admin(user, False, current_user),
         "deactivate": lambda: services.set_active(user, False, current_user),
         "activate": lambda: services.set_active(user, True, current_user),
@@ -61,3 +65,10 @@ def user_action(user_id: int, action: str):
         db.session.commit()
         flash(_("Done."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/log")
+@admin_required
+def audit_log():
+    """What changed outside any one event: accounts, capabilities, organisations, shared profiles; newest first."""
+    return render_template("admin/log.html", entries=site_log())

@@ -10,20 +10,24 @@ from wtforms.fields.choices import SelectChoice
 from eventmgr.agenda import services
 from eventmgr.agenda.forms import LOCAL_TIME_FIELDS, FeaturedForm, ParticipantForm, SessionForm
 from eventmgr.agenda.models import FEATURED_ROLE_SUGGESTIONS, FeaturedPresenter, SessionParticipant
-from eventmgr.auth.permissions import can_merge_people, get_event_or_404
+from eventmgr.auth.permissions import (
+    can_edit_person,
+    can_find_person,
+    can_manage_event,
+    can_merge_people,
+    editable_people,
+    get_event_or_404,
+)
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.people import services as people_services
 from eventmgr.people.forms import MergeForm, PersonForm
 from eventmgr.people.models import Person
-from eventmgr.people.photos import MAX_BYTES, read_upload
+from eventmgr.people.photos import UPLOAD_REQUEST_LIMIT, read_upload
 
 bp = Blueprint("agenda_manage", __name__, url_prefix="/manage/events/<int:event_id>")
 
-#: Largest request a form with a photo may send: the photo's limit and room for the other fields. Anything
-#: between the two reaches the form, which says at the field that the photo is too big.
-UPLOAD_REQUEST_LIMIT = MAX_BYTES + 3 * 1024 * 1024
 PERSON_FIELD_NAMES = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country",
                       "email", "bio", "links", "photo")
 
@@ -59,10 +63,11 @@ def _flash_warnings(event, event_session) -> None:
 
 
 def _people_choices(event, text: str | None = None) -> list[SelectChoice]:
-    """People to choose from: those in this event first, then the rest of the directory (or those matching)."""
+    """People to choose from: those in this event first, then the rest of the directory the user may find (or
+    those matching): people of listed events and of events they work on, never another organiser's private ones."""
     in_event = people_services.event_people(event)
     in_event_ids = {p.id for p in in_event}
-    others = [p for p in people_services.search_people(text, limit=300) if p.id not in in_event_ids]
+    others = [p for p in people_services.search_people(text, current_user, limit=300) if p.id not in in_event_ids]
     if text:
         needle = text.strip().lower()
         in_event = [p for p in in_event if needle in f"{p.full_name} {p.affiliation}".lower()]
@@ -78,12 +83,22 @@ def _chosen_or_new_person(form, event):
     """The person picked in the form, or the one its new-person fields describe (found again or created)."""
     if form.person_id.data is not None:
         person = db.session.get(Person, form.person_id.data)
-        if person is None:
+        if person is None or not can_find_person(current_user, person):
             raise EventMgrError("Choose a person from the list.", field="person_id")
         return person, False
     upload = form.person.uploaded_photo()
     photo = read_upload(upload.stream) if upload is not None else None
     return people_services.find_or_create_person(form.person.person_data(), current_user, photo, event)
+
+
+def _flash_found(person) -> None:
+    """Say that the new-person fields described someone already in the directory, and what became of them."""
+    if can_edit_person(current_user, person):
+        flash(_("%(name)s was already in the directory: their profile is used, and only its empty fields were "
+                "filled in.", name=person.display_name), "info")
+    else:
+        flash(_("%(name)s was already in the directory: their profile is used as it is, since it is shared with "
+                "events you do not run. You can ask them to update it.", name=person.display_name), "info")
 
 
 # --- The agenda -------------------------------------------------------------------------------------
@@ -193,8 +208,7 @@ def add_participant(event_id: int, session_id: int):
         else:
             db.session.commit()
             if form.person_id.data is None and not created:
-                flash(_("%(name)s was already in the directory: their profile is used, and only its empty "
-                        "fields were filled in.", name=person.display_name), "info")
+                _flash_found(person)
             flash(_("%(name)s added.", name=person.display_name), "success")
             _flash_warnings(event, event_session)
             return redirect(url_for("agenda_manage.edit_session", event_id=event.id, session_id=event_session.id)
@@ -221,8 +235,10 @@ def participant_action(event_id: int, session_id: int, participant_id: int, acti
 # --- Featured presenters and profiles ---------------------------------------------------------------
 
 def _render_presenters(event, form, status=200):
+    people = people_services.event_people(event)
     return render_template("manage/agenda/presenters.html", event=event, form=form,
-                           featured=services.featured_presenters(event), people=people_services.event_people(event),
+                           featured=services.featured_presenters(event), people=people,
+                           editable=editable_people(current_user, people),
                            suggestions=FEATURED_ROLE_SUGGESTIONS, confirm_form=ConfirmForm()), status
 
 
@@ -241,6 +257,8 @@ def presenters(event_id: int):
             _show_error(form, error)
         else:
             db.session.commit()
+            if form.person_id.data is None and not created:
+                _flash_found(person)
             flash(_("%(name)s is featured.", name=person.display_name), "success")
             return redirect(url_for("agenda_manage.presenters", event_id=event.id))
     return _render_presenters(event, form, 422 if form.errors else 200)
@@ -267,13 +285,29 @@ def featured_action(event_id: int, featured_id: int, action: str):
     return redirect(url_for("agenda_manage.presenters", event_id=event.id))
 
 
-@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
-def edit_person(event_id: int, person_id: int):
-    """Change the profile of someone in the event's programme (it is the same profile on every event)."""
-    event = get_event_or_404(event_id)
+def _event_person_or_404(event, person_id: int) -> Person:
     person = db.get_or_404(Person, person_id)
     if not people_services.takes_part_in(person, event):
         abort(404)
+    return person
+
+
+@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
+def edit_person(event_id: int, person_id: int):
+    """Change the profile of someone in the event's programme (it is the same profile on every event).
+
+    Only who runs every event the person is in may change it; others see it and may ask the person to update it.
+    """
+    event = get_event_or_404(event_id)
+    person = _event_person_or_404(event, person_id)
+    events = people_services.person_events(person)
+    if not can_edit_person(current_user, person):
+        if request.method == "POST":
+            abort(403)
+        return render_template("manage/agenda/person_shared.html", event=event, person=person,
+                               own_events=[e for e in events if can_manage_event(current_user, e)],
+                               others=sum(1 for e in events if not can_manage_event(current_user, e)),
+                               confirm_form=ConfirmForm())
     form = PersonForm()
     if request.method == "GET":
         form.fill_from(person)
@@ -293,7 +327,25 @@ def edit_person(event_id: int, person_id: int):
             return redirect(back if back.startswith("/manage/") else
                             url_for("agenda_manage.presenters", event_id=event.id))
     return render_template("manage/agenda/person_form.html", event=event, person=person, form=form,
-                           events=people_services.person_events(person)), 422 if form.errors else 200
+                           events=events, confirm_form=ConfirmForm()), 422 if form.errors else 200
+
+
+@bp.route("/people/<int:person_id>/send-link", methods=["POST"])
+def send_profile_link(event_id: int, person_id: int):
+    """Mail the person a link to update their own profile, at the address the profile has."""
+    event = get_event_or_404(event_id)
+    person = _event_person_or_404(event, person_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        people_services.send_profile_link(person, event, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been sent a link to update their profile.", name=person.display_name), "success")
+    return redirect(url_for("agenda_manage.edit_person", event_id=event.id, person_id=person.id))
 
 
 @bp.route("/people/merge", methods=["GET", "POST"])
@@ -301,7 +353,7 @@ def merge_people(event_id: int):
     """Suggest people of the event who appear twice in the directory, and merge a duplicate into its original."""
     event = get_event_or_404(event_id)
     people = people_services.event_people(event)
-    candidates = people_services.duplicate_candidates(people)
+    candidates = people_services.duplicate_candidates(people, current_user)
     choices = {p.id: p for p in people} | {p.id: p for pair in candidates for p in pair}
     form = MergeForm(people=sorted(choices.values(), key=lambda p: (p.name_key, p.id)))
     if form.validate_on_submit():

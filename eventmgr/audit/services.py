@@ -37,3 +37,11 @@ def event_log(event, limit: int = 200) -> list[AuditEntry]:
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(limit)
     ).scalars().all()
+
+
+def site_log(limit: int = 500) -> list[AuditEntry]:
+    """The newest entries that concern no single event: accounts, organisations, people."""
+    return db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.event_id.is_(None))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
+    ).scalars().all()

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventmgr.database import UTCDateTime, utcnow
@@ -34,6 +34,8 @@ class User(Lockout, UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: Site administrators manage accounts and may act on every event.
     is_admin: Mapped[bool] = mapped_column(default=False)
+    #: May create events, series and organisations (an admin grants it); roles on events come from their organisers.
+    can_organise: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Deactivated accounts cannot log in; their history stays.
     is_active_account: Mapped[bool] = mapped_column(default=True)
     #: Changes whenever the password does, so that reset links work once only.

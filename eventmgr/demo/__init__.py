@@ -92,6 +92,8 @@ def _accounts(echo, tally: Tally) -> tuple[dict[str, User], list[tuple[str, str,
         else:
             password = secrets.token_urlsafe(12)
             user = create_user(email, name, password=password, is_admin=is_admin)
+            # The organiser creates events; the secretariat works only on those it is given a role on.
+            user.can_organise = role == "organiser"
             tally.created += 1
             created.append((role, user.email, password))
             echo(f"Created the {role} account {user.email} with password: {password}")

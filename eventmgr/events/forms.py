@@ -32,6 +32,8 @@ from eventmgr.events.models import (
 from eventmgr.events.services import event_rule_errors
 from eventmgr.forms import ConfirmForm, select_choices  # noqa: F401 - kept importable from here
 
+#: Fields of the form that are not the event's own (the version it was loaded at, a request to join a series).
+NOT_EVENT_FIELDS = ("csrf_token", "version", "join_series", "join_edition")
 # Form field name -> model field, for the times entered in the event's own time zone.
 LOCAL_TIME_FIELDS = {
     "start": "start_at",
@@ -48,8 +50,13 @@ class EventForm(FlaskForm):
         description=_l("The last part of /events/…; made from the title when left empty."),
     )
     kind = SelectField(_l("Kind"), choices=select_choices(EVENT_KINDS))
-    series_id = SelectField(_l("Series"), coerce=lambda v: int(v) if v else None, validate_choice=False)
+    series_id = SelectField(_l("Series"), coerce=lambda v: int(v) if v else None, validate_choice=False,
+                            description=_l("One of your series."))
     edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1)])
+    join_series = StringField(_l("Or ask to join another organiser's series"), validators=[Optional(), Length(max=300)],
+                              description=_l("Its web address, e.g. https://…/series/issyk-kul-initiative. Its owner "
+                                             "decides; until then the event stays outside the series."))
+    join_edition = IntegerField(_l("As edition number"), validators=[Optional(), NumberRange(min=1, max=10_000)])
     description = TextAreaField(
         _l("About this event"), description=_l("Markdown: blank lines between paragraphs, **bold**, lists, links.")
     )
@@ -97,7 +104,7 @@ class EventForm(FlaskForm):
     def fill_from(self, event: Event) -> None:
         """Show an event's stored values, with times in its own zone."""
         for name in self._fields:
-            if name in LOCAL_TIME_FIELDS or name in ("csrf_token", "version"):
+            if name in LOCAL_TIME_FIELDS or name in NOT_EVENT_FIELDS:
                 continue
             self[name].data = getattr(event, name)
         for name, attr in LOCAL_TIME_FIELDS.items():
@@ -108,7 +115,7 @@ class EventForm(FlaskForm):
     def event_data(self) -> dict:
         """The submitted values as model fields, times converted to UTC."""
         data = {name: field.data for name, field in self._fields.items()
-                if name not in LOCAL_TIME_FIELDS and name not in ("csrf_token", "version")}
+                if name not in LOCAL_TIME_FIELDS and name not in NOT_EVENT_FIELDS}
         zone = ZoneInfo(self.timezone.data) if locales.is_timezone(self.timezone.data or "") else None
         for name, attr in LOCAL_TIME_FIELDS.items():
             value: datetime | None = self[name].data
@@ -153,5 +160,7 @@ class EventOrganisationForm(FlaskForm):
 
 
 class GrantRoleForm(FlaskForm):
-    email = EmailField(_l("E-mail of the user"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("We send this address an invitation; the role starts when its account "
+                                      "accepts it."))
     role = SelectField(_l("Role"), choices=select_choices(EVENT_ROLES))

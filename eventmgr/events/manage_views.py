@@ -13,8 +13,9 @@ from eventmgr.auth.permissions import (
     can_manage_series,
     can_see_event_backoffice,
     get_event_or_404,
+    organisations_findable,
+    series_findable,
 )
-from eventmgr.auth.services import find_user
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.events import services
 from eventmgr.events.forms import (
@@ -25,7 +26,7 @@ from eventmgr.events.forms import (
     GrantRoleForm,
     SeriesForm,
 )
-from eventmgr.events.models import EventRole, Series
+from eventmgr.events.models import EventRole, EventRoleInvitation, Series, SeriesRequest
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.organisations.models import Organisation
@@ -43,16 +44,34 @@ def require_login():
     """Every page of the management area needs an account."""
 
 
-def _series_choices():
-    return db.session.execute(select(Series).order_by(Series.title)).scalars().all()
+def _series_choices(event=None):
+    """The series an event may be put in: the user's own, and the one it is in."""
+    query = select(Series).where(series_findable(current_user))
+    if event is not None and event.series_id:
+        query = select(Series).where(series_findable(current_user) | (Series.id == event.series_id))
+    return db.session.execute(query.order_by(Series.title)).scalars().all()
+
+
+def _ask_to_join_series(form, event) -> None:
+    """Turn the form's "ask to join another organiser's series" into a request to the series' owner."""
+    if not (form.join_series.data or "").strip():
+        return
+    series = services.series_by_address(form.join_series.data)
+    if series is None:
+        raise EventMgrError(_("No series has this address."), field="join_series")
+    if can_manage_series(current_user, series):
+        raise EventMgrError(_("This is one of your series: choose it in the list above."), field="join_series")
+    services.request_series(event, series, form.join_edition.data, current_user)
 
 
 @bp.route("/")
 def dashboard():
-    """List the events the user runs, with status and dates."""
+    """List the events the user runs, with status and dates, and the roles offered to them."""
     events = services.dashboard_events(current_user)
+    invitations = db.session.execute(select(EventRoleInvitation).where(
+        EventRoleInvitation.email == current_user.email.lower())).scalars().all()
     return render_template("manage/dashboard.html", events=events, can_create=can_create_events(current_user),
-                           counts=counts_by_event([event.id for event in events]))
+                           counts=counts_by_event([event.id for event in events]), invitations=invitations)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -70,6 +89,7 @@ def new_event():
     if form.validate_on_submit():
         try:
             event = services.create_event(form.event_data(), current_user)
+            _ask_to_join_series(form, event)
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error, FORM_FIELDS)
@@ -88,6 +108,7 @@ def event(event_id: int):
         "manage/event.html",
         event=event,
         can_manage=can_manage_event(current_user, event),
+        series_request=services.pending_series_request(event),
         confirm_form=ConfirmForm(),
         cancel_form=CancelForm(),
     )
@@ -97,7 +118,7 @@ def event(event_id: int):
 def edit_event(event_id: int):
     """Change an event; a save from a form older than the last save is refused."""
     event = get_event_or_404(event_id)
-    form = EventForm(series_choices=_series_choices()).for_event(event)
+    form = EventForm(series_choices=_series_choices(event)).for_event(event)
     if request.method == "GET":
         form.fill_from(event)
     conflict = None
@@ -105,6 +126,8 @@ def edit_event(event_id: int):
         try:
             expected = int(form.version.data) if form.version.data else None
             changes = services.update_event(event, form.event_data(), current_user, expected)
+            _ask_to_join_series(form, event)
+            changes = changes or bool(form.join_series.data)
             db.session.commit()
         except ConflictError as error:
             db.session.rollback()
@@ -188,6 +211,8 @@ def copy_event(event_id: int):
         return redirect(url_for("manage.event", event_id=event_id))
     db.session.commit()
     flash(_("This is a draft of the next edition. Check the dates before publishing."), "success")
+    if copy.series_id is None:
+        flash(_("The series' owner has been asked to take it in as an edition."), "info")
     return redirect(url_for("manage.edit_event", event_id=copy.id))
 
 
@@ -207,7 +232,10 @@ def _lifecycle(event, action, message: str):
 def event_organisations(event_id: int):
     """Name the event's hosts, co-organisers and partners."""
     event = get_event_or_404(event_id)
-    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
+    linked = [link.organisation_id for link in event.organisation_links]
+    organisations = db.session.execute(
+        select(Organisation).where(organisations_findable(current_user) | Organisation.id.in_(linked))
+        .order_by(Organisation.name)).scalars().all()
     form = EventOrganisationForm(organisations=organisations)
     if form.validate_on_submit():
         links = [(link.organisation_id, link.role) for link in event.organisation_links]
@@ -252,24 +280,61 @@ def _save_organisations(event, links, form):
 
 @bp.route("/events/<int:event_id>/roles", methods=["GET", "POST"])
 def event_roles(event_id: int):
-    """Grant and revoke the organiser and secretariat roles."""
+    """Offer the organiser and secretariat roles by invitation; revoke roles."""
     event = get_event_or_404(event_id)
     form = GrantRoleForm()
     if form.validate_on_submit():
-        target = find_user(form.email.data)
         try:
-            if target is None:
-                raise EventMgrError("No account has this address; an admin can invite it first.", field="email")
-            services.grant_role(event, target, form.role.data, current_user)
+            invitation = services.invite_to_role(event, form.email.data, form.role.data, current_user)
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error, FORM_FIELDS)
         else:
             db.session.commit()
-            flash(_("%(name)s can now work on this event.", name=target.name), "success")
+            flash(_("An invitation is on its way to %(email)s; the role starts when its account accepts it.",
+                    email=invitation.email), "success")
             return redirect(url_for("manage.event_roles", event_id=event.id))
     return render_template("manage/event_roles.html", event=event, form=form,
+                           invitations=services.role_invitations(event),
                            confirm_form=ConfirmForm()), 422 if form.errors else 200
+
+
+@bp.route("/events/<int:event_id>/roles/invitations/<int:invitation_id>/<any(resend, withdraw):action>",
+          methods=["POST"])
+def role_invitation_action(event_id: int, invitation_id: int, action: str):
+    """Send an invitation again, or take it back."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    invitation = db.session.get(EventRoleInvitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        abort(404)
+    if action == "resend":
+        services.resend_role_invitation(invitation, current_user)
+        message = _("The invitation to %(email)s was sent again.", email=invitation.email)
+    else:
+        services.withdraw_role_invitation(invitation, current_user)
+        message = _("The invitation to %(email)s is withdrawn.", email=invitation.email)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("manage.event_roles", event_id=event.id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def role_invitation(token: str):
+    """Accept a role on an event offered to the account's address."""
+    invitation = services.role_invitation_by_token(token)
+    if invitation is None:
+        return render_template("manage/role_invitation_invalid.html"), 404
+    mine = invitation.email == current_user.email.lower()
+    if request.method == "POST" and mine and ConfirmForm().validate_on_submit():
+        event = invitation.event
+        services.accept_role_invitation(invitation, current_user)
+        db.session.commit()
+        flash(_("You can now work on %(title)s.", title=event.title), "success")
+        return redirect(url_for("manage.event", event_id=event.id))
+    return render_template("manage/role_invitation.html", invitation=invitation, mine=mine,
+                           confirm_form=ConfirmForm()), 200 if mine else 403
 
 
 @bp.route("/events/<int:event_id>/roles/<int:role_id>/revoke", methods=["POST"])
@@ -300,19 +365,27 @@ def event_audit_log(event_id: int):
 
 @bp.route("/series/")
 def series_list():
-    """All series, to pick one or start one."""
-    all_series = db.session.execute(select(Series).order_by(Series.title)).scalars().all()
+    """The user's series (every series, for admins), to pick one or start one."""
+    all_series = db.session.execute(select(Series).where(series_findable(current_user))
+                                    .order_by(Series.title)).scalars().all()
     return render_template("manage/series_list.html", all_series=all_series,
-                           can_manage=lambda s: can_manage_series(current_user, s))
+                           can_create=can_create_events(current_user),
+                           requests=db.session.execute(select(SeriesRequest).where(
+                               SeriesRequest.series_id.in_([s.id for s in all_series] or [-1]))).scalars().all())
+
+
+def _series_or_403(series_id: int) -> Series:
+    series = db.get_or_404(Series, series_id)
+    if not can_manage_series(current_user, series):
+        abort(403)
+    return series
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
 @bp.route("/series/<int:series_id>/edit", methods=["GET", "POST"])
 def series_form(series_id: int | None = None):
-    """Create or edit a series."""
-    series = db.get_or_404(Series, series_id) if series_id else None
-    if series is not None and not can_manage_series(current_user, series):
-        abort(403)
+    """Create or edit a series; take in or decline the events other organisers ask to add to it."""
+    series = _series_or_403(series_id) if series_id else None
     if series is None and not can_create_events(current_user):
         abort(403)
     form = SeriesForm(obj=series)
@@ -330,4 +403,23 @@ def series_form(series_id: int | None = None):
             db.session.commit()
             flash(_("Series saved."), "success")
             return redirect(url_for("manage.series_list"))
-    return render_template("manage/series_form.html", form=form, series=series), 422 if form.errors else 200
+    return render_template("manage/series_form.html", form=form, series=series, confirm_form=ConfirmForm(),
+                           requests=services.series_requests(series) if series else []), \
+        422 if form.errors else 200
+
+
+@bp.route("/series/<int:series_id>/requests/<int:request_id>/<any(accept, decline):action>", methods=["POST"])
+def series_request_action(series_id: int, request_id: int, action: str):
+    """Take an event another organiser asked to add into the series, or decline it."""
+    series = _series_or_403(series_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = db.session.get(SeriesRequest, request_id)
+    if found is None or found.series_id != series.id:
+        abort(404)
+    title = found.event.title
+    services.decide_series_request(found, action == "accept", current_user)
+    db.session.commit()
+    flash(_("%(title)s is now an edition of the series.", title=title) if action == "accept"
+          else _("You declined %(title)s.", title=title), "success")
+    return redirect(url_for("manage.series_form", series_id=series.id))

@@ -4,7 +4,8 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
@@ -28,7 +29,10 @@ EVENT_ROLES = {"organiser": "Organiser", "secretariat": "Secretariat"}
 
 
 class Series(db.Model):
-    """A recurring family of events, such as the Issyk-Kul Initiative conferences."""
+    """A recurring family of events, such as the Issyk-Kul Initiative conferences.
+
+    Its owner (who created it) decides which events are its editions: another organiser asks to join.
+    """
 
     __tablename__ = "series"
 
@@ -159,10 +163,15 @@ class Event(db.Model):
     def is_online(self) -> bool:
         return self.kind in ("webinar", "hybrid")
 
-    @property
+    @hybrid_property
     def is_listed(self) -> bool:
-        """Shown on the home page and in search."""
+        """Shown on the home page and in search; anyone may find it and what it shows (its presenters)."""
         return self.status in ("published", "cancelled") and self.visibility == "public"
+
+    @is_listed.inplace.expression
+    @classmethod
+    def _is_listed_expression(cls):
+        return and_(cls.status.in_(("published", "cancelled")), cls.visibility == "public")
 
     def is_past(self, now: datetime) -> bool:
         return self.end_at <= now
@@ -237,3 +246,45 @@ class EventSlugRedirect(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+
+
+class SeriesRequest(db.Model):
+    """An organiser's request that their event become an edition of someone else's series, until its owner decides."""
+
+    __tablename__ = "series_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    #: One request per event at a time.
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    #: The edition number asked for; None to leave it unnumbered.
+    edition: Mapped[int | None]
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    series: Mapped[Series] = relationship()
+    event: Mapped[Event] = relationship()
+    requested_by: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
+
+
+class EventRoleInvitation(db.Model):
+    """A role on an event offered to an e-mail address; it becomes an EventRole when that address's account
+    accepts it. Granting by invitation answers the same whether or not the address has an account."""
+
+    __tablename__ = "event_role_invitations"
+    __table_args__ = (UniqueConstraint("event_id", "email", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Lower-cased; only the account with this address may accept.
+    email: Mapped[str] = mapped_column(String(254))
+    #: One of EVENT_ROLES.
+    role: Mapped[str] = mapped_column(String(16))
+    #: The secret in the mailed link (256 bits, URL-safe); compared in constant time.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The link works for INVITATION_MAX_AGE seconds from then; resending renews it.
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    invited_by: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821

@@ -1,15 +1,20 @@
 """Create, change, publish, cancel and copy events; find them for the public pages."""
 
+import hmac
 import re
+import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app, render_template
 from slugify import slugify
-from sqlalchemy import and_, exists, func, null, or_, select
+from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
+from eventmgr.auth import permissions
+from eventmgr.auth.services import normalise_email
 from eventmgr.calendar.services import invite_presenters, schedule_programme_update, schedule_update
 from eventmgr.database import contains_pattern, lower_like, utcnow
 from eventmgr.errors import ConflictError, EventMgrError
@@ -22,11 +27,15 @@ from eventmgr.events.models import (
     Event,
     EventOrganisation,
     EventRole,
+    EventRoleInvitation,
     EventSlugRedirect,
     Series,
+    SeriesRequest,
 )
 from eventmgr.extensions import db
+from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import Organisation
+from eventmgr.urls import external_url
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 100
@@ -166,12 +175,24 @@ def _raise_first(errors: dict[str, str]) -> None:
         raise EventMgrError(message, field=field)
 
 
+def _check_series_choice(data: dict, event: Event | None, user) -> None:
+    """An event joins a series only by its owner's hand: others ask to join (request_series)."""
+    series_id = data.get("series_id")
+    if user is None or not series_id or (event is not None and series_id == event.series_id):
+        return
+    series = db.session.get(Series, series_id)
+    if series is not None and not permissions.can_manage_series(user, series):
+        raise EventMgrError("Choose one of your own series; to join another organiser's series, ask to join it.",
+                            field="series_id")
+
+
 def create_event(data: dict, user) -> Event:
     """Create a draft event with `user` as its organiser."""
     data = _clean(data)
     if not data.get("slug"):
         data["slug"] = unique_slug(data.get("title") or "")
     _raise_first(event_rule_errors(data))
+    _check_series_choice(data, None, user)
     for key in ("reminder_early_minutes", "reminder_late_minutes"):
         # Empty means no reminder; given a plain None, the ORM would insert the column's default instead.
         if key in data and data[key] is None:
@@ -198,6 +219,7 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
         data["slug"] = event.slug
     merged = {key: getattr(event, key) for key in EDITABLE_FIELDS} | data
     _raise_first(event_rule_errors(merged, event))
+    _check_series_choice(data, event, user)
     changes = {key: (getattr(event, key), value) for key, value in data.items() if getattr(event, key) != value}
     if not changes:
         return {}
@@ -254,7 +276,10 @@ def delete_draft(event: Event, user) -> None:
 
 
 def copy_as_next_edition(event: Event, user) -> Event:
-    """Start a draft of the next edition: same settings, a year later, next edition number."""
+    """Start a draft of the next edition: same settings, a year later, next edition number.
+
+    Whoever does not own the series gets the draft outside it, with a request to join it as that edition.
+    """
     if event.series is None:
         raise EventMgrError("Only an event in a series can be copied as its next edition.")
     last_edition = db.session.execute(
@@ -268,7 +293,12 @@ def copy_as_next_edition(event: Event, user) -> Event:
         if data.get(key):
             data[key] = data[key] + shift
     data["join_url"] = None
+    owns_series = user is None or permissions.can_manage_series(user, event.series)
+    if not owns_series:
+        data["series_id"], data["edition"] = None, None
     copy = create_event(data, user)
+    if not owns_series:
+        request_series(copy, event.series, last_edition + 1, user)
     for link in event.organisation_links:
         copy.organisation_links.append(
             EventOrganisation(organisation_id=link.organisation_id, role=link.role, position=link.position)
@@ -308,10 +338,13 @@ def _next_title(title: str, old_edition: int | None, new_edition: int) -> str:
 
 def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
     """Replace the event's hosts, co-organisers and partners with (organisation_id, role) in order."""
+    current = {(link.organisation_id, link.role) for link in event.organisation_links}
     for org_id, role in links:
         if role not in ORGANISATION_ROLES:
             raise EventMgrError("Choose host, co-organiser or partner.", field="role")
-        if db.session.get(Organisation, org_id) is None:
+        organisation = db.session.get(Organisation, org_id)
+        if organisation is None or (user is not None and (org_id, role) not in current
+                                    and not permissions.can_find_organisation(user, organisation)):
             raise EventMgrError("Choose an organisation from the list.", field="organisation_id")
     if len(set(links)) != len(links):
         raise EventMgrError("An organisation is listed twice with the same role.", field="organisation_id")
@@ -345,6 +378,94 @@ def grant_role(event: Event, target_user, role: str, user) -> EventRole:
     return granted
 
 
+def _token_matches(stored: str, given: str) -> bool:
+    return hmac.compare_digest(stored.encode(), given.encode())
+
+
+def invite_to_role(event: Event, email: str, role: str, user) -> EventRoleInvitation:
+    """Offer a role on the event to an address; the account with that address takes it by accepting the mailed
+    link. The answer and the mail are the same whether or not the address has an account, so granting a role
+    tells nobody who has one."""
+    if role not in EVENT_ROLES:
+        raise EventMgrError("Choose organiser or secretariat.", field="role")
+    email = normalise_email(email)
+    if any(r.user.email == email and r.role == role for r in event.roles):
+        raise EventMgrError(f"This address is already {EVENT_ROLES[role].lower()} of the event.", field="email")
+    if db.session.execute(select(EventRoleInvitation.id).where(
+            EventRoleInvitation.event_id == event.id, EventRoleInvitation.email == email,
+            EventRoleInvitation.role == role)).first():
+        raise EventMgrError("This address has been invited already; resend the invitation from the list.",
+                            field="email")
+    invitation = EventRoleInvitation(event_id=event.id, email=email, role=role, token=secrets.token_urlsafe(32),
+                                     invited_by_id=user.id if user else None, sent_at=utcnow())
+    db.session.add(invitation)
+    db.session.flush()
+    _mail_role_invitation(invitation, user)
+    record("role.invite", user, event, summary=f"{email}: {EVENT_ROLES[role]}")
+    return invitation
+
+
+def _mail_role_invitation(invitation: EventRoleInvitation, user) -> None:
+    event = invitation.event
+    queue_mail(
+        to=invitation.email,
+        subject=f"Invitation to work on {event.title}",
+        body=render_template("email/role_invitation.txt", event=event, invitation=invitation, invited_by=user,
+                             role=EVENT_ROLES[invitation.role],
+                             link=external_url("manage.role_invitation", token=invitation.token),
+                             days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1),
+        event_id=event.id,
+    )
+
+
+def resend_role_invitation(invitation: EventRoleInvitation, user) -> None:
+    """Mail the invitation again, with a new link that works for another while."""
+    invitation.token = secrets.token_urlsafe(32)
+    invitation.sent_at = utcnow()
+    db.session.flush()
+    _mail_role_invitation(invitation, user)
+    record("role.invite_resend", user, invitation.event, summary=invitation.email)
+
+
+def withdraw_role_invitation(invitation: EventRoleInvitation, user) -> None:
+    """Take back an invitation nobody accepted yet."""
+    record("role.invite_withdraw", user, invitation.event, summary=invitation.email)
+    db.session.delete(invitation)
+    db.session.flush()
+
+
+def role_invitation_by_token(token: str) -> EventRoleInvitation | None:
+    """The unexpired invitation whose link this is."""
+    if not token or len(token) > 64:
+        return None
+    invitation = db.session.execute(
+        select(EventRoleInvitation).where(EventRoleInvitation.token == token)).scalar_one_or_none()
+    if invitation is None or not _token_matches(invitation.token, token):
+        return None
+    age = (utcnow() - invitation.sent_at).total_seconds()
+    return invitation if age <= current_app.config["INVITATION_MAX_AGE"] else None
+
+
+def accept_role_invitation(invitation: EventRoleInvitation, user) -> EventRole:
+    """The invited address's own account takes the role."""
+    if normalise_email(user.email) != invitation.email:
+        raise EventMgrError("This invitation was sent to another address: log in with the account of that address.")
+    event = invitation.event
+    role = next((r for r in event.roles if r.user_id == user.id and r.role == invitation.role), None)
+    if role is None:
+        role = EventRole(user_id=user.id, role=invitation.role)
+        event.roles.append(role)
+    record("role.grant", user, event, summary=f"{user.name}: {EVENT_ROLES[invitation.role]} (invitation accepted)")
+    db.session.delete(invitation)
+    db.session.flush()
+    return role
+
+
+def role_invitations(event: Event) -> list[EventRoleInvitation]:
+    return db.session.execute(select(EventRoleInvitation).where(EventRoleInvitation.event_id == event.id)
+                              .order_by(EventRoleInvitation.email)).scalars().all()
+
+
 def revoke_role(event: Event, role: EventRole, user) -> None:
     """Take a role away; the last organiser cannot be removed."""
     organisers = [r for r in event.roles if r.role == "organiser"]
@@ -369,6 +490,64 @@ def create_series(title: str, description: str, user, slug: str | None = None) -
     return series
 
 
+def request_series(event: Event, series: Series, edition: int | None, user) -> SeriesRequest:
+    """Ask the series' owner to take the event in as an edition (replacing an earlier request of the event)."""
+    if event.series_id == series.id:
+        raise EventMgrError("The event is in this series already.", field="join_series")
+    if edition is not None and edition < 1:
+        raise EventMgrError("Editions are numbered from 1.", field="join_edition")
+    request = db.session.execute(select(SeriesRequest).where(SeriesRequest.event_id == event.id)).scalar_one_or_none()
+    if request is None:
+        request = SeriesRequest(event_id=event.id)
+        db.session.add(request)
+    request.series_id, request.edition = series.id, edition
+    request.requested_by_id, request.created_at = (user.id if user else None), utcnow()
+    db.session.flush()
+    record("series.request", user, event, summary=series.title)
+    return request
+
+
+def series_by_address(text: str) -> Series | None:
+    """The series a pasted address (…/series/<slug>) or bare slug names."""
+    slug = (text or "").strip().rstrip("/").rpartition("/")[2]
+    if not slug or len(slug) > SLUG_MAX:
+        return None
+    return db.session.execute(select(Series).where(Series.slug == slug)).scalar_one_or_none()
+
+
+def decide_series_request(request: SeriesRequest, accept: bool, user) -> None:
+    """The series' owner takes the event in as an edition, or declines; the organiser who asked is told."""
+    event, series = request.event, request.series
+    edition = request.edition
+    if accept:
+        if edition is not None and _edition_taken(series.id, edition, event):
+            edition = None  # taken since: the owner numbers it afterwards
+        event.series_id, event.edition = series.id, edition
+        record("series.join", user, event, summary=series.title)
+    else:
+        record("series.decline", user, event, summary=series.title)
+    requester = request.requested_by
+    db.session.delete(request)
+    db.session.flush()
+    if requester is not None:
+        queue_mail(to=requester.email,
+                   subject=("Your event joined the series: " if accept else "Not taken into the series: ")
+                   + series.title,
+                   body=render_template("email/series_decision.txt", accepted=accept, event=event, series=series,
+                                        requester=requester, edition=edition,
+                                        link=external_url("manage.event", event_id=event.id)),
+                   event_id=event.id)
+
+
+def series_requests(series: Series) -> list[SeriesRequest]:
+    return db.session.execute(select(SeriesRequest).where(SeriesRequest.series_id == series.id)
+                              .order_by(SeriesRequest.created_at)).scalars().all()
+
+
+def pending_series_request(event: Event) -> SeriesRequest | None:
+    return db.session.execute(select(SeriesRequest).where(SeriesRequest.event_id == event.id)).scalar_one_or_none()
+
+
 def update_series(series: Series, title: str, description: str, slug: str) -> None:
     """Change a series' title, description or address."""
     if not SLUG_PATTERN.match(slug or ""):
@@ -380,10 +559,6 @@ def update_series(series: Series, title: str, description: str, slug: str) -> No
 
 
 # --- Finding events ---------------------------------------------------------------------------------
-
-def _listed():
-    return and_(Event.visibility == "public", Event.status.in_(("published", "cancelled")))
-
 
 def search_public_events(
     text: str | None = None,
@@ -397,7 +572,7 @@ def search_public_events(
 ):
     """Listed events matching the filters: upcoming soonest first, or past most recent first."""
     now = utcnow()
-    query = select(Event).where(_listed()).options(
+    query = select(Event).where(Event.is_listed).options(
         selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation),
         selectinload(Event.series),
     )
@@ -464,7 +639,7 @@ def related_events(event: Event, limit: int = 4) -> list[Event]:
     if event.series_id:
         conditions.append(Event.series_id == event.series_id)
     candidates = db.session.execute(
-        select(Event).where(_listed(), Event.id != event.id, Event.status == "published", or_(*conditions))
+        select(Event).where(Event.is_listed, Event.id != event.id, Event.status == "published", or_(*conditions))
         .options(selectinload(Event.organisation_links))
         .order_by(Event.start_at.desc()).limit(50)
     ).scalars().all()

@@ -21,3 +21,11 @@ class OrganisationForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country_code.choices = [("", _l("(none)"))] + locales.country_choices()
+
+
+class OwnerForm(FlaskForm):
+    user_id = SelectField(_l("Account"), coerce=int)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [(user.id, f"{user.name} <{user.email}>") for user in candidates]

@@ -1,8 +1,11 @@
 """Organisations that host, co-organise, partner in or send delegations to events."""
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime
 
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 
 ORGANISATION_KINDS = {
@@ -17,6 +20,8 @@ ORGANISATION_KINDS = {
 
 
 class Organisation(db.Model):
+    """An entry of the shared directory, changed only by its owners and the site's administrators."""
+
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +35,11 @@ class Organisation(db.Model):
     country_code: Mapped[str | None] = mapped_column(String(2), index=True)
     #: Web site, shown on event pages.
     website: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+
+    #: Who may change the entry: whoever created it, and whom an administrator adds.
+    owners: Mapped[list["User"]] = relationship(  # noqa: F821
+        secondary="organisation_owners", order_by="User.name")
 
     @property
     def display_name(self) -> str:
@@ -41,3 +51,13 @@ class Organisation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.acronym or self.name}>"
+
+
+class OrganisationOwner(db.Model):
+    """An account that may change an organisation's entry."""
+
+    __tablename__ = "organisation_owners"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,10 @@
-"""Create and change organisations."""
+"""Create and change organisations; their owners; every change in the audit log."""
 
 from sqlalchemy import func, or_, select
 
 from eventmgr import locales
+from eventmgr.audit.services import record
+from eventmgr.auth.permissions import organisations_findable
 from eventmgr.database import contains_pattern, lower_like
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
@@ -23,36 +25,64 @@ def _check(data: dict, organisation: Organisation | None) -> dict:
     if organisation is not None:
         same_name = same_name.where(Organisation.id != organisation.id)
     if db.session.execute(same_name).first():
-        raise EventMgrError("An organisation with this name exists already.", field="name")
+        raise EventMgrError("An organisation with this name is in the directory already; if you cannot find it, "
+                            "ask the site's administrators.", field="name")
     return data
 
 
-def create_organisation(data: dict) -> Organisation:
-    """Add an organisation to the shared directory."""
+def create_organisation(data: dict, user=None) -> Organisation:
+    """Add an organisation to the shared directory; whoever adds it owns its entry."""
     organisation = Organisation(**_check(data, None))
+    if user is not None:
+        organisation.owners.append(user)
     db.session.add(organisation)
     db.session.flush()
+    record("organisation.create", user, summary=f"{organisation.display_name} (#{organisation.id})")
     return organisation
 
 
-def update_organisation(organisation: Organisation, data: dict) -> None:
-    """Change an organisation's details."""
-    for key, value in _check(data, organisation).items():
-        setattr(organisation, key, value)
+def update_organisation(organisation: Organisation, data: dict, user=None) -> dict:
+    """Change an organisation's details; return the changes (the caller checked the user may)."""
+    changes = {key: (getattr(organisation, key), value) for key, value in _check(data, organisation).items()
+               if getattr(organisation, key) != value}
+    for key, (_before, after) in changes.items():
+        setattr(organisation, key, after)
+    if changes:
+        record("organisation.update", user, summary=f"{organisation.display_name} (#{organisation.id})",
+               changes=changes)
+    db.session.flush()
+    return changes
+
+
+def add_owner(organisation: Organisation, owner, by) -> None:
+    """Let another account change the organisation's entry (an administrator's decision)."""
+    if owner in organisation.owners:
+        raise EventMgrError(f"{owner.name} owns this entry already.", field="user_id")
+    organisation.owners.append(owner)
+    record("organisation.owner_add", by, summary=f"{organisation.display_name}: {owner.name}")
     db.session.flush()
 
 
+def remove_owner(organisation: Organisation, owner, by) -> None:
+    """Stop an account changing the organisation's entry (an administrator's decision)."""
+    if owner in organisation.owners:
+        organisation.owners.remove(owner)
+        record("organisation.owner_remove", by, summary=f"{organisation.display_name}: {owner.name}")
+        db.session.flush()
+
+
 def find_or_create(name: str, **details) -> Organisation:
-    """The organisation with this name (ignoring case), created if missing."""
+    """The organisation with this name (ignoring case), created if missing (without owner: the demo's and the
+    command line's entries belong to the shared directory kept by administrators)."""
     found = db.session.execute(
         select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())
     ).scalar_one_or_none()
     return found or create_organisation({"name": name, **details})
 
 
-def search(text: str | None, page: int, per_page: int = 50):
-    """Organisations whose name or acronym contains the text, by name."""
-    query = select(Organisation).order_by(Organisation.name)
+def search(text: str | None, user, page: int, per_page: int = 50):
+    """Organisations the user may find whose name or acronym contains the text, by name."""
+    query = select(Organisation).where(organisations_findable(user)).order_by(Organisation.name)
     if text:
         like = contains_pattern(text)
         query = query.where(or_(lower_like(Organisation.name, like), lower_like(Organisation.acronym, like)))

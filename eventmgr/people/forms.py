@@ -1,12 +1,14 @@
 """Forms for a person's profile, alone or inside the forms that add someone to a programme."""
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, Form, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Email, Length, Optional, ValidationError
 
 from eventmgr import locales
+from eventmgr.auth.permissions import organisations_findable
 from eventmgr.extensions import db
 from eventmgr.organisations.models import Organisation
 from eventmgr.people.photos import MAX_BYTES
@@ -46,15 +48,21 @@ class PersonFields(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.honorific.choices = [("", _l("(none)"))] + [(h, h) for h in HONORIFICS]
-        organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
+        organisations = db.session.execute(
+            db.select(Organisation).where(organisations_findable(current_user)).order_by(Organisation.name)).scalars()
         self.organisation_id.choices = [("", _l("(none or not in the directory)"))] + \
             [(o.id, o.display_name) for o in organisations]
         self.country.choices = [("", _l("(none)"))] + locales.country_choices()
 
+    def validate_organisation_id(self, field) -> None:
+        if field.data is not None and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose an organisation from the list."))
+
     def person_data(self) -> dict:
         """The submitted details as the people services take them."""
         return {name: self[name].data for name in ("honorific", "full_name", "position", "organisation_id",
-                                                   "organisation_name", "country", "email", "bio", "links")}
+                                                   "organisation_name", "country", "email", "bio", "links")
+                if name in self}
 
     def uploaded_photo(self):
         """The uploaded file, or None when no file was chosen."""
@@ -75,8 +83,15 @@ class PersonForm(PersonFields, FlaskForm):
     def fill_from(self, person) -> None:
         for name in ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country", "email",
                      "bio"):
-            self[name].data = getattr(person, name)
+            if name in self:
+                self[name].data = getattr(person, name)
         self.links.data = links_text(person.links)
+
+
+class OwnProfileForm(PersonForm):
+    """The person's own changes through their link: everything but the address organisers know them by."""
+
+    email = None
 
 
 class MergeForm(FlaskForm):

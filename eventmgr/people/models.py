@@ -45,9 +45,12 @@ class Person(db.Model):
     bio: Mapped[str] = mapped_column(Text, default="")
     #: Web pages about the person: [{"url": "https://...", "label": "..."}].
     links: Mapped[list] = mapped_column(JSON, default=list)
+    #: Who added the person; while the person is in no event, only they (and admins) may change the profile.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: When an organiser last had the person mailed a link to update their own profile (at most one an hour).
+    profile_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship()
     photo: Mapped["PersonPhoto | None"] = relationship(back_populates="person", cascade="all, delete-orphan",

@@ -14,6 +14,9 @@ from eventmgr.people.models import PHOTO_SIZES
 
 #: Largest upload accepted, in bytes.
 MAX_BYTES = 5 * 1024 * 1024
+#: Largest request a form with a photo may send: the photo's limit and room for the other fields. Anything
+#: between the two reaches the form, which says at the field that the photo is too big.
+UPLOAD_REQUEST_LIMIT = MAX_BYTES + 3 * 1024 * 1024
 #: Largest image accepted, in pixels: a 24-megapixel camera's photo passes; a decompression bomb does not.
 MAX_PIXELS = 40_000_000
 #: What Pillow detects from the file's content; the file's name and declared type are not trusted.

@@ -1,22 +1,29 @@
 """Create, find, change and merge people; store their photos; list their sessions."""
 
+import hashlib
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, or_, select, update
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from eventmgr import locales
 from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParticipant
 from eventmgr.audit.services import record
+from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import contains_pattern, lower_like, utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import Organisation
 from eventmgr.people.models import PHOTO_SIZES, Person, PersonPhoto, name_key
 from eventmgr.people.photos import process_photo
+from eventmgr.urls import external_url
 
 #: Fields a form or the API may set on a person.
 PERSON_FIELDS = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country", "email",
@@ -118,8 +125,9 @@ def create_person(data: dict, user=None, photo: bytes | None = None, event: Even
 
 
 def update_person(person: Person, data: dict, user=None, photo: bytes | None = None, remove_photo: bool = False,
-                  event: Event | None = None) -> dict:
-    """Change a person's details and photo; return the changed fields."""
+                  event: Event | None = None, action: str = "person.update") -> dict:
+    """Change a person's details and photo; return the changed fields. The caller has checked that `user` may
+    (permissions.can_edit_person)."""
     data = _clean(data)
     merged = {key: getattr(person, key) for key in PERSON_FIELDS} | data
     _raise_first(person_rule_errors(merged, person))
@@ -138,7 +146,7 @@ def update_person(person: Person, data: dict, user=None, photo: bytes | None = N
     if changes:
         # The private address is never written to the log, not even as a change.
         logged = {key: value for key, value in changes.items() if key not in ("email", "bio")}
-        record("person.update", user, event, summary=person.full_name, changes=logged)
+        record(action, user, event, summary=person.full_name, changes=logged)
     db.session.flush()
     return changes
 
@@ -154,15 +162,28 @@ def _store_photo(person: Person, processed) -> PersonPhoto:
     return person.photo
 
 
-def find_person(email: str | None = None, full_name: str | None = None) -> Person | None:
-    """The person with this e-mail address; failing that, the only person with this name and no other address."""
+class ProfileOutOfReach(EventMgrError):
+    """The address belongs to a profile the user may not find (in another organiser's private or draft event)."""
+
+
+def find_person(email: str | None = None, full_name: str | None = None, user=None) -> Person | None:
+    """The person with this e-mail address; failing that, the only person with this name and no other address.
+
+    With `user`, only among the people that user may find; an address of someone they may not find raises
+    ProfileOutOfReach (the address is unique: a second profile cannot have it).
+    """
+    scope = permissions.people_findable(user) if user is not None else true()
     if email and email.strip():
         found = db.session.execute(select(Person).where(Person.email == normalise_email(email))).scalar_one_or_none()
         if found is not None:
+            if user is not None and not permissions.can_find_person(user, found):
+                raise ProfileOutOfReach("Another profile in the directory has this address. Leave the address "
+                                        "empty to add a separate profile, or ask the site's administrators.",
+                                        field="email")
             return found
     if full_name and full_name.strip():
         same_name = db.session.execute(
-            select(Person).where(Person.name_key == name_key(full_name)).limit(2)
+            select(Person).where(Person.name_key == name_key(full_name), scope).limit(2)
         ).scalars().all()
         # Two people may share a name; only an unambiguous match without a different address is the same person.
         if len(same_name) == 1 and not (email and same_name[0].email and same_name[0].email != normalise_email(email)):
@@ -174,12 +195,15 @@ def find_or_create_person(data: dict, user=None, photo: bytes | None = None,
                           event: Event | None = None) -> tuple[Person, bool]:
     """The person these details describe (by e-mail, then name), completed with what it lacked; else a new one.
 
-    Return the person and whether it was created. An existing profile's details are never overwritten here:
+    Return the person and whether it was created. With `user`, only people that user may find are found, and
+    only a profile they may change is completed; an existing profile's details are never overwritten here:
     only empty fields are filled in.
     """
-    found = find_person(data.get("email"), data.get("full_name"))
+    found = find_person(data.get("email"), data.get("full_name"), user)
     if found is None:
         return create_person(data, user, photo, event), True
+    if user is not None and not permissions.can_edit_person(user, found):
+        return found, False
     cleaned = _clean(data)
     missing = {key: value for key, value in cleaned.items()
                if value and key != "full_name" and not getattr(found, key)}
@@ -191,9 +215,10 @@ def find_or_create_person(data: dict, user=None, photo: bytes | None = None,
     return found, False
 
 
-def search_people(text: str | None, limit: int = 100) -> list[Person]:
-    """People whose name, position or organisation contains the text, by name."""
-    query = select(Person).options(joinedload(Person.organisation)).order_by(Person.full_name).limit(limit)
+def search_people(text: str | None, user, limit: int = 100) -> list[Person]:
+    """People the user may find whose name, position or organisation contains the text, by name."""
+    query = (select(Person).where(permissions.people_findable(user)).options(joinedload(Person.organisation))
+             .order_by(Person.full_name).limit(limit))
     if text and text.strip():
         like = contains_pattern(text)
         query = query.outerjoin(Organisation, Person.organisation_id == Organisation.id).where(or_(
@@ -257,13 +282,15 @@ def public_appearances(person: Person) -> list[tuple[Event, list[SessionParticip
     return sorted(by_event.values(), key=lambda item: item[0].start_at, reverse=True)
 
 
-def duplicate_candidates(people: list[Person]) -> list[tuple[Person, Person]]:
-    """Pairs (kept, duplicate) of people with the same name, one of them in `people`; the older is kept."""
+def duplicate_candidates(people: list[Person], user) -> list[tuple[Person, Person]]:
+    """Pairs (kept, duplicate) of people the user may find with the same name, one of them in `people`; the
+    older is kept."""
     keys = {person.name_key for person in people if person.name_key}
     if not keys:
         return []
     same_names = db.session.execute(
-        select(Person).where(Person.name_key.in_(keys)).options(joinedload(Person.organisation))
+        select(Person).where(Person.name_key.in_(keys), permissions.people_findable(user))
+        .options(joinedload(Person.organisation))
         .order_by(Person.name_key, Person.id)
     ).unique().scalars().all()
     groups: dict[str, list[Person]] = {}
@@ -324,3 +351,66 @@ def photo_image(person_id: int, digest: str, size: str) -> tuple[PersonPhoto, by
     if photo is None or not photo.digest.startswith(digest):
         return None
     return photo, getattr(photo, size)
+
+
+# --- The person's own link to their profile ------------------------------------------------------------
+
+#: Fields the person may change through their link: not the address, by which organisers know them.
+SELF_EDITABLE_FIELDS = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country",
+                        "bio", "links")
+#: How long a mailed profile link works, and how often an organiser may have one sent.
+PROFILE_LINK_MAX_AGE = 14 * 24 * 3600
+PROFILE_LINK_INTERVAL = timedelta(hours=1)
+
+
+def _profile_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="eventmgr.profile")
+
+
+def _address_stamp(person: Person) -> str:
+    """Changes with the person's address: a link mailed to an old address stops working."""
+    return hashlib.sha256(f"{person.id}:{person.email or ''}".encode()).hexdigest()[:16]
+
+
+def profile_token(person: Person) -> str:
+    """The signed secret of the person's own profile link."""
+    return _profile_serializer().dumps({"pid": person.id, "to": _address_stamp(person)})
+
+
+def person_from_profile_token(person_id: int, token: str) -> Person | None:
+    """The person whose unexpired profile link this is, if it was mailed to their current address."""
+    try:
+        data = _profile_serializer().loads(token, max_age=PROFILE_LINK_MAX_AGE)
+    except BadSignature:
+        return None
+    person = db.session.get(Person, person_id)
+    if person is None or not person.email or data.get("pid") != person.id or data.get("to") != _address_stamp(person):
+        return None
+    return person
+
+
+def send_profile_link(person: Person, event: Event, user, now=None) -> None:
+    """Mail the person a link to update their own profile, at the address it has; once an hour at most."""
+    now = now or utcnow()
+    if not person.email:
+        raise EventMgrError("This profile has no e-mail address to send a link to.")
+    if person.profile_link_sent_at and now - person.profile_link_sent_at < PROFILE_LINK_INTERVAL:
+        raise EventMgrError("A link was sent to this person less than an hour ago.")
+    queue_mail(
+        to=person.email,
+        subject=f"Please check your speaker profile: {event.title}",
+        body=render_template("email/profile_link.txt", person=person, event=event, asked_by=user,
+                             link=external_url("people.own_profile", person_id=person.id, token=profile_token(person)),
+                             days=PROFILE_LINK_MAX_AGE // 86400),
+        event_id=event.id,
+    )
+    # Bookkeeping, not an edit of the profile: calendars and pages built from it stay as they are.
+    db.session.execute(update(Person).where(Person.id == person.id).values(profile_link_sent_at=now,
+                                                                           updated_at=Person.updated_at))
+    record("person.profile_link", user, event, summary=person.full_name)
+
+
+def update_own_profile(person: Person, data: dict, photo: bytes | None = None, remove_photo: bool = False) -> dict:
+    """The person changes their own profile through their link; return the changed fields."""
+    data = {key: value for key, value in data.items() if key in SELF_EDITABLE_FIELDS}
+    return update_person(person, data, None, photo, remove_photo=remove_photo, action="person.update_own")

@@ -1,13 +1,18 @@
 """Public pages of people: a person's profile with their sessions, and their photos."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventmgr.auth.permissions import can_view_event
+from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
+from eventmgr.forms import show_error
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people import services
+from eventmgr.people.forms import OwnProfileForm
 from eventmgr.people.models import Person
+from eventmgr.people.photos import UPLOAD_REQUEST_LIMIT, read_upload
 
 bp = Blueprint("people", __name__)
 
@@ -45,6 +50,44 @@ def photo(person_id: int, size: str, digest: str):
     response.set_etag(f"{stored.digest[:32]}-{size}")
     response.headers["Cache-Control"] = IMMUTABLE
     return response.make_conditional(request)
+
+
+@bp.url_value_preprocessor
+def limit_request_size(endpoint, values):
+    """A presenter's own profile form carries a photo; every other request of this blueprint stays small.
+    Set before the app-wide CSRF check reads the form (see agenda.manage_views.limit_request_size)."""
+    if endpoint == "people.own_profile":
+        request.max_content_length = UPLOAD_REQUEST_LIMIT
+
+
+@bp.route("/people/<int:person_id>/profile/<token>", methods=["GET", "POST"])
+def own_profile(person_id: int, token: str):
+    """Let a presenter update their own profile through the link an organiser had mailed to them."""
+    person = services.person_from_profile_token(person_id, token)
+    if person is None:
+        return render_template("people/invalid_link.html"), 404
+    form = OwnProfileForm()
+    if request.method == "GET":
+        form.fill_from(person)
+    if form.validate_on_submit():
+        try:
+            upload = form.uploaded_photo()
+            photo = read_upload(upload.stream) if upload is not None else None
+            changes = services.update_own_profile(person, form.person_data(), photo,
+                                                  remove_photo=form.remove_photo.data)
+        except EventMgrError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Thank you: your profile is saved.") if changes else _("Nothing was changed."), "success")
+            return redirect(url_for("people.own_profile", person_id=person.id, token=token))
+    response = current_app.make_response((render_template(
+        "people/own_profile.html", person=person, form=form, events=services.public_appearances(person)),
+        422 if form.errors else 200))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.app_template_global()

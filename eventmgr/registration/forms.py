@@ -1,6 +1,7 @@
 """The registration form (with the event's own questions) and the organiser's desk forms."""
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventmgr import locales
+from eventmgr.auth.permissions import can_find_organisation, organisations_findable
 from eventmgr.extensions import db
 from eventmgr.forms import select_choices
 from eventmgr.organisations.models import Organisation
@@ -56,6 +58,8 @@ class DelegateForm(FlaskForm):
         """`organisations`: the directory to offer; when None, it is read only if the form is drawn (a
         registration that goes through never reads it)."""
         super().__init__(*args, **kwargs)
+        # A registration keeps the organisation it has, even one the reader may not find.
+        self._kept_organisation_id = getattr(kwargs.get("obj"), "organisation_id", None)
         self.honorific.choices = [("", "—")] + [(h, h) for h in HONORIFICS]
         self.organisation_id.choices = lambda: [("", _l("(not in the list)"))] + [
             (o.id, o.display_name) for o in (organisations if organisations is not None else _directory())]
@@ -65,7 +69,9 @@ class DelegateForm(FlaskForm):
             (code, locales.language_name(code)) for code in languages]
 
     def validate_organisation_id(self, field):
-        if field.data is not None and db.session.get(Organisation, field.data) is None:
+        organisation = db.session.get(Organisation, field.data) if field.data is not None else None
+        if field.data is not None and (organisation is None or not can_find_organisation(current_user, organisation)
+                                       and organisation.id != self._kept_organisation_id):
             raise ValidationError(_l("Choose an organisation from the list."))
 
     def validate_country(self, field):
@@ -85,7 +91,9 @@ class DelegateForm(FlaskForm):
 
 
 def _directory() -> list[Organisation]:
-    return db.session.execute(select(Organisation).order_by(Organisation.name)).scalars().all()
+    """The organisations a delegate may choose: those anyone may find (never another organiser's private ones)."""
+    return db.session.execute(select(Organisation).where(organisations_findable(current_user))
+                              .order_by(Organisation.name)).scalars().all()
 
 
 class RegistrationForm(DelegateForm):
