@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from eventmgr.registration.forms import (
     with_questions,
 )
 from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
+from eventmgr.spreadsheets import csv_response
 
 bp = Blueprint("desk", __name__, url_prefix="/manage/events/<int:event_id>")
 
@@ -108,11 +109,8 @@ def export(event_id: int):
     """Download the matching registrations with every field and answer."""
     event = get_event_or_404(event_id)
     filters = _filters()
-    response = Response(stream_with_context(desk.export_csv(event, filters)), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    header, rows = desk.export_table(event, filters)
+    return csv_response(header, rows, f"{event.slug}-registrations.csv")
 
 
 @bp.route("/registrations/statistics")
