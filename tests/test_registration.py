@@ -309,7 +309,7 @@ def test_approval_policy(client, db, make_event, make_user, mailbox):
     declined = one_mail(mailbox, "nodira@example.uz", f"Registration declined: {event.title}")
     assert "The delegation is complete." in body(declined)
     page = client.get(manage_path(nodira)).text
-    assert "Declined by the organisers." in page and "The delegation is complete." in page
+    assert "Declined by the organisers on " in page and "The delegation is complete." in page
 
     with pytest.raises(EventMgrError):
         services.decide(nodira, True, organiser)  # a decided registration stays decided
@@ -756,7 +756,7 @@ def test_the_delegate_cancels(client, db, make_event, mailbox):
     assert "Cancel my registration" in client.get(path).text
     client.post(f"{path}/cancel", data={"csrf_token": csrf_token(client, path)})
     page = client.get(path).text
-    assert "Your registration is cancelled." in page and "Cancelled." in page
+    assert "Your registration is cancelled." in page and "Cancelled on " in page
     assert "Cancel my registration" not in page and "Change my details" not in page and JOIN_URL not in page
     (registration,) = all_registrations(db)
     assert registration.status == "cancelled" and registration.cancelled_at is not None
@@ -767,6 +767,122 @@ def test_the_delegate_cancels(client, db, make_event, mailbox):
     assert calendar["METHOD"] == "CANCEL"
     assert calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
     assert JOIN_URL not in attachment(cancelled, "invite.ics").get_content()
+
+
+# --- A cancelled or declined registration ---------------------------------------------------------
+
+def ended(db, event, email, how, organiser=None, **fields):
+    """A registration the delegate cancelled, or the organisers declined."""
+    registration = add(db, event, email, **fields)
+    if how == "cancelled":
+        services.cancel(registration)
+    else:
+        services.decide(registration, False, organiser, "The delegation is complete.")
+    db.session.commit()
+    return registration
+
+
+def forms_on(page: str) -> list[str]:
+    """The action of every form on the page (but the log-in and language forms of the layout)."""
+    return [action for action in re.findall(r'<form[^>]*action="([^"]*)"', page)
+            if "/registration/" in action]
+
+
+@pytest.mark.parametrize("how, shown", [("cancelled", "Cancelled on "), ("declined", "Declined by the organisers on ")])
+def test_an_ended_registrations_page_shows_when_and_how_to_register_again(client, db, make_event, make_user, how,
+                                                                          shown):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="approval" if how == "declined" else "open",
+                       join_url=JOIN_URL)
+    registration = ended(db, event, "aida@example.kz", how, organiser, position="Head of unit")
+    page = client.get(manage_path(registration))
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
+    when = registration.cancelled_at if how == "cancelled" else registration.decided_at
+    day = when.astimezone(ZoneInfo(event.timezone)).strftime("%Y")
+    status = re.search(r'<p class="registration-status[^>]*>(.*?)</p>', page.text, re.S).group(1)
+    assert shown in status and day in status
+    again = f'href="/events/{event.slug}/register?email=aida@example.kz"'
+    assert again in page.text and "Register again" in page.text
+    # Nothing to edit, cancel, subscribe to or check in with; the details are shown as they were.
+    assert forms_on(page.text) == []
+    assert "Change my details" not in page.text and f"{manage_path(registration)}/edit" not in page.text
+    assert "Cancel my registration" not in page.text and "calendar.ics" not in page.text
+    assert "qr.svg" not in page.text and JOIN_URL not in page.text
+    assert "Head of unit" in page.text
+    form_page = client.get(again.removeprefix('href="').removesuffix('"'))
+    assert 'value="aida@example.kz"' in form_page.text
+
+
+def test_registering_again_from_the_link_reactivates_the_same_registration(client, db, make_event):
+    event = make_event()
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    assert register(client, event, given_name="Aida").status_code == 302
+    (again,) = all_registrations(db)
+    assert again.id == registration.id and again.status == "confirmed" and again.cancelled_at is None
+    page = client.get(manage_path(again)).text
+    assert "Confirmed: your seat is reserved." in page and "Register again" not in page
+
+
+def test_an_ended_registration_once_registration_closed_says_so(client, db, make_event):
+    now = datetime.now(UTC)
+    event = make_event(registration_closes_at=now + timedelta(days=1))
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    event.registration_closes_at = now - timedelta(minutes=1)
+    db.session.commit()
+    page = client.get(manage_path(registration)).text
+    assert "Registration for this event is closed." in page and "/register?email=" not in page
+
+
+@pytest.mark.parametrize("how", ["cancelled", "declined"])
+def test_an_ended_registration_cannot_be_edited(client, db, make_event, make_user, mailbox, how):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="approval" if how == "declined" else "open")
+    registration = ended(db, event, "aida@example.kz", how, organiser, position="Head of unit")
+    before = (registration.status, registration.cancelled_at, registration.decided_at, registration.updated_at)
+    mailbox.deliver()
+    sent = len(mailbox.messages)
+    path = f"{manage_path(registration)}/edit"
+    page = client.get(path)
+    assert page.status_code == 409 and page.headers["Cache-Control"] == "private, no-store"
+    assert "This registration cannot be changed" in page.text and "Register again" in page.text
+    assert "<form" not in page.text.split("<main", 1)[-1] and 'name="given_name"' not in page.text
+    token = csrf_token(client, "/login")
+    changed = form(given_name="Changed", position="Changed", country="KG") | {"csrf_token": token}
+    refused = client.post(path, data=changed)
+    assert refused.status_code == 409 and "This registration cannot be changed" in refused.text
+    cancel = client.post(f"{manage_path(registration)}/cancel", data={"csrf_token": token})
+    assert "This registration is not active." in client.get(cancel.location).text
+    (registration,) = all_registrations(db)
+    assert (registration.given_name, registration.position, registration.country) == ("Aida", "Head of unit", "KZ")
+    assert (registration.status, registration.cancelled_at, registration.decided_at, registration.updated_at) == before
+    assert len(delivered(mailbox)) == sent  # nothing mailed
+
+
+def test_an_ended_registrations_personal_agenda_saves_nothing(client, db, make_event):
+    from eventmgr.agenda import services as agenda_services
+    from eventmgr.agenda.models import PersonalAgendaItem
+
+    event = make_event()
+    talk = agenda_services.create_session(event, {"kind": "panel", "title": "Risk analysis",
+                                                  "start_at": event.start_at,
+                                                  "end_at": event.start_at + timedelta(hours=1)})
+    db.session.commit()
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    path = f"{manage_path(registration)}/agenda"
+    client.post(path, data={"sessions": [str(talk.id)], "csrf_token": csrf_token(client, "/login")})
+    assert count(db, PersonalAgendaItem) == 0
+
+
+def test_the_delegate_changes_only_an_active_registration_the_organiser_any(db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser)
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    with pytest.raises(services.RegistrationInactive):
+        services.update_details(registration, {"position": "Changed"})
+    db.session.rollback()
+    services.update_details(registration, {"position": "Corrected by the desk"}, by=organiser)
+    db.session.commit()
+    assert all_registrations(db)[0].position == "Corrected by the desk"
 
 
 def test_cancelling_needs_a_post_with_a_csrf_token(client, db, make_event):

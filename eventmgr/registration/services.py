@@ -43,6 +43,12 @@ class AlreadyRegistered(EventMgrError):
     """The address has an active registration; its link was sent again instead."""
 
 
+class RegistrationInactive(EventMgrError):
+    """The registration is cancelled or declined: its delegate can no longer change it."""
+
+    status_code = 409
+
+
 def new_access_token() -> str:
     """256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
@@ -284,7 +290,13 @@ def register(event: Event, data: dict, now: datetime | None = None,
 
 
 def update_details(registration: Registration, data: dict, by=None) -> None:
-    """Change the delegate's details (by the delegate through their link, or by an organiser)."""
+    """Change the delegate's details: by an organiser (`by`), or by the delegate through their link (no `by`).
+
+    A delegate changes only an active registration; a cancelled or declined one is a record, kept as it
+    was until they register again.
+    """
+    if by is None and not registration.is_active:
+        raise RegistrationInactive("This registration is no longer active, so its details cannot be changed.")
     data = dict(data)
     data["answers"] = check_answers(registration.event, data.get("answers") or {})
     for key in DELEGATE_FIELDS:

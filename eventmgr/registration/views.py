@@ -118,23 +118,40 @@ def _registration_or_404(slug: str, token: str) -> Registration:
     return registration
 
 
-@bp.route("/events/<slug>/registration/<token>")
-def manage(slug: str, token: str):
-    """The delegate's own page: status, details, calendar, cancel."""
-    registration = _registration_or_404(slug, token)
-    response = current_app.make_response(render_template(
-        "registration/manage.html", registration=registration, event=registration.event,
-        questions=services.event_questions(registration.event_id), token=token))
+def _private_page(template: str, registration: Registration, token: str, status: int = 200, **context):
+    """A page of the delegate's private link: never cached, never sent on as a referrer."""
+    event = registration.event
+    response = current_app.make_response((render_template(
+        template, registration=registration, event=event, token=token,
+        register_again_url=_register_again_url(registration), **context), status))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
+def _register_again_url(registration: Registration) -> str | None:
+    """The registration form with the delegate's address filled in, for a cancelled or declined delegate."""
+    if registration.is_active:
+        return None
+    return url_for("registration.register", slug=registration.event.slug, email=registration.email)
+
+
+@bp.route("/events/<slug>/registration/<token>")
+def manage(slug: str, token: str):
+    """The delegate's own page: status, details, calendar, cancel; or, once inactive, how to register again."""
+    registration = _registration_or_404(slug, token)
+    return _private_page("registration/manage.html", registration, token,
+                         questions=services.event_questions(registration.event_id))
+
+
 @bp.route("/events/<slug>/registration/<token>/edit", methods=["GET", "POST"])
 def edit(slug: str, token: str):
-    """Let the delegate change their details."""
+    """Let the delegate change their details while the registration is active."""
     registration = _registration_or_404(slug, token)
     event = registration.event
+    if not registration.is_active:
+        # Refused before the form is read: a cancelled or declined registration has nothing to edit.
+        return _private_page("registration/inactive.html", registration, token, status=409)
     form = _form(DelegateForm, event, obj=registration)
     if request.method == "GET":
         for key, value in (registration.answers or {}).items():
@@ -144,6 +161,9 @@ def edit(slug: str, token: str):
     if form.validate_on_submit():
         try:
             services.update_details(registration, form.delegate_data())
+        except services.RegistrationInactive:
+            db.session.rollback()
+            return _private_page("registration/inactive.html", registration, token, status=409)
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
@@ -151,8 +171,8 @@ def edit(slug: str, token: str):
             db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("registration.manage", slug=event.slug, token=token))
-    return render_template("registration/edit.html", registration=registration, event=event, form=form,
-                           token=token), 422 if form.errors else 200
+    return _private_page("registration/edit.html", registration, token, status=422 if form.errors else 200,
+                         form=form)
 
 
 @bp.route("/events/<slug>/registration/<token>/cancel", methods=["POST"])
