@@ -736,6 +736,37 @@ def test_invitations_by_text_and_by_csv_upload(client, db, make_event, organiser
     assert "Dear Nodira Karimova" in body(next(m for m in invitations if m["To"] == "nodira@example.uz"))
 
 
+def test_an_invitation_is_sent_again_with_the_same_link(client, db, make_event, organiser, login, mailbox):
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    other = make_event(organiser=organiser, registration_policy="invitation", title="Another conference")
+    services.invite(event, [("aida@example.kz", "Aida Nurlanova"), ("bakyt@example.kg", None)], organiser)
+    services.invite(other, [("nodira@example.uz", None)], organiser)
+    services.register(event, {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"},
+                      invitation=services.invitation_for(event, "aida@example.kz"))
+    db.session.commit()
+    login(organiser)
+    page = client.get(desk(event, "/registration-settings"))
+    rows = re.findall(r"<tr>\s*<td>([^<]+)</td>.*?</tr>", page.text, re.S)
+    assert rows == ["aida@example.kz", "bakyt@example.kg"]
+    assert "Confirmed" in text_of(page) and "Not registered" in text_of(page)
+    mailbox.deliver()
+    first = next(m for m in mailbox.messages if m["To"] == "bakyt@example.kg")
+    bakyt = services.invitation_for(event, "bakyt@example.kg")
+    response = settings_post(client, event, {"form": "resend", "invitation_id": bakyt.id})
+    assert response.status_code == 302
+    assert "The invitation to bakyt@example.kg is sent again." in client.get(response.location).text
+    mailbox.deliver()
+    sent = [m for m in mailbox.messages if m["To"] == "bakyt@example.kg"]
+    link = re.compile(r"/events/\S+/register\?invitation=\S+")
+    assert len(sent) == 2 and link.findall(body(sent[1])) == link.findall(body(first)) != []
+    assert bakyt.token in body(sent[1])
+    foreign = services.invitation_for(other, "nodira@example.uz")
+    assert settings_post(client, event, {"form": "resend", "invitation_id": foreign.id}).status_code == 404
+    assert settings_post(client, event, {"form": "resend", "invitation_id": "999999"}).status_code == 404
+    mailbox.deliver()
+    assert [m["To"] for m in mailbox.messages].count("nodira@example.uz") == 1  # its first invitation only
+
+
 @pytest.mark.parametrize("data, field", [
     ({"invite-emails": "good@example.org\nnot-an-address"}, "invite-emails"),
     ({"invite-emails": ""}, "invite-emails"),

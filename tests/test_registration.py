@@ -316,27 +316,172 @@ def test_approval_policy(client, db, make_event, make_user, mailbox):
     db.session.rollback()
 
 
-def test_invitation_policy(client, db, make_event, make_user, mailbox):
+def invitation_link(mailbox, event, email) -> str:
+    """The path of the registration link in the invitation mailed to the address."""
+    message = one_mail(mailbox, email, f"Invitation to register: {event.title}")
+    return re.search(r"https?://[^/\s]+(/\S+/register\S*)", body(message)).group(1)
+
+
+def test_an_invited_address_registers_through_its_link(client, db, make_event, make_user, mailbox):
     organiser = make_user()
     event = make_event(organiser=organiser, registration_policy="invitation")
-    refused = register(client, event)
-    assert refused.status_code == 422
-    assert "by invitation only" in field_error(refused, "email")
-    assert count(db) == 0
-
     assert services.invite(event, [("Aida@Example.kz", "Aida Nurlanova")], organiser) == 1
     assert services.invite(event, [("aida@example.kz", None)], organiser) == 0  # invited once
     db.session.commit()
-    assert count(db, Invitation) == 1
-    invitation = one_mail(mailbox, "aida@example.kz", f"Invitation to register: {event.title}")
-    assert "Dear Aida Nurlanova" in body(invitation)
-    link = re.search(r"http://\S+/register\?email=\S+", body(invitation)).group(0)
-    prefilled = client.get(link.removeprefix("http://localhost"))
-    assert 'value="aida@example.kz"' in prefilled.text
+    (invitation,) = db.session.execute(select(Invitation)).scalars().all()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", invitation.token)
+    message = one_mail(mailbox, "aida@example.kz", f"Invitation to register: {event.title}")
+    assert "Dear Aida Nurlanova" in body(message)
+    link = invitation_link(mailbox, event, "aida@example.kz")
+    assert link == f"/events/{event.slug}/register?invitation={invitation.token}"  # no address in the link
 
-    assert register(client, event, email="AIDA@example.kz").status_code == 302
-    assert register(client, event, email="bakyt@example.kg").status_code == 422
+    page = client.get(link)
+    assert page.status_code == 200
+    assert re.search(r'<input type="email" id="email" value="aida@example.kz" readonly', page.text)
+    assert 'name="email"' not in page.text  # shown, not editable, not sent
+    # Whatever address the request names, the invitation's registers.
+    response = client.post(link, data=form(email="someone.else@example.org") | {
+        "invitation": invitation.token, "csrf_token": csrf_token(client, link)})
+    assert response.status_code == 302 and response.location.endswith("/register/done")
     assert [(r.email, r.status) for r in all_registrations(db)] == [("aida@example.kz", "confirmed")]
+    one_mail(mailbox, "aida@example.kz", f"Registration confirmed: {event.title}")
+    assert mails(mailbox, "someone.else@example.org") == []
+
+
+def strangers_post(client, event, email, token):
+    """POST the form of an invitation-only event as someone who has no (or a wrong) invitation link."""
+    data = form(email=email) | {"csrf_token": csrf_token(client, "/login")}
+    url = f"/events/{event.slug}/register"
+    if token is not None:
+        data["invitation"] = token
+        url += f"?invitation={token}"
+    return client.post(url, data=data)
+
+
+@pytest.mark.parametrize("token", ["none", "empty", "made up", "altered", "another event's", "too long"])
+def test_without_its_link_an_invited_address_is_answered_like_any_other(client, db, make_event, make_user, mailbox,
+                                                                          token):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    other = make_event(organiser=organiser, registration_policy="invitation", title="Another conference")
+    services.invite(event, [("aida@example.kz", "Aida")], organiser)
+    services.invite(other, [("bakyt@example.kg", "Bakyt")], organiser)
+    db.session.commit()
+    mailbox.deliver()
+    invited = db.session.execute(select(Invitation).where(Invitation.event_id == event.id)).scalar_one().token
+    elsewhere = db.session.execute(select(Invitation).where(Invitation.event_id == other.id)).scalar_one().token
+    value = {"none": None, "empty": "", "made up": "A" * 43, "altered": altered(invited)[0],
+             "another event's": elsewhere, "too long": invited * 2}[token]
+    queued = count(db, MailMessage)
+
+    answers = [strangers_post(client, event, email, value)
+               for email in ("aida@example.kz", "AIDA@example.kz", "bakyt@example.kg", "nobody@example.org")]
+    assert {response.status_code for response in answers} == {403}
+    assert len({response.data for response in answers}) == 1  # the same page, byte for byte
+    text = answers[0].text
+    assert "This event is by invitation." in text and "link in the e-mail that invited you" in text
+    assert "<form" not in text.split("<main", 1)[-1] and "@example" not in text
+    assert count(db) == 0 and count(db, MailMessage) == queued
+    assert len(delivered(mailbox)) == 2  # the two invitations, nothing since
+
+
+def test_the_form_of_an_invitation_only_event_asks_for_no_address(client, db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    services.invite(event, [("aida@example.kz", "Aida")], organiser)
+    db.session.commit()
+    plain = client.get(f"/events/{event.slug}/register")
+    # The links of invitations mailed before tokens carried the address: they name it to nobody now.
+    old_link = client.get(f"/events/{event.slug}/register?email=aida@example.kz")
+    bad = client.get(f"/events/{event.slug}/register?invitation=nonsense")
+    assert plain.status_code == old_link.status_code == bad.status_code == 200
+    assert plain.data == old_link.data == bad.data
+    assert "This event is by invitation." in plain.text and "aida@example.kz" not in old_link.text
+    assert "<input" not in plain.text.split("<main", 1)[-1]
+
+
+def test_registering_needs_the_invitation_in_the_service_too(db, make_event, make_user):
+    organiser = make_user()
+    event, other = make_event(organiser=organiser, registration_policy="invitation"), make_event(
+        organiser=organiser, registration_policy="invitation", title="Another conference")
+    services.invite(event, [("aida@example.kz", None)], organiser)
+    services.invite(other, [("aida@example.kz", None)], organiser)
+    db.session.commit()
+    data = {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"}
+    for invitation in (None, services.invitation_for(other, "aida@example.kz")):
+        with pytest.raises(services.InvitationRequired) as refused:
+            services.register(event, data, invitation=invitation)
+        assert refused.value.field is None and refused.value.status_code == 403
+        db.session.rollback()
+    registration = services.register(event, data | {"email": "mallory@example.org"},
+                                     invitation=services.invitation_for(event, "aida@example.kz"))
+    assert registration.email == "aida@example.kz"
+
+
+def test_an_invitation_on_an_open_event_fixes_the_address_too(client, db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser)
+    services.invite(event, [("aida@example.kz", None)], organiser)
+    db.session.commit()
+    token = services.invitation_for(event, "aida@example.kz").token
+    link = f"/events/{event.slug}/register?invitation={token}"
+    assert 'value="aida@example.kz" readonly' in client.get(link).text
+    client.post(link, data=form(email="bakyt@example.kg") | {"invitation": token,
+                                                          "csrf_token": csrf_token(client, link)})
+    assert [r.email for r in all_registrations(db)] == ["aida@example.kz"]
+    assert register(client, event, email="bakyt@example.kg").status_code == 302  # open: anyone may register
+
+
+def test_a_cancelled_invitee_registers_again_through_the_invitation(client, db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    services.invite(event, [("aida@example.kz", None)], organiser)
+    db.session.commit()
+    invitation = services.invitation_for(event, "aida@example.kz")
+    registration = services.register(event, {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"},
+                                     invitation=invitation)
+    services.cancel(registration)
+    db.session.commit()
+    again = f"/events/{event.slug}/register?invitation={invitation.token}"
+    assert f'href="{again}"' in client.get(manage_path(registration)).text
+    assert client.post(again, data=form() | {"invitation": invitation.token,
+                                             "csrf_token": csrf_token(client, again)}).status_code == 302
+    assert [(r.id, r.status) for r in all_registrations(db)] == [(registration.id, "confirmed")]
+
+
+def test_invitations_made_before_tokens_get_one_from_the_migration(tmp_path):
+    """Existing invitations keep working: the migration gives each a token, so the desk can send its link."""
+    from conftest import new_database
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from eventmgr import create_app
+    from eventmgr.events.services import create_event
+    from eventmgr.extensions import db as database
+
+    with new_database(tmp_path) as url:
+        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
+        with scratch.app_context():
+            upgrade(revision="0009")
+            start = datetime(2030, 5, 20, 4, tzinfo=UTC)
+            create_event({"title": "Regional Conference on Border Security", "kind": "conference",
+                          "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
+                          "venue_name": "Borovoe Conference Centre", "venue_country": "KZ", "visibility": "public",
+                          "registration_policy": "invitation"}, None)
+            database.session.commit()
+            database.session.execute(text(
+                "INSERT INTO invitations (event_id, email, created_at) SELECT id, :email, :now FROM events"),
+                [{"email": f"d{n}@example.org", "now": datetime(2030, 1, 1, tzinfo=UTC)} for n in range(3)])
+            database.session.commit()
+            upgrade()
+            tokens = database.session.execute(text("SELECT token FROM invitations")).scalars().all()
+            assert len(tokens) == len(set(tokens)) == 3
+            assert all(re.fullmatch(r"[A-Za-z0-9_-]{43,}", token) for token in tokens)
+            database.session.remove()
+            downgrade(revision="0009")
+            assert database.session.execute(text("SELECT count(*) FROM invitations")).scalar_one() == 3
+            database.session.remove()
+            database.engine.dispose()
 
 
 @pytest.mark.parametrize("case", ["not yet open", "closed", "event over", "event cancelled"])

@@ -39,16 +39,25 @@ def _form(form_class, event, **kwargs):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str):
-    """Show the registration form; register the delegate."""
+    """Show the registration form; register the delegate (on an invitation-only event, through the invitation)."""
     event = _visible_event_or_404(slug)
     now = utcnow()
+    if not event.registration_is_open(now):
+        return render_template("registration/closed.html", event=event), 200
     form = _form(RegistrationForm, event)
-    if request.method == "GET" and request.args.get("email"):
+    invitation = services.invitation_by_token(
+        event, form.invitation.data if request.method == "POST" else request.args.get("invitation"))
+    if event.registration_policy == "invitation" and invitation is None:
+        # Checked before any address is read: the answer is the same for every address, invited or not.
+        return render_template("registration/invitation_only.html", event=event), \
+            403 if request.method == "POST" else 200
+    if invitation is not None:
+        form.invitation.data = invitation.token
+        form.email.data = invitation.email  # the invitation fixes the address; the form does not ask for it
+    elif request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"]
     quote = None
     status = 200
-    if not event.registration_is_open(now):
-        return render_template("registration/closed.html", event=event), 200
     if form.validate_on_submit():
         if form.website.data:
             # Only bots fill the hidden field: answer as if all went well, register nobody.
@@ -59,7 +68,7 @@ def register(slug: str):
             else:
                 services.register(event, form.delegate_data() | {"email": form.email.data,
                                                                  "offer_code": form.offer_code.data}, now,
-                                  questions=form.questions)
+                                  questions=form.questions, invitation=invitation)
                 db.session.commit()
                 return redirect(url_for("registration.done", slug=slug))
         except services.AlreadyRegistered:
@@ -75,7 +84,7 @@ def register(slug: str):
     if quote is None and not event.is_free:
         quote = event.fee
     return render_template("registration/register.html", event=event, form=form, quote=quote,
-                           has_questions=bool(form.questions),
+                           invitation=invitation, has_questions=bool(form.questions),
                            seats_left=services.seats_left(event)), status
 
 
@@ -130,10 +139,18 @@ def _private_page(template: str, registration: Registration, token: str, status:
 
 
 def _register_again_url(registration: Registration) -> str | None:
-    """The registration form with the delegate's address filled in, for a cancelled or declined delegate."""
+    """The registration form with the delegate's address filled in, for a cancelled or declined delegate.
+
+    On an invitation-only event it is the invitation's own link: whoever holds the private link of a
+    registration holds the address's mail, where the invitation went.
+    """
     if registration.is_active:
         return None
-    return url_for("registration.register", slug=registration.event.slug, email=registration.email)
+    event = registration.event
+    invitation = services.invitation_for(event, registration.email)
+    if invitation is not None:
+        return url_for("registration.register", slug=event.slug, invitation=invitation.token)
+    return url_for("registration.register", slug=event.slug, email=registration.email)
 
 
 @bp.route("/events/<slug>/registration/<token>")
