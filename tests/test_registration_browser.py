@@ -9,6 +9,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from eventmgr.registration import services
 from eventmgr.registration.models import OfferCode, Registration
 
 JOIN_URL = "https://zoom.example.org/j/4417"
@@ -86,8 +87,11 @@ def test_a_delegate_registers_cancels_and_the_waiting_list_moves_up(page, browse
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel my registration").click()
     expect(page.get_by_text("Your registration is cancelled.")).to_be_visible()
-    expect(page.locator(".registration-status")).to_contain_text("Cancelled.")
+    expect(page.locator(".registration-status")).to_contain_text("Cancelled on ")
     expect(page.get_by_role("button", name="Cancel my registration")).to_have_count(0)
+    expect(page.get_by_role("link", name="Change my details")).to_have_count(0)
+    expect(page.get_by_role("link", name="Register again")).to_have_attribute(
+        "href", f"/events/{event.slug}/register?email=aigerim@example.kz")
 
     # The waiting list moves up, and Bakyt is told.
     promoted = wait_for_mail(mailbox, "bakyt@example.kg", "A seat is free")
@@ -132,3 +136,31 @@ def test_the_form_shows_errors_at_their_fields_and_the_amount_due(page, make_eve
     db.session.expire_all()
     registration = db.session.execute(select(Registration)).scalar_one()
     assert registration.amount_due == Decimal("100.00")
+
+
+def test_an_invited_delegate_registers_through_the_invitations_link(page, make_event, make_user, mailbox, db):
+    organiser = make_user()
+    event = make_event(organiser=organiser, title="Issyk-Kul Initiative", registration_policy="invitation")
+    page.goto(f"/events/{event.slug}/register")
+    expect(page.get_by_role("heading", name="Registration by invitation")).to_be_visible()
+    expect(page.get_by_label("E-mail")).to_have_count(0)
+
+    services.invite(event, [("aigerim@example.kz", "Aigerim Abenova")], organiser)
+    db.session.commit()
+    invitation = wait_for_mail(mailbox, "aigerim@example.kz", "Invitation to register")
+    path = re.search(r"http://[^/\s]+(/\S+/register\?invitation=\S+)",
+                     invitation.get_body(("plain",)).get_content()).group(1)
+    page.goto(path)
+    address = page.get_by_label("E-mail")
+    expect(address).to_have_value("aigerim@example.kz")
+    expect(address).not_to_be_editable()
+    page.get_by_label("Given name").fill("Aigerim")
+    page.get_by_label("Family name").fill("Abenova")
+    page.get_by_label("Country", exact=False).and_(page.locator("select")).select_option("KZ")
+    page.get_by_label("I agree that the organisers process my data").check()
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect(page.get_by_role("heading", name="Thank you: check your e-mail")).to_be_visible()
+    wait_for_mail(mailbox, "aigerim@example.kz", "Registration confirmed: Issyk-Kul Initiative")
+    db.session.expire_all()
+    assert db.session.execute(select(Registration.email, Registration.status)).all() == [
+        ("aigerim@example.kz", "confirmed")]

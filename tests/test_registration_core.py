@@ -76,11 +76,14 @@ def test_approval_policy(client, make_event, make_user, mailbox, db):
 def test_invitation_policy(client, make_event, make_user, db):
     organiser = make_user()
     event = make_event(organiser=organiser, registration_policy="invitation")
-    refused = register(client, event)
-    assert refused.status_code == 422 and "by invitation only" in refused.text
     services.invite(event, [("Aida@Example.kz", "Aida")], organiser)
     db.session.commit()
-    assert register(client, event).status_code == 302
+    refused = register(client, event)  # an invited address, but not through its link
+    assert refused.status_code == 403 and "This event is by invitation." in refused.text
+    assert db.session.execute(select(func.count()).select_from(Registration)).scalar_one() == 0
+    token = services.invitation_for(event, "aida@example.kz").token
+    assert register(client, event, invitation=token).status_code == 302
+    assert db.session.execute(select(Registration.email)).scalars().all() == ["aida@example.kz"]
 
 
 def test_window_and_status_are_enforced(client, make_event):

@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from eventmgr.registration.forms import (
     with_questions,
 )
 from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
+from eventmgr.spreadsheets import csv_response
 
 bp = Blueprint("desk", __name__, url_prefix="/manage/events/<int:event_id>")
 
@@ -108,11 +109,8 @@ def export(event_id: int):
     """Download the matching registrations with every field and answer."""
     event = get_event_or_404(event_id)
     filters = _filters()
-    response = Response(stream_with_context(desk.export_csv(event, filters)), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    header, rows = desk.export_table(event, filters)
+    return csv_response(header, rows, f"{event.slug}-registrations.csv")
 
 
 @bp.route("/registrations/statistics")
@@ -207,7 +205,7 @@ def check_in(event_id: int):
 
 @bp.route("/registration-settings", methods=["GET", "POST"])
 def settings(event_id: int):
-    """The event's own questions, seats, offer codes and invitations."""
+    """The event's own questions, seats, offer codes and invitations (sent, and sent again on request)."""
     event = get_event_or_404(event_id)
     question_form = QuestionForm(prefix="question")
     capacity_form = CapacityForm(prefix="capacity", data={"capacity": event.capacity})
@@ -231,6 +229,10 @@ def settings(event_id: int):
             entries = _invitation_entries(invite_form)
             added = services.invite(event, entries, current_user)
             return _saved(event, _("%(n)d invitation(s) sent.", n=added))
+        if submitted == "resend" and ConfirmForm().validate_on_submit():
+            invitation = _invitation_or_404(event, request.form.get("invitation_id", type=int))
+            services.resend_invitation(invitation, current_user)
+            return _saved(event, _("The invitation to %(email)s is sent again.", email=invitation.email))
     except EventMgrError as error:
         db.session.rollback()
         show_error({"question": question_form, "capacity": capacity_form, "offer": offer_form,
@@ -242,9 +244,16 @@ def settings(event_id: int):
         questions=services.event_questions(event.id),
         offer_codes=db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
                                        .order_by(OfferCode.code)).scalars().all(),
-        invitations=db.session.execute(select(Invitation).where(Invitation.event_id == event.id)
-                                       .order_by(Invitation.email)).scalars().all(),
+        invitations=services.invitations_with_status(event),
+        statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
     ), status
+
+
+def _invitation_or_404(event, invitation_id: int | None) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
+    if invitation is None or invitation.event_id != event.id:
+        abort(404)
+    return invitation
 
 
 def _saved(event, message: str):

@@ -10,6 +10,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     EmailField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -104,6 +105,8 @@ class RegistrationForm(DelegateForm):
     )
     #: A honeypot: hidden from people by CSS, filled in by bots.
     website = StringField(_l("Leave this empty"), validators=[Optional()])
+    #: The token of the invitation whose link opened the form; it fixes the address.
+    invitation = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 def with_questions(form_class, questions):

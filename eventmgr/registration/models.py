@@ -135,7 +135,7 @@ class RegistrationQuestion(db.Model):
 
 
 class Invitation(db.Model):
-    """An address invited to an invitation-only event."""
+    """An address invited to an invitation-only event; it registers through the link mailed to it."""
 
     __tablename__ = "invitations"
     __table_args__ = (UniqueConstraint("event_id", "email"),)
@@ -144,6 +144,9 @@ class Invitation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     #: Lower-cased.
     email: Mapped[str] = mapped_column(String(254))
+    #: The secret in the invitation's link (256 bits, URL-safe): whoever holds it may register this address,
+    #: and only this one. Compared in constant time.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str | None] = mapped_column(String(240))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

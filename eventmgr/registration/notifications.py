@@ -93,12 +93,16 @@ def _check_in_code(registration_id: int) -> dict | None:
             "content_base64": base64.b64encode(buffer.getvalue()).decode()}
 
 
-def queue_invitation(event, email: str, name: str | None) -> None:
-    """Invite an address to register for an invitation-only event."""
+def queue_invitation(event, invitation) -> None:
+    """Invite an address to register: its link carries the invitation's token, which fixes the address."""
     queue_mail(
-        to=email,
+        to=invitation.email,
         subject=f"Invitation to register: {event.title}",
-        body=render_template("email/registration/invitation.txt", event=event, name=name, email=email,
-                             link=external_url("registration.register", slug=event.slug, email=email)),
+        body=render_template("email/registration/invitation.txt", event=event, name=invitation.name,
+                             email=invitation.email, link=invitation_url(event, invitation)),
         event_id=event.id,
     )
+
+
+def invitation_url(event, invitation) -> str:
+    return external_url("registration.register", slug=event.slug, invitation=invitation.token)

@@ -39,8 +39,23 @@ DELEGATE_FIELDS = (
 )
 
 
+INVITATION_REQUIRED = "This event is by invitation: please register through the link in your invitation."
+
+
 class AlreadyRegistered(EventMgrError):
     """The address has an active registration; its link was sent again instead."""
+
+
+class InvitationRequired(EventMgrError):
+    """An invitation-only event registers only through a valid invitation link."""
+
+    status_code = 403
+
+
+class RegistrationInactive(EventMgrError):
+    """The registration is cancelled or declined: its delegate can no longer change it."""
+
+    status_code = 409
 
 
 def new_access_token() -> str:
@@ -50,12 +65,19 @@ def new_access_token() -> str:
 
 def registration_by_token(event: Event, token: str) -> Registration | None:
     """The event's registration with this private token, compared in constant time."""
+    return _by_token(Registration, Registration.access_token, event, token)
+
+
+def invitation_by_token(event: Event, token: str | None) -> Invitation | None:
+    """The event's invitation with this token (from the invitation's link), compared in constant time."""
+    return _by_token(Invitation, Invitation.token, event, token)
+
+
+def _by_token(model, column, event: Event, token: str | None):
     if not token or len(token) > 64:
         return None
-    found = db.session.execute(
-        select(Registration).where(Registration.access_token == token, Registration.event_id == event.id)
-    ).scalar_one_or_none()
-    if found is None or not hmac.compare_digest(found.access_token.encode(), token.encode()):
+    found = db.session.execute(select(model).where(column == token, model.event_id == event.id)).scalar_one_or_none()
+    if found is None or not hmac.compare_digest(getattr(found, column.key).encode(), token.encode()):
         return None
     return found
 
@@ -224,28 +246,34 @@ def event_questions(event_id: int) -> list[RegistrationQuestion]:
     ).scalars().all()
 
 
-def _is_invited(event: Event, email: str) -> bool:
+def invitation_for(event: Event, email: str) -> Invitation | None:
+    """The event's invitation of this address, if any."""
     return db.session.execute(
-        select(Invitation.id).where(Invitation.event_id == event.id, Invitation.email == email)
-    ).first() is not None
+        select(Invitation).where(Invitation.event_id == event.id, Invitation.email == normalise_email(email))
+    ).scalar_one_or_none()
 
 
 def register(event: Event, data: dict, now: datetime | None = None,
-             questions: list[RegistrationQuestion] | None = None) -> Registration:
+             questions: list[RegistrationQuestion] | None = None,
+             invitation: Invitation | None = None) -> Registration:
     """Register a delegate: confirmed while seats remain, else waitlisted; pending under approval.
 
+    An invitation-only event registers only with the `invitation` its link carries, and then exactly the
+    invited address, whatever `data` says: without one, every address gets the same InvitationRequired,
+    so that nobody learns whether an address is invited, and nobody can register (and mail) one.
     A second registration with an address that already has an active one raises AlreadyRegistered
     after queueing that registration's private link to the address, so the page can answer the same
     way whether or not the address was registered. `questions`: the event's, when the caller has read them.
     """
     now = now or utcnow()
-    email = normalise_email(data.get("email") or "")
     event = lock_event(event.id)
     if not event.registration_is_open(now):
         raise EventMgrError("Registration for this event is closed.")
-    if event.registration_policy == "invitation" and not _is_invited(event, email):
-        raise EventMgrError("This event is by invitation only, and this address has not been invited.",
-                            field="email")
+    if invitation is not None and invitation.event_id != event.id:
+        invitation = None
+    if event.registration_policy == "invitation" and invitation is None:
+        raise InvitationRequired(INVITATION_REQUIRED)
+    email = invitation.email if invitation is not None else normalise_email(data.get("email") or "")
     answers = check_answers(event, data.get("answers") or {}, questions)
     existing = db.session.execute(
         select(Registration).where(Registration.event_id == event.id, Registration.email == email)
@@ -284,7 +312,13 @@ def register(event: Event, data: dict, now: datetime | None = None,
 
 
 def update_details(registration: Registration, data: dict, by=None) -> None:
-    """Change the delegate's details (by the delegate through their link, or by an organiser)."""
+    """Change the delegate's details: by an organiser (`by`), or by the delegate through their link (no `by`).
+
+    A delegate changes only an active registration; a cancelled or declined one is a record, kept as it
+    was until they register again.
+    """
+    if by is None and not registration.is_active:
+        raise RegistrationInactive("This registration is no longer active, so its details cannot be changed.")
     data = dict(data)
     data["answers"] = check_answers(registration.event, data.get("answers") or {})
     for key in DELEGATE_FIELDS:
@@ -397,19 +431,37 @@ def record_payment(registration: Registration, amount: Decimal, method: str, ref
 
 
 def invite(event: Event, entries: list[tuple[str, str | None]], by) -> int:
-    """Invite addresses (email, name) to an event; return how many were new. Invitations are e-mailed."""
+    """Invite addresses (email, name) to an event; return how many were new. Each is mailed its own link."""
     added = 0
     for email, name in entries:
         email = normalise_email(email)
-        if db.session.execute(select(Invitation.id).where(Invitation.event_id == event.id,
-                                                          Invitation.email == email)).first():
+        if invitation_for(event, email) is not None:
             continue
-        db.session.add(Invitation(event_id=event.id, email=email, name=name or None, invited_by_id=by.id))
-        notifications.queue_invitation(event, email, name)
+        invitation = Invitation(event_id=event.id, email=email, name=name or None, invited_by_id=by.id,
+                                token=new_access_token())
+        db.session.add(invitation)
+        notifications.queue_invitation(event, invitation)
         added += 1
     record("invitation.create", by, event, summary=f"{added} address(es)")
     db.session.flush()
     return added
+
+
+def resend_invitation(invitation: Invitation, by) -> None:
+    """Mail the invitation again, with the same link (the first one may have been lost or filtered)."""
+    event = db.session.get(Event, invitation.event_id)
+    notifications.queue_invitation(event, invitation)
+    record("invitation.resend", by, event, summary=invitation.email)
+    db.session.flush()
+
+
+def invitations_with_status(event: Event) -> list[tuple[Invitation, str | None]]:
+    """The event's invitations by address, each with the status of its address's registration, if any."""
+    statuses = dict(db.session.execute(
+        select(Registration.email, Registration.status).where(Registration.event_id == event.id)).all())
+    invitations = db.session.execute(
+        select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.email)).scalars().all()
+    return [(invitation, statuses.get(invitation.email)) for invitation in invitations]
 
 
 def add_question(event: Event, data: dict) -> RegistrationQuestion:

@@ -39,16 +39,25 @@ def _form(form_class, event, **kwargs):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str):
-    """Show the registration form; register the delegate."""
+    """Show the registration form; register the delegate (on an invitation-only event, through the invitation)."""
     event = _visible_event_or_404(slug)
     now = utcnow()
+    if not event.registration_is_open(now):
+        return render_template("registration/closed.html", event=event), 200
     form = _form(RegistrationForm, event)
-    if request.method == "GET" and request.args.get("email"):
+    invitation = services.invitation_by_token(
+        event, form.invitation.data if request.method == "POST" else request.args.get("invitation"))
+    if event.registration_policy == "invitation" and invitation is None:
+        # Checked before any address is read: the answer is the same for every address, invited or not.
+        return render_template("registration/invitation_only.html", event=event), \
+            403 if request.method == "POST" else 200
+    if invitation is not None:
+        form.invitation.data = invitation.token
+        form.email.data = invitation.email  # the invitation fixes the address; the form does not ask for it
+    elif request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"]
     quote = None
     status = 200
-    if not event.registration_is_open(now):
-        return render_template("registration/closed.html", event=event), 200
     if form.validate_on_submit():
         if form.website.data:
             # Only bots fill the hidden field: answer as if all went well, register nobody.
@@ -59,7 +68,7 @@ def register(slug: str):
             else:
                 services.register(event, form.delegate_data() | {"email": form.email.data,
                                                                  "offer_code": form.offer_code.data}, now,
-                                  questions=form.questions)
+                                  questions=form.questions, invitation=invitation)
                 db.session.commit()
                 return redirect(url_for("registration.done", slug=slug))
         except services.AlreadyRegistered:
@@ -75,7 +84,7 @@ def register(slug: str):
     if quote is None and not event.is_free:
         quote = event.fee
     return render_template("registration/register.html", event=event, form=form, quote=quote,
-                           has_questions=bool(form.questions),
+                           invitation=invitation, has_questions=bool(form.questions),
                            seats_left=services.seats_left(event)), status
 
 
@@ -118,23 +127,48 @@ def _registration_or_404(slug: str, token: str) -> Registration:
     return registration
 
 
-@bp.route("/events/<slug>/registration/<token>")
-def manage(slug: str, token: str):
-    """The delegate's own page: status, details, calendar, cancel."""
-    registration = _registration_or_404(slug, token)
-    response = current_app.make_response(render_template(
-        "registration/manage.html", registration=registration, event=registration.event,
-        questions=services.event_questions(registration.event_id), token=token))
+def _private_page(template: str, registration: Registration, token: str, status: int = 200, **context):
+    """A page of the delegate's private link: never cached, never sent on as a referrer."""
+    event = registration.event
+    response = current_app.make_response((render_template(
+        template, registration=registration, event=event, token=token,
+        register_again_url=_register_again_url(registration), **context), status))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
+def _register_again_url(registration: Registration) -> str | None:
+    """The registration form with the delegate's address filled in, for a cancelled or declined delegate.
+
+    On an invitation-only event it is the invitation's own link: whoever holds the private link of a
+    registration holds the address's mail, where the invitation went.
+    """
+    if registration.is_active:
+        return None
+    event = registration.event
+    invitation = services.invitation_for(event, registration.email)
+    if invitation is not None:
+        return url_for("registration.register", slug=event.slug, invitation=invitation.token)
+    return url_for("registration.register", slug=event.slug, email=registration.email)
+
+
+@bp.route("/events/<slug>/registration/<token>")
+def manage(slug: str, token: str):
+    """The delegate's own page: status, details, calendar, cancel; or, once inactive, how to register again."""
+    registration = _registration_or_404(slug, token)
+    return _private_page("registration/manage.html", registration, token,
+                         questions=services.event_questions(registration.event_id))
+
+
 @bp.route("/events/<slug>/registration/<token>/edit", methods=["GET", "POST"])
 def edit(slug: str, token: str):
-    """Let the delegate change their details."""
+    """Let the delegate change their details while the registration is active."""
     registration = _registration_or_404(slug, token)
     event = registration.event
+    if not registration.is_active:
+        # Refused before the form is read: a cancelled or declined registration has nothing to edit.
+        return _private_page("registration/inactive.html", registration, token, status=409)
     form = _form(DelegateForm, event, obj=registration)
     if request.method == "GET":
         for key, value in (registration.answers or {}).items():
@@ -144,6 +178,9 @@ def edit(slug: str, token: str):
     if form.validate_on_submit():
         try:
             services.update_details(registration, form.delegate_data())
+        except services.RegistrationInactive:
+            db.session.rollback()
+            return _private_page("registration/inactive.html", registration, token, status=409)
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
@@ -151,8 +188,8 @@ def edit(slug: str, token: str):
             db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("registration.manage", slug=event.slug, token=token))
-    return render_template("registration/edit.html", registration=registration, event=event, form=form,
-                           token=token), 422 if form.errors else 200
+    return _private_page("registration/edit.html", registration, token, status=422 if form.errors else 200,
+                         form=form)
 
 
 @bp.route("/events/<slug>/registration/<token>/cancel", methods=["POST"])
