@@ -138,6 +138,8 @@ def app(database_url, smtp_server, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test secret key",
         "SERVER_NAME": None,
+        # The test client's own host: mailed links lead where the tests' requests go (and only there).
+        "PUBLIC_URL": "http://localhost",
         "MAIL_SERVER": smtp_server.hostname,
         "MAIL_PORT": smtp_server.port,
         "MAIL_DEFAULT_SENDER": "Events <events@eventmgr.test>",
