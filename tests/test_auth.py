@@ -96,6 +96,36 @@ def test_log_in_and_out(client, make_user, db):
     assert not is_logged_in(client)
 
 
+def copy_of(app, client):
+    """Another browser holding copies of every cookie the client has (a stolen cookie jar)."""
+    thief = app.test_client()
+    for cookie in client._cookies.values():
+        thief.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    return thief
+
+
+def test_logging_out_ends_the_session_everywhere_copied_cookies_included(app, client, make_user, db):
+    user = make_user(email="ada@example.org")
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y", "csrf_token": token})
+    assert client.get_cookie("remember_token") is not None
+    copied = copy_of(app, client)
+    remembered = app.test_client()  # a browser restarted with only the remember-me cookie
+    remembered.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    elsewhere = app.test_client()  # the owner's other device
+    attempt_login(elsewhere, user.email, PASSWORD)
+    assert is_logged_in(copied) and is_logged_in(remembered) and is_logged_in(elsewhere)
+
+    assert logout(client).status_code == 302
+    assert not is_logged_in(client)
+    assert not is_logged_in(copied) and not is_logged_in(remembered) and not is_logged_in(elsewhere)
+    assert copied.get_cookie("session") is not None  # still sent, no longer honoured
+
+    # Logging in again works, and starts sessions the old cookies do not share.
+    assert attempt_login(client, user.email, PASSWORD).status_code == 302
+    assert is_logged_in(client) and not is_logged_in(copied)
+
+
 def test_the_address_is_matched_without_regard_to_case(client, make_user):
     make_user(email="ada@example.org")
     assert attempt_login(client, "Ada@Example.ORG", PASSWORD).status_code == 302

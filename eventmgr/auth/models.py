@@ -38,6 +38,8 @@ class User(Lockout, UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     #: Changes whenever the password does, so that reset links work once only.
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Raised at every logout: part of what sessions and remember-me cookies hold, so that all of them end.
+    session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -50,10 +52,11 @@ class User(Lockout, UserMixin, db.Model):
         return self.password_hash is not None
 
     def get_id(self) -> str:
-        """What the session and the remember-me cookie hold: the account and when its password last changed,
-        so that a new password (a reset after a theft, say) ends every other session at once."""
+        """What the session and the remember-me cookie hold: the account, when its password last changed and
+        its session version, so that a new password (a reset after a theft, say) or a logout ends every
+        session at once, copied cookies included."""
         changed = round(self.password_changed_at.timestamp() * 1_000_000) if self.password_changed_at else 0
-        return f"{self.id}:{changed}"
+        return f"{self.id}:{changed}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -53,6 +53,11 @@ def set_password(user: User, password: str) -> None:
     user.locked_until = None
 
 
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of the account, wherever they are (a logout does this)."""
+    user.session_version += 1
+
+
 def create_user(email: str, name: str, password: str | None = None, is_admin: bool = False) -> User:
     """Create an account; without a password the user sets one through an invitation link."""
     email = normalise_email(email)

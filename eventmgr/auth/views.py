@@ -11,6 +11,7 @@ from eventmgr.auth.models import User
 from eventmgr.auth.services import (
     LoginThrottled,
     authenticate,
+    end_sessions,
     send_password_reset,
     set_password,
     user_from_password_token,
@@ -23,7 +24,7 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The account a session belongs to, unless its password changed since the session began."""
+    """The account a session belongs to, unless its password changed or it logged out since the session began."""
     user_id, _, _changed = session_id.partition(":")
     if not user_id.isdigit():
         return None
@@ -73,7 +74,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (a POST, so that no link or image can log anyone out)."""
+    """Log out everywhere (a POST, so that no link or image can log anyone out): a copied session or
+    remember-me cookie must not outlive the logout."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("events.index"))
