@@ -1,5 +1,6 @@
 """Accounts: logging in and out, throttling, safe redirects, password hashing and reset by e-mail."""
 
+import contextlib
 import html
 import re
 from datetime import timedelta
@@ -9,6 +10,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 from argon2 import PasswordHasher
 from conftest import PASSWORD, csrf_token
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
 from eventmgr.auth.models import AddressLockout, User
@@ -431,7 +433,91 @@ def test_unknown_and_deactivated_addresses_get_the_same_answer_and_no_mail(clien
     assert answers[0] == answers[1] == answers[2]
     mailbox.deliver()
     assert [message["To"] for message in mailbox.messages] == ["ada@example.org"]
-    assert db.session.execute(select(MailMessage.recipient)).scalars().all() == ["ada@example.org"]
+    assert db.session.execute(select(MailMessage.recipient).where(MailMessage.state == "sent")).scalars().all() \
+        == ["ada@example.org"]
+
+
+@contextlib.contextmanager
+def statements(db):
+    """The SQL statements run while inside, as sent to the database (parameters apart)."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", record)
+
+
+def the_work_of(app, client, db, monkeypatch, url, emails) -> dict:
+    """For each address, what a POST of it to the form at `url` answers and which statements it runs."""
+    monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_REQUEST", False)  # the delivery after the response aside
+    token = csrf_token(client, url)
+    work = {}
+    for email in emails:
+        with statements(db) as seen:
+            response = client.post(url, data={"email": email, "csrf_token": token})
+        work[email] = (response.status_code, response.location, seen)
+    monkeypatch.undo()
+    return work
+
+
+def test_a_reset_request_does_the_same_work_whatever_the_address(app, client, make_user, mailbox, db,
+                                                                  monkeypatch):
+    """Looking the account up, making the link and rendering the mail took time only for a known address; now
+    every request queues one message, made (or dropped) when it is sent."""
+    make_user(email="ada@example.org")
+    gone = make_user(email="gone@example.org")
+    gone.is_active_account = False
+    db.session.commit()
+    work = the_work_of(app, client, db, monkeypatch, "/password/forgot",
+                       ["ada@example.org", "nobody@example.org", "gone@example.org"])
+    assert work["ada@example.org"] == work["nobody@example.org"] == work["gone@example.org"]
+    status, location, seen = work["ada@example.org"]
+    assert status == 302
+    writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO mail_messages"), seen
+    assert not any("users" in s for s in seen), seen  # no account is looked up
+
+    mailbox.deliver()
+    (message,) = mailbox.messages
+    assert message["To"] == "ada@example.org"
+    assert set_password_form(client, link_path(message)).status_code == 302
+    states = dict(db.session.execute(select(MailMessage.recipient, MailMessage.state)).all())
+    assert states == {"ada@example.org": "sent", "nobody@example.org": "dropped", "gone@example.org": "dropped"}
+
+
+def test_a_link_request_does_the_same_work_whatever_the_address(app, client, make_event, mailbox, db,
+                                                                 monkeypatch):
+    from eventmgr.registration.services import register
+
+    event = make_event()
+    registration = register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz",
+                                    "country": "KZ"})
+    db.session.commit()
+    mailbox.deliver()
+    url = f"/events/{event.slug}/register/link"
+    work = the_work_of(app, client, db, monkeypatch, url, ["Aida@example.kz", "nobody@example.org"])
+    assert work["Aida@example.kz"] == work["nobody@example.org"]
+    status, location, seen = work["nobody@example.org"]
+    assert status == 302 and urlsplit(location).path == f"/events/{event.slug}"
+    writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO mail_messages"), seen
+    assert not any("registrations" in s for s in seen), seen  # no registration is looked up
+
+    confirmations = len(mailbox.messages)
+    mailbox.deliver()
+    (message,) = mailbox.messages[confirmations:]
+    assert (message["To"], message["Subject"]) == ("aida@example.kz", f"Your registration link: {event.title}")
+    path = f"/events/{event.slug}/registration/{registration.access_token}"
+    assert f"http://localhost{path}" in message.get_body(("plain",)).get_content()
+    assert client.get(path).status_code == 200
+    states = db.session.execute(select(MailMessage.recipient, MailMessage.state)
+                                .where(MailMessage.made.is_not(None)).order_by(MailMessage.id)).all()
+    assert [tuple(row) for row in states] == [("aida@example.kz", "sent"), ("nobody@example.org", "dropped")]
 
 
 def test_an_expired_reset_link_is_refused(app, client, make_user, monkeypatch, db):

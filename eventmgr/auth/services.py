@@ -13,7 +13,7 @@ from eventmgr.auth.models import AddressLockout, User
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
-from eventmgr.mail.services import queue_mail
+from eventmgr.mail.services import made_when_sent, message_maker, queue_made_when_sent, queue_mail
 from eventmgr.urls import external_url
 
 
@@ -157,17 +157,24 @@ def user_from_password_token(token: str) -> tuple[User, str] | None:
 
 
 def send_password_reset(email: str) -> None:
-    """Queue a reset link to the address if it has an account; say nothing either way."""
+    """Queue a reset link to the address, made when it is sent and only if the address has an active account.
+
+    The request does the same work whatever the address (one message queued, no account looked up), so that
+    neither the answer nor its timing tells whether the address has an account.
+    """
+    email = normalise_email(email)
+    queue_made_when_sent(to=email, made=made_when_sent("auth.password_reset", email=email))
+
+
+@message_maker("auth.password_reset")
+def _password_reset_message(email: str) -> dict | None:
     user = find_user(email)
     if user is None or not user.is_active:
-        return
+        return None
     link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
-    queue_mail(
-        to=user.email,
-        subject="Reset your eventmgr password",
-        body=render_template("email/password_reset.txt", user=user, link=link, hours=hours),
-    )
+    return {"to": user.email, "subject": "Reset your eventmgr password",
+            "body": render_template("email/password_reset.txt", user=user, link=link, hours=hours)}
 
 
 def send_invitation(user: User, invited_by: User) -> None:
