@@ -144,11 +144,13 @@ def register_errorhandlers(app: Flask) -> None:
 def refuse_untrusted_hosts(app: Flask) -> None:
     """Answer a request for a host not in TRUSTED_HOSTS with a plain 400: Flask refuses it before it can
     build any URL, so the site's error page (all links) cannot be shown."""
+    from flask_babel import gettext as _
     from werkzeug.exceptions import SecurityError
 
     @app.errorhandler(SecurityError)
     def unknown_host(error):
-        return "Bad Request: this site is not served at that host name.\n", 400, {"Content-Type": "text/plain"}
+        return _("Bad Request: this site is not served at that host name.") + "\n", 400, \
+            {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def register_commands(app: Flask) -> None:
