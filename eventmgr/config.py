@@ -26,8 +26,10 @@ _ENV_SETTINGS = {
     "REDIS_URL": str,
     "REGISTRATION_RATE_LIMIT": str,
     "LOGIN_MAX_FAILURES": int,
+    "LOGIN_MAX_ADDRESS_FAILURES": int,
+    "LOGIN_FAILURE_WINDOW_MINUTES": int,
+    "KNOWN_DEVICE_DAYS": int,
     "PASSWORD_HASH_PROFILE": str,
-    "LOGIN_LOCKOUT_MINUTES": int,
     "PASSWORD_RESET_MAX_AGE": int,
     "INVITATION_MAX_AGE": int,
     "BABEL_DEFAULT_LOCALE": str,
@@ -78,8 +80,15 @@ class DefaultConfig:
     REDIS_URL = None
     LOGIN_RATE_LIMIT = "20 per minute"
     REGISTRATION_RATE_LIMIT = "10 per minute"
+    #: Failed logins with one address from one client within the window before that client is throttled for it.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_MINUTES = 15
+    #: Failed logins with one address from all clients within the window before every browser not known to the
+    #: account (no known-device cookie from a login to it) is throttled for it.
+    LOGIN_MAX_ADDRESS_FAILURES = 20
+    #: The sliding window in which failed logins count; the account's owner is told of them once per window.
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    #: How long a browser stays known to the accounts that logged in with it.
+    KNOWN_DEVICE_DAYS = 365
     #: argon2's parameter profile (argon2.profiles): RFC 9106's low-memory one; the tests use CHEAPEST.
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a parameter profile, not a password
 
