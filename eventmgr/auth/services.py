@@ -72,8 +72,11 @@ def create_user(email: str, name: str, password: str | None = None, is_admin: bo
     return user
 
 
-def authenticate(email: str, password: str, client: str, device_cookie: str | None = None) -> User | None:
+def authenticate(email: str, password: str, client: str | None = None,
+                 device_cookie: str | None = None) -> User | None:
     """Return the user if the password is right; count failures, and throttle where they come from.
+
+    `client` is the network address the attempt comes from, `device_cookie` the browser's known-device cookie.
 
     Failures are counted in a sliding window per address and per address and client (the client's network
     address, or the browser itself when its known-device cookie names the account). A client that failed too
