@@ -219,6 +219,7 @@ SITE = "https://events.example.org"
     ({"PUBLIC_URL": SITE, "TRUSTED_HOSTS": "lb.internal, events.example.net,"}, SITE,
      ["events.example.org", "lb.internal", "events.example.net"]),
     ({"PUBLIC_URL": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000", ["127.0.0.1", "localhost"]),
+    ({"PUBLIC_URL": "https://example.org/eventmgr/"}, "https://example.org/eventmgr", ["example.org"]),
 ])
 def test_the_public_address_and_the_trusted_hosts_follow_the_configuration(bare_instance, new_app, monkeypatch,
                                                                            environment, public_url, trusted_hosts):
