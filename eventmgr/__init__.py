@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_errorhandlers(app)
+    refuse_untrusted_hosts(app)
     register_commands(app)
     from eventmgr.pagecache import PublicPageMiddleware
 
@@ -45,6 +46,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'eventmgr.sqlite'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    # Links are built from the public address alone, and requests for any other host are refused.
+    config_module.settle_public_address(app.config)
     if app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
@@ -136,6 +139,18 @@ def register_errorhandlers(app: Flask) -> None:
     from eventmgr.errors import register_errorhandlers as register
 
     register(app)
+
+
+def refuse_untrusted_hosts(app: Flask) -> None:
+    """Answer a request for a host not in TRUSTED_HOSTS with a plain 400: Flask refuses it before it can
+    build any URL, so the site's error page (all links) cannot be shown."""
+    from flask_babel import gettext as _
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(error):
+        return _("Bad Request: this site is not served at that host name.") + "\n", 400, \
+            {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def register_commands(app: Flask) -> None:

@@ -88,7 +88,7 @@ def worker_command(interval: int, once: bool) -> None:
     queues without doing anything twice."""
     import time
 
-    from eventmgr.auth.services import forget_idle_address_lockouts
+    from eventmgr.auth.services import forget_old_login_failures
     from eventmgr.jobs.services import run_due_jobs
     from eventmgr.mail.cli import queue_scheduled
     from eventmgr.mail.services import send_queued
@@ -99,7 +99,7 @@ def worker_command(interval: int, once: bool) -> None:
         busy = False
         try:
             reminders, updates = queue_scheduled()
-            forget_idle_address_lockouts()
+            forget_old_login_failures()
             db.session.commit()
             sent, rendered = send_queued(), run_due_jobs()
             busy = bool(sent or rendered)

@@ -6,6 +6,7 @@ Every setting read here is listed in the README's configuration table.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # Settings that may come from the environment, with how to read each one.
 _ENV_SETTINGS = {
@@ -13,6 +14,7 @@ _ENV_SETTINGS = {
     "SERVER_NAME": str,
     "PUBLIC_URL": str,
     "PREFERRED_URL_SCHEME": str,
+    "TRUSTED_HOSTS": lambda v: [host.strip() for host in v.split(",") if host.strip()],
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USERNAME": str,
@@ -24,8 +26,10 @@ _ENV_SETTINGS = {
     "REDIS_URL": str,
     "REGISTRATION_RATE_LIMIT": str,
     "LOGIN_MAX_FAILURES": int,
+    "LOGIN_MAX_ADDRESS_FAILURES": int,
+    "LOGIN_FAILURE_WINDOW_MINUTES": int,
+    "KNOWN_DEVICE_DAYS": int,
     "PASSWORD_HASH_PROFILE": str,
-    "LOGIN_LOCKOUT_MINUTES": int,
     "PASSWORD_RESET_MAX_AGE": int,
     "INVITATION_MAX_AGE": int,
     "BABEL_DEFAULT_LOCALE": str,
@@ -46,8 +50,12 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
-    #: Where the site is reached, for links in e-mails and calendars made outside a request (CLI, worker).
-    PUBLIC_URL = "http://127.0.0.1:5000"
+    #: Where the site is reached: every link in mail, calendars and PDFs points there. Unset, it is made from
+    #: SERVER_NAME, or with that unset too it is LOCAL_URL (see public_address).
+    PUBLIC_URL = None
+    #: Host names requests may name besides PUBLIC_URL's (a load balancer's health check, say); requests for
+    #: any other host are refused once a public address is configured.
+    TRUSTED_HOSTS = None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -72,8 +80,15 @@ class DefaultConfig:
     REDIS_URL = None
     LOGIN_RATE_LIMIT = "20 per minute"
     REGISTRATION_RATE_LIMIT = "10 per minute"
+    #: Failed logins with one address from one client within the window before that client is throttled for it.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_MINUTES = 15
+    #: Failed logins with one address from all clients within the window before every browser not known to the
+    #: account (no known-device cookie from a login to it) is throttled for it.
+    LOGIN_MAX_ADDRESS_FAILURES = 20
+    #: The sliding window in which failed logins count; the account's owner is told of them once per window.
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    #: How long a browser stays known to the accounts that logged in with it.
+    KNOWN_DEVICE_DAYS = 365
     #: argon2's parameter profile (argon2.profiles): RFC 9106's low-memory one; the tests use CHEAPEST.
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a parameter profile, not a password
 
@@ -97,6 +112,38 @@ class DefaultConfig:
     EVENTS_PER_PAGE = 20
     #: Seconds after an organiser's last change of time, place or title before delegates get one update.
     CALENDAR_UPDATE_DELAY = 600
+
+
+#: Where links point when no public address is configured: the address `make run` serves.
+LOCAL_URL = "http://127.0.0.1:5000"
+#: Names of this machine: a public address on one of them is a developer's, who may use either.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def _host_list(value) -> list[str]:
+    if isinstance(value, str):
+        return _ENV_SETTINGS["TRUSTED_HOSTS"](value)
+    return list(value or [])
+
+
+def settle_public_address(config) -> None:
+    """Settle PUBLIC_URL (as configured, else made from SERVER_NAME, else LOCAL_URL) and TRUSTED_HOSTS (the
+    public address's host and the ones listed; None, any host, when neither is configured)."""
+    url = config.get("PUBLIC_URL")
+    if not url and config.get("SERVER_NAME"):
+        root = (config.get("APPLICATION_ROOT") or "/").rstrip("/")
+        url = f"{config['PREFERRED_URL_SCHEME']}://{config['SERVER_NAME']}{root}"
+    hosts = _host_list(config.get("TRUSTED_HOSTS"))
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"PUBLIC_URL must be an http or https address such as https://events.example.org, "
+                             f"not {url!r}")
+        hosts.insert(0, parts.hostname)
+        if parts.hostname in LOOPBACK_HOSTS:
+            hosts += LOOPBACK_HOSTS
+    config["PUBLIC_URL"] = (url or LOCAL_URL).rstrip("/")
+    config["TRUSTED_HOSTS"] = list(dict.fromkeys(hosts)) or None
 
 
 def database_url_from_env() -> str | None:

@@ -1,11 +1,21 @@
-"""Absolute links for e-mails and calendar files, inside a request or not (CLI, worker)."""
+"""Absolute links for e-mails, calendars and PDFs: always at the site's configured public address."""
 
-from flask import current_app, has_request_context, url_for
+from urllib.parse import quote, urlsplit
+
+from flask import current_app
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL: the request's own host in a request, else PUBLIC_URL (or SERVER_NAME)."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return url_for(endpoint, _external=True, **values)
+def external_url(endpoint: str, _anchor: str | None = None, **values) -> str:
+    """An absolute URL at PUBLIC_URL, inside a request or not (CLI, worker).
+
+    Never the request's own host: a link mailed in answer to a request whose Host header someone forged
+    (a password reset, a registration's private link) would carry its token to that host.
+    """
+    app = current_app
+    public = urlsplit(app.config["PUBLIC_URL"])
+    adapter = app.url_map.bind(public.netloc, script_name=public.path or "/", url_scheme=public.scheme)
+    app.inject_url_defaults(endpoint, values)
+    url = adapter.build(endpoint, values, force_external=True)
+    if _anchor is not None:
+        url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
+    return url

@@ -138,6 +138,8 @@ def app(database_url, smtp_server, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test secret key",
         "SERVER_NAME": None,
+        # The test client's own host: mailed links lead where the tests' requests go (and only there).
+        "PUBLIC_URL": "http://localhost",
         "MAIL_SERVER": smtp_server.hostname,
         "MAIL_PORT": smtp_server.port,
         "MAIL_DEFAULT_SENDER": "Events <events@eventmgr.test>",
@@ -331,14 +333,17 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_server(app):
-    """The app served over HTTP on 127.0.0.1 in a background thread."""
+    """The app served over HTTP on 127.0.0.1 in a background thread, at its public address."""
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
+    # Served there, as PUBLIC_URL says in a real deployment: mailed links lead the browser back to it.
+    public_url, app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"], server.url
     yield server
+    app.config["PUBLIC_URL"] = public_url
     server.shutdown()
     thread.join(timeout=5)
 

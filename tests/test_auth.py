@@ -1,5 +1,6 @@
 """Accounts: logging in and out, throttling, safe redirects, password hashing and reset by e-mail."""
 
+import contextlib
 import html
 import re
 from datetime import timedelta
@@ -9,10 +10,11 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 from argon2 import PasswordHasher
 from conftest import PASSWORD, csrf_token
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
-from eventmgr.auth.models import AddressLockout, User
-from eventmgr.auth.services import forget_idle_address_lockouts
+from eventmgr.auth.models import LoginFailure, User
+from eventmgr.auth.services import forget_old_login_failures
 from eventmgr.database import utcnow
 from eventmgr.mail.models import MailMessage
 
@@ -96,20 +98,49 @@ def test_log_in_and_out(client, make_user, db):
     assert not is_logged_in(client)
 
 
+def copy_of(app, client):
+    """Another browser holding copies of every cookie the client has (a stolen cookie jar)."""
+    thief = app.test_client()
+    for cookie in client._cookies.values():
+        thief.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    return thief
+
+
+def test_logging_out_ends_the_session_everywhere_copied_cookies_included(app, client, make_user, db):
+    user = make_user(email="ada@example.org")
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y", "csrf_token": token})
+    assert client.get_cookie("remember_token") is not None
+    copied = copy_of(app, client)
+    remembered = app.test_client()  # a browser restarted with only the remember-me cookie
+    remembered.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    elsewhere = app.test_client()  # the owner's other device
+    attempt_login(elsewhere, user.email, PASSWORD)
+    assert is_logged_in(copied) and is_logged_in(remembered) and is_logged_in(elsewhere)
+
+    assert logout(client).status_code == 302
+    assert not is_logged_in(client)
+    assert not is_logged_in(copied) and not is_logged_in(remembered) and not is_logged_in(elsewhere)
+    assert copied.get_cookie("session") is not None  # still sent, no longer honoured
+
+    # Logging in again works, and starts sessions the old cookies do not share.
+    assert attempt_login(client, user.email, PASSWORD).status_code == 302
+    assert is_logged_in(client) and not is_logged_in(copied)
+
+
 def test_the_address_is_matched_without_regard_to_case(client, make_user):
     make_user(email="ada@example.org")
     assert attempt_login(client, "Ada@Example.ORG", PASSWORD).status_code == 302
 
 
 def test_a_wrong_password_is_refused_at_the_field(client, make_user, db):
-    user = make_user(email="ada@example.org")
+    make_user(email="ada@example.org")
     response = attempt_login(client, "ada@example.org", "not the password")
     assert response.status_code == 422
     assert field_error(response, "password") == "Wrong e-mail or password."
     assert field_error(response, "email") is None
     assert not is_logged_in(client)
-    db.session.expire_all()
-    assert db.session.get(User, user.id).failed_logins == 1
+    assert failures(db, email="ada@example.org") == 1
 
 
 def test_an_unknown_address_gets_the_same_answer_as_a_wrong_password(client, make_user):
@@ -134,53 +165,164 @@ def test_an_invited_user_without_a_password_cannot_log_in(client, make_user):
     assert field_error(response, "password") == "Wrong e-mail or password."
 
 
-def test_logins_are_refused_for_a_while_after_too_many_failures(app, client, make_user, db):
-    user = make_user(email="ada@example.org")
-    failures = app.config["LOGIN_MAX_FAILURES"]
-    for _ in range(failures):
-        response = attempt_login(client, "ada@example.org", "not the password")
+# --- Throttling failed logins -------------------------------------------------------------------------
+
+ATTACKER, OWNER = "192.0.2.66", "198.51.100.7"
+
+
+def failures(db, **where) -> int:
+    """Failed logins kept, with these column values."""
+    return db.session.execute(select(func.count()).select_from(LoginFailure).filter_by(**where)).scalar_one()
+
+
+def browser_at(app, address: str):
+    """A new browser whose requests come from this network address."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def fail_from_many_clients(app, email: str, count: int) -> list[int]:
+    """`count` wrong passwords, each client failing as often as it may before it is throttled; the answers."""
+    per_client = app.config["LOGIN_MAX_FAILURES"]
+    answers = []
+    for number in range(count):
+        if number % per_client == 0:
+            attacker = browser_at(app, f"203.0.113.{number // per_client + 1}")
+        answers.append(attempt_login(attacker, email, "a guess").status_code)
+    return answers
+
+
+def later(monkeypatch, app, extra=timedelta(seconds=1)):
+    """Move the services' clock past the window in which failures count."""
+    from eventmgr.auth import services
+
+    moment = utcnow() + timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"]) + extra
+    monkeypatch.setattr(services, "utcnow", lambda: moment)
+
+
+def test_a_client_that_fails_too_often_is_throttled_for_that_address_only(app, make_user, db, monkeypatch):
+    make_user(email="ada@example.org")
+    make_user(email="bob@example.org")
+    attacker = browser_at(app, ATTACKER)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        response = attempt_login(attacker, "ada@example.org", "not the password")
         assert response.status_code == 422
         assert field_error(response, "password") == "Wrong e-mail or password."
 
-    # Now even the right password is refused, with a message saying why.
-    response = attempt_login(client, "ada@example.org", PASSWORD)
+    # Now even the right password is refused from there, with a message saying why...
+    response = attempt_login(attacker, "ada@example.org", PASSWORD)
     assert response.status_code == 429
     assert "Too many failed attempts" in field_error(response, "password")
-    assert not is_logged_in(client)
+    assert not is_logged_in(attacker)
+    # ...for that address only, and not for the owner logging in from anywhere else: no account is locked.
+    assert attempt_login(attacker, "bob@example.org", "not the password").status_code == 422
+    owner = browser_at(app, OWNER)
+    assert attempt_login(owner, "ada@example.org", PASSWORD).status_code == 302
     db.session.expire_all()
-    locked_until = db.session.get(User, user.id).locked_until
-    lockout = timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
-    assert utcnow() + lockout - timedelta(minutes=1) < locked_until <= utcnow() + lockout
+    assert failures(db, email="ada@example.org", client=ATTACKER) == app.config["LOGIN_MAX_FAILURES"]
 
-    # Once the lock has passed, the right password works again and the count starts afresh.
-    db.session.get(User, user.id).locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
-    assert attempt_login(client, "ada@example.org", PASSWORD).status_code == 302
-    db.session.expire_all()
-    user = db.session.get(User, user.id)
-    assert (user.failed_logins, user.locked_until) == (0, None)
+    # The failures count within a sliding window: once they have left it, the client may try again.
+    later(monkeypatch, app)
+    assert attempt_login(attacker, "ada@example.org", PASSWORD).status_code == 302
 
 
-def test_an_address_without_an_account_is_locked_like_one(app, client, make_user, db, runner):
-    """The lock must not tell which addresses have accounts: an unknown address (or an invited user's, with
-    no password yet) gets the same answers, the same number of tries, and the same lock."""
+def test_many_clients_failing_do_not_stop_the_owners_known_device(app, make_user, db):
+    user = make_user(email="ada@example.org")
+    make_user(email="bob@example.org")
+    owner = browser_at(app, OWNER)
+    response = attempt_login(owner, "ada@example.org", PASSWORD)
+    assert response.status_code == 302
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("known_device=")]
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")[1:]}
+    assert {"httponly", "path", "max-age", "samesite"} <= set(attributes), cookie
+    assert attributes["path"] == "Path=/login"
+    assert int(attributes["max-age"].split("=")[1]) == app.config["KNOWN_DEVICE_DAYS"] * 86400
+    logout(owner)  # the known device outlives the session
+    assert owner.get_cookie("known_device", path="/login") is not None
+
+    answers = fail_from_many_clients(app, "ada@example.org", app.config["LOGIN_MAX_ADDRESS_FAILURES"])
+    assert set(answers) == {422}
+    # Now every browser the account does not know is held back, whatever its address...
+    newcomer = browser_at(app, "198.51.100.99")
+    response = attempt_login(newcomer, "ada@example.org", PASSWORD)
+    assert response.status_code == 429 and "Too many failed attempts" in field_error(response, "password")
+    # ...including one whose cookie claims the account without our signature, or names another account...
+    forged = browser_at(app, OWNER)
+    from itsdangerous import URLSafeTimedSerializer
+
+    fake = URLSafeTimedSerializer("not our key", salt="eventmgr.known-device").dumps(
+        {"device": "x", "accounts": [user.id]})
+    forged.set_cookie("known_device", fake, path="/login")
+    assert attempt_login(forged, "ada@example.org", PASSWORD).status_code == 429
+    bobs = browser_at(app, OWNER)
+    assert attempt_login(bobs, "bob@example.org", PASSWORD).status_code == 302
+    logout(bobs)
+    assert attempt_login(bobs, "ada@example.org", PASSWORD).status_code == 429
+    # ...but the owner's usual browser gets in, even from behind an attacker's own network address.
+    owner.environ_base["REMOTE_ADDR"] = "203.0.113.1"
+    assert attempt_login(owner, "ada@example.org", PASSWORD).status_code == 302
+    assert is_logged_in(owner)
+
+
+def test_the_owner_is_told_once_per_window_and_can_reset_the_password(app, make_user, db, mailbox, monkeypatch):
+    make_user(email="ada@example.org", name="Ada Lovelace")
+    answers = fail_from_many_clients(app, "ada@example.org", app.config["LOGIN_MAX_ADDRESS_FAILURES"] + 3)
+    assert answers.count(429) == 3  # the last client met the address's limit
+    (message,) = mailbox.messages
+    assert message["To"] == "ada@example.org"
+    assert message["Subject"] == "Someone is failing to log in to your eventmgr account"
+    text = message.get_content()
+    assert "Ada Lovelace" in text and "wrong password(s) in the last 15 minutes" in text
+
+    # Failures in the next window are told again, once.
+    later(monkeypatch, app)
+    fail_from_many_clients(app, "ada@example.org", 2 * app.config["LOGIN_MAX_FAILURES"])
+    assert len(mailbox.messages) == 2
+    monkeypatch.undo()
+
+    # The link in the mail sets a new password, and the failures before it no longer hold anyone back.
+    reader = browser_at(app, "198.51.100.99")
+    assert set_password_form(reader, link_path(message)).status_code == 302
+    logout(reader)
+    assert failures(db, email="ada@example.org") == 0
+    assert attempt_login(browser_at(app, "203.0.113.1"), "ada@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_an_address_without_an_account_is_throttled_like_one(app, client, make_user, db, mailbox, monkeypatch):
+    """The throttle must not tell which addresses have accounts: an unknown address (or an invited user's, with
+    no password yet) gets the same answers after the same number of tries, and its requests do the same work."""
+    monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_REQUEST", False)  # the delivery after the response aside
     make_user(email="ada@example.org")
     make_user(email="nadia@example.org", password=None)
-    answers = {}
-    for email in ("ada@example.org", "nobody@example.org", "nadia@example.org"):
-        answers[email] = [attempt_login(client, email, "not the password").status_code
-                          for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1)]
-        limiter_reset()
+    answers, work = {}, {}
+    for number, email in enumerate(("ada@example.org", "nobody@example.org", "nadia@example.org")):
+        browser = browser_at(app, f"192.0.2.{number + 1}")
+        token = csrf_token(browser, "/login")
+        answers[email], work[email] = [], []
+        for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+            with statements(db) as seen:
+                answers[email].append(attempt_login(browser, email, "not the password", token=token).status_code)
+            work[email].append(seen)
     assert answers["ada@example.org"] == answers["nobody@example.org"] == answers["nadia@example.org"]
     assert answers["nobody@example.org"][-1] == 429
-    response = attempt_login(client, "Nobody@Example.org", "anything")
+    assert work["ada@example.org"] == work["nobody@example.org"] == work["nadia@example.org"]
+    response = attempt_login(browser_at(app, "192.0.2.2"), "Nobody@Example.org", "anything")
     assert "Too many failed attempts" in field_error(response, "password")
 
-    # The worker forgets an address's count a day after its last failure, once its lock has passed.
-    assert forget_idle_address_lockouts() == 0
-    assert forget_idle_address_lockouts(utcnow() + timedelta(days=2)) == 2
+    # Each address's owner is told, made when sent: only the one with an account gets a mail.
+    mailbox.deliver()
+    assert [message["To"] for message in mailbox.messages] == ["ada@example.org"]
+    assert sorted(db.session.execute(select(MailMessage.recipient, MailMessage.state)).all()) == [
+        ("ada@example.org", "sent"), ("nadia@example.org", "dropped"), ("nobody@example.org", "dropped")]
+
+    # The worker forgets failures once they have left the window.
+    window = timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    assert forget_old_login_failures() == 0
+    assert forget_old_login_failures(utcnow() + window + timedelta(seconds=1)) == \
+        3 * app.config["LOGIN_MAX_FAILURES"]
     db.session.commit()
-    assert db.session.execute(select(func.count()).select_from(AddressLockout)).scalar_one() == 0
+    assert failures(db) == 0
 
 
 def limiter_reset():
@@ -401,7 +543,91 @@ def test_unknown_and_deactivated_addresses_get_the_same_answer_and_no_mail(clien
     assert answers[0] == answers[1] == answers[2]
     mailbox.deliver()
     assert [message["To"] for message in mailbox.messages] == ["ada@example.org"]
-    assert db.session.execute(select(MailMessage.recipient)).scalars().all() == ["ada@example.org"]
+    assert db.session.execute(select(MailMessage.recipient).where(MailMessage.state == "sent")).scalars().all() \
+        == ["ada@example.org"]
+
+
+@contextlib.contextmanager
+def statements(db):
+    """The SQL statements run while inside, as sent to the database (parameters apart)."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", record)
+
+
+def the_work_of(app, client, db, monkeypatch, url, emails) -> dict:
+    """For each address, what a POST of it to the form at `url` answers and which statements it runs."""
+    monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_REQUEST", False)  # the delivery after the response aside
+    token = csrf_token(client, url)
+    work = {}
+    for email in emails:
+        with statements(db) as seen:
+            response = client.post(url, data={"email": email, "csrf_token": token})
+        work[email] = (response.status_code, response.location, seen)
+    monkeypatch.undo()
+    return work
+
+
+def test_a_reset_request_does_the_same_work_whatever_the_address(app, client, make_user, mailbox, db,
+                                                                  monkeypatch):
+    """Looking the account up, making the link and rendering the mail took time only for a known address; now
+    every request queues one message, made (or dropped) when it is sent."""
+    make_user(email="ada@example.org")
+    gone = make_user(email="gone@example.org")
+    gone.is_active_account = False
+    db.session.commit()
+    work = the_work_of(app, client, db, monkeypatch, "/password/forgot",
+                       ["ada@example.org", "nobody@example.org", "gone@example.org"])
+    assert work["ada@example.org"] == work["nobody@example.org"] == work["gone@example.org"]
+    status, location, seen = work["ada@example.org"]
+    assert status == 302
+    writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO mail_messages"), seen
+    assert not any("users" in s for s in seen), seen  # no account is looked up
+
+    mailbox.deliver()
+    (message,) = mailbox.messages
+    assert message["To"] == "ada@example.org"
+    assert set_password_form(client, link_path(message)).status_code == 302
+    states = dict(db.session.execute(select(MailMessage.recipient, MailMessage.state)).all())
+    assert states == {"ada@example.org": "sent", "nobody@example.org": "dropped", "gone@example.org": "dropped"}
+
+
+def test_a_link_request_does_the_same_work_whatever_the_address(app, client, make_event, mailbox, db,
+                                                                 monkeypatch):
+    from eventmgr.registration.services import register
+
+    event = make_event()
+    registration = register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz",
+                                    "country": "KZ"})
+    db.session.commit()
+    mailbox.deliver()
+    url = f"/events/{event.slug}/register/link"
+    work = the_work_of(app, client, db, monkeypatch, url, ["Aida@example.kz", "nobody@example.org"])
+    assert work["Aida@example.kz"] == work["nobody@example.org"]
+    status, location, seen = work["nobody@example.org"]
+    assert status == 302 and urlsplit(location).path == f"/events/{event.slug}"
+    writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO mail_messages"), seen
+    assert not any("registrations" in s for s in seen), seen  # no registration is looked up
+
+    confirmations = len(mailbox.messages)
+    mailbox.deliver()
+    (message,) = mailbox.messages[confirmations:]
+    assert (message["To"], message["Subject"]) == ("aida@example.kz", f"Your registration link: {event.title}")
+    path = f"/events/{event.slug}/registration/{registration.access_token}"
+    assert f"http://localhost{path}" in message.get_body(("plain",)).get_content()
+    assert client.get(path).status_code == 200
+    states = db.session.execute(select(MailMessage.recipient, MailMessage.state)
+                                .where(MailMessage.made.is_not(None)).order_by(MailMessage.id)).all()
+    assert [tuple(row) for row in states] == [("aida@example.kz", "sent"), ("nobody@example.org", "dropped")]
 
 
 def test_an_expired_reset_link_is_refused(app, client, make_user, monkeypatch, db):

@@ -205,3 +205,151 @@ def test_errors_are_json_for_clients_that_ask_for_json(client):
     response = client.get("/no/such/page", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json()["error"] == "Not Found"
+
+
+# --- The public address: links never follow the request's Host header ----------------------------------
+
+SITE = "https://events.example.org"
+
+
+@pytest.mark.parametrize("environment, public_url, trusted_hosts", [
+    ({}, "http://127.0.0.1:5000", None),
+    ({"PUBLIC_URL": "https://events.example.org/"}, SITE, ["events.example.org"]),
+    ({"SERVER_NAME": "events.example.org", "PREFERRED_URL_SCHEME": "https"}, SITE, ["events.example.org"]),
+    ({"PUBLIC_URL": SITE, "TRUSTED_HOSTS": "lb.internal, events.example.net,"}, SITE,
+     ["events.example.org", "lb.internal", "events.example.net"]),
+    ({"PUBLIC_URL": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000", ["127.0.0.1", "localhost"]),
+    ({"PUBLIC_URL": "https://example.org/eventmgr/"}, "https://example.org/eventmgr", ["example.org"]),
+])
+def test_the_public_address_and_the_trusted_hosts_follow_the_configuration(bare_instance, new_app, monkeypatch,
+                                                                           environment, public_url, trusted_hosts):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = new_app()
+    assert app.config["PUBLIC_URL"] == public_url
+    assert app.config["TRUSTED_HOSTS"] == trusted_hosts
+    with app.app_context():
+        from eventmgr.urls import external_url
+
+        assert external_url("auth.login") == f"{public_url}/login"
+
+
+def test_a_public_url_that_is_no_web_address_is_refused_at_start(bare_instance, new_app, monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "events.example.org")
+    with pytest.raises(ValueError, match="PUBLIC_URL"):
+        new_app()
+
+
+@pytest.fixture
+def public_site(app, monkeypatch):
+    """The app configured as served at SITE; `trusted` False: as if no host list were configured."""
+
+    def configure(trusted=True):
+        monkeypatch.setitem(app.config, "PUBLIC_URL", SITE)
+        monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["events.example.org"] if trusted else None)
+
+    return configure
+
+
+def site_token(client, path: str) -> str:
+    """A CSRF token from a page asked for at the public address."""
+    page = client.get(path, base_url=SITE)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+
+
+def test_a_request_for_another_host_is_refused_and_mails_nothing(public_site, client, make_user, make_event,
+                                                                 mailbox, db):
+    from sqlalchemy import func, select
+
+    from eventmgr.mail.models import MailMessage
+    from eventmgr.registration.services import register
+
+    public_site()
+    make_user(email="ada@example.org")
+    event = make_event()
+    register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"})
+    db.session.commit()
+    db.session.execute(MailMessage.__table__.delete())  # the confirmation
+    db.session.commit()
+    requests = [("/password/forgot", "ada@example.org"), (f"/events/{event.slug}/register/link", "aida@example.kz")]
+    for path, email in requests:
+        response = client.post(path, base_url=SITE, headers={"Host": "evil.example"},
+                               data={"email": email, "csrf_token": site_token(client, path)})
+        assert response.status_code == 400, path
+        assert "not served at that host name" in response.text
+        assert response.headers["Content-Security-Policy"]
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+    assert db.session.execute(select(func.count()).select_from(MailMessage)).scalar_one() == 0
+
+    # At its own address the site answers, and the links mailed lead there.
+    for path, email in requests:
+        response = client.post(path, base_url=SITE, headers={"Referer": SITE + path},
+                               data={"email": email, "csrf_token": site_token(client, path)})
+        assert response.status_code == 302, path
+    mailbox.deliver()
+    links = [re.search(r"https?://\S+", message.get_content()).group(0) for message in mailbox.messages]
+    assert [link.startswith(f"{SITE}/password/reset/") for link in links] == [True, False]
+    assert any(line.startswith(f"{SITE}/events/{event.slug}/registration/")
+               for line in mailbox.messages[1].get_body(("plain",)).get_content().split())
+
+
+def test_mailed_links_lead_to_the_public_address_whatever_host_the_request_names(public_site, client, make_user,
+                                                                                 make_event, mailbox, db):
+    from eventmgr.registration.services import register
+
+    public_site(trusted=False)  # nothing refuses the forged host: the links must still not follow it
+    make_user(email="ada@example.org")
+    event = make_event()
+    registration = register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz",
+                                    "country": "KZ"})
+    db.session.commit()
+    mailbox.deliver()
+    forged = "http://evil.example"  # as an attacker's own browser or script asks, cookies and all
+    for path, email in (("/password/forgot", "ada@example.org"), (f"/events/{event.slug}/register/link",
+                                                                  "aida@example.kz")):
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          client.get(path, base_url=forged).text).group(1)
+        assert client.post(path, base_url=forged, data={"email": email, "csrf_token": token}).status_code == 302
+    mailbox.deliver()
+    by_subject = {message["Subject"]: message.get_body(("plain",)).get_content() for message in mailbox.messages}
+    reset = by_subject["Reset your eventmgr password"]
+    link = by_subject[f"Your registration link: {event.title}"]
+    assert "evil.example" not in reset and "evil.example" not in link
+    assert re.search(rf"^{re.escape(SITE)}/password/reset/\S+", reset, re.M)
+    assert f"{SITE}/events/{event.slug}/registration/{registration.access_token}" in link
+
+
+def test_pages_calendars_and_pdfs_link_to_the_public_address(public_site, client, make_user, make_event, db,
+                                                             monkeypatch):
+    from eventmgr.documents import pdf
+    from eventmgr.registration.services import register
+
+    public_site(trusted=False)
+    organiser = make_user()
+    event = make_event(organiser=organiser)
+    registration = register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz",
+                                    "country": "KZ"})
+    db.session.commit()
+    forged = {"Host": "evil.example"}
+
+    page = client.get(f"/events/{event.slug}", headers=forged).text
+    assert f"webcal://events.example.org/events/{event.slug}/calendar.ics" in page
+    manage = client.get(f"/events/{event.slug}/registration/{registration.access_token}", headers=forged).text
+    assert f'value="{SITE}/events/{event.slug}/registration/{registration.access_token}/calendar.ics"' in manage
+
+    ics = client.get(f"/events/{event.slug}/calendar.ics", headers=forged)
+    assert f"{SITE}/events/{event.slug}".encode() in ics.data and b"evil.example" not in ics.data
+    # The file does not depend on the host asked for, and neither does its ETag.
+    assert client.get(f"/events/{event.slug}/calendar.ics").headers["ETag"] == ics.headers["ETag"]
+
+    printed, typeset = [], pdf.HTML
+    monkeypatch.setattr(pdf, "HTML", lambda *a, **kw: printed.append(kw["string"]) or typeset(*a, **kw))
+    assert client.get(f"/events/{event.slug}/agenda.pdf", headers=forged).status_code == 200
+    assert f"from {SITE}/events/{event.slug}/agenda" in printed[0] and "evil.example" not in printed[0]
+
+    evil = "http://evil.example"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login", base_url=evil).text)
+    client.post("/login", base_url=evil, data={"email": organiser.email, "password": PASSWORD,
+                                               "csrf_token": token.group(1)})
+    backoffice = client.get(f"/manage/events/{event.id}", base_url=evil).text
+    assert f">{SITE}/events/{event.slug}</a>" in backoffice

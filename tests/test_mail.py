@@ -113,6 +113,80 @@ def test_a_message_that_cannot_be_built_waits_and_the_others_go(db, mailbox):
     assert reload(db, fine).state == "sent"
 
 
+def test_a_message_made_when_sent_is_made_then_or_dropped(db, mailbox, monkeypatch):
+    from eventmgr.mail import services
+
+    made = []
+
+    @services.message_maker("test.greeting")
+    def greeting(name: str):
+        made.append(name)
+        if name == "nobody":
+            return None
+        return {"to": f"{name}@example.org", "subject": f"Hello {name}", "body": f"Dear {name}, welcome.",
+                "attachments": [{"filename": "note.txt", "content_type": "text/plain", "content": "a note"}]}
+
+    # Queueing makes nothing: whoever queues does the same work whatever the maker will find.
+    known = services.queue_made_when_sent("aida@example.org", services.made_when_sent("test.greeting", name="aida"))
+    unknown = services.queue_made_when_sent("nobody@example.org",
+                                            services.made_when_sent("test.greeting", name="nobody"))
+    db.session.commit()
+    assert made == []
+    assert (reload(db, known).subject, reload(db, known).body_text, reload(db, known).state) == (None, None, "queued")
+
+    assert send_queued() == 1
+    assert made == ["aida", "nobody"]
+    (email,) = mailbox.messages
+    assert (email["To"], email["Subject"]) == ("aida@example.org", "Hello aida")
+    assert email.get_body(("plain",)).get_content().strip() == "Dear aida, welcome."
+    assert [part.get_filename() for part in email.iter_attachments()] == ["note.txt"]
+    known, unknown = reload(db, known), reload(db, unknown)
+    assert (known.state, known.subject, known.body_text) == ("sent", "Hello aida", "Dear aida, welcome.")
+    assert known.made == {"made_by": "test.greeting", "params": {"name": "aida"}}
+    assert (unknown.state, unknown.sent_at, unknown.body_text) == ("dropped", None, None)
+    assert send_queued() == 0 and made == ["aida", "nobody"]  # neither is made again
+
+    # A message made but not delivered (the server refused it) is sent again as it was made.
+    def refuse(*args, **kwargs):
+        raise OSError("connection refused")
+
+    again = services.queue_made_when_sent("bakyt@example.org", services.made_when_sent("test.greeting", name="bakyt"))
+    db.session.commit()
+    monkeypatch.setattr(services, "_connect", refuse)
+    assert send_queued() == 0
+    assert (reload(db, again).state, reload(db, again).subject) == ("queued", "Hello bakyt")
+    monkeypatch.undo()
+    reload(db, again).next_attempt_at = utcnow()
+    db.session.commit()
+    assert send_queued() == 1
+    assert made == ["aida", "nobody", "bakyt"]
+    assert [m["To"] for m in mailbox.messages] == ["aida@example.org", "bakyt@example.org"]
+
+
+def test_a_message_whose_maker_fails_is_tried_again_later(db, mailbox):
+    from eventmgr.mail import services
+
+    @services.message_maker("test.failing")
+    def failing():
+        raise RuntimeError("the database went away")
+
+    message = services.queue_made_when_sent("aida@example.org", services.made_when_sent("test.failing"))
+    db.session.commit()
+    assert send_queued() == 0
+    stored = reload(db, message)
+    assert (stored.state, stored.attempts, stored.last_error, stored.body_text) == (
+        "queued", 1, "the database went away", None)
+    assert stored.next_attempt_at > utcnow()
+
+
+def test_nothing_made_when_sent_is_queued_while_mail_is_withheld(db):
+    from eventmgr.mail.services import made_when_sent, queue_made_when_sent, withheld
+
+    with withheld():
+        assert queue_made_when_sent("aida@example.org", made_when_sent("test.greeting", name="aida")) is None
+    assert db.session.execute(select(MailMessage)).first() is None
+
+
 def test_messages_not_yet_due_wait(db, mailbox):
     message = queued(db)
     reload(db, message).next_attempt_at = utcnow() + timedelta(minutes=5)

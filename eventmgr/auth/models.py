@@ -3,26 +3,14 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, false
+from sqlalchemy import Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 
 
-class Lockout:
-    """Failed logins in a row, and the lock they lead to: kept on an account, or on an address without one."""
-
-    #: Consecutive failed logins since the last success.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    #: Logins are refused until then after too many failures.
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
-
-
-class User(Lockout, UserMixin, db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +28,8 @@ class User(Lockout, UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     #: Changes whenever the password does, so that reset links work once only.
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Raised at every logout: part of what sessions and remember-me cookies hold, so that all of them end.
+    session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -52,22 +42,30 @@ class User(Lockout, UserMixin, db.Model):
         return self.password_hash is not None
 
     def get_id(self) -> str:
-        """What the session and the remember-me cookie hold: the account and when its password last changed,
-        so that a new password (a reset after a theft, say) ends every other session at once."""
+        """What the session and the remember-me cookie hold: the account, when its password last changed and
+        its session version, so that a new password (a reset after a theft, say) or a logout ends every
+        session at once, copied cookies included."""
         changed = round(self.password_changed_at.timestamp() * 1_000_000) if self.password_changed_at else 0
-        return f"{self.id}:{changed}"
+        return f"{self.id}:{changed}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 
 
-class AddressLockout(Lockout, db.Model):
-    """Failed logins with an address that has no account (or no password yet), counted and locked exactly as
-    an account's are: otherwise the lock itself would tell which addresses have accounts."""
+class LoginFailure(db.Model):
+    """A failed login, kept for the sliding window in which failures are counted, by address and by address and
+    client. Addresses without an account (or without a password yet) are counted the same way: otherwise the
+    throttle itself would tell which addresses have accounts."""
 
-    __tablename__ = "address_lockouts"
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_email_failed_at", "email", "failed_at"),)
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     #: Lower-cased, as typed at login.
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    #: The last failure; rows idle for a day are deleted by the worker.
+    email: Mapped[str] = mapped_column(String(254))
+    #: Who failed: the client's network address, or "device:<id>" for a browser known to the account.
+    client: Mapped[str] = mapped_column(String(64))
+    #: Failures older than the window count no more; the worker deletes them.
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: This failure had the account's owner told that someone is failing to log in (once per window).
+    owner_warned: Mapped[bool] = mapped_column(default=False)

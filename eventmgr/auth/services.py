@@ -1,5 +1,6 @@
 """Passwords, logins with throttling, reset and invitation links."""
 
+import secrets
 from datetime import timedelta
 from functools import cache
 
@@ -7,13 +8,13 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, or_
+from sqlalchemy import case, delete, func, select
 
-from eventmgr.auth.models import AddressLockout, User
+from eventmgr.auth.models import LoginFailure, User
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
-from eventmgr.mail.services import queue_mail
+from eventmgr.mail.services import made_when_sent, message_maker, queue_made_when_sent, queue_mail
 from eventmgr.urls import external_url
 
 
@@ -49,8 +50,13 @@ def set_password(user: User, password: str) -> None:
         raise EventMgrError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
     user.password_hash = _hasher().hash(password)
     user.password_changed_at = utcnow()
-    user.failed_logins = 0
-    user.locked_until = None
+    # Failures with the old password, the owner's or anyone's, no longer hold the account back.
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of the account, wherever they are (a logout does this)."""
+    user.session_version += 1
 
 
 def create_user(email: str, name: str, password: str | None = None, is_admin: bool = False) -> User:
@@ -66,51 +72,116 @@ def create_user(email: str, name: str, password: str | None = None, is_admin: bo
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the user if the password is right; count failures and lock after too many.
+def authenticate(email: str, password: str, client: str | None = None,
+                 device_cookie: str | None = None) -> User | None:
+    """Return the user if the password is right; count failures, and throttle where they come from.
 
-    An address without an account is counted and locked the same way (AddressLockout), and a wrong address
-    takes as long as a wrong password, so that neither the answer, its timing nor the lock tells whether
-    an address has an account.
+    `client` is the network address the attempt comes from, `device_cookie` the browser's known-device cookie.
+
+    Failures are counted in a sliding window per address and per address and client (the client's network
+    address, or the browser itself when its known-device cookie names the account). A client that failed too
+    often for an address is throttled for that address; an address that failed too often from all clients
+    together is throttled for every browser not known to the account, so that nobody can lock the owner out of
+    their usual device. The owner is told once per window. An address without an account is counted and
+    throttled the same way, and a wrong address takes as long as a wrong password, so that neither the answer,
+    its timing nor the throttle tells whether an address has an account.
     """
-    now = utcnow()
+    config, now = current_app.config, utcnow()
+    email = normalise_email(email)
     user = find_user(email)
-    has_password = user is not None and user.password_hash is not None
-    lockout = user if has_password else _address_lockout(email, now)
-    if lockout.is_locked(now):
+    device = _known_device(device_cookie, user)
+    client = f"device:{device}" if device else (client or "unknown")[:64]
+    from_client, from_anyone, warned = _failures(email, client, now)
+    if from_client >= config["LOGIN_MAX_FAILURES"] or \
+            (from_anyone >= config["LOGIN_MAX_ADDRESS_FAILURES"] and device is None):
         raise LoginThrottled("Too many failed attempts. Try again later or reset your password.")
+    has_password = user is not None and user.password_hash is not None
     if not has_password:
-        _verify(_hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[1], password)  # nobody's hash
+        _verify(_hasher_for(config["PASSWORD_HASH_PROFILE"])[1], password)  # nobody's hash
     if not has_password or not _verify(user.password_hash, password) or not user.is_active:
-        lockout.failed_logins += 1
-        if lockout.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            lockout.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            lockout.failed_logins = 0
+        failure = LoginFailure(email=email, client=client, failed_at=now)
+        db.session.add(failure)
+        if not warned and (from_client + 1 >= config["LOGIN_MAX_FAILURES"]
+                           or from_anyone + 1 >= config["LOGIN_MAX_ADDRESS_FAILURES"]):
+            # Made when sent, and dropped there if the address has no account: the same work for every address.
+            failure.owner_warned = True
+            queue_made_when_sent(to=email, made=made_when_sent("auth.failed_logins", email=email))
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher().hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
+    # This client's mistakes are forgotten; the others' failures (and whether the owner was told) still count.
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.client == client,
+                                                  LoginFailure.owner_warned.is_(False)))
     return user
 
 
-def _address_lockout(email: str, now) -> AddressLockout:
-    email = normalise_email(email)
-    lockout = db.session.get(AddressLockout, email)
-    if lockout is None:
-        lockout = AddressLockout(email=email, failed_logins=0)
-        db.session.add(lockout)
-    lockout.failed_at = now
-    return lockout
+def _window() -> timedelta:
+    return timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
 
 
-def forget_idle_address_lockouts(now=None) -> int:
-    """Delete the failure counts of addresses without an account that nobody tried for a day."""
-    cutoff = (now or utcnow()) - timedelta(days=1)
-    return db.session.execute(delete(AddressLockout).where(AddressLockout.failed_at < cutoff,
-                                                          or_(AddressLockout.locked_until.is_(None),
-                                                              AddressLockout.locked_until < cutoff))).rowcount
+def _failures(email: str, client: str, now) -> tuple[int, int, bool]:
+    """Failures with the address within the window: from this client, from anyone, and whether the owner was
+    told of them."""
+    from_client, from_anyone, warned = db.session.execute(
+        select(func.count(case((LoginFailure.client == client, 1))), func.count(),
+               func.count(case((LoginFailure.owner_warned, 1))))
+        .where(LoginFailure.email == email, LoginFailure.failed_at > now - _window())
+    ).one()
+    return from_client, from_anyone, bool(warned)
+
+
+def forget_old_login_failures(now=None) -> int:
+    """Delete the failed logins that have left the window: they count no more."""
+    cutoff = (now or utcnow()) - _window()
+    return db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= cutoff)).rowcount
+
+
+@message_maker("auth.failed_logins")
+def _failed_logins_message(email: str) -> dict | None:
+    user = find_user(email)
+    if user is None or not user.is_active or not user.has_password:
+        return None
+    failures = _failures(email, "", utcnow())[1]
+    link = external_url("auth.reset_password", token=make_password_token(user))
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
+    return {"to": user.email, "subject": "Someone is failing to log in to your eventmgr account",
+            "body": render_template("email/failed_logins.txt", user=user, failures=failures, link=link, hours=hours,
+                                    minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])}
+
+
+# --- Known devices: browsers that logged in to an account before -----------------------------------------
+
+KNOWN_DEVICE_COOKIE = "known_device"
+#: Accounts one browser is remembered for (a shared office computer), the most recent first.
+KNOWN_DEVICE_ACCOUNTS = 10
+
+
+def _read_device_cookie(cookie: str | None) -> tuple[str | None, list[int]]:
+    """The browser's device id and the accounts it logged in to, if its cookie is ours and not too old."""
+    if not cookie:
+        return None, []
+    try:
+        data = _serializer("known-device").loads(cookie, max_age=current_app.config["KNOWN_DEVICE_DAYS"] * 86400)
+    except BadSignature:  # SignatureExpired included
+        return None, []
+    if not isinstance(data, dict) or not isinstance(data.get("device"), str):
+        return None, []
+    return data["device"], [uid for uid in data.get("accounts", []) if isinstance(uid, int)]
+
+
+def _known_device(cookie: str | None, user: User | None) -> str | None:
+    """The device id of a browser known to this account, else None."""
+    device, accounts = _read_device_cookie(cookie)
+    return device if user is not None and user.id in accounts else None
+
+
+def known_device_cookie(user: User, cookie: str | None) -> str:
+    """The browser's known-device cookie once the user logged in with it: signed, so that no browser can claim
+    an account it never logged in to."""
+    device, accounts = _read_device_cookie(cookie)
+    accounts = [user.id, *(uid for uid in accounts if uid != user.id)][:KNOWN_DEVICE_ACCOUNTS]
+    return _serializer("known-device").dumps({"device": device or secrets.token_urlsafe(16), "accounts": accounts})
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -152,17 +223,24 @@ def user_from_password_token(token: str) -> tuple[User, str] | None:
 
 
 def send_password_reset(email: str) -> None:
-    """Queue a reset link to the address if it has an account; say nothing either way."""
+    """Queue a reset link to the address, made when it is sent and only if the address has an active account.
+
+    The request does the same work whatever the address (one message queued, no account looked up), so that
+    neither the answer nor its timing tells whether the address has an account.
+    """
+    email = normalise_email(email)
+    queue_made_when_sent(to=email, made=made_when_sent("auth.password_reset", email=email))
+
+
+@message_maker("auth.password_reset")
+def _password_reset_message(email: str) -> dict | None:
     user = find_user(email)
     if user is None or not user.is_active:
-        return
+        return None
     link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
-    queue_mail(
-        to=user.email,
-        subject="Reset your eventmgr password",
-        body=render_template("email/password_reset.txt", user=user, link=link, hours=hours),
-    )
+    return {"to": user.email, "subject": "Reset your eventmgr password",
+            "body": render_template("email/password_reset.txt", user=user, link=link, hours=hours)}
 
 
 def send_invitation(user: User, invited_by: User) -> None:

@@ -9,8 +9,11 @@ from flask_login import current_user, login_user, logout_user
 from eventmgr.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from eventmgr.auth.models import User
 from eventmgr.auth.services import (
+    KNOWN_DEVICE_COOKIE,
     LoginThrottled,
     authenticate,
+    end_sessions,
+    known_device_cookie,
     send_password_reset,
     set_password,
     user_from_password_token,
@@ -23,7 +26,7 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The account a session belongs to, unless its password changed since the session began."""
+    """The account a session belongs to, unless its password changed or it logged out since the session began."""
     user_id, _, _changed = session_id.partition(":")
     if not user_id.isdigit():
         return None
@@ -54,7 +57,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data)
+            user = authenticate(form.email.data, form.password.data, client=request.remote_addr,
+                                device_cookie=request.cookies.get(KNOWN_DEVICE_COOKIE))
         except LoginThrottled as error:
             user, status = None, 429
             form.password.errors.append(error.message)
@@ -65,15 +69,28 @@ def login():
         db.session.commit()  # keep the failure count, or the successful login time
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return _known_from_now_on(redirect(_safe_next(request.args.get("next"))), user)
     elif form.errors:
         status = 422
     return render_template("auth/login.html", form=form), status
 
 
+def _known_from_now_on(response, user: User):
+    """Mark this browser as one the user logs in with: others' failed logins never throttle it for the account."""
+    config = current_app.config
+    response.set_cookie(KNOWN_DEVICE_COOKIE, known_device_cookie(user, request.cookies.get(KNOWN_DEVICE_COOKIE)),
+                        max_age=config["KNOWN_DEVICE_DAYS"] * 86400, path=url_for("auth.login"), httponly=True,
+                        secure=config.get("REMEMBER_COOKIE_SECURE", False), samesite="Lax")
+    return response
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (a POST, so that no link or image can log anyone out)."""
+    """Log out everywhere (a POST, so that no link or image can log anyone out): a copied session or
+    remember-me cookie must not outlive the logout."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("events.index"))
@@ -109,6 +126,6 @@ def reset_password(token: str):
             db.session.commit()
             login_user(user)
             flash(_("Your password is set. Welcome."), "success")
-            return redirect(url_for("manage.dashboard"))
+            return _known_from_now_on(redirect(url_for("manage.dashboard")), user)
     return render_template("auth/reset_password.html", form=form, user=user, purpose=purpose), \
         422 if form.errors else 200

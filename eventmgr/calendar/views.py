@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, request
 
 from eventmgr.agenda.models import EventSession
 from eventmgr.calendar import services
@@ -21,6 +21,7 @@ from eventmgr.extensions import db
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people.models import Person
 from eventmgr.registration.services import registration_by_token
+from eventmgr.urls import external_url
 
 bp = Blueprint("calendar", __name__)
 
@@ -65,8 +66,8 @@ def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tup
     the file is built from). `last_modified` only where it rises with every change: a client that polls
     with If-Modified-Since alone would otherwise keep an old copy (the ETag always works).
     """
-    # Built files hold absolute links: the host asked for is part of what they are built from.
-    etag = _etag((request.host_url, *etag_parts))
+    # Built files hold absolute links: the public address they point at is part of what they are built from.
+    etag = _etag((current_app.config["PUBLIC_URL"], *etag_parts))
     response = current_app.response_class(content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.set_etag(etag)
@@ -164,6 +165,6 @@ def personal_calendar(slug: str, token: str):
 
 @bp.app_template_global()
 def webcal_url(endpoint: str, **values) -> str:
-    """The feed's URL with the webcal: scheme, which calendars open as a subscription."""
-    url = url_for(endpoint, _external=True, **values)
+    """The feed's URL at the public address with the webcal: scheme, which calendars open as a subscription."""
+    url = external_url(endpoint, **values)
     return "webcal:" + url.partition(":")[2]

@@ -16,15 +16,21 @@ class MailMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: One address per message, so that one bad address holds up nobody else.
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
+    #: None until a message made when sent is made.
+    subject: Mapped[str | None] = mapped_column(String(300))
+    #: None until a message made when sent is made.
+    body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     #: Attachments as a list of {filename, content_type, content (text) or content_base64}, or of
     #: {made_by, params}: made when the message is sent (mail.services.made_when_sent).
     attachments: Mapped[list | None] = mapped_column(JSON)
+    #: {made_by, params} of a message whose recipient, subject and bodies are made when it is sent
+    #: (mail.services.queue_made_when_sent); kept after it is made, to tell what made it.
+    made: Mapped[dict | None] = mapped_column(JSON)
     #: Set when queued and kept on every attempt, so receivers can tell a resend.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    #: queued, sending, sent, logged (no SMTP server configured) or failed.
+    #: queued, sending, sent, logged (no SMTP server configured), failed, or dropped (made when sent, its
+    #: maker found nobody to send it to).
     state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

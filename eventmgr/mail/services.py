@@ -37,24 +37,33 @@ def is_withheld() -> bool:
     return _withheld.get()
 
 
-#: Makers of attachments that are described when a message is queued and made when it is sent.
-_attachment_makers: dict[str, Callable[..., dict | None]] = {}
+#: Makers of attachments and of whole messages, described when a message is queued and made when it is sent.
+_makers: dict[str, Callable[..., dict | None]] = {}
 
 
-def attachment_maker(name: str):
-    """Register a function that makes an attachment ({filename, content_type, content or content_base64}) from
-    the parameters `made_when_sent(name, ...)` stored, or returns None when what it described is gone."""
-
+def _register_maker(name: str):
     def register(function):
-        _attachment_makers[name] = function
+        _makers[name] = function
         return function
 
     return register
 
 
-def made_when_sent(name: str, **params) -> dict:
-    """An attachment to make when the message is sent: a calendar file or a QR code costs the request nothing,
-    and is made by whoever delivers the message (`flask worker`), from the data as it is then."""
+def attachment_maker(name: str):
+    """Register a function that makes an attachment ({filename, content_type, content or content_base64}) from
+    the parameters `made_when_sent(name, ...)` stored, or returns None when what it described is gone."""
+    return _register_maker(name)
+
+
+def message_maker(name: str):
+    """Register a function that makes a whole message ({to, subject, body; html and attachments optional}) from
+    the parameters `made_when_sent(name, ...)` stored, or returns None when there is nobody to send it to."""
+    return _register_maker(name)
+
+
+def made_when_sent(name: str, /, **params) -> dict:
+    """An attachment or a message to make when the message is sent: a calendar file or a QR code costs the
+    request nothing, and is made by whoever delivers the message (`flask worker`), from the data as it is then."""
     return {"made_by": name, "params": params}
 
 
@@ -62,7 +71,7 @@ def _made(attachments: list[dict]) -> list[dict]:
     made = []
     for attachment in attachments:
         if "made_by" in attachment:
-            attachment = _attachment_makers[attachment["made_by"]](**attachment["params"])
+            attachment = _makers[attachment["made_by"]](**attachment["params"])
         if attachment is not None:
             made.append(attachment)
     return made
@@ -77,22 +86,44 @@ def queue_mail(
     event_id: int | None = None,
 ) -> MailMessage | None:
     """Store a message to send once the current transaction commits (nothing, inside withheld())."""
+    return _store(to, event_id, subject=subject, body_text=body, body_html=html, attachments=attachments)
+
+
+def queue_made_when_sent(to: str, made: dict, event_id: int | None = None) -> MailMessage | None:
+    """Store a message that its maker (`made_when_sent(name, ...)` of a `message_maker`) makes when it is sent,
+    or drops when it finds nobody to send it to.
+
+    The request that queues it does the same work whatever the maker will find: an answer to "send me a link"
+    takes as long for an address nobody has as for one that has an account, and so tells nothing.
+    """
+    return _store(to, event_id, made=made)
+
+
+def _store(to: str, event_id: int | None, **content) -> MailMessage | None:
     if is_withheld():
         return None
     sender_domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ") or "localhost"
-    message = MailMessage(
-        recipient=to,
-        subject=subject,
-        body_text=body,
-        body_html=html,
-        attachments=attachments,
-        event_id=event_id,
-        message_id=make_msgid(domain=sender_domain),
-    )
+    message = MailMessage(recipient=to, event_id=event_id, message_id=make_msgid(domain=sender_domain), **content)
     db.session.add(message)
     if has_request_context():
         g.mail_queued = True
     return message
+
+
+def _make(message: MailMessage) -> bool:
+    """Make a message that was queued to be made when sent (kept, so that a retry sends the same one); False
+    when its maker finds nobody to send it to."""
+    if message.made is None or message.body_text is not None:
+        return True
+    made = _makers[message.made["made_by"]](**message.made["params"])
+    if made is None:
+        return False
+    message.recipient = made.get("to", message.recipient)
+    message.subject = made["subject"]
+    message.body_text = made["body"]
+    message.body_html = made.get("html")
+    message.attachments = made.get("attachments")
+    return True
 
 
 def build_email(message: MailMessage) -> EmailMessage:
@@ -177,11 +208,16 @@ def send_queued(limit: int = 100) -> int:
                 continue
             message = db.session.get(MailMessage, message_id)
             try:
-                email = build_email(message)  # makes the attachments described at queueing: queries, rendering
+                # Makes what was described at queueing (the message, its attachments): queries, rendering.
+                email = build_email(message) if _make(message) else None
             except Exception as error:  # noqa: BLE001 - one message that cannot be built must not stop the rest
                 log.exception("Mail %s to %s could not be built", message_id, message.recipient)
                 db.session.rollback()
                 _attempt_failed(db.session.get(MailMessage, message_id), error, config["MAIL_MAX_ATTEMPTS"])
+                db.session.commit()
+                continue
+            if email is None:
+                message.state = "dropped"
                 db.session.commit()
                 continue
             try:
