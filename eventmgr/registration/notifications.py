@@ -5,10 +5,18 @@ from io import BytesIO
 
 import segno
 from flask import render_template
+from sqlalchemy import select
 
 from eventmgr.calendar.ics import event_to_ics
 from eventmgr.extensions import db
-from eventmgr.mail.services import attachment_maker, is_withheld, made_when_sent, queue_mail
+from eventmgr.mail.services import (
+    attachment_maker,
+    is_withheld,
+    made_when_sent,
+    message_maker,
+    queue_made_when_sent,
+    queue_mail,
+)
 from eventmgr.registration.models import Registration
 from eventmgr.urls import external_url
 
@@ -33,6 +41,15 @@ def manage_url(registration) -> str:
     return external_url("registration.manage", slug=registration.event.slug, token=registration.access_token)
 
 
+def compose(registration, kind: str, **context) -> dict:
+    """The message of this kind to the delegate: {to, subject, body}."""
+    event = registration.event
+    return {"to": registration.email,
+            "subject": SUBJECTS[kind].format(title=event.title, when=context.get("when", "")),
+            "body": render_template(f"email/registration/{kind}.txt", registration=registration, event=event,
+                                    link=manage_url(registration), **context)}
+
+
 def queue(registration, kind: str, **context) -> None:
     """Queue the message of this kind to the delegate.
 
@@ -51,14 +68,23 @@ def queue(registration, kind: str, **context) -> None:
                        made_when_sent("registration.check_in_code", registration_id=registration.id)]
     elif kind in ("cancelled", "event_cancelled"):
         attachments = [_invite(registration, "CANCEL")]
-    queue_mail(
-        to=registration.email,
-        subject=SUBJECTS[kind].format(title=event.title, when=context.get("when", "")),
-        body=render_template(f"email/registration/{kind}.txt", registration=registration, event=event,
-                             link=manage_url(registration), **context),
-        attachments=attachments,
-        event_id=event.id,
-    )
+    queue_mail(**compose(registration, kind, **context), attachments=attachments, event_id=event.id)
+
+
+def queue_link_request(event, email: str) -> None:
+    """Queue "send me my link" for an address, whether or not it is registered: the registration is looked up
+    when the message is sent, so that neither the answer nor its timing tells who is registered."""
+    queue_made_when_sent(to=email, made=made_when_sent("registration.link", event_id=event.id, email=email),
+                         event_id=event.id)
+
+
+@message_maker("registration.link")
+def _link_message(event_id: int, email: str) -> dict | None:
+    """The private link of the address's registration for the event; None if it has none."""
+    registration = db.session.execute(
+        select(Registration).where(Registration.event_id == event_id, Registration.email == email)
+    ).scalar_one_or_none()
+    return compose(registration, "link") if registration is not None else None
 
 
 @attachment_maker("registration.invite")

@@ -13,7 +13,6 @@ from eventmgr.errors import EventMgrError
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db, limiter
 from eventmgr.forms import show_error
-from eventmgr.mail.services import made_when_sent, message_maker, queue_made_when_sent
 from eventmgr.registration import notifications, services
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
 from eventmgr.registration.models import Registration
@@ -96,20 +95,6 @@ def done(slug: str):
     return render_template("registration/done.html", event=event)
 
 
-@message_maker("registration.link")
-def _link_message(event_id: int, email: str) -> dict | None:
-    """The private link of the address's registration for the event, made when sent; None if it has none."""
-    registration = db.session.execute(
-        select(Registration).where(Registration.event_id == event_id, Registration.email == email)
-    ).scalar_one_or_none()
-    if registration is None:
-        return None
-    event = registration.event
-    return {"to": registration.email, "subject": notifications.SUBJECTS["link"].format(title=event.title),
-            "body": render_template("email/registration/link.txt", registration=registration, event=event,
-                                    link=notifications.manage_url(registration))}
-
-
 @bp.route("/events/<slug>/register/link", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
 def resend_link(slug: str):
@@ -117,11 +102,7 @@ def resend_link(slug: str):
     event = _visible_event_or_404(slug)
     form = ResendLinkForm()
     if form.validate_on_submit():
-        # The same work whatever the address: whether it is registered is found out when the message is sent,
-        # so that neither the answer nor its timing tells who is registered.
-        email = form.email.data.strip().lower()
-        queue_made_when_sent(to=email, made=made_when_sent("registration.link", event_id=event.id, email=email),
-                             event_id=event.id)
+        notifications.queue_link_request(event, form.email.data.strip().lower())
         db.session.commit()
         flash(_("If this address is registered for the event, its link is on its way."), "info")
         return redirect(url_for("events.detail", slug=event.slug))
