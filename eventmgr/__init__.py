@@ -31,6 +31,11 @@ def create_app(config: dict | None = None) -> Flask:
     from eventmgr.pagecache import PublicPageMiddleware
 
     app.wsgi_app = PublicPageMiddleware(app.wsgi_app, app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -15,6 +15,7 @@ _ENV_SETTINGS = {
     "PUBLIC_URL": str,
     "PREFERRED_URL_SCHEME": str,
     "TRUSTED_HOSTS": lambda v: [host.strip() for host in v.split(",") if host.strip()],
+    "PROXY_HOPS": int,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USERNAME": str,
@@ -56,6 +57,9 @@ class DefaultConfig:
     #: Host names requests may name besides PUBLIC_URL's (a load balancer's health check, say); requests for
     #: any other host are refused once a public address is configured.
     TRUSTED_HOSTS = None
+    #: Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For and -Proto are then believed, so
+    #: that rate limits and login throttling count clients, not the proxy. 0: nothing forwarded is believed.
+    PROXY_HOPS = 0
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -353,3 +353,23 @@ def test_pages_calendars_and_pdfs_link_to_the_public_address(public_site, client
                                                "csrf_token": token.group(1)})
     backoffice = client.get(f"/manage/events/{event.id}", base_url=evil).text
     assert f">{SITE}/events/{event.slug}</a>" in backoffice
+
+
+def test_behind_a_proxy_clients_are_counted_by_the_address_it_forwards(tmp_path):
+    """With PROXY_HOPS=1 the client is the one nginx names; without it, a forged header changes nothing."""
+    from flask import request
+
+    from eventmgr import create_app
+
+    seen = {}
+    for hops in (0, 1):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p{hops}.sqlite",
+                          "SECRET_KEY": "x", "PROXY_HOPS": hops})
+
+        @app.get("/whoami")
+        def whoami():
+            return request.remote_addr
+
+        seen[hops] = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"},
+                                           environ_base={"REMOTE_ADDR": "10.0.0.2"}).text
+    assert seen == {0: "10.0.0.2", 1: "203.0.113.7"}
