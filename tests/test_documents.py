@@ -20,7 +20,9 @@ from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.jobs.services import run_due_jobs
 
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "001_99bbdb0245055cf1.txt"
+#: Recommendations as a secretariat pastes them: a title, numbered sections, numbered paragraphs with bold leads,
+#: lettered items run into the text, a heading mark that only continues a line (a page break in the source).
+RECOMMENDATIONS = Path(__file__).resolve().parent / "fixtures" / "recommendations.txt"
 
 PASTED = """# Recommendations of the Test Conference
 
@@ -114,21 +116,40 @@ def numbers(content) -> list[tuple]:
 
 # --- Import ---------------------------------------------------------------------------------------
 
-def test_the_seed_recommendation_is_read_with_its_structure():
-    parsed = importing.parse_text(SEED.read_text())
-    assert parsed.title.startswith("Recommendation from the Japan-EU Conference")
+def test_pasted_recommendations_are_read_with_their_structure(staff, db):
+    parsed = importing.parse_text(RECOMMENDATIONS.read_text(encoding="utf-8"))
+    assert parsed.title == ("Recommendations of the Regional Conference on Customs Co-operation along the Caspian "
+                            "Transit Corridor (14-15 May 2024, Aktau, Kazakhstan)")
     assert [s.heading for s in parsed.sections] == ["Introduction", "Lessons learned", "Way forward"]
     intro, lessons, way = parsed.sections
+    # Three numbered paragraphs, then the closing sentence as a paragraph of its own, without a number.
     assert [p.numbered for p in intro.paragraphs] == [True, True, True, False]
-    assert intro.paragraphs[0].items[0].startswith("the improvement of security")
-    assert len(intro.paragraphs[0].items) == 4
-    assert intro.paragraphs[0].body.endswith("The objectives of the Conference were to discuss:")
-    # "# (2) ..." is a paragraph, not a heading; the lead of (3) continues over the page break ("#### economic ...").
-    assert all(p.lead for p in lessons.paragraphs) and len(lessons.paragraphs) == 3
-    assert lessons.paragraphs[1].lead.startswith("Enhanced cross-border cooperation")
-    assert lessons.paragraphs[2].lead.endswith("supporting sustainable economic growth in the region.")
-    assert "Assistance to fostering" in lessons.paragraphs[0].body
-    assert len(way.paragraphs) == 4 and not any(p.lead for p in way.paragraphs)
+    assert intro.paragraphs[3].body == "The following lessons were drawn from two days of discussion."
+    # The items (a) to (d) run into the first paragraph's text; the text before them stays its body.
+    first = intro.paragraphs[0]
+    assert first.body.startswith("The Regional Conference on Customs Co-operation")
+    assert first.body.endswith("The participants set out to discuss:")
+    assert [item.split()[:3] for item in first.items] == [["the", "time", "that"], ["the", "exchange", "of"],
+                                                          ["joint", "risk", "profiles"], ["the", "training", "of"]]
+    assert first.items[-1].endswith("at ferry terminals.") and not any(p.lead for p in intro.paragraphs)
+    # Every lesson has its first sentence as its lead: "# (2) ..." is a paragraph, not a heading, and the lead of
+    # (3) goes on over the page break ("#### delays ...") into the next line.
+    assert [p.lead for p in lessons.paragraphs] == [
+        "Goods cross the sea faster than they clear the ports on either shore.",
+        "Joint risk profiles are worth more than additional inspections, provided that each administration trusts "
+        "the profiles the other has drawn up.",
+        "Particular attention was given to small traders, who carry a growing share of the corridor's goods but "
+        "know its procedures least and who suffer most from the cost of delays at the ports of the region.",
+    ]
+    assert [len(p.body.split("\n\n")) for p in lessons.paragraphs] == [2, 1, 3]
+    assert lessons.paragraphs[0].body.startswith("Delegations reported ferry crossings")
+    # The way forward: four numbered paragraphs, none with a lead, the first two closing with a semicolon.
+    assert [(p.numbered, p.lead, p.body[-1]) for p in way.paragraphs] == [(True, "", ";"), (True, "", ";"),
+                                                                          (True, "", "."), (True, "", ".")]
+
+    # Imported into a document, the numbering restarts in each section and skips the closing sentence.
+    document = new_document(staff, text=RECOMMENDATIONS.read_text(encoding="utf-8"))
+    assert numbers(services.document_content(document)) == [(1, [1, 2, 3, None]), (2, [1, 2, 3]), (3, [1, 2, 3, 4])]
 
 
 def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
