@@ -259,12 +259,30 @@ def test_page_margin_text_and_paragraph_numbers_are_escaped(app):
     from eventmgr.documents.views import css_string, numbered_first
 
     assert css_string('a"b</style><script>') == Markup('"a\\000022b\\00003c/style\\00003e\\00003cscript\\00003e"')
+    # Markup (text joined with ~ under autoescape) is the text its entities stand for, escaped for CSS alone.
+    assert css_string(Markup("Border &amp; Customs &lt;b&gt;")) == Markup('"Border \\000026 Customs \\00003cb\\00003e"')
+    # Shortened as text, so that an entity is never cut in half.
+    assert css_string(Markup("Trade &amp; Transit &amp; Travel"), 16) == Markup('"Trade \\000026 Transit…"')
     assert numbered_first(Markup("<p>Text</p>"), Markup("<b>(1)</b>")) == Markup("<p><b>(1)</b>Text</p>")
     assert numbered_first(Markup("<ul><li>x</li></ul>"), "<i>") == Markup("&lt;i&gt;<ul><li>x</li></ul>")
     adapter = app.url_map.bind("localhost")
     assert adapter.match("/events/e/documents/recommendations.pdf")[0] == "documents.pdf"
     assert adapter.match("/events/e/documents/recommendations/v2.pdf")[0] == "documents.version_pdf"
     assert adapter.match("/events/e/documents/recommendations/v2")[0] == "documents.version"
+
+
+def test_the_running_header_and_footer_print_the_text_not_its_html_entities(staff, db, tmp_path):
+    event = staff["event"]
+    event.title = 'Border & Customs "Corridors" <2026>'
+    db.session.commit()
+    # Long enough for a second page, which alone has the running header.
+    document = new_document(staff, text=RECOMMENDATIONS.read_text(encoding="utf-8"), reference="B&C/2026/REC")
+    pdf = services.render_content_pdf(services.document_content(document, number=1))
+    # The page margins' lines, without spaces (pdftotext puts in or leaves out some, by the glyphs' spacing).
+    margins = ["".join(line.split()) for line in pdf_text(pdf, tmp_path).splitlines() if "·" in line]
+    assert 'Recommendations·Border&Customs"Corridors"<2026>' in margins  # the running header, on page 2
+    assert sum(line.startswith("B&C/2026/REC·Version1") for line in margins) == 2  # the footer, on both pages
+    assert not any("&amp;" in line or "&lt;" in line or "&#" in line for line in margins)
 
 
 # --- Editing ---------------------------------------------------------------------------------------

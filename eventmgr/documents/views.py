@@ -26,9 +26,17 @@ def inline_markdown_filter(source: str | None):
 
 
 @bp.app_template_filter("css_string")
-def css_string(text: str) -> Markup:
-    """Quote text as a CSS string for a PDF's page margins (JSON's \\u escapes mean nothing in CSS)."""
-    escaped = "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 else c for c in str(text))
+def css_string(text: str, length: int | None = None) -> Markup:
+    """Quote text as a CSS string for a PDF's page margins, shortened to `length` characters with "…".
+
+    Text joined in a template with `~` arrives as Markup, HTML-escaped ("Border &amp; Customs"): CSS does not
+    read entities, so it is turned back into the text it stands for, and only then cut and escaped for CSS
+    (JSON's \\u escapes mean nothing in CSS either).
+    """
+    plain = text.unescape() if isinstance(text, Markup) else str(text)
+    if length is not None and len(plain) > length:
+        plain = plain[:length - 1].rstrip() + "…"
+    escaped = "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 else c for c in plain)
     return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end the string or the tag is escaped
 
 
