@@ -1,6 +1,7 @@
 """Outcome documents: import, editing and numbering, review, publication with a stored PDF, versions and
 their differences, permissions, and the renderer's safety. PDFs are slow, so few are rendered."""
 
+import contextlib
 import hashlib
 import http.server
 import io
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import csrf_token
-from sqlalchemy import func, select
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import func, select, text
 
 from eventmgr.documents import importing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
@@ -544,13 +546,133 @@ def test_a_correction_is_version_2_and_leaves_version_1_untouched(published, sta
     # Paragraph 1.(3) of version 1 had no number; the removal renumbers nothing numbered after it.
     assert services.change_count(entries) == 3
     assert "Lesson 1 made precise." in client.get(base).text
-    # The archival PDF/A of version 1 is rendered from its frozen content once, then kept.
+    # The worker renders each version's archival PDF/A from its frozen content; it is served as stored.
+    assert run_due_jobs() == 2
     archive = client.get(f"{base}/v1-archive.pdf")
     assert archive.status_code == 200 and "immutable" in archive.headers["Cache-Control"]
     assert 'pdfaid:part="3"' in pdf_meta(archive.data, tmp_path)
+    assert "Participants thanked the hosts." in pdf_text(archive.data, tmp_path)
     db.session.expire_all()
     assert db.session.get(DocumentVersion, first.id).archive_sha256 == hashlib.sha256(archive.data).hexdigest()
     assert client.get(f"{base}/v1-archive.pdf").data == archive.data
+
+
+@contextlib.contextmanager
+def database_writes(db):
+    """The INSERT, UPDATE and DELETE statements sent while the block runs."""
+    writes = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.I):
+            writes.append(statement)
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        yield writes
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def test_the_archival_pdf_is_made_by_the_worker_and_reading_it_writes_nothing(published, staff, client, db,
+                                                                             tmp_path):
+    document, version = published
+    base = f"/events/{staff['event'].slug}/documents/{document.slug}"
+    archive_url = f"{base}/v1-archive.pdf"
+    with database_writes(db) as writes:
+        page = client.get(base)
+        waiting = client.get(archive_url)
+        missing = client.get(f"{base}/v2-archive.pdf")
+    assert writes == []
+    # Published, not yet archived: the page offers no archival PDF, and its URL says when to come back.
+    assert page.status_code == 200 and archive_url not in page.text and "PDF/A" not in page.text
+    assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "30"
+    assert "being made" in waiting.text and waiting.headers["Cache-Control"] == "no-store"
+    assert missing.status_code == 404
+
+    assert run_due_jobs() == 1
+    db.session.expire_all()
+    stored = db.session.get(DocumentVersion, version.id)
+    assert stored.archive_sha256 == hashlib.sha256(stored.archive_pdf).hexdigest()
+    with database_writes(db) as writes:
+        archive = client.get(archive_url)
+        again = client.get(archive_url, headers={"If-None-Match": archive.headers["ETag"]})
+        page = client.get(base)
+    assert writes == []
+    assert archive.status_code == 200 and archive.data == stored.archive_pdf
+    assert archive.headers["ETag"] == f'"{stored.archive_sha256}"' and "immutable" in archive.headers["Cache-Control"]
+    assert f'filename="{staff["event"].slug}-{document.slug}-v1-archive.pdf"' in archive.headers["Content-Disposition"]
+    assert 'pdfaid:part="3"' in pdf_meta(archive.data, tmp_path)
+    assert again.status_code == 304 and not again.data
+    assert archive_url in page.text and "Archival PDF/A" in page.text
+    assert run_due_jobs() == 0  # made once
+
+
+def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_made_again(published, staff, app,
+                                                                                           client, login, runner,
+                                                                                           db, monkeypatch):
+    document, version = published
+    real_render = services.render_content_pdf
+
+    def failing(*args, **kwargs):
+        raise services.RenderFailed("The PDF could not be rendered in time.")
+
+    monkeypatch.setattr(services, "render_content_pdf", failing)
+    assert run_due_jobs() == app.config["JOB_MAX_ATTEMPTS"]  # tried again after each failure, then given up
+    base = f"/events/{staff['event'].slug}/documents/{document.slug}"
+    assert client.get(f"{base}/v1-archive.pdf").status_code == 404  # nothing is being made any more
+    login(staff["secretariat"])
+    editor = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    page = client.get(editor).text
+    assert "The archival PDF (PDF/A) of version 1 could not be made: The PDF could not be rendered in time." in page
+    # Once the cause is mended, the administrators have it made again.
+    monkeypatch.setattr(services, "render_content_pdf", real_render)
+    assert runner.invoke(args=["documents", "archive"]).output == "Queued 1 archival PDF(s) for the worker.\n"
+    assert runner.invoke(args=["documents", "archive"]).output.startswith("Queued 0 ")  # asked once is enough
+    assert "is being made" in client.get(editor).text
+    assert run_due_jobs() == 1
+    assert "PDF/A" not in client.get(editor).text
+    assert client.get(f"{base}/v1-archive.pdf").status_code == 200
+
+
+def test_migration_0012_queues_the_archival_pdfs_that_were_never_made(tmp_path):
+    """Before 0012 a version's archival PDF was made on a visitor's first request; those never asked for are
+    queued for the worker on the way up, and the jobs of kinds the older code does not know go on the way down."""
+    from conftest import new_database
+    from flask_migrate import downgrade, upgrade
+
+    from eventmgr import create_app
+    from eventmgr.events.services import create_event
+    from eventmgr.extensions import db
+    from eventmgr.jobs.models import Job
+
+    with new_database(tmp_path) as url:
+        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
+        with scratch.app_context():
+            upgrade()
+            start = datetime(2030, 5, 20, 4, tzinfo=UTC)
+            event = create_event({"title": "Regional Conference on Border Security", "kind": "webinar",
+                                  "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
+                                  "visibility": "public", "registration_policy": "open"}, None)
+            document = Document(event=event, slug="recommendations", kind="recommendations", title="Recommendations")
+            never_asked = DocumentVersion(document=document, number=1, content={}, pdf=b"%PDF-1.7",
+                                          pdf_sha256="1" * 64, pdf_size=8)
+            asked = DocumentVersion(document=document, number=2, content={}, pdf=b"%PDF-1.7", pdf_sha256="2" * 64,
+                                    pdf_size=8, archive_pdf=b"%PDF-1.7 PDF/A", archive_sha256="3" * 64)
+            db.session.add_all([document, never_asked, asked])  # as before 0012: versions, no archive jobs
+            db.session.commit()
+            ids = (event.id, never_asked.id)
+            db.session.remove()
+            downgrade(revision="0009")
+            db.session.remove()
+
+            upgrade()
+            assert db.session.execute(select(Job.kind, Job.params, Job.state, Job.event_id)).all() == \
+                [("document-archive", {"version_id": ids[1]}, "queued", ids[0])]
+            db.session.remove()
+            downgrade(revision="0009")
+            assert db.session.execute(text("SELECT count(*) FROM jobs")).scalar_one() == 0
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alone(published, staff, app, db,

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -27,7 +28,8 @@ from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
 
-bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents")
+bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents",
+               cli_group="documents")
 
 
 @bp.before_request
@@ -97,11 +99,13 @@ def _render_editor(event, document, status=200, **forms):
     forms.setdefault("import_form", ImportForm(formdata=None))
     forms.setdefault("section_form", SectionForm(formdata=None))
     forms.setdefault("publish_form", PublishForm(formdata=None))
+    latest = document.latest_version
+    archive_job = services.archive_job(latest) if latest and latest.archive_sha256 is None else None
     return render_template(
         "manage/documents/edit.html", event=event, document=document,
         content=services.document_content(document), comments=services.comments_by_paragraph(document),
         comment_form=CommentForm(formdata=None), paragraph_form=ParagraphForm(formdata=None),
-        confirm_form=ConfirmForm(), move_form=MoveForm(formdata=None), **forms,
+        confirm_form=ConfirmForm(), move_form=MoveForm(formdata=None), archive_job=archive_job, **forms,
     ), status
 
 
@@ -525,3 +529,12 @@ def job_result(event_id: int, job_id: int):
     if job is None or job.event_id != event.id or job.state != "done":
         abort(404)
     return _pdf(job.result, job.filename)
+
+
+@bp.cli.command("archive")
+def archive_command() -> None:
+    """Queue for the worker the archival PDF (PDF/A) of every published version that has none (after the
+    worker gave up on one, or on data from before archival PDFs were made at publication)."""
+    queued = services.queue_missing_archives()
+    db.session.commit()
+    click.echo(f"Queued {queued} archival PDF(s) for the worker.")

@@ -28,6 +28,8 @@ from eventmgr.documents.models import (
 )
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.extensions import db
+from eventmgr.jobs import services as jobs
+from eventmgr.jobs.models import Job
 
 #: Seconds a publication may spend rendering its PDF before it is given up: inside gunicorn's 30 s worker timeout.
 DEFAULT_RENDER_TIMEOUT = 25
@@ -37,6 +39,7 @@ ARCHIVE_VARIANT = "pdf/a-3a"
 MAX_SECTIONS = 50
 MAX_PARAGRAPHS = 400
 MAX_ITEMS = 26
+ARCHIVE_JOB = "document-archive"
 
 
 class DocumentError(EventMgrError):
@@ -472,18 +475,55 @@ def publish(document: Document, user, note: str = "") -> DocumentVersion:
     db.session.add(version)
     document.status = "published"
     db.session.flush()
+    queue_archive_pdf(version, user)
     record("document.publish", user, document.event, summary=f"{document.title} (version {number})")
     return version
 
 
-def archive_pdf(version: DocumentVersion) -> bytes:
-    """The version's archival PDF (PDF/A), rendered from its frozen content the first time it is asked for."""
-    if version.archive_pdf is None:
-        pdf = render_content_pdf(version.content, variant=ARCHIVE_VARIANT, published_at=version.published_at)
+def queue_archive_pdf(version: DocumentVersion, user=None) -> Job:
+    """Ask the worker for the version's archival PDF (PDF/A); visitors' downloads never render it."""
+    return jobs.enqueue(ARCHIVE_JOB, version.document.event, user, version_id=version.id)
+
+
+def make_archive_pdf(version: DocumentVersion, timeout: float | None = None) -> None:
+    """Render the version's archival PDF from its frozen content and keep it, unless it has one already."""
+    if version.archive_sha256 is None:
+        pdf = render_content_pdf(version.content, variant=ARCHIVE_VARIANT, published_at=version.published_at,
+                                 timeout=timeout)
         version.archive_pdf = pdf
         version.archive_sha256 = hashlib.sha256(pdf).hexdigest()
         db.session.flush()
-    return version.archive_pdf
+
+
+@jobs.job_kind(ARCHIVE_JOB)
+def _archive_job(job: Job) -> jobs.JobResult:
+    version = db.session.get(DocumentVersion, job.params["version_id"])
+    if version is None:
+        raise jobs.JobFailed("The version no longer exists.")
+    make_archive_pdf(version, timeout=jobs.time_limit())
+    return jobs.JobResult(report={"version": version.number})
+
+
+def queue_missing_archives() -> int:
+    """Queue the archival PDF of every published version without one and without a job at work on it."""
+    missing = db.session.execute(
+        select(DocumentVersion).where(DocumentVersion.archive_sha256.is_(None)).order_by(DocumentVersion.id)
+    ).scalars().all()
+    waiting = [version for version in missing if not archive_pending(version.document.event, version.id)]
+    for version in waiting:
+        queue_archive_pdf(version)
+    return len(waiting)
+
+
+def archive_job(version: DocumentVersion) -> Job | None:
+    """The latest job that made (or is making, or failed to make) the version's archival PDF."""
+    found = jobs.recent_jobs(version.document.event, ARCHIVE_JOB, limit=1, version_id=version.id)
+    return found[0] if found else None
+
+
+def archive_pending(event, version_id: int) -> bool:
+    """Whether the worker has yet to make this version's archival PDF."""
+    return jobs.pending_job(event, ARCHIVE_JOB, version_id=version_id) is not None
 
 
 # --- Reading -------------------------------------------------------------------------------------
@@ -529,13 +569,26 @@ def _pdf_bytes(version_id: int, sha256: str) -> bytes:
     return db.session.execute(select(DocumentVersion.pdf).where(DocumentVersion.id == version_id)).scalar_one()
 
 
-def stored_pdf(event, slug: str, number: int | None = None):
+def load_archive(version) -> bytes:
+    """The stored archival PDF of a version (a row of stored_pdf(..., archive=True))."""
+    return _archive_bytes(version.id, version.pdf_sha256)
+
+
+@lru_cache(maxsize=4)
+def _archive_bytes(version_id: int, sha256: str) -> bytes:
+    return db.session.execute(
+        select(DocumentVersion.archive_pdf).where(DocumentVersion.id == version_id)).scalar_one()
+
+
+def stored_pdf(event, slug: str, number: int | None = None, archive: bool = False):
     """What serving a version's PDF needs, in one query and without the bytes: (id, number, pdf_sha256, pdf_size).
 
-    The latest version when `number` is None; None when there is no such published version.
+    The latest version when `number` is None; None when there is no such published version. With `archive`,
+    pdf_sha256 is the archival PDF's, None while the worker has not made it.
     """
+    digest = DocumentVersion.archive_sha256 if archive else DocumentVersion.pdf_sha256
     query = (
-        select(DocumentVersion.id, DocumentVersion.number, DocumentVersion.pdf_sha256, DocumentVersion.pdf_size)
+        select(DocumentVersion.id, DocumentVersion.number, digest.label("pdf_sha256"), DocumentVersion.pdf_size)
         .join(Document, Document.id == DocumentVersion.document_id)
         .where(Document.event_id == event.id, Document.slug == slug)
     )
