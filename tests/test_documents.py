@@ -9,7 +9,10 @@ import re
 import secrets
 import subprocess
 import threading
+import time
+import zipfile
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from sqlalchemy import func, select, text
 from eventmgr.documents import importing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
+from eventmgr.jobs.models import Job
 from eventmgr.jobs.services import run_due_jobs
 
 #: Recommendations as a secretariat pastes them: a title, numbered sections, numbered paragraphs with bold leads,
@@ -165,6 +169,15 @@ def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
     assert findings.paragraphs[1].body == "Second."
 
 
+def test_pasted_text_is_read_in_time_however_it_is_spaced():
+    started = time.monotonic()
+    parsed = importing.parse_text("# Title ##\n\n## 1. Findings\n\n(1) " + "a" + " " * 400_000 + "b\n\n# a" +
+                                  " " * 60_000 + "b ##\n")
+    assert time.monotonic() - started < 1  # a heading pattern that backtracked took minutes over such spaces
+    assert parsed.title == "Title" and [s.heading for s in parsed.sections] == ["Findings"]
+    assert parsed.sections[0].paragraphs[0].body.split() == ["a", "b", "a", "b"]  # "# a ... b" goes on the text before
+
+
 def test_import_refuses_empty_text(staff, db):
     document = services.create_document(staff["event"], {"title": "Empty"}, staff["secretariat"])
     with pytest.raises(EventMgrError, match="No paragraphs"):
@@ -253,6 +266,219 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     broken = post(f"{base}/import", {"file": (io.BytesIO(b"not a zip"), "x.docx")}, token_from=base,
                   content_type="multipart/form-data")
     assert broken.status_code == 422 and "not a Word" in broken.text
+
+
+# --- Word files that are not what they seem -------------------------------------------------------------
+
+@cache
+def empty_word_file() -> bytes:
+    from docx import Document as WordDocument
+
+    out = io.BytesIO()
+    WordDocument().save(out)
+    return out.getvalue()
+
+
+def word_file(body: bytes = b"<w:p><w:r><w:t>(1) Borders are shared.</w:t></w:r></w:p>", parts=None,
+              drop=()) -> bytes:
+    """python-docx's own empty Word file with `body` as its text, `parts` put in (or replaced) and `drop` left out."""
+    source = zipfile.ZipFile(io.BytesIO(empty_word_file()))
+    parts = dict(parts or {})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename in drop:
+                continue
+            data = parts.pop(info.filename, None)
+            if data is None:
+                data = source.read(info)
+                if info.filename == "word/document.xml":
+                    data = data.split(b"<w:body>")[0] + b"<w:body>" + body + b"<w:sectPr/></w:body></w:document>"
+            target.writestr(info.filename, data)
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def many_paragraphs(count: int) -> bytes:
+    """Short numbered paragraphs, each different, so that they pack no better than text does."""
+    return b"".join(b"<w:p><w:r><w:t>(%d) Point %x.</w:t></w:r></w:p>" % (n, n * 7919) for n in range(count))
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+          b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><w:document xmlns:w="http://schemas.openxmlformats.org/'
+          b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&c;</w:t></w:r></w:p></w:body></w:document>')
+NOT_A_NUMBER = (b'<w:p><w:pPr><w:numPr><w:ilvl w:val="first"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+                b'<w:r><w:t>Meet again.</w:t></w:r></w:p>')
+HOSTILE_FILES = {
+    # name: (what the file is, the status, what the message at the file field says)
+    "not a zip": (lambda: b"%PDF-1.7 not a Word file", 422, "This is not a Word (.docx) file."),
+    "a zip of something else": (lambda: zip_of({"notes.txt": b"Borders are shared."}), 422,
+                                "This file has no document text in it"),
+    "no document part": (lambda: word_file(drop=("word/document.xml",)), 422, "This file has no document text in it"),
+    "text not well-formed": (lambda: word_file(b"<w:p><w:r><w:t>unclosed</w:p>"), 422, "The Word file is damaged"),
+    "entities defined in a DTD": (lambda: word_file(parts={"word/document.xml": LAUGHS}), 422,
+                                  "The Word file is damaged"),
+    "styles named but missing": (lambda: word_file(drop=("word/styles.xml",)), 422, "This Word file cannot be read"),
+    "numbering named but missing": (lambda: word_file(drop=("word/numbering.xml",)), 422,
+                                    "This Word file cannot be read"),
+    "styles not XML": (lambda: word_file(parts={"word/styles.xml": b"<w:styles"}), 422,
+                       "This Word file cannot be read"),
+    "no content types": (lambda: word_file(drop=("[Content_Types].xml",)), 422, "This Word file cannot be read"),
+    "a level python-docx cannot read": (lambda: word_file(NOT_A_NUMBER), 422, "This Word file cannot be read"),
+    # 200,000 short paragraphs in a few hundred KB: such a file held a CPU for six minutes.
+    "200,000 paragraphs": (lambda: word_file(many_paragraphs(200_000)), 422, "too many paragraphs (over 12,000)"),
+    # 2 MB of zeros packed into 2 KB: what a zip bomb is made of.
+    "a part packed 1,000 times": (lambda: word_file(parts={"word/media/image1.png": bytes(2 * 2**20)}), 413,
+                                  "The Word file unpacks to too much"),
+    "61 MB unpacked": (lambda: word_file(parts={f"word/media/image{n}.png": bytes(2**20) for n in range(61)}), 413,
+                       "The Word file unpacks to too much"),
+    "501 parts": (lambda: zip_of({f"word/media/image{n}.png": b"" for n in range(501)}), 413,
+                  "The Word file has too many parts"),
+    "over 10 MB": (lambda: b"PK" + secrets.token_bytes(10 * 2**20), 413, "The Word file is too large (over 10 MB)."),
+}
+
+
+def upload(post, url: str, data: dict, token_from: str):
+    """POST a form with a file; the test client's copy of a large body (a temporary file) is closed after."""
+    response = post(url, data, token_from=token_from, content_type="multipart/form-data")
+    response.request.environ["wsgi.input"].close()
+    return response
+
+
+@pytest.mark.parametrize("name", HOSTILE_FILES)
+def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name, staff, client, login, post, db):
+    make, status, message = HOSTILE_FILES[name]
+    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
+    db.session.commit()
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    started = time.monotonic()
+    response = upload(post, f"{base}/import", {"file": (io.BytesIO(make()), "report.docx")}, base)
+    assert time.monotonic() - started < 5
+    assert response.status_code == status
+    error = re.search(r'<p class="error" id="file-error">(.*?)</p>', response.text, re.S)
+    assert error and message in error.group(1).replace("&#39;", "'"), response.text[:300]
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).sections == [] and db.session.execute(select(Job)).all() == []
+
+
+def test_a_request_over_the_upload_limit_is_refused_at_the_file_field_before_it_is_read(staff, client, login, post,
+                                                                                         db):
+    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
+    db.session.commit()
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    response = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, base)
+    assert response.status_code == 413
+    assert re.search(r'<p class="error" id="file-error">The Word file is too large \(over 10 MB\)\.</p>', response.text)
+    assert "<h2 class=\"doc-title\">Draft</h2>" in response.text  # the editor, not an error page
+    client.post("/logout", data={"csrf_token": csrf_token(client, base)})
+    refused = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, "/login")
+    assert refused.status_code == 413 and "Draft" not in refused.text  # nothing of the editor for anyone else
+
+
+def test_the_paragraphs_are_counted_before_python_docx_is_given_the_file(monkeypatch):
+    import docx
+
+    def never(*args, **kwargs):
+        raise AssertionError("python-docx was given a file the checks refuse")
+
+    monkeypatch.setattr(docx, "Document", never)
+    started = time.monotonic()
+    with pytest.raises(importing.ImportProblem, match="too many paragraphs"):
+        importing.docx_to_text(word_file(many_paragraphs(200_000)))
+    assert time.monotonic() - started < 1
+    monkeypatch.setattr(importing, "MAX_WORD_ELEMENTS", 50)
+    with pytest.raises(importing.ImportProblem, match="too complex"):
+        importing.docx_to_text(word_file(b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 20))
+
+
+def test_reading_a_word_file_is_bounded_in_time(staff, db):
+    document = services.create_document(staff["event"], {"title": "Slow"}, staff["secretariat"])
+    with pytest.raises(services.UnreadableFile, match="took too long"):
+        services.import_docx(document, word_file(), staff["secretariat"], time_limit=0)
+    assert document.sections == []
+
+
+def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db):
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    for number in range(services.MAX_PARAGRAPHS):
+        if number % 40 == 0:
+            word.add_heading(f"{number // 40 + 1}. Part {number // 40 + 1}", level=1)
+        paragraph = word.add_paragraph(f"({number % 40 + 1}) ")
+        paragraph.add_run("A lead sentence in bold.").bold = True
+        paragraph.add_run(" The body of the paragraph, which goes on for a while as official texts do.")
+        if number % 4 == 0:
+            for letter in "abc":
+                word.add_paragraph(f"({letter}) an item of the list;")
+    out = io.BytesIO()
+    word.save(out)
+    assert services.check_word_file(out.getvalue()).elements < services.INLINE_IMPORT_ELEMENTS / 5
+    document = services.create_document(staff["event"], {"title": "Long"}, staff["secretariat"])
+    parsed = services.import_word_file(document, out.getvalue(), "long.docx", staff["secretariat"])
+    assert parsed.paragraph_count == services.MAX_PARAGRAPHS and len(parsed.sections) == 10
+
+
+def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_progress(staff, client, login, post,
+                                                                                         db, monkeypatch):
+    from docx import Document as WordDocument
+
+    monkeypatch.setattr(services, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
+    word = WordDocument()
+    word.add_heading("Conclusions of the Word Meeting", level=0)
+    word.add_heading("1. Findings", level=1)
+    word.add_paragraph("(1) Borders are shared.")
+    word.add_heading("2. Next steps", level=1)
+    word.add_paragraph("(1) Meet again.")
+    word.add_paragraph("(2) Report to the ministers.")
+    upload = io.BytesIO()
+    word.save(upload)
+    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
+    db.session.commit()
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    response = post(f"{base}/import", {"file": (io.BytesIO(upload.getvalue()), "conclusions.docx"), "replace": "y"},
+                    token_from=base, content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#import")
+    waiting = client.get(base).text
+    assert "Importing conclusions.docx… waiting for its turn" in waiting and 'http-equiv="refresh"' in waiting
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).sections == []  # nothing yet: the worker imports it
+
+    assert run_due_jobs() == 1
+    done = client.get(base).text
+    assert "Imported 2 sections and 3 paragraphs from conclusions.docx." in done
+    assert 'http-equiv="refresh"' not in done
+    db.session.expire_all()
+    content = services.document_content(db.session.get(Document, document.id))
+    assert content["title"] == "Conclusions of the Word Meeting" and numbers(content) == [(1, [1]), (2, [1, 2])]
+    job = db.session.execute(select(Job).where(Job.kind == services.IMPORT_JOB)).scalar_one()
+    assert (job.state, job.payload, job.report) == ("done", None, {"sections": 2, "paragraphs": 3})
+    # Reported until the text is next changed.
+    first = db.session.get(Document, document.id).sections[0].paragraphs[0]
+    services.update_paragraph(first, {"body": "Borders are shared by all."}, staff["secretariat"])
+    db.session.commit()
+    assert "Imported 2 sections" not in client.get(base).text
+
+    # A file the worker finds nothing in is reported, not tried again.
+    post(f"{base}/import", {"file": (io.BytesIO(word_file(b"<w:p/>" * 30)), "blank.docx")}, token_from=base,
+         content_type="multipart/form-data")
+    assert run_due_jobs() == 1
+    failed = client.get(base).text
+    assert "blank.docx could not be imported: No paragraphs were found in what you imported." in failed
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).sections[0].paragraphs[0].body == "Borders are shared by all."
 
 
 def test_page_margin_text_and_paragraph_numbers_are_escaped(app):
