@@ -486,11 +486,12 @@ def test_page_margin_text_and_paragraph_numbers_are_escaped(app):
 
     from eventmgr.documents.views import css_string, numbered_first
 
-    assert css_string('a"b</style><script>') == Markup('"a\\000022b\\00003c/style\\00003e\\00003cscript\\00003e"')
-    # Markup (text joined with ~ under autoescape) is the text its entities stand for, escaped for CSS alone.
-    assert css_string(Markup("Border &amp; Customs &lt;b&gt;")) == Markup('"Border \\000026 Customs \\00003cb\\00003e"')
+    assert css_string('a"b</style><script>') == Markup('"a\\22 b\\3c /style\\3e \\3c script\\3e "')
+    # Markup (text joined with ~ under autoescape) is the text its entities stand for, escaped for CSS alone; the
+    # space after an escape ends it, so a space in the text is one more.
+    assert css_string(Markup("Border &amp; Customs &lt;b&gt;")) == Markup('"Border \\26  Customs \\3c b\\3e "')
     # Shortened as text, so that an entity is never cut in half.
-    assert css_string(Markup("Trade &amp; Transit &amp; Travel"), 16) == Markup('"Trade \\000026 Transit…"')
+    assert css_string(Markup("Trade &amp; Transit &amp; Travel"), 16) == Markup('"Trade \\26  Transit…"')
     assert numbered_first(Markup("<p>Text</p>"), Markup("<b>(1)</b>")) == Markup("<p><b>(1)</b>Text</p>")
     assert numbered_first(Markup("<ul><li>x</li></ul>"), "<i>") == Markup("&lt;i&gt;<ul><li>x</li></ul>")
     adapter = app.url_map.bind("localhost")
@@ -509,6 +510,8 @@ def test_the_running_header_and_footer_print_the_text_not_its_html_entities(staf
     # The page margins' lines, without spaces (pdftotext puts in or leaves out some, by the glyphs' spacing).
     margins = ["".join(line.split()) for line in pdf_text(pdf, tmp_path).splitlines() if "·" in line]
     assert 'Recommendations·Border&Customs"Corridors"<2026>' in margins  # the running header, on page 2
+    header = next(line for line in pdf_text(pdf, tmp_path).splitlines() if "Corridors" in line)
+    assert re.search(r'Border +& +Customs +"Corridors" +<2026>', header)  # the spaces after & and " kept
     assert sum(line.startswith("B&C/2026/REC·Version1") for line in margins) == 2  # the footer, on both pages
     assert not any("&amp;" in line or "&lt;" in line or "&#" in line for line in margins)
 

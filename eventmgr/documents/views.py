@@ -37,7 +37,9 @@ def css_string(text: str, length: int | None = None) -> Markup:
     plain = text.unescape() if isinstance(text, Markup) else str(text)
     if length is not None and len(plain) > length:
         plain = plain[:length - 1].rstrip() + "…"
-    escaped = "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 else c for c in plain)
+    # CSS takes the one space after a hex escape as its end: each escape brings its own, and a space that
+    # follows in the text stays.
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>&' or ord(c) < 32 else c for c in plain)
     return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end the string or the tag is escaped
 
 
