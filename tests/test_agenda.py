@@ -630,6 +630,78 @@ def test_the_agenda_pdf_is_typeset_from_the_programme_with_the_featured_presente
     assert photo in fetched and "https://eventmgr.invalid/static/pdf/agenda.css" in fetched
 
 
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "agenda.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"],  # noqa: S603, S607 - poppler-utils
+                          capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_language(client, db, programme,
+                                                                                         monkeypatch, tmp_path):
+    from eventmgr.documents import pdf
+
+    built = []
+    render = pdf.render_pdf
+    monkeypatch.setattr(pdf, "render_pdf", lambda *a, **kw: built.append(kw["tz_name"]) or render(*a, **kw))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/manage/")})  # a visitor from here on
+    event = programme["event"]
+    url = f"/events/{event.slug}/agenda.pdf"
+
+    first = client.get(url)
+    assert first.status_code == 200 and first.data.startswith(b"%PDF-") and first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+    again = client.get(url)
+    assert (again.data, again.headers["ETag"], built) == (first.data, first.headers["ETag"], ["Asia/Almaty"])
+    # A reader who has it is answered 304: nothing is built or sent.
+    current = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert current.status_code == 304 and not current.data and len(built) == 1
+
+    # Another zone or another language is a file of its own, built once too.
+    brussels = client.get(url, query_string={"tz": "Europe/Brussels"})
+    russian = client.get(url, headers={"Accept-Language": "ru"})
+    assert client.get(url, query_string={"tz": "Europe/Brussels"}).data == brussels.data
+    assert built == ["Asia/Almaty", "Europe/Brussels", "Asia/Almaty"]
+    assert len({first.headers["ETag"], brussels.headers["ETag"], russian.headers["ETag"]}) == 3
+    assert "Europe/Brussels" in pdf_text(brussels.data, tmp_path)
+
+    # Any change to the programme's people, its sessions or the event itself is a new file.
+    programme["abenova"].full_name = "Aigerim Abenova-Sarsenova"
+    db.session.commit()
+    renamed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert renamed.status_code == 200 and renamed.headers["ETag"] != first.headers["ETag"] and len(built) == 4
+    assert "Aigerim Abenova-Sarsenova" in pdf_text(renamed.data, tmp_path)
+    add_session(event, "closing", start=local(25, 17), end=local(25, 18))
+    db.session.commit()
+    closing = client.get(url, headers={"If-None-Match": renamed.headers["ETag"]})
+    assert closing.status_code == 200 and "Closing" in pdf_text(closing.data, tmp_path) and len(built) == 5
+    event.venue_name = "Burabay Congress Hall"
+    db.session.commit()
+    moved = client.get(url, headers={"If-None-Match": closing.headers["ETag"]})
+    assert moved.status_code == 200 and "Burabay Congress Hall" in pdf_text(moved.data, tmp_path)
+    assert client.get(url, headers={"If-None-Match": moved.headers["ETag"]}).status_code == 304
+    assert len(built) == 6
+
+
+def test_a_client_that_has_many_agenda_pdfs_built_is_refused_but_copies_already_built_are_not_counted(
+        app, client, programme, monkeypatch):
+    from eventmgr.documents import pdf
+
+    monkeypatch.setitem(app.config, "AGENDA_PDF_RATE_LIMIT", "3 per minute")
+    monkeypatch.setattr(pdf, "render_pdf", lambda *a, **kw: b"%PDF-1.7 " + kw["tz_name"].encode())
+    url = f"/events/{programme['event'].slug}/agenda.pdf"
+    # A venue's delegates behind one address all download the same file: built once, counted once.
+    assert {client.get(url).status_code for _ in range(20)} == {200}
+    zones = ["Europe/Brussels", "Asia/Tokyo", "America/New_York", "Europe/Moscow"]
+    assert [client.get(url, query_string={"tz": zone}).status_code for zone in zones] == [200, 200, 429, 429]
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert other.get(url, query_string={"tz": "Asia/Tokyo"}).status_code == 200
+
+
 @pytest.mark.parametrize("url", [
     "file:///etc/passwd",
     "http://127.0.0.1:5000/static/eventmgr.css",

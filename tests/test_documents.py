@@ -1,6 +1,7 @@
 """Outcome documents: import, editing and numbering, review, publication with a stored PDF, versions and
 their differences, permissions, and the renderer's safety. PDFs are slow, so few are rendered."""
 
+import contextlib
 import hashlib
 import http.server
 import io
@@ -8,19 +9,26 @@ import re
 import secrets
 import subprocess
 import threading
+import time
+import zipfile
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import pytest
 from conftest import csrf_token
-from sqlalchemy import func, select
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import func, select, text
 
 from eventmgr.documents import importing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
+from eventmgr.jobs.models import Job
 from eventmgr.jobs.services import run_due_jobs
 
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "001_99bbdb0245055cf1.txt"
+#: Recommendations as a secretariat pastes them: a title, numbered sections, numbered paragraphs with bold leads,
+#: lettered items run into the text, a heading mark that only continues a line (a page break in the source).
+RECOMMENDATIONS = Path(__file__).resolve().parent / "fixtures" / "recommendations.txt"
 
 PASTED = """# Recommendations of the Test Conference
 
@@ -114,21 +122,40 @@ def numbers(content) -> list[tuple]:
 
 # --- Import ---------------------------------------------------------------------------------------
 
-def test_the_seed_recommendation_is_read_with_its_structure():
-    parsed = importing.parse_text(SEED.read_text())
-    assert parsed.title.startswith("Recommendation from the Japan-EU Conference")
+def test_pasted_recommendations_are_read_with_their_structure(staff, db):
+    parsed = importing.parse_text(RECOMMENDATIONS.read_text(encoding="utf-8"))
+    assert parsed.title == ("Recommendations of the Regional Conference on Customs Co-operation along the Caspian "
+                            "Transit Corridor (14-15 May 2024, Aktau, Kazakhstan)")
     assert [s.heading for s in parsed.sections] == ["Introduction", "Lessons learned", "Way forward"]
     intro, lessons, way = parsed.sections
+    # Three numbered paragraphs, then the closing sentence as a paragraph of its own, without a number.
     assert [p.numbered for p in intro.paragraphs] == [True, True, True, False]
-    assert intro.paragraphs[0].items[0].startswith("the improvement of security")
-    assert len(intro.paragraphs[0].items) == 4
-    assert intro.paragraphs[0].body.endswith("The objectives of the Conference were to discuss:")
-    # "# (2) ..." is a paragraph, not a heading; the lead of (3) continues over the page break ("#### economic ...").
-    assert all(p.lead for p in lessons.paragraphs) and len(lessons.paragraphs) == 3
-    assert lessons.paragraphs[1].lead.startswith("Enhanced cross-border cooperation")
-    assert lessons.paragraphs[2].lead.endswith("supporting sustainable economic growth in the region.")
-    assert "Assistance to fostering" in lessons.paragraphs[0].body
-    assert len(way.paragraphs) == 4 and not any(p.lead for p in way.paragraphs)
+    assert intro.paragraphs[3].body == "The following lessons were drawn from two days of discussion."
+    # The items (a) to (d) run into the first paragraph's text; the text before them stays its body.
+    first = intro.paragraphs[0]
+    assert first.body.startswith("The Regional Conference on Customs Co-operation")
+    assert first.body.endswith("The participants set out to discuss:")
+    assert [item.split()[:3] for item in first.items] == [["the", "time", "that"], ["the", "exchange", "of"],
+                                                          ["joint", "risk", "profiles"], ["the", "training", "of"]]
+    assert first.items[-1].endswith("at ferry terminals.") and not any(p.lead for p in intro.paragraphs)
+    # Every lesson has its first sentence as its lead: "# (2) ..." is a paragraph, not a heading, and the lead of
+    # (3) goes on over the page break ("#### delays ...") into the next line.
+    assert [p.lead for p in lessons.paragraphs] == [
+        "Goods cross the sea faster than they clear the ports on either shore.",
+        "Joint risk profiles are worth more than additional inspections, provided that each administration trusts "
+        "the profiles the other has drawn up.",
+        "Particular attention was given to small traders, who carry a growing share of the corridor's goods but "
+        "know its procedures least and who suffer most from the cost of delays at the ports of the region.",
+    ]
+    assert [len(p.body.split("\n\n")) for p in lessons.paragraphs] == [2, 1, 3]
+    assert lessons.paragraphs[0].body.startswith("Delegations reported ferry crossings")
+    # The way forward: four numbered paragraphs, none with a lead, the first two closing with a semicolon.
+    assert [(p.numbered, p.lead, p.body[-1]) for p in way.paragraphs] == [(True, "", ";"), (True, "", ";"),
+                                                                          (True, "", "."), (True, "", ".")]
+
+    # Imported into a document, the numbering restarts in each section and skips the closing sentence.
+    document = new_document(staff, text=RECOMMENDATIONS.read_text(encoding="utf-8"))
+    assert numbers(services.document_content(document)) == [(1, [1, 2, 3, None]), (2, [1, 2, 3]), (3, [1, 2, 3, 4])]
 
 
 def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
@@ -140,6 +167,15 @@ def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
     assert (first.lead, first.body, first.items) == ("Bold lead.", "Body text.",
                                                       ["first item", "second item that wraps"])
     assert findings.paragraphs[1].body == "Second."
+
+
+def test_pasted_text_is_read_in_time_however_it_is_spaced():
+    started = time.monotonic()
+    parsed = importing.parse_text("# Title ##\n\n## 1. Findings\n\n(1) " + "a" + " " * 400_000 + "b\n\n# a" +
+                                  " " * 60_000 + "b ##\n")
+    assert time.monotonic() - started < 1  # a heading pattern that backtracked took minutes over such spaces
+    assert parsed.title == "Title" and [s.heading for s in parsed.sections] == ["Findings"]
+    assert parsed.sections[0].paragraphs[0].body.split() == ["a", "b", "a", "b"]  # "# a ... b" goes on the text before
 
 
 def test_import_refuses_empty_text(staff, db):
@@ -232,18 +268,252 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     assert broken.status_code == 422 and "not a Word" in broken.text
 
 
+# --- Word files that are not what they seem -------------------------------------------------------------
+
+@cache
+def empty_word_file() -> bytes:
+    from docx import Document as WordDocument
+
+    out = io.BytesIO()
+    WordDocument().save(out)
+    return out.getvalue()
+
+
+def word_file(body: bytes = b"<w:p><w:r><w:t>(1) Borders are shared.</w:t></w:r></w:p>", parts=None,
+              drop=()) -> bytes:
+    """python-docx's own empty Word file with `body` as its text, `parts` put in (or replaced) and `drop` left out."""
+    source = zipfile.ZipFile(io.BytesIO(empty_word_file()))
+    parts = dict(parts or {})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename in drop:
+                continue
+            data = parts.pop(info.filename, None)
+            if data is None:
+                data = source.read(info)
+                if info.filename == "word/document.xml":
+                    data = data.split(b"<w:body>")[0] + b"<w:body>" + body + b"<w:sectPr/></w:body></w:document>"
+            target.writestr(info.filename, data)
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def many_paragraphs(count: int) -> bytes:
+    """Short numbered paragraphs, each different, so that they pack no better than text does."""
+    return b"".join(b"<w:p><w:r><w:t>(%d) Point %x.</w:t></w:r></w:p>" % (n, n * 7919) for n in range(count))
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+          b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><w:document xmlns:w="http://schemas.openxmlformats.org/'
+          b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&c;</w:t></w:r></w:p></w:body></w:document>')
+NOT_A_NUMBER = (b'<w:p><w:pPr><w:numPr><w:ilvl w:val="first"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+                b'<w:r><w:t>Meet again.</w:t></w:r></w:p>')
+HOSTILE_FILES = {
+    # name: (what the file is, the status, what the message at the file field says)
+    "not a zip": (lambda: b"%PDF-1.7 not a Word file", 422, "This is not a Word (.docx) file."),
+    "a zip of something else": (lambda: zip_of({"notes.txt": b"Borders are shared."}), 422,
+                                "This file has no document text in it"),
+    "no document part": (lambda: word_file(drop=("word/document.xml",)), 422, "This file has no document text in it"),
+    "text not well-formed": (lambda: word_file(b"<w:p><w:r><w:t>unclosed</w:p>"), 422, "The Word file is damaged"),
+    "entities defined in a DTD": (lambda: word_file(parts={"word/document.xml": LAUGHS}), 422,
+                                  "The Word file is damaged"),
+    "styles named but missing": (lambda: word_file(drop=("word/styles.xml",)), 422, "This Word file cannot be read"),
+    "numbering named but missing": (lambda: word_file(drop=("word/numbering.xml",)), 422,
+                                    "This Word file cannot be read"),
+    "styles not XML": (lambda: word_file(parts={"word/styles.xml": b"<w:styles"}), 422,
+                       "This Word file cannot be read"),
+    "no content types": (lambda: word_file(drop=("[Content_Types].xml",)), 422, "This Word file cannot be read"),
+    "a level python-docx cannot read": (lambda: word_file(NOT_A_NUMBER), 422, "This Word file cannot be read"),
+    # 200,000 short paragraphs in a few hundred KB: such a file held a CPU for six minutes.
+    "200,000 paragraphs": (lambda: word_file(many_paragraphs(200_000)), 422, "too many paragraphs (over 12,000)"),
+    # 2 MB of zeros packed into 2 KB: what a zip bomb is made of.
+    "a part packed 1,000 times": (lambda: word_file(parts={"word/media/image1.png": bytes(2 * 2**20)}), 413,
+                                  "The Word file unpacks to too much"),
+    "61 MB unpacked": (lambda: word_file(parts={f"word/media/image{n}.png": bytes(2**20) for n in range(61)}), 413,
+                       "The Word file unpacks to too much"),
+    "501 parts": (lambda: zip_of({f"word/media/image{n}.png": b"" for n in range(501)}), 413,
+                  "The Word file has too many parts"),
+    "over 10 MB": (lambda: b"PK" + secrets.token_bytes(10 * 2**20), 413, "The Word file is too large (over 10 MB)."),
+}
+
+
+def upload(post, url: str, data: dict, token_from: str):
+    """POST a form with a file; the test client's copy of a large body (a temporary file) is closed after."""
+    response = post(url, data, token_from=token_from, content_type="multipart/form-data")
+    response.request.environ["wsgi.input"].close()
+    return response
+
+
+@pytest.mark.parametrize("name", HOSTILE_FILES)
+def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name, staff, client, login, post, db):
+    make, status, message = HOSTILE_FILES[name]
+    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
+    db.session.commit()
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    started = time.monotonic()
+    response = upload(post, f"{base}/import", {"file": (io.BytesIO(make()), "report.docx")}, base)
+    assert time.monotonic() - started < 5
+    assert response.status_code == status
+    error = re.search(r'<p class="error" id="file-error">(.*?)</p>', response.text, re.S)
+    assert error and message in error.group(1).replace("&#39;", "'"), response.text[:300]
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).sections == [] and db.session.execute(select(Job)).all() == []
+
+
+def test_a_request_over_the_upload_limit_is_refused_at_the_file_field_before_it_is_read(staff, client, login, post,
+                                                                                         db):
+    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
+    db.session.commit()
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    response = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, base)
+    assert response.status_code == 413
+    assert re.search(r'<p class="error" id="file-error">The Word file is too large \(over 10 MB\)\.</p>', response.text)
+    assert "<h2 class=\"doc-title\">Draft</h2>" in response.text  # the editor, not an error page
+    client.post("/logout", data={"csrf_token": csrf_token(client, base)})
+    refused = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, "/login")
+    assert refused.status_code == 413 and "Draft" not in refused.text  # nothing of the editor for anyone else
+
+
+def test_the_paragraphs_are_counted_before_python_docx_is_given_the_file(monkeypatch):
+    import docx
+
+    def never(*args, **kwargs):
+        raise AssertionError("python-docx was given a file the checks refuse")
+
+    monkeypatch.setattr(docx, "Document", never)
+    started = time.monotonic()
+    with pytest.raises(importing.ImportProblem, match="too many paragraphs"):
+        importing.docx_to_text(word_file(many_paragraphs(200_000)))
+    assert time.monotonic() - started < 1
+    monkeypatch.setattr(importing, "MAX_WORD_ELEMENTS", 50)
+    with pytest.raises(importing.ImportProblem, match="too complex"):
+        importing.docx_to_text(word_file(b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 20))
+
+
+def test_reading_a_word_file_is_bounded_in_time(staff, db):
+    document = services.create_document(staff["event"], {"title": "Slow"}, staff["secretariat"])
+    with pytest.raises(services.UnreadableFile, match="took too long"):
+        services.import_docx(document, word_file(), staff["secretariat"], time_limit=0)
+    assert document.sections == []
+
+
+def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db):
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    for number in range(services.MAX_PARAGRAPHS):
+        if number % 40 == 0:
+            word.add_heading(f"{number // 40 + 1}. Part {number // 40 + 1}", level=1)
+        paragraph = word.add_paragraph(f"({number % 40 + 1}) ")
+        paragraph.add_run("A lead sentence in bold.").bold = True
+        paragraph.add_run(" The body of the paragraph, which goes on for a while as official texts do.")
+        if number % 4 == 0:
+            for letter in "abc":
+                word.add_paragraph(f"({letter}) an item of the list;")
+    out = io.BytesIO()
+    word.save(out)
+    assert services.check_word_file(out.getvalue()).elements < services.INLINE_IMPORT_ELEMENTS / 5
+    document = services.create_document(staff["event"], {"title": "Long"}, staff["secretariat"])
+    parsed = services.import_word_file(document, out.getvalue(), "long.docx", staff["secretariat"])
+    assert parsed.paragraph_count == services.MAX_PARAGRAPHS and len(parsed.sections) == 10
+
+
+def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_progress(staff, client, login, post,
+                                                                                         db, monkeypatch):
+    from docx import Document as WordDocument
+
+    monkeypatch.setattr(services, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
+    word = WordDocument()
+    word.add_heading("Conclusions of the Word Meeting", level=0)
+    word.add_heading("1. Findings", level=1)
+    word.add_paragraph("(1) Borders are shared.")
+    word.add_heading("2. Next steps", level=1)
+    word.add_paragraph("(1) Meet again.")
+    word.add_paragraph("(2) Report to the ministers.")
+    upload = io.BytesIO()
+    word.save(upload)
+    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
+    db.session.commit()
+    login(staff["secretariat"])
+    base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    response = post(f"{base}/import", {"file": (io.BytesIO(upload.getvalue()), "conclusions.docx"), "replace": "y"},
+                    token_from=base, content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#import")
+    waiting = client.get(base).text
+    assert "Importing conclusions.docx… waiting for its turn" in waiting and 'http-equiv="refresh"' in waiting
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).sections == []  # nothing yet: the worker imports it
+
+    assert run_due_jobs() == 1
+    done = client.get(base).text
+    assert "Imported 2 sections and 3 paragraphs from conclusions.docx." in done
+    assert 'http-equiv="refresh"' not in done
+    db.session.expire_all()
+    content = services.document_content(db.session.get(Document, document.id))
+    assert content["title"] == "Conclusions of the Word Meeting" and numbers(content) == [(1, [1]), (2, [1, 2])]
+    job = db.session.execute(select(Job).where(Job.kind == services.IMPORT_JOB)).scalar_one()
+    assert (job.state, job.payload, job.report) == ("done", None, {"sections": 2, "paragraphs": 3})
+    # Reported until the text is next changed.
+    first = db.session.get(Document, document.id).sections[0].paragraphs[0]
+    services.update_paragraph(first, {"body": "Borders are shared by all."}, staff["secretariat"])
+    db.session.commit()
+    assert "Imported 2 sections" not in client.get(base).text
+
+    # A file the worker finds nothing in is reported, not tried again.
+    post(f"{base}/import", {"file": (io.BytesIO(word_file(b"<w:p/>" * 30)), "blank.docx")}, token_from=base,
+         content_type="multipart/form-data")
+    assert run_due_jobs() == 1
+    failed = client.get(base).text
+    assert "blank.docx could not be imported: No paragraphs were found in what you imported." in failed
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).sections[0].paragraphs[0].body == "Borders are shared by all."
+
+
 def test_page_margin_text_and_paragraph_numbers_are_escaped(app):
     from markupsafe import Markup
 
     from eventmgr.documents.views import css_string, numbered_first
 
-    assert css_string('a"b</style><script>') == Markup('"a\\000022b\\00003c/style\\00003e\\00003cscript\\00003e"')
+    assert css_string('a"b</style><script>') == Markup('"a\\22 b\\3c /style\\3e \\3c script\\3e "')
+    # Markup (text joined with ~ under autoescape) is the text its entities stand for, escaped for CSS alone; the
+    # space after an escape ends it, so a space in the text is one more.
+    assert css_string(Markup("Border &amp; Customs &lt;b&gt;")) == Markup('"Border \\26  Customs \\3c b\\3e "')
+    # Shortened as text, so that an entity is never cut in half.
+    assert css_string(Markup("Trade &amp; Transit &amp; Travel"), 16) == Markup('"Trade \\26  Transit…"')
     assert numbered_first(Markup("<p>Text</p>"), Markup("<b>(1)</b>")) == Markup("<p><b>(1)</b>Text</p>")
     assert numbered_first(Markup("<ul><li>x</li></ul>"), "<i>") == Markup("&lt;i&gt;<ul><li>x</li></ul>")
     adapter = app.url_map.bind("localhost")
     assert adapter.match("/events/e/documents/recommendations.pdf")[0] == "documents.pdf"
     assert adapter.match("/events/e/documents/recommendations/v2.pdf")[0] == "documents.version_pdf"
     assert adapter.match("/events/e/documents/recommendations/v2")[0] == "documents.version"
+
+
+def test_the_running_header_and_footer_print_the_text_not_its_html_entities(staff, db, tmp_path):
+    event = staff["event"]
+    event.title = 'Border & Customs "Corridors" <2026>'
+    db.session.commit()
+    # Long enough for a second page, which alone has the running header.
+    document = new_document(staff, text=RECOMMENDATIONS.read_text(encoding="utf-8"), reference="B&C/2026/REC")
+    pdf = services.render_content_pdf(services.document_content(document, number=1))
+    # The page margins' lines, without spaces (pdftotext puts in or leaves out some, by the glyphs' spacing).
+    margins = ["".join(line.split()) for line in pdf_text(pdf, tmp_path).splitlines() if "·" in line]
+    assert 'Recommendations·Border&Customs"Corridors"<2026>' in margins  # the running header, on page 2
+    header = next(line for line in pdf_text(pdf, tmp_path).splitlines() if "Corridors" in line)
+    assert re.search(r'Border +& +Customs +"Corridors" +<2026>', header)  # the spaces after & and " kept
+    assert sum(line.startswith("B&C/2026/REC·Version1") for line in margins) == 2  # the footer, on both pages
+    assert not any("&amp;" in line or "&lt;" in line or "&#" in line for line in margins)
 
 
 # --- Editing ---------------------------------------------------------------------------------------
@@ -505,13 +775,133 @@ def test_a_correction_is_version_2_and_leaves_version_1_untouched(published, sta
     # Paragraph 1.(3) of version 1 had no number; the removal renumbers nothing numbered after it.
     assert services.change_count(entries) == 3
     assert "Lesson 1 made precise." in client.get(base).text
-    # The archival PDF/A of version 1 is rendered from its frozen content once, then kept.
+    # The worker renders each version's archival PDF/A from its frozen content; it is served as stored.
+    assert run_due_jobs() == 2
     archive = client.get(f"{base}/v1-archive.pdf")
     assert archive.status_code == 200 and "immutable" in archive.headers["Cache-Control"]
     assert 'pdfaid:part="3"' in pdf_meta(archive.data, tmp_path)
+    assert "Participants thanked the hosts." in pdf_text(archive.data, tmp_path)
     db.session.expire_all()
     assert db.session.get(DocumentVersion, first.id).archive_sha256 == hashlib.sha256(archive.data).hexdigest()
     assert client.get(f"{base}/v1-archive.pdf").data == archive.data
+
+
+@contextlib.contextmanager
+def database_writes(db):
+    """The INSERT, UPDATE and DELETE statements sent while the block runs."""
+    writes = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.I):
+            writes.append(statement)
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        yield writes
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def test_the_archival_pdf_is_made_by_the_worker_and_reading_it_writes_nothing(published, staff, client, db,
+                                                                             tmp_path):
+    document, version = published
+    base = f"/events/{staff['event'].slug}/documents/{document.slug}"
+    archive_url = f"{base}/v1-archive.pdf"
+    with database_writes(db) as writes:
+        page = client.get(base)
+        waiting = client.get(archive_url)
+        missing = client.get(f"{base}/v2-archive.pdf")
+    assert writes == []
+    # Published, not yet archived: the page offers no archival PDF, and its URL says when to come back.
+    assert page.status_code == 200 and archive_url not in page.text and "PDF/A" not in page.text
+    assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "30"
+    assert "being made" in waiting.text and waiting.headers["Cache-Control"] == "no-store"
+    assert missing.status_code == 404
+
+    assert run_due_jobs() == 1
+    db.session.expire_all()
+    stored = db.session.get(DocumentVersion, version.id)
+    assert stored.archive_sha256 == hashlib.sha256(stored.archive_pdf).hexdigest()
+    with database_writes(db) as writes:
+        archive = client.get(archive_url)
+        again = client.get(archive_url, headers={"If-None-Match": archive.headers["ETag"]})
+        page = client.get(base)
+    assert writes == []
+    assert archive.status_code == 200 and archive.data == stored.archive_pdf
+    assert archive.headers["ETag"] == f'"{stored.archive_sha256}"' and "immutable" in archive.headers["Cache-Control"]
+    assert f'filename="{staff["event"].slug}-{document.slug}-v1-archive.pdf"' in archive.headers["Content-Disposition"]
+    assert 'pdfaid:part="3"' in pdf_meta(archive.data, tmp_path)
+    assert again.status_code == 304 and not again.data
+    assert archive_url in page.text and "Archival PDF/A" in page.text
+    assert run_due_jobs() == 0  # made once
+
+
+def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_made_again(published, staff, app,
+                                                                                           client, login, runner,
+                                                                                           db, monkeypatch):
+    document, version = published
+    real_render = services.render_content_pdf
+
+    def failing(*args, **kwargs):
+        raise services.RenderFailed("The PDF could not be rendered in time.")
+
+    monkeypatch.setattr(services, "render_content_pdf", failing)
+    assert run_due_jobs() == app.config["JOB_MAX_ATTEMPTS"]  # tried again after each failure, then given up
+    base = f"/events/{staff['event'].slug}/documents/{document.slug}"
+    assert client.get(f"{base}/v1-archive.pdf").status_code == 404  # nothing is being made any more
+    login(staff["secretariat"])
+    editor = f"/manage/events/{staff['event'].id}/documents/{document.id}"
+    page = client.get(editor).text
+    assert "The archival PDF (PDF/A) of version 1 could not be made: The PDF could not be rendered in time." in page
+    # Once the cause is mended, the administrators have it made again.
+    monkeypatch.setattr(services, "render_content_pdf", real_render)
+    assert runner.invoke(args=["documents", "archive"]).output == "Queued 1 archival PDF(s) for the worker.\n"
+    assert runner.invoke(args=["documents", "archive"]).output.startswith("Queued 0 ")  # asked once is enough
+    assert "is being made" in client.get(editor).text
+    assert run_due_jobs() == 1
+    assert "PDF/A" not in client.get(editor).text
+    assert client.get(f"{base}/v1-archive.pdf").status_code == 200
+
+
+def test_migration_0012_queues_the_archival_pdfs_that_were_never_made(tmp_path):
+    """Before 0012 a version's archival PDF was made on a visitor's first request; those never asked for are
+    queued for the worker on the way up, and the jobs of kinds the older code does not know go on the way down."""
+    from conftest import new_database
+    from flask_migrate import downgrade, upgrade
+
+    from eventmgr import create_app
+    from eventmgr.events.services import create_event
+    from eventmgr.extensions import db
+    from eventmgr.jobs.models import Job
+
+    with new_database(tmp_path) as url:
+        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
+        with scratch.app_context():
+            upgrade()
+            start = datetime(2030, 5, 20, 4, tzinfo=UTC)
+            event = create_event({"title": "Regional Conference on Border Security", "kind": "webinar",
+                                  "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
+                                  "visibility": "public", "registration_policy": "open"}, None)
+            document = Document(event=event, slug="recommendations", kind="recommendations", title="Recommendations")
+            never_asked = DocumentVersion(document=document, number=1, content={}, pdf=b"%PDF-1.7",
+                                          pdf_sha256="1" * 64, pdf_size=8)
+            asked = DocumentVersion(document=document, number=2, content={}, pdf=b"%PDF-1.7", pdf_sha256="2" * 64,
+                                    pdf_size=8, archive_pdf=b"%PDF-1.7 PDF/A", archive_sha256="3" * 64)
+            db.session.add_all([document, never_asked, asked])  # as before 0012: versions, no archive jobs
+            db.session.commit()
+            ids = (event.id, never_asked.id)
+            db.session.remove()
+            downgrade(revision="0009")
+            db.session.remove()
+
+            upgrade()
+            assert db.session.execute(select(Job.kind, Job.params, Job.state, Job.event_id)).all() == \
+                [("document-archive", {"version_id": ids[1]}, "queued", ids[0])]
+            db.session.remove()
+            downgrade(revision="0009")
+            assert db.session.execute(text("SELECT count(*) FROM jobs")).scalar_one() == 0
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alone(published, staff, app, db,

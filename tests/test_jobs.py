@@ -30,6 +30,15 @@ def _failing(job):
     raise RuntimeError("the renderer ran out of time")
 
 
+@jobs.job_kind("test-count")
+def _count(job):
+    """Read the job's payload and report on it, as an import does."""
+    words = job.payload.decode().split()
+    if not words:
+        raise jobs.JobFailed("There is nothing to count.")
+    return jobs.JobResult(report={"words": len(words)})
+
+
 @pytest.fixture(autouse=True)
 def _forget_what_was_done():
     done_by.clear()
@@ -216,3 +225,37 @@ def test_two_workers_do_each_job_once(app, db, make_user):
     db.session.expire_all()
     states = db.session.execute(select(Job.state, Job.attempts).where(Job.id.in_(ids))).all()
     assert set(states) == {("done", 1)}
+
+
+def test_a_job_carries_its_input_and_reports_what_it_did(conference, db):
+    event, organiser = conference
+    job = jobs.enqueue("test-count", event, organiser, payload=b"three small words", name="words.txt")
+    db.session.commit()
+    assert jobs.pending_job(event, "test-count", name="words.txt").id == job.id
+    assert jobs.pending_job(event, "test-count", name="other.txt") is None
+    assert jobs.run_due_jobs() == 1
+    job = db_job(job.id)
+    assert (job.state, job.report, job.error, job.result, job.result_size) == ("done", {"words": 3}, None, None, None)
+    assert job.payload is None  # the input goes once the work is done
+    assert jobs.pending_job(event, "test-count", name="words.txt") is None
+    assert [j.id for j in jobs.recent_jobs(event, "test-count", name="words.txt")] == [job.id]
+    assert jobs.recent_jobs(event, "test-count", name="other.txt") == []
+
+
+def test_a_job_that_cannot_succeed_fails_at_once_and_drops_its_input(conference, db):
+    event, organiser = conference
+    job = jobs.enqueue("test-count", event, organiser, payload=b"   ")
+    db.session.commit()
+    assert jobs.run_due_jobs() == 1  # not tried again: the same input would fail the same way
+    job = db_job(job.id)
+    assert (job.state, job.attempts, job.error, job.payload) == ("failed", 1, "There is nothing to count.", None)
+
+
+def test_asking_again_with_other_input_while_one_waits_is_another_job(conference, db):
+    event, organiser = conference
+    first = jobs.enqueue("test-count", event, organiser, payload=b"one", digest="1")
+    second = jobs.enqueue("test-count", event, organiser, payload=b"one two", digest="2")
+    assert jobs.enqueue("test-count", event, organiser, payload=b"one", digest="1").id == first.id != second.id
+    db.session.commit()
+    assert jobs.run_due_jobs() == 2
+    assert [db_job(j.id).report for j in (first, second)] == [{"words": 1}, {"words": 2}]

@@ -13,11 +13,12 @@ from eventmgr import locales
 from eventmgr.agenda import services
 from eventmgr.agenda.forms import PersonalAgendaForm
 from eventmgr.auth.permissions import can_manage_event
+from eventmgr.builtfiles import built_file_response
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.services import event_by_slug
 from eventmgr.events.views import visible_event_or_redirect
-from eventmgr.extensions import db
+from eventmgr.extensions import db, limiter
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_by_token
 
@@ -52,24 +53,52 @@ def agenda(slug: str):
     )
 
 
+#: Agenda PDFs a client may make the app build (not find ready) a minute: a reader needs one, a crawl of every
+#: zone and language would keep a worker busy. Copies already built are not counted, so a venue's delegates
+#: behind one address all get theirs.
+AGENDA_PDF_BUILDS = "10 per minute"
+
+
+def _agenda_pdf_limit() -> str:
+    return current_app.config.get("AGENDA_PDF_RATE_LIMIT", AGENDA_PDF_BUILDS)
+
+
+def _agenda_pdf_was_built(response) -> bool:
+    return g.get("agenda_pdf_built", False)
+
+
+def _build_agenda_pdf(event, tz_name: str) -> bytes:
+    """Typeset the programme; about 170 ms, hence kept (see agenda_pdf)."""
+    from eventmgr.documents.pdf import render_pdf  # WeasyPrint loads only in workers that print
+
+    g.agenda_pdf_built = True
+    sessions = services.event_sessions(event)
+    # The featured entries themselves: the template prints each one's role label.
+    return render_pdf("agenda.html", event=event, days=services.by_day(sessions, ZoneInfo(tz_name)),
+                      tz_name=tz_name, featured=services.featured_presenters(event), generated_at=utcnow())
+
+
 @bp.route("/events/<slug>/agenda.pdf")
+@limiter.limit(_agenda_pdf_limit, deduct_when=_agenda_pdf_was_built)
+@cached_public_page
 def agenda_pdf(slug: str):
-    """The programme as a printable PDF (A4), in the event's zone or the reader's."""
+    """The programme as a printable PDF (A4), in the event's zone or the reader's.
+
+    Built once for each state of the event and its programme, zone and language, then served from the
+    worker's copy, or answered 304 when the reader has it.
+    """
     event, moved = visible_event_or_redirect(slug, "agenda.agenda_pdf")
     if moved:
         return moved
-    from eventmgr.documents.pdf import render_pdf  # WeasyPrint loads only in workers that print
-
     tz_name, _bad_zone = _reader_timezone(event)
-    sessions = services.event_sessions(event)
-    # The featured entries themselves: the template prints each one's role label.
-    body = render_pdf("agenda.html", event=event, days=services.by_day(sessions, ZoneInfo(tz_name)),
-                      tz_name=tz_name, featured=services.featured_presenters(event), generated_at=utcnow())
-    response = current_app.response_class(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-agenda.pdf"'
+    # Everything the file shows: the event (its version rises with a change of time or place, updated_at with any
+    # other), the programme with its people (programme_version), the zone, the language and the link printed.
+    parts = ("agenda.pdf", event.id, event.created_at, event.updated_at, event.version, event.programme_version,
+             tz_name, str(get_locale()), request.host_url)
     # Public events' programmes may sit in shared caches for a while; others' only in the reader's browser.
-    response.headers["Cache-Control"] = "public, max-age=300" if event.is_listed else "private, max-age=60"
-    return response
+    return built_file_response(lambda: _build_agenda_pdf(event, tz_name), parts, "application/pdf",
+                               f"{event.slug}-agenda.pdf", inline=True, private=not event.is_listed,
+                               max_age=300 if event.is_listed else 60)
 
 
 @bp.route("/events/<slug>/presenters")

@@ -6,13 +6,12 @@ whose copy is current gets 304 without anything being built.
 """
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, request
 
 from eventmgr.agenda.models import EventSession
+from eventmgr.builtfiles import built_files
 from eventmgr.calendar import services
 from eventmgr.calendar.ics import event_days_to_ics, event_to_ics, sessions_to_ics
 from eventmgr.events.services import event_by_slug
@@ -24,34 +23,6 @@ from eventmgr.registration.services import registration_by_token
 from eventmgr.urls import external_url
 
 bp = Blueprint("calendar", __name__)
-
-
-class BuiltFiles:
-    """A small LRU of built files, per worker: key -> bytes."""
-
-    def __init__(self, size: int = 64):
-        self.size = size
-        self._files: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_build(self, key: str, build: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            if key in self._files:
-                self._files.move_to_end(key)
-                return self._files[key]
-        body = build()
-        with self._lock:
-            self._files[key] = body
-            while len(self._files) > self.size:
-                self._files.popitem(last=False)
-        return body
-
-    def clear(self) -> None:
-        with self._lock:
-            self._files.clear()
-
-
-built_files = BuiltFiles()
 
 
 def _etag(parts: tuple) -> str:

@@ -9,24 +9,53 @@ paragraph before it (a page break in the source), and joins it again.
 """
 
 import re
+import time
+import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
+
+from lxml import etree
 
 SECTION_RE = re.compile(r"^(?:section\s+)?(\d{1,2}|[IVX]{1,5})[.)]\s+(\S.{0,200})$", re.IGNORECASE)
 PARAGRAPH_RE = re.compile(r"^\((\d{1,3})\)\s*(.*)$")
 ITEM_RE = re.compile(r"^\(([a-z])\)\s+(.*)$")
 BULLET_RE = re.compile(r"^[-*•]\s+(.*)$")
-MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")
+#: "## Heading ##": the closing #s are stripped in code, since a pattern for them backtracks over every space.
+MD_HEADING_RE = re.compile(r"^(#{1,6})(.*)$")
 BOLD_LEAD_RE = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$", re.DOTALL)
 #: A sentence end: . ! ? (maybe closed by a quote or bracket) then a space and the next sentence.
 SENTENCE_BREAK_RE = re.compile(r"[.!?][\"')\]]?\s+(?=[\"'(\[]?[A-ZА-ЯЁ0-9])")
 
 MAX_IMPORT_CHARS = 500_000
 MAX_DOCX_BYTES = 10 * 1024 * 1024
+# A Word file is a zip: what it unpacks to is bounded from its directory before anything is unpacked. A long
+# report with pictures unpacks to a few megabytes in a few dozen parts; XML compresses some 10 to 30 times.
+MAX_DOCX_PARTS = 500
+MAX_DOCX_UNPACKED = 60 * 1024 * 1024
+MAX_DOCX_PART = 30 * 1024 * 1024
+#: Parts bigger than this may not unpack to more than MAX_DOCX_RATIO times their packed size: Word's XML packs
+#: 10 to 100 times, a zip bomb some 1,000 times.
+RATIO_CHECKED_FROM = 1024 * 1024
+MAX_DOCX_RATIO = 250
+#: Word paragraphs (headings, lettered items and empty lines each count) and XML elements of the text itself:
+#: a document may hold 400 paragraphs of 26 items, and Word spends some ten elements on a paragraph.
+MAX_WORD_PARAGRAPHS = 12_000
+MAX_WORD_ELEMENTS = 600_000
+WORD_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                   "http://purl.oclc.org/ooxml/wordprocessingml/main")
+OFFICE_DOCUMENT = "/officeDocument/2006/relationships/officeDocument"
 
 
 class ImportProblem(ValueError):
     """The text or file could not be read as a document."""
+
+
+class ImportTooLarge(ImportProblem):
+    """The file is (or unpacks to) more than a document may be."""
+
+
+class ImportTimedOut(ImportProblem):
+    """Reading the file took longer than allowed."""
 
 
 @dataclass
@@ -113,7 +142,7 @@ def parse_text(text: str) -> ParsedDocument:
             continue
         heading_match = MD_HEADING_RE.match(line)
         is_md_heading = bool(heading_match) and line.startswith("#")
-        content = heading_match.group(2).strip() if is_md_heading else line
+        content = heading_match.group(2).rstrip("#").strip() if is_md_heading else line
         if not content:
             continue
         section_match = _looks_like_section(content)
@@ -202,42 +231,162 @@ def _inline_items(text: str) -> tuple[str, list[str]]:
     return head, items
 
 
-def docx_to_text(data: bytes) -> str:
-    """Turn a Word file into the text parse_text reads: headings marked, bold and italic runs in Markdown."""
-    import zipfile
+@dataclass
+class WordFileShape:
+    """What a Word file holds, found without parsing it: its paragraphs and the unpacked size of its text."""
 
-    from docx import Document as WordDocument
-    from docx.opc.exceptions import PackageNotFoundError
+    paragraphs: int
+    #: XML elements of the text (paragraphs, runs, their properties): what reading it costs grows with them.
+    elements: int
+    text_bytes: int
 
+
+def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
+    """Check a Word file against the bounds above from its zip directory and a streamed count of its
+    paragraphs, before python-docx (which unpacks and parses every part at once) is given it.
+
+    Raises ImportTooLarge (the file is, or unpacks to, too much) or ImportProblem (it is not a readable Word
+    file, or has more paragraphs than a document may).
+    """
     if len(data) > MAX_DOCX_BYTES:
-        raise ImportProblem("The Word file is too large (over 10 MB).")
+        raise ImportTooLarge(f"The Word file is too large (over {MAX_DOCX_BYTES // 2**20} MB).")
     try:
-        word = WordDocument(BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        archive = zipfile.ZipFile(BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
         raise ImportProblem("This is not a Word (.docx) file.") from error
+    if len(parts) > MAX_DOCX_PARTS:
+        raise ImportTooLarge(f"The Word file has too many parts (over {MAX_DOCX_PARTS}).")
+    # The sizes a zip declares are the ones it unpacks to: zipfile stops at them and fails the CRC past them.
+    if sum(part.file_size for part in parts) > MAX_DOCX_UNPACKED or any(
+            part.file_size > MAX_DOCX_PART
+            or part.file_size > RATIO_CHECKED_FROM and part.file_size > MAX_DOCX_RATIO * max(part.compress_size, 1)
+            for part in parts):
+        raise ImportTooLarge(f"The Word file unpacks to too much (over {MAX_DOCX_UNPACKED // 2**20} MB, or "
+                             "compressed beyond what a document can be).")
+    name = _main_part_name(archive)
+    try:
+        with archive.open(name) as stream:
+            return _count_paragraphs(stream, deadline)
+    except ImportProblem:
+        raise
+    except KeyError as error:
+        raise ImportProblem("This file has no document text in it: it is not a Word (.docx) file.") from error
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError,
+            etree.XMLSyntaxError) as error:
+        # A bad CRC, an encrypted or unknown compression, text that is not well-formed XML.
+        raise ImportProblem("The Word file is damaged: its text cannot be read.") from error
+
+
+def _safe_parser(**options) -> etree.XMLParser:
+    """An XML parser that expands no entities, reads no DTD and fetches nothing."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, **options)
+
+
+def _main_part_name(archive: zipfile.ZipFile) -> str:
+    """The part that holds the text, as the package's relationships name it (word/document.xml in Word's files)."""
+    try:
+        info = archive.getinfo("_rels/.rels")
+        if info.file_size <= RATIO_CHECKED_FROM:
+            rels = etree.fromstring(archive.read(info), _safe_parser())
+            for rel in rels:
+                if (rel.get("Type") or "").endswith(OFFICE_DOCUMENT) and rel.get("TargetMode") != "External":
+                    return (rel.get("Target") or "").lstrip("/")
+    except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, etree.XMLSyntaxError):
+        pass  # python-docx then says what is wrong; the count below looks where Word puts the text
+    return "word/document.xml"
+
+
+class _Counter:
+    """A parser target that counts paragraphs and elements and builds nothing."""
+
+    def __init__(self):
+        self.paragraphs = 0
+        self.elements = 0
+
+    def start(self, tag, attrib, nsmap=None):
+        self.elements += 1
+        if tag[-2:] == "}p" and tag[1:-2] in WORD_NAMESPACES:
+            self.paragraphs += 1
+
+    def doctype(self, *args):
+        # Word never writes one; a DTD only serves to define entities.
+        raise ImportProblem("The Word file is damaged: its text cannot be read.")
+
+    def close(self):
+        return self
+
+
+def _count_paragraphs(stream, deadline: float | None) -> WordFileShape:
+    counter = _Counter()
+    parser = _safe_parser(target=counter)
+    size = 0
+    while chunk := stream.read(64 * 1024):
+        size += len(chunk)
+        parser.feed(chunk)
+        if counter.paragraphs > MAX_WORD_PARAGRAPHS:
+            raise ImportProblem(f"The Word file has too many paragraphs (over {MAX_WORD_PARAGRAPHS:,}) for one "
+                                "document.")
+        if counter.elements > MAX_WORD_ELEMENTS:
+            raise ImportProblem("The Word file's text is too complex to import (too much formatting).")
+        _check_deadline(deadline)
+    parser.close()
+    return WordFileShape(paragraphs=counter.paragraphs, elements=counter.elements, text_bytes=size)
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise ImportTimedOut("Reading the Word file took too long.")
+
+
+def docx_to_text(data: bytes, deadline: float | None = None) -> str:
+    """Turn a Word file into the text parse_text reads: headings marked, bold and italic runs in Markdown.
+
+    The file is checked first (inspect_docx); `deadline` (time.monotonic()) bounds the time spent reading it.
+    """
+    from docx import Document as WordDocument
+
+    inspect_docx(data, deadline)
+    try:
+        return _word_to_text(WordDocument(BytesIO(data)), deadline)
+    except ImportProblem:
+        raise
+    except Exception as error:  # noqa: BLE001 - python-docx has no error of its own: whatever a file makes it raise
+        raise ImportProblem("This Word file cannot be read; save it again from Word, or paste its text.") from error
+
+
+def _word_to_text(word, deadline: float | None) -> str:
     lines = []
     formats = _numbering_formats(word)
-    for para in word.paragraphs:
+    styles: dict[str | None, object] = {}
+    for count, para in enumerate(word.paragraphs):
+        if count % 200 == 0:
+            _check_deadline(deadline)
         text = _runs_to_markdown(para).strip()
         if not text:
             continue
-        style = (para.style.name if para.style is not None else "") or ""
-        numbering = _numbering(para, formats)
-        if numbering and not style.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
-                                                                             or ITEM_RE.match(text)):
+        # python-docx looks a paragraph's style up among all the file's styles each time it is asked.
+        style_id = para._p.style
+        if style_id not in styles:
+            styles[style_id] = para.style
+        style = styles[style_id]
+        style_name = (style.name if style is not None else "") or ""
+        numbering = _numbering(para, style, formats)
+        if numbering and not style_name.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
+                                                                                  or ITEM_RE.match(text)):
             # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
             level, number_format = numbering
             if number_format == "bullet":
                 text = f"- {text}"
             else:
                 text = f"(1) {text}" if level == 0 else f"(a) {text}"
-        if style == "Subtitle":
+        if style_name == "Subtitle":
             continue  # the title block's facts (event, place, dates, reference), kept in the editor's fields
-        if style == "Title":
+        if style_name == "Title":
             lines.append(f"# {text}")
-        elif style.startswith("Heading"):
+        elif style_name.startswith("Heading"):
             lines.append(f"## {text}")
-        elif style.startswith("List") and not numbering and not ITEM_RE.match(text):
+        elif style_name.startswith("List") and not numbering and not ITEM_RE.match(text):
             lines.append(f"- {text}")
         else:
             lines.append(text)
@@ -271,13 +420,13 @@ def _numbering_formats(word) -> dict[tuple[str, int], str]:
     return formats
 
 
-def _numbering(para, formats) -> tuple[int, str] | None:
+def _numbering(para, style, formats) -> tuple[int, str] | None:
     """(level, format) when Word numbers this paragraph itself, directly or through its style; else None."""
-    for properties in (para._p.pPr, para.style.element.pPr if para.style is not None else None):
+    for properties in (para._p.pPr, style.element.pPr if style is not None else None):
         num_pr = properties.numPr if properties is not None else None
         if num_pr is not None and num_pr.numId is not None and num_pr.numId.val:
             level = num_pr.ilvl.val if num_pr.ilvl is not None else 0
-            style_level = re.search(r"(\d)$", para.style.name or "") if para.style is not None else None
+            style_level = re.search(r"(\d)$", style.name or "") if style is not None else None
             if num_pr.ilvl is None and style_level:  # "List Number 2" is the second level
                 level = int(style_level.group(1)) - 1
             return level, formats.get((str(num_pr.numId.val), level), "decimal")

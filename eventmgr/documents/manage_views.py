@@ -1,11 +1,14 @@
 """The secretariat's editor of outcome documents: structure, import and export, review, publication."""
 
 from datetime import datetime
+from pathlib import PurePath
 
+import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from eventmgr.auth.permissions import can_edit_documents, get_event_or_404
 from eventmgr.documents import exporting, services
@@ -27,7 +30,34 @@ from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
 
-bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents")
+bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents",
+               cli_group="documents")
+
+#: The largest request an import may send: the Word file and the form around it.
+IMPORT_REQUEST_LIMIT = MAX_DOCX_BYTES + 1024 * 1024
+
+
+@bp.url_value_preprocessor
+def limit_import_requests(endpoint, values):
+    """Bound an import's request body before anything reads it: the CSRF check reads the form before the view."""
+    if endpoint == "documents_manage.import_text":
+        request.max_content_length = IMPORT_REQUEST_LIMIT
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error):
+    """A Word file over the limit: the editor again with the reason at the file field (nothing was read or saved)."""
+    too_large = render_template("errors/generic.html", error=error), 413
+    if request.endpoint != "documents_manage.import_text" or not current_user.is_authenticated:
+        return too_large
+    try:
+        event = _event(request.view_args["event_id"])
+        document = _document(event, request.view_args["document_id"])
+    except HTTPException:
+        return too_large
+    form = ImportForm(formdata=None)
+    form.file.errors = [_("The Word file is too large (over %(mb)d MB).", mb=MAX_DOCX_BYTES // 2**20)]
+    return _render_editor(event, document, 413, import_form=form)
 
 
 @bp.before_request
@@ -97,11 +127,18 @@ def _render_editor(event, document, status=200, **forms):
     forms.setdefault("import_form", ImportForm(formdata=None))
     forms.setdefault("section_form", SectionForm(formdata=None))
     forms.setdefault("publish_form", PublishForm(formdata=None))
+    # The last Word import the worker did is reported until the text is next changed.
+    import_job = next(iter(services.import_jobs(document)), None)
+    if import_job is not None and not import_job.is_pending and import_job.finished_at < document.updated_at:
+        import_job = None
+    latest = document.latest_version
+    archive_job = services.archive_job(latest) if latest and latest.archive_sha256 is None else None
     return render_template(
         "manage/documents/edit.html", event=event, document=document,
         content=services.document_content(document), comments=services.comments_by_paragraph(document),
         comment_form=CommentForm(formdata=None), paragraph_form=ParagraphForm(formdata=None),
-        confirm_form=ConfirmForm(), move_form=MoveForm(formdata=None), **forms,
+        confirm_form=ConfirmForm(formdata=None), move_form=MoveForm(formdata=None), import_job=import_job,
+        archive_job=archive_job, **forms,
     ), status
 
 
@@ -126,30 +163,33 @@ def edit(event_id: int, document_id: int):
 
 @bp.route("/<int:document_id>/import", methods=["POST"])
 def import_text(event_id: int, document_id: int):
-    """Read sections and paragraphs from pasted text, Markdown or a Word file."""
+    """Read sections and paragraphs from pasted text, Markdown or a Word file (a long one through the worker)."""
     event = _event(event_id)
     document = _document(event, document_id)
-    request.max_content_length = MAX_DOCX_BYTES + 1024 * 1024
     form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            if upload is not None and getattr(upload, "filename", ""):
-                parsed = services.import_docx(document, upload.read(MAX_DOCX_BYTES + 1), current_user,
-                                              replace=form.replace.data)
-            elif (form.text.data or "").strip():
-                parsed = services.import_text(document, form.text.data, current_user, replace=form.replace.data)
-            else:
-                raise EventMgrError(_("Paste some text or choose a Word file."), field="text")
-        except EventMgrError as error:
-            db.session.rollback()
-            show_error(form, error)
+    if not form.validate_on_submit():
+        return _render_editor(event, document, 422, import_form=form)
+    upload = form.file.data
+    try:
+        if upload is not None and getattr(upload, "filename", ""):
+            filename = PurePath(upload.filename.replace("\\", "/")).name
+            result = services.import_word_file(document, upload.read(MAX_DOCX_BYTES + 1), filename, current_user,
+                                               replace=form.replace.data)
+        elif (form.text.data or "").strip():
+            result = services.import_text(document, form.text.data, current_user, replace=form.replace.data)
         else:
-            db.session.commit()
-            flash(_("Imported %(sections)d sections and %(paragraphs)d paragraphs. Check the numbering below.",
-                    sections=len(parsed.sections), paragraphs=parsed.paragraph_count), "success")
-            return _back(document)
-    return _render_editor(event, document, 422, import_form=form)
+            raise EventMgrError(_("Paste some text or choose a Word file."), field="text")
+    except EventMgrError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return _render_editor(event, document, 422 if error.status_code == 400 else error.status_code,
+                              import_form=form)
+    db.session.commit()
+    if isinstance(result, Job):
+        return _back(document, "import")  # the editor shows the import's progress there
+    flash(_("Imported %(sections)d sections and %(paragraphs)d paragraphs. Check the numbering below.",
+            sections=len(result.sections), paragraphs=result.paragraph_count), "success")
+    return _back(document)
 
 
 @bp.route("/<int:document_id>/export.docx")
@@ -525,3 +565,12 @@ def job_result(event_id: int, job_id: int):
     if job is None or job.event_id != event.id or job.state != "done":
         abort(404)
     return _pdf(job.result, job.filename)
+
+
+@bp.cli.command("archive")
+def archive_command() -> None:
+    """Queue for the worker the archival PDF (PDF/A) of every published version that has none (after the
+    worker gave up on one, or on data from before archival PDFs were made at publication)."""
+    queued = services.queue_missing_archives()
+    db.session.commit()
+    click.echo(f"Queued {queued} archival PDF(s) for the worker.")

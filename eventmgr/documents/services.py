@@ -4,6 +4,7 @@ import difflib
 import hashlib
 import html
 import re
+import time
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -28,6 +29,8 @@ from eventmgr.documents.models import (
 )
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.extensions import db
+from eventmgr.jobs import services as jobs
+from eventmgr.jobs.models import Job
 
 #: Seconds a publication may spend rendering its PDF before it is given up: inside gunicorn's 30 s worker timeout.
 DEFAULT_RENDER_TIMEOUT = 25
@@ -37,6 +40,16 @@ ARCHIVE_VARIANT = "pdf/a-3a"
 MAX_SECTIONS = 50
 MAX_PARAGRAPHS = 400
 MAX_ITEMS = 26
+#: Word files whose text has more XML elements than this are imported by the worker, not in the request.
+#: Measured through import_docx on the 2-core development machine (SQLite; PostgreSQL within 10 %): a
+#: 400-paragraph document with lettered items (660 Word paragraphs, 4,400 elements) 0.1 s; 1,000 Word
+#: paragraphs of 12 bold runs each (49,000 elements) 0.38 s; 147,000 such elements 1.1 s. Above this the
+#: request would pass half a second; the largest file inspect_docx lets through takes the worker some 5 s.
+INLINE_IMPORT_ELEMENTS = 50_000
+#: Seconds an import in the request may take (gunicorn stops a worker at 30); the worker allows time_limit().
+INLINE_IMPORT_SECONDS = 10
+ARCHIVE_JOB = "document-archive"
+IMPORT_JOB = "document-import"
 
 
 class DocumentError(EventMgrError):
@@ -47,6 +60,18 @@ class RenderFailed(DocumentError):
     """The PDF could not be rendered; nothing was published."""
 
     status_code = 503
+
+
+class FileTooLarge(DocumentError):
+    """The uploaded file is, or unpacks to, more than a document may be."""
+
+    status_code = 413
+
+
+class UnreadableFile(DocumentError):
+    """The uploaded file is not a Word file that can be read, or holds more than a document may."""
+
+    status_code = 422
 
 
 # --- Creating and editing --------------------------------------------------------------------------
@@ -274,21 +299,68 @@ def import_text(document: Document, text: str, user, replace: bool = True) -> im
     return _apply_import(document, parsed, user, replace)
 
 
-def import_docx(document: Document, data: bytes, user, replace: bool = True) -> importing.ParsedDocument:
-    """Read sections and paragraphs from a Word file into the working copy."""
+def _file_error(problem: importing.ImportProblem) -> DocumentError:
+    error_class = FileTooLarge if isinstance(problem, importing.ImportTooLarge) else UnreadableFile
+    return error_class(str(problem), field="file")
+
+
+def check_word_file(data: bytes) -> importing.WordFileShape:
+    """What a Word file holds, or FileTooLarge / UnreadableFile before anything parses it."""
     try:
-        parsed = importing.parse_text(importing.docx_to_text(data))
+        return importing.inspect_docx(data, time.monotonic() + INLINE_IMPORT_SECONDS)
     except importing.ImportProblem as error:
-        raise DocumentError(str(error), field="file") from error
-    return _apply_import(document, parsed, user, replace)
+        raise _file_error(error) from error
 
 
-def _apply_import(document: Document, parsed: importing.ParsedDocument, user, replace: bool):
+def import_docx(document: Document, data: bytes, user, replace: bool = True,
+                time_limit: float = INLINE_IMPORT_SECONDS) -> importing.ParsedDocument:
+    """Read sections and paragraphs from a Word file into the working copy, within `time_limit` seconds."""
+    try:
+        parsed = importing.parse_text(importing.docx_to_text(data, time.monotonic() + time_limit))
+    except importing.ImportProblem as error:
+        raise _file_error(error) from error
+    return _apply_import(document, parsed, user, replace, field="file")
+
+
+def import_word_file(document: Document, data: bytes, filename: str, user,
+                     replace: bool = True) -> importing.ParsedDocument | Job:
+    """Import a Word file now if it is short, else queue it for the worker and return the job; a file too large
+    or unreadable is refused at once either way."""
+    shape = check_word_file(data)
+    if shape.elements <= INLINE_IMPORT_ELEMENTS:
+        return import_docx(document, data, user, replace)
+    return jobs.enqueue(IMPORT_JOB, document.event, user, payload=data, document_id=document.id,
+                        replace=bool(replace), filename=(filename or "document.docx")[-200:],
+                        sha256=hashlib.sha256(data).hexdigest())
+
+
+@jobs.job_kind(IMPORT_JOB)
+def _import_job(job: Job) -> jobs.JobResult:
+    document = db.session.get(Document, job.params["document_id"])
+    if document is None:
+        raise jobs.JobFailed("The document was deleted before the file was imported.")
+    # As in publish(): a publication at the same moment waits, rather than freezing half an import.
+    db.session.refresh(document, with_for_update=True)
+    try:
+        parsed = import_docx(document, job.payload, job.requested_by, replace=job.params.get("replace", True),
+                             time_limit=jobs.time_limit())
+    except DocumentError as error:
+        raise jobs.JobFailed(error.message) from error
+    return jobs.JobResult(report={"sections": len(parsed.sections), "paragraphs": parsed.paragraph_count})
+
+
+def import_jobs(document: Document, limit: int = 1) -> list[Job]:
+    """The document's latest Word imports done by the worker, newest first."""
+    return jobs.recent_jobs(document.event, IMPORT_JOB, limit=limit, document_id=document.id)
+
+
+def _apply_import(document: Document, parsed: importing.ParsedDocument, user, replace: bool, field: str = "text"):
     if not parsed.paragraph_count:
-        raise DocumentError("No paragraphs were found in what you imported.", field="text")
+        raise DocumentError("No paragraphs were found in what you imported.", field=field)
     kept = [] if replace else list(document.sections)
     if len(kept) + len(parsed.sections) > MAX_SECTIONS or parsed.paragraph_count > MAX_PARAGRAPHS:
-        raise DocumentError("That is more than a document may hold.", field="text")
+        raise DocumentError(f"That is more than a document may hold ({MAX_SECTIONS} sections, {MAX_PARAGRAPHS} "
+                            "paragraphs).", field=field)
     new_sections = [
         DocumentSection(heading=section.heading[:300], paragraphs=[
             DocumentParagraph(position=i, numbered=p.numbered, lead=p.lead, body=p.body, items=p.items[:MAX_ITEMS])
@@ -472,18 +544,55 @@ def publish(document: Document, user, note: str = "") -> DocumentVersion:
     db.session.add(version)
     document.status = "published"
     db.session.flush()
+    queue_archive_pdf(version, user)
     record("document.publish", user, document.event, summary=f"{document.title} (version {number})")
     return version
 
 
-def archive_pdf(version: DocumentVersion) -> bytes:
-    """The version's archival PDF (PDF/A), rendered from its frozen content the first time it is asked for."""
-    if version.archive_pdf is None:
-        pdf = render_content_pdf(version.content, variant=ARCHIVE_VARIANT, published_at=version.published_at)
+def queue_archive_pdf(version: DocumentVersion, user=None) -> Job:
+    """Ask the worker for the version's archival PDF (PDF/A); visitors' downloads never render it."""
+    return jobs.enqueue(ARCHIVE_JOB, version.document.event, user, version_id=version.id)
+
+
+def make_archive_pdf(version: DocumentVersion, timeout: float | None = None) -> None:
+    """Render the version's archival PDF from its frozen content and keep it, unless it has one already."""
+    if version.archive_sha256 is None:
+        pdf = render_content_pdf(version.content, variant=ARCHIVE_VARIANT, published_at=version.published_at,
+                                 timeout=timeout)
         version.archive_pdf = pdf
         version.archive_sha256 = hashlib.sha256(pdf).hexdigest()
         db.session.flush()
-    return version.archive_pdf
+
+
+@jobs.job_kind(ARCHIVE_JOB)
+def _archive_job(job: Job) -> jobs.JobResult:
+    version = db.session.get(DocumentVersion, job.params["version_id"])
+    if version is None:
+        raise jobs.JobFailed("The version no longer exists.")
+    make_archive_pdf(version, timeout=jobs.time_limit())
+    return jobs.JobResult(report={"version": version.number})
+
+
+def queue_missing_archives() -> int:
+    """Queue the archival PDF of every published version without one and without a job at work on it."""
+    missing = db.session.execute(
+        select(DocumentVersion).where(DocumentVersion.archive_sha256.is_(None)).order_by(DocumentVersion.id)
+    ).scalars().all()
+    waiting = [version for version in missing if not archive_pending(version.document.event, version.id)]
+    for version in waiting:
+        queue_archive_pdf(version)
+    return len(waiting)
+
+
+def archive_job(version: DocumentVersion) -> Job | None:
+    """The latest job that made (or is making, or failed to make) the version's archival PDF."""
+    found = jobs.recent_jobs(version.document.event, ARCHIVE_JOB, limit=1, version_id=version.id)
+    return found[0] if found else None
+
+
+def archive_pending(event, version_id: int) -> bool:
+    """Whether the worker has yet to make this version's archival PDF."""
+    return jobs.pending_job(event, ARCHIVE_JOB, version_id=version_id) is not None
 
 
 # --- Reading -------------------------------------------------------------------------------------
@@ -529,13 +638,26 @@ def _pdf_bytes(version_id: int, sha256: str) -> bytes:
     return db.session.execute(select(DocumentVersion.pdf).where(DocumentVersion.id == version_id)).scalar_one()
 
 
-def stored_pdf(event, slug: str, number: int | None = None):
+def load_archive(version) -> bytes:
+    """The stored archival PDF of a version (a row of stored_pdf(..., archive=True))."""
+    return _archive_bytes(version.id, version.pdf_sha256)
+
+
+@lru_cache(maxsize=4)
+def _archive_bytes(version_id: int, sha256: str) -> bytes:
+    return db.session.execute(
+        select(DocumentVersion.archive_pdf).where(DocumentVersion.id == version_id)).scalar_one()
+
+
+def stored_pdf(event, slug: str, number: int | None = None, archive: bool = False):
     """What serving a version's PDF needs, in one query and without the bytes: (id, number, pdf_sha256, pdf_size).
 
-    The latest version when `number` is None; None when there is no such published version.
+    The latest version when `number` is None; None when there is no such published version. With `archive`,
+    pdf_sha256 is the archival PDF's, None while the worker has not made it.
     """
+    digest = DocumentVersion.archive_sha256 if archive else DocumentVersion.pdf_sha256
     query = (
-        select(DocumentVersion.id, DocumentVersion.number, DocumentVersion.pdf_sha256, DocumentVersion.pdf_size)
+        select(DocumentVersion.id, DocumentVersion.number, digest.label("pdf_sha256"), DocumentVersion.pdf_size)
         .join(Document, Document.id == DocumentVersion.document_id)
         .where(Document.event_id == event.id, Document.slug == slug)
     )

@@ -1,23 +1,24 @@
 """Published outcome documents: the current version as a page and a PDF, older versions, what changed."""
 
-import hashlib
-
 from babel.dates import format_date
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.exceptions import ServiceUnavailable
 
 from eventmgr.auth.permissions import can_edit_documents, can_view_event
 from eventmgr.documents import services
 from eventmgr.documents.text import inline_markdown
 from eventmgr.events.services import event_by_slug
-from eventmgr.extensions import db
 from eventmgr.pagecache import cached_public_page
 
 bp = Blueprint("documents", __name__, url_prefix="/events/<slug>/documents")
 
 #: A year: a version's PDF never changes, so browsers and proxies may keep it.
 IMMUTABLE = 365 * 24 * 3600
+#: Seconds a reader is asked to wait for an archival PDF the worker is making (a render takes about one).
+ARCHIVE_RETRY_AFTER = 30
 
 
 @bp.app_template_filter("inline_markdown")
@@ -26,9 +27,19 @@ def inline_markdown_filter(source: str | None):
 
 
 @bp.app_template_filter("css_string")
-def css_string(text: str) -> Markup:
-    """Quote text as a CSS string for a PDF's page margins (JSON's \\u escapes mean nothing in CSS)."""
-    escaped = "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 else c for c in str(text))
+def css_string(text: str, length: int | None = None) -> Markup:
+    """Quote text as a CSS string for a PDF's page margins, shortened to `length` characters with "…".
+
+    Text joined in a template with `~` arrives as Markup, HTML-escaped ("Border &amp; Customs"): CSS does not
+    read entities, so it is turned back into the text it stands for, and only then cut and escaped for CSS
+    (JSON's \\u escapes mean nothing in CSS either).
+    """
+    plain = text.unescape() if isinstance(text, Markup) else str(text)
+    if length is not None and len(plain) > length:
+        plain = plain[:length - 1].rstrip() + "…"
+    # CSS takes the one space after a hex escape as its end: each escape brings its own, and a space that
+    # follows in the text stays.
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>&' or ord(c) < 32 else c for c in plain)
     return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end the string or the tag is escaped
 
 
@@ -82,14 +93,13 @@ def _version_or_404(document, number: int):
     return version
 
 
-def _pdf_response(event, doc: str, stored, immutable: bool, suffix: str = "", body: bytes | None = None):
+def _pdf_response(event, doc: str, stored, immutable: bool, suffix: str = "", load=services.load_pdf):
     """Serve a stored PDF with its SHA-256 as ETag; a reader who has it gets 304 without the bytes being read."""
-    digest = stored.pdf_sha256 if body is None else hashlib.sha256(body).hexdigest()
+    digest = stored.pdf_sha256
     if request.if_none_match and request.if_none_match.contains(digest):
         response = current_app.response_class(status=304)
     else:
-        response = current_app.response_class(body if body is not None else services.load_pdf(stored),
-                                              mimetype="application/pdf")
+        response = current_app.response_class(load(stored), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-{doc}-v{stored.number}{suffix}.pdf"'
     response.set_etag(digest)
     scope = "public" if event.visibility in ("public", "unlisted") and event.status != "draft" else "private"
@@ -154,19 +164,22 @@ def version_pdf(slug: str, doc: str, number: int):
 
 
 @bp.route("/<doc>/v<int:number>-archive.pdf")
+@cached_public_page
 def archive_pdf(slug: str, doc: str, number: int):
-    """A version's archival PDF (PDF/A), rendered from its frozen text once and then kept."""
-    event, document, moved = _load(slug, doc, "documents.archive_pdf", number=number)
+    """A version's archival PDF (PDF/A), from storage once the worker has made it; never rendered here."""
+    event, moved = _event(slug, doc, "documents.archive_pdf", False, number=number)
     if moved:
         return moved
-    shown = _version_or_404(document, number)
-    try:
-        body = services.archive_pdf(shown)
-    except services.RenderFailed as error:
-        db.session.rollback()
-        abort(503, error.message)
-    db.session.commit()
-    return _pdf_response(event, doc, shown, immutable=True, suffix="-archive", body=body)
+    stored = services.stored_pdf(event, doc, number, archive=True)
+    if stored is None:
+        abort(404)
+    if stored.pdf_sha256 is None:
+        if services.archive_pending(event, stored.id):
+            error = ServiceUnavailable(_("The archival PDF of this version is being made. Try again in a minute."))
+            return render_template("errors/generic.html", error=error), 503, {
+                "Retry-After": str(ARCHIVE_RETRY_AFTER), "Cache-Control": "no-store"}
+        abort(404, _("This version has no archival PDF."))
+    return _pdf_response(event, doc, stored, immutable=True, suffix="-archive", load=services.load_archive)
 
 
 @bp.route("/<doc>/changes")

@@ -1,4 +1,5 @@
-"""A queued piece of work and, once done, the file it made."""
+"""A queued piece of work with what it needs (its parameters and, for an upload, the file) and, once done, the
+file it made or the report of what it did."""
 
 from datetime import datetime
 
@@ -21,7 +22,11 @@ class Job(db.Model):
     #: What to do: a name registered with eventmgr.jobs.services.job_kind.
     kind: Mapped[str] = mapped_column(String(40))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: What the work is about, e.g. {"document_id": 7}; asking again with the same ones while waiting is one job.
     params: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: The job's input too large for params (an uploaded Word file); loaded only by the worker, dropped once
+    #: the job is done or has failed for good.
+    payload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -35,6 +40,8 @@ class Job(db.Model):
     result_size: Mapped[int | None]
     content_type: Mapped[str | None] = mapped_column(String(100))
     filename: Mapped[str | None] = mapped_column(String(200))
+    #: What the job did, for the page that asked for it, e.g. {"sections": 3, "paragraphs": 12}.
+    report: Mapped[dict | None] = mapped_column(JSON)
 
     requested_by = relationship("User", lazy="joined")
 

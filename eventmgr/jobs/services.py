@@ -4,10 +4,14 @@ of hosts share one queue and each job is done once.
 A job is claimed by a conditional UPDATE (queued → running) that only one worker can win; on PostgreSQL the
 candidate is first read with FOR UPDATE SKIP LOCKED, so that workers do not queue behind each other's rows.
 A worker that dies mid-job leaves it running: after JOB_TIMEOUT it is queued again, until MAX_ATTEMPTS.
+
+A job carries its input (params, and a payload such as an uploaded file) and leaves a file to download, a
+report of what it did for the page that asked (JobResult), or its error.
 """
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -21,8 +25,24 @@ log = logging.getLogger(__name__)
 
 #: Finished jobs (and their files) kept per event and kind; older ones go when a new one is asked for.
 KEEP = 5
-#: kind -> function(job) returning (content, content type, file name)
-_kinds: dict[str, Callable[[Job], tuple[bytes, str, str]]] = {}
+
+
+@dataclass
+class JobResult:
+    """What a job made: a file to download (content, its type and name), a report to show, or both."""
+
+    content: bytes | None = None
+    content_type: str | None = None
+    filename: str | None = None
+    report: dict | None = None
+
+
+class JobFailed(Exception):
+    """The job cannot succeed (its input is wrong, not the moment): it fails now with this message, untried again."""
+
+
+#: kind -> function(job) returning a JobResult, or (content, content type, file name)
+_kinds: dict[str, Callable[[Job], JobResult | tuple[bytes, str, str]]] = {}
 
 
 def job_kind(name: str):
@@ -40,17 +60,22 @@ def time_limit() -> int:
     return current_app.config["JOB_TIMEOUT"] * 2 // 3
 
 
-def enqueue(kind: str, event, user, **params) -> Job:
-    """Queue a job, or return the same one still waiting: asking twice does the work once."""
+def enqueue(kind: str, event, user, payload: bytes | None = None, **params) -> Job:
+    """Queue a job, or return the same one still waiting: asking twice does the work once.
+
+    `payload` is input too large for params (an uploaded file); put what tells one payload from another (its
+    digest) in params too, since only params decide whether a waiting job is the same.
+    """
     if kind not in _kinds:
         raise ValueError(f"no job kind {kind!r}")
     pending = db.session.execute(
         select(Job).where(Job.kind == kind, Job.event_id == (event.id if event else None),
                           Job.state.in_(("queued", "running"))).order_by(Job.id.desc())
-    ).scalars().first()
-    if pending is not None and pending.params == params:
-        return pending
-    job = Job(kind=kind, event_id=event.id if event else None, params=params,
+    ).scalars().all()
+    for job in pending:
+        if job.params == params:
+            return job
+    job = Job(kind=kind, event_id=event.id if event else None, params=params, payload=payload,
               requested_by_id=user.id if user else None)
     db.session.add(job)
     db.session.flush()
@@ -60,10 +85,23 @@ def enqueue(kind: str, event, user, **params) -> Job:
     return job
 
 
-def recent_jobs(event, kind: str, limit: int = 5) -> list[Job]:
-    return db.session.execute(
-        select(Job).where(Job.event_id == event.id, Job.kind == kind).order_by(Job.id.desc()).limit(limit)
+def recent_jobs(event, kind: str, limit: int = 5, **params) -> list[Job]:
+    """The event's latest jobs of a kind, newest first; with params, only those about that (document_id=7)."""
+    found = db.session.execute(
+        select(Job).where(Job.event_id == event.id, Job.kind == kind).order_by(Job.id.desc())
+        .limit(KEEP * 4 if params else limit)
     ).scalars().all()
+    # Compared here rather than in SQL: JSON is queried differently by every database, and the rows are few.
+    return [job for job in found if params.items() <= job.params.items()][:limit]
+
+
+def pending_job(event, kind: str, **params) -> Job | None:
+    """The job of this kind about that (version_id=3) still waiting or running, if any."""
+    found = db.session.execute(
+        select(Job).where(Job.event_id == (event.id if event else None), Job.kind == kind,
+                          Job.state.in_(("queued", "running"))).order_by(Job.id.desc())
+    ).scalars().all()
+    return next((job for job in found if params.items() <= job.params.items()), None)
 
 
 def run_due_jobs(limit: int = 10, now: datetime | None = None) -> int:
@@ -108,15 +146,24 @@ def _claim_next(now: datetime) -> Job | None:
 
 def _run(job: Job) -> None:
     try:
-        content, content_type, filename = _kinds[job.kind](job)
+        result = _kinds[job.kind](job)
     except Exception as error:  # noqa: BLE001 - whatever a job raises is recorded on it, not lost
         db.session.rollback()
-        log.exception("Job %s (%s) failed", job.id, job.kind)
+        final = isinstance(error, JobFailed)
+        if final:
+            log.info("Job %s (%s) failed: %s", job.id, job.kind, error)
+        else:
+            log.exception("Job %s (%s) failed", job.id, job.kind)
         job = db.session.get(Job, job.id)
         job.error = str(error)[:2000] or type(error).__name__
-        job.state = "failed" if job.attempts >= current_app.config["JOB_MAX_ATTEMPTS"] else "queued"
-        job.finished_at = utcnow() if job.state == "failed" else None
+        job.state = "failed" if final or job.attempts >= current_app.config["JOB_MAX_ATTEMPTS"] else "queued"
+        if job.state == "failed":
+            job.finished_at, job.payload = utcnow(), None
     else:
-        job.result, job.result_size, job.content_type, job.filename = content, len(content), content_type, filename
+        if isinstance(result, tuple):
+            result = JobResult(*result)
+        job.result, job.content_type, job.filename = result.content, result.content_type, result.filename
+        job.result_size = len(result.content) if result.content is not None else None
+        job.report, job.payload = result.report, None
         job.state, job.finished_at, job.error = "done", utcnow(), None
     db.session.commit()
