@@ -26,6 +26,7 @@ _ENV_SETTINGS = {
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
     "REGISTRATION_RATE_LIMIT": str,
+    "AGENDA_PDF_RATE_LIMIT": str,
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_MAX_ADDRESS_FAILURES": int,
     "LOGIN_FAILURE_WINDOW_MINUTES": int,
@@ -84,6 +85,10 @@ class DefaultConfig:
     REDIS_URL = None
     LOGIN_RATE_LIMIT = "20 per minute"
     REGISTRATION_RATE_LIMIT = "10 per minute"
+    #: Agenda PDFs a client may make the app build (not find ready): a reader needs one, a crawl of every zone and
+    #: language would keep a worker busy. Copies already built are not counted, so a venue's delegates behind one
+    #: address all get theirs.
+    AGENDA_PDF_RATE_LIMIT = "10 per minute"
     #: Failed logins with one address from one client within the window before that client is throttled for it.
     LOGIN_MAX_FAILURES = 5
     #: Failed logins with one address from all clients within the window before every browser not known to the

@@ -53,14 +53,8 @@ def agenda(slug: str):
     )
 
 
-#: Agenda PDFs a client may make the app build (not find ready) a minute: a reader needs one, a crawl of every
-#: zone and language would keep a worker busy. Copies already built are not counted, so a venue's delegates
-#: behind one address all get theirs.
-AGENDA_PDF_BUILDS = "10 per minute"
-
-
 def _agenda_pdf_limit() -> str:
-    return current_app.config.get("AGENDA_PDF_RATE_LIMIT", AGENDA_PDF_BUILDS)
+    return current_app.config["AGENDA_PDF_RATE_LIMIT"]
 
 
 def _agenda_pdf_was_built(response) -> bool:
@@ -94,7 +88,7 @@ def agenda_pdf(slug: str):
     # Everything the file shows: the event (its version rises with a change of time or place, updated_at with any
     # other), the programme with its people (programme_version), the zone, the language and the link printed.
     parts = ("agenda.pdf", event.id, event.created_at, event.updated_at, event.version, event.programme_version,
-             tz_name, str(get_locale()), request.host_url)
+             tz_name, str(get_locale()), current_app.config["PUBLIC_URL"])
     # Public events' programmes may sit in shared caches for a while; others' only in the reader's browser.
     return built_file_response(lambda: _build_agenda_pdf(event, tz_name), parts, "application/pdf",
                                f"{event.slug}-agenda.pdf", inline=True, private=not event.is_listed,

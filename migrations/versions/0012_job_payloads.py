@@ -5,7 +5,7 @@ it imported). Archival PDFs (PDF/A) are rendered by a job when a version is publ
 visitor's first download: every published version without one gets its job here.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02 20:30:00
 
 """
@@ -18,7 +18,7 @@ import eventmgr.database
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

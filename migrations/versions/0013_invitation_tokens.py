@@ -5,7 +5,7 @@ that nobody can learn whether an address is invited or register it for someone e
 before get a token here; organisers resend them so that their invitees get a link that carries it.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 20:10:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
