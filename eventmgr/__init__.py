@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     configure(app, config)
     register_extensions(app)
+    register_request_limits(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_security_headers(app)
@@ -79,8 +80,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    from eventmgr.database import enable_sqlite_foreign_keys
+    from sqlalchemy.orm import Session
 
+    from eventmgr.database import enable_sqlite_foreign_keys, guard_text_lengths
+
+    guard_text_lengths(Session)
     with app.app_context():
         enable_sqlite_foreign_keys(db.engine)
 
@@ -127,6 +131,12 @@ def register_template_helpers(app: Flask) -> None:
     from eventmgr import formatting
 
     formatting.register(app)
+
+
+def register_request_limits(app: Flask) -> None:
+    from eventmgr import limits
+
+    limits.register(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -16,6 +16,7 @@ _ENV_SETTINGS = {
     "PREFERRED_URL_SCHEME": str,
     "TRUSTED_HOSTS": lambda v: [host.strip() for host in v.split(",") if host.strip()],
     "PROXY_HOPS": int,
+    "MAX_CONTENT_LENGTH": int,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USERNAME": str,
@@ -61,6 +62,9 @@ class DefaultConfig:
     #: Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For and -Proto are then believed, so
     #: that rate limits and login throttling count clients, not the proxy. 0: nothing forwarded is believed.
     PROXY_HOPS = 0
+    #: The largest request body, in bytes, refused with 413 before it is read. Views that take a file (a photo,
+    #: a Word file, a CSV of invitees) allow their own larger size; see eventmgr/limits.py.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

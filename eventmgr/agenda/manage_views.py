@@ -21,6 +21,7 @@ from eventmgr.auth.permissions import (
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
+from eventmgr.limits import accepts_upload
 from eventmgr.people import services as people_services
 from eventmgr.people.forms import MergeForm, PersonForm
 from eventmgr.people.models import Person
@@ -30,16 +31,6 @@ bp = Blueprint("agenda_manage", __name__, url_prefix="/manage/events/<int:event_
 
 PERSON_FIELD_NAMES = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country",
                       "email", "bio", "links", "photo")
-
-
-@bp.url_value_preprocessor
-def limit_request_size(endpoint, values):
-    """Refuse (413) a request larger than a photo and its form before anything reads it.
-
-    The limit is set here because URL value preprocessors run before every before_request function, and the
-    app-wide CSRF check, one of those, reads the form: set in the view, the limit would come too late.
-    """
-    request.max_content_length = UPLOAD_REQUEST_LIMIT
 
 
 @bp.before_request
@@ -193,6 +184,7 @@ def delete_session(event_id: int, session_id: int):
 
 
 @bp.route("/agenda/<int:session_id>/participants", methods=["POST"])
+@accepts_upload(UPLOAD_REQUEST_LIMIT)
 def add_participant(event_id: int, session_id: int):
     """Put a person, chosen or new, in a session."""
     event = get_event_or_404(event_id)
@@ -243,6 +235,7 @@ def _render_presenters(event, form, status=200):
 
 
 @bp.route("/presenters", methods=["GET", "POST"])
+@accepts_upload(UPLOAD_REQUEST_LIMIT)
 def presenters(event_id: int):
     """Feature presenters on the event's pages, in order, with role labels; list everyone in the programme."""
     event = get_event_or_404(event_id)
@@ -293,6 +286,7 @@ def _event_person_or_404(event, person_id: int) -> Person:
 
 
 @bp.route("/people/<int:person_id>", methods=["GET", "POST"])
+@accepts_upload(UPLOAD_REQUEST_LIMIT)
 def edit_person(event_id: int, person_id: int):
     """Change the profile of someone in the event's programme (it is the same profile on every event).
 

@@ -1,6 +1,6 @@
 """The secretariat's editor of outcome documents: structure, import and export, review, publication."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePath
 
 import click
@@ -29,19 +29,13 @@ from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
+from eventmgr.limits import accepts_upload, whole_number
 
 bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents",
                cli_group="documents")
 
 #: The largest request an import may send: the Word file and the form around it.
 IMPORT_REQUEST_LIMIT = MAX_DOCX_BYTES + 1024 * 1024
-
-
-@bp.url_value_preprocessor
-def limit_import_requests(endpoint, values):
-    """Bound an import's request body before anything reads it: the CSRF check reads the form before the view."""
-    if endpoint == "documents_manage.import_text":
-        request.max_content_length = IMPORT_REQUEST_LIMIT
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -162,6 +156,7 @@ def edit(event_id: int, document_id: int):
 
 
 @bp.route("/<int:document_id>/import", methods=["POST"])
+@accepts_upload(IMPORT_REQUEST_LIMIT)
 def import_text(event_id: int, document_id: int):
     """Read sections and paragraphs from pasted text, Markdown or a Word file (a long one through the worker)."""
     event = _event(event_id)
@@ -288,7 +283,7 @@ def add_paragraph(event_id: int, document_id: int, section_id: int):
     section = _section(document, section_id)
     form = ParagraphForm()
     if request.method == "GET":
-        form.position.data = request.args.get("position", type=int)
+        form.position.data = request.args.get("position", type=whole_number)
     if form.validate_on_submit():
         try:
             paragraph = services.add_paragraph(section, form.paragraph_data(), current_user,
@@ -319,6 +314,8 @@ def edit_paragraph(event_id: int, document_id: int, paragraph_id: int):
             seen_at = datetime.fromisoformat(form.seen_at.data) if form.seen_at.data else None
         except ValueError:
             seen_at = None
+        if seen_at is not None and seen_at.tzinfo is None:
+            seen_at = seen_at.replace(tzinfo=UTC)  # the page writes it in UTC; a hand-made one may omit the zone
         try:
             services.update_paragraph(paragraph, form.paragraph_data(), current_user, seen_at=seen_at)
         except EventMgrError as error:
@@ -366,7 +363,7 @@ def add_comment(event_id: int, document_id: int):
     """Comment on a paragraph (paragraph_id in the form) or on the whole document."""
     event = _event(event_id)
     document = _document(event, document_id)
-    paragraph_id = request.form.get("paragraph_id", type=int)
+    paragraph_id = request.form.get("paragraph_id", type=whole_number)
     paragraph = _paragraph(document, paragraph_id) if paragraph_id else None
     form = CommentForm()
     if form.validate_on_submit():

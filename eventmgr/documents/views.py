@@ -11,6 +11,7 @@ from eventmgr.auth.permissions import can_edit_documents, can_view_event
 from eventmgr.documents import services
 from eventmgr.documents.text import inline_markdown
 from eventmgr.events.services import event_by_slug
+from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
 
 bp = Blueprint("documents", __name__, url_prefix="/events/<slug>/documents")
@@ -186,12 +187,13 @@ def archive_pdf(slug: str, doc: str, number: int):
 @cached_public_page
 def changes(slug: str, doc: str):
     """What changed between two versions (?from=1&to=2; by default the last two), paragraph by paragraph."""
-    event, document, moved = _load(slug, doc, "documents.changes", **request.args)
+    event, document, moved = _load(slug, doc, "documents.changes",
+                                   **{name: request.args[name] for name in ("from", "to") if name in request.args})
     if moved:
         return moved
     latest = document.latest_version.number
-    new_number = request.args.get("to", latest, type=int)
-    old_number = request.args.get("from", max(new_number - 1, 1), type=int)
+    new_number = request.args.get("to", latest, type=page_number)
+    old_number = request.args.get("from", max(new_number - 1, 1), type=page_number)
     new, old = _version_or_404(document, new_number), _version_or_404(document, old_number)
     entries = services.compare(old.content, new.content)
     return render_template("documents/changes.html", event=event, document=document, old=old, new=new,

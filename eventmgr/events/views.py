@@ -13,6 +13,7 @@ from eventmgr.database import utcnow
 from eventmgr.events.models import EVENT_KINDS, Series
 from eventmgr.events.services import event_by_slug, related_events, search_public_events
 from eventmgr.extensions import db
+from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import attendance_count
 
@@ -41,7 +42,7 @@ def index():
         "date_to": _date_arg("to", end_of_day=True),
     }
     searching = any(filters.values())
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=page_number)
     per_page = 20
     if searching:
         results = search_public_events(**filters, when="all", page=page, per_page=per_page)

@@ -10,6 +10,7 @@ from eventmgr.auth.permissions import can_create_events, can_edit_organisation, 
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
+from eventmgr.limits import page_number
 from eventmgr.organisations import services
 from eventmgr.organisations.forms import OrganisationForm, OwnerForm
 from eventmgr.organisations.models import Organisation
@@ -27,7 +28,7 @@ def require_login():
 def index():
     """List the organisations the user may find, with search."""
     text = request.args.get("q", "").strip()[:200]
-    page = services.search(text, current_user, request.args.get("page", 1, type=int))
+    page = services.search(text, current_user, request.args.get("page", 1, type=page_number))
     return render_template("organisations/index.html", page=page, q=text,
                            can_create=can_create_events(current_user),
                            editable={o.id for o in page.items if can_edit_organisation(current_user, o)})

@@ -8,6 +8,7 @@ from eventmgr.auth.permissions import can_view_event
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import show_error
+from eventmgr.limits import accepts_upload
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people import services
 from eventmgr.people.forms import OwnProfileForm
@@ -52,15 +53,8 @@ def photo(person_id: int, size: str, digest: str):
     return response.make_conditional(request)
 
 
-@bp.url_value_preprocessor
-def limit_request_size(endpoint, values):
-    """A presenter's own profile form carries a photo; every other request of this blueprint stays small.
-    Set before the app-wide CSRF check reads the form (see agenda.manage_views.limit_request_size)."""
-    if endpoint == "people.own_profile":
-        request.max_content_length = UPLOAD_REQUEST_LIMIT
-
-
 @bp.route("/people/<int:person_id>/profile/<token>", methods=["GET", "POST"])
+@accepts_upload(UPLOAD_REQUEST_LIMIT)
 def own_profile(person_id: int, token: str):
     """Let a presenter update their own profile through the link an organiser had mailed to them."""
     person = services.person_from_profile_token(person_id, token)

@@ -14,6 +14,7 @@ from eventmgr.auth.permissions import get_event_or_404
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
+from eventmgr.limits import accepts_upload, page_number, whole_number
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import desk, services
 from eventmgr.registration.forms import (
@@ -30,6 +31,10 @@ from eventmgr.registration.forms import (
 from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
 from eventmgr.spreadsheets import csv_response
 
+#: The largest list of invitees a CSV file may hold, and the request that carries it with its form.
+INVITE_CSV_BYTES = 2 * 1024 * 1024
+INVITE_REQUEST_LIMIT = INVITE_CSV_BYTES + 1024 * 1024
+
 bp = Blueprint("desk", __name__, url_prefix="/manage/events/<int:event_id>")
 
 
@@ -44,9 +49,9 @@ def _filters() -> dict:
     return {
         "status": args.get("status") if args.get("status") in REGISTRATION_STATUSES else None,
         "country": args.get("country") if args.get("country") in locales.country_codes() else None,
-        "organisation_id": args.get("organisation_id", type=int),
+        "organisation_id": args.get("organisation_id", type=whole_number),
         "checked_in": args.get("checked_in") if args.get("checked_in") in ("yes", "no") else None,
-        "question": args.get("question", type=int),
+        "question": args.get("question", type=whole_number),
         "answer": (args.get("answer") or "").strip()[:200] or None,
         "q": (args.get("q") or "").strip()[:200] or None,
     }
@@ -68,7 +73,7 @@ def registrations(event_id: int):
     """List registrations with filters and search; bulk approve or decline."""
     event = get_event_or_404(event_id)
     filters = _filters()
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=page_number)
     rows, total = desk.find(event, filters, page)
     organisations = db.session.execute(
         select(Organisation).join(Registration, Registration.organisation_id == Organisation.id)
@@ -92,7 +97,7 @@ def bulk_decide(event_id: int):
     if action not in ("approve", "decline") or not ConfirmForm().validate_on_submit():
         abort(400)
     done, refused = 0, 0
-    for registration_id in request.form.getlist("ids", type=int):
+    for registration_id in request.form.getlist("ids", type=whole_number):
         registration = _registration_or_404(event, registration_id)
         try:
             services.decide(registration, action == "approve", current_user)
@@ -166,7 +171,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
         elif action == "payment":
             form = PaymentForm()
             if not form.validate_on_submit():
-                raise EventMgrError(" ".join(e for errors in form.errors.values() for e in errors))
+                raise EventMgrError(" ".join(str(e) for errors in form.errors.values() for e in errors))
             services.record_payment(registration, form.amount.data, form.method.data, form.reference.data,
                                     current_user)
         else:
@@ -204,6 +209,7 @@ def check_in(event_id: int):
 
 
 @bp.route("/registration-settings", methods=["GET", "POST"])
+@accepts_upload(INVITE_REQUEST_LIMIT)
 def settings(event_id: int):
     """The event's own questions, seats, offer codes and invitations (sent, and sent again on request)."""
     event = get_event_or_404(event_id)
@@ -230,7 +236,7 @@ def settings(event_id: int):
             added = services.invite(event, entries, current_user)
             return _saved(event, _("%(n)d invitation(s) sent.", n=added))
         if submitted == "resend" and ConfirmForm().validate_on_submit():
-            invitation = _invitation_or_404(event, request.form.get("invitation_id", type=int))
+            invitation = _invitation_or_404(event, request.form.get("invitation_id", type=whole_number))
             services.resend_invitation(invitation, current_user)
             return _saved(event, _("The invitation to %(email)s is sent again.", email=invitation.email))
     except EventMgrError as error:
@@ -268,7 +274,7 @@ def _invitation_entries(form: InviteForm) -> list[tuple[str, str | None]]:
 
     lines = list(csv.reader(io.StringIO(form.emails.data or "")))
     if form.csv_file.data:
-        raw = form.csv_file.data.read(2_000_000)
+        raw = form.csv_file.data.read(INVITE_CSV_BYTES)
         lines += list(csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"))))
     entries = []
     for row in lines:
