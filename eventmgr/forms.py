@@ -1,8 +1,121 @@
-"""Forms shared by every feature."""
+"""Forms shared by every feature, and the checks every form makes at the boundary.
+
+Every form of the app derives from `Form` (or `SubForm` when nested in another), which holds each field to
+what the database and the files made from it can take, whatever the field's own validators say:
+
+- text loses the control characters XML cannot hold (they would break the .docx export and the PDFs);
+- a one-line field (a title, a name, a mail subject) refuses line breaks, which would split a mail header;
+- text has a maximum length: the field's own Length, else MAX_LINE or MAX_TEXT characters;
+- a whole number fits a database integer; an amount of money is finite and fits its column;
+- a date or time lies between the years MIN_YEAR and MAX_YEAR, so converting it between zones cannot overflow.
+"""
+
+from decimal import Decimal
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
+from wtforms import Form as PlainForm
+from wtforms import validators as wtf_validators
+from wtforms.fields import (
+    DateField,
+    DateTimeField,
+    DateTimeLocalField,
+    DecimalField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice, SelectFieldBase
+from wtforms.validators import StopValidation
+from wtforms.widgets import TextArea
+
+from eventmgr.limits import MAX_ID, xml_safe
+
+#: The longest text a one-line field takes when it names no length of its own.
+MAX_LINE = 300
+#: The longest text a multi-line field takes when it names no length of its own.
+MAX_TEXT = 20_000
+#: The largest whole number a form takes: a database INTEGER's.
+MAX_INTEGER = MAX_ID
+#: The largest amount of money a form takes: what a NUMERIC(10, 2) column holds.
+MAX_AMOUNT = Decimal("99999999.99")
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+def _declared_max_length(field) -> int | None:
+    lengths = [v.max for v in field.validators if isinstance(v, wtf_validators.Length) and v.max not in (None, -1)]
+    return min(lengths) if lengths else None
+
+
+def _text_check(limit: int | None, one_line: bool):
+    def check(form, field):
+        if not isinstance(field.data, str):
+            return
+        field.data = xml_safe(field.data)
+        if one_line and ("\n" in field.data or "\r" in field.data):
+            raise StopValidation(_l("Write this on one line."))
+        if limit is not None and len(field.data) > limit:
+            raise StopValidation(_l("At most %(max)d characters.", max=limit))
+    return check
+
+
+def _integer_check(form, field):
+    values = field.data if isinstance(field.data, list | tuple) else [field.data]
+    if any(isinstance(value, int) and not -MAX_INTEGER <= value <= MAX_INTEGER for value in values):
+        field.data = [] if isinstance(field.data, list | tuple) else None  # nothing after this may look it up
+        raise StopValidation(_l("Enter a number between %(min)d and %(max)d.", min=-MAX_INTEGER, max=MAX_INTEGER))
+
+
+def _amount_check(form, field):
+    value = field.data
+    if value is None:
+        return
+    if not Decimal(value).is_finite():
+        field.data = None
+        raise StopValidation(_l("Enter a number."))
+    if abs(Decimal(value)) > MAX_AMOUNT:
+        raise StopValidation(_l("Enter an amount up to %(max)s.", max=f"{MAX_AMOUNT:,}"))
+
+
+def _year_check(form, field):
+    value = field.data
+    if value is not None and hasattr(value, "year") and not MIN_YEAR <= value.year <= MAX_YEAR:
+        field.data = None
+        raise StopValidation(_l("Enter a date between the years %(min)d and %(max)d.", min=MIN_YEAR, max=MAX_YEAR))
+
+
+def boundary_checks(field) -> list:
+    """The checks a field makes before its own: what the database and the files made from it can take."""
+    if isinstance(field, IntegerField | SelectFieldBase):  # a select's coerced value may be an id
+        return [_integer_check]
+    if isinstance(field, DecimalField | FloatField):
+        return [_amount_check]
+    if isinstance(field, DateField | DateTimeField | DateTimeLocalField):
+        return [_year_check]
+    if isinstance(field, StringField) and not isinstance(field, PasswordField):
+        multiline = isinstance(field.widget, TextArea)
+        declared = _declared_max_length(field)
+        return [_text_check(None if declared else MAX_TEXT if multiline else MAX_LINE, one_line=not multiline)]
+    return []
+
+
+class BoundaryChecks:
+    """Put the boundary checks first in every field's validators: they stop the chain, so neither the field's
+    own validators nor the form's `validate_<field>` methods ever see a value the database cannot take."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self._fields.values():
+            field.validators = [*boundary_checks(field), *field.validators]
+
+
+class Form(BoundaryChecks, FlaskForm):
+    """The base of every form the app shows: CSRF-protected, with the boundary checks."""
+
+
+class SubForm(BoundaryChecks, PlainForm):
+    """The base of a form nested in another (a FormField): the boundary checks, no token of its own."""
 
 
 def select_choices(pairs) -> list[SelectChoice]:
@@ -23,5 +136,5 @@ def show_error(form, error, field_names: dict[str, str] | None = None) -> None:
         flash(error.message, "error")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with only the CSRF token, for buttons that change state (publish, delete, approve)."""

@@ -3,19 +3,18 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from eventmgr.agenda.models import PARTICIPANT_ROLES, SESSION_KINDS
-from eventmgr.forms import select_choices
+from eventmgr.forms import Form, select_choices
 from eventmgr.people.forms import PersonFields, optional_int
 
 #: Form field -> model field, for the times entered in the event's own zone.
 LOCAL_TIME_FIELDS = {"start": "start_at", "end": "end_at"}
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     kind = SelectField(_l("Kind"), choices=select_choices(SESSION_KINDS))
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)],
                         description=_l("May stay empty for opening remarks, breaks and closing."))
@@ -42,7 +41,7 @@ class SessionForm(FlaskForm):
         return data
 
 
-class _PersonChoiceForm(FlaskForm):
+class _PersonChoiceForm(Form):
     """An existing person chosen from a list, or a new one described in the nested fields."""
 
     person_id = SelectField(_l("Person"), coerce=optional_int, validate_choice=False)
@@ -54,9 +53,9 @@ class _PersonChoiceForm(FlaskForm):
 
     def validate_person_id(self, field) -> None:
         if field.data is None and not (self.person.full_name.data or "").strip():
-            raise ValueError(_l("Choose a person from the list, or give a new person's full name below."))
+            raise ValidationError(_l("Choose a person from the list, or give a new person's full name below."))
         if field.data is not None and self.person.is_filled():
-            raise ValueError(_l("Choose a person from the list or fill in a new one, not both."))
+            raise ValidationError(_l("Choose a person from the list or fill in a new one, not both."))
 
 
 class ParticipantForm(_PersonChoiceForm):
@@ -71,5 +70,5 @@ class FeaturedForm(_PersonChoiceForm):
                              render_kw={"list": "role-label-suggestions"})
 
 
-class PersonalAgendaForm(FlaskForm):
+class PersonalAgendaForm(Form):
     sessions = SelectMultipleField(_l("Sessions I will attend"), coerce=int, validate_choice=False)

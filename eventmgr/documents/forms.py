@@ -1,17 +1,16 @@
 """Forms of the outcome-document editor."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from eventmgr import locales
 from eventmgr.documents.models import DOCUMENT_KINDS
-from eventmgr.forms import select_choices
+from eventmgr.forms import Form, select_choices
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     kind = SelectField(_l("Kind"), choices=select_choices(DOCUMENT_KINDS))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
     reference = StringField(_l("Reference code"), validators=[Optional(), Length(max=80)],
@@ -30,13 +29,13 @@ class DocumentForm(FlaskForm):
         return {name: self[name].data for name in ("kind", "title", "reference", "language", "place", "dates")}
 
 
-class SectionForm(FlaskForm):
+class SectionForm(Form):
     heading = StringField(_l("Section heading"), validators=[Length(max=300)],
                           description=_l("Without its number, which is added automatically."))
     position = IntegerField(validators=[Optional()])
 
 
-class ParagraphForm(FlaskForm):
+class ParagraphForm(Form):
     numbered = BooleanField(_l("Numbered paragraph"), default=True)
     lead = StringField(_l("Lead sentence (printed in bold)"), validators=[Optional(), Length(max=2000)])
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)],
@@ -52,7 +51,7 @@ class ParagraphForm(FlaskForm):
                 "items": (self.items.data or "").splitlines()}
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     text = TextAreaField(_l("Paste the text"), validators=[Optional(), Length(max=500_000)],
                          description=_l('Headings like "2. Lessons learned", paragraphs starting "(1)", '
                                         'items "(a)"; Markdown is fine.'))
@@ -60,20 +59,20 @@ class ImportForm(FlaskForm):
     replace = BooleanField(_l("Replace the current text"), default=True)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     note = StringField(_l("What this version changes"), validators=[Optional(), Length(max=500)],
                        description=_l("Required for a correction; shown with the list of versions."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     direction = SelectField(choices=select_choices({"up": "up", "down": "down"}), validators=[DataRequired()])
 
 
-class LetterSettingsForm(FlaskForm):
+class LetterSettingsForm(Form):
     letterhead = StringField(_l("Letterhead"), validators=[Optional(), Length(max=300)],
                              description=_l("The issuing body; the hosts are named when left empty."))
     letterhead_address = TextAreaField(_l("Address and contacts under the letterhead"),

@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -30,7 +29,7 @@ from eventmgr.events.models import (
     Event,
 )
 from eventmgr.events.services import event_rule_errors
-from eventmgr.forms import ConfirmForm, select_choices  # noqa: F401 - kept importable from here
+from eventmgr.forms import ConfirmForm, Form, select_choices  # noqa: F401 - kept importable from here
 
 #: Fields of the form that are not the event's own (the version it was loaded at, a request to join a series).
 NOT_EVENT_FIELDS = ("csrf_token", "version", "join_series", "join_edition")
@@ -43,7 +42,7 @@ LOCAL_TIME_FIELDS = {
 }
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     slug = StringField(
         _l("Web address"), validators=[Optional(), Length(max=100)],
@@ -139,18 +138,18 @@ class EventForm(FlaskForm):
         return self
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Reason, shown on the event page"), validators=[Optional(), Length(max=2000)])
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     slug = StringField(_l("Web address"), validators=[Optional(), Length(max=100)],
                        description=_l("The last part of /series/…; made from the title when left empty."))
     description = TextAreaField(_l("Description"), description=_l("Markdown."))
 
 
-class EventOrganisationForm(FlaskForm):
+class EventOrganisationForm(Form):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=select_choices(ORGANISATION_ROLES))
 
@@ -159,7 +158,7 @@ class EventOrganisationForm(FlaskForm):
         self.organisation_id.choices = [(o.id, o.display_name) for o in organisations]
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
                        description=_l("We send this address an invitation; the role starts when its account "
                                       "accepts it."))

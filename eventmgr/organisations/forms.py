@@ -1,16 +1,15 @@
 """The organisation form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from eventmgr import locales
-from eventmgr.forms import select_choices
+from eventmgr.forms import Form, select_choices
 from eventmgr.organisations.models import ORGANISATION_KINDS
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
     kind = SelectField(_l("Kind"), choices=select_choices(ORGANISATION_KINDS))
@@ -23,7 +22,7 @@ class OrganisationForm(FlaskForm):
         self.country_code.choices = [("", _l("(none)"))] + locales.country_choices()
 
 
-class OwnerForm(FlaskForm):
+class OwnerForm(Form):
     user_id = SelectField(_l("Account"), coerce=int)
 
     def __init__(self, *args, candidates=(), **kwargs):

@@ -2,14 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, Form, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from eventmgr import locales
 from eventmgr.auth.permissions import organisations_findable
 from eventmgr.extensions import db
+from eventmgr.forms import Form, SubForm
 from eventmgr.organisations.models import Organisation
 from eventmgr.people.photos import MAX_BYTES
 from eventmgr.people.services import links_text
@@ -23,7 +23,7 @@ def optional_int(value):
     return int(value)
 
 
-class PersonFields(Form):
+class PersonFields(SubForm):
     """A person's details; used on its own (PersonForm) and nested in the participant and featured forms."""
 
     honorific = SelectField(_l("Honorific"), validators=[Optional()])
@@ -75,7 +75,7 @@ class PersonFields(Form):
                                                        "bio", "links")) or self.uploaded_photo() is not None
 
 
-class PersonForm(PersonFields, FlaskForm):
+class PersonForm(PersonFields, Form):
     """Edit a person's profile."""
 
     remove_photo = BooleanField(_l("Remove the photo"))
@@ -94,7 +94,7 @@ class OwnProfileForm(PersonForm):
     email = None
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     kept_id = SelectField(_l("Keep this person"), coerce=optional_int, validate_choice=False)
     duplicate_id = SelectField(_l("Merge this duplicate into them"), coerce=optional_int, validate_choice=False)
 

@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from sqlalchemy import select
 from wtforms import (
@@ -24,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from eventmgr import locales
 from eventmgr.auth.permissions import can_find_organisation, organisations_findable
 from eventmgr.extensions import db
-from eventmgr.forms import select_choices
+from eventmgr.forms import Form, select_choices
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration.models import HONORIFICS, QUESTION_KINDS
 
@@ -34,7 +33,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class DelegateForm(FlaskForm):
+class DelegateForm(Form):
     """The delegate's own details; the event's questions are added per event by `delegate_form`."""
 
     honorific = SelectField(_l("Title"), validators=[Optional()])
@@ -137,11 +136,11 @@ def with_questions(form_class, questions):
     return Form
 
 
-class ResendLinkForm(FlaskForm):
+class ResendLinkForm(Form):
     email = EmailField(_l("E-mail you registered with"), validators=[DataRequired(), Email(check_deliverability=False)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     label = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
     help_text = StringField(_l("Help text"), validators=[Optional(), Length(max=500)])
     kind = SelectField(_l("Kind of answer"), choices=select_choices(QUESTION_KINDS))
@@ -150,7 +149,7 @@ class QuestionForm(FlaskForm):
     required = BooleanField(_l("An answer is required"))
 
 
-class OfferCodeForm(FlaskForm):
+class OfferCodeForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     discount_kind = SelectField(_l("Discount"),
                                 choices=select_choices({"percent": _l("Percent"), "fixed": _l("Fixed amount")}))
@@ -162,29 +161,29 @@ class OfferCodeForm(FlaskForm):
                        description=_l("Only this address may use the code."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     emails = TextAreaField(_l("Addresses to invite"), validators=[Optional()],
                            description=_l("One per line, optionally followed by a comma and the name."))
     csv_file = FileField(_l("…or a CSV file"), validators=[Optional(), FileAllowed(["csv", "txt"], _l("A CSV file."))],
                          description=_l("Columns: email, name (a header row is fine)."))
 
 
-class CapacityForm(FlaskForm):
+class CapacityForm(Form):
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1)],
                             description=_l("Empty: no limit. Raising it moves the waiting list up."))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     message = TextAreaField(_l("Message to the delegate (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(Form):
     amount = DecimalField(_l("Amount received"), places=2, validators=[DataRequired(), NumberRange(min=0.01)])
     method = StringField(_l("Method"), validators=[Optional(), Length(max=60)])
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=200)])
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
 
