@@ -2,8 +2,11 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, func
+from flask_babel import gettext as _
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, func, inspect
 from sqlalchemy.orm import DeclarativeBase
+
+from eventmgr.errors import EventMgrError
 
 # Stable constraint names, so that migrations name the same thing the same way on every database.
 NAMING_CONVENTION = {
@@ -61,7 +64,6 @@ def enable_sqlite_foreign_keys(engine) -> None:
     """Make SQLite enforce foreign keys, as PostgreSQL does, and let reads run beside a write."""
     if engine.dialect.name != "sqlite":
         return
-    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def set_pragma(dbapi_connection, connection_record):
@@ -76,3 +78,23 @@ def enable_sqlite_foreign_keys(engine) -> None:
 
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
+
+
+def refuse_overlong_text(session, flush_context, instances) -> None:
+    """Refuse to store text longer than its column allows: String(n)'s n, or a Text column's
+    info["max_length"]. PostgreSQL enforces the first itself, SQLite neither; forms check both before this, so
+    this guard catches what reached a service another way (an import, a command, a bug)."""
+    for instance in (*session.new, *session.dirty):
+        state = inspect(instance)
+        for attribute in state.mapper.column_attrs:
+            column = attribute.columns[0]
+            limit = column.info.get("max_length") or getattr(column.type, "length", None)
+            value = state.dict.get(attribute.key)  # only what is loaded: what changed is
+            if limit and isinstance(value, str) and len(value) > limit:
+                raise EventMgrError(_("At most %(max)d characters.", max=limit), field=attribute.key)
+
+
+def guard_text_lengths(session_class) -> None:
+    """Check every flush of sessions of this class with refuse_overlong_text (called once, by create_app)."""
+    if not event.contains(session_class, "before_flush", refuse_overlong_text):
+        event.listen(session_class, "before_flush", refuse_overlong_text)

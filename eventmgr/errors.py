@@ -1,9 +1,7 @@
 """Domain errors raised by services, and the HTML error pages."""
 
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
-
-from eventmgr.extensions import db
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 
 class EventMgrError(Exception):
@@ -38,7 +36,15 @@ def register_errorhandlers(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, render_error)
 
+    @app.errorhandler(EventMgrError)
+    def domain_error(error: EventMgrError):
+        """A rule broken where no view was ready for it (a view shows it at its field when it is)."""
+        current_app.extensions["sqlalchemy"].session.rollback()
+        page = default_exceptions[error.status_code](error.message)
+        return render_template("errors/generic.html", error=page), error.status_code
+
     @app.errorhandler(500)
     def internal_error(error):
-        db.session.rollback()
+        # Not `from eventmgr.extensions import db`: the models' base imports this module.
+        current_app.extensions["sqlalchemy"].session.rollback()
         return render_template("errors/500.html", error=error), 500

@@ -41,7 +41,7 @@ class EventSession(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
     #: The theme or description, Markdown, sanitised when shown.
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
     #: In UTC; entered and shown in the event's zone.
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,6 +7,8 @@ from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
+from eventmgr.limits import xml_safe
+
 #: **bold**, *italic* and [text](url) spans of inline Markdown, in the order they appear.
 INLINE_RE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*|\[([^\]]+)\]\([^)]+\)")
 
@@ -29,8 +31,20 @@ def _add_runs(paragraph, text: str, bold: bool = False) -> None:
         paragraph.add_run(text[position:]).bold = bold or None
 
 
+def _xml_safe(value):
+    """The content with every string made fit for XML: a stored control character must not break the file."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_xml_safe(item) for item in value]
+    return value
+
+
 def to_docx(content: dict) -> bytes:
     """Write the content (services.document_content) as .docx: headings "1. Introduction", paragraphs "(1)"."""
+    content = _xml_safe(content)
     word = WordDocument()
     section = word.sections[0]
     section.page_height, section.page_width = Mm(297), Mm(210)

@@ -106,9 +106,9 @@ class DocumentParagraph(db.Model):
     #: Unnumbered paragraphs (a closing sentence) take no number and do not advance the count.
     numbered: Mapped[bool] = mapped_column(default=True)
     #: Inline Markdown, printed in bold before the body.
-    lead: Mapped[str] = mapped_column(Text, default="")
+    lead: Mapped[str] = mapped_column(Text, default="", info={"max_length": 2000})
     #: Markdown, sanitised when shown; blank lines separate paragraphs.
-    body: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
     #: Lettered items (a), (b) ... after the body, each inline Markdown.
     items: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -129,7 +129,7 @@ class DocumentComment(db.Model):
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: Plain text, escaped when shown.
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, info={"max_length": 5000})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -181,7 +181,7 @@ class LetterSettings(db.Model):
     #: The issuing body as printed at the top, e.g. "Border Management Programme in Central Asia".
     letterhead: Mapped[str] = mapped_column(String(300), default="")
     #: Postal address and contacts under the letterhead, one per line.
-    letterhead_address: Mapped[str] = mapped_column(Text, default="")
+    letterhead_address: Mapped[str] = mapped_column(Text, default="", info={"max_length": 1000})
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_title: Mapped[str] = mapped_column(String(300), default="")
 

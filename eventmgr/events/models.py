@@ -41,7 +41,7 @@ class Series(db.Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     #: Markdown, sanitised when shown.
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -74,7 +74,7 @@ class Event(db.Model):
     #: Edition number within the series (3 for the 3rd conference).
     edition: Mapped[int | None]
     #: Markdown, sanitised when shown.
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
     #: IANA name such as Asia/Almaty; times are shown in it.
     timezone: Mapped[str] = mapped_column(String(64))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -107,7 +107,7 @@ class Event(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     #: Recording of a past webinar, shown publicly afterwards.
     recording_url: Mapped[str | None] = mapped_column(String(1000))
-    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
     #: Whether /events/<slug>/participants lists the delegates who agreed to be listed.
     publish_participant_list: Mapped[bool] = mapped_column(default=False)
     #: Minutes before the start at which confirmed delegates get their two reminders; None turns one off.

@@ -126,12 +126,19 @@ def _make(message: MailMessage) -> bool:
     return True
 
 
+def _one_line(value: str) -> str:
+    """A header's value on one line: every run of whitespace, line breaks included, becomes one space."""
+    return " ".join(value.split())
+
+
 def build_email(message: MailMessage) -> EmailMessage:
     """Turn a stored message into a MIME message."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["To"] = _one_line(message.recipient)
+    # A subject is made from what people typed (an event's title, an announcement's subject): a line break
+    # in it must neither fail the message (Python refuses it) nor add a header.
+    email["Subject"] = _one_line(message.subject)
     email["Message-ID"] = message.message_id
     email.set_content(message.body_text)
     if message.body_html:

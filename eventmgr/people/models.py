@@ -42,7 +42,7 @@ class Person(db.Model):
     #: Lower-cased; private: used to find the person again, never shown on a public page.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     #: Markdown, sanitised when shown.
-    bio: Mapped[str] = mapped_column(Text, default="")
+    bio: Mapped[str] = mapped_column(Text, default="", info={"max_length": 10_000})
     #: Web pages about the person: [{"url": "https://...", "label": "..."}].
     links: Mapped[list] = mapped_column(JSON, default=list)
     #: Who added the person; while the person is in no event, only they (and admins) may change the profile.

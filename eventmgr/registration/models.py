@@ -65,7 +65,7 @@ class Registration(db.Model):
     #: Answers to the event's own questions: {question id (str): text, or list of choices, or bool}.
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     needs_visa_letter: Mapped[bool] = mapped_column(default=False)
-    accessibility_needs: Mapped[str | None] = mapped_column(Text)
+    accessibility_needs: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
     dietary_needs: Mapped[str | None] = mapped_column(String(300))
     #: ISO 639-1 code of the interpretation language wanted, if any.
     interpretation_language: Mapped[str | None] = mapped_column(String(8))
@@ -76,7 +76,7 @@ class Registration(db.Model):
     offer_code_id: Mapped[int | None] = mapped_column(ForeignKey("offer_codes.id", ondelete="SET NULL"))
     #: What the delegate owes after any offer code, in the event's currency.
     amount_due: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
-    decision_message: Mapped[str | None] = mapped_column(Text)
+    decision_message: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -210,7 +210,7 @@ class Announcement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, info={"max_length": 20_000})
     #: The filters that chose the recipients, for the record.
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
     recipients: Mapped[int] = mapped_column(default=0)
