@@ -119,7 +119,9 @@ def fail(queue: Queue, row_id: int, error: Exception, now: datetime) -> bool:
     values = {queue.error: str(error)[:queue.error_length] or type(error).__name__} if queue.error else {}
     due_again = False
     if queue.attempts is not None:
-        attempts = db.session.execute(select(table.c[queue.attempts]).where(table.c.id == row_id)).scalar_one()
+        attempts = db.session.execute(select(table.c[queue.attempts]).where(table.c.id == row_id)).scalar_one_or_none()
+        if attempts is None:  # deleted meanwhile
+            return False
         if isinstance(error, queue.final_errors) or attempts >= queue.max_attempts():
             values |= _at(queue.given_up, now)
         else:
@@ -166,8 +168,11 @@ def work(queue: Queue, handle: Callable[[Any], Any], limit: int | None = None, n
 
 def _work_on(queue: Queue, row_id: int, handle: Callable[[Any], Any], now: datetime | None) -> tuple[Any, bool]:
     """Do one claimed row's work and commit it; on failure, roll it back and record the attempt instead."""
+    row = db.session.get(queue.model, row_id, populate_existing=True)
+    if row is None:  # deleted since the claim (with its event, say): nothing left to do
+        return None, False
     try:
-        outcome = handle(db.session.get(queue.model, row_id, populate_existing=True))
+        outcome = handle(row)
         db.session.commit()
     except Exception as error:  # noqa: BLE001 - whatever the work raises is recorded on its row, not lost
         db.session.rollback()
