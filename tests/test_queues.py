@@ -7,7 +7,6 @@ with its write lock, and the same tests run there too.
 """
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,12 +27,22 @@ from eventmgr.registration import services as registration
 
 #: (item, worker) for each item a test's handlers did.
 done: list[tuple[object, str]] = []
+#: Holds each worker at its first item until the other has one too: both are at work at once, on two items.
+both_at_work = threading.Barrier(2, timeout=10)
 
 
-@jobs.job_kind("test-queues-slow")
-def _slow_job(job):
-    done.append((job.id, threading.current_thread().name))
-    time.sleep(0.02)  # long enough for the other worker to reach for the next job meanwhile
+def at_work(item) -> None:
+    """Note that this worker does the item; at its first, wait until the other worker is at one too."""
+    worker = threading.current_thread().name
+    first = all(other != worker for _item, other in done)
+    done.append((item, worker))
+    if first:
+        both_at_work.wait()
+
+
+@jobs.job_kind("test-queues-raced")
+def _raced_job(job):
+    at_work(job.id)
     return b"made", "text/plain", f"job-{job.id}.txt"
 
 
@@ -45,6 +54,7 @@ def _interrupted_job(job):
 @pytest.fixture(autouse=True)
 def _forget_what_was_done():
     done.clear()
+    both_at_work.reset()
 
 
 def race(app, work, workers=2) -> dict[str, object]:
@@ -118,7 +128,7 @@ def one_due_row_of_each_queue(app, db, make_event, make_user):
     (event_session,) = owing_sessions(db, event, 1)
     db.session.execute(MailMessage.__table__.delete())
     message = mail.queue_mail(to="aida@example.kz", subject="Your registration", body="You are registered.")
-    job = jobs.enqueue("test-queues-slow", None, make_user())
+    job = jobs.enqueue("test-queues-raced", None, make_user())
     db.session.commit()
     return [(mail.OUTBOX, message.id), (jobs.JOBS, job.id), (calendar.EVENT_UPDATES, event.id),
             (calendar.SESSION_UPDATES, event_session.id)]
@@ -144,8 +154,7 @@ def test_two_workers_send_each_message_once(app, db, mailbox, monkeypatch):
     real_send = mail._Postman.send
 
     def send(postman, email):
-        done.append((int(email["Subject"].split()[-1]), threading.current_thread().name))
-        time.sleep(0.01)  # a real server takes a moment: the other worker reaches for the next message meanwhile
+        at_work(int(email["Subject"].split()[-1]))
         real_send(postman, email)
 
     monkeypatch.setattr(mail._Postman, "send", send)
@@ -159,7 +168,7 @@ def test_two_workers_send_each_message_once(app, db, mailbox, monkeypatch):
 
 def test_two_workers_run_each_job_once(app, db, make_user):
     user = make_user()
-    ids = [jobs.enqueue("test-queues-slow", None, user, n=n).id for n in range(12)]
+    ids = [jobs.enqueue("test-queues-raced", None, user, n=n).id for n in range(12)]
     db.session.commit()
     ran = race(app, lambda: jobs.run_due_jobs(limit=100))
     assert ran["A"] + ran["B"] == 12 and ran["A"] and ran["B"]
@@ -176,12 +185,11 @@ def test_two_workers_queue_each_calendar_update_once(app, db, make_event, monkey
     for name in ("_queue_event_update", "_queue_session_update"):
         real = getattr(calendar, name)
 
-        def slowly(owed, real=real):
-            done.append(((owed.__tablename__, owed.id), threading.current_thread().name))
-            time.sleep(0.02)
+        def meanwhile(owed, real=real):
+            at_work((owed.__tablename__, owed.id))
             return real(owed)
 
-        monkeypatch.setattr(calendar, name, slowly)
+        monkeypatch.setattr(calendar, name, meanwhile)
     now = later(app)
     queued = race(app, lambda: calendar.queue_calendar_updates(now))
     assert queued["A"] + queued["B"] == 12 and queued["A"] and queued["B"]
