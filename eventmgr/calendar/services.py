@@ -55,8 +55,8 @@ def _due(now: datetime | None, at_once: bool = False) -> datetime:
 #: How long a worker may take to queue one event's or session's update before another takes it over.
 UPDATE_LEASE = timedelta(minutes=10)
 
-#: Events and sessions owing their people an update, claimed one at a time; an update that cannot be queued is
-#: tried again once its lease has run out (nothing counts the attempts: the next edit would owe it again).
+#: Events and sessions owing their people an update, claimed one at a time. An update that cannot be queued is
+#: tried again once its lease has run out, and never given up: calendars must not stay wrong.
 EVENT_UPDATES, SESSION_UPDATES = (
     queue.Queue(f"calendar update of {model.__tablename__}", model, due="calendar_update_due_at",
                 waiting=model.calendar_sent_sequence < model.calendar_sequence, lease=lambda: UPDATE_LEASE,
@@ -66,19 +66,21 @@ EVENT_UPDATES, SESSION_UPDATES = (
 
 def queue_calendar_updates(now: datetime | None = None) -> int:
     """Queue the owed updates: events' to confirmed delegates, sessions' to their people; return how many."""
-    queued = (queue.work(EVENT_UPDATES, _send_event_update, now=now)
-              + queue.work(SESSION_UPDATES, _send_session_update, now=now))
+    queued = (queue.work(EVENT_UPDATES, _handle_event_update, now=now)
+              + queue.work(SESSION_UPDATES, _handle_session_update, now=now))
     return sum(count for count in queued if count)
 
 
-def _send_event_update(event: Event) -> int:
+def _handle_event_update(event: Event) -> int:
+    """Queue a claimed event's update and record it as sent."""
     sequence = event.calendar_sequence
     queued = _queue_event_update(event)
     _update_sent(EVENT_UPDATES, event.id, sequence)
     return queued
 
 
-def _send_session_update(event_session: EventSession) -> int:
+def _handle_session_update(event_session: EventSession) -> int:
+    """Queue a claimed session's update and record it as sent."""
     sequence = event_session.calendar_sequence
     queued = _queue_session_update(event_session)
     _update_sent(SESSION_UPDATES, event_session.id, sequence)
@@ -88,7 +90,7 @@ def _send_session_update(event_session: EventSession) -> int:
 def _update_sent(updates: queue.Queue, row_id: int, sequence: int) -> None:
     """What was owed up to `sequence` (read when the update was claimed) is now queued; an edit made since owes
     anew, when it is due."""
-    db.session.flush()  # the handler's own changes first: a cancellation raises and records sessions' sequences
+    db.session.flush()  # the handler's changes first (a cancellation's sequences), so none is written over this
     table = updates.table
     db.session.execute(update(table).where(table.c.id == row_id).values(
         calendar_sent_sequence=sequence,
