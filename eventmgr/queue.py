@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Table, select, update
 
 from eventmgr.database import utcnow
@@ -64,7 +65,7 @@ class Queue:
     #: Errors that the same input would raise again: the row is given up at once, and the log has no traceback.
     final_errors: tuple[type[Exception], ...] = ()
     #: The error recorded on a row given up because its worker died during its last attempt.
-    abandoned: str = "The worker stopped before the work was done."
+    abandoned: str = _l("The worker stopped before the work was done.")
 
     @property
     def table(self) -> Table:
