@@ -110,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from eventmgr.documents.views import bp as documents_bp
     from eventmgr.events.manage_views import bp as manage_bp
     from eventmgr.events.views import bp as events_bp
-    from eventmgr.mail.cli import bp as mail_bp
+    from eventmgr.mail import bp as mail_bp
     from eventmgr.organisations.views import bp as organisations_bp
     from eventmgr.people.views import bp as people_bp
     from eventmgr.registration.desk_views import bp as desk_bp

@@ -1,16 +1,18 @@
-"""Commands: `flask users ...`, `flask demo load`, `flask worker`."""
+"""Commands: `flask users ...`, `flask demo load`, `flask mail send`, `flask worker`."""
 
 import secrets
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
+mail_cli = AppGroup("mail", help="The mail outbox.")
 
 
 @users_cli.command("create")
@@ -86,39 +88,28 @@ def worker_command(interval: int, once: bool) -> None:
     """Do the site's background work: queue due reminders and calendar updates, send mail, render jobs
     (such as badges), forget idle failed-login counts. Run one or several, on any hosts: they share the
     queues without doing anything twice."""
-    import time
-
-    from eventmgr.auth.services import forget_old_login_failures
-    from eventmgr.jobs.services import run_due_jobs
-    from eventmgr.mail.cli import queue_scheduled
-    from eventmgr.mail.services import send_queued
+    from eventmgr import worker
 
     if not once:
-        click.echo(f"Worker: a round every {interval} s when idle; Ctrl-C stops it.")
-    while True:
-        busy = False
-        try:
-            reminders, updates = queue_scheduled()
-            forget_old_login_failures()
-            db.session.commit()
-            sent, rendered = send_queued(), run_due_jobs()
-            busy = bool(sent or rendered)
-            if once:
-                click.echo(f"Queued {reminders} reminder(s) and {updates} calendar update(s); "
-                           f"delivered {sent} message(s); ran {rendered} job(s).")
-        except Exception as error:  # noqa: BLE001 - a bad round must not stop the worker
-            db.session.rollback()
-            click.echo(f"Worker round failed: {error}", err=True)
-            if once:
-                raise SystemExit(1) from error
-        db.session.remove()
-        if once:
-            return
-        if not busy:
-            time.sleep(interval)
+        click.echo(_("Worker: a round every %(interval)d s when idle; Ctrl-C stops it.", interval=interval))
+    worker.run(interval, once=once)
+
+
+@mail_cli.command("send")
+@click.option("--limit", default=500, show_default=True, help="Most messages to send in this run.")
+def send_mail_command(limit: int) -> None:
+    """Queue the reminders and calendar updates that are due, then deliver the queued messages that are due."""
+    from eventmgr.mail.services import send_queued
+    from eventmgr.worker import queue_scheduled
+
+    reminders, updates = queue_scheduled()
+    count = send_queued(limit=limit)
+    click.echo(_("Queued %(reminders)d reminder(s) and %(updates)d calendar update(s); delivered %(count)d "
+                 "message(s).", reminders=reminders, updates=updates, count=count))
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(worker_command)

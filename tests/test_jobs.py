@@ -195,6 +195,7 @@ def test_a_job_whose_worker_died_is_taken_up_again(conference, app, db):
     hopeless.state, hopeless.started_at, hopeless.attempts = "running", long_ago, app.config["JOB_MAX_ATTEMPTS"]
     recent = jobs.enqueue("test-slow", None, organiser)
     recent.state, recent.started_at = "running", utcnow()  # still at work somewhere: left alone
+    recent.next_attempt_at = utcnow() + timedelta(seconds=app.config["JOB_TIMEOUT"])  # its worker's lease
     db.session.commit()
     assert jobs.run_due_jobs() == 1
     assert [job_id for job_id, _thread in done_by] == [abandoned.id]

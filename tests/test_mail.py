@@ -73,24 +73,27 @@ def test_send_queued_delivers_each_message_exactly_once(db, mailbox):
 
 
 def test_a_message_another_sender_claimed_is_not_sent_again(db, mailbox):
-    from eventmgr.mail.services import _claim
+    from eventmgr.mail.services import OUTBOX
+    from eventmgr.queue import claim
 
     message = queued(db)
-    assert _claim(message.id) is True
-    assert _claim(message.id) is False  # the second of two workers gets nothing
+    assert claim(OUTBOX, message.id, utcnow()) is True
+    assert claim(OUTBOX, message.id, utcnow()) is False  # the second of two workers gets nothing
     assert send_queued() == 0
     assert mailbox.messages == []
     assert reload(db, message).attempts == 1
 
 
 def test_a_message_whose_sender_died_is_sent_later(db, mailbox, monkeypatch):
+    from eventmgr import queue
     from eventmgr.mail import services
 
     message = queued(db)
-    assert services._claim(message.id) is True  # ...and the worker that claimed it is killed here
+    assert queue.claim(services.OUTBOX, message.id, utcnow()) is True  # ...and the worker that claimed it is killed
+    db.session.commit()
     assert send_queued() == 0  # a sender may still be at work on it
     later = utcnow() + services.SENDING_TIMEOUT + timedelta(seconds=1)
-    monkeypatch.setattr(services, "utcnow", lambda: later)
+    monkeypatch.setattr(queue, "utcnow", lambda: later)
     assert send_queued() == 1
     assert [m["To"] for m in mailbox.messages] == ["aida@example.kz"]
     assert (reload(db, message).state, reload(db, message).attempts) == ("sent", 2)

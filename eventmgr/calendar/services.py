@@ -4,9 +4,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventmgr import queue
 from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionParticipant
 from eventmgr.calendar.ics import sessions_to_ics
 from eventmgr.database import utcnow
@@ -51,34 +52,50 @@ def _due(now: datetime | None, at_once: bool = False) -> datetime:
     return (now or utcnow()) + timedelta(seconds=delay)
 
 
+#: How long a worker may take to queue one event's or session's update before another takes it over.
+UPDATE_LEASE = timedelta(minutes=10)
+
+#: Events and sessions owing their people an update, claimed one at a time. An update that cannot be queued is
+#: tried again once its lease has run out, and never given up: calendars must not stay wrong.
+EVENT_UPDATES, SESSION_UPDATES = (
+    queue.Queue(f"calendar update of {model.__tablename__}", model, due="calendar_update_due_at",
+                waiting=model.calendar_sent_sequence < model.calendar_sequence, lease=lambda: UPDATE_LEASE,
+                attempts=None)
+    for model in (Event, EventSession))
+
+
 def queue_calendar_updates(now: datetime | None = None) -> int:
     """Queue the owed updates: events' to confirmed delegates, sessions' to their people; return how many."""
-    now = now or utcnow()
-    queued = 0
-    for model, handle in ((Event, _queue_event_update), (EventSession, _queue_session_update)):
-        after = 0
-        while (owed := _claim_next(model, now, after)) is not None:
-            queued += handle(owed)
-            db.session.flush()  # a cancellation may have raised the sequence
-            # What was owed up to the sequence read under the lock is now queued; a later edit owes anew.
-            # A plain UPDATE: bookkeeping, not an edit of the event (its optimistic lock stays as it is).
-            table = model.__table__
-            db.session.execute(update(table).where(table.c.id == owed.id).values(
-                calendar_sent_sequence=owed.calendar_sequence, calendar_update_due_at=None))
-            db.session.commit()
-            after = owed.id
+    queued = (queue.work(EVENT_UPDATES, _handle_event_update, now=now)
+              + queue.work(SESSION_UPDATES, _handle_session_update, now=now))
+    return sum(count for count in queued if count)
+
+
+def _handle_event_update(event: Event) -> int:
+    """Queue a claimed event's update and record it as sent."""
+    sequence = event.calendar_sequence
+    queued = _queue_event_update(event)
+    _update_sent(EVENT_UPDATES, event.id, sequence)
     return queued
 
 
-def _claim_next(model, now: datetime, after: int):
-    """The next row owing an update, locked until this transaction ends (PostgreSQL: rows another worker
-    holds are skipped, and an organiser's edit of this one waits for the commit)."""
-    query = (select(model).where(model.calendar_update_due_at <= now,
-                                 model.calendar_sent_sequence < model.calendar_sequence, model.id > after)
-             .order_by(model.id).limit(1).execution_options(populate_existing=True))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=model)
-    return db.session.execute(query).scalar_one_or_none()
+def _handle_session_update(event_session: EventSession) -> int:
+    """Queue a claimed session's update and record it as sent."""
+    sequence = event_session.calendar_sequence
+    queued = _queue_session_update(event_session)
+    _update_sent(SESSION_UPDATES, event_session.id, sequence)
+    return queued
+
+
+def _update_sent(updates: queue.Queue, row_id: int, sequence: int) -> None:
+    """What was owed up to `sequence` (read when the update was claimed) is now queued; an edit made since owes
+    anew, when it is due."""
+    db.session.flush()  # the handler's changes first (a cancellation's sequences), so none is written over this
+    table = updates.table
+    db.session.execute(update(table).where(table.c.id == row_id).values(
+        calendar_sent_sequence=sequence,
+        calendar_update_due_at=case((table.c.calendar_sequence == sequence, None),
+                                    else_=table.c.calendar_update_due_at)))
 
 
 def _queue_event_update(event: Event) -> int:

@@ -29,6 +29,8 @@ class Job(db.Model):
     payload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
+    #: When a queued job may be claimed; while it runs, when its worker's lease ends (it is then taken for dead).
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

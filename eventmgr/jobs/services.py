@@ -1,27 +1,26 @@
-"""Queue work for the worker; claim it there one job at a time, so that any number of workers on any number
-of hosts share one queue and each job is done once.
+"""Queue work for the worker; claim it there one job at a time (eventmgr.queue), so that any number of workers
+on any number of hosts share one queue and each job is done once.
 
-A job is claimed by a conditional UPDATE (queued → running) that only one worker can win; on PostgreSQL the
-candidate is first read with FOR UPDATE SKIP LOCKED, so that workers do not queue behind each other's rows.
-A worker that dies mid-job leaves it running: after JOB_TIMEOUT it is queued again, until MAX_ATTEMPTS.
+A claim sets the job running and leases it for JOB_TIMEOUT: a worker that dies mid-job leaves it running, and
+once the lease has run out it is taken up again. A job that fails is queued again at once, and reported failed
+once JOB_MAX_ATTEMPTS are spent (at once, if it raised JobFailed).
 
 A job carries its input (params, and a payload such as an uploaded file) and leaves a file to download, a
 report of what it did for the page that asked (JobResult), or its error.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
 
+from eventmgr import queue
 from eventmgr.database import utcnow
 from eventmgr.extensions import db
 from eventmgr.jobs.models import Job
-
-log = logging.getLogger(__name__)
 
 #: Finished jobs (and their files) kept per event and kind; older ones go when a new one is asked for.
 KEEP = 5
@@ -104,66 +103,28 @@ def pending_job(event, kind: str, **params) -> Job | None:
     return next((job for job in found if params.items() <= job.params.items()), None)
 
 
+#: Queued jobs: claimed one at a time, tried again at once after a failure until JOB_MAX_ATTEMPTS.
+JOBS = queue.Queue(
+    "job", Job, waiting=Job.state.in_(("queued", "running")), due="next_attempt_at",
+    lease=lambda: timedelta(seconds=current_app.config["JOB_TIMEOUT"]),
+    max_attempts=lambda: current_app.config["JOB_MAX_ATTEMPTS"], backoff=lambda attempts: timedelta(0),
+    claimed={"state": "running", "started_at": queue.NOW}, retried={"state": "queued"},
+    given_up={"state": "failed", "finished_at": queue.NOW, "payload": None}, error="error", error_length=2000,
+    final_errors=(JobFailed,), abandoned=_l("The worker stopped before the job was done."),
+)
+
+
 def run_due_jobs(limit: int = 10, now: datetime | None = None) -> int:
     """Do queued jobs, one claim at a time, until none is left or `limit` are done; return how many ran."""
-    _requeue_abandoned(now or utcnow())
-    ran = 0
-    while ran < limit and (job := _claim_next(now or utcnow())) is not None:
-        _run(job)
-        ran += 1
-    return ran
-
-
-def _requeue_abandoned(now: datetime) -> None:
-    """Jobs whose worker died: queued again while attempts remain, else failed."""
-    config = current_app.config
-    stale = now - timedelta(seconds=config["JOB_TIMEOUT"])
-    running = (Job.state == "running") & (Job.started_at < stale)
-    db.session.execute(update(Job).where(running, Job.attempts < config["JOB_MAX_ATTEMPTS"])
-                       .values(state="queued"))
-    db.session.execute(update(Job).where(running).values(
-        state="failed", finished_at=now, error="The worker stopped before the job was done."))
-    db.session.commit()
-
-
-def _claim_next(now: datetime) -> Job | None:
-    after = 0
-    while True:
-        query = select(Job.id).where(Job.state == "queued", Job.id > after).order_by(Job.id).limit(1)
-        if db.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        job_id = db.session.execute(query).scalar_one_or_none()
-        if job_id is None:
-            db.session.commit()
-            return None
-        won = db.session.execute(update(Job).where(Job.id == job_id, Job.state == "queued")
-                                 .values(state="running", started_at=now, attempts=Job.attempts + 1)).rowcount
-        db.session.commit()
-        if won == 1:
-            return db.session.get(Job, job_id, populate_existing=True)
-        after = job_id  # another worker (SQLite has no SKIP LOCKED) took it between the two statements
+    return len(queue.work(JOBS, _run, limit=limit, now=now))
 
 
 def _run(job: Job) -> None:
-    try:
-        result = _kinds[job.kind](job)
-    except Exception as error:  # noqa: BLE001 - whatever a job raises is recorded on it, not lost
-        db.session.rollback()
-        final = isinstance(error, JobFailed)
-        if final:
-            log.info("Job %s (%s) failed: %s", job.id, job.kind, error)
-        else:
-            log.exception("Job %s (%s) failed", job.id, job.kind)
-        job = db.session.get(Job, job.id)
-        job.error = str(error)[:2000] or type(error).__name__
-        job.state = "failed" if final or job.attempts >= current_app.config["JOB_MAX_ATTEMPTS"] else "queued"
-        if job.state == "failed":
-            job.finished_at, job.payload = utcnow(), None
-    else:
-        if isinstance(result, tuple):
-            result = JobResult(*result)
-        job.result, job.content_type, job.filename = result.content, result.content_type, result.filename
-        job.result_size = len(result.content) if result.content is not None else None
-        job.report, job.payload = result.report, None
-        job.state, job.finished_at, job.error = "done", utcnow(), None
-    db.session.commit()
+    """Do a claimed job and keep what it made; its input goes."""
+    result = _kinds[job.kind](job)
+    if isinstance(result, tuple):
+        result = JobResult(*result)
+    job.result, job.content_type, job.filename = result.content, result.content_type, result.filename
+    job.result_size = len(result.content) if result.content is not None else None
+    job.report, job.payload = result.report, None
+    job.state, job.finished_at, job.error = "done", utcnow(), None

@@ -9,10 +9,12 @@ from contextvars import ContextVar
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import partial
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import update
+from flask_babel import lazy_gettext as _l
 
+from eventmgr import queue
 from eventmgr.database import utcnow
 from eventmgr.extensions import db
 from eventmgr.mail.models import MailMessage
@@ -158,99 +160,75 @@ def build_email(message: MailMessage) -> EmailMessage:
     return email
 
 
-def _retry_delay(attempts: int) -> timedelta:
-    """Back off exponentially: 1, 2, 4 ... minutes, at most six hours."""
-    return timedelta(minutes=min(2 ** (attempts - 1), 360))
-
-
-#: How long a claimed message may take to send; after that its sender is taken for dead and it is queued again.
+#: How long a claimed message may take to send; after that its sender is taken for dead and it is sent again.
 SENDING_TIMEOUT = timedelta(minutes=10)
 
-
-def _claim(message_id: int) -> bool:
-    """Mark a queued message as being sent; False if another sender took it first."""
-    result = db.session.execute(
-        update(MailMessage)
-        .where(MailMessage.id == message_id, MailMessage.state == "queued")
-        .values(state="sending", attempts=MailMessage.attempts + 1, next_attempt_at=utcnow() + SENDING_TIMEOUT)
-    )
-    db.session.commit()
-    return result.rowcount == 1
-
-
-def _requeue_abandoned() -> None:
-    """Messages whose sender stopped (a crash, a killed worker) between claiming and sending them."""
-    db.session.execute(update(MailMessage)
-                       .where(MailMessage.state == "sending", MailMessage.next_attempt_at <= utcnow())
-                       .values(state="queued"))
-    db.session.commit()
-
-
-def _attempt_failed(message: MailMessage, error: Exception, max_attempts: int) -> None:
-    message.last_error = str(error)[:1000] or type(error).__name__
-    if message.attempts >= max_attempts:
-        message.state = "failed"
-    else:
-        message.state = "queued"
-        message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
+#: Queued messages: claimed one at a time, retried with backoff (1, 2, 4 ... minutes) until MAIL_MAX_ATTEMPTS.
+OUTBOX = queue.Queue(
+    "mail", MailMessage, waiting=MailMessage.state.in_(("queued", "sending")), due="next_attempt_at",
+    lease=lambda: SENDING_TIMEOUT, max_attempts=lambda: current_app.config["MAIL_MAX_ATTEMPTS"],
+    claimed={"state": "sending"}, retried={"state": "queued"}, given_up={"state": "failed"}, error="last_error",
+    abandoned=_l("The sender stopped before the message was sent."),
+)
 
 
 def send_queued(limit: int = 100) -> int:
     """Deliver due messages, each at most once; return how many were delivered."""
-    config = current_app.config
-    _requeue_abandoned()
-    due_ids = db.session.execute(
-        db.select(MailMessage.id)
-        .where(MailMessage.state == "queued", MailMessage.next_attempt_at <= utcnow())
-        .order_by(MailMessage.id)
-        .limit(limit)
-    ).scalars().all()
-    if not due_ids:
-        return 0
-    delivered = 0
-    smtp = None
-    try:
-        for message_id in due_ids:
-            if not _claim(message_id):
-                continue
-            message = db.session.get(MailMessage, message_id)
-            try:
-                # Makes what was described at queueing (the message, its attachments): queries, rendering.
-                email = build_email(message) if _make(message) else None
-            except Exception as error:  # noqa: BLE001 - one message that cannot be built must not stop the rest
-                log.exception("Mail %s to %s could not be built", message_id, message.recipient)
-                db.session.rollback()
-                _attempt_failed(db.session.get(MailMessage, message_id), error, config["MAIL_MAX_ATTEMPTS"])
-                db.session.commit()
-                continue
-            if email is None:
-                message.state = "dropped"
-                db.session.commit()
-                continue
-            try:
-                if config["MAIL_SERVER"]:
-                    if smtp is None:
-                        smtp = _connect(config)
-                    smtp.send_message(email)
-                    message.state = "sent"
-                else:
-                    log.warning("MAIL_SERVER is not set; message to %s logged, not sent:\n%s",
-                                message.recipient, email)
-                    message.state = "logged"
-                message.sent_at = utcnow()
-                message.last_error = None
-                delivered += 1
-            except (OSError, smtplib.SMTPException) as error:
-                log.warning("Sending mail %s to %s failed: %s", message.id, message.recipient, error)
-                _attempt_failed(message, error, config["MAIL_MAX_ATTEMPTS"])
-                if smtp is not None:
-                    _quit(smtp)
-                    smtp = None
-            db.session.commit()
-    finally:
-        if smtp is not None:
-            _quit(smtp)
-    return delivered
+    with _Postman(current_app.config) as postman:
+        delivered = queue.work(OUTBOX, partial(_deliver, postman=postman), limit=limit)
+    return sum(1 for sent in delivered if sent)
+
+
+def _deliver(message: MailMessage, postman: "_Postman") -> bool:
+    """Send a claimed message, made first if it is made when sent; False if it was not sent (dropped, refused)."""
+    # Makes what was described at queueing (the message, its attachments): queries, rendering.
+    email = build_email(message) if _make(message) else None
+    if email is None:
+        message.state = "dropped"
+        return False
+    if current_app.config["MAIL_SERVER"]:
+        try:
+            postman.send(email)
+        except (OSError, smtplib.SMTPException) as error:
+            # Not rolled back: a message made when sent stays as made, and the next attempt sends the same one.
+            log.warning("Sending mail %s failed: %s", message.id, error)
+            queue.fail(OUTBOX, message.id, error, utcnow())
+            return False
+        message.state = "sent"
+    else:
+        log.warning("MAIL_SERVER is not set; message to %s logged, not sent:\n%s", message.recipient, email)
+        message.state = "logged"
+    message.sent_at = utcnow()
+    message.last_error = None
+    return True
+
+
+class _Postman:
+    """One SMTP connection for a run of messages: opened for the first, and again after a failure."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage) -> None:
+        if self.smtp is None:
+            self.smtp = _connect(self.config)
+        try:
+            self.smtp.send_message(email)
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            _quit(self.smtp)
+            self.smtp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def _connect(config) -> smtplib.SMTP:

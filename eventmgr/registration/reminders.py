@@ -47,5 +47,4 @@ def queue_due_reminders(now: datetime | None = None) -> int:
                 if claimed:
                     notifications.queue(db.session.get(Registration, registration_id), "reminder", when=when)
                     queued += 1
-            db.session.commit()
     return queued

@@ -1,0 +1,21 @@
+"""The outbox's blueprint: delivery right after each response."""
+
+from flask import Blueprint, current_app, g
+
+from eventmgr.mail.services import send_queued
+
+bp = Blueprint("mail", __name__)
+
+
+@bp.after_app_request
+def send_after_response(response):
+    """Deliver what this request queued once the response has gone out, so nobody waits on SMTP."""
+    if g.pop("mail_queued", False) and current_app.config["MAIL_SEND_AFTER_REQUEST"]:
+        app = current_app._get_current_object()
+
+        def deliver():
+            with app.app_context():
+                send_queued()
+
+        response.call_on_close(deliver)
+    return response
