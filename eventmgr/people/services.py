@@ -260,17 +260,16 @@ def person_events(person: Person) -> list[Event]:
 
 
 def public_appearances(person: Person) -> list[tuple[Event, list[SessionParticipant], FeaturedPresenter | None]]:
-    """The person's sessions and featured roles in listed events (published or cancelled, public), newest first."""
-    listed = (Event.visibility == "public") & Event.status.in_(("published", "cancelled"))
+    """The person's sessions and featured roles in listed events, newest first."""
     parts = db.session.execute(
         select(SessionParticipant).join(EventSession).join(Event, EventSession.event_id == Event.id)
-        .where(SessionParticipant.person_id == person.id, listed)
+        .where(SessionParticipant.person_id == person.id, Event.is_listed)
         .options(joinedload(SessionParticipant.event_session).joinedload(EventSession.event))
         .order_by(EventSession.start_at)
     ).scalars().all()
     featured = db.session.execute(
         select(FeaturedPresenter, Event).join(Event, FeaturedPresenter.event_id == Event.id)
-        .where(FeaturedPresenter.person_id == person.id, listed)
+        .where(FeaturedPresenter.person_id == person.id, Event.is_listed)
     ).all()
     by_event: dict[int, tuple[Event, list, FeaturedPresenter | None]] = {}
     for part in parts:
