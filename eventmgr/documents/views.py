@@ -1,7 +1,7 @@
 """Published outcome documents: the current version as a page and a PDF, older versions, what changed."""
 
 from babel.dates import format_date
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -11,6 +11,7 @@ from eventmgr.auth.permissions import can_edit_documents, can_view_event
 from eventmgr.documents import services
 from eventmgr.documents.text import inline_markdown
 from eventmgr.events.services import event_by_slug
+from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.pagecache import cached_public_page
 
 bp = Blueprint("documents", __name__, url_prefix="/events/<slug>/documents")
@@ -63,21 +64,9 @@ def published_documents(event) -> list:
     return services.published_documents(event)
 
 
-def _event(slug: str, doc: str, endpoint: str, eager: bool, **values):
-    """The event if the reader may see it, or a redirect from an old slug; 404 otherwise."""
-    event, moved_to = event_by_slug(slug, eager=eager)
-    if event is None:
-        if moved_to:
-            return None, redirect(url_for(endpoint, slug=moved_to, doc=doc, **values), 301)
-        abort(404)
-    if not can_view_event(current_user, event):
-        abort(404)
-    return event, None
-
-
 def _load(slug: str, doc: str, endpoint: str, **values):
     """The event and its published document, or a redirect from an old event slug; 404 if not visible."""
-    event, moved = _event(slug, doc, endpoint, True, **values)
+    event, moved = visible_event_or_redirect(slug, endpoint, doc=doc, **values)
     if moved:
         return None, None, moved
     document = services.public_document(event, doc)
@@ -102,7 +91,8 @@ def _pdf_response(event, doc: str, stored, immutable: bool, suffix: str = "", lo
         response = current_app.response_class(load(stored), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-{doc}-v{stored.number}{suffix}.pdf"'
     response.set_etag(digest)
-    scope = "public" if event.visibility in ("public", "unlisted") and event.status != "draft" else "private"
+    # Shared caches may keep what anyone may read; the rest only the reader's browser.
+    scope = "public" if can_view_event(None, event) else "private"
     if immutable:
         response.headers["Cache-Control"] = f"{scope}, max-age={IMMUTABLE}, immutable"
     else:
@@ -141,7 +131,7 @@ def _render_version(event, document, shown):
 @cached_public_page
 def pdf(slug: str, doc: str):
     """The current version's PDF, from storage."""
-    event, moved = _event(slug, doc, "documents.pdf", False)
+    event, moved = visible_event_or_redirect(slug, "documents.pdf", eager=False, doc=doc)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc)
@@ -154,7 +144,7 @@ def pdf(slug: str, doc: str):
 @cached_public_page
 def version_pdf(slug: str, doc: str, number: int):
     """A version's PDF, from storage; it never changes."""
-    event, moved = _event(slug, doc, "documents.version_pdf", False, number=number)
+    event, moved = visible_event_or_redirect(slug, "documents.version_pdf", eager=False, doc=doc, number=number)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc, number)
@@ -167,7 +157,7 @@ def version_pdf(slug: str, doc: str, number: int):
 @cached_public_page
 def archive_pdf(slug: str, doc: str, number: int):
     """A version's archival PDF (PDF/A), from storage once the worker has made it; never rendered here."""
-    event, moved = _event(slug, doc, "documents.archive_pdf", False, number=number)
+    event, moved = visible_event_or_redirect(slug, "documents.archive_pdf", eager=False, doc=doc, number=number)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc, number, archive=True)
@@ -186,7 +176,7 @@ def archive_pdf(slug: str, doc: str, number: int):
 @cached_public_page
 def changes(slug: str, doc: str):
     """What changed between two versions (?from=1&to=2; by default the last two), paragraph by paragraph."""
-    event, document, moved = _load(slug, doc, "documents.changes", **request.args)
+    event, document, moved = _load(slug, doc, "documents.changes")
     if moved:
         return moved
     latest = document.latest_version.number
