@@ -16,11 +16,10 @@ from eventmgr.auth.permissions import can_manage_event
 from eventmgr.builtfiles import built_file_response
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
-from eventmgr.events.services import event_by_slug
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.pagecache import cached_public_page
-from eventmgr.registration.services import registration_by_token
+from eventmgr.registration.services import registration_for_link
 
 bp = Blueprint("agenda", __name__)
 
@@ -111,10 +110,10 @@ def presenters(slug: str):
 @bp.route("/events/<slug>/registration/<token>/agenda", methods=["GET", "POST"])
 def personal_agenda(slug: str, token: str):
     """Let a registered delegate tick the sessions they will attend."""
-    event, _moved = event_by_slug(slug)
-    registration = registration_by_token(event, token) if event is not None else None
+    registration = registration_for_link(slug, token)
     if registration is None:
         abort(404)
+    event = registration.event
     sessions = [s for s in services.event_sessions(event) if not s.is_break]
     form = PersonalAgendaForm()
     if form.validate_on_submit():

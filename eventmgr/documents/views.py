@@ -10,9 +10,9 @@ from werkzeug.exceptions import ServiceUnavailable
 from eventmgr.auth.permissions import can_edit_documents, can_view_event
 from eventmgr.documents import services
 from eventmgr.documents.text import inline_markdown
-from eventmgr.events.services import event_by_slug
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.pagecache import cached_public_page
+from eventmgr.registration.services import registration_for_link
 
 bp = Blueprint("documents", __name__, url_prefix="/events/<slug>/documents")
 
@@ -203,10 +203,7 @@ def delegate_documents(registration) -> list:
 
 
 def _delegate_registration(slug: str, token: str):
-    from eventmgr.registration.services import registration_by_token
-
-    event, _moved = event_by_slug(slug, eager=False)
-    registration = registration_by_token(event, token) if event is not None else None
+    registration = registration_for_link(slug, token)
     if registration is None:
         abort(404)
     return registration

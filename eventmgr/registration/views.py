@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
-from eventmgr.events.services import event_by_slug
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.forms import show_error
@@ -108,13 +107,7 @@ def resend_link(slug: str):
 
 
 def _registration_or_404(slug: str, token: str) -> Registration:
-    event, moved_to = event_by_slug(slug)
-    if event is None and moved_to:
-        # The organisers renamed the event: the private links already mailed keep working.
-        event, _moved = event_by_slug(moved_to)
-    if event is None:
-        abort(404)
-    registration = services.registration_by_token(event, token)
+    registration = services.registration_for_link(slug, token)
     if registration is None:
         abort(404)
     return registration
