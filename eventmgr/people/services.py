@@ -16,7 +16,7 @@ from eventmgr.audit.services import record
 from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import contains_pattern, lower_like, utcnow
-from eventmgr.errors import EventMgrError
+from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.mail.services import queue_mail
@@ -103,16 +103,10 @@ def _clean(data: dict) -> dict:
     return cleaned
 
 
-def _raise_first(errors: dict[str, str]) -> None:
-    if errors:
-        field, message = next(iter(errors.items()))
-        raise EventMgrError(message, field=field)
-
-
 def create_person(data: dict, user=None, photo: bytes | None = None, event: Event | None = None) -> Person:
     """Add a person to the shared directory, with a photo if one is given."""
     data = _clean(data)
-    _raise_first(person_rule_errors(data))
+    raise_first(person_rule_errors(data))
     processed = process_photo(photo) if photo else None  # refused before anything is written
     person = Person(**data, name_key=name_key(data["full_name"]), created_by_id=user.id if user else None)
     db.session.add(person)
@@ -130,7 +124,7 @@ def update_person(person: Person, data: dict, user=None, photo: bytes | None = N
     (permissions.can_edit_person)."""
     data = _clean(data)
     merged = {key: getattr(person, key) for key in PERSON_FIELDS} | data
-    _raise_first(person_rule_errors(merged, person))
+    raise_first(person_rule_errors(merged, person))
     processed = process_photo(photo) if photo else None
     changes = {key: (getattr(person, key), value) for key, value in data.items() if getattr(person, key) != value}
     for key, (_before, after) in changes.items():
