@@ -124,9 +124,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from eventmgr import formatting
+    from eventmgr import templating
 
-    formatting.register(app)
+    templating.register(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -130,7 +130,6 @@ def personal_calendar(slug: str, token: str):
         f"{event.slug}.ics", parts, private=True)
 
 
-@bp.app_template_global()
 def webcal_url(endpoint: str, **values) -> str:
     """The feed's URL at the public address with the webcal: scheme, which calendars open as a subscription."""
     url = external_url(endpoint, **values)

@@ -9,7 +9,6 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from eventmgr.auth.permissions import can_edit_documents, can_view_event
 from eventmgr.documents import services
-from eventmgr.documents.text import inline_markdown
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_for_link
@@ -22,12 +21,8 @@ IMMUTABLE = 365 * 24 * 3600
 ARCHIVE_RETRY_AFTER = 30
 
 
-@bp.app_template_filter("inline_markdown")
-def inline_markdown_filter(source: str | None):
-    return inline_markdown(source)
+# --- Template helpers (registered in eventmgr.templating) --------------------------------------------
 
-
-@bp.app_template_filter("css_string")
 def css_string(text: str, length: int | None = None) -> Markup:
     """Quote text as a CSS string for a PDF's page margins, shortened to `length` characters with "…".
 
@@ -44,7 +39,6 @@ def css_string(text: str, length: int | None = None) -> Markup:
     return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end the string or the tag is escaped
 
 
-@bp.app_template_filter("numbered_first")
 def numbered_first(html: Markup, number_html: Markup) -> Markup:
     """Put a paragraph's number at the start of its first rendered <p>, so that the two never part."""
     if number_html and html.startswith("<p>"):
@@ -52,13 +46,11 @@ def numbered_first(html: Markup, number_html: Markup) -> Markup:
     return Markup("{}{}").format(number_html, html)
 
 
-@bp.app_template_filter("document_date")
 def document_date(moment, language: str = "en") -> str:
     """A date in a document's own language, e.g. '29 February 2012'."""
     return format_date(moment.date(), "long", locale=services._locale(language)) if moment else ""
 
 
-@bp.app_template_global("published_documents")
 def published_documents(event) -> list:
     """The event's published documents, for its public page."""
     return services.published_documents(event)
@@ -193,7 +185,6 @@ def changes(slug: str, doc: str):
 delegate_bp = Blueprint("documents_delegate", __name__, url_prefix="/events/<slug>/registration/<token>")
 
 
-@bp.app_template_global("delegate_documents")
 def delegate_documents(registration) -> list:
     """(label, URL) of the letters a delegate may download now, for their registration page."""
     from eventmgr.documents.letters import delegate_documents as available
