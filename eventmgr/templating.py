@@ -15,9 +15,8 @@ from eventmgr.calendar import views as calendar
 from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.database import utcnow
 from eventmgr.documents import views as documents
-from eventmgr.documents.text import inline_markdown
 from eventmgr.people import views as people
-from eventmgr.text import plain_text, render_markdown
+from eventmgr.text import inline_markdown, plain_text, render_markdown
 from eventmgr.urls import external_url
 
 
