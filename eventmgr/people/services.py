@@ -1,10 +1,10 @@
 """Create, find, change and merge people; store their photos; list their sessions."""
 
 import hashlib
-import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, select, true, update
@@ -30,7 +30,6 @@ PERSON_FIELDS = ("honorific", "full_name", "position", "organisation_id", "organ
                  "bio", "links")
 MAX_LINKS = 6
 MAX_BIO = 10_000
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def parse_links(text: str | None) -> list[dict]:
@@ -59,7 +58,10 @@ def person_rule_errors(data: dict, person: Person | None = None) -> dict[str, st
         errors["organisation_id"] = "Choose an organisation from the list."
     email = data.get("email")
     if email:
-        if not EMAIL_PATTERN.match(email):
+        try:
+            # As the forms check addresses (WTForms' Email validator): the syntax, not the mail server.
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
             errors["email"] = "Give a valid e-mail address, or leave it empty."
         else:
             same = select(Person.id).where(Person.email == email)
