@@ -16,7 +16,7 @@ from eventmgr.audit.services import record
 from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
 from eventmgr.calendar.services import invite_presenters, schedule_programme_update, schedule_update
-from eventmgr.database import contains_pattern, lower_like, utcnow
+from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import ConflictError, EventMgrError, raise_first
 from eventmgr.events.models import (
     EVENT_KINDS,
@@ -571,14 +571,13 @@ def search_public_events(
         selectinload(Event.series),
     )
     if text:
-        like = contains_pattern(text)
         host_match = exists().where(
             EventOrganisation.event_id == Event.id,
             EventOrganisation.organisation_id == Organisation.id,
-            or_(lower_like(Organisation.name, like), lower_like(Organisation.acronym, like)),
+            or_(contains_text(Organisation.name, text), contains_text(Organisation.acronym, text)),
         )
-        query = query.where(or_(lower_like(Event.title, like), lower_like(Event.description, like),
-                                lower_like(Event.venue_city, like), host_match))
+        query = query.where(or_(contains_text(Event.title, text), contains_text(Event.description, text),
+                                contains_text(Event.venue_city, text), host_match))
     if country:
         host_in_country = exists().where(
             EventOrganisation.event_id == Event.id,

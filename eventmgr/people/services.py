@@ -15,7 +15,7 @@ from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParti
 from eventmgr.audit.services import record
 from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
-from eventmgr.database import contains_pattern, lower_like, utcnow
+from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
@@ -216,11 +216,10 @@ def search_people(text: str | None, user, limit: int = 100) -> list[Person]:
     query = (select(Person).where(permissions.people_findable(user)).options(joinedload(Person.organisation))
              .order_by(Person.full_name).limit(limit))
     if text and text.strip():
-        like = contains_pattern(text)
         query = query.outerjoin(Organisation, Person.organisation_id == Organisation.id).where(or_(
-            lower_like(Person.full_name, like), lower_like(Person.position, like),
-            lower_like(Person.organisation_name, like), lower_like(Organisation.name, like),
-            lower_like(Organisation.acronym, like),
+            contains_text(Person.full_name, text), contains_text(Person.position, text),
+            contains_text(Person.organisation_name, text), contains_text(Organisation.name, text),
+            contains_text(Organisation.acronym, text),
         ))
     return list(db.session.execute(query).unique().scalars())
 
