@@ -128,9 +128,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from eventmgr import formatting
+    from eventmgr import templating
 
-    formatting.register(app)
+    templating.register(app)
 
 
 def register_request_limits(app: Flask) -> None:

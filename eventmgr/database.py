@@ -49,15 +49,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def contains_pattern(text: str) -> str:
-    """A lower-case LIKE pattern matching `text` anywhere, its own %, _ and \\ taken literally."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def lower_like(expression, pattern: str):
-    """`expression`, lower-cased, matches a pattern made by contains_pattern()."""
-    return func.lower(expression).like(pattern, escape="\\")
+def contains_text(expression, text: str):
+    """SQL: `expression` contains `text` (stripped) in any case, each character as itself (no LIKE wildcards)."""
+    return func.lower(expression).contains(text.strip().lower(), autoescape=True)
 
 
 def enable_sqlite_foreign_keys(engine) -> None:

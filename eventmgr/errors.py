@@ -15,6 +15,13 @@ class EventMgrError(Exception):
         self.field = field
 
 
+def raise_first(errors: dict[str, str]) -> None:
+    """Raise the first of the broken rules ({field: message}, as the *_rule_errors checks return them), if any."""
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise EventMgrError(message, field=field)
+
+
 class PermissionDenied(EventMgrError):
     status_code = 403
 

@@ -1,4 +1,4 @@
-"""Template helpers: dates in an event's zone, money, countries, Markdown."""
+"""Formatting for templates: dates and times in an event's zone, zones, money, form fields, page links."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,16 +11,11 @@ from babel.dates import (
     get_timezone_name,
 )
 from babel.numbers import format_currency
-from flask import Flask, request, url_for
+from flask import request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from eventmgr import locales
-from eventmgr.auth import permissions
-from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.database import utcnow
-from eventmgr.text import plain_text, render_markdown
-from eventmgr.urls import external_url
 
 
 def event_dates(event) -> str:
@@ -47,14 +42,34 @@ def event_times(event) -> str:
     return f"{start_text} – {format_date(end, 'long', locale=locale)}, {format_time(end, 'short', locale=locale)}"
 
 
-def zone_label(event, moment: datetime | None = None) -> str:
-    """The event's zone named in full with its offset, e.g. 'East Kazakhstan Time (Asia/Almaty, GMT+05:00)'."""
-    moment = moment or event.start_at
-    tz = ZoneInfo(event.timezone)
-    local = moment.astimezone(tz)
+def zone_name(tz_name: str, moment: datetime | None = None) -> str:
+    """A zone named in full with its offset at `moment` (now by default): 'Central European Time (Europe/Brussels,
+    GMT+01:00)'."""
+    local = (moment or utcnow()).astimezone(ZoneInfo(tz_name))
     name = get_timezone_name(local, width="long", locale=get_locale())
-    offset = get_timezone_gmt(local, width="long", locale=get_locale())
-    return f"{name} ({event.timezone}, {offset})"
+    return f"{name} ({tz_name}, {get_timezone_gmt(local, width='long', locale=get_locale())})"
+
+
+def zone_label(event, moment: datetime | None = None) -> str:
+    """The event's zone named in full with its offset at its start, e.g. 'East Kazakhstan Time (Asia/Almaty,
+    GMT+05:00)'."""
+    return zone_name(event.timezone, moment or event.start_at)
+
+
+def session_times(event_session, tz_name: str) -> str:
+    """'09:30–10:15' in the given zone; the end's date is added when the session runs past midnight."""
+    tz = ZoneInfo(tz_name)
+    start, end = event_session.start_at.astimezone(tz), event_session.end_at.astimezone(tz)
+    locale = get_locale()
+    text = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
+    if end.date() != start.date():
+        text += f" ({format_date(end, 'medium', locale=locale)})"
+    return text
+
+
+def agenda_day(day) -> str:
+    """'Tuesday, 24 July 2018'."""
+    return format_date(day, "full", locale=get_locale())
 
 
 def local_datetime(moment: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:
@@ -86,30 +101,9 @@ def field_attrs(field) -> dict:
 
 def url_for_page(page: int) -> str:
     """The current page's URL with the same query, at another page number."""
-    args = {k: v for k, v in request.args.items() if k != "page"} | {"page": page}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **(request.view_args or {}), **without_page(request.args), page=page)
 
 
-def register(app: Flask) -> None:
-    """Make the helpers available in every template."""
-    app.jinja_env.filters.update(
-        markdown=render_markdown,
-        excerpt=plain_text,
-        event_dates=event_dates,
-        event_times=event_times,
-        zone_label=zone_label,
-        local_datetime=local_datetime,
-        price=price,
-        money=money,
-        country_name=locales.country_name,
-        language_name=locales.language_name,
-        dict_without_page=lambda args: {k: v for k, v in args.items() if k != "page"},
-    )
-
-    app.jinja_env.globals.update(field_attrs=field_attrs, permissions=permissions, get_locale=get_locale,
-                                  url_for_page=url_for_page, google_calendar_url=google_calendar_url,
-                                  outlook_calendar_url=outlook_calendar_url, external_url=external_url)
-
-    @app.context_processor
-    def template_globals():
-        return {"now": utcnow()}
+def without_page(args) -> dict:
+    """A query's arguments but the page number, for a search form that starts again at page 1."""
+    return {k: v for k, v in args.items() if k != "page"}

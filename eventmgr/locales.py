@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 from babel import Locale
+from babel.core import get_global
+from babel.dates import get_timezone_location
 from babel.numbers import list_currencies
 from flask_babel import get_locale
 
@@ -91,8 +93,28 @@ def timezone_names() -> tuple[str, ...]:
     return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith(legacy)))
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in timezone_names()]
+def timezone_label(name: str, locale: Locale | None = None) -> str:
+    """A zone as people look for it, in the reader's language, with its IANA name: 'Kazakhstan (Almaty) ·
+    Asia/Almaty', 'Казахстан (Алматы) · Asia/Almaty'."""
+    locale = locale or _locale()
+    city = get_timezone_location(name, locale=locale, return_city=True)
+    # Babel's own location names end in "Time" (in Russian, wrongly, "summer time"): only their parts are used.
+    territory = get_global("zone_territories").get(get_global("zone_aliases").get(name, name), "")
+    if not (len(territory) == 2 and territory.isalpha()):  # "001", the world: Antarctic stations
+        return f"{city} · {name}"
+    place = locale.zone_formats["fallback"] % {"0": city, "1": country_name(territory, locale)}
+    return f"{place} · {name}"
+
+
+def timezone_choices(locale: Locale | None = None) -> list[tuple[str, str]]:
+    """(IANA name, label) of every zone, sorted by label (by country) in the reader's language."""
+    return list(_sorted_timezones(str(locale or _locale())))
+
+
+@cache
+def _sorted_timezones(locale_name: str) -> tuple[tuple[str, str], ...]:
+    locale = Locale.parse(locale_name)
+    return tuple(sorted(((name, timezone_label(name, locale)) for name in timezone_names()), key=lambda z: z[1]))
 
 
 def is_timezone(name: str) -> bool:

@@ -18,9 +18,9 @@ import hashlib
 import json
 import threading
 import time
-from collections import OrderedDict
 from functools import wraps
 
+from cachetools import TLRUCache
 from flask import current_app, request, session
 from flask_login import current_user
 
@@ -42,43 +42,33 @@ CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 
 class MemoryPages:
-    """key -> (expires at, body, headers) in this worker, bounded in total size, safe across its threads."""
+    """key -> (body, headers) in this worker for `seconds` each, bounded in total size (the least recently used go
+    first), safe across its threads."""
 
     def __init__(self, max_bytes: int = MAX_BYTES):
-        self.max_bytes = max_bytes
-        self._pages: OrderedDict[str, tuple[float, bytes, dict]] = OrderedDict()
-        self._size = 0
+        # Entries are (body, headers, seconds); each expires that many seconds after it was put. The clock is
+        # looked up at each reading, so that tests may move it on.
+        self._pages: TLRUCache[str, tuple[bytes, dict, float]] = TLRUCache(
+            maxsize=max_bytes, ttu=lambda _key, page, now: now + page[2], timer=lambda: time.monotonic(),
+            getsizeof=lambda page: len(page[0]))
         self._lock = threading.Lock()
 
     def get(self, key: str) -> tuple[bytes, dict] | None:
         with self._lock:
             found = self._pages.get(key)
-            if found is None:
-                return None
-            expires, body, headers = found
-            if expires < time.monotonic():
-                self._drop(key)
-                return None
-            self._pages.move_to_end(key)
-            return body, headers
+        return None if found is None else found[:2]
 
     def put(self, key: str, body: bytes, headers: dict, seconds: float) -> None:
         with self._lock:
-            if key in self._pages:
-                self._drop(key)
-            self._pages[key] = (time.monotonic() + seconds, body, headers)
-            self._size += len(body)
-            while self._size > self.max_bytes and self._pages:
-                self._drop(next(iter(self._pages)))
+            if len(body) > self._pages.maxsize:
+                # Kept, it would push every other page out; its older copy must not be served instead.
+                self._pages.pop(key, None)
+            else:
+                self._pages[key] = (body, headers, seconds)
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
-            self._size = 0
-
-    def _drop(self, key: str) -> None:
-        _expires, body, _headers = self._pages.pop(key)
-        self._size -= len(body)
 
 
 class RedisPages:

@@ -9,9 +9,11 @@ cache are inherited by every worker, recycled ones included, and shared copy-on-
 
 import logging
 
+from babel import Locale
 from flask import Flask, url_for
 from sqlalchemy.orm import configure_mappers
 
+from eventmgr import locales
 from eventmgr.extensions import db
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ def warm_up(app: Flask) -> list[str]:
     for name in app.jinja_env.list_templates():
         app.jinja_env.get_template(name)
     configure_mappers()
+    for language in app.config["LANGUAGES"].values():
+        locales.timezone_choices(Locale.parse(language))  # some 500 zones named: a third of a second each
     try:
         # Asked for at the site's address, like visitors' requests: files built for them name the host,
         # so those built here serve them too.

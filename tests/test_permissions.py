@@ -234,7 +234,8 @@ def build_world(db, make_user, make_event, make_organisation):
         panel = agenda_services.create_session(event, {
             "kind": "panel", "title": "Challenges of border management in Central Asia",
             "start_at": event.start_at, "end_at": event.start_at + timedelta(hours=1)}, organiser)
-        moderator = create_person({"full_name": "Kairat Sarybay", "email": f"kairat-{uuid.uuid4().hex[:6]}@osce.test"},
+        moderator = create_person({"full_name": "Kairat Sarybay",
+                                   "email": f"kairat-{uuid.uuid4().hex[:6]}@osce.example"},
                                   organiser, photo=PHOTO, event=event)
         speaker = create_person({"full_name": "Aigerim Abenova"}, organiser, event=event)
         first = agenda_services.add_participant(panel, moderator, "moderator", user=organiser)

@@ -18,9 +18,10 @@ from eventmgr.agenda.models import (
 )
 from eventmgr.audit.services import record
 from eventmgr.calendar import services as calendar
-from eventmgr.errors import EventMgrError
+from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.ordering import STEPS, move, renumber
 from eventmgr.people.models import Person
 from eventmgr.registration.models import Registration
 
@@ -81,16 +82,10 @@ def _clean_session(data: dict) -> dict:
     return cleaned
 
 
-def _raise_first(errors: dict[str, str]) -> None:
-    if errors:
-        field_name, message = next(iter(errors.items()))
-        raise EventMgrError(message, field=field_name)
-
-
 def create_session(event: Event, data: dict, user=None) -> EventSession:
     """Add a session to the event's programme."""
     data = _clean_session(data)
-    _raise_first(session_rule_errors(event, data))
+    raise_first(session_rule_errors(event, data))
     event_session = EventSession(event_id=event.id, **data)
     db.session.add(event_session)
     db.session.flush()
@@ -103,7 +98,7 @@ def update_session(event_session: EventSession, data: dict, user=None) -> dict:
     event = event_session.event
     data = _clean_session(data)
     merged = {key: getattr(event_session, key) for key in SESSION_FIELDS} | data
-    _raise_first(session_rule_errors(event, merged))
+    raise_first(session_rule_errors(event, merged))
     changes = {key: (getattr(event_session, key), value) for key, value in data.items()
                if getattr(event_session, key) != value}
     for key, (_before, after) in changes.items():
@@ -183,14 +178,11 @@ def move_participant(event_session: EventSession, participant: SessionParticipan
         people.pop(index)
         record("session.participant_remove", user, event_session.event,
                summary=f"{participant.person.full_name} · {event_session.title}")
-    elif action in ("up", "down"):
-        other = index - 1 if action == "up" else index + 1
-        if 0 <= other < len(people):
-            people[index], people[other] = people[other], people[index]
+    elif action in STEPS:
+        move(people, index, STEPS[action])
     else:
         raise EventMgrError("Unknown action.")
-    for position, item in enumerate(people):
-        item.position = position
+    renumber(people)
     db.session.flush()
 
 
@@ -230,10 +222,8 @@ def change_featured(event: Event, entry: FeaturedPresenter, action: str, role_la
         entries.pop(index)
         db.session.delete(entry)
         record("featured.remove", user, event, summary=entry.person.full_name)
-    elif action in ("up", "down"):
-        other = index - 1 if action == "up" else index + 1
-        if 0 <= other < len(entries):
-            entries[index], entries[other] = entries[other], entries[index]
+    elif action in STEPS:
+        move(entries, index, STEPS[action])
     elif action == "label":
         label = " ".join((role_label or "").split())
         if len(label) > 120:
@@ -244,8 +234,7 @@ def change_featured(event: Event, entry: FeaturedPresenter, action: str, role_la
             entry.role_label = label
     else:
         raise EventMgrError("Unknown action.")
-    for position, item in enumerate(entries):
-        item.position = position
+    renumber(entries)
     db.session.flush()
 
 

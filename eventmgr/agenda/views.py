@@ -1,9 +1,7 @@
 """Public pages of the programme: the agenda (HTML and PDF), the presenters, and a delegate's personal agenda."""
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_timezone_gmt, get_timezone_name
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -16,11 +14,10 @@ from eventmgr.auth.permissions import can_manage_event
 from eventmgr.builtfiles import built_file_response
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
-from eventmgr.events.services import event_by_slug
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.pagecache import cached_public_page
-from eventmgr.registration.services import registration_by_token
+from eventmgr.registration.services import registration_for_link
 
 bp = Blueprint("agenda", __name__)
 
@@ -111,10 +108,10 @@ def presenters(slug: str):
 @bp.route("/events/<slug>/registration/<token>/agenda", methods=["GET", "POST"])
 def personal_agenda(slug: str, token: str):
     """Let a registered delegate tick the sessions they will attend."""
-    event, _moved = event_by_slug(slug)
-    registration = registration_by_token(event, token) if event is not None else None
+    registration = registration_for_link(slug, token)
     if registration is None:
         abort(404)
+    event = registration.event
     sessions = [s for s in services.event_sessions(event) if not s.is_break]
     form = PersonalAgendaForm()
     if form.validate_on_submit():
@@ -136,35 +133,8 @@ def personal_agenda(slug: str, token: str):
     return response
 
 
-# --- Template helpers -------------------------------------------------------------------------------
+# --- Template helpers (registered in eventmgr.templating) --------------------------------------------
 
-@bp.app_template_filter("session_times")
-def session_times(event_session, tz_name: str) -> str:
-    """'09:30–10:15' in the given zone; the end's date is added when the session runs past midnight."""
-    tz = ZoneInfo(tz_name)
-    start, end = event_session.start_at.astimezone(tz), event_session.end_at.astimezone(tz)
-    locale = get_locale()
-    text = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
-    if end.date() != start.date():
-        text += f" ({format_date(end, 'medium', locale=locale)})"
-    return text
-
-
-@bp.app_template_filter("agenda_day")
-def agenda_day(day) -> str:
-    """'Tuesday, 24 July 2018'."""
-    return format_date(day, "full", locale=get_locale())
-
-
-@bp.app_template_filter("zone_name")
-def zone_name(tz_name: str, moment: datetime | None = None) -> str:
-    """A zone named in full with its offset at `moment`: 'Central European Time (Europe/Brussels, GMT+01:00)'."""
-    local = (moment or utcnow()).astimezone(ZoneInfo(tz_name))
-    name = get_timezone_name(local, width="long", locale=get_locale())
-    return f"{name} ({tz_name}, {get_timezone_gmt(local, width='long', locale=get_locale())})"
-
-
-@bp.app_template_global()
 def event_has_agenda(event) -> bool:
     """Whether the event has any session (to show links to its agenda)."""
     cache = g.setdefault("event_has_agenda", {})
@@ -173,7 +143,6 @@ def event_has_agenda(event) -> bool:
     return cache[event.id]
 
 
-@bp.app_template_global()
 def event_featured_presenters(event) -> list:
     """The event's featured presenters, for the event page."""
     cache = g.setdefault("event_featured_presenters", {})

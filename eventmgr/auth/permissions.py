@@ -51,10 +51,19 @@ def can_see_event_backoffice(user, event) -> bool:
 
 
 def can_view_event(user, event) -> bool:
-    """See the public page: published (or cancelled) public/unlisted events, else the event's staff only."""
+    """See the public page: published (or cancelled) public/unlisted events, else the event's staff only.
+
+    `user` None asks for anyone at all, signed in or not (whether shared caches may keep the event's files).
+    """
     if event.status in ("published", "cancelled") and event.visibility in ("public", "unlisted"):
         return True
     return can_see_event_backoffice(user, event)
+
+
+def can_find_event(user, event) -> bool:
+    """Find the event in lists (a series' editions): listed events, and those the user works on (see
+    findable_events, the same rule in SQL)."""
+    return event.is_listed or can_see_event_backoffice(user, event)
 
 
 def findable_events(user):

@@ -249,12 +249,11 @@ def calendar_sessions(event: Event) -> list[EventSession]:
 
 
 def person_sessions(person: Person) -> list[EventSession]:
-    """The person's sessions in listed events (public, published or cancelled), by start."""
+    """The person's sessions in listed events, by start."""
     return list(db.session.execute(
         select(EventSession).join(SessionParticipant, SessionParticipant.session_id == EventSession.id)
         .join(Event, Event.id == EventSession.event_id)
-        .where(SessionParticipant.person_id == person.id, Event.visibility == "public",
-               Event.status.in_(("published", "cancelled")))
+        .where(SessionParticipant.person_id == person.id, Event.is_listed)
         .options(joinedload(EventSession.event),
                  selectinload(EventSession.participants).joinedload(SessionParticipant.person)
                  .joinedload(Person.organisation))

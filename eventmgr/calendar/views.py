@@ -14,12 +14,11 @@ from eventmgr.agenda.models import EventSession
 from eventmgr.builtfiles import built_files
 from eventmgr.calendar import services
 from eventmgr.calendar.ics import event_days_to_ics, event_to_ics, sessions_to_ics
-from eventmgr.events.services import event_by_slug
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people.models import Person
-from eventmgr.registration.services import registration_by_token
+from eventmgr.registration.services import registration_for_link
 from eventmgr.urls import external_url
 
 bp = Blueprint("calendar", __name__)
@@ -117,13 +116,10 @@ def personal_calendar(slug: str, token: str):
     sessions they put on their agenda. Nothing of anyone else's."""
     from eventmgr.agenda.services import personal_sessions
 
-    event, moved_to = event_by_slug(slug, eager=False)
-    if event is None and moved_to:
-        # The organisers renamed the event: subscriptions made before keep working.
-        event, _moved = event_by_slug(moved_to, eager=False)
-    registration = registration_by_token(event, token) if event is not None else None
+    registration = registration_for_link(slug, token)
     if registration is None:
         abort(404)
+    event = registration.event
     sessions = personal_sessions(registration)
     confirmed = registration.status == "confirmed"
     withdrawn = registration.status in ("cancelled", "declined")
@@ -134,7 +130,6 @@ def personal_calendar(slug: str, token: str):
         f"{event.slug}.ics", parts, private=True)
 
 
-@bp.app_template_global()
 def webcal_url(endpoint: str, **values) -> str:
     """The feed's URL at the public address with the webcal: scheme, which calendars open as a subscription."""
     url = external_url(endpoint, **values)

@@ -30,6 +30,7 @@ from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
 from eventmgr.limits import accepts_upload, whole_number
+from eventmgr.ordering import STEPS
 
 bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents",
                cli_group="documents")
@@ -88,10 +89,6 @@ def _paragraph(document, paragraph_id: int) -> DocumentParagraph:
 def _back(document, anchor: str | None = None):
     return redirect(url_for("documents_manage.edit", event_id=document.event_id, document_id=document.id,
                             _anchor=anchor))
-
-
-def _offset(form: MoveForm) -> int:
-    return -1 if form.direction.data == "up" else 1
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -257,7 +254,7 @@ def move_section(event_id: int, document_id: int, section_id: int):
     section = _section(document, section_id)
     form = MoveForm()
     if form.validate_on_submit():
-        services.move_section(section, _offset(form), current_user)
+        services.move_section(section, STEPS[form.direction.data], current_user)
         db.session.commit()
     return _back(document, f"section-{section.id}")
 
@@ -338,7 +335,7 @@ def move_paragraph(event_id: int, document_id: int, paragraph_id: int):
     paragraph = _paragraph(document, paragraph_id)
     form = MoveForm()
     if form.validate_on_submit():
-        services.move_paragraph(paragraph, _offset(form), current_user)
+        services.move_paragraph(paragraph, STEPS[form.direction.data], current_user)
         db.session.commit()
     return _back(document, f"paragraph-{paragraph.id}")
 

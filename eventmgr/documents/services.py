@@ -31,6 +31,7 @@ from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.extensions import db
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
+from eventmgr.ordering import move, renumber
 
 #: Seconds a publication may spend rendering its PDF before it is given up: inside gunicorn's 30 s worker timeout.
 DEFAULT_RENDER_TIMEOUT = 25
@@ -163,11 +164,6 @@ def _edited(document: Document, user, action: str, changes: dict | None = None) 
     record(action, user, document.event, summary=document.title, changes=changes)
 
 
-def _renumber(rows) -> None:
-    for position, row in enumerate(rows):
-        row.position = position
-
-
 def add_section(document: Document, heading: str, user, position: int | None = None) -> DocumentSection:
     """Insert a section (at the end unless a position is given)."""
     if len(document.sections) >= MAX_SECTIONS:
@@ -176,7 +172,7 @@ def add_section(document: Document, heading: str, user, position: int | None = N
     sections = list(document.sections)
     sections.insert(len(sections) if position is None else max(0, min(position, len(sections))), section)
     document.sections = sections
-    _renumber(document.sections)
+    renumber(document.sections)
     _edited(document, user, "document.section.add")
     return section
 
@@ -191,12 +187,9 @@ def move_section(section: DocumentSection, offset: int, user) -> None:
     """Move a section up (-1) or down (+1)."""
     document = section.document
     sections = list(document.sections)
-    index = sections.index(section)
-    target = index + offset
-    if 0 <= target < len(sections):
-        sections.insert(target, sections.pop(index))
+    if move(sections, sections.index(section), offset):
         document.sections = sections
-        _renumber(sections)
+        renumber(sections)
         _edited(document, user, "document.section.move")
 
 
@@ -204,7 +197,7 @@ def delete_section(section: DocumentSection, user) -> None:
     """Remove a section and its paragraphs."""
     document = section.document
     document.sections.remove(section)
-    _renumber(document.sections)
+    renumber(document.sections)
     _edited(document, user, "document.section.delete")
 
 
@@ -235,7 +228,7 @@ def add_paragraph(section: DocumentSection, data: dict, user, position: int | No
     paragraphs = list(section.paragraphs)
     paragraphs.insert(len(paragraphs) if position is None else max(0, min(position, len(paragraphs))), paragraph)
     section.paragraphs = paragraphs
-    _renumber(paragraphs)
+    renumber(paragraphs)
     _edited(document, user, "document.paragraph.add")
     return paragraph
 
@@ -258,12 +251,9 @@ def move_paragraph(paragraph: DocumentParagraph, offset: int, user) -> None:
     section = paragraph.section
     document = section.document
     paragraphs = list(section.paragraphs)
-    index = paragraphs.index(paragraph)
-    target = index + offset
-    if 0 <= target < len(paragraphs):
-        paragraphs.insert(target, paragraphs.pop(index))
+    if move(paragraphs, paragraphs.index(paragraph), offset):
         section.paragraphs = paragraphs
-        _renumber(paragraphs)
+        renumber(paragraphs)
     else:
         sections = list(document.sections)
         neighbour_index = sections.index(section) + (1 if offset > 0 else -1)
@@ -275,10 +265,10 @@ def move_paragraph(paragraph: DocumentParagraph, offset: int, user) -> None:
         with db.session.no_autoflush:
             moved = list(neighbour.paragraphs)
             section.paragraphs.remove(paragraph)
-            _renumber(section.paragraphs)
+            renumber(section.paragraphs)
             moved.insert(0 if offset > 0 else len(moved), paragraph)
             neighbour.paragraphs = moved
-            _renumber(moved)
+            renumber(moved)
     _edited(document, user, "document.paragraph.move")
 
 
@@ -286,7 +276,7 @@ def delete_paragraph(paragraph: DocumentParagraph, user) -> None:
     """Remove a paragraph; its comments stay, about the document as a whole."""
     section = paragraph.section
     section.paragraphs.remove(paragraph)
-    _renumber(section.paragraphs)
+    renumber(section.paragraphs)
     _edited(section.document, user, "document.paragraph.delete")
 
 
@@ -369,7 +359,7 @@ def _apply_import(document: Document, parsed: importing.ParsedDocument, user, re
         for section in parsed.sections
     ]
     document.sections = kept + new_sections
-    _renumber(document.sections)
+    renumber(document.sections)
     if parsed.title and (replace or not document.title):
         document.title = parsed.title[:500]
     _edited(document, user, "document.import")

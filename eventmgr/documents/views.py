@@ -1,7 +1,7 @@
 """Published outcome documents: the current version as a page and a PDF, older versions, what changed."""
 
 from babel.dates import format_date
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -9,10 +9,10 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from eventmgr.auth.permissions import can_edit_documents, can_view_event
 from eventmgr.documents import services
-from eventmgr.documents.text import inline_markdown
-from eventmgr.events.services import event_by_slug
+from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
+from eventmgr.registration.services import registration_for_link
 
 bp = Blueprint("documents", __name__, url_prefix="/events/<slug>/documents")
 
@@ -22,12 +22,8 @@ IMMUTABLE = 365 * 24 * 3600
 ARCHIVE_RETRY_AFTER = 30
 
 
-@bp.app_template_filter("inline_markdown")
-def inline_markdown_filter(source: str | None):
-    return inline_markdown(source)
+# --- Template helpers (registered in eventmgr.templating) --------------------------------------------
 
-
-@bp.app_template_filter("css_string")
 def css_string(text: str, length: int | None = None) -> Markup:
     """Quote text as a CSS string for a PDF's page margins, shortened to `length` characters with "…".
 
@@ -44,7 +40,6 @@ def css_string(text: str, length: int | None = None) -> Markup:
     return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end the string or the tag is escaped
 
 
-@bp.app_template_filter("numbered_first")
 def numbered_first(html: Markup, number_html: Markup) -> Markup:
     """Put a paragraph's number at the start of its first rendered <p>, so that the two never part."""
     if number_html and html.startswith("<p>"):
@@ -52,33 +47,19 @@ def numbered_first(html: Markup, number_html: Markup) -> Markup:
     return Markup("{}{}").format(number_html, html)
 
 
-@bp.app_template_filter("document_date")
 def document_date(moment, language: str = "en") -> str:
     """A date in a document's own language, e.g. '29 February 2012'."""
     return format_date(moment.date(), "long", locale=services._locale(language)) if moment else ""
 
 
-@bp.app_template_global("published_documents")
 def published_documents(event) -> list:
     """The event's published documents, for its public page."""
     return services.published_documents(event)
 
 
-def _event(slug: str, doc: str, endpoint: str, eager: bool, **values):
-    """The event if the reader may see it, or a redirect from an old slug; 404 otherwise."""
-    event, moved_to = event_by_slug(slug, eager=eager)
-    if event is None:
-        if moved_to:
-            return None, redirect(url_for(endpoint, slug=moved_to, doc=doc, **values), 301)
-        abort(404)
-    if not can_view_event(current_user, event):
-        abort(404)
-    return event, None
-
-
 def _load(slug: str, doc: str, endpoint: str, **values):
     """The event and its published document, or a redirect from an old event slug; 404 if not visible."""
-    event, moved = _event(slug, doc, endpoint, True, **values)
+    event, moved = visible_event_or_redirect(slug, endpoint, doc=doc, **values)
     if moved:
         return None, None, moved
     document = services.public_document(event, doc)
@@ -103,7 +84,8 @@ def _pdf_response(event, doc: str, stored, immutable: bool, suffix: str = "", lo
         response = current_app.response_class(load(stored), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-{doc}-v{stored.number}{suffix}.pdf"'
     response.set_etag(digest)
-    scope = "public" if event.visibility in ("public", "unlisted") and event.status != "draft" else "private"
+    # Shared caches may keep what anyone may read; the rest only the reader's browser.
+    scope = "public" if can_view_event(None, event) else "private"
     if immutable:
         response.headers["Cache-Control"] = f"{scope}, max-age={IMMUTABLE}, immutable"
     else:
@@ -142,7 +124,7 @@ def _render_version(event, document, shown):
 @cached_public_page
 def pdf(slug: str, doc: str):
     """The current version's PDF, from storage."""
-    event, moved = _event(slug, doc, "documents.pdf", False)
+    event, moved = visible_event_or_redirect(slug, "documents.pdf", eager=False, doc=doc)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc)
@@ -155,7 +137,7 @@ def pdf(slug: str, doc: str):
 @cached_public_page
 def version_pdf(slug: str, doc: str, number: int):
     """A version's PDF, from storage; it never changes."""
-    event, moved = _event(slug, doc, "documents.version_pdf", False, number=number)
+    event, moved = visible_event_or_redirect(slug, "documents.version_pdf", eager=False, doc=doc, number=number)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc, number)
@@ -168,7 +150,7 @@ def version_pdf(slug: str, doc: str, number: int):
 @cached_public_page
 def archive_pdf(slug: str, doc: str, number: int):
     """A version's archival PDF (PDF/A), from storage once the worker has made it; never rendered here."""
-    event, moved = _event(slug, doc, "documents.archive_pdf", False, number=number)
+    event, moved = visible_event_or_redirect(slug, "documents.archive_pdf", eager=False, doc=doc, number=number)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc, number, archive=True)
@@ -187,8 +169,7 @@ def archive_pdf(slug: str, doc: str, number: int):
 @cached_public_page
 def changes(slug: str, doc: str):
     """What changed between two versions (?from=1&to=2; by default the last two), paragraph by paragraph."""
-    event, document, moved = _load(slug, doc, "documents.changes",
-                                   **{name: request.args[name] for name in ("from", "to") if name in request.args})
+    event, document, moved = _load(slug, doc, "documents.changes")
     if moved:
         return moved
     latest = document.latest_version.number
@@ -205,7 +186,6 @@ def changes(slug: str, doc: str):
 delegate_bp = Blueprint("documents_delegate", __name__, url_prefix="/events/<slug>/registration/<token>")
 
 
-@bp.app_template_global("delegate_documents")
 def delegate_documents(registration) -> list:
     """(label, URL) of the letters a delegate may download now, for their registration page."""
     from eventmgr.documents.letters import delegate_documents as available
@@ -215,10 +195,7 @@ def delegate_documents(registration) -> list:
 
 
 def _delegate_registration(slug: str, token: str):
-    from eventmgr.registration.services import registration_by_token
-
-    event, _moved = event_by_slug(slug, eager=False)
-    registration = registration_by_token(event, token) if event is not None else None
+    registration = registration_for_link(slug, token)
     if registration is None:
         abort(404)
     return registration

@@ -29,6 +29,7 @@ from eventmgr.events.forms import (
 from eventmgr.events.models import EventRole, EventRoleInvitation, Series, SeriesRequest
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
+from eventmgr.ordering import STEPS, move
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration.services import counts_by_event
 
@@ -249,7 +250,7 @@ def event_organisations(event_id: int):
 def move_event_organisation(event_id: int, position: int, action: str):
     """Move an organisation up or down the list, or remove it."""
     event = get_event_or_404(event_id)
-    if not ConfirmForm().validate_on_submit() or action not in ("up", "down", "remove"):
+    if not ConfirmForm().validate_on_submit() or action not in (*STEPS, "remove"):
         abort(400)
     links = [(link.organisation_id, link.role) for link in event.organisation_links]
     if not 0 <= position < len(links):
@@ -257,9 +258,7 @@ def move_event_organisation(event_id: int, position: int, action: str):
     if action == "remove":
         links.pop(position)
     else:
-        other = position - 1 if action == "up" else position + 1
-        if 0 <= other < len(links):
-            links[position], links[other] = links[other], links[position]
+        move(links, position, STEPS[action])
     return _save_organisations(event, links, None)
 
 

@@ -16,8 +16,8 @@ from eventmgr.audit.services import record
 from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
 from eventmgr.calendar.services import invite_presenters, schedule_programme_update, schedule_update
-from eventmgr.database import contains_pattern, lower_like, utcnow
-from eventmgr.errors import ConflictError, EventMgrError
+from eventmgr.database import contains_text, utcnow
+from eventmgr.errors import ConflictError, EventMgrError, raise_first
 from eventmgr.events.models import (
     EVENT_KINDS,
     EVENT_ROLES,
@@ -169,12 +169,6 @@ def _clean(data: dict) -> dict:
     return cleaned
 
 
-def _raise_first(errors: dict[str, str]) -> None:
-    if errors:
-        field, message = next(iter(errors.items()))
-        raise EventMgrError(message, field=field)
-
-
 def _check_series_choice(data: dict, event: Event | None, user) -> None:
     """An event joins a series only by its owner's hand: others ask to join (request_series)."""
     series_id = data.get("series_id")
@@ -191,7 +185,7 @@ def create_event(data: dict, user) -> Event:
     data = _clean(data)
     if not data.get("slug"):
         data["slug"] = unique_slug(data.get("title") or "")
-    _raise_first(event_rule_errors(data))
+    raise_first(event_rule_errors(data))
     _check_series_choice(data, None, user)
     for key in ("reminder_early_minutes", "reminder_late_minutes"):
         # Empty means no reminder; given a plain None, the ORM would insert the column's default instead.
@@ -218,7 +212,7 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
     if not data.get("slug"):
         data["slug"] = event.slug
     merged = {key: getattr(event, key) for key in EDITABLE_FIELDS} | data
-    _raise_first(event_rule_errors(merged, event))
+    raise_first(event_rule_errors(merged, event))
     _check_series_choice(data, event, user)
     changes = {key: (getattr(event, key), value) for key, value in data.items() if getattr(event, key) != value}
     if not changes:
@@ -246,7 +240,7 @@ def publish_event(event: Event, user) -> None:
     """Make a draft visible according to its visibility."""
     if event.status != "draft":
         raise EventMgrError("Only a draft can be published.")
-    _raise_first(event_rule_errors({key: getattr(event, key) for key in EDITABLE_FIELDS}, event))
+    raise_first(event_rule_errors({key: getattr(event, key) for key in EDITABLE_FIELDS}, event))
     event.status = "published"
     event.published_at = utcnow()
     invite_presenters(event)
@@ -577,14 +571,13 @@ def search_public_events(
         selectinload(Event.series),
     )
     if text:
-        like = contains_pattern(text)
         host_match = exists().where(
             EventOrganisation.event_id == Event.id,
             EventOrganisation.organisation_id == Organisation.id,
-            or_(lower_like(Organisation.name, like), lower_like(Organisation.acronym, like)),
+            or_(contains_text(Organisation.name, text), contains_text(Organisation.acronym, text)),
         )
-        query = query.where(or_(lower_like(Event.title, like), lower_like(Event.description, like),
-                                lower_like(Event.venue_city, like), host_match))
+        query = query.where(or_(contains_text(Event.title, text), contains_text(Event.description, text),
+                                contains_text(Event.venue_city, text), host_match))
     if country:
         host_in_country = exists().where(
             EventOrganisation.event_id == Event.id,

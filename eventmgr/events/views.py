@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from eventmgr import locales
-from eventmgr.auth.permissions import can_manage_event, can_view_event
+from eventmgr.auth.permissions import can_find_event, can_manage_event, can_view_event
 from eventmgr.database import utcnow
 from eventmgr.events.models import EVENT_KINDS, Series
 from eventmgr.events.services import event_by_slug, related_events, search_public_events
@@ -99,7 +99,6 @@ def detail(slug: str):
 def series(slug: str):
     """List the editions of a series that the reader may see."""
     found = db.first_or_404(select(Series).where(Series.slug == slug))
-    editions = [e for e in found.events if can_view_event(current_user, e) and
-                (e.visibility == "public" or can_manage_event(current_user, e))]
+    editions = [e for e in found.events if can_find_event(current_user, e)]
     editions.sort(key=lambda e: e.start_at, reverse=True)
     return render_template("events/series.html", series=found, editions=editions)

@@ -5,7 +5,7 @@ from sqlalchemy import func, or_, select
 from eventmgr import locales
 from eventmgr.audit.services import record
 from eventmgr.auth.permissions import organisations_findable
-from eventmgr.database import contains_pattern, lower_like
+from eventmgr.database import contains_text
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.organisations.models import ORGANISATION_KINDS, Organisation
@@ -84,6 +84,5 @@ def search(text: str | None, user, page: int, per_page: int = 50):
     """Organisations the user may find whose name or acronym contains the text, by name."""
     query = select(Organisation).where(organisations_findable(user)).order_by(Organisation.name)
     if text:
-        like = contains_pattern(text)
-        query = query.where(or_(lower_like(Organisation.name, like), lower_like(Organisation.acronym, like)))
+        query = query.where(or_(contains_text(Organisation.name, text), contains_text(Organisation.acronym, text)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

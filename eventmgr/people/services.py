@@ -1,10 +1,10 @@
 """Create, find, change and merge people; store their photos; list their sessions."""
 
 import hashlib
-import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, select, true, update
@@ -15,8 +15,8 @@ from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParti
 from eventmgr.audit.services import record
 from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
-from eventmgr.database import contains_pattern, lower_like, utcnow
-from eventmgr.errors import EventMgrError
+from eventmgr.database import contains_text, utcnow
+from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.mail.services import queue_mail
@@ -30,7 +30,6 @@ PERSON_FIELDS = ("honorific", "full_name", "position", "organisation_id", "organ
                  "bio", "links")
 MAX_LINKS = 6
 MAX_BIO = 10_000
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def parse_links(text: str | None) -> list[dict]:
@@ -59,7 +58,10 @@ def person_rule_errors(data: dict, person: Person | None = None) -> dict[str, st
         errors["organisation_id"] = "Choose an organisation from the list."
     email = data.get("email")
     if email:
-        if not EMAIL_PATTERN.match(email):
+        try:
+            # As the forms check addresses (WTForms' Email validator): the syntax, not the mail server.
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
             errors["email"] = "Give a valid e-mail address, or leave it empty."
         else:
             same = select(Person.id).where(Person.email == email)
@@ -103,16 +105,10 @@ def _clean(data: dict) -> dict:
     return cleaned
 
 
-def _raise_first(errors: dict[str, str]) -> None:
-    if errors:
-        field, message = next(iter(errors.items()))
-        raise EventMgrError(message, field=field)
-
-
 def create_person(data: dict, user=None, photo: bytes | None = None, event: Event | None = None) -> Person:
     """Add a person to the shared directory, with a photo if one is given."""
     data = _clean(data)
-    _raise_first(person_rule_errors(data))
+    raise_first(person_rule_errors(data))
     processed = process_photo(photo) if photo else None  # refused before anything is written
     person = Person(**data, name_key=name_key(data["full_name"]), created_by_id=user.id if user else None)
     db.session.add(person)
@@ -130,7 +126,7 @@ def update_person(person: Person, data: dict, user=None, photo: bytes | None = N
     (permissions.can_edit_person)."""
     data = _clean(data)
     merged = {key: getattr(person, key) for key in PERSON_FIELDS} | data
-    _raise_first(person_rule_errors(merged, person))
+    raise_first(person_rule_errors(merged, person))
     processed = process_photo(photo) if photo else None
     changes = {key: (getattr(person, key), value) for key, value in data.items() if getattr(person, key) != value}
     for key, (_before, after) in changes.items():
@@ -220,11 +216,10 @@ def search_people(text: str | None, user, limit: int = 100) -> list[Person]:
     query = (select(Person).where(permissions.people_findable(user)).options(joinedload(Person.organisation))
              .order_by(Person.full_name).limit(limit))
     if text and text.strip():
-        like = contains_pattern(text)
         query = query.outerjoin(Organisation, Person.organisation_id == Organisation.id).where(or_(
-            lower_like(Person.full_name, like), lower_like(Person.position, like),
-            lower_like(Person.organisation_name, like), lower_like(Organisation.name, like),
-            lower_like(Organisation.acronym, like),
+            contains_text(Person.full_name, text), contains_text(Person.position, text),
+            contains_text(Person.organisation_name, text), contains_text(Organisation.name, text),
+            contains_text(Organisation.acronym, text),
         ))
     return list(db.session.execute(query).unique().scalars())
 
@@ -260,17 +255,16 @@ def person_events(person: Person) -> list[Event]:
 
 
 def public_appearances(person: Person) -> list[tuple[Event, list[SessionParticipant], FeaturedPresenter | None]]:
-    """The person's sessions and featured roles in listed events (published or cancelled, public), newest first."""
-    listed = (Event.visibility == "public") & Event.status.in_(("published", "cancelled"))
+    """The person's sessions and featured roles in listed events, newest first."""
     parts = db.session.execute(
         select(SessionParticipant).join(EventSession).join(Event, EventSession.event_id == Event.id)
-        .where(SessionParticipant.person_id == person.id, listed)
+        .where(SessionParticipant.person_id == person.id, Event.is_listed)
         .options(joinedload(SessionParticipant.event_session).joinedload(EventSession.event))
         .order_by(EventSession.start_at)
     ).scalars().all()
     featured = db.session.execute(
         select(FeaturedPresenter, Event).join(Event, FeaturedPresenter.event_id == Event.id)
-        .where(FeaturedPresenter.person_id == person.id, listed)
+        .where(FeaturedPresenter.person_id == person.id, Event.is_listed)
     ).all()
     by_event: dict[int, tuple[Event, list, FeaturedPresenter | None]] = {}
     for part in parts:

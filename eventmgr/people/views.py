@@ -84,7 +84,6 @@ def own_profile(person_id: int, token: str):
     return response
 
 
-@bp.app_template_global()
 def photo_url(person: Person, size: str = "small") -> str | None:
     """The URL of a person's photo in one size, or None when they have none."""
     if person.photo is None:

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr.audit.services import record
-from eventmgr.database import contains_pattern, lower_like
+from eventmgr.database import contains_text
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.locales import country_name
@@ -32,12 +32,12 @@ def filtered_query(event, filters: dict):
     elif filters.get("checked_in") == "no":
         query = query.where(Registration.checked_in_at.is_(None))
     if filters.get("q"):
-        like = contains_pattern(filters['q'])
+        text = filters["q"]
         query = query.where(or_(
-            lower_like(Registration.given_name, like), lower_like(Registration.family_name, like),
-            lower_like(Registration.email, like), lower_like(Registration.organisation_name, like),
-            lower_like(Registration.delegation, like),
-            lower_like(Registration.given_name + " " + Registration.family_name, like),
+            contains_text(Registration.given_name, text), contains_text(Registration.family_name, text),
+            contains_text(Registration.email, text), contains_text(Registration.organisation_name, text),
+            contains_text(Registration.delegation, text),
+            contains_text(Registration.given_name + " " + Registration.family_name, text),
         ))
     rows = query.order_by(Registration.created_at.desc(), Registration.id.desc())
     question_id, answer = filters.get("question"), filters.get("answer")

@@ -15,6 +15,7 @@ from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
+from eventmgr.ordering import STEPS, move, renumber
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import desk, services
 from eventmgr.registration.forms import (
@@ -302,12 +303,9 @@ def question_action(event_id: int, question_id: int, action: str):
         abort(404)
     if action == "delete":
         db.session.delete(questions[index])
-    elif action in ("up", "down"):
-        other = index - 1 if action == "up" else index + 1
-        if 0 <= other < len(questions):
-            questions[index], questions[other] = questions[other], questions[index]
-        for position, question in enumerate(questions):
-            question.position = position
+    elif action in STEPS:
+        move(questions, index, STEPS[action])
+        renumber(questions)
     else:
         abort(404)
     db.session.commit()

@@ -19,6 +19,7 @@ from eventmgr.calendar.services import withdraw_session_entries
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
+from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
 from eventmgr.registration import notifications
 from eventmgr.registration.models import (
@@ -66,6 +67,18 @@ def new_access_token() -> str:
 def registration_by_token(event: Event, token: str) -> Registration | None:
     """The event's registration with this private token, compared in constant time."""
     return _by_token(Registration, Registration.access_token, event, token)
+
+
+def registration_for_link(slug: str, token: str) -> Registration | None:
+    """The registration a delegate's private link names: /events/<slug>/registration/<token>/...
+
+    The slug may be one the event had before: the organisers may rename the event, and links already mailed,
+    calendars already subscribed and certificates already shared keep working.
+    """
+    event, moved_to = event_by_slug(slug, eager=False)
+    if event is None and moved_to:
+        event, _moved = event_by_slug(moved_to, eager=False)
+    return registration_by_token(event, token) if event is not None else None
 
 
 def invitation_by_token(event: Event, token: str | None) -> Invitation | None:

@@ -4,13 +4,11 @@ from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
-from eventmgr.auth.permissions import can_view_event
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
-from eventmgr.events.services import event_by_slug
+from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.forms import show_error
 from eventmgr.registration import notifications, services
@@ -24,14 +22,6 @@ def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
-def _visible_event_or_404(slug: str):
-    # Not eager: registering needs none of the event's hosts and roles (a page that shows them loads them).
-    event, moved_to = event_by_slug(slug, eager=False)
-    if event is None or not can_view_event(current_user, event):
-        abort(404)
-    return event
-
-
 def _form(form_class, event, **kwargs):
     return with_questions(form_class, services.event_questions(event.id))(event=event, **kwargs)
 
@@ -40,7 +30,10 @@ def _form(form_class, event, **kwargs):
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str):
     """Show the registration form; register the delegate (on an invitation-only event, through the invitation)."""
-    event = _visible_event_or_404(slug)
+    # Not eager: registering needs none of the event's hosts and roles (a page that shows them loads them).
+    event, moved = visible_event_or_redirect(slug, "registration.register", eager=False)
+    if moved:
+        return moved
     now = utcnow()
     if not event.registration_is_open(now):
         return render_template("registration/closed.html", event=event), 200
@@ -91,7 +84,9 @@ def register(slug: str):
 @bp.route("/events/<slug>/register/done")
 def done(slug: str):
     """Tell the delegate to look for the e-mail, without saying what it holds."""
-    event = _visible_event_or_404(slug)
+    event, moved = visible_event_or_redirect(slug, "registration.done", eager=False)
+    if moved:
+        return moved
     return render_template("registration/done.html", event=event)
 
 
@@ -99,7 +94,9 @@ def done(slug: str):
 @limiter.limit(_registration_limit, methods=["POST"])
 def resend_link(slug: str):
     """Send the private link again to an address registered for the event."""
-    event = _visible_event_or_404(slug)
+    event, moved = visible_event_or_redirect(slug, "registration.resend_link", eager=False)
+    if moved:
+        return moved
     form = ResendLinkForm()
     if form.validate_on_submit():
         notifications.queue_link_request(event, form.email.data.strip().lower())
@@ -110,13 +107,7 @@ def resend_link(slug: str):
 
 
 def _registration_or_404(slug: str, token: str) -> Registration:
-    event, moved_to = event_by_slug(slug)
-    if event is None and moved_to:
-        # The organisers renamed the event: the private links already mailed keep working.
-        event, _moved = event_by_slug(moved_to)
-    if event is None:
-        abort(404)
-    registration = services.registration_by_token(event, token)
+    registration = services.registration_for_link(slug, token)
     if registration is None:
         abort(404)
     return registration
@@ -224,7 +215,9 @@ def qr_code(slug: str, token: str):
 @bp.route("/events/<slug>/participants")
 def participants(slug: str):
     """The participants who agreed to be listed, when the organisers publish the list."""
-    event = _visible_event_or_404(slug)
+    event, moved = visible_event_or_redirect(slug, "registration.resend_link", eager=False)
+    if moved:
+        return moved
     if not event.publish_participant_list:
         abort(404)
     listed = db.session.execute(

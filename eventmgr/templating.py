@@ -1,0 +1,66 @@
+"""Every filter and global the templates (pages, mails and PDFs) use besides Jinja's own, registered in one place.
+
+The helpers live with what they know about (formatting, text, a feature's services or views); this module only
+names them for the templates. It sits above every feature, so a page of a lower feature may show something of a
+higher one (attendance, documents, the agenda on the event page) without the lower feature importing it.
+"""
+
+from flask import Flask
+from flask_babel import get_locale
+
+from eventmgr import formatting, locales
+from eventmgr.agenda import views as agenda
+from eventmgr.auth import permissions
+from eventmgr.calendar import views as calendar
+from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
+from eventmgr.database import utcnow
+from eventmgr.documents import views as documents
+from eventmgr.people import views as people
+from eventmgr.text import inline_markdown, plain_text, render_markdown
+from eventmgr.urls import external_url
+
+
+def register(app: Flask) -> None:
+    """Make the helpers available in every template."""
+    app.jinja_env.filters.update(
+        # Text
+        markdown=render_markdown,
+        inline_markdown=inline_markdown,
+        excerpt=plain_text,
+        css_string=documents.css_string,
+        numbered_first=documents.numbered_first,
+        # Dates, times and zones
+        event_dates=formatting.event_dates,
+        event_times=formatting.event_times,
+        zone_label=formatting.zone_label,
+        zone_name=formatting.zone_name,
+        local_datetime=formatting.local_datetime,
+        session_times=formatting.session_times,
+        agenda_day=formatting.agenda_day,
+        document_date=documents.document_date,
+        # Money, countries, languages, queries
+        price=formatting.price,
+        money=formatting.money,
+        country_name=locales.country_name,
+        language_name=locales.language_name,
+        dict_without_page=formatting.without_page,
+    )
+    app.jinja_env.globals.update(
+        field_attrs=formatting.field_attrs,
+        permissions=permissions,
+        get_locale=get_locale,
+        url_for_page=formatting.url_for_page,
+        external_url=external_url,
+        google_calendar_url=google_calendar_url,
+        outlook_calendar_url=outlook_calendar_url,
+        webcal_url=calendar.webcal_url,
+        event_has_agenda=agenda.event_has_agenda,
+        event_featured_presenters=agenda.event_featured_presenters,
+        published_documents=documents.published_documents,
+        delegate_documents=documents.delegate_documents,
+        photo_url=people.photo_url,
+    )
+
+    @app.context_processor
+    def current_time():
+        return {"now": utcnow()}
