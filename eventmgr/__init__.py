@@ -9,16 +9,25 @@ from flask import Flask, request
 from eventmgr import config as config_module
 from eventmgr.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).parent
+#: The checkout the app runs from, if it does: its instance/ folder is the default one.
+PROJECT_ROOT = PACKAGE.resolve().parent
+
+
+def default_instance_path() -> str:
+    """instance/ of the checkout when run from one (`make run`), else instance/ in the working directory."""
+    if (PROJECT_ROOT / "setup.cfg").exists():
+        return str(PROJECT_ROOT / "instance")
+    return str(Path.cwd() / "instance")
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then the environment, then `config`."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("EVENTMGR_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_path=os.environ.get("EVENTMGR_INSTANCE_PATH") or default_instance_path(),
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(PACKAGE / "templates"),
     )
     configure(app, config)
     register_extensions(app)
@@ -73,7 +82,7 @@ def register_extensions(app: Flask) -> None:
     import eventmgr.registration.seats  # noqa: F401 - its flush listener keeps the seats taken
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -40,6 +40,8 @@ _ENV_SETTINGS = {
     "PUBLIC_PAGE_CACHE_SECONDS": int,
     "PAGE_CACHE_REDIS_URL": str,
     "JOB_TIMEOUT": int,
+    "EVENTS_PER_PAGE": int,
+    "DOCUMENT_RENDER_TIMEOUT": int,
     "JOB_MAX_ATTEMPTS": int,
 }
 
@@ -123,6 +125,8 @@ class DefaultConfig:
     JOB_MAX_ATTEMPTS = 3
 
     EVENTS_PER_PAGE = 20
+    #: Seconds a PDF (a document, a letter, badges) may take to render before it is given up.
+    DOCUMENT_RENDER_TIMEOUT = 25
     #: Seconds after an organiser's last change of time, place or title before delegates get one update.
     CALENDAR_UPDATE_DELAY = 600
 

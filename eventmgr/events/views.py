@@ -3,7 +3,7 @@
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,7 +43,7 @@ def index():
     }
     searching = any(filters.values())
     page = request.args.get("page", 1, type=page_number)
-    per_page = 20
+    per_page = current_app.config["EVENTS_PER_PAGE"]
     if searching:
         results = search_public_events(**filters, when="all", page=page, per_page=per_page)
         upcoming = recent = None
