@@ -1,6 +1,8 @@
-"""In Debian's Chromium: an organiser publishes a webinar that a visitor then finds; labels, headings, phones."""
+"""In Debian's Chromium: an organiser publishes a webinar that a visitor then finds and puts in their calendar;
+labels, headings, phones."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import PASSWORD
@@ -80,6 +82,11 @@ def test_an_organiser_publishes_a_webinar_and_a_visitor_finds_and_opens_it(page,
         expect(facts).to_contain_text("Free")
         assert "4455-secret" not in tab.content()
         expect(tab.get_by_role("link", name="Manage this event")).to_have_count(0)
+        with tab.expect_download() as download:
+            tab.get_by_role("link", name="Add to calendar (.ics)").click()
+        ics = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "BEGIN:VTIMEZONE" in ics and "TZID:Asia/Almaty" in ics
+        assert "SUMMARY:Border Challenges in the Ferghana Valley" in ics and "4455-secret" not in ics
     finally:
         visitor.close()
 

@@ -319,7 +319,8 @@ def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, progra
         update_event(event, {"start_at": event.start_at + timedelta(minutes=minutes)}, organiser,
                      expected_version=event.version)
         db.session.commit()
-    calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
+    assert calendar.queue_calendar_updates() == 0  # not before the organiser has stopped for a while
+    assert calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1)) == 1
     cancel_event(event, organiser, "Postponed.")
     db.session.commit()
     calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))

@@ -314,6 +314,10 @@ def test_approval_policy(client, db, make_event, make_user, mailbox):
     with pytest.raises(EventMgrError):
         services.decide(nodira, True, organiser)  # a decided registration stays decided
     db.session.rollback()
+    services.decide(bakyt, False, organiser, "No seat came free.")  # approved but still waiting: may be declined
+    db.session.commit()
+    assert [r.status for r in all_registrations(db)] == ["confirmed", "declined", "declined"]
+    assert "No seat came free." in body(one_mail(mailbox, "bakyt@example.kg", f"Registration declined: {event.title}"))
 
 
 def invitation_link(mailbox, event, email) -> str:
@@ -1044,7 +1048,7 @@ def test_the_calendar_download_holds_the_join_link_only_for_a_confirmed_delegate
     bakyt = add(db, event, "bakyt@example.kg")
     response = client.get(f"{manage_path(aida)}/invite.ics")
     assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/calendar")
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     # Only the delegate's own client may keep it (and revalidate it cheaply with its ETag).
     assert "private" in response.headers["Cache-Control"] and "public" not in response.headers["Cache-Control"]
