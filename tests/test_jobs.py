@@ -1,12 +1,12 @@
 """Jobs: work too long for a request (badges for every delegate), done by `flask worker`, each job once."""
 
 import re
-import subprocess
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+from helpers import pdf_info, pdf_words
 from sqlalchemy import select
 
 from eventmgr.database import utcnow
@@ -45,23 +45,12 @@ def _forget_what_was_done():
 
 
 @pytest.fixture
-def conference(make_user, make_event, db):
+def conference(make_user, make_event, make_registration):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser, title="Regional Conference on Border Security", capacity=100)
     for n in range(9):
-        registration_services.register(event, {
-            "given_name": "Delegate", "family_name": f"Nurlanova{n}", "email": f"d{n}@example.kz",
-            "country": "KZ", "organisation_name": "Border Service"})
-    db.session.commit()
+        make_registration(event, f"d{n}@example.kz", family_name=f"Nurlanova{n}", organisation_name="Border Service")
     return event, organiser
-
-
-def pages(pdf: bytes, tmp_path) -> int:
-    path = tmp_path / "badges.pdf"
-    path.write_bytes(pdf)
-    info = subprocess.run(["pdfinfo", str(path)],  # noqa: S603, S607 - poppler-utils
-                          capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
 def test_the_worker_renders_the_badges_an_organiser_asked_for(conference, client, login, post, runner, tmp_path):
@@ -82,7 +71,7 @@ def test_the_worker_renders_the_badges_an_organiser_asked_for(conference, client
     pdf = client.get(link.group(1))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert f'filename="{slug}-badges.pdf"' in pdf.headers["Content-Disposition"]
-    assert pages(pdf.data, tmp_path) == 2  # nine delegates, eight to a page
+    assert int(pdf_info(pdf.data, tmp_path)["Pages"]) == 2  # nine delegates, eight to a page
     job = db_job(int(link.group(2)))
     assert (job.state, job.attempts, job.requested_by_id, job.result_size) == ("done", 1, organiser_id, len(pdf.data))
 
@@ -102,11 +91,8 @@ def test_every_certificate_in_one_pdf(conference, client, login, post, db, tmp_p
     assert jobs.run_due_jobs() == 1
     link = re.search(r'href="([^"]+/letters/jobs/\d+\.pdf)">[^<]*-certificates\.pdf', client.get(letters).text)
     pdf = client.get(link.group(1)).data
-    assert pages(pdf, tmp_path) == 3  # one to a page
-    path = tmp_path / "certificates.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"],  # noqa: S603, S607 - poppler-utils
-                          capture_output=True, text=True, check=True).stdout
+    assert int(pdf_info(pdf, tmp_path)["Pages"]) == 3  # one to a page
+    text = pdf_words(pdf, tmp_path)
     assert text.count("Certificate of attendance") == 3
     assert all(r.family_name in text for r in delegates[:3]) and delegates[3].family_name not in text
 
