@@ -4,13 +4,13 @@ Every file is read back with icalendar and with vobject: a file only one of them
 every calendar. Zones: Europe/Brussels across the end of summer time, Asia/Almaty, Asia/Dushanbe.
 """
 
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 import vobject
+from helpers import wait_for
 
 from eventmgr.agenda import services as agenda
 from eventmgr.agenda.models import EventSession
@@ -615,31 +615,46 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
 
 @pytest.mark.postgresql  # row locks
 def test_two_edits_at_once_raise_a_sessions_sequence_twice(app, programme, db):
-    """Two organisers change the same session at the same moment: each change gets its own SEQUENCE."""
+    """Two organisers change the same session at the same moment: the second reads the row before the first
+    commits and waits on its row lock, and still gets a SEQUENCE of its own."""
     import threading
+
+    from sqlalchemy import text
 
     session_id = programme["saturday"].id
     before = programme["saturday"].calendar_sequence
-    first_flushed, raised = threading.Event(), {}
+    first_flushed, first_may_commit = threading.Event(), threading.Event()
+    read, raised = {}, {}
 
-    def edit(name, hold):
+    def edit(name):
         with app.app_context():
             event_session = db.session.get(EventSession, session_id)
+            read[name] = event_session.calendar_sequence
             calendar.schedule_session_update(event_session)
             raised[name] = event_session.calendar_sequence
-            if hold:
+            if name == "first":
                 first_flushed.set()
-                time.sleep(0.5)  # the other edit reads the old row meanwhile, and waits on this one's lock
+                first_may_commit.wait(timeout=10)
             db.session.commit()
             db.session.remove()
 
-    first = threading.Thread(target=edit, args=("first", True))
+    def edits_waiting_on_a_lock() -> int:
+        with db.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock'")).scalar_one()
+
+    first = threading.Thread(target=edit, args=("first",))
     first.start()
-    first_flushed.wait(timeout=10)
-    second = threading.Thread(target=edit, args=("second", False))
+    assert first_flushed.wait(timeout=10)
+    second = threading.Thread(target=edit, args=("second",))
     second.start()
-    first.join(timeout=10)
-    second.join(timeout=10)
-    assert sorted(raised.values()) == [before + 1, before + 2]
+    try:
+        wait_for(edits_waiting_on_a_lock, what="the second edit waiting on the first one's row lock")
+    finally:
+        first_may_commit.set()
+        first.join(timeout=10)
+        second.join(timeout=10)
+    assert read == {"first": before, "second": before}  # both read the row as it was before either edit
+    assert raised == {"first": before + 1, "second": before + 2}
     db.session.expire_all()
     assert db.session.get(EventSession, session_id).calendar_sequence == before + 2
