@@ -1,8 +1,8 @@
 """Jobs: work too long for a request (badges for every delegate), done by `flask worker`, each job once."""
 
 import re
+import sys
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,12 +16,17 @@ from eventmgr.registration import services as registration_services
 
 #: What the test kinds below did, as (job id, thread name).
 done_by: list[tuple[int, str]] = []
+#: When a test sets it, each worker thread's first test-slow job waits here until every worker holds a job.
+all_at_work: threading.Barrier | None = None
 
 
 @jobs.job_kind("test-slow")
 def _slow(job):
-    done_by.append((job.id, threading.current_thread().name))
-    time.sleep(0.05)  # long enough for the other worker to try for the same job
+    name = threading.current_thread().name
+    first_of_this_worker = all(thread != name for _job_id, thread in done_by)
+    done_by.append((job.id, name))
+    if all_at_work is not None and first_of_this_worker:
+        all_at_work.wait(timeout=10)
     return b"made", "text/plain", f"job-{job.id}.txt"
 
 
@@ -189,12 +194,14 @@ def test_a_job_whose_worker_died_is_taken_up_again(conference, app, db):
     assert db_job(recent.id).state == "running"
 
 
-def test_two_workers_do_each_job_once(app, db, make_user):
+def test_two_workers_do_each_job_once(app, db, make_user, monkeypatch):
     """Two workers on one queue (on PostgreSQL they skip each other's locked rows; on SQLite the
     conditional claim decides): every job is done, each by one worker, in one attempt."""
     user = make_user()
     ids = [jobs.enqueue("test-slow", None, user, n=n).id for n in range(12)]
     db.session.commit()
+    # Each worker's first job waits for the other to hold one: both claim while the other is at work.
+    monkeypatch.setattr(sys.modules[__name__], "all_at_work", threading.Barrier(2))
     ran = {}
 
     def worker(name):
