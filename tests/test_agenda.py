@@ -181,7 +181,6 @@ def test_sessions_that_only_touch_or_are_in_different_rooms_raise_no_warning(db,
     make_session(event, "Press briefing", kind="other", start_at=local(24, 10), end_at=local(24, 10, 30),
                  room="Press room")
     make_session(event, "Follow-up in Hall A", start_at=local(24, 11), end_at=local(24, 12), room="Hall A")
-    db.session.commit()
     assert services.agenda_warnings(event, services.event_sessions(event)) == []
 
 
@@ -303,7 +302,6 @@ def test_during_the_event_the_current_and_next_sessions_are_marked(client, db, m
     following = make_session(event, "Foreign terrorist fighters", start_at=hours(1), end_at=hours(2))
     parallel = make_session(event, "Illicit financial flows", start_at=hours(1), end_at=hours(2), room="Second stream")
     later = make_session(event, "", kind="closing", start_at=hours(3), end_at=hours(4))
-    db.session.commit()
     page = client.get(f"/events/{event.slug}/agenda").text
     marked = dict(re.findall(r'class="agenda-item kind-\w+(?: is-(\w+))?" id="session-(\d+)"', page)[i][::-1]
                   for i in range(5))
@@ -337,7 +335,6 @@ def test_the_programme_of_a_draft_or_private_event_is_not_found(app, client, db,
                                                                 visibility):
     event = make_event(status=status, visibility=visibility, title="Closed-door consultations")
     make_session(event, "Closed-door consultations", start_at=event.start_at, end_at=event.end_at)
-    db.session.commit()
     stranger = app.test_client()
     for path in ("agenda", "agenda.pdf", "presenters"):
         response = stranger.get(f"/events/{event.slug}/{path}")
@@ -521,7 +518,6 @@ def test_a_registered_delegate_marks_the_sessions_they_will_attend_through_their
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
     other_event = make_event(title="Another event")
     elsewhere = make_session(other_event, "Elsewhere", start_at=other_event.start_at, end_at=other_event.end_at)
-    db.session.commit()
     chosen = [programme["general"].id, programme["capacity"].id, coffee.id, elsewhere.id]
     response = delegate.post(url, data={"csrf_token": token, "sessions": chosen}, follow_redirects=True)
     assert "Your agenda is saved." in flashes(response)
@@ -620,7 +616,6 @@ def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_l
     assert renamed.status_code == 200 and renamed.headers["ETag"] != first.headers["ETag"] and len(built) == 4
     assert "Aigerim Abenova-Sarsenova" in pdf_words(renamed.data, tmp_path)
     make_session(event, "", kind="closing", start_at=local(25, 17), end_at=local(25, 18))
-    db.session.commit()
     closing = client.get(url, headers={"If-None-Match": renamed.headers["ETag"]})
     assert closing.status_code == 200 and "Closing" in pdf_words(closing.data, tmp_path) and len(built) == 5
     event.venue_name = "Burabay Congress Hall"

@@ -204,7 +204,6 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     upload = tmp_path / "conclusions.docx"
     word.save(upload)
     document = make_document(staff["event"], staff["secretariat"], title="Draft")
-    db.session.commit()
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     with upload.open("rb") as file:
@@ -325,7 +324,6 @@ def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name
                                                                             make_document):
     make, status, message = HOSTILE_FILES[name]
     document = make_document(staff["event"], staff["secretariat"], title="Draft")
-    db.session.commit()
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     started = time.monotonic()
@@ -341,7 +339,6 @@ def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name
 def test_a_request_over_the_upload_limit_is_refused_at_the_file_field_before_it_is_read(staff, client, login, post,
                                                                                          db, make_document):
     document = make_document(staff["event"], staff["secretariat"], title="Draft")
-    db.session.commit()
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     response = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, base)
@@ -413,7 +410,6 @@ def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_p
     upload = io.BytesIO()
     word.save(upload)
     document = make_document(staff["event"], staff["secretariat"], title="Draft")
-    db.session.commit()
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     response = post(f"{base}/import", {"file": (io.BytesIO(upload.getvalue()), "conclusions.docx"), "replace": "y"},
@@ -509,7 +505,6 @@ def test_numbering_restarts_in_each_section_and_follows_edits(staff, db, new_doc
 def test_a_paragraph_moved_into_a_section_not_yet_loaded_survives(staff, db, new_document):
     """Between leaving one section and joining the next a paragraph is an orphan: no flush may delete it."""
     document_id = new_document().id
-    db.session.commit()
     db.session.expire_all()
     document = db.session.get(Document, document_id)
     services.move_paragraph(document.sections[0].paragraphs[-1], 1, staff["secretariat"])
@@ -533,7 +528,6 @@ def test_a_paragraph_saved_by_someone_else_meanwhile_is_not_overwritten(staff, d
 
 def test_user_markdown_is_sanitised_on_the_page_and_in_the_editor(staff, client, login, db, new_document):
     document = new_document(text="1. One\n\n(1) <script>alert(1)</script> **bold** [x](javascript:alert(1))\n")
-    db.session.commit()
     login(staff["secretariat"])
     page = client.get(f"/manage/events/{staff['event'].id}/documents/{document.id}")
     assert page.status_code == 200
@@ -545,7 +539,6 @@ def test_user_markdown_is_sanitised_on_the_page_and_in_the_editor(staff, client,
 
 def test_review_comments_and_the_workflow(staff, client, login, post, db, new_document):
     document = new_document()
-    db.session.commit()
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     login(staff["organiser"])
     assert post(f"{base}/review", token_from=base).status_code == 302
@@ -626,7 +619,6 @@ def test_nobody_without_a_role_on_the_event_sees_drafts_or_publishes(staff, make
             assert client.get(path).status_code == 200, path
     # A document of another event is not reachable through this event's URLs.
     foreign = make_document(other_event, staff["outsider"], title="Theirs")
-    db.session.commit()
     assert client.get(f"/manage/events/{staff['event'].id}/documents/{foreign.id}").status_code == 404
 
 
@@ -874,7 +866,6 @@ def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alon
 def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, login, post, db, monkeypatch,
                                                             new_document):
     document = new_document()
-    db.session.commit()
     monkeypatch.setitem(app.config, "DOCUMENT_RENDER_TIMEOUT", 0.05)
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"

@@ -135,7 +135,6 @@ def test_the_same_person_added_to_another_event_keeps_one_profile(client, db, ci
     borovoe = make_event(organiser=organiser, title="3rd Regional Conference on Border Security in Central Asia",
                          kind="conference", venue_name="Rixos Borovoe", venue_country="KZ")
     panel = make_session(borovoe, "Integrated border management")
-    db.session.commit()
     base = f"/manage/events/{borovoe.id}/agenda/{panel.id}"
     response = post(f"{base}/participants", {"role": "speaker", "person-full_name": "Kairat  Sarybay",
                                              "person-email": "K.SARYBAY@example.org", "person-position": "Other"},
@@ -218,7 +217,6 @@ def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, c
     assert response.status_code == 403
     # Nor through the new-person fields: the address finds the profile, which is used as it is.
     session = make_session(event, "Stolen panel")
-    db.session.commit()
     base = f"/manage/events/{event.id}/agenda/{session.id}"
     response = client.post(f"{base}/participants", data={
         "csrf_token": csrf_token(client, base), "role": "speaker", "person-full_name": "Kairat Sarybay",
