@@ -66,6 +66,7 @@ def link_path(message) -> str:
 # --- PDFs (poppler-utils) --------------------------------------------------------------------------
 
 def _poppler(tool: str, pdf: bytes, tmp_path, *options: str) -> str:
+    """What a poppler-utils tool prints about the PDF (written to tmp_path, since the tools read files)."""
     path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}-{tool}.pdf"
     path.write_bytes(pdf)
     return subprocess.run([tool, *options, str(path), *(["-"] if tool == "pdftotext" else [])],  # noqa: S603, S607
