@@ -288,6 +288,64 @@ def make_event(db, make_user):
 
 
 @pytest.fixture
+def make_registration(db):
+    """Register a delegate through the service, which decides the status from the event's policy and seats."""
+    from eventmgr.registration import services
+
+    def make(event, email=None, now=None, status=None, checked_in=False, **fields):
+        """A registration of `email` (a new address by default); `fields` add to or replace the delegate's
+        details. `checked_in` records attendance at the desk; `status` then overwrites the stored status, for
+        tests of what other features make of registrations in each state."""
+        email = email or f"delegate-{uuid.uuid4().hex[:8]}@example.org"
+        data = {"given_name": email.split("@")[0].capitalize(), "family_name": "Delegate", "email": email,
+                "country": "KZ"} | fields
+        registration = services.register(event, data, now)
+        if checked_in:
+            services.check_in(registration, None, now)
+        if status is not None:
+            registration.status = status
+        db.session.commit()
+        return registration
+
+    return make
+
+
+@pytest.fixture
+def make_session(db):
+    """Add a session to an event's programme through the service."""
+    from eventmgr.agenda.services import create_session
+
+    def make(event, title="Panel discussion", kind="panel", start_at=None, end_at=None, user=None, **fields):
+        """A session of the event; by default a panel in its first hour."""
+        start_at = start_at or event.start_at
+        data = {"kind": kind, "title": title, "start_at": start_at,
+                "end_at": end_at or start_at + timedelta(hours=1)} | fields
+        event_session = create_session(event, data, user)
+        db.session.commit()
+        return event_session
+
+    return make
+
+
+@pytest.fixture
+def make_document(db):
+    """Start an outcome document of an event through the service."""
+    from eventmgr.documents import services
+
+    def make(event, user, text=None, **fields):
+        """A draft (recommendations unless `kind` says otherwise) by `user`; with `text`, its sections and
+        paragraphs read from that pasted text."""
+        document = services.create_document(event, {"kind": "recommendations", "title": "Recommendations"} | fields,
+                                            user)
+        if text is not None:
+            services.import_text(document, text, user)
+        db.session.commit()
+        return document
+
+    return make
+
+
+@pytest.fixture
 def login(client):
     """Log a user in through the login form."""
 

@@ -1,11 +1,11 @@
 """Site administration: inviting accounts, site-wide roles, deactivation, and the `flask users` commands."""
 
-import html
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import PASSWORD, csrf_token
+from helpers import attempt_login, flashes, link_path, logged_in
 from sqlalchemy import select
 
 from eventmgr.audit.models import AuditEntry
@@ -33,24 +33,6 @@ def act(post, user_id: int, action: str):
     return post(f"/admin/users/{user_id}/{action}", token_from="/admin/users")
 
 
-def flashes(client) -> list[str]:
-    page = client.get("/admin/users").text
-    return [html.unescape(m) for m in re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', page, re.S)]
-
-
-def link_path(message) -> str:
-    match = re.search(r"https?://\S+/password/reset/\S+", message.get_content())
-    assert match, message.get_content()
-    return urlsplit(match.group(0)).path
-
-
-def try_login(app, email: str, password: str):
-    """Log in from a browser of its own; return the response."""
-    other = app.test_client()
-    return other.post("/login", data={"email": email, "password": password,
-                                      "csrf_token": csrf_token(other, "/login")})
-
-
 # --- Invitations -------------------------------------------------------------------------------------
 
 def test_an_admin_invites_a_user_who_sets_a_password_and_logs_in(app, client, post, admin, mailbox, db):
@@ -59,7 +41,7 @@ def test_an_admin_invites_a_user_who_sets_a_password_and_logs_in(app, client, po
 
     response = post("/admin/users", {"name": "Nadia New", "email": "Nadia@Example.org"})
     assert response.status_code == 302 and urlsplit(response.location).path == "/admin/users"
-    assert "Invitation sent to nadia@example.org." in flashes(client)
+    assert "Invitation sent to nadia@example.org." in flashes(client.get("/admin/users"))
     nadia = user_by_email(db, "nadia@example.org")
     assert (nadia.name, nadia.password_hash, nadia.is_admin, nadia.is_active) == ("Nadia New", None, False, True)
     assert "Invited" in client.get("/admin/users").text
@@ -80,7 +62,7 @@ def test_an_admin_invites_a_user_who_sets_a_password_and_logs_in(app, client, po
     assert response.status_code == 302
     assert nadias.get("/manage/").status_code == 200
     assert user_by_email(db, "nadia@example.org").password_hash.startswith("$argon2")
-    assert try_login(app, "nadia@example.org", NEW_PASSWORD).status_code == 302
+    assert attempt_login(app.test_client(), "nadia@example.org", NEW_PASSWORD).status_code == 302
     assert app.test_client().get(path).status_code == 404  # the link works once
 
 
@@ -117,7 +99,8 @@ def test_an_invitation_can_be_sent_again(client, post, admin, mailbox, db):
     set_password(nadia, NEW_PASSWORD)
     db.session.commit()
     act(post, nadia.id, "resend")
-    assert "This user has set a password already; they can use 'Forgot password'." in flashes(client)
+    assert "This user has set a password already; they can use 'Forgot password'." in flashes(
+        client.get("/admin/users"))
     assert len(mailbox.messages) == 2
 
 
@@ -125,9 +108,7 @@ def test_an_invitation_can_be_sent_again(client, post, admin, mailbox, db):
 
 def test_make_and_revoke_admin(app, client, post, admin, make_user, db):
     user = make_user(email="bob@example.org")
-    other = app.test_client()
-    other.post("/login", data={"email": "bob@example.org", "password": PASSWORD,
-                               "csrf_token": csrf_token(other, "/login")})
+    other = logged_in(app, user)
     assert other.get("/admin/users").status_code == 403
 
     assert act(post, user.id, "make-admin").status_code == 302
@@ -144,10 +125,8 @@ def test_make_and_revoke_admin(app, client, post, admin, make_user, db):
 def test_creating_events_is_a_capability_the_admin_grants(app, client, post, admin, make_user, db):
     """An account without it may work on events it is given a role on, but creates no event, series or
     organisation; an administrator grants it from the users page (or when inviting)."""
-    from test_permissions import log_in
-
     plain = make_user(name="Paul Plain", can_organise=False)
-    plains = log_in(app, plain)
+    plains = logged_in(app, plain)
     dashboard = plains.get("/manage/").text
     assert "/manage/events/new" not in dashboard
     for url in ("/manage/events/new", "/manage/series/new", "/manage/organisations/new"):
@@ -173,9 +152,9 @@ def test_creating_events_is_a_capability_the_admin_grants(app, client, post, adm
 
 def test_an_admin_cannot_drop_their_own_role_or_account(client, post, admin, db):
     act(post, admin.id, "revoke-admin")
-    assert "You cannot remove your own administrator role." in flashes(client)
+    assert "You cannot remove your own administrator role." in flashes(client.get("/admin/users"))
     act(post, admin.id, "deactivate")
-    assert "You cannot deactivate your own account." in flashes(client)
+    assert "You cannot deactivate your own account." in flashes(client.get("/admin/users"))
     me = user_by_email(db, "root@example.org")
     assert me.is_admin and me.is_active
     assert client.get("/admin/users").status_code == 200
@@ -183,21 +162,19 @@ def test_an_admin_cannot_drop_their_own_role_or_account(client, post, admin, db)
 
 def test_a_deactivated_user_cannot_log_in_until_reactivated(app, client, post, admin, make_user, db):
     user = make_user(email="bob@example.org")
-    logged_in = app.test_client()
-    logged_in.post("/login", data={"email": "bob@example.org", "password": PASSWORD,
-                                   "csrf_token": csrf_token(logged_in, "/login")})
-    assert logged_in.get("/manage/").status_code == 200
+    bobs = logged_in(app, user)
+    assert bobs.get("/manage/").status_code == 200
 
     assert act(post, user.id, "deactivate").status_code == 302
     assert not user_by_email(db, "bob@example.org").is_active
     assert "Deactivated" in client.get("/admin/users").text
-    response = try_login(app, "bob@example.org", PASSWORD)
+    response = attempt_login(app.test_client(), "bob@example.org", PASSWORD)
     assert response.status_code == 422 and "Wrong e-mail or password." in response.text
-    assert logged_in.get("/manage/").status_code == 302  # the open session ends too
+    assert bobs.get("/manage/").status_code == 302  # the open session ends too
 
     act(post, user.id, "activate")
     assert user_by_email(db, "bob@example.org").is_active
-    assert try_login(app, "bob@example.org", PASSWORD).status_code == 302
+    assert attempt_login(app.test_client(), "bob@example.org", PASSWORD).status_code == 302
 
 
 def test_unknown_users_and_actions_are_not_found(post, admin, make_user):
@@ -239,7 +216,7 @@ def test_users_create_with_admin_name_and_password(app, runner, db):
     user = user_by_email(db, "ada@example.org")
     assert (user.name, user.is_admin) == ("Ada Lovelace", True)
     assert user.password_hash.startswith("$argon2")
-    assert try_login(app, "ada@example.org", NEW_PASSWORD).status_code == 302
+    assert attempt_login(app.test_client(), "ada@example.org", NEW_PASSWORD).status_code == 302
 
 
 def test_users_create_an_organiser(runner, db):
@@ -257,7 +234,7 @@ def test_users_create_generates_a_password_and_a_name(app, runner, db):
     user = user_by_email(db, "bob@example.org")
     assert (user.name, user.is_admin) == ("bob", False)
     assert match.group(1) not in user.password_hash
-    assert try_login(app, "bob@example.org", match.group(1)).status_code == 302
+    assert attempt_login(app.test_client(), "bob@example.org", match.group(1)).status_code == 302
 
 
 def test_users_create_refuses_a_second_account_or_a_short_password(runner, make_user, db):
@@ -275,12 +252,12 @@ def test_users_set_password(app, runner, make_user, db):
                            input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "Password changed for ada@example.org." in result.output
-    assert try_login(app, "ada@example.org", PASSWORD).status_code == 422
-    assert try_login(app, "ada@example.org", NEW_PASSWORD).status_code == 302
+    assert attempt_login(app.test_client(), "ada@example.org", PASSWORD).status_code == 422
+    assert attempt_login(app.test_client(), "ada@example.org", NEW_PASSWORD).status_code == 302
 
     result = runner.invoke(args=["users", "set-password", "ada@example.org", "--password", "another password!"])
     assert result.exit_code == 0, result.output
-    assert try_login(app, "ada@example.org", "another password!").status_code == 302
+    assert attempt_login(app.test_client(), "ada@example.org", "another password!").status_code == 302
 
 
 def test_users_set_password_refuses_unknown_accounts_and_short_passwords(runner, make_user, db):

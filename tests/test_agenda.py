@@ -7,7 +7,6 @@ Services are called directly where a rule is about data; organisers and readers 
 import html
 import re
 import threading
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
@@ -15,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import csrf_token
+from helpers import count, field_errors, flashes, pdf_words, statements_sent, text_of
 from PIL import Image
-from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from eventmgr.agenda import services
 from eventmgr.agenda.models import EventSession, FeaturedPresenter, PersonalAgendaItem, SessionParticipant
@@ -38,12 +37,6 @@ def local(day: int, hour: int, minute: int = 0, month: int = 7, tz=ALMATY) -> da
     return datetime(YEAR, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
 
 
-def add_session(event, kind="panel", title="", start=None, end=None, room=None, description="", **_ignored):
-    session = services.create_session(event, {"kind": kind, "title": title, "start_at": start, "end_at": end,
-                                              "room": room, "description": description})
-    return session
-
-
 def person(full_name, **fields):
     return create_person({"full_name": full_name} | fields)
 
@@ -54,43 +47,9 @@ def photo_bytes(color=(30, 90, 150), size=(320, 400), kind="JPEG") -> bytes:
     return buffer.getvalue()
 
 
-def field_errors(response) -> dict[str, str]:
-    """{field id: error text} of every field the page marks as wrong."""
-    return {name: html.unescape(text).strip() for name, text in
-            re.findall(r'<p class="error" id="([a-z_-]+)-error">(.*?)</p>', response.text, re.S)}
-
-
-def flashes(response) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', response.text)]
-
-
-def count(db, model, *where) -> int:
-    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-
-
 def input_time(page: str, name: str) -> datetime:
     """The value of a datetime-local input, in either of the forms browsers accept."""
     return datetime.fromisoformat(re.search(rf'<input [^>]*name="{name}"[^>]*value="([^"]+)"', page).group(1))
-
-
-def text_of(response) -> str:
-    """The page's visible text, tags dropped and entities decoded, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
-
-
-@contextmanager
-def counted_queries(db):
-    """The SQL statements sent while the block runs."""
-    statements = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sqlalchemy_event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        yield statements
-    finally:
-        sqlalchemy_event.remove(db.engine, "before_cursor_execute", remember)
 
 
 @pytest.fixture
@@ -110,21 +69,21 @@ def borovoe(make_event, organiser):
 
 
 @pytest.fixture
-def programme(db, borovoe):
+def programme(db, borovoe, make_session):
     """Borovoe's opening, its three thematic panels over two days, a break, and the panels' people."""
     osce = {"position": "Programme Manager, Transnational Threats Department", "organisation_name": "OSCE"}
     sarybay = person("Kairat Sarybay", honorific="Ambassador", country="KZ", email="k.sarybay@example.org")
     abenova = person("Aigerim Abenova", position="Head of Risk Analysis", organisation_name="Border Service of "
                      "Kazakhstan", country="KZ", email="a.abenova@example.kz")
     rahimov = person("Farrukh Rahimov", country="TJ", **osce)
-    opening = add_session(borovoe, "opening", start=local(24, 9), end=local(24, 9, 30))
-    general = add_session(borovoe, "panel", "General challenges of border management in Central Asia and "
-                          "Afghanistan", local(24, 9, 30), local(24, 11), room="Hall A")
-    coffee = add_session(borovoe, "break", "", local(24, 11), local(24, 11, 30))
-    integrated = add_session(borovoe, "panel", "The integrated border management approach", local(24, 14),
-                             local(24, 15, 30), room="Hall A")
-    capacity = add_session(borovoe, "panel", "Needs and priorities for capacity building", local(25, 9, 30),
-                           local(25, 11), room="Hall B")
+    opening = make_session(borovoe, "", kind="opening", start_at=local(24, 9), end_at=local(24, 9, 30))
+    general = make_session(borovoe, "General challenges of border management in Central Asia and Afghanistan",
+                           start_at=local(24, 9, 30), end_at=local(24, 11), room="Hall A")
+    coffee = make_session(borovoe, "", kind="break", start_at=local(24, 11), end_at=local(24, 11, 30))
+    integrated = make_session(borovoe, "The integrated border management approach", start_at=local(24, 14),
+                              end_at=local(24, 15, 30), room="Hall A")
+    capacity = make_session(borovoe, "Needs and priorities for capacity building", start_at=local(25, 9, 30),
+                            end_at=local(25, 11), room="Hall B")
     services.add_participant(opening, sarybay, "host")
     services.add_participant(general, sarybay, "moderator")
     services.add_participant(general, abenova, "speaker", "Risk analysis at the southern border")
@@ -156,11 +115,11 @@ def test_an_organiser_adds_a_session_in_the_events_own_time_and_it_is_kept_in_ut
     assert input_time(client.get(url).text, "start") == datetime(YEAR, 7, 24, 15, 30)
 
 
-def test_opening_remarks_breaks_and_closing_are_named_after_their_kind_when_left_untitled(borovoe):
-    opening = add_session(borovoe, "opening", "  ", local(24, 9), local(24, 9, 30))
+def test_opening_remarks_breaks_and_closing_are_named_after_their_kind_when_left_untitled(borovoe, make_session):
+    opening = make_session(borovoe, "  ", kind="opening", start_at=local(24, 9), end_at=local(24, 9, 30))
     assert opening.title == "Opening or welcoming remarks"
     with pytest.raises(EventMgrError) as refused:
-        add_session(borovoe, "panel", "", local(24, 10), local(24, 11))
+        make_session(borovoe, "", start_at=local(24, 10), end_at=local(24, 11))
     assert refused.value.field == "title"
 
 
@@ -217,11 +176,11 @@ def test_overlaps_in_one_room_and_a_person_in_two_places_are_warnings_not_errors
     assert all(set(w.session_ids) == {programme["general"].id, side.id} for w in warnings)
 
 
-def test_sessions_that_only_touch_or_are_in_different_rooms_raise_no_warning(db, programme):
+def test_sessions_that_only_touch_or_are_in_different_rooms_raise_no_warning(db, programme, make_session):
     event = programme["event"]
-    add_session(event, "other", "Press briefing", local(24, 10), local(24, 10, 30), room="Press room")
-    add_session(event, "panel", "Follow-up in Hall A", local(24, 11), local(24, 12), room="Hall A")
-    db.session.commit()
+    make_session(event, "Press briefing", kind="other", start_at=local(24, 10), end_at=local(24, 10, 30),
+                 room="Press room")
+    make_session(event, "Follow-up in Hall A", start_at=local(24, 11), end_at=local(24, 12), room="Hall A")
     assert services.agenda_warnings(event, services.event_sessions(event)) == []
 
 
@@ -261,10 +220,9 @@ def test_participants_keep_the_order_and_roles_the_organiser_gives_them(client, 
     assert count(db, SessionParticipant, SessionParticipant.session_id == general.id) == 3
 
 
-def test_a_deleted_session_takes_its_people_list_and_delegates_choices_with_it(db, programme, post):
+def test_a_deleted_session_takes_its_people_list_and_delegates_choices_with_it(db, programme, post, make_registration):
     event, general = programme["event"], programme["general"]
-    registration = registration_services.register(event, {
-        "given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"})
+    registration = make_registration(event, "aida@example.kz", family_name="Nurlanova")
     services.set_personal_agenda(registration, [general.id])
     db.session.commit()
     general_id, sarybay_id = general.id, programme["sarybay"].id
@@ -334,19 +292,16 @@ def test_readers_switch_the_agenda_to_their_own_time_zone_without_javascript(cli
     assert "09:30–11:00 Hall A" in text_of(unknown)
 
 
-def test_during_the_event_the_current_and_next_sessions_are_marked(client, db, make_event, organiser):
+def test_during_the_event_the_current_and_next_sessions_are_marked(client, db, make_event, organiser, make_session):
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     event = make_event(organiser=organiser, title="Central Asia Border Challenges", start_at=now - timedelta(hours=2),
                        end_at=now + timedelta(hours=4))
-    welcome = add_session(event, "opening", "", now - timedelta(hours=2), now - timedelta(hours=1))
-    running = add_session(event, "panel", "Cross-border threats", now - timedelta(minutes=30),
-                          now + timedelta(minutes=30))
-    following = add_session(event, "panel", "Foreign terrorist fighters", now + timedelta(hours=1),
-                            now + timedelta(hours=2))
-    parallel = add_session(event, "panel", "Illicit financial flows", now + timedelta(hours=1),
-                           now + timedelta(hours=2), room="Second stream")
-    later = add_session(event, "closing", "", now + timedelta(hours=3), now + timedelta(hours=4))
-    db.session.commit()
+    hours = lambda n: now + timedelta(hours=n)  # noqa: E731
+    welcome = make_session(event, "", kind="opening", start_at=hours(-2), end_at=hours(-1))
+    running = make_session(event, "Cross-border threats", start_at=hours(-0.5), end_at=hours(0.5))
+    following = make_session(event, "Foreign terrorist fighters", start_at=hours(1), end_at=hours(2))
+    parallel = make_session(event, "Illicit financial flows", start_at=hours(1), end_at=hours(2), room="Second stream")
+    later = make_session(event, "", kind="closing", start_at=hours(3), end_at=hours(4))
     page = client.get(f"/events/{event.slug}/agenda").text
     marked = dict(re.findall(r'class="agenda-item kind-\w+(?: is-(\w+))?" id="session-(\d+)"', page)[i][::-1]
                   for i in range(5))
@@ -376,10 +331,10 @@ def test_a_sessions_description_is_markdown_rendered_harmless(client, db, progra
 
 
 @pytest.mark.parametrize("status, visibility", [("draft", "public"), ("published", "private")])
-def test_the_programme_of_a_draft_or_private_event_is_not_found(app, client, db, make_event, status, visibility):
+def test_the_programme_of_a_draft_or_private_event_is_not_found(app, client, db, make_event, make_session, status,
+                                                                visibility):
     event = make_event(status=status, visibility=visibility, title="Closed-door consultations")
-    add_session(event, "panel", "Closed-door consultations", event.start_at, event.end_at)
-    db.session.commit()
+    make_session(event, "Closed-door consultations", start_at=event.start_at, end_at=event.end_at)
     stranger = app.test_client()
     for path in ("agenda", "agenda.pdf", "presenters"):
         response = stranger.get(f"/events/{event.slug}/{path}")
@@ -402,7 +357,7 @@ def test_an_old_slug_leads_to_the_agenda_under_the_new_one(client, db, programme
 # --- Presenters ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def webinar(db, make_event, make_organisation, organiser):
+def webinar(db, make_event, make_organisation, organiser, make_session):
     """The webinar "Central Asia Border Challenges" with its featured presenters and one panel."""
     unodc = make_organisation("United Nations Office on Drugs and Crime", acronym="UNODC", kind="international")
     event = make_event(organiser=organiser, title="Central Asia Border Challenges")
@@ -414,7 +369,7 @@ def webinar(db, make_event, make_organisation, organiser):
     _store_photo(host, create)
     expert = person("Erlan Dzhaksybekov", position="Senior Adviser", organisation_name="BOMCA", country="KG")
     speaker = person("Timur Saidov", position="Researcher", organisation_name="Institute of Strategic Studies")
-    panel = add_session(event, "panel", "Cross-border threats", event.start_at, event.start_at + timedelta(hours=1))
+    panel = make_session(event, "Cross-border threats")
     services.add_participant(panel, host, "host")
     services.add_participant(panel, speaker, "speaker", "Illicit financial flows")
     services.add_featured(event, host, "Webinar hosting presenter")
@@ -484,8 +439,8 @@ def test_a_participant_of_another_event_cannot_be_relabelled_through_this_one(db
 
 # --- Queries ---------------------------------------------------------------------------------------
 
-def build_programme(db, make_event, make_organisation, organiser, sessions: int, people_per_session: int,
-                    featured: int, photos: bool):
+def build_programme(db, make_event, make_session, make_organisation, organiser, sessions: int,
+                    people_per_session: int, featured: int, photos: bool):
     """An event with `sessions` sessions over two days, each with its own people, organisations and photos."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=20)
     event = make_event(organiser=organiser, title=f"Programme of {sessions}", start_at=start,
@@ -495,8 +450,8 @@ def build_programme(db, make_event, make_organisation, organiser, sessions: int,
 
     people = []
     for n in range(sessions):
-        session = add_session(event, "panel", f"Panel {n}", start + timedelta(minutes=90 * n),
-                              start + timedelta(minutes=90 * n + 80), room=f"Room {n % 3}")
+        session = make_session(event, f"Panel {n}", start_at=start + timedelta(minutes=90 * n),
+                               end_at=start + timedelta(minutes=90 * n + 80), room=f"Room {n % 3}")
         for k in range(people_per_session):
             organisation = make_organisation(f"Agency {n}-{k}", acronym=f"A{n}{k}") if photos else None
             someone = person(f"Speaker {n} {k}", position="Head of Department", country="KZ",
@@ -512,10 +467,10 @@ def build_programme(db, make_event, make_organisation, organiser, sessions: int,
 
 
 def test_the_agenda_presenters_and_person_pages_take_the_same_number_of_queries_however_big_the_programme(
-        app, db, make_event, make_organisation, organiser):
-    small, small_people = build_programme(db, make_event, make_organisation, organiser, sessions=2,
+        app, db, make_event, make_session, make_organisation, organiser):
+    small, small_people = build_programme(db, make_event, make_session, make_organisation, organiser, sessions=2,
                                           people_per_session=1, featured=1, photos=False)
-    big, big_people = build_programme(db, make_event, make_organisation, organiser, sessions=30,
+    big, big_people = build_programme(db, make_event, make_session, make_organisation, organiser, sessions=30,
                                       people_per_session=4, featured=6, photos=True)
     # The busiest person of the big programme is in three sessions of it.
     for session in services.event_sessions(big)[1:3]:
@@ -525,7 +480,7 @@ def test_the_agenda_presenters_and_person_pages_take_the_same_number_of_queries_
 
     def queries(path):
         db.session.expire_all()
-        with counted_queries(db) as statements:
+        with statements_sent(db) as statements:
             response = reader.get(path)
         assert response.status_code == 200, path
         return len(statements), response
@@ -545,11 +500,9 @@ def test_the_agenda_presenters_and_person_pages_take_the_same_number_of_queries_
 # --- Personal agenda -------------------------------------------------------------------------------
 
 def test_a_registered_delegate_marks_the_sessions_they_will_attend_through_their_private_link(
-        app, db, programme, make_event):
+        app, db, programme, make_event, make_session, make_registration):
     event = programme["event"]
-    registration = registration_services.register(event, {
-        "given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"})
-    db.session.commit()
+    registration = make_registration(event, "aida@example.kz", family_name="Nurlanova")
     delegate = app.test_client()
     url = f"/events/{event.slug}/registration/{registration.access_token}/agenda"
     manage_page = delegate.get(f"/events/{event.slug}/registration/{registration.access_token}")
@@ -564,8 +517,7 @@ def test_a_registered_delegate_marks_the_sessions_they_will_attend_through_their
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
     other_event = make_event(title="Another event")
-    elsewhere = add_session(other_event, "panel", "Elsewhere", other_event.start_at, other_event.end_at)
-    db.session.commit()
+    elsewhere = make_session(other_event, "Elsewhere", start_at=other_event.start_at, end_at=other_event.end_at)
     chosen = [programme["general"].id, programme["capacity"].id, coffee.id, elsewhere.id]
     response = delegate.post(url, data={"csrf_token": token, "sessions": chosen}, follow_redirects=True)
     assert "Your agenda is saved." in flashes(response)
@@ -586,11 +538,9 @@ def test_a_registered_delegate_marks_the_sessions_they_will_attend_through_their
     assert delegate.get(f"/events/{other.slug}/registration/{registration.access_token}/agenda").status_code == 404
 
 
-def test_a_cancelled_registration_cannot_choose_sessions(app, db, programme):
+def test_a_cancelled_registration_cannot_choose_sessions(app, db, programme, make_registration):
     event = programme["event"]
-    registration = registration_services.register(event, {
-        "given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"})
-    db.session.commit()
+    registration = make_registration(event, "aida@example.kz", family_name="Nurlanova")
     registration_services.cancel(registration)
     db.session.commit()
     with pytest.raises(EventMgrError):
@@ -630,18 +580,9 @@ def test_the_agenda_pdf_is_typeset_from_the_programme_with_the_featured_presente
     assert photo in fetched and "https://eventmgr.invalid/static/pdf/agenda.css" in fetched
 
 
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    import subprocess
-
-    path = tmp_path / "agenda.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"],  # noqa: S603, S607 - poppler-utils
-                          capture_output=True, text=True, check=True).stdout
-    return " ".join(text.split())
-
-
 def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_language(client, db, programme,
-                                                                                         monkeypatch, tmp_path):
+                                                                                         make_session, monkeypatch,
+                                                                                         tmp_path):
     from eventmgr.documents import pdf
 
     built = []
@@ -666,22 +607,21 @@ def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_l
     assert client.get(url, query_string={"tz": "Europe/Brussels"}).data == brussels.data
     assert built == ["Asia/Almaty", "Europe/Brussels", "Asia/Almaty"]
     assert len({first.headers["ETag"], brussels.headers["ETag"], russian.headers["ETag"]}) == 3
-    assert "Europe/Brussels" in pdf_text(brussels.data, tmp_path)
+    assert "Europe/Brussels" in pdf_words(brussels.data, tmp_path)
 
     # Any change to the programme's people, its sessions or the event itself is a new file.
     programme["abenova"].full_name = "Aigerim Abenova-Sarsenova"
     db.session.commit()
     renamed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert renamed.status_code == 200 and renamed.headers["ETag"] != first.headers["ETag"] and len(built) == 4
-    assert "Aigerim Abenova-Sarsenova" in pdf_text(renamed.data, tmp_path)
-    add_session(event, "closing", start=local(25, 17), end=local(25, 18))
-    db.session.commit()
+    assert "Aigerim Abenova-Sarsenova" in pdf_words(renamed.data, tmp_path)
+    make_session(event, "", kind="closing", start_at=local(25, 17), end_at=local(25, 18))
     closing = client.get(url, headers={"If-None-Match": renamed.headers["ETag"]})
-    assert closing.status_code == 200 and "Closing" in pdf_text(closing.data, tmp_path) and len(built) == 5
+    assert closing.status_code == 200 and "Closing" in pdf_words(closing.data, tmp_path) and len(built) == 5
     event.venue_name = "Burabay Congress Hall"
     db.session.commit()
     moved = client.get(url, headers={"If-None-Match": closing.headers["ETag"]})
-    assert moved.status_code == 200 and "Burabay Congress Hall" in pdf_text(moved.data, tmp_path)
+    assert moved.status_code == 200 and "Burabay Congress Hall" in pdf_words(moved.data, tmp_path)
     assert client.get(url, headers={"If-None-Match": moved.headers["ETag"]}).status_code == 304
     assert len(built) == 6
 

@@ -3,19 +3,11 @@
 import re
 from io import BytesIO
 
-from conftest import PASSWORD
+from helpers import log_in_browser
 from PIL import Image
 from playwright.sync_api import expect
 
 from eventmgr.people.services import create_person
-
-
-def log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="My events")).to_be_visible()
 
 
 def portrait_png() -> bytes:
@@ -32,7 +24,7 @@ def test_an_organiser_adds_a_panel_with_its_people_and_a_visitor_reads_it_and_a_
                              "Director", "organisation_name": "CICA Secretariat", "email": "k.sarybay@example.org"})
     db.session.commit()
 
-    log_in(page, organiser)
+    log_in_browser(page, organiser)
     page.goto(f"/manage/events/{event.id}/agenda")
     page.get_by_role("link", name="Add a session").click()
     page.get_by_label("Kind").select_option("panel")

@@ -1,7 +1,5 @@
 """Accounts: logging in and out, throttling, safe redirects, password hashing and reset by e-mail."""
 
-import contextlib
-import html
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -10,7 +8,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 from argon2 import PasswordHasher
 from conftest import PASSWORD, csrf_token
-from sqlalchemy import event as sqlalchemy_event
+from helpers import attempt_login, field_error, flashes, link_path, statements_sent
 from sqlalchemy import func, select, text
 
 from eventmgr.auth.models import LoginFailure, User
@@ -21,33 +19,9 @@ from eventmgr.mail.models import MailMessage
 NEW_PASSWORD = "a brand new password"
 
 
-def attempt_login(client, email, password, next_url=None, token=None, **kwargs):
-    """POST the login form as a browser would; return the response."""
-    url = "/login" + (f"?next={quote(next_url, safe='')}" if next_url is not None else "")
-    data = {"email": email, "password": password, "csrf_token": token or csrf_token(client, "/login")}
-    return client.post(url, data=data, **kwargs)
-
-
-def field_error(response, field: str) -> str | None:
-    """The error text shown under a form field, if any."""
-    match = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', response.text, re.S)
-    return html.unescape(match.group(1).strip()) if match else None
-
-
-def flashes(response) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', response.text, re.S)]
-
-
 def is_logged_in(client) -> bool:
     response = client.get("/manage/")
     return response.status_code == 200
-
-
-def link_path(message) -> str:
-    """The path of the one password link in an e-mail."""
-    match = re.search(r"https?://\S+/password/reset/\S+", message.get_content())
-    assert match, message.get_content()
-    return urlsplit(match.group(0)).path
 
 
 def set_password_form(client, path, password=NEW_PASSWORD, confirm=None):
@@ -301,7 +275,7 @@ def test_an_address_without_an_account_is_throttled_like_one(app, client, make_u
         token = csrf_token(browser, "/login")
         answers[email], work[email] = [], []
         for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
-            with statements(db) as seen:
+            with statements_sent(db) as seen:
                 answers[email].append(attempt_login(browser, email, "not the password", token=token).status_code)
             work[email].append(seen)
     assert answers["ada@example.org"] == answers["nobody@example.org"] == answers["nadia@example.org"]
@@ -547,28 +521,13 @@ def test_unknown_and_deactivated_addresses_get_the_same_answer_and_no_mail(clien
         == ["ada@example.org"]
 
 
-@contextlib.contextmanager
-def statements(db):
-    """The SQL statements run while inside, as sent to the database (parameters apart)."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sqlalchemy_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sqlalchemy_event.remove(db.engine, "before_cursor_execute", record)
-
-
 def the_work_of(app, client, db, monkeypatch, url, emails) -> dict:
     """For each address, what a POST of it to the form at `url` answers and which statements it runs."""
     monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_REQUEST", False)  # the delivery after the response aside
     token = csrf_token(client, url)
     work = {}
     for email in emails:
-        with statements(db) as seen:
+        with statements_sent(db) as seen:
             response = client.post(url, data={"email": email, "csrf_token": token})
         work[email] = (response.status_code, response.location, seen)
     monkeypatch.undo()

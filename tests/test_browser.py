@@ -1,9 +1,11 @@
-"""In Debian's Chromium: an organiser publishes a webinar that a visitor then finds; labels, headings, phones."""
+"""In Debian's Chromium: an organiser publishes a webinar that a visitor then finds and puts in their calendar;
+labels, headings, phones."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
+from helpers import log_in_browser
 from playwright.sync_api import expect
 
 from eventmgr.events import services
@@ -21,14 +23,6 @@ HEADING_LEVELS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, 
   .map(h => Number(h.tagName.substring(1)))"""
 
 
-def log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="My events")).to_be_visible()
-
-
 def search_home(tab, text):
     tab.goto("/")
     tab.get_by_role("searchbox", name="Search").fill(text)
@@ -37,7 +31,7 @@ def search_home(tab, text):
 
 def test_an_organiser_publishes_a_webinar_and_a_visitor_finds_and_opens_it(page, browser, live_server, make_user):
     organiser = make_user(name="Olga Organiser")
-    log_in(page, organiser)
+    log_in_browser(page, organiser)
     page.get_by_role("link", name="New webinar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New event")
     page.get_by_label("Title").fill("Border Challenges in the Ferghana Valley")
@@ -80,6 +74,11 @@ def test_an_organiser_publishes_a_webinar_and_a_visitor_finds_and_opens_it(page,
         expect(facts).to_contain_text("Free")
         assert "4455-secret" not in tab.content()
         expect(tab.get_by_role("link", name="Manage this event")).to_have_count(0)
+        with tab.expect_download() as download:
+            tab.get_by_role("link", name="Add to calendar (.ics)").click()
+        ics = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "BEGIN:VTIMEZONE" in ics and "TZID:Asia/Almaty" in ics
+        assert "SUMMARY:Border Challenges in the Ferghana Valley" in ics and "4455-secret" not in ics
     finally:
         visitor.close()
 
@@ -126,7 +125,7 @@ def test_every_field_has_a_label_and_headings_do_not_skip_levels(page, pages_to_
     event = pages_to_check["event"]
     path = {"edit": f"/manage/events/{event.id}/edit", "event": f"/events/{event.slug}"}.get(path, path)
     if needs_login:
-        log_in(page, pages_to_check["organiser"])
+        log_in_browser(page, pages_to_check["organiser"])
     page.goto(path)
     fields = page.evaluate(UNLABELLED_FIELDS)
     assert fields or path.startswith("/events/"), "no visible fields to check"
@@ -145,7 +144,7 @@ def test_pages_fit_a_phone_without_scrolling_sideways(page, pages_to_check, path
     path = {"edit": f"/manage/events/{event.id}/edit", "event": f"/events/{event.slug}"}.get(path, path)
     page.set_viewport_size({"width": 390, "height": 844})
     if needs_login:
-        log_in(page, pages_to_check["organiser"])
+        log_in_browser(page, pages_to_check["organiser"])
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     width = page.evaluate("() => ({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")

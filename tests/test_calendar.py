@@ -4,13 +4,13 @@ Every file is read back with icalendar and with vobject: a file only one of them
 every calendar. Zones: Europe/Brussels across the end of summer time, Asia/Almaty, Asia/Dushanbe.
 """
 
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 import vobject
+from helpers import wait_for
 
 from eventmgr.agenda import services as agenda
 from eventmgr.agenda.models import EventSession
@@ -48,7 +48,7 @@ def assert_zones_complete(cal: icalendar.Calendar) -> None:
 
 
 @pytest.fixture
-def programme(db, make_event, make_user):
+def programme(db, make_event, make_user, make_session):
     """A two-day conference in Brussels across the end of summer time, with two sessions and a presenter."""
     organiser = make_user(name="Olga Organiser")
     brussels = ZoneInfo("Europe/Brussels")
@@ -58,27 +58,17 @@ def programme(db, make_event, make_user):
                        timezone="Europe/Brussels", start_at=start, end_at=end, venue_name="Egmont Palace",
                        venue_city="Brussels", venue_country="BE", online_platform="Zoom Webinars",
                        join_url=JOIN, registration_closes_at=start - timedelta(days=1))
-    saturday = agenda.create_session(event, {
-        "kind": "panel", "title": "Lessons learned", "description": "Cross-border *cooperation*.",
-        "start_at": datetime(2027, 10, 30, 10, 0, tzinfo=brussels), "end_at": datetime(2027, 10, 30, 11, 30,
-                                                                                        tzinfo=brussels),
-        "room": "Hall A"}, organiser)
+    saturday = make_session(event, "Lessons learned", start_at=datetime(2027, 10, 30, 10, 0, tzinfo=brussels),
+                            end_at=datetime(2027, 10, 30, 11, 30, tzinfo=brussels), user=organiser,
+                            description="Cross-border *cooperation*.", room="Hall A")
     # Sunday 31 October 2027: clocks go back at 03:00, so 10:00 is UTC+1 (it was UTC+2 the day before).
-    sunday = agenda.create_session(event, {
-        "kind": "panel", "title": "Way forward", "start_at": datetime(2027, 10, 31, 10, 0, tzinfo=brussels),
-        "end_at": datetime(2027, 10, 31, 11, 0, tzinfo=brussels)}, organiser)
+    sunday = make_session(event, "Way forward", start_at=datetime(2027, 10, 31, 10, 0, tzinfo=brussels),
+                          end_at=datetime(2027, 10, 31, 11, 0, tzinfo=brussels), user=organiser)
     presenter = create_person({"full_name": "Aida Nurlanovna", "honorific": "Dr.", "email": "aida@bomca.example",
                                "position": "Programme Manager", "organisation_name": "BOMCA"}, organiser)
     agenda.add_participant(saturday, presenter, "moderator", "Data sharing at the border", organiser)
     db.session.commit()
     return {"event": event, "organiser": organiser, "saturday": saturday, "sunday": sunday, "presenter": presenter}
-
-
-def register(db, event, email="delegate@example.kz", given="Dana"):
-    reg = registration.register(event, {"given_name": given, "family_name": "Sultanova", "email": email,
-                                        "country": "KZ"})
-    db.session.commit()
-    return reg
 
 
 # --- The event's file --------------------------------------------------------------------------------
@@ -163,15 +153,11 @@ def test_central_asian_zones_with_cyrillic_and_a_long_description(client, make_e
     assert "BEGIN:VTIMEZONE" in response.text and "TZID:GMT" not in response.text
 
 
-def test_user_text_cannot_add_lines_or_properties(client, make_event, db, make_user):
+def test_user_text_cannot_add_lines_or_properties(client, make_event, db, make_user, make_session):
     organiser = make_user()
     event = make_event(organiser=organiser, title="Panel")
-    agenda.create_session(event, {
-        "kind": "panel", "title": "Trap\r\nATTENDEE:mailto:evil@example.org",
-        "description": "Line\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected",
-        "start_at": event.start_at, "end_at": event.start_at + timedelta(hours=1),
-        "room": "Hall;A,1\\"}, organiser)
-    db.session.commit()
+    make_session(event, "Trap\r\nATTENDEE:mailto:evil@example.org", user=organiser,
+                 description="Line\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected", room="Hall;A,1\\")
     cal = parse(client.get(f"/events/{event.slug}/calendar.ics").data)
     assert len(vevents(cal)) == 2
     assert all("ATTENDEE" not in v for v in vevents(cal))
@@ -246,11 +232,10 @@ def test_every_session_and_presenter_offers_their_calendar(client, programme):
     assert f"webcal://localhost/events/{event.slug}/calendar.ics" in event_page
 
 
-def test_a_presenters_sessions_in_private_events_stay_hidden(client, db, make_event, make_user):
+def test_a_presenters_sessions_in_private_events_stay_hidden(client, db, make_event, make_user, make_session):
     organiser = make_user()
     hidden = make_event(organiser=organiser, visibility="private", title="Closed meeting")
-    session = agenda.create_session(hidden, {"kind": "panel", "title": "Closed panel", "start_at": hidden.start_at,
-                                             "end_at": hidden.start_at + timedelta(hours=1)}, organiser)
+    session = make_session(hidden, "Closed panel", user=organiser)
     person = create_person({"full_name": "Kanat Bekov"}, organiser)
     agenda.add_participant(session, person, "speaker", user=organiser)
     db.session.commit()
@@ -258,9 +243,11 @@ def test_a_presenters_sessions_in_private_events_stay_hidden(client, db, make_ev
     assert client.get(f"/events/{hidden.slug}/sessions/{session.id}.ics").status_code == 404
 
 
-def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_others(client, programme, db):
+def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_others(client, programme, db,
+                                                                                      make_registration):
     event = programme["event"]
-    mine, theirs = register(db, event), register(db, event, "other@example.tj", "Farrukh")
+    mine = make_registration(event, "delegate@example.kz")
+    theirs = make_registration(event, "other@example.tj", given_name="Farrukh")
     agenda.set_personal_agenda(mine, [programme["sunday"].id])
     agenda.set_personal_agenda(theirs, [programme["saturday"].id])
     db.session.commit()
@@ -282,8 +269,8 @@ def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_o
     assert client.get(f"/events/{event.slug}/registration/{'x' * 43}/calendar.ics").status_code == 404
 
 
-def test_the_delegates_page_offers_a_subscription(client, programme, db):
-    mine = register(db, programme["event"])
+def test_the_delegates_page_offers_a_subscription(client, programme, db, make_registration):
+    mine = make_registration(programme["event"], "delegate@example.kz")
     page = client.get(f"/events/{programme['event'].slug}/registration/{mine.access_token}").text
     assert f"webcal://localhost/events/{programme['event'].slug}/registration/{mine.access_token}/calendar.ics" \
         in page
@@ -302,12 +289,12 @@ def invite_of(message) -> icalendar.Calendar:
     return cal
 
 
-def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, programme, db, mailbox):
+def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, programme, db, mailbox, make_registration):
     """A delegate confirms, the organiser edits the time twice, then cancels: REQUEST, one update, CANCEL."""
     from eventmgr.events.services import cancel_event, update_event
 
     event, organiser = programme["event"], programme["organiser"]
-    delegate = register(db, event)
+    delegate = make_registration(event, "delegate@example.kz")
     mailbox.deliver()
     first = invite_of(next(m for m in mailbox.messages if m["To"] == delegate.email))
     (entry,) = vevents(first)
@@ -319,7 +306,8 @@ def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, progra
         update_event(event, {"start_at": event.start_at + timedelta(minutes=minutes)}, organiser,
                      expected_version=event.version)
         db.session.commit()
-    calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
+    assert calendar.queue_calendar_updates() == 0  # not before the organiser has stopped for a while
+    assert calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1)) == 1
     cancel_event(event, organiser, "Postponed.")
     db.session.commit()
     calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
@@ -332,7 +320,8 @@ def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, progra
     assert str(event_entries[-1][1]["STATUS"]) == "CANCELLED"
 
 
-def test_presenters_get_invites_updates_and_cancellations_for_their_sessions(client, programme, db, mailbox):
+def test_presenters_get_invites_updates_and_cancellations_for_their_sessions(client, programme, db, mailbox,
+                                                                             make_registration):
     event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
     mailbox.deliver()
     invite = invite_of(next(m for m in mailbox.messages if m["To"] == "aida@bomca.example"))
@@ -341,7 +330,8 @@ def test_presenters_get_invites_updates_and_cancellations_for_their_sessions(cli
     assert "mailto:aida@bomca.example" == str(entry["ATTENDEE"])
 
     # A delegate who chose the session follows it too; one who did not hears nothing.
-    follower, bystander = register(db, event), register(db, event, "else@example.kg", "Bakyt")
+    follower = make_registration(event, "delegate@example.kz")
+    bystander = make_registration(event, "else@example.kg", given_name="Bakyt")
     agenda.set_personal_agenda(follower, [saturday.id])
     db.session.commit()
     mailbox.deliver()
@@ -367,13 +357,12 @@ def test_presenters_get_invites_updates_and_cancellations_for_their_sessions(cli
     assert len(cancels) == 2 and {str(cal["METHOD"]) for cal in cancels} == {"CANCEL"}
 
 
-def test_presenters_of_a_draft_are_invited_when_it_is_published(db, make_event, make_user, mailbox):
+def test_presenters_of_a_draft_are_invited_when_it_is_published(db, make_event, make_user, make_session, mailbox):
     from eventmgr.events.services import publish_event
 
     organiser = make_user()
     draft = make_event(organiser=organiser, status="draft")
-    session = agenda.create_session(draft, {"kind": "keynote", "title": "Keynote", "start_at": draft.start_at,
-                                            "end_at": draft.start_at + timedelta(hours=1)}, organiser)
+    session = make_session(draft, "Keynote", kind="keynote", user=organiser)
     agenda.add_participant(session, create_person({"full_name": "Erik Berg", "email": "erik@frontex.example"}),
                            "speaker", user=organiser)
     db.session.commit()
@@ -426,9 +415,10 @@ def test_every_change_to_the_programme_gives_a_new_file(client, programme, db, m
     assert merged.status_code == 200 and "T. Rahimov" not in merged.text
 
 
-def test_a_delegates_feed_changes_when_they_drop_a_session_even_for_date_pollers(client, programme, db):
+def test_a_delegates_feed_changes_when_they_drop_a_session_even_for_date_pollers(client, programme, db,
+                                                                                 make_registration):
     event = programme["event"]
-    mine = register(db, event)
+    mine = make_registration(event, "delegate@example.kz")
     agenda.set_personal_agenda(mine, [programme["saturday"].id, programme["sunday"].id])
     db.session.commit()
     url = f"/events/{event.slug}/registration/{mine.access_token}/calendar.ics"
@@ -463,9 +453,10 @@ def move_session(session, organiser, db, minutes: int = 30) -> None:
 
 
 def test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its_cancellation(programme, db,
+                                                                                               make_registration,
                                                                                                mailbox):
     event, organiser, saturday, sunday = (programme[k] for k in ("event", "organiser", "saturday", "sunday"))
-    delegate = register(db, event)
+    delegate = make_registration(event, "delegate@example.kz")
     agenda.set_personal_agenda(delegate, [saturday.id, sunday.id])
     db.session.commit()
     move_session(saturday, organiser, db)
@@ -491,9 +482,10 @@ def test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its
     assert session_mail(mailbox, seen, "aida@bomca.example") == [("REQUEST", f"session-{saturday.id}", 3)]
 
 
-def test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_too(programme, db, mailbox):
+def test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_too(programme, db, mailbox,
+                                                                                    make_registration):
     event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
-    delegate = register(db, event)
+    delegate = make_registration(event, "delegate@example.kz")
     agenda.set_personal_agenda(delegate, [saturday.id])
     db.session.commit()
     move_session(saturday, organiser, db)
@@ -508,9 +500,9 @@ def test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_
     assert [str(cal["METHOD"]) for cal in event_cancel] == ["CANCEL"]
 
 
-def test_a_delegate_who_presents_the_session_under_the_same_address_keeps_it(programme, db, mailbox):
+def test_a_delegate_who_presents_the_session_under_the_same_address_keeps_it(programme, db, mailbox, make_registration):
     event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
-    presenter_too = register(db, event, "aida@bomca.example", "Aida")
+    presenter_too = make_registration(event, "aida@bomca.example", given_name="Aida")
     agenda.set_personal_agenda(presenter_too, [saturday.id])
     db.session.commit()
     mailbox.deliver()
@@ -525,11 +517,11 @@ def test_a_delegate_who_presents_the_session_under_the_same_address_keeps_it(pro
     assert session_mail(mailbox, seen, "aida@bomca.example") == []
 
 
-def test_a_delegates_links_survive_a_new_slug(client, programme, db):
+def test_a_delegates_links_survive_a_new_slug(client, programme, db, make_registration):
     from eventmgr.events.services import update_event
 
     event = programme["event"]
-    mine = register(db, event)
+    mine = make_registration(event, "delegate@example.kz")
     old_slug = event.slug
     update_event(event, {"slug": "border-management-conference-2027"}, programme["organiser"],
                  expected_version=event.version)
@@ -623,31 +615,46 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
 
 @pytest.mark.postgresql  # row locks
 def test_two_edits_at_once_raise_a_sessions_sequence_twice(app, programme, db):
-    """Two organisers change the same session at the same moment: each change gets its own SEQUENCE."""
+    """Two organisers change the same session at the same moment: the second reads the row before the first
+    commits and waits on its row lock, and still gets a SEQUENCE of its own."""
     import threading
+
+    from sqlalchemy import text
 
     session_id = programme["saturday"].id
     before = programme["saturday"].calendar_sequence
-    first_flushed, raised = threading.Event(), {}
+    first_flushed, first_may_commit = threading.Event(), threading.Event()
+    read, raised = {}, {}
 
-    def edit(name, hold):
+    def edit(name):
         with app.app_context():
             event_session = db.session.get(EventSession, session_id)
+            read[name] = event_session.calendar_sequence
             calendar.schedule_session_update(event_session)
             raised[name] = event_session.calendar_sequence
-            if hold:
+            if name == "first":
                 first_flushed.set()
-                time.sleep(0.5)  # the other edit reads the old row meanwhile, and waits on this one's lock
+                first_may_commit.wait(timeout=10)
             db.session.commit()
             db.session.remove()
 
-    first = threading.Thread(target=edit, args=("first", True))
+    def edits_waiting_on_a_lock() -> int:
+        with db.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock'")).scalar_one()
+
+    first = threading.Thread(target=edit, args=("first",))
     first.start()
-    first_flushed.wait(timeout=10)
-    second = threading.Thread(target=edit, args=("second", False))
+    assert first_flushed.wait(timeout=10)
+    second = threading.Thread(target=edit, args=("second",))
     second.start()
-    first.join(timeout=10)
-    second.join(timeout=10)
-    assert sorted(raised.values()) == [before + 1, before + 2]
+    try:
+        wait_for(edits_waiting_on_a_lock, what="the second edit waiting on the first one's row lock")
+    finally:
+        first_may_commit.set()
+        first.join(timeout=10)
+        second.join(timeout=10)
+    assert read == {"first": before, "second": before}  # both read the row as it was before either edit
+    assert raised == {"first": before + 1, "second": before + 2}
     db.session.expire_all()
     assert db.session.get(EventSession, session_id).calendar_sequence == before + 2

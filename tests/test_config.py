@@ -5,6 +5,7 @@ import stat
 
 import pytest
 from conftest import PASSWORD, csrf_token
+from helpers import attempt_login
 
 from eventmgr import config as config_module
 from eventmgr import create_app
@@ -144,7 +145,7 @@ def pages(client, make_user, make_event, db):
     urls = ["/", f"/events/{event.slug}", "/login", "/password/forgot", "/no/such/page"]
     logged_in = ["/manage/", f"/manage/events/{event.id}", f"/manage/events/{event.id}/roles", "/admin/users"]
     responses = {url: client.get(url) for url in urls}
-    client.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": csrf_token(client, "/login")})
+    attempt_login(client, admin.email, PASSWORD)
     responses |= {url: client.get(url) for url in logged_in}
     assert [r.status_code for r in responses.values()] == [200, 200, 200, 200, 404, 200, 200, 200, 200]
     return responses

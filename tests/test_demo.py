@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pycountry
 import pytest
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD
+from helpers import attempt_login, count
 from markupsafe import escape
 from sqlalchemy import func, select
 
@@ -66,10 +67,6 @@ def printed_passwords(output: str) -> dict[str, str]:
 
 def event(db, slug: str) -> Event:
     return db.session.execute(select(Event).where(Event.slug == slug)).scalar_one()
-
-
-def count(db, model) -> int:
-    return db.session.execute(select(func.count()).select_from(model)).scalar()
 
 
 def test_load_creates_the_past_events_on_their_days_in_their_zones(runner, db):
@@ -175,9 +172,7 @@ def test_accounts_log_in_with_the_printed_passwords(app, runner, db, accounts_fi
 
     for email, password in passwords.items():
         client = app.test_client()
-        response = client.post("/login", data={"email": email, "password": password,
-                                               "csrf_token": csrf_token(client, "/login")})
-        assert response.status_code == 302, email
+        assert attempt_login(client, email, password).status_code == 302, email
         assert client.get("/manage/").status_code == 200
 
     assert stat.S_IMODE(accounts_file.stat().st_mode) == 0o600

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 from conftest import csrf_token
-from sqlalchemy import func, select, update
+from helpers import body, count, field_error, text_of
+from sqlalchemy import select, update
 
 from eventmgr.events.models import Event, EventRole
 from eventmgr.mail.models import MailMessage
@@ -17,41 +18,14 @@ from eventmgr.registration.models import Announcement, Invitation, OfferCode, Pa
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
-def add(db, event, email, **fields):
-    """Register a delegate through the service and commit."""
-    data = {"given_name": email.split("@")[0].capitalize(), "family_name": "Delegate", "email": email,
-            "country": "KZ"} | fields
-    registration = services.register(event, data)
-    db.session.commit()
-    return registration
-
-
 def fresh(db, registration) -> Registration:
     db.session.expire_all()
     return db.session.get(Registration, registration.id)
 
 
-def count(db, model=Registration, *where) -> int:
-    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-
-
-def text_of(response) -> str:
-    """The page's text without tags, spaces collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
-
-
 def listed_emails(response) -> set[str]:
     """The addresses in the desk's table of registrations."""
     return set(re.findall(r'<span class="muted">([^<@]+@[^<]+)</span>', response.text))
-
-
-def field_error(response, field: str) -> str | None:
-    match = re.search(rf'<p class="error" id="{re.escape(field)}-error">([^<]*)</p>', response.text)
-    return match.group(1) if match else None
-
-
-def body(message) -> str:
-    return message.get_body(("plain",)).get_content()
 
 
 @pytest.fixture
@@ -91,10 +65,10 @@ def desk_urls(app, event, registration, question):
 
 
 @pytest.fixture
-def guarded(app, db, make_event, make_user, organiser):
+def guarded(app, db, make_event, make_user, organiser, make_registration):
     """An event with a registration and a question, and every desk URL of it."""
     event = make_event(organiser=organiser, registration_policy="approval")
-    registration = add(db, event, "aida@example.kz")
+    registration = make_registration(event, "aida@example.kz")
     question = services.add_question(event, {"label": "Role", "kind": "short_text"})
     db.session.commit()
     urls = desk_urls(app, event, registration, question)
@@ -156,10 +130,11 @@ def test_the_organiser_reaches_every_desk_page(client, db, login, organiser, gua
             assert client.get(url).status_code == 200, url
 
 
-def test_a_registration_of_another_event_is_not_found_through_this_one(client, db, make_event, organiser, login):
+def test_a_registration_of_another_event_is_not_found_through_this_one(client, db, make_event, organiser, login,
+                                                                       make_registration):
     mine = make_event(organiser=organiser, registration_policy="approval")
     theirs = make_event(title="Other event", registration_policy="approval")
-    other = add(db, theirs, "bakyt@example.kg")
+    other = make_registration(theirs, "bakyt@example.kg")
     login(organiser)
     assert client.get(desk(mine, f"/registrations/{other.id}")).status_code == 404
     token = any_token(client)
@@ -171,7 +146,7 @@ def test_a_registration_of_another_event_is_not_found_through_this_one(client, d
 # --- The list ---------------------------------------------------------------------------------------
 
 @pytest.fixture
-def crowd(db, desk_event, make_organisation):
+def crowd(db, desk_event, make_organisation, make_registration):
     """Four registrations from three countries, two kinds of organisation and one named new."""
     event = desk_event
     border = make_organisation("State Border Service", kind="border_agency", country_code="KZ")
@@ -184,17 +159,19 @@ def crowd(db, desk_event, make_organisation):
     event.capacity = 3
     db.session.commit()
     people = {
-        "dina": add(db, event, "dina@example.kz", given_name="Дина", family_name="Омарова", country="KZ",
-                    organisation_id=border.id, answers={str(session.id): "Morning",
-                                                        str(topics.id): ["Risk analysis", "Data sharing"],
-                                                        str(speaker.id): "yes"}),
-        "bakyt": add(db, event, "bakyt@example.kg", given_name="Bakyt", family_name="Mamytov", country="KG",
-                     organisation_id=ministry.id, answers={str(session.id): "Afternoon", str(speaker.id): "no"}),
-        "aidar": add(db, event, "aidar@example.kz", given_name="Aidar", family_name="Seitov", country="KZ",
-                     organisation_id=border.id, answers={str(session.id): "Afternoon"}),
-        "nodira": add(db, event, "nodira@example.uz", given_name="Nodira", family_name="Karimova", country="UZ",
-                      organisation_name="Customs Academy", delegation="Uzbekistan",
-                      answers={str(topics.id): ["Data sharing"]}),
+        "dina": make_registration(event, "dina@example.kz", given_name="Дина", family_name="Омарова", country="KZ",
+                                  organisation_id=border.id,
+                                  answers={str(session.id): "Morning",
+                                           str(topics.id): ["Risk analysis", "Data sharing"],
+                                           str(speaker.id): "yes"}),
+        "bakyt": make_registration(event, "bakyt@example.kg", given_name="Bakyt", family_name="Mamytov", country="KG",
+                                   organisation_id=ministry.id,
+                                   answers={str(session.id): "Afternoon", str(speaker.id): "no"}),
+        "aidar": make_registration(event, "aidar@example.kz", given_name="Aidar", family_name="Seitov", country="KZ",
+                                   organisation_id=border.id, answers={str(session.id): "Afternoon"}),
+        "nodira": make_registration(event, "nodira@example.uz", given_name="Nodira", family_name="Karimova",
+                                    country="UZ", organisation_name="Customs Academy", delegation="Uzbekistan",
+                                    answers={str(topics.id): ["Data sharing"]}),
     }
     assert people["nodira"].status == "waitlisted"
     return event, people, {"session": session, "topics": topics, "speaker": speaker,
@@ -238,9 +215,9 @@ def test_the_list_counts_each_status(client, crowd):
     assert "Confirmed: 3" in page and "On the waiting list: 1" in page and "Seats: 3" in page
 
 
-def test_bulk_approve_and_decline(client, db, make_event, organiser, login, mailbox):
+def test_bulk_approve_and_decline(client, db, make_event, organiser, login, mailbox, make_registration):
     event = make_event(organiser=organiser, registration_policy="approval")
-    aida, bakyt, nodira = (add(db, event, email) for email in
+    aida, bakyt, nodira = (make_registration(event, email) for email in
                            ("aida@example.kz", "bakyt@example.kg", "nodira@example.uz"))
     login(organiser)
     url = desk(event, "/registrations")
@@ -258,10 +235,10 @@ def test_bulk_approve_and_decline(client, db, make_event, organiser, login, mail
                         ("nodira@example.uz", "Registration declined")]
 
 
-def test_a_bulk_decision_with_a_foreign_id_changes_nothing(client, db, make_event, organiser, login):
+def test_a_bulk_decision_with_a_foreign_id_changes_nothing(client, db, make_event, organiser, login, make_registration):
     event = make_event(organiser=organiser, registration_policy="approval")
     other = make_event(title="Other", registration_policy="approval")
-    mine, theirs = add(db, event, "aida@example.kz"), add(db, other, "bakyt@example.kg")
+    mine, theirs = make_registration(event, "aida@example.kz"), make_registration(other, "bakyt@example.kg")
     login(organiser)
     response = client.post(desk(event, "/registrations/bulk"), data={
         "csrf_token": any_token(client), "action": "approve", "ids": [mine.id, theirs.id]})
@@ -275,9 +252,9 @@ def test_a_bulk_decision_with_a_foreign_id_changes_nothing(client, db, make_even
 @pytest.mark.parametrize("action, status, subject", [("approve", "confirmed", "Registration approved"),
                                                      ("decline", "declined", "Registration declined")])
 def test_a_decision_carries_the_organisers_message(client, db, make_event, organiser, login, mailbox, action, status,
-                                                   subject):
+                                                   subject, make_registration):
     event = make_event(organiser=organiser, registration_policy="approval")
-    aida = add(db, event, "aida@example.kz")
+    aida = make_registration(event, "aida@example.kz")
     login(organiser)
     page = desk(event, f"/registrations/{aida.id}")
     response = client.post(f"{page}/{action}", data={"csrf_token": csrf_token(client, page),
@@ -315,8 +292,8 @@ def test_the_organiser_edits_a_registration(client, db, crowd):
 
 
 @pytest.mark.parametrize("field, value", [("family_name", ""), ("country", "XX"), ("organisation_id", "999999")])
-def test_a_bad_edit_on_the_desk_is_refused_at_its_field(client, db, desk_event, field, value):
-    aida = add(db, desk_event, "aida@example.kz", given_name="Aida", family_name="Nurlanova")
+def test_a_bad_edit_on_the_desk_is_refused_at_its_field(client, db, desk_event, field, value, make_registration):
+    aida = make_registration(desk_event, "aida@example.kz", given_name="Aida", family_name="Nurlanova")
     page = desk(desk_event, f"/registrations/{aida.id}")
     data = {"csrf_token": csrf_token(client, page), "given_name": "Changed", "family_name": "Nurlanova",
             "email": "aida@example.kz", "country": "KZ"} | {field: value}
@@ -326,11 +303,11 @@ def test_a_bad_edit_on_the_desk_is_refused_at_its_field(client, db, desk_event, 
     assert (aida.given_name, aida.family_name, aida.country) == ("Aida", "Nurlanova", "KZ")
 
 
-def test_payments_are_recorded_and_the_balance_shown(client, db, make_event, organiser, login):
+def test_payments_are_recorded_and_the_balance_shown(client, db, make_event, organiser, login, make_registration):
     event = make_event(organiser=organiser, fee=Decimal("200"))
     db.session.add(OfferCode(event_id=event.id, code="QUARTER", discount_kind="percent", discount=Decimal("25")))
     db.session.commit()
-    aida = add(db, event, "aida@example.kz", offer_code="quarter")
+    aida = make_registration(event, "aida@example.kz", offer_code="quarter")
     assert aida.amount_due == Decimal("150.00")
     login(organiser)
     page = desk(event, f"/registrations/{aida.id}")
@@ -353,9 +330,10 @@ def test_payments_are_recorded_and_the_balance_shown(client, db, make_event, org
     assert (row["amount_due"], row["amount_paid"], row["offer_code"]) == ("150.00", "150.00", "QUARTER")
 
 
-def test_the_desk_cancels_and_the_waiting_list_moves_up(client, db, make_event, organiser, login, mailbox):
+def test_the_desk_cancels_and_the_waiting_list_moves_up(client, db, make_event, organiser, login, mailbox,
+                                                        make_registration):
     event = make_event(organiser=organiser, capacity=1)
-    aida, bakyt = add(db, event, "aida@example.kz"), add(db, event, "bakyt@example.kg")
+    aida, bakyt = make_registration(event, "aida@example.kz"), make_registration(event, "bakyt@example.kg")
     login(organiser)
     page = desk(event, f"/registrations/{aida.id}")
     client.post(f"{page}/cancel", data={"csrf_token": csrf_token(client, page)})
@@ -423,7 +401,7 @@ HOSTILE = {
 }
 
 
-def test_no_cell_of_the_export_can_run_as_a_formula(client, db, desk_event):
+def test_no_cell_of_the_export_can_run_as_a_formula(client, db, desk_event, make_registration):
     """Names, labels, answers and codes typed by anyone come back as text; the app's own numbers stay numbers."""
     event = desk_event
     event.fee = Decimal("100")
@@ -435,10 +413,10 @@ def test_no_cell_of_the_export_can_run_as_a_formula(client, db, desk_event):
     db.session.add(offer)
     db.session.commit()
     for n, value in enumerate(HOSTILE):
-        add(db, event, f"d{n}@example.org", given_name=value, family_name=value, position=value,
-            organisation_name=value, delegation=value, dietary_needs=value, accessibility_needs=value,
-            offer_code="-SUM" if n == 0 else None,
-            answers={str(q.id): value for q in questions} | {str(choice.id): ["=1+1", "@A1"]})
+        make_registration(event, f"d{n}@example.org", given_name=value, family_name=value, position=value,
+                          organisation_name=value, delegation=value, dietary_needs=value, accessibility_needs=value,
+                          offer_code="-SUM" if n == 0 else None,
+                          answers={str(q.id): value for q in questions} | {str(choice.id): ["=1+1", "@A1"]})
     raw = client.get(desk(event, "/registrations.csv")).data.decode("utf-8").removeprefix("\ufeff")
     rows = list(csv.reader(io.StringIO(raw)))
     header, body_rows = rows[0], rows[1:]
@@ -534,19 +512,19 @@ def test_check_in_by_the_scanned_token_records_attendance_once(client, db, crowd
     assert fresh(db, people["nodira"]).checked_in_at is None
 
 
-def test_a_token_of_another_event_checks_nobody_in(client, db, desk_event, make_event):
+def test_a_token_of_another_event_checks_nobody_in(client, db, desk_event, make_event, make_registration):
     other = make_event(title="Other")
-    stranger = add(db, other, "stranger@example.org")
+    stranger = make_registration(other, "stranger@example.org")
     url = desk(desk_event, "/check-in")
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "q": stranger.access_token})
     assert "Nobody confirmed matches." in response.text
     assert fresh(db, stranger).checked_in_at is None
 
 
-def test_the_public_page_shows_attendance_after_the_event(client, db, make_event, organiser):
+def test_the_public_page_shows_attendance_after_the_event(client, db, make_event, organiser, make_registration):
     now = datetime.now(UTC)
     event = make_event(organiser=organiser, start_at=now + timedelta(hours=1), end_at=now + timedelta(hours=3))
-    people = [add(db, event, f"d{n}@example.org") for n in range(3)]
+    people = [make_registration(event, f"d{n}@example.org") for n in range(3)]
     for registration in people[:2]:
         services.check_in(registration, organiser)
     db.session.commit()
@@ -562,17 +540,17 @@ def test_the_public_page_shows_attendance_after_the_event(client, db, make_event
 # --- The public participant list ---------------------------------------------------------------------
 
 def test_the_participant_list_shows_only_opted_in_confirmed_delegates(client, db, make_event, organiser,
-                                                                       make_organisation):
+                                                                       make_organisation, make_registration):
     event = make_event(organiser=organiser, capacity=2, publish_participant_list=True)
     ministry = make_organisation("Ministry of Foreign Affairs", kind="ministry")
-    add(db, event, "listed@example.kz", given_name="Aigerim", family_name="Listed", list_publicly=True,
-        organisation_id=ministry.id)
-    add(db, event, "private@example.kz", given_name="Private", family_name="Person", list_publicly=False)
-    add(db, event, "waiting@example.kg", given_name="Waiting", family_name="Person", list_publicly=True)
-    cancelled = add(db, make_event(title="Other", capacity=5), "gone@example.uz", list_publicly=True)
+    make_registration(event, "listed@example.kz", given_name="Aigerim", family_name="Listed", list_publicly=True,
+                      organisation_id=ministry.id)
+    make_registration(event, "private@example.kz", given_name="Private", family_name="Person", list_publicly=False)
+    make_registration(event, "waiting@example.kg", given_name="Waiting", family_name="Person", list_publicly=True)
+    cancelled = make_registration(make_event(title="Other", capacity=5), "gone@example.uz", list_publicly=True)
     services.cancel(cancelled)
     db.session.commit()
-    gone_here = add(db, event, "gone@example.uz", given_name="Gone", family_name="Person", list_publicly=True)
+    gone_here = make_registration(event, "gone@example.uz", given_name="Gone", family_name="Person", list_publicly=True)
     services.cancel(gone_here)
     db.session.commit()
     page = client.get(f"/events/{event.slug}/participants")
@@ -584,9 +562,9 @@ def test_the_participant_list_shows_only_opted_in_confirmed_delegates(client, db
     assert f"/events/{event.slug}/participants" in client.get(f"/events/{event.slug}").text
 
 
-def test_the_participant_list_is_not_published_unless_chosen(client, db, make_event):
+def test_the_participant_list_is_not_published_unless_chosen(client, db, make_event, make_registration):
     event = make_event()
-    add(db, event, "aida@example.kz", list_publicly=True)
+    make_registration(event, "aida@example.kz", list_publicly=True)
     assert client.get(f"/events/{event.slug}/participants").status_code == 404
     assert f"/events/{event.slug}/participants" not in client.get(f"/events/{event.slug}").text
 
@@ -594,9 +572,9 @@ def test_the_participant_list_is_not_published_unless_chosen(client, db, make_ev
 # --- Announcements ------------------------------------------------------------------------------------
 
 def test_announcements_go_to_the_filtered_registrants_through_the_outbox(app, client, db, crowd, mailbox,
-                                                                         monkeypatch):
+                                                                         monkeypatch, make_registration):
     event, people, things = crowd
-    erlan = add(db, event, "erlan@example.kz", given_name="Erlan", family_name="Abenov")
+    erlan = make_registration(event, "erlan@example.kz", given_name="Erlan", family_name="Abenov")
     services.cancel(erlan)  # cancelled delegates are not written to
     db.session.commit()
     mailbox.deliver()
@@ -630,8 +608,8 @@ def test_announcements_go_to_the_filtered_registrants_through_the_outbox(app, cl
     assert count(db, Announcement) == 2
 
 
-def test_an_announcement_to_nobody_is_refused(client, db, desk_event):
-    add(db, desk_event, "aida@example.kz")
+def test_an_announcement_to_nobody_is_refused(client, db, desk_event, make_registration):
+    make_registration(desk_event, "aida@example.kz")
     url = desk(desk_event, "/announcements?country=UZ")
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "subject": "Hello", "body": "Hi"})
     assert "No registration matches these filters." in response.text
@@ -647,9 +625,10 @@ def settings_post(client, event, data):
     return client.post(url, data={"csrf_token": csrf_token(client, url)} | data)
 
 
-def test_raising_capacity_on_the_settings_page_moves_the_list_up(client, db, make_event, organiser, login, mailbox):
+def test_raising_capacity_on_the_settings_page_moves_the_list_up(client, db, make_event, organiser, login, mailbox,
+                                                                 make_registration):
     event = make_event(organiser=organiser, capacity=1)
-    people = [add(db, event, f"d{n}@example.org") for n in range(4)]
+    people = [make_registration(event, f"d{n}@example.org") for n in range(4)]
     mailbox.deliver()
     before = len(mailbox.messages)
     login(organiser)

@@ -1,7 +1,6 @@
 """Outcome documents: import, editing and numbering, review, publication with a stored PDF, versions and
 their differences, permissions, and the renderer's safety. PDFs are slow, so few are rendered."""
 
-import contextlib
 import hashlib
 import http.server
 import io
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import csrf_token
-from sqlalchemy import event as sqlalchemy_event
+from helpers import log_in_browser, pdf_info, pdf_meta, pdf_text, pdf_words, statements_sent, writes_among
 from sqlalchemy import func, select, text
 
 from eventmgr.documents import importing, services
@@ -57,43 +56,6 @@ More text for the second lesson follows here, in a block of its own.
 """
 
 
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"],  # noqa: S603, S607 - poppler-utils
-                          capture_output=True, text=True, check=True).stdout
-
-
-def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
-    path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}-info.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
-    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines() if ":" in line)}
-
-
-def pdf_meta(pdf: bytes, tmp_path: Path) -> str:
-    """The PDF's XMP metadata, which names the PDF/A or PDF/UA part it claims to follow."""
-    path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}-meta.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdfinfo", "-meta", str(path)],  # noqa: S603, S607 - poppler-utils
-                          capture_output=True, text=True, check=True).stdout
-
-
-def add_registration(db, event, status="confirmed", country="KZ", organisation_name="Border Service",
-                     checked_in=False):
-    from eventmgr.registration.models import Registration
-
-    registration = Registration(
-        event_id=event.id, access_token=secrets.token_urlsafe(32), status=status, given_name="Test",
-        family_name=secrets.token_hex(3), email=f"{secrets.token_hex(4)}@example.org", country=country,
-        organisation_name=organisation_name, consented_at=datetime.now(UTC),
-        checked_in_at=datetime.now(UTC) if checked_in else None,
-    )
-    db.session.add(registration)
-    db.session.commit()
-    return registration
-
-
 @pytest.fixture
 def staff(make_user, make_event, db):
     """An event with an organiser and a secretariat member, and an outsider with no role on it."""
@@ -109,11 +71,14 @@ def staff(make_user, make_event, db):
     return {"event": event, "organiser": organiser, "secretariat": secretariat, "outsider": outsider}
 
 
-def new_document(staff, text=PASTED, **data):
-    document = services.create_document(staff["event"], {"kind": "recommendations", "title": "Recommendations",
-                                                         "reference": "TC/2026/1"} | data, staff["secretariat"])
-    services.import_text(document, text, staff["secretariat"])
-    return document
+@pytest.fixture
+def new_document(staff, make_document):
+    """Start a draft of the staff's event by its secretariat, read from the pasted recommendations (or `text`)."""
+
+    def new(text=PASTED, **fields):
+        return make_document(staff["event"], staff["secretariat"], text, **{"reference": "TC/2026/1"} | fields)
+
+    return new
 
 
 def numbers(content) -> list[tuple]:
@@ -122,7 +87,7 @@ def numbers(content) -> list[tuple]:
 
 # --- Import ---------------------------------------------------------------------------------------
 
-def test_pasted_recommendations_are_read_with_their_structure(staff, db):
+def test_pasted_recommendations_are_read_with_their_structure(staff, db, new_document):
     parsed = importing.parse_text(RECOMMENDATIONS.read_text(encoding="utf-8"))
     assert parsed.title == ("Recommendations of the Regional Conference on Customs Co-operation along the Caspian "
                             "Transit Corridor (14-15 May 2024, Aktau, Kazakhstan)")
@@ -154,7 +119,7 @@ def test_pasted_recommendations_are_read_with_their_structure(staff, db):
                                                                           (True, "", "."), (True, "", ".")]
 
     # Imported into a document, the numbering restarts in each section and skips the closing sentence.
-    document = new_document(staff, text=RECOMMENDATIONS.read_text(encoding="utf-8"))
+    document = new_document(text=RECOMMENDATIONS.read_text(encoding="utf-8"))
     assert numbers(services.document_content(document)) == [(1, [1, 2, 3, None]), (2, [1, 2, 3]), (3, [1, 2, 3, 4])]
 
 
@@ -178,18 +143,18 @@ def test_pasted_text_is_read_in_time_however_it_is_spaced():
     assert parsed.sections[0].paragraphs[0].body.split() == ["a", "b", "a", "b"]  # "# a ... b" goes on the text before
 
 
-def test_import_refuses_empty_text(staff, db):
-    document = services.create_document(staff["event"], {"title": "Empty"}, staff["secretariat"])
+def test_import_refuses_empty_text(staff, db, make_document):
+    document = make_document(staff["event"], staff["secretariat"], title="Empty")
     with pytest.raises(EventMgrError, match="No paragraphs"):
         services.import_text(document, "\n\n", staff["secretariat"])
 
 
-def test_a_docx_export_imports_back_to_the_same_structure(staff, db):
+def test_a_docx_export_imports_back_to_the_same_structure(staff, db, new_document, make_document):
     from eventmgr.documents.exporting import to_docx
 
-    document = new_document(staff)
+    document = new_document()
     content = services.document_content(document)
-    other = services.create_document(staff["event"], {"title": "Copy"}, staff["secretariat"])
+    other = make_document(staff["event"], staff["secretariat"], title="Copy")
     services.import_docx(other, to_docx(content), staff["secretariat"])
     copy = services.document_content(other)
     assert copy["title"] == "Recommendations of the Test Conference"
@@ -200,7 +165,7 @@ def test_a_docx_export_imports_back_to_the_same_structure(staff, db):
         services.import_docx(other, b"PK not really a zip", staff["secretariat"])
 
 
-def test_a_word_file_without_numbering_definitions_is_imported(staff, db, tmp_path):
+def test_a_word_file_without_numbering_definitions_is_imported(staff, db, tmp_path, make_document):
     """Files from other editors may have no numbering part at all (python-docx's own always has one)."""
     from docx import Document as WordDocument
     from docx.opc.constants import RELATIONSHIP_TYPE
@@ -212,13 +177,14 @@ def test_a_word_file_without_numbering_definitions_is_imported(staff, db, tmp_pa
     del word.part.rels[numbering]
     upload = tmp_path / "plain.docx"
     word.save(upload)
-    document = services.create_document(staff["event"], {"title": "Plain"}, staff["secretariat"])
+    document = make_document(staff["event"], staff["secretariat"], title="Plain")
     services.import_docx(document, upload.read_bytes(), staff["secretariat"])
     assert numbers(services.document_content(document)) == [(1, [1])]
 
 
 def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_the_editor(staff, client, login,
-                                                                                          post, db, tmp_path):
+                                                                                          post, db, tmp_path,
+                                                                                          make_document):
     from docx import Document as WordDocument
 
     word = WordDocument()
@@ -237,8 +203,7 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     word.add_paragraph("in writing", style="List Number 2")
     upload = tmp_path / "conclusions.docx"
     word.save(upload)
-    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
-    db.session.commit()
+    document = make_document(staff["event"], staff["secretariat"], title="Draft")
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     with upload.open("rb") as file:
@@ -257,7 +222,7 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     assert "attachment" in exported.headers["Content-Disposition"]
     preview = client.get(f"{base}/preview.pdf")
     assert preview.status_code == 200 and preview.headers["Cache-Control"] == "private, no-store"
-    text = " ".join(pdf_text(preview.data, tmp_path).split())
+    text = pdf_words(preview.data, tmp_path)
     assert "(1) Borders are shared." in text and "Draft, not for circulation" in text
     with (tmp_path / "conclusions.docx").open("rb") as file:
         bad = post(f"{base}/import", {"file": (file, "x.docx"), "text": ""}, token_from=base,
@@ -355,10 +320,10 @@ def upload(post, url: str, data: dict, token_from: str):
 
 
 @pytest.mark.parametrize("name", HOSTILE_FILES)
-def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name, staff, client, login, post, db):
+def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name, staff, client, login, post, db,
+                                                                            make_document):
     make, status, message = HOSTILE_FILES[name]
-    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
-    db.session.commit()
+    document = make_document(staff["event"], staff["secretariat"], title="Draft")
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     started = time.monotonic()
@@ -372,9 +337,8 @@ def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name
 
 
 def test_a_request_over_the_upload_limit_is_refused_at_the_file_field_before_it_is_read(staff, client, login, post,
-                                                                                         db):
-    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
-    db.session.commit()
+                                                                                         db, make_document):
+    document = make_document(staff["event"], staff["secretariat"], title="Draft")
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     response = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, base)
@@ -402,14 +366,14 @@ def test_the_paragraphs_are_counted_before_python_docx_is_given_the_file(monkeyp
         importing.docx_to_text(word_file(b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 20))
 
 
-def test_reading_a_word_file_is_bounded_in_time(staff, db):
-    document = services.create_document(staff["event"], {"title": "Slow"}, staff["secretariat"])
+def test_reading_a_word_file_is_bounded_in_time(staff, db, make_document):
+    document = make_document(staff["event"], staff["secretariat"], title="Slow")
     with pytest.raises(services.UnreadableFile, match="took too long"):
         services.import_docx(document, word_file(), staff["secretariat"], time_limit=0)
     assert document.sections == []
 
 
-def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db):
+def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db, make_document):
     from docx import Document as WordDocument
 
     word = WordDocument()
@@ -425,13 +389,14 @@ def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db):
     out = io.BytesIO()
     word.save(out)
     assert services.check_word_file(out.getvalue()).elements < services.INLINE_IMPORT_ELEMENTS / 5
-    document = services.create_document(staff["event"], {"title": "Long"}, staff["secretariat"])
+    document = make_document(staff["event"], staff["secretariat"], title="Long")
     parsed = services.import_word_file(document, out.getvalue(), "long.docx", staff["secretariat"])
     assert parsed.paragraph_count == services.MAX_PARAGRAPHS and len(parsed.sections) == 10
 
 
 def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_progress(staff, client, login, post,
-                                                                                         db, monkeypatch):
+                                                                                         db, monkeypatch,
+                                                                                         make_document):
     from docx import Document as WordDocument
 
     monkeypatch.setattr(services, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
@@ -444,8 +409,7 @@ def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_p
     word.add_paragraph("(2) Report to the ministers.")
     upload = io.BytesIO()
     word.save(upload)
-    document = services.create_document(staff["event"], {"title": "Draft"}, staff["secretariat"])
-    db.session.commit()
+    document = make_document(staff["event"], staff["secretariat"], title="Draft")
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     response = post(f"{base}/import", {"file": (io.BytesIO(upload.getvalue()), "conclusions.docx"), "replace": "y"},
@@ -500,12 +464,12 @@ def test_page_margin_text_and_paragraph_numbers_are_escaped(app):
     assert adapter.match("/events/e/documents/recommendations/v2")[0] == "documents.version"
 
 
-def test_the_running_header_and_footer_print_the_text_not_its_html_entities(staff, db, tmp_path):
+def test_the_running_header_and_footer_print_the_text_not_its_html_entities(staff, db, tmp_path, new_document):
     event = staff["event"]
     event.title = 'Border & Customs "Corridors" <2026>'
     db.session.commit()
     # Long enough for a second page, which alone has the running header.
-    document = new_document(staff, text=RECOMMENDATIONS.read_text(encoding="utf-8"), reference="B&C/2026/REC")
+    document = new_document(text=RECOMMENDATIONS.read_text(encoding="utf-8"), reference="B&C/2026/REC")
     pdf = services.render_content_pdf(services.document_content(document, number=1))
     # The page margins' lines, without spaces (pdftotext puts in or leaves out some, by the glyphs' spacing).
     margins = ["".join(line.split()) for line in pdf_text(pdf, tmp_path).splitlines() if "·" in line]
@@ -518,8 +482,8 @@ def test_the_running_header_and_footer_print_the_text_not_its_html_entities(staf
 
 # --- Editing ---------------------------------------------------------------------------------------
 
-def test_numbering_restarts_in_each_section_and_follows_edits(staff, db):
-    document = new_document(staff)
+def test_numbering_restarts_in_each_section_and_follows_edits(staff, db, new_document):
+    document = new_document()
     content = services.document_content(document)
     assert numbers(content) == [(1, [1, 2, None]), (2, [1, 2, None, 3]), (3, [1])]
     assert content["place"] == "Almaty, Kazakhstan" and content["dates"]
@@ -538,10 +502,9 @@ def test_numbering_restarts_in_each_section_and_follows_edits(staff, db):
         services.add_paragraph(lessons, {"body": "  "}, user)
 
 
-def test_a_paragraph_moved_into_a_section_not_yet_loaded_survives(staff, db):
+def test_a_paragraph_moved_into_a_section_not_yet_loaded_survives(staff, db, new_document):
     """Between leaving one section and joining the next a paragraph is an orphan: no flush may delete it."""
-    document_id = new_document(staff).id
-    db.session.commit()
+    document_id = new_document().id
     db.session.expire_all()
     document = db.session.get(Document, document_id)
     services.move_paragraph(document.sections[0].paragraphs[-1], 1, staff["secretariat"])
@@ -552,8 +515,8 @@ def test_a_paragraph_moved_into_a_section_not_yet_loaded_survives(staff, db):
     assert content["sections"][1]["paragraphs"][0]["body"].startswith("The following lessons were drawn")
 
 
-def test_a_paragraph_saved_by_someone_else_meanwhile_is_not_overwritten(staff, db):
-    document = new_document(staff)
+def test_a_paragraph_saved_by_someone_else_meanwhile_is_not_overwritten(staff, db, new_document):
+    document = new_document()
     paragraph = document.sections[0].paragraphs[1]
     seen = paragraph.updated_at - timedelta(seconds=5)
     with pytest.raises(ConflictError):
@@ -563,9 +526,8 @@ def test_a_paragraph_saved_by_someone_else_meanwhile_is_not_overwritten(staff, d
     assert (paragraph.body, paragraph.items) == ("Mine.", ["one", "two"])
 
 
-def test_user_markdown_is_sanitised_on_the_page_and_in_the_editor(staff, client, login, db):
-    document = new_document(staff, text="1. One\n\n(1) <script>alert(1)</script> **bold** [x](javascript:alert(1))\n")
-    db.session.commit()
+def test_user_markdown_is_sanitised_on_the_page_and_in_the_editor(staff, client, login, db, new_document):
+    document = new_document(text="1. One\n\n(1) <script>alert(1)</script> **bold** [x](javascript:alert(1))\n")
     login(staff["secretariat"])
     page = client.get(f"/manage/events/{staff['event'].id}/documents/{document.id}")
     assert page.status_code == 200
@@ -575,9 +537,8 @@ def test_user_markdown_is_sanitised_on_the_page_and_in_the_editor(staff, client,
 
 # --- Workflow and permissions ----------------------------------------------------------------------
 
-def test_review_comments_and_the_workflow(staff, client, login, post, db):
-    document = new_document(staff)
-    db.session.commit()
+def test_review_comments_and_the_workflow(staff, client, login, post, db, new_document):
+    document = new_document()
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     login(staff["organiser"])
     assert post(f"{base}/review", token_from=base).status_code == 302
@@ -623,10 +584,10 @@ def _paths(staff, document, paths):
 
 
 def test_nobody_without_a_role_on_the_event_sees_drafts_or_publishes(staff, make_event, make_user, client, login,
-                                                                     db):
+                                                                     db, new_document, make_document):
     from eventmgr.events.services import grant_role
 
-    document = new_document(staff)
+    document = new_document()
     other_event = make_event(organiser=staff["outsider"], title="Another event")
     grant_role(other_event, staff["outsider"], "secretariat", staff["outsider"])
     db.session.commit()
@@ -657,8 +618,7 @@ def test_nobody_without_a_role_on_the_event_sees_drafts_or_publishes(staff, make
         for path in _paths(staff, document, MANAGE_PATHS):
             assert client.get(path).status_code == 200, path
     # A document of another event is not reachable through this event's URLs.
-    foreign = services.create_document(other_event, {"title": "Theirs"}, staff["outsider"])
-    db.session.commit()
+    foreign = make_document(other_event, staff["outsider"], title="Theirs")
     assert client.get(f"/manage/events/{staff['event'].id}/documents/{foreign.id}").status_code == 404
 
 
@@ -672,7 +632,7 @@ def test_a_secretariat_member_cannot_edit_the_event_itself(staff, client, login)
 # --- Publication, versions, PDF ----------------------------------------------------------------------
 
 @pytest.fixture
-def published(staff, make_organisation, db):
+def published(staff, make_organisation, db, new_document, make_registration):
     """The pasted document published as version 1, with an annex of confirmed and attending delegates."""
     from eventmgr.events.services import set_organisations
 
@@ -680,12 +640,11 @@ def published(staff, make_organisation, db):
     host = make_organisation("Ministry of Foreign Affairs of Japan", acronym="MOFA", kind="ministry")
     set_organisations(event, [(host.id, "host"), (make_organisation("BOMCA Programme").id, "co_organiser")],
                       staff["organiser"])
-    add_registration(db, event, country="KZ", organisation_name="Border Service of Kazakhstan")
-    add_registration(db, event, status="cancelled", country="RU", organisation_name="Absent Agency",
-                     checked_in=True)
-    add_registration(db, event, status="pending", country="FR", organisation_name="Never Confirmed")
-    add_registration(db, event, country="TJ", organisation_name="Border Troops of Tajikistan")
-    document = new_document(staff)
+    make_registration(event, country="KZ", organisation_name="Border Service of Kazakhstan")
+    make_registration(event, country="RU", organisation_name="Absent Agency", checked_in=True, status="cancelled")
+    make_registration(event, country="FR", organisation_name="Never Confirmed", status="pending")
+    make_registration(event, country="TJ", organisation_name="Border Troops of Tajikistan")
+    document = new_document()
     version = services.publish(document, staff["secretariat"])
     db.session.commit()
     return document, version
@@ -786,32 +745,16 @@ def test_a_correction_is_version_2_and_leaves_version_1_untouched(published, sta
     assert client.get(f"{base}/v1-archive.pdf").data == archive.data
 
 
-@contextlib.contextmanager
-def database_writes(db):
-    """The INSERT, UPDATE and DELETE statements sent while the block runs."""
-    writes = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.I):
-            writes.append(statement)
-
-    sqlalchemy_event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        yield writes
-    finally:
-        sqlalchemy_event.remove(db.engine, "before_cursor_execute", remember)
-
-
 def test_the_archival_pdf_is_made_by_the_worker_and_reading_it_writes_nothing(published, staff, client, db,
                                                                              tmp_path):
     document, version = published
     base = f"/events/{staff['event'].slug}/documents/{document.slug}"
     archive_url = f"{base}/v1-archive.pdf"
-    with database_writes(db) as writes:
+    with statements_sent(db) as sent:
         page = client.get(base)
         waiting = client.get(archive_url)
         missing = client.get(f"{base}/v2-archive.pdf")
-    assert writes == []
+    assert writes_among(sent) == []
     # Published, not yet archived: the page offers no archival PDF, and its URL says when to come back.
     assert page.status_code == 200 and archive_url not in page.text and "PDF/A" not in page.text
     assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "30"
@@ -822,11 +765,11 @@ def test_the_archival_pdf_is_made_by_the_worker_and_reading_it_writes_nothing(pu
     db.session.expire_all()
     stored = db.session.get(DocumentVersion, version.id)
     assert stored.archive_sha256 == hashlib.sha256(stored.archive_pdf).hexdigest()
-    with database_writes(db) as writes:
+    with statements_sent(db) as sent:
         archive = client.get(archive_url)
         again = client.get(archive_url, headers={"If-None-Match": archive.headers["ETag"]})
         page = client.get(base)
-    assert writes == []
+    assert writes_among(sent) == []
     assert archive.status_code == 200 and archive.data == stored.archive_pdf
     assert archive.headers["ETag"] == f'"{stored.archive_sha256}"' and "immutable" in archive.headers["Cache-Control"]
     assert f'filename="{staff["event"].slug}-{document.slug}-v1-archive.pdf"' in archive.headers["Content-Disposition"]
@@ -920,9 +863,9 @@ def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alon
     assert [(v.number, v.pdf) for v in versions] == [(1, first_pdf)]
 
 
-def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, login, post, db, monkeypatch):
-    document = new_document(staff)
-    db.session.commit()
+def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, login, post, db, monkeypatch,
+                                                            new_document):
+    document = new_document()
     monkeypatch.setitem(app.config, "DOCUMENT_RENDER_TIMEOUT", 0.05)
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
@@ -959,7 +902,7 @@ def bait_server():
     server.server_close()
 
 
-def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, staff, db, tmp_path):
+def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, staff, db, tmp_path, new_document):
     from eventmgr.documents.pdf import INTERNAL_ORIGIN, AppURLFetcher, RefusedURL, html_to_pdf
 
     url = bait_server.url
@@ -992,7 +935,7 @@ def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, s
     assert "Safe." in pdf_text(pdf, tmp_path)
 
     # Document content cannot smuggle a fetch in either: images and raw HTML are removed before rendering.
-    document = new_document(staff, text=f"1. One\n\n(1) ![x]({url}/md.png) <img src=\"file:///etc/passwd\"> "
+    document = new_document(text=f"1. One\n\n(1) ![x]({url}/md.png) <img src=\"file:///etc/passwd\"> "
                                         f"<link rel=stylesheet href=\"{url}/c.css\"> [link]({url}/link)\n")
     with app.test_request_context():
         services.render_content_pdf(services.document_content(document))
@@ -1002,13 +945,10 @@ def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, s
 # --- In the browser ------------------------------------------------------------------------------------
 
 def test_the_secretariat_pastes_fixes_and_publishes_and_a_visitor_downloads_the_pdf(page, live_server, staff, db,
-                                                                                    tmp_path):
-    add_registration(db, staff["event"], country="TJ", organisation_name="Border Troops of Tajikistan")
+                                                                                    tmp_path, make_registration):
+    make_registration(staff["event"], country="TJ", organisation_name="Border Troops of Tajikistan")
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto("/login")
-    page.fill("input[name=email]", staff["secretariat"].email)
-    page.fill("input[name=password]", "a long test password")
-    page.click("form button[type=submit]:has-text('Log in')")
+    log_in_browser(page, staff["secretariat"])
     page.goto(f"/manage/events/{staff['event'].id}")
     page.click("nav.subnav >> text=Documents")
     page.fill("#title", "Recommendations")
@@ -1079,14 +1019,14 @@ def test_the_demo_documents_load_once(make_event, make_user, db):
 
 # --- Letters, certificates and badges ----------------------------------------------------------------------
 
-def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tmp_path):
+def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tmp_path, make_registration):
     event = staff["event"]
-    attended = add_registration(db, event, country="TJ", organisation_name="Border Troops", checked_in=True)
-    asking = add_registration(db, event, country="AF", organisation_name="Afghan Border Police")
-    asking.needs_visa_letter = True
-    not_confirmed = add_registration(db, event, status="pending", country="KG")
-    not_confirmed.needs_visa_letter = True
-    db.session.commit()
+    attended = make_registration(event, family_name="Rahimov", country="TJ", organisation_name="Border Troops",
+                                 checked_in=True)
+    asking = make_registration(event, family_name="Ahmadzai", country="AF", organisation_name="Afghan Border Police",
+                               needs_visa_letter=True)
+    not_confirmed = make_registration(event, family_name="Pending", country="KG", needs_visa_letter=True,
+                                      status="pending")
     base = f"/manage/events/{event.id}/documents/letters"
     login(staff["secretariat"])  # letters concern delegates' data: organisers only
     for path in (base, f"{base}/certificate/{attended.id}.pdf"):
@@ -1103,14 +1043,14 @@ def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tm
     assert post(f"{base}/visa/{asking.id}/approve", token_from=base).status_code == 302
     letter = client.get(f"{base}/visa/{asking.id}.pdf")
     assert letter.status_code == 200 and letter.headers["Cache-Control"] == "private, no-store"
-    text = " ".join(pdf_text(letter.data, tmp_path).split())
+    text = pdf_words(letter.data, tmp_path)
     assert "Visa support letter" in text and asking.full_name in text and "Border Management Programme" in text
     assert f"{event.id}/001" in text and "Anna Director" in text
     assert post(f"{base}/visa/{not_confirmed.id}/approve", token_from=base).status_code == 302
     assert client.get(f"{base}/visa/{not_confirmed.id}.pdf").status_code == 409
 
     certificate = client.get(f"{base}/certificate/{attended.id}.pdf")
-    text = " ".join(pdf_text(certificate.data, tmp_path).split())
+    text = pdf_words(certificate.data, tmp_path)
     assert "Certificate of attendance" in text and attended.full_name in text and "Test Conference on Borders" in text
     assert client.get(f"{base}/certificate/{asking.id}.pdf").status_code == 409  # never checked in
 
@@ -1135,6 +1075,6 @@ def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tm
     link = re.search(r'href="([^"]+/letters/jobs/\d+\.pdf)"', client.get(base).text).group(1)
     badges = client.get(link)
     assert badges.headers["Cache-Control"] == "private, no-store"
-    text = " ".join(pdf_text(badges.data, tmp_path).split())
+    text = pdf_words(badges.data, tmp_path)
     assert asking.family_name in text and "Afghan Border Police" in text and "Afghanistan" in text
     assert not_confirmed.family_name not in text

@@ -1,6 +1,5 @@
 """Events and series behind the scenes: rules, zones, slugs, locking, life cycle, log, hosts, directory, dashboard."""
 
-import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -8,7 +7,8 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, csrf_token
+from conftest import csrf_token
+from helpers import count, field_errors, flashes, logged_in, section
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -44,16 +44,6 @@ def service_data(**overrides) -> dict:
         "visibility": "public", "registration_policy": "open", "currency": "EUR", "fee": Decimal("0"),
     }
     return data | overrides
-
-
-def field_errors(response) -> dict[str, str]:
-    """{field id: error text} of every field the page marks as wrong."""
-    return {name: html.unescape(text) for name, text in
-            re.findall(r'<p class="error" id="([a-z_]+)-error">(.*?)</p>', response.text, re.S)}
-
-
-def count(db, model) -> int:
-    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 class _FormReader(HTMLParser):
@@ -117,18 +107,6 @@ def replace(form: MultiDict, **values) -> MultiDict:
     for name, value in values.items():
         form.setlist(name, value if isinstance(value, list) else [value])
     return form
-
-
-def log_in(client, user):
-    """Log a second client in, as the `login` fixture does for the first."""
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client, "/login")})
-    assert response.status_code == 302
-    return client
-
-
-def flashes(response) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', response.text)]
 
 
 @pytest.fixture
@@ -371,7 +349,7 @@ def test_the_second_of_two_concurrent_saves_is_refused_and_kept_for_review(app, 
     edit = f"/manage/events/{event.id}/edit"
     login(first_user)
     first = client
-    second = log_in(app.test_client(), second_user)
+    second = logged_in(app, second_user)
     first_form = form_values(first.get(edit).text)
     second_form = form_values(second.get(edit).text)
     assert first_form["version"] == second_form["version"]
@@ -599,9 +577,9 @@ def test_only_organisers_see_the_log(app, client, make_user, make_event, db):
     db.session.commit()
     url = f"/manage/events/{event.id}/log"
     assert client.get(url).status_code == 302  # anonymous: to the login page
-    assert log_in(app.test_client(), outsider).get(url).status_code == 403
-    assert log_in(app.test_client(), secretary).get(url).status_code == 403
-    assert log_in(app.test_client(), organiser).get(url).status_code == 200
+    assert logged_in(app, outsider).get(url).status_code == 403
+    assert logged_in(app, secretary).get(url).status_code == 403
+    assert logged_in(app, organiser).get(url).status_code == 200
 
 
 # --- Hosts, co-organisers and partners -------------------------------------------------------------
@@ -658,12 +636,6 @@ def test_the_same_organisation_twice_in_one_role_is_refused(organiser, post, mak
     assert count(db, EventOrganisation) == 2
 
 
-def section(page: str, heading_id: str) -> str:
-    """The HTML of the section labelled by the heading with this id ('' if the page has none)."""
-    start = page.find(f'id="{heading_id}"')
-    return page[start:page.index("</section>", start)] if start >= 0 else ""
-
-
 # --- Organisations directory -----------------------------------------------------------------------
 
 def test_organisations_are_created_and_edited_in_the_directory(organiser, client, post, db):
@@ -705,8 +677,6 @@ def test_bad_organisations_are_refused_at_their_field(organiser, post, make_orga
 def test_an_organisation_is_changed_only_by_its_owners_and_every_change_is_logged(app, organiser, client, post,
                                                                                   make_user, make_organisation, db):
     """The attack: an account renames an organisation and sets a phishing site shown on public pages."""
-    from test_permissions import log_in
-
     from eventmgr.audit.models import AuditEntry
 
     theirs = make_organisation(name="OSCE Programme Office", owner=make_user(name="Otto Owner"),
@@ -718,7 +688,7 @@ def test_an_organisation_is_changed_only_by_its_owners_and_every_change_is_logge
                     token_from="/manage/").status_code in (403, 404)
     listing = client.get("/manage/organisations/").text
     assert f"/manage/organisations/{shared.id}/edit" not in listing
-    secretary = log_in(app, make_user(name="Sam Secretariat", can_organise=False))
+    secretary = logged_in(app, make_user(name="Sam Secretariat", can_organise=False))
     assert secretary.get("/manage/organisations/new").status_code == 403
     db.session.expire_all()
     assert db.session.get(Organisation, theirs.id).website == "https://www.osce.org"
@@ -735,7 +705,7 @@ def test_an_organisation_is_changed_only_by_its_owners_and_every_change_is_logge
                                                             ("organisation.update", organiser.id)]
     assert entries[-1].changes == {"acronym": [None, "BS TJ"]}
     # An administrator sees it in the site's log, and may give the entry another owner.
-    admin = log_in(app, make_user(name="Ada Admin", is_admin=True))
+    admin = logged_in(app, make_user(name="Ada Admin", is_admin=True))
     assert "Border Service of Tajikistan (BS TJ)" in admin.get("/admin/log").text
     edit = f"/manage/organisations/{theirs.id}/edit"
     assert admin.post(f"/manage/organisations/{theirs.id}/owners",
@@ -787,8 +757,6 @@ def test_setting_series_id_on_ones_own_event_does_not_join_anothers_series(app, 
                                                                          make_user, make_event, mailbox):
     """The takeover: an organiser edits their event with another organiser's series_id. It stays outside the
     series, and its organiser gains nothing over the series (title, description, editions)."""
-    from test_permissions import log_in
-
     from eventmgr.events.services import create_series
 
     owner = make_user(name="Olga Owner")
@@ -817,7 +785,7 @@ def test_setting_series_id_on_ones_own_event_does_not_join_anothers_series(app, 
     db.session.expire_all()
     assert db.session.get(Event, mine.id).series_id is None
     assert "Asked to join Issyk-Kul Initiative" in client.get(f"/manage/events/{mine.id}").text
-    owners = log_in(app, owner)
+    owners = logged_in(app, owner)
     page = owners.get(f"/manage/series/{theirs.id}/edit").text
     assert "My own conference" in page and "as edition 4" in page
     request_id = re.search(r"/requests/(\d+)/accept", page).group(1)

@@ -15,9 +15,11 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 from conftest import csrf_token
+from helpers import count
+from helpers import logged_in as log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_permissions import all_rules, fill, log_in
+from test_permissions import all_rules, fill
 from test_permissions import build_world as build_world  # a fixture, used by hostile_world
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -330,17 +332,12 @@ def test_forms_take_up_to_the_configured_size_and_uploads_their_own(app, client,
 # --- Each bad input the attack found, with the answer it now gets -------------------------------------
 
 @pytest.fixture
-def desk(app, make_event, make_user, db):
+def desk(app, make_event, make_user, make_document, make_registration, db):
     """An event with its organiser logged in, a document with one paragraph, and a registration."""
-    from eventmgr.documents import services as documents
-    from eventmgr.registration import services as registration
-
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser, fee=100)
-    document = documents.create_document(event, {"title": "Recommendations"}, organiser)
-    documents.import_text(document, "1. Introduction\n\n(1) The delegations met in Dushanbe.\n", organiser)
-    delegate = registration.register(event, {"given_name": "Aida", "family_name": "Nurlanova",
-                                             "email": "aida@example.kz", "country": "KZ"})
+    document = make_document(event, organiser, text="1. Introduction\n\n(1) The delegations met in Dushanbe.\n")
+    delegate = make_registration(event, given_name="Aida", family_name="Nurlanova", country="KZ")
     db.session.commit()
     return {"event": event, "organiser": organiser, "client": log_in(app, organiser), "document": document,
             "paragraph": document.sections[0].paragraphs[0], "registration": delegate}
@@ -348,12 +345,6 @@ def desk(app, make_event, make_user, db):
 
 def post_form(client, url, data):
     return client.post(url, data={"csrf_token": csrf_token(client, url)} | data)
-
-
-def errors_at(response, field) -> str:
-    """The error text shown at a field."""
-    match = re.search(rf'id="{re.escape(field)}-error"[^>]*>(.*?)</', response.text, re.S)
-    return match.group(1).strip() if match else ""
 
 
 def test_one_line_fields_refuse_line_breaks(desk, client):
@@ -384,7 +375,7 @@ def test_a_line_break_in_a_stored_subject_is_sent_on_one_line_without_a_new_head
 
 
 @pytest.mark.parametrize("fee", ["NaN", "Infinity", "-Infinity", "1e30", "100000000"])
-def test_money_must_be_a_finite_amount_its_column_holds(desk, fee):
+def test_money_must_be_a_finite_amount_its_column_holds(desk, db, fee):
     """A fee or a payment of NaN, Infinity or 1e30: a field error, nothing stored, and the page still renders."""
     registration, client = desk["registration"], desk["client"]
     url = f"/manage/events/{desk['event'].id}/registrations/{registration.id}"
@@ -394,15 +385,7 @@ def test_money_must_be_a_finite_amount_its_column_holds(desk, fee):
     assert client.get(url).status_code == 200
     from eventmgr.registration.models import Payment
 
-    assert count_rows(Payment) == 0
-
-
-def count_rows(model) -> int:
-    from sqlalchemy import func, select
-
-    from eventmgr.extensions import db
-
-    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+    assert count(db, Payment) == 0
 
 
 @pytest.mark.parametrize("start", ["0001-01-01T09:00", "9999-12-31T23:59"])
@@ -441,13 +424,12 @@ def test_a_paragraph_posted_without_its_items_or_with_a_naive_seen_at_is_saved(d
     assert "Someone else changed this paragraph" in response.text
 
 
-def test_the_changes_page_ignores_parameters_it_does_not_take(app, make_event, make_user, db, client):
+def test_the_changes_page_ignores_parameters_it_does_not_take(make_event, make_user, make_document, db, client):
     from eventmgr.documents import services as documents
 
     organiser = make_user()
     event = make_event(organiser=organiser)
-    document = documents.create_document(event, {"title": "Recommendations"}, organiser)
-    documents.import_text(document, "1. Introduction\n\n(1) The delegations met.\n", organiser)
+    document = make_document(event, organiser, text="1. Introduction\n\n(1) The delegations met.\n")
     documents.publish(document, organiser)
     db.session.commit()
     response = client.get(f"/events/{event.slug}/documents/{document.slug}/changes?slug=x&doc=y&from=0&to=NaN")

@@ -1,12 +1,12 @@
 """Jobs: work too long for a request (badges for every delegate), done by `flask worker`, each job once."""
 
 import re
-import subprocess
+import sys
 import threading
-import time
 from datetime import timedelta
 
 import pytest
+from helpers import pdf_info, pdf_words
 from sqlalchemy import select
 
 from eventmgr.database import utcnow
@@ -16,12 +16,17 @@ from eventmgr.registration import services as registration_services
 
 #: What the test kinds below did, as (job id, thread name).
 done_by: list[tuple[int, str]] = []
+#: When a test sets it, each worker thread's first test-slow job waits here until every worker holds a job.
+all_at_work: threading.Barrier | None = None
 
 
 @jobs.job_kind("test-slow")
 def _slow(job):
-    done_by.append((job.id, threading.current_thread().name))
-    time.sleep(0.05)  # long enough for the other worker to try for the same job
+    name = threading.current_thread().name
+    first_of_this_worker = all(thread != name for _job_id, thread in done_by)
+    done_by.append((job.id, name))
+    if all_at_work is not None and first_of_this_worker:
+        all_at_work.wait(timeout=10)
     return b"made", "text/plain", f"job-{job.id}.txt"
 
 
@@ -45,23 +50,12 @@ def _forget_what_was_done():
 
 
 @pytest.fixture
-def conference(make_user, make_event, db):
+def conference(make_user, make_event, make_registration):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser, title="Regional Conference on Border Security", capacity=100)
     for n in range(9):
-        registration_services.register(event, {
-            "given_name": "Delegate", "family_name": f"Nurlanova{n}", "email": f"d{n}@example.kz",
-            "country": "KZ", "organisation_name": "Border Service"})
-    db.session.commit()
+        make_registration(event, f"d{n}@example.kz", family_name=f"Nurlanova{n}", organisation_name="Border Service")
     return event, organiser
-
-
-def pages(pdf: bytes, tmp_path) -> int:
-    path = tmp_path / "badges.pdf"
-    path.write_bytes(pdf)
-    info = subprocess.run(["pdfinfo", str(path)],  # noqa: S603, S607 - poppler-utils
-                          capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
 def test_the_worker_renders_the_badges_an_organiser_asked_for(conference, client, login, post, runner, tmp_path):
@@ -82,7 +76,7 @@ def test_the_worker_renders_the_badges_an_organiser_asked_for(conference, client
     pdf = client.get(link.group(1))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert f'filename="{slug}-badges.pdf"' in pdf.headers["Content-Disposition"]
-    assert pages(pdf.data, tmp_path) == 2  # nine delegates, eight to a page
+    assert int(pdf_info(pdf.data, tmp_path)["Pages"]) == 2  # nine delegates, eight to a page
     job = db_job(int(link.group(2)))
     assert (job.state, job.attempts, job.requested_by_id, job.result_size) == ("done", 1, organiser_id, len(pdf.data))
 
@@ -102,11 +96,8 @@ def test_every_certificate_in_one_pdf(conference, client, login, post, db, tmp_p
     assert jobs.run_due_jobs() == 1
     link = re.search(r'href="([^"]+/letters/jobs/\d+\.pdf)">[^<]*-certificates\.pdf', client.get(letters).text)
     pdf = client.get(link.group(1)).data
-    assert pages(pdf, tmp_path) == 3  # one to a page
-    path = tmp_path / "certificates.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"],  # noqa: S603, S607 - poppler-utils
-                          capture_output=True, text=True, check=True).stdout
+    assert int(pdf_info(pdf, tmp_path)["Pages"]) == 3  # one to a page
+    text = pdf_words(pdf, tmp_path)
     assert text.count("Certificate of attendance") == 3
     assert all(r.family_name in text for r in delegates[:3]) and delegates[3].family_name not in text
 
@@ -204,12 +195,14 @@ def test_a_job_whose_worker_died_is_taken_up_again(conference, app, db):
     assert db_job(recent.id).state == "running"
 
 
-def test_two_workers_do_each_job_once(app, db, make_user):
+def test_two_workers_do_each_job_once(app, db, make_user, monkeypatch):
     """Two workers on one queue (on PostgreSQL they skip each other's locked rows; on SQLite the
     conditional claim decides): every job is done, each by one worker, in one attempt."""
     user = make_user()
     ids = [jobs.enqueue("test-slow", None, user, n=n).id for n in range(12)]
     db.session.commit()
+    # Each worker's first job waits for the other to hold one: both claim while the other is at work.
+    monkeypatch.setattr(sys.modules[__name__], "all_at_work", threading.Barrier(2))
     ran = {}
 
     def worker(name):

@@ -1,7 +1,7 @@
 """The public page cache: anonymous visitors share a page for a few seconds; nobody else ever gets a cached one."""
 
 import pytest
-from sqlalchemy import event as sa_event
+from helpers import statements_sent
 
 from eventmgr import pagecache
 
@@ -17,14 +17,8 @@ def caching(app, monkeypatch):
 @pytest.fixture
 def queries(db):
     """The statements the app sends while the test runs."""
-    sent = []
-
-    def remember(conn, cursor, statement, *args):
-        sent.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", remember)
-    yield sent
-    sa_event.remove(db.engine, "before_cursor_execute", remember)
+    with statements_sent(db) as sent:
+        yield sent
 
 
 def test_a_second_visitor_gets_the_page_without_a_query(client, make_event, caching, queries):

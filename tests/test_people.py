@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import csrf_token
+from helpers import count, field_errors, flashes, logged_in
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -68,24 +69,11 @@ def person(full_name, **fields):
     return services.create_person({"full_name": full_name} | fields)
 
 
-def count(db, model, *where) -> int:
-    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-
-
 def post_multipart(client, url: str, form: dict):
     """POST a form with files, encoded in memory: for a large body, werkzeug's test client would otherwise leave
     a temporary file open."""
     boundary, body = encode_multipart(form | {"csrf_token": csrf_token(client, url)})
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def field_errors(response) -> dict[str, str]:
-    return {name: html.unescape(text).strip() for name, text in
-            re.findall(r'<p class="error" id="([a-z_-]+)-error">(.*?)</p>', response.text, re.S)}
-
-
-def flashes(response) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', response.text)]
 
 
 @pytest.fixture
@@ -96,19 +84,16 @@ def organiser(make_user, login):
 
 
 @pytest.fixture
-def cica(db, make_event, organiser):
+def cica(db, make_event, organiser, make_session):
     """The CICA online conference of 14 July: welcoming remarks and two panel sessions."""
     start = datetime(2031, 7, 14, 4, tzinfo=UTC)
     event = make_event(organiser=organiser, kind="webinar", title="Regional Security in Asia: Preventing New "
                        "Challenges and Threats", start_at=start, end_at=start + timedelta(hours=6))
-    welcome = agenda_services.create_session(event, {"kind": "opening", "start_at": start,
-                                                     "end_at": start + timedelta(minutes=30)})
-    first = agenda_services.create_session(event, {
-        "kind": "panel", "title": "New challenges and threats to regional security in the CICA space",
-        "start_at": start + timedelta(minutes=30), "end_at": start + timedelta(hours=2)})
-    second = agenda_services.create_session(event, {
-        "kind": "panel", "title": "Prospects for cooperation within CICA", "start_at": start + timedelta(hours=3),
-        "end_at": start + timedelta(hours=5)})
+    welcome = make_session(event, "", kind="opening", end_at=start + timedelta(minutes=30))
+    first = make_session(event, "New challenges and threats to regional security in the CICA space",
+                         start_at=start + timedelta(minutes=30), end_at=start + timedelta(hours=2))
+    second = make_session(event, "Prospects for cooperation within CICA", start_at=start + timedelta(hours=3),
+                          end_at=start + timedelta(hours=5))
     sarybay = person("Kairat Sarybay", honorific="Ambassador", position="Executive Director",
                      organisation_name="CICA Secretariat", country="KZ", email="k.sarybay@example.org",
                      bio="Diplomat; **Executive Director** of the CICA Secretariat.")
@@ -145,12 +130,11 @@ def test_a_person_is_found_again_by_email_or_by_an_unambiguous_name(db):
     assert count(db, Person) == 3
 
 
-def test_the_same_person_added_to_another_event_keeps_one_profile(client, db, cica, make_event, organiser, post):
+def test_the_same_person_added_to_another_event_keeps_one_profile(client, db, cica, make_event, organiser, post,
+                                                                  make_session):
     borovoe = make_event(organiser=organiser, title="3rd Regional Conference on Border Security in Central Asia",
                          kind="conference", venue_name="Rixos Borovoe", venue_country="KZ")
-    panel = agenda_services.create_session(borovoe, {"kind": "panel", "title": "Integrated border management",
-                                                     "start_at": borovoe.start_at, "end_at": borovoe.end_at})
-    db.session.commit()
+    panel = make_session(borovoe, "Integrated border management")
     base = f"/manage/events/{borovoe.id}/agenda/{panel.id}"
     response = post(f"{base}/participants", {"role": "speaker", "person-full_name": "Kairat  Sarybay",
                                              "person-email": "K.SARYBAY@example.org", "person-position": "Other"},
@@ -209,14 +193,12 @@ def test_an_organiser_edits_a_profile_of_their_event_only(client, db, cica, make
 @pytest.fixture
 def attacker(app, make_user, make_event):
     """Another organiser, with an event of their own, logged in on a client of their own."""
-    from test_permissions import log_in
-
     user = make_user(name="Mallory Other-Organiser")
     event = make_event(organiser=user, title="A webinar of Mallory's")
-    return {"user": user, "event": event, "client": log_in(app, user)}
+    return {"user": user, "event": event, "client": logged_in(app, user)}
 
 
-def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, cica, attacker, mailbox):
+def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, cica, attacker, mailbox, make_session):
     """Featuring someone makes them part of one's event, never their profile one's own: its address (where
     invites with the join link go), bio and photo stay as the organisers of all their events left them."""
     sarybay, client, event = cica["sarybay"], attacker["client"], attacker["event"]
@@ -234,9 +216,7 @@ def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, c
                                           "email": "mallory@evil.example", "bio": "Rewritten."})
     assert response.status_code == 403
     # Nor through the new-person fields: the address finds the profile, which is used as it is.
-    session = agenda_services.create_session(event, {"kind": "panel", "title": "Stolen panel",
-                                                     "start_at": event.start_at, "end_at": event.end_at})
-    db.session.commit()
+    session = make_session(event, "Stolen panel")
     base = f"/manage/events/{event.id}/agenda/{session.id}"
     response = client.post(f"{base}/participants", data={
         "csrf_token": csrf_token(client, base), "role": "speaker", "person-full_name": "Kairat Sarybay",
@@ -249,11 +229,11 @@ def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, c
     assert sarybay.bio.startswith("Diplomat")
 
 
-def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, make_user, make_event, attacker):
+def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, make_user, make_event, attacker,
+                                                                         make_session):
     owner = make_user(name="Paula Private")
     secret = make_event(organiser=owner, status="draft", visibility="private", title="Closed consultations")
-    panel = agenda_services.create_session(secret, {"kind": "panel", "title": "Closed panel",
-                                                    "start_at": secret.start_at, "end_at": secret.end_at})
+    panel = make_session(secret, "Closed panel")
     hidden = services.create_person({"full_name": "Rustam Hiddenov", "email": "rustam@ministry.example",
                                      "position": "Deputy Minister"}, owner, event=secret)
     agenda_services.add_participant(panel, hidden, "speaker", user=owner)
@@ -280,15 +260,15 @@ def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, mak
     assert client.get(f"/people/{hidden.id}").status_code == 404
 
 
-def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app, db, cica, make_user, make_event):
+def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app, db, cica, make_user, make_event,
+                                                                            make_session):
     from eventmgr.auth.permissions import can_edit_person
     from eventmgr.events.services import grant_role
 
     sarybay, organiser = cica["sarybay"], cica["event"].roles[0].user
     assert can_edit_person(organiser, sarybay)
     other = make_event(title="Border Challenges webinar")
-    panel = agenda_services.create_session(other, {"kind": "panel", "title": "Threats", "start_at": other.start_at,
-                                                   "end_at": other.end_at})
+    panel = make_session(other, "Threats")
     agenda_services.add_participant(panel, sarybay, "speaker")
     db.session.commit()
     assert not can_edit_person(organiser, sarybay)  # now also in an event they do not run
@@ -345,13 +325,13 @@ def test_a_presenter_updates_their_own_profile_through_a_mailed_link(app, db, ci
 
 # --- Public profiles -------------------------------------------------------------------------------
 
-def test_a_persons_page_lists_their_sessions_in_public_events_but_never_their_email(client, db, cica, make_event):
+def test_a_persons_page_lists_their_sessions_in_public_events_but_never_their_email(client, db, cica, make_event,
+                                                                                    make_session):
     sarybay = cica["sarybay"]
     secret = make_event(title="Closed consultations of border agencies", visibility="private")
     draft = make_event(title="Unannounced seminar", status="draft")
     for hidden in (secret, draft):
-        session = agenda_services.create_session(hidden, {"kind": "panel", "title": f"{hidden.title} panel",
-                                                          "start_at": hidden.start_at, "end_at": hidden.end_at})
+        session = make_session(hidden, f"{hidden.title} panel")
         agenda_services.add_participant(session, sarybay, "chair")
     db.session.commit()
     response = client.get(f"/people/{sarybay.id}-kairat-sarybay")
@@ -370,10 +350,9 @@ def test_a_persons_page_lists_their_sessions_in_public_events_but_never_their_em
         assert hidden not in page
 
 
-def test_someone_only_in_private_or_draft_events_has_no_public_page(app, db, make_event, organiser):
+def test_someone_only_in_private_or_draft_events_has_no_public_page(app, db, make_event, organiser, make_session):
     secret = make_event(organiser=organiser, title="Closed consultations", visibility="private")
-    session = agenda_services.create_session(secret, {"kind": "panel", "title": "Closed consultations",
-                                                      "start_at": secret.start_at, "end_at": secret.end_at})
+    session = make_session(secret, "Closed consultations")
     insider = person("Erlan Dzhaksybekov")
     agenda_services.add_participant(session, insider, "speaker")
     nobody = person("Timur Saidov")  # in no programme at all
@@ -611,10 +590,9 @@ def test_merging_refuses_one_person_twice_and_people_outside_the_event(db, cica,
 
 
 def test_an_organiser_cannot_merge_away_a_profile_used_by_an_event_they_do_not_run(client, db, cica, make_event,
-                                                                                      post):
+                                                                                      post, make_session):
     other = make_event(title="Central Asia Border Challenges")  # run by someone else
-    session = agenda_services.create_session(other, {"kind": "panel", "title": "Cross-border threats",
-                                                     "start_at": other.start_at, "end_at": other.end_at})
+    session = make_session(other, "Cross-border threats")
     twin = person("Kairat Sarybay", position="Diplomat")
     agenda_services.add_participant(session, twin, "speaker")
     agenda_services.add_participant(cica["second"], twin, "speaker")

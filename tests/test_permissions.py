@@ -14,7 +14,8 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import PASSWORD, csrf_token
+from conftest import csrf_token
+from helpers import field_error, logged_in
 from sqlalchemy import select
 
 from eventmgr.events.models import Event, EventRole, EventRoleInvitation
@@ -205,7 +206,7 @@ PHOTO = _png()
 
 
 @pytest.fixture
-def build_world(db, make_user, make_event, make_organisation):
+def build_world(db, make_user, make_event, make_organisation, make_session, make_document, make_registration):
     """Make an event run by its organiser, with its own series and organisation, a registration, a secretariat
     role, a question, a programme (a panel with a moderator and a speaker, one featured), a role invitation,
     another organiser's request to join the series, and an account without the organiser capability."""
@@ -231,9 +232,7 @@ def build_world(db, make_user, make_event, make_organisation):
         invitation = invite_to_role(event, invitee.email, "secretariat", organiser)
         questions = [registration_services.add_question(event, {"label": label, "kind": "short_text"})
                      for label in ("Diet?", "Arrival date?")]
-        panel = agenda_services.create_session(event, {
-            "kind": "panel", "title": "Challenges of border management in Central Asia",
-            "start_at": event.start_at, "end_at": event.start_at + timedelta(hours=1)}, organiser)
+        panel = make_session(event, "Challenges of border management in Central Asia", user=organiser)
         moderator = create_person({"full_name": "Kairat Sarybay",
                                    "email": f"kairat-{uuid.uuid4().hex[:6]}@osce.example"},
                                   organiser, photo=PHOTO, event=event)
@@ -241,8 +240,7 @@ def build_world(db, make_user, make_event, make_organisation):
         first = agenda_services.add_participant(panel, moderator, "moderator", user=organiser)
         agenda_services.add_participant(panel, speaker, "speaker", user=organiser)
         featured = agenda_services.add_featured(event, moderator, "Webinar hosting presenter", organiser)
-        document = document_services.create_document(event, {"title": "Recommendations"}, secretary)
-        document_services.import_text(document, "1. Introduction\n\n(1) The delegations met.\n", secretary)
+        document = make_document(event, secretary, "1. Introduction\n\n(1) The delegations met.\n")
         paragraph = document.sections[0].paragraphs[0]
         comment = document_services.add_comment(document, secretary, "A remark.", paragraph)
         # Another organiser asks for their event to become an edition of the series.
@@ -254,9 +252,7 @@ def build_world(db, make_user, make_event, make_organisation):
             db.session.commit()
         registration = None
         if status == "published":
-            registration = registration_services.register(event, {
-                "given_name": "Aida", "family_name": "N", "email": "aida@example.kz", "country": "KZ",
-                "needs_visa_letter": True})
+            registration = make_registration(event, "aida@example.kz", family_name="N", needs_visa_letter=True)
             # Checked in, with an approved visa letter: the certificate and the letter exist to be fetched.
             registration_services.check_in(registration, organiser)
             letters.approve_visa_letter(registration, organiser)
@@ -335,15 +331,6 @@ def request_rule(client, rule, values, token, overrides=None, role=None, world=N
     return url, client.post(url, data={"csrf_token": token} | form)
 
 
-def log_in(app, user):
-    """A client of its own, logged in as the user."""
-    client = app.test_client()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client, "/login")})
-    assert response.status_code == 302
-    return client
-
-
 def token_of(client) -> str:
     """A valid CSRF token of a logged-in client's session."""
     return csrf_token(client, "/manage/")
@@ -400,7 +387,7 @@ def clients_by_role(app, world, make_user):
     accounts = {"organiser": world["organiser"], "secretariat": world["secretary"],
                 "admin": make_user(name="Ada Admin", is_admin=True), "other organiser": other,
                 "no capability": world["invitee"]}
-    return {role: (log_in(app, accounts[role]) if role in accounts else app.test_client()) for role in ROLES}
+    return {role: (logged_in(app, accounts[role]) if role in accounts else app.test_client()) for role in ROLES}
 
 
 def test_every_role_gets_what_it_may_and_nothing_else(app, build_world, make_user, db):
@@ -441,7 +428,7 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
 ])
 def test_accounts_without_a_role_are_refused(app, build_world, outsider, status, visibility, refusals):
     world = build_world(status=status, visibility=visibility)
-    client = log_in(app, outsider)
+    client = logged_in(app, outsider)
     token = token_of(client)
     for rule in management_rules(app):
         who = RULES[rule.rule]
@@ -458,7 +445,7 @@ def test_accounts_without_a_role_are_refused(app, build_world, outsider, status,
 
 
 def test_the_secretariat_sees_the_overview_only(app, world):
-    client = log_in(app, world["secretary"])
+    client = logged_in(app, world["secretary"])
     token = token_of(client)
     # One world for the whole walk: what deletes goes last.
     for rule in sorted(management_rules(app), key=lambda rule: rule.rule.endswith("/delete")):
@@ -474,7 +461,7 @@ def test_the_secretariat_sees_the_overview_only(app, world):
 def test_those_allowed_get_through(app, build_world, make_user, who):
     """The values the walk fills in are real: the event's organiser and an admin get every page."""
     user = make_user(name="Ada Admin" if who == "admin" else "Olga Organiser", is_admin=who == "admin")
-    client = log_in(app, user)
+    client = logged_in(app, user)
     token = token_of(client)
     shared_world = build_world(organiser=user if who == "organiser" else None)
     for rule in management_rules(app):
@@ -493,7 +480,7 @@ def test_those_allowed_get_through(app, build_world, make_user, who):
 
 
 def test_every_post_needs_a_csrf_token(app, world, make_user):
-    client = log_in(app, make_user(is_admin=True))
+    client = logged_in(app, make_user(is_admin=True))
     checked = 0
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
@@ -514,7 +501,7 @@ SECRETS = ("Zebulon Xyzzy", "zebulon@xyzzy.example", "Xyzzy Series", "Xyzzy Orga
 
 
 @pytest.fixture
-def hidden_world(db, make_user, make_event, build_world):
+def hidden_world(db, make_user, make_event, make_session, build_world):
     """The walk's world, beside another organiser's draft, private event with its own presenter, series and
     organisation; the walk's own event has a presenter of the same name (in capitals), so that duplicates
     would pair them."""
@@ -532,9 +519,7 @@ def hidden_world(db, make_user, make_event, build_world):
     set_organisations(hidden, [(organisation.id, "host")], hidden_organiser)
     person = create_person({"full_name": "Zebulon Xyzzy", "email": "zebulon@xyzzy.example",
                             "organisation_id": organisation.id}, hidden_organiser, event=hidden)
-    session = agenda_services.create_session(hidden, {"kind": "panel", "title": "Closed panel",
-                                                      "start_at": hidden.start_at, "end_at": hidden.end_at},
-                                             hidden_organiser)
+    session = make_session(hidden, "Closed panel", user=hidden_organiser)
     agenda_services.add_participant(session, person, "speaker", user=hidden_organiser)
     namesake = create_person({"full_name": "ZEBULON XYZZY"}, world["organiser"], event=world["event"])
     agenda_services.add_featured(world["event"], namesake, "Panellist", world["organiser"])
@@ -581,7 +566,7 @@ def accept(app, user, event):
 
     invitation = db.session.execute(select(EventRoleInvitation).filter_by(event_id=event.id,
                                                                           email=user.email)).scalar_one()
-    client = log_in(app, user)
+    client = logged_in(app, user)
     url = f"/manage/invitations/{invitation.token}"
     assert client.get(url).status_code == 200
     response = client.post(url, data={"csrf_token": csrf_token(client, url)})
@@ -595,19 +580,14 @@ def grant(app, client, event, user, role):
     return accept(app, user, event)
 
 
-def field_error(response, field):
-    match = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', response.text, re.S)
-    return match.group(1).strip() if match else None
-
-
 def test_an_organiser_gives_roles_by_invitation(app, make_user, make_event, db, mailbox):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser, status="draft")
     colleague = make_user(name="Colin Colleague")
     secretary = make_user(name="Sam Secretariat", can_organise=False)
-    client = log_in(app, organiser)
+    client = logged_in(app, organiser)
     assert client.get(f"/manage/events/{event.id}/roles").status_code == 200
-    colleagues = log_in(app, colleague)
+    colleagues = logged_in(app, colleague)
     assert colleagues.get(f"/manage/events/{event.id}/edit").status_code == 404
 
     assert invite(client, event, colleague.email.upper(), "organiser").status_code == 302
@@ -647,7 +627,7 @@ def test_inviting_tells_nothing_about_who_has_an_account(app, make_user, make_ev
     gone = make_user(name="Gone")
     gone.is_active_account = False
     db.session.commit()
-    client = log_in(app, organiser)
+    client = logged_in(app, organiser)
     answers = []
     for email in (existing.email, "nobody@example.org", gone.email):
         response = invite(client, event, email, "secretariat")
@@ -674,7 +654,7 @@ def test_inviting_tells_nothing_about_who_has_an_account(app, make_user, make_ev
 def test_roles_are_offered_once(app, make_user, make_event, db, email, role, message):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser)
-    client = log_in(app, organiser)
+    client = logged_in(app, organiser)
     if email == "TWICE":
         email = "twice@example.org"
         assert invite(client, event, email, role).status_code == 302
@@ -688,9 +668,9 @@ def test_an_invitation_is_for_its_address_only(app, make_user, make_event, db):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser)
     invited, intruder = make_user(name="Ivan Invited"), make_user(name="Ingrid Intruder")
-    assert invite(log_in(app, organiser), event, invited.email, "organiser").status_code == 302
+    assert invite(logged_in(app, organiser), event, invited.email, "organiser").status_code == 302
     token = db.session.execute(select(EventRoleInvitation.token)).scalar_one()
-    intruders = log_in(app, intruder)
+    intruders = logged_in(app, intruder)
     url = f"/manage/invitations/{token}"
     assert intruders.get(url).status_code == 403
     assert intruders.post(url, data={"csrf_token": csrf_token(intruders, "/manage/")}).status_code == 403
@@ -705,13 +685,13 @@ def test_invitations_expire_and_can_be_sent_again_or_withdrawn(app, make_user, m
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser)
     invited = make_user(name="Ivan Invited")
-    client = log_in(app, organiser)
+    client = logged_in(app, organiser)
     assert invite(client, event, invited.email, "organiser").status_code == 302
     invitation = db.session.execute(select(EventRoleInvitation)).scalar_one()
     old_token = invitation.token
     invitation.sent_at = utcnow() - timedelta(days=8)
     db.session.commit()
-    invited_client = log_in(app, invited)
+    invited_client = logged_in(app, invited)
     assert invited_client.get(f"/manage/invitations/{old_token}").status_code == 404
     roles = f"/manage/events/{event.id}/roles"
     assert client.post(f"{roles}/invitations/{invitation.id}/resend",
@@ -730,7 +710,7 @@ def test_the_last_organiser_cannot_be_removed(app, make_user, make_event, db):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser)
     own_role_id = db.session.execute(select(EventRole.id).filter_by(event_id=event.id)).scalar_one()
-    client = log_in(app, organiser)
+    client = logged_in(app, organiser)
     roles_url = f"/manage/events/{event.id}/roles"
     revoke_url = f"{roles_url}/{own_role_id}/revoke"
     assert client.post(revoke_url, data={"csrf_token": csrf_token(client, roles_url)}).status_code == 302
@@ -746,7 +726,7 @@ def test_the_last_organiser_cannot_be_removed(app, make_user, make_event, db):
     assert db.session.get(EventRole, own_role_id) is None
     assert client.get(roles_url).status_code in (403, 404)
     colleague_role = db.session.execute(select(EventRole).filter_by(event_id=event.id)).scalar_one()
-    colleagues = log_in(app, colleague)
+    colleagues = logged_in(app, colleague)
     colleagues.post(f"{roles_url}/{colleague_role.id}/revoke", data={"csrf_token": csrf_token(colleagues, roles_url)})
     db.session.expire_all()
     assert db.session.get(EventRole, colleague_role.id) is not None
@@ -760,7 +740,7 @@ def test_a_role_of_another_event_cannot_be_revoked_through_this_one(app, make_us
 
     their_role = grant_role(theirs, make_user(), "secretariat", theirs.roles[0].user)
     db.session.commit()
-    client = log_in(app, organiser)
+    client = logged_in(app, organiser)
     url = f"/manage/events/{mine.id}/roles/{their_role.id}/revoke"
     response = client.post(url, data={"csrf_token": csrf_token(client, f"/manage/events/{mine.id}/roles")})
     assert response.status_code == 404
@@ -772,9 +752,9 @@ def test_the_secretariat_sees_the_overview_but_cannot_change_the_event(app, make
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser, status="draft", title="Draft conference")
     secretary = make_user(name="Sam Secretariat")
-    grant(app, log_in(app, organiser), event, secretary, "secretariat")
+    grant(app, logged_in(app, organiser), event, secretary, "secretariat")
 
-    client = log_in(app, secretary)
+    client = logged_in(app, secretary)
     overview = client.get(f"/manage/events/{event.id}")
     assert overview.status_code == 200 and "Draft conference" in overview.text
     assert f"/manage/events/{event.id}/publish" not in overview.text  # no buttons it may not use
@@ -793,7 +773,7 @@ def test_the_secretariat_sees_the_overview_but_cannot_change_the_event(app, make
 
 def test_without_a_role_a_draft_is_not_found(app, make_user, make_event, outsider):
     event = make_event(status="draft", title="Secret draft")
-    client = log_in(app, outsider)
+    client = logged_in(app, outsider)
     for path in ("", "/edit", "/roles", "/log", "/registrations"):
         response = client.get(f"/manage/events/{event.id}{path}")
         assert response.status_code == 404, path
@@ -809,7 +789,7 @@ def test_without_a_role_a_draft_is_not_found(app, make_user, make_event, outside
 def test_an_admin_manages_every_event(app, make_user, make_event, db):
     event = make_event(status="draft", title="Someone else's draft")
     admin = make_user(name="Ada Admin", is_admin=True)
-    client = log_in(app, admin)
+    client = logged_in(app, admin)
     assert "Someone else&#39;s draft" in client.get("/manage/").text
     for path in ("", "/edit", "/roles", "/log", "/registrations", "/organisations"):
         assert client.get(f"/manage/events/{event.id}{path}").status_code == 200, path

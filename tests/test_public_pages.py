@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import PASSWORD, csrf_token
+from helpers import logged_in, section
 
 from eventmgr.events import services
 
@@ -17,23 +17,9 @@ def days(n: int) -> datetime:
     return NOW + timedelta(days=n)
 
 
-def section(page: str, heading_id: str) -> str:
-    """The HTML of the section labelled by the heading with this id ('' if the page has none)."""
-    start = page.find(f'id="{heading_id}"')
-    return page[start:page.index("</section>", start)] if start >= 0 else ""
-
-
 def titles(page: str) -> list[str]:
     """Titles of the event cards on a page, in order."""
     return re.findall(r'class="event-card-title"><a href="[^"]+">([^<]+)</a>', page)
-
-
-def logged_in(app, user):
-    client = app.test_client()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client, "/login")})
-    assert response.status_code == 302
-    return client
 
 
 @pytest.fixture
