@@ -76,10 +76,10 @@ def desk(event, path=""):
 def desk_urls(app, event, registration, question):
     """Every desk route of the event, as (method, url), with real ids filled in."""
     values = {"event_id": event.id, "registration_id": registration.id, "question_id": question.id}
-    actions = {"desk.registration_action": "approve", "desk.question_action": "up"}
+    actions = {"registration_desk.registration_action": "approve", "registration_desk.question_action": "up"}
     urls = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("desk."):
+        if not rule.endpoint.startswith("registration_desk."):
             continue
         args = {key: values[key] for key in rule.arguments if key in values}
         if "action" in rule.arguments:

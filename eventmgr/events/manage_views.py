@@ -33,7 +33,7 @@ from eventmgr.ordering import STEPS, move
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration.services import counts_by_event
 
-bp = Blueprint("manage", __name__, url_prefix="/manage")
+bp = Blueprint("events_manage", __name__, url_prefix="/manage")
 
 #: The form's names of the model attributes services report errors for (times are entered locally).
 FORM_FIELDS = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
@@ -97,7 +97,7 @@ def new_event():
         else:
             db.session.commit()
             flash(_("Draft created. Publish it when it is ready."), "success")
-            return redirect(url_for("manage.event", event_id=event.id))
+            return redirect(url_for("events_manage.event", event_id=event.id))
     return render_template("manage/event_form.html", form=form, event=None), 422 if form.errors else 200
 
 
@@ -145,7 +145,7 @@ def edit_event(event_id: int):
             show_error(form, error, FORM_FIELDS)
         else:
             flash(_("Saved.") if changes else _("Nothing was changed."), "success")
-            return redirect(url_for("manage.event", event_id=event.id))
+            return redirect(url_for("events_manage.event", event_id=event.id))
     status = 409 if conflict else (422 if form.errors else 200)
     return render_template("manage/event_form.html", form=form, event=event, conflict=conflict), status
 
@@ -192,10 +192,10 @@ def delete_event(event_id: int):
     except EventMgrError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("manage.event", event_id=event_id))
+        return redirect(url_for("events_manage.event", event_id=event_id))
     db.session.commit()
     flash(_("The draft is deleted."), "success")
-    return redirect(url_for("manage.dashboard"))
+    return redirect(url_for("events_manage.dashboard"))
 
 
 @bp.route("/events/<int:event_id>/copy", methods=["POST"])
@@ -209,12 +209,12 @@ def copy_event(event_id: int):
     except EventMgrError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("manage.event", event_id=event_id))
+        return redirect(url_for("events_manage.event", event_id=event_id))
     db.session.commit()
     flash(_("This is a draft of the next edition. Check the dates before publishing."), "success")
     if copy.series_id is None:
         flash(_("The series' owner has been asked to take it in as an edition."), "info")
-    return redirect(url_for("manage.edit_event", event_id=copy.id))
+    return redirect(url_for("events_manage.edit_event", event_id=copy.id))
 
 
 def _lifecycle(event, action, message: str):
@@ -226,7 +226,7 @@ def _lifecycle(event, action, message: str):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for("manage.event", event_id=event.id))
+    return redirect(url_for("events_manage.event", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/organisations", methods=["GET", "POST"])
@@ -269,12 +269,12 @@ def _save_organisations(event, links, form):
         db.session.rollback()
         if form is None:
             flash(error.message, "error")
-            return redirect(url_for("manage.event_organisations", event_id=event.id))
+            return redirect(url_for("events_manage.event_organisations", event_id=event.id))
         show_error(form, error, FORM_FIELDS)
         return render_template("manage/event_organisations.html", event=event, form=form,
                                confirm_form=ConfirmForm()), 422
     db.session.commit()
-    return redirect(url_for("manage.event_organisations", event_id=event.id))
+    return redirect(url_for("events_manage.event_organisations", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/roles", methods=["GET", "POST"])
@@ -292,7 +292,7 @@ def event_roles(event_id: int):
             db.session.commit()
             flash(_("An invitation is on its way to %(email)s; the role starts when its account accepts it.",
                     email=invitation.email), "success")
-            return redirect(url_for("manage.event_roles", event_id=event.id))
+            return redirect(url_for("events_manage.event_roles", event_id=event.id))
     return render_template("manage/event_roles.html", event=event, form=form,
                            invitations=services.role_invitations(event),
                            confirm_form=ConfirmForm()), 422 if form.errors else 200
@@ -316,7 +316,7 @@ def role_invitation_action(event_id: int, invitation_id: int, action: str):
         message = _("The invitation to %(email)s is withdrawn.", email=invitation.email)
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("manage.event_roles", event_id=event.id))
+    return redirect(url_for("events_manage.event_roles", event_id=event.id))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -331,7 +331,7 @@ def role_invitation(token: str):
         services.accept_role_invitation(invitation, current_user)
         db.session.commit()
         flash(_("You can now work on %(title)s.", title=event.title), "success")
-        return redirect(url_for("manage.event", event_id=event.id))
+        return redirect(url_for("events_manage.event", event_id=event.id))
     return render_template("manage/role_invitation.html", invitation=invitation, mine=mine,
                            confirm_form=ConfirmForm()), 200 if mine else 403
 
@@ -352,7 +352,7 @@ def revoke_role(event_id: int, role_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-    return redirect(url_for("manage.event_roles", event_id=event.id))
+    return redirect(url_for("events_manage.event_roles", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/log")
@@ -401,7 +401,7 @@ def series_form(series_id: int | None = None):
         else:
             db.session.commit()
             flash(_("Series saved."), "success")
-            return redirect(url_for("manage.series_list"))
+            return redirect(url_for("events_manage.series_list"))
     return render_template("manage/series_form.html", form=form, series=series, confirm_form=ConfirmForm(),
                            requests=services.series_requests(series) if series else []), \
         422 if form.errors else 200
@@ -421,4 +421,4 @@ def series_request_action(series_id: int, request_id: int, action: str):
     db.session.commit()
     flash(_("%(title)s is now an edition of the series.", title=title) if action == "accept"
           else _("You declined %(title)s.", title=title), "success")
-    return redirect(url_for("manage.series_form", series_id=series.id))
+    return redirect(url_for("events_manage.series_form", series_id=series.id))

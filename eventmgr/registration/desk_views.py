@@ -36,7 +36,7 @@ from eventmgr.spreadsheets import csv_response
 INVITE_CSV_BYTES = 2 * 1024 * 1024
 INVITE_REQUEST_LIMIT = INVITE_CSV_BYTES + 1024 * 1024
 
-bp = Blueprint("desk", __name__, url_prefix="/manage/events/<int:event_id>")
+bp = Blueprint("registration_desk", __name__, url_prefix="/manage/events/<int:event_id>")
 
 
 @bp.before_request
@@ -107,7 +107,7 @@ def bulk_decide(event_id: int):
             refused += 1
     db.session.commit()
     flash(_("%(done)d decided, %(refused)d left as they were.", done=done, refused=refused), "success")
-    return redirect(request.referrer or url_for("desk.registrations", event_id=event.id))
+    return redirect(request.referrer or url_for("registration_desk.registrations", event_id=event.id))
 
 
 @bp.route("/registrations.csv")
@@ -147,7 +147,8 @@ def registration(event_id: int, registration_id: int):
         else:
             db.session.commit()
             flash(_("Saved."), "success")
-            return redirect(url_for("desk.registration", event_id=event.id, registration_id=registration.id))
+            return redirect(url_for("registration_desk.registration", event_id=event.id,
+                                    registration_id=registration.id))
     return render_template("desk/registration.html", event=event, registration=registration, form=form,
                            decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
                            questions=services.event_questions(event.id)), 422 if form.errors else 200
@@ -183,7 +184,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
     else:
         db.session.commit()
         flash(_("Done."), "success")
-    return redirect(url_for("desk.registration", event_id=event.id, registration_id=registration.id))
+    return redirect(url_for("registration_desk.registration", event_id=event.id, registration_id=registration.id))
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
@@ -266,7 +267,7 @@ def _invitation_or_404(event, invitation_id: int | None) -> Invitation:
 def _saved(event, message: str):
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("desk.settings", event_id=event.id))
+    return redirect(url_for("registration_desk.settings", event_id=event.id))
 
 
 def _invitation_entries(form: InviteForm) -> list[tuple[str, str | None]]:
@@ -309,7 +310,7 @@ def question_action(event_id: int, question_id: int, action: str):
     else:
         abort(404)
     db.session.commit()
-    return redirect(url_for("desk.settings", event_id=event.id))
+    return redirect(url_for("registration_desk.settings", event_id=event.id))
 
 
 @bp.route("/announcements", methods=["GET", "POST"])
@@ -327,7 +328,7 @@ def announcements(event_id: int):
         else:
             db.session.commit()
             flash(_("Queued for %(n)d recipients.", n=announcement.recipients), "success")
-            return redirect(url_for("desk.announcements", event_id=event.id))
+            return redirect(url_for("registration_desk.announcements", event_id=event.id))
     return render_template("desk/announcements.html", event=event, form=form, filters=filters,
                            statuses=REGISTRATION_STATUSES, countries=locales.country_choices(),
                            progress=desk.announcement_progress(event)), 422 if form.errors else 200
