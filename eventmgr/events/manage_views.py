@@ -71,7 +71,7 @@ def dashboard():
     events = services.dashboard_events(current_user)
     invitations = db.session.execute(select(EventRoleInvitation).where(
         EventRoleInvitation.email == current_user.email.lower())).scalars().all()
-    return render_template("manage/dashboard.html", events=events, can_create=can_create_events(current_user),
+    return render_template("events/manage/dashboard.html", events=events, can_create=can_create_events(current_user),
                            counts=counts_by_event([event.id for event in events]), invitations=invitations)
 
 
@@ -98,7 +98,7 @@ def new_event():
             db.session.commit()
             flash(_("Draft created. Publish it when it is ready."), "success")
             return redirect(url_for("events_manage.event", event_id=event.id))
-    return render_template("manage/event_form.html", form=form, event=None), 422 if form.errors else 200
+    return render_template("events/manage/event_form.html", form=form, event=None), 422 if form.errors else 200
 
 
 @bp.route("/events/<int:event_id>")
@@ -106,7 +106,7 @@ def event(event_id: int):
     """The event's overview for its staff: status, actions, organisations, roles."""
     event = get_event_or_404(event_id, check=can_see_event_backoffice)
     return render_template(
-        "manage/event.html",
+        "events/manage/event.html",
         event=event,
         can_manage=can_manage_event(current_user, event),
         series_request=services.pending_series_request(event),
@@ -147,7 +147,7 @@ def edit_event(event_id: int):
             flash(_("Saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for("events_manage.event", event_id=event.id))
     status = 409 if conflict else (422 if form.errors else 200)
-    return render_template("manage/event_form.html", form=form, event=event, conflict=conflict), status
+    return render_template("events/manage/event_form.html", form=form, event=event, conflict=conflict), status
 
 
 def _conflict_details(event, form, error: ConflictError) -> dict:
@@ -242,7 +242,7 @@ def event_organisations(event_id: int):
         links = [(link.organisation_id, link.role) for link in event.organisation_links]
         links.append((form.organisation_id.data, form.role.data))
         return _save_organisations(event, links, form)
-    return render_template("manage/event_organisations.html", event=event, form=form,
+    return render_template("events/manage/event_organisations.html", event=event, form=form,
                            confirm_form=ConfirmForm()), 422 if form.errors else 200
 
 
@@ -271,7 +271,7 @@ def _save_organisations(event, links, form):
             flash(error.message, "error")
             return redirect(url_for("events_manage.event_organisations", event_id=event.id))
         show_error(form, error, FORM_FIELDS)
-        return render_template("manage/event_organisations.html", event=event, form=form,
+        return render_template("events/manage/event_organisations.html", event=event, form=form,
                                confirm_form=ConfirmForm()), 422
     db.session.commit()
     return redirect(url_for("events_manage.event_organisations", event_id=event.id))
@@ -293,7 +293,7 @@ def event_roles(event_id: int):
             flash(_("An invitation is on its way to %(email)s; the role starts when its account accepts it.",
                     email=invitation.email), "success")
             return redirect(url_for("events_manage.event_roles", event_id=event.id))
-    return render_template("manage/event_roles.html", event=event, form=form,
+    return render_template("events/manage/event_roles.html", event=event, form=form,
                            invitations=services.role_invitations(event),
                            confirm_form=ConfirmForm()), 422 if form.errors else 200
 
@@ -324,7 +324,7 @@ def role_invitation(token: str):
     """Accept a role on an event offered to the account's address."""
     invitation = services.role_invitation_by_token(token)
     if invitation is None:
-        return render_template("manage/role_invitation_invalid.html"), 404
+        return render_template("events/manage/role_invitation_invalid.html"), 404
     mine = invitation.email == current_user.email.lower()
     if request.method == "POST" and mine and ConfirmForm().validate_on_submit():
         event = invitation.event
@@ -332,7 +332,7 @@ def role_invitation(token: str):
         db.session.commit()
         flash(_("You can now work on %(title)s.", title=event.title), "success")
         return redirect(url_for("events_manage.event", event_id=event.id))
-    return render_template("manage/role_invitation.html", invitation=invitation, mine=mine,
+    return render_template("events/manage/role_invitation.html", invitation=invitation, mine=mine,
                            confirm_form=ConfirmForm()), 200 if mine else 403
 
 
@@ -359,7 +359,7 @@ def revoke_role(event_id: int, role_id: int):
 def event_audit_log(event_id: int):
     """Who changed what on the event, newest first."""
     event = get_event_or_404(event_id)
-    return render_template("manage/event_log.html", event=event, entries=event_log(event))
+    return render_template("events/manage/event_log.html", event=event, entries=event_log(event))
 
 
 @bp.route("/series/")
@@ -367,7 +367,7 @@ def series_list():
     """The user's series (every series, for admins), to pick one or start one."""
     all_series = db.session.execute(select(Series).where(series_findable(current_user))
                                     .order_by(Series.title)).scalars().all()
-    return render_template("manage/series_list.html", all_series=all_series,
+    return render_template("events/manage/series_list.html", all_series=all_series,
                            can_create=can_create_events(current_user),
                            requests=db.session.execute(select(SeriesRequest).where(
                                SeriesRequest.series_id.in_([s.id for s in all_series] or [-1]))).scalars().all())
@@ -402,7 +402,7 @@ def series_form(series_id: int | None = None):
             db.session.commit()
             flash(_("Series saved."), "success")
             return redirect(url_for("events_manage.series_list"))
-    return render_template("manage/series_form.html", form=form, series=series, confirm_form=ConfirmForm(),
+    return render_template("events/manage/series_form.html", form=form, series=series, confirm_form=ConfirmForm(),
                            requests=services.series_requests(series) if series else []), \
         422 if form.errors else 200
 

@@ -81,7 +81,7 @@ def registrations(event_id: int):
         .where(Registration.event_id == event.id).distinct().order_by(Organisation.name)
     ).scalars().all()
     return render_template(
-        "desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
+        "registration/desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
         filters=filters, counts=services.status_counts(event.id),
         # Translated once here, not once per row of the page.
         statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
@@ -123,7 +123,7 @@ def export(event_id: int):
 def statistics(event_id: int):
     """Confirmed and attended delegates by country and kind of organisation."""
     event = get_event_or_404(event_id)
-    return render_template("desk/statistics.html", event=event, stats=desk.statistics(event),
+    return render_template("registration/desk/statistics.html", event=event, stats=desk.statistics(event),
                            counts=services.status_counts(event.id))
 
 
@@ -149,7 +149,7 @@ def registration(event_id: int, registration_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("registration_desk.registration", event_id=event.id,
                                     registration_id=registration.id))
-    return render_template("desk/registration.html", event=event, registration=registration, form=form,
+    return render_template("registration/desk/registration.html", event=event, registration=registration, form=form,
                            decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
                            questions=services.event_questions(event.id)), 422 if form.errors else 200
 
@@ -206,7 +206,7 @@ def check_in(event_id: int):
                       "success" if first else "info")
         else:
             found, _total = desk.find(event, {"q": query, "status": "confirmed"}, page=1, per_page=30)
-    return render_template("desk/check_in.html", event=event, query=query, found=found,
+    return render_template("registration/desk/check_in.html", event=event, query=query, found=found,
                            confirm_form=ConfirmForm(), attended=services.attendance_count(event.id))
 
 
@@ -247,7 +247,7 @@ def settings(event_id: int):
                     "invite": invite_form}[submitted], error)
     status = 422 if any(f.errors for f in (question_form, capacity_form, offer_form, invite_form)) else 200
     return render_template(
-        "desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,
+        "registration/desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,
         offer_form=offer_form, invite_form=invite_form, confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
         offer_codes=db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
@@ -329,7 +329,7 @@ def announcements(event_id: int):
             db.session.commit()
             flash(_("Queued for %(n)d recipients.", n=announcement.recipients), "success")
             return redirect(url_for("registration_desk.announcements", event_id=event.id))
-    return render_template("desk/announcements.html", event=event, form=form, filters=filters,
+    return render_template("registration/desk/announcements.html", event=event, form=form, filters=filters,
                            statuses=REGISTRATION_STATUSES, countries=locales.country_choices(),
                            progress=desk.announcement_progress(event)), 422 if form.errors else 200
 
