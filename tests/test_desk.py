@@ -10,8 +10,10 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import func, select, update
 
+from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event, EventRole
 from eventmgr.mail.models import MailMessage
+from eventmgr.registration import desk as desk_services
 from eventmgr.registration import services
 from eventmgr.registration.models import Announcement, Invitation, OfferCode, Payment, Registration
 
@@ -778,3 +780,30 @@ def test_a_bad_invitation_list_invites_nobody(client, db, make_event, organiser,
     response = settings_post(client, event, {"form": "invite"} | data)
     assert response.status_code == 422 and field_error(response, field)
     assert count(db, Invitation) == 0 and count(db, MailMessage) == 0
+
+
+@pytest.mark.parametrize("upload, message", [
+    (b"email\ngood@example.org\nnot-an-address\n", "not-an-address"),
+    ("email,name\nalmaty@example.kz,Алия Сапарова\n".encode("cp1251"), "UTF-8"),
+    (b"email\n" + b"someone@example.org\n" * 60, "split it"),  # over the 1 kB allowed below
+])
+def test_a_bad_csv_file_of_invitees_is_refused_at_its_field(client, db, make_event, organiser, login, monkeypatch,
+                                                              upload, message):
+    """Refused whole, not cut short or half-decoded: a cut last row may still be an address, but not the one meant."""
+    monkeypatch.setattr(desk_services, "INVITE_CSV_BYTES", 1024)  # a small file is enough to show it
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    login(organiser)
+    response = settings_post(client, event, {"form": "invite", "invite-emails": "first@example.org",
+                                             "invite-csv_file": (io.BytesIO(upload), "list.csv")})
+    assert response.status_code == 422 and message in field_error(response, "invite-csv_file")
+    assert count(db, Invitation) == 0 and count(db, MailMessage) == 0
+
+
+def test_invitation_entries_are_read_and_checked_by_the_desk_service():
+    entries = desk_services.invitation_entries("Aida@Example.KZ, Aida Nurlanova\n\nE-mail,Name\nbakyt@example.kg,",
+                                      "\ufeffemail,name\r\nnodira@example.uz,Nodira\r\n".encode())
+    assert entries == [("Aida@example.kz", "Aida Nurlanova"), ("bakyt@example.kg", None),
+                       ("nodira@example.uz", "Nodira")]
+    with pytest.raises(EventMgrError) as refused:
+        desk_services.invitation_entries("", b"email\n")
+    assert refused.value.field == "emails"

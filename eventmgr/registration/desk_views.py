@@ -1,7 +1,5 @@
 """The organiser's desk for one event: registrations, decisions, payments, check-in, settings, messages."""
 
-import csv
-import io
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -32,9 +30,8 @@ from eventmgr.registration.forms import (
 from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
 from eventmgr.spreadsheets import csv_response
 
-#: The largest list of invitees a CSV file may hold, and the request that carries it with its form.
-INVITE_CSV_BYTES = 2 * 1024 * 1024
-INVITE_REQUEST_LIMIT = INVITE_CSV_BYTES + 1024 * 1024
+#: The request that carries the largest list of invitees with its form.
+INVITE_REQUEST_LIMIT = desk.INVITE_CSV_BYTES + 1024 * 1024
 
 bp = Blueprint("registration_desk", __name__, url_prefix="/manage/events/<int:event_id>")
 
@@ -234,7 +231,9 @@ def settings(event_id: int):
                 "valid_until": _local(offer_form.valid_until.data, event)}, current_user)
             return _saved(event, _("Offer code added."))
         if submitted == "invite" and invite_form.validate_on_submit():
-            entries = _invitation_entries(invite_form)
+            upload = invite_form.csv_file.data
+            entries = desk.invitation_entries(invite_form.emails.data,
+                                              upload.read(desk.INVITE_CSV_BYTES + 1) if upload else None)
             added = services.invite(event, entries, current_user)
             return _saved(event, _("%(n)d invitation(s) sent.", n=added))
         if submitted == "resend" and ConfirmForm().validate_on_submit():
@@ -268,28 +267,6 @@ def _saved(event, message: str):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("registration_desk.settings", event_id=event.id))
-
-
-def _invitation_entries(form: InviteForm) -> list[tuple[str, str | None]]:
-    """(email, name) pairs from the text box and the CSV file; every address checked."""
-    from email_validator import EmailNotValidError, validate_email
-
-    lines = list(csv.reader(io.StringIO(form.emails.data or "")))
-    if form.csv_file.data:
-        raw = form.csv_file.data.read(INVITE_CSV_BYTES)
-        lines += list(csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"))))
-    entries = []
-    for row in lines:
-        if not row or not row[0].strip() or row[0].strip().lower() in ("email", "e-mail"):
-            continue
-        try:
-            email = validate_email(row[0].strip(), check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            raise EventMgrError(f"{row[0].strip()}: {error}", field="emails") from error
-        entries.append((email, row[1].strip() if len(row) > 1 else None))
-    if not entries:
-        raise EventMgrError("Give at least one address.", field="emails")
-    return entries
 
 
 @bp.route("/registration-settings/questions/<int:question_id>/<action>", methods=["POST"])
