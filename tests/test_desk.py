@@ -10,6 +10,7 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import func, select, update
 
+from eventmgr.audit.models import AuditEntry
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event, EventRole
 from eventmgr.mail.models import MailMessage
@@ -693,6 +694,41 @@ def test_questions_are_added_ordered_and_removed_on_the_settings_page(client, db
     db.session.expire_all()
     assert [q.label for q in services.event_questions(event.id)] == ["Which session?"]
     assert "Your role" not in client.get(f"/events/{event.slug}/register").text
+
+
+def test_adding_moving_and_deleting_a_question_is_in_the_events_log(client, db, desk_event, organiser):
+    event = desk_event
+    url = desk(event, "/registration-settings")
+    for label in ("Your role", "Which session?"):
+        settings_post(client, event, {"form": "question", "question-label": label, "question-kind": "short_text"})
+    role, session = services.event_questions(event.id)
+    client.post(desk(event, f"/registration-settings/questions/{session.id}/up"),
+                data={"csrf_token": csrf_token(client, url)})
+    client.post(desk(event, f"/registration-settings/questions/{session.id}/up"),  # first already: no move
+                data={"csrf_token": csrf_token(client, url)})
+    client.post(desk(event, f"/registration-settings/questions/{role.id}/delete"),
+                data={"csrf_token": csrf_token(client, url)})
+    entries = db.session.execute(select(AuditEntry.action, AuditEntry.summary, AuditEntry.user_id)
+                                 .where(AuditEntry.event_id == event.id, AuditEntry.action.like("question.%"))
+                                 .order_by(AuditEntry.id)).all()
+    assert entries == [("question.add", "Your role", organiser.id), ("question.add", "Which session?", organiser.id),
+                       ("question.move", "Which session?", organiser.id),
+                       ("question.delete", "Your role", organiser.id)]
+    assert "question.delete" in client.get(f"/manage/events/{event.id}/log").text
+
+
+def test_a_question_of_another_event_or_an_unknown_action_is_not_found(client, db, desk_event, make_event):
+    other = services.add_question(make_event(title="Other"), {"label": "Theirs", "kind": "short_text"})
+    mine = services.add_question(desk_event, {"label": "Mine", "kind": "short_text"})
+    db.session.commit()
+    url = desk(desk_event, "/registration-settings")
+    for question, action in ((other, "delete"), (other, "up"), (mine, "sideways")):
+        response = client.post(desk(desk_event, f"/registration-settings/questions/{question.id}/{action}"),
+                               data={"csrf_token": csrf_token(client, url)})
+        assert response.status_code == 404
+    db.session.expire_all()
+    assert [q.label for q in services.event_questions(desk_event.id)] == ["Mine"]
+    assert count(db, AuditEntry, AuditEntry.action.in_(("question.move", "question.delete"))) == 0
 
 
 def test_offer_codes_are_added_on_the_settings_page(client, db, desk_event):

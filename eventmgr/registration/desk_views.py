@@ -13,7 +13,7 @@ from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
-from eventmgr.ordering import STEPS, move, renumber
+from eventmgr.ordering import STEPS
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import desk, services
 from eventmgr.registration.forms import (
@@ -27,7 +27,13 @@ from eventmgr.registration.forms import (
     QuestionForm,
     with_questions,
 )
-from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
+from eventmgr.registration.models import (
+    REGISTRATION_STATUSES,
+    Invitation,
+    OfferCode,
+    Registration,
+    RegistrationQuestion,
+)
 from eventmgr.spreadsheets import csv_response
 
 #: The request that carries the largest list of invitees with its form.
@@ -220,7 +226,7 @@ def settings(event_id: int):
     try:
         if submitted == "question" and question_form.validate_on_submit():
             services.add_question(event, question_form.data | {
-                "options": (question_form.options.data or "").splitlines()})
+                "options": (question_form.options.data or "").splitlines()}, current_user)
             return _saved(event, _("Question added."))
         if submitted == "capacity" and capacity_form.validate_on_submit():
             promoted = services.set_capacity(event, capacity_form.capacity.data, current_user)
@@ -275,17 +281,13 @@ def question_action(event_id: int, question_id: int, action: str):
     event = get_event_or_404(event_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    questions = services.event_questions(event.id)
-    index = next((i for i, q in enumerate(questions) if q.id == question_id), None)
-    if index is None:
+    question = db.session.get(RegistrationQuestion, question_id)
+    if question is None or question.event_id != event.id or action not in ("delete", *STEPS):
         abort(404)
     if action == "delete":
-        db.session.delete(questions[index])
-    elif action in STEPS:
-        move(questions, index, STEPS[action])
-        renumber(questions)
+        services.delete_question(event, question, current_user)
     else:
-        abort(404)
+        services.move_question(event, question, STEPS[action], current_user)
     db.session.commit()
     return redirect(url_for("registration_desk.settings", event_id=event.id))
 

@@ -21,6 +21,7 @@ from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
+from eventmgr.ordering import move, renumber
 from eventmgr.registration import notifications
 from eventmgr.registration.models import (
     ACTIVE_STATUSES,
@@ -477,7 +478,7 @@ def invitations_with_status(event: Event) -> list[tuple[Invitation, str | None]]
     return [(invitation, statuses.get(invitation.email)) for invitation in invitations]
 
 
-def add_question(event: Event, data: dict) -> RegistrationQuestion:
+def add_question(event: Event, data: dict, by=None) -> RegistrationQuestion:
     """Add one of the event's own questions at the end of the form."""
     if data.get("kind") not in QUESTION_KINDS:
         raise EventMgrError("Choose a kind of question.", field="kind")
@@ -491,6 +492,7 @@ def add_question(event: Event, data: dict) -> RegistrationQuestion:
                                     options=options if data["kind"] in ("single_choice", "multiple_choice") else [],
                                     required=bool(data.get("required")), position=last + 1)
     db.session.add(question)
+    record("question.add", by, event, summary=question.label)
     db.session.flush()
     return question
 
@@ -498,3 +500,23 @@ def add_question(event: Event, data: dict) -> RegistrationQuestion:
 def active_registration_ids(event_id: int) -> list[int]:
     return db.session.execute(select(Registration.id).where(Registration.event_id == event_id,
                                                             Registration.status.in_(ACTIVE_STATUSES))).scalars().all()
+
+
+# --- The desk's rules: questions' order ----------------------------------------------------------------
+# (Moved out of registration/desk_views.py, so that the CLI and the API keep them too.)
+
+def move_question(event: Event, question: RegistrationQuestion, step: int, by) -> None:
+    """Move one of the event's questions up (-1) or down (+1) the form."""
+    questions = event_questions(event.id)
+    if move(questions, questions.index(question), step):
+        renumber(questions)
+        record("question.move", by, event, summary=question.label)
+        db.session.flush()
+
+
+def delete_question(event: Event, question: RegistrationQuestion, by) -> None:
+    """Take a question off the form; answers already given stay with their registrations."""
+    db.session.delete(question)
+    record("question.delete", by, event, summary=question.label)
+    db.session.flush()
+
