@@ -11,7 +11,8 @@ from conftest import csrf_token
 from sqlalchemy import func, select, update
 
 from eventmgr.audit.models import AuditEntry
-from eventmgr.errors import EventMgrError
+from eventmgr.errors import EventMgrError, PermissionDenied
+from eventmgr.events import services as event_services
 from eventmgr.events.models import Event, EventRole
 from eventmgr.mail.models import MailMessage
 from eventmgr.registration import desk as desk_services
@@ -560,6 +561,38 @@ def test_the_public_page_shows_attendance_after_the_event(client, db, make_event
     page = client.get(f"/events/{event.slug}")
     assert "Attended (2)" in page.text
     assert "d0@example.org" not in page.text
+
+
+def test_only_the_events_organisers_check_in_and_not_once_it_is_cancelled(client, db, crowd, organiser, make_user,
+                                                                           make_event):
+    event, people, things = crowd
+    stranger = make_user(email="stranger@example.org")
+    assert services.check_in_refusal(people["dina"], organiser) is None
+    assert services.check_in_refusal(people["dina"], None) is None  # the system itself
+    with pytest.raises(PermissionDenied):
+        services.check_in(people["dina"], stranger)
+    with pytest.raises(EventMgrError, match="Only confirmed"):
+        services.check_in(people["nodira"], organiser)  # waitlisted
+    db.session.rollback()
+    assert fresh(db, people["dina"]).checked_in_at is None
+
+    url = desk(event, "/check-in")
+    token = people["dina"].access_token
+    assert f"/registrations/{people['dina'].id}/check-in" in client.get(f"{url}?q={token}").text
+    event_services.cancel_event(db.session.get(Event, event.id), organiser, "Postponed.")
+    db.session.commit()
+    with pytest.raises(EventMgrError, match="cancelled"):
+        services.check_in(fresh(db, people["dina"]), organiser)
+    db.session.rollback()
+    # Neither the scanner, nor a button (there is none now), nor the registration's own page checks anyone in.
+    scanned = client.post(url, data={"csrf_token": csrf_token(client, url), "q": token}, follow_redirects=True)
+    assert "Дина Омарова: The event is cancelled: nobody can be checked in." in scanned.text
+    assert f"/registrations/{people['dina'].id}/check-in" not in client.get(f"{url}?q={token}").text
+    page = desk(event, f"/registrations/{people['dina'].id}")
+    assert f"{page}/check-in" not in client.get(page).text
+    refused = client.post(f"{page}/check-in", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
+    assert "The event is cancelled: nobody can be checked in." in refused.text
+    assert fresh(db, people["dina"]).checked_in_at is None and services.attendance_count(event.id) == 0
 
 
 # --- The public participant list ---------------------------------------------------------------------

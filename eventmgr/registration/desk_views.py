@@ -152,9 +152,12 @@ def registration(event_id: int, registration_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("registration_desk.registration", event_id=event.id,
                                     registration_id=registration.id))
-    return render_template("registration/desk/registration.html", event=event, registration=registration, form=form,
-                           decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
-                           questions=services.event_questions(event.id)), 422 if form.errors else 200
+    may_check_in = not registration.checked_in_at and services.check_in_refusal(registration, current_user) is None
+    return render_template(
+        "registration/desk/registration.html", event=event, registration=registration, form=form,
+        decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
+        questions=services.event_questions(event.id), may_check_in=may_check_in,
+    ), 422 if form.errors else 200
 
 
 @bp.route("/registrations/<int:registration_id>/<action>", methods=["POST"])
@@ -200,17 +203,28 @@ def check_in(event_id: int):
         by_token = services.registration_by_token(event, query)
         if by_token is not None:
             found = [by_token]
-            if request.method == "POST" and by_token.status == "confirmed":
+            if request.method == "POST":
                 # A scanner types the token and Enter: check in at once.
-                first = services.check_in(by_token, current_user)
-                db.session.commit()
-                flash(_("%(name)s checked in.", name=by_token.full_name) if first
-                      else _("%(name)s was already checked in.", name=by_token.full_name),
-                      "success" if first else "info")
+                _check_in_scanned(by_token)
         else:
             found, _total = desk.find(event, {"q": query, "status": "confirmed"}, page=1, per_page=30)
     return render_template("registration/desk/check_in.html", event=event, query=query, found=found,
+                           may_check_in={r.id for r in found if services.check_in_refusal(r, current_user) is None},
                            confirm_form=ConfirmForm(), attended=services.attendance_count(event.id))
+
+
+def _check_in_scanned(registration: Registration) -> None:
+    """Check in the delegate whose code was scanned, and say how it went."""
+    try:
+        first = services.check_in(registration, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(f"{registration.full_name}: {error.message}", "error")
+        return
+    db.session.commit()
+    flash(_("%(name)s checked in.", name=registration.full_name) if first
+          else _("%(name)s was already checked in.", name=registration.full_name),
+          "success" if first else "info")
 
 
 @bp.route("/registration-settings", methods=["GET", "POST"])
