@@ -16,7 +16,7 @@ from eventmgr.locales import country_name
 from eventmgr.mail.models import MailMessage
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import ORGANISATION_KINDS, Organisation
-from eventmgr.registration.models import REGISTRATION_STATUSES, Announcement, Registration
+from eventmgr.registration.models import REGISTRATION_STATUSES, Announcement, OfferCode, Registration
 from eventmgr.registration.services import event_questions
 
 
@@ -45,6 +45,20 @@ def filtered_query(event, filters: dict):
     rows = query.order_by(Registration.created_at.desc(), Registration.id.desc())
     question_id, answer = filters.get("question"), filters.get("answer")
     return rows, (str(question_id), answer) if question_id and answer else None
+
+
+def registered_organisations(event) -> list[Organisation]:
+    """The directory's organisations that delegates of the event chose, by name (the desk's filter offers them)."""
+    return db.session.execute(
+        select(Organisation).join(Registration, Registration.organisation_id == Organisation.id)
+        .where(Registration.event_id == event.id).distinct().order_by(Organisation.name)
+    ).scalars().all()
+
+
+def offer_codes(event) -> list[OfferCode]:
+    """The event's offer codes, by code."""
+    return db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
+                              .order_by(OfferCode.code)).scalars().all()
 
 
 def matches_answer(registration: Registration, answer_filter) -> bool:

@@ -5,7 +5,6 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from eventmgr import locales
 from eventmgr.auth.permissions import get_event_or_404
@@ -14,7 +13,6 @@ from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
 from eventmgr.ordering import STEPS
-from eventmgr.organisations.models import Organisation
 from eventmgr.registration import desk, services
 from eventmgr.registration.forms import (
     AnnouncementForm,
@@ -30,7 +28,6 @@ from eventmgr.registration.forms import (
 from eventmgr.registration.models import (
     REGISTRATION_STATUSES,
     Invitation,
-    OfferCode,
     Registration,
     RegistrationQuestion,
 )
@@ -79,16 +76,12 @@ def registrations(event_id: int):
     filters = _filters()
     page = request.args.get("page", 1, type=page_number)
     rows, total = desk.find(event, filters, page)
-    organisations = db.session.execute(
-        select(Organisation).join(Registration, Registration.organisation_id == Organisation.id)
-        .where(Registration.event_id == event.id).distinct().order_by(Organisation.name)
-    ).scalars().all()
     return render_template(
         "registration/desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
         filters=filters, counts=services.status_counts(event.id),
         # Translated once here, not once per row of the page.
         statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
-        countries=locales.country_choices(), organisations=organisations,
+        countries=locales.country_choices(), organisations=desk.registered_organisations(event),
         questions=services.event_questions(event.id), confirm_form=ConfirmForm(),
     )
 
@@ -269,8 +262,7 @@ def settings(event_id: int):
         "registration/desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,
         offer_form=offer_form, invite_form=invite_form, confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
-        offer_codes=db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
-                                       .order_by(OfferCode.code)).scalars().all(),
+        offer_codes=desk.offer_codes(event),
         invitations=services.invitations_with_status(event),
         statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
     ), status
