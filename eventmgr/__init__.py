@@ -110,30 +110,13 @@ def select_locale() -> str | None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from eventmgr.admin.views import bp as admin_bp
-    from eventmgr.agenda.manage_views import bp as agenda_manage_bp
-    from eventmgr.agenda.views import bp as agenda_bp
-    from eventmgr.auth.views import bp as auth_bp
-    from eventmgr.calendar.views import bp as calendar_bp
-    from eventmgr.documents.manage_views import bp as documents_manage_bp
-    from eventmgr.documents.views import bp as documents_bp
-    from eventmgr.events.manage_views import bp as manage_bp
-    from eventmgr.events.views import bp as events_bp
-    from eventmgr.mail import bp as mail_bp
-    from eventmgr.organisations.views import bp as organisations_bp
-    from eventmgr.people.views import bp as people_bp
-    from eventmgr.registration.desk_views import bp as desk_bp
-    from eventmgr.registration.views import bp as registration_bp
+    """Register each feature's blueprints, as its package exports them (named after the package)."""
+    from eventmgr import admin, agenda, auth, calendar, documents, events, mail, organisations, people, registration
 
-    for blueprint in (auth_bp, admin_bp, organisations_bp, events_bp, manage_bp, registration_bp, desk_bp, calendar_bp,
-                      agenda_bp, agenda_manage_bp, people_bp, mail_bp):
+    for blueprint in (auth.bp, admin.bp, organisations.bp, events.bp, events.manage_bp, registration.bp,
+                      registration.desk_bp, calendar.bp, agenda.bp, agenda.manage_bp, people.bp, mail.bp,
+                      documents.bp, documents.manage_bp, documents.delegate_bp):
         app.register_blueprint(blueprint)
-    # Outcome documents (issue 6).
-    from eventmgr.documents.views import delegate_bp as documents_delegate_bp
-
-    app.register_blueprint(documents_bp)
-    app.register_blueprint(documents_manage_bp)
-    app.register_blueprint(documents_delegate_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

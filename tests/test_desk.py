@@ -11,8 +11,12 @@ from conftest import csrf_token
 from helpers import body, count, field_error, text_of
 from sqlalchemy import select, update
 
+from eventmgr.audit.models import AuditEntry
+from eventmgr.errors import EventMgrError, PermissionDenied
+from eventmgr.events import services as event_services
 from eventmgr.events.models import Event, EventRole
 from eventmgr.mail.models import MailMessage
+from eventmgr.registration import desk as desk_services
 from eventmgr.registration import services
 from eventmgr.registration.models import Announcement, Invitation, OfferCode, Payment, Registration
 
@@ -50,10 +54,10 @@ def desk(event, path=""):
 def desk_urls(app, event, registration, question):
     """Every desk route of the event, as (method, url), with real ids filled in."""
     values = {"event_id": event.id, "registration_id": registration.id, "question_id": question.id}
-    actions = {"desk.registration_action": "approve", "desk.question_action": "up"}
+    actions = {"registration_desk.registration_action": "approve", "registration_desk.question_action": "up"}
     urls = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("desk."):
+        if not rule.endpoint.startswith("registration_desk."):
             continue
         args = {key: values[key] for key in rule.arguments if key in values}
         if "action" in rule.arguments:
@@ -537,6 +541,38 @@ def test_the_public_page_shows_attendance_after_the_event(client, db, make_event
     assert "d0@example.org" not in page.text
 
 
+def test_only_the_events_organisers_check_in_and_not_once_it_is_cancelled(client, db, crowd, organiser, make_user,
+                                                                           make_event):
+    event, people, things = crowd
+    stranger = make_user(email="stranger@example.org")
+    assert services.check_in_refusal(people["dina"], organiser) is None
+    assert services.check_in_refusal(people["dina"], None) is None  # the system itself
+    with pytest.raises(PermissionDenied):
+        services.check_in(people["dina"], stranger)
+    with pytest.raises(EventMgrError, match="Only confirmed"):
+        services.check_in(people["nodira"], organiser)  # waitlisted
+    db.session.rollback()
+    assert fresh(db, people["dina"]).checked_in_at is None
+
+    url = desk(event, "/check-in")
+    token = people["dina"].access_token
+    assert f"/registrations/{people['dina'].id}/check-in" in client.get(f"{url}?q={token}").text
+    event_services.cancel_event(db.session.get(Event, event.id), organiser, "Postponed.")
+    db.session.commit()
+    with pytest.raises(EventMgrError, match="cancelled"):
+        services.check_in(fresh(db, people["dina"]), organiser)
+    db.session.rollback()
+    # Neither the scanner, nor a button (there is none now), nor the registration's own page checks anyone in.
+    scanned = client.post(url, data={"csrf_token": csrf_token(client, url), "q": token}, follow_redirects=True)
+    assert "Дина Омарова: The event is cancelled: nobody can be checked in." in scanned.text
+    assert f"/registrations/{people['dina'].id}/check-in" not in client.get(f"{url}?q={token}").text
+    page = desk(event, f"/registrations/{people['dina'].id}")
+    assert f"{page}/check-in" not in client.get(page).text
+    refused = client.post(f"{page}/check-in", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
+    assert "The event is cancelled: nobody can be checked in." in refused.text
+    assert fresh(db, people["dina"]).checked_in_at is None and services.attendance_count(event.id) == 0
+
+
 # --- The public participant list ---------------------------------------------------------------------
 
 def test_the_participant_list_shows_only_opted_in_confirmed_delegates(client, db, make_event, organiser,
@@ -672,6 +708,41 @@ def test_questions_are_added_ordered_and_removed_on_the_settings_page(client, db
     assert "Your role" not in client.get(f"/events/{event.slug}/register").text
 
 
+def test_adding_moving_and_deleting_a_question_is_in_the_events_log(client, db, desk_event, organiser):
+    event = desk_event
+    url = desk(event, "/registration-settings")
+    for label in ("Your role", "Which session?"):
+        settings_post(client, event, {"form": "question", "question-label": label, "question-kind": "short_text"})
+    role, session = services.event_questions(event.id)
+    client.post(desk(event, f"/registration-settings/questions/{session.id}/up"),
+                data={"csrf_token": csrf_token(client, url)})
+    client.post(desk(event, f"/registration-settings/questions/{session.id}/up"),  # first already: no move
+                data={"csrf_token": csrf_token(client, url)})
+    client.post(desk(event, f"/registration-settings/questions/{role.id}/delete"),
+                data={"csrf_token": csrf_token(client, url)})
+    entries = db.session.execute(select(AuditEntry.action, AuditEntry.summary, AuditEntry.user_id)
+                                 .where(AuditEntry.event_id == event.id, AuditEntry.action.like("question.%"))
+                                 .order_by(AuditEntry.id)).all()
+    assert entries == [("question.add", "Your role", organiser.id), ("question.add", "Which session?", organiser.id),
+                       ("question.move", "Which session?", organiser.id),
+                       ("question.delete", "Your role", organiser.id)]
+    assert "question.delete" in client.get(f"/manage/events/{event.id}/log").text
+
+
+def test_a_question_of_another_event_or_an_unknown_action_is_not_found(client, db, desk_event, make_event):
+    other = services.add_question(make_event(title="Other"), {"label": "Theirs", "kind": "short_text"})
+    mine = services.add_question(desk_event, {"label": "Mine", "kind": "short_text"})
+    db.session.commit()
+    url = desk(desk_event, "/registration-settings")
+    for question, action in ((other, "delete"), (other, "up"), (mine, "sideways")):
+        response = client.post(desk(desk_event, f"/registration-settings/questions/{question.id}/{action}"),
+                               data={"csrf_token": csrf_token(client, url)})
+        assert response.status_code == 404
+    db.session.expire_all()
+    assert [q.label for q in services.event_questions(desk_event.id)] == ["Mine"]
+    assert count(db, AuditEntry, AuditEntry.action.in_(("question.move", "question.delete"))) == 0
+
+
 def test_offer_codes_are_added_on_the_settings_page(client, db, desk_event):
     event = desk_event
     response = settings_post(client, event, {
@@ -757,3 +828,30 @@ def test_a_bad_invitation_list_invites_nobody(client, db, make_event, organiser,
     response = settings_post(client, event, {"form": "invite"} | data)
     assert response.status_code == 422 and field_error(response, field)
     assert count(db, Invitation) == 0 and count(db, MailMessage) == 0
+
+
+@pytest.mark.parametrize("upload, message", [
+    (b"email\ngood@example.org\nnot-an-address\n", "not-an-address"),
+    ("email,name\nalmaty@example.kz,Алия Сапарова\n".encode("cp1251"), "UTF-8"),
+    (b"email\n" + b"someone@example.org\n" * 60, "split it"),  # over the 1 kB allowed below
+])
+def test_a_bad_csv_file_of_invitees_is_refused_at_its_field(client, db, make_event, organiser, login, monkeypatch,
+                                                              upload, message):
+    """Refused whole, not cut short or half-decoded: a cut last row may still be an address, but not the one meant."""
+    monkeypatch.setattr(desk_services, "INVITE_CSV_BYTES", 1024)  # a small file is enough to show it
+    event = make_event(organiser=organiser, registration_policy="invitation")
+    login(organiser)
+    response = settings_post(client, event, {"form": "invite", "invite-emails": "first@example.org",
+                                             "invite-csv_file": (io.BytesIO(upload), "list.csv")})
+    assert response.status_code == 422 and message in field_error(response, "invite-csv_file")
+    assert count(db, Invitation) == 0 and count(db, MailMessage) == 0
+
+
+def test_invitation_entries_are_read_and_checked_by_the_desk_service():
+    entries = desk_services.invitation_entries("Aida@Example.KZ, Aida Nurlanova\n\nE-mail,Name\nbakyt@example.kg,",
+                                      "\ufeffemail,name\r\nnodira@example.uz,Nodira\r\n".encode())
+    assert entries == [("Aida@example.kz", "Aida Nurlanova"), ("bakyt@example.kg", None),
+                       ("nodira@example.uz", "Nodira")]
+    with pytest.raises(EventMgrError) as refused:
+        desk_services.invitation_entries("", b"email\n")
+    assert refused.value.field == "emails"

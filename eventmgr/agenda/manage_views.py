@@ -100,7 +100,7 @@ def index(event_id: int):
     event = get_event_or_404(event_id)
     sessions = services.event_sessions(event)
     warnings = services.agenda_warnings(event, sessions)
-    return render_template("manage/agenda/index.html", event=event, days=services.by_day(sessions, event.tz),
+    return render_template("agenda/manage/index.html", event=event, days=services.by_day(sessions, event.tz),
                            warnings=warnings, warned_ids={i for w in warnings for i in w.session_ids},
                            confirm_form=ConfirmForm())
 
@@ -125,7 +125,7 @@ def new_session(event_id: int):
             flash(_("Session added. Add its people below."), "success")
             _flash_warnings(event, event_session)
             return redirect(url_for("agenda_manage.edit_session", event_id=event.id, session_id=event_session.id))
-    return render_template("manage/agenda/session_form.html", event=event, form=form, event_session=None), \
+    return render_template("agenda/manage/session_form.html", event=event, form=form, event_session=None), \
         422 if form.errors else 200
 
 
@@ -145,7 +145,7 @@ def _render_session_page(event, event_session, form=None, participant_form=None,
                                                            people_choices=_people_choices(event, search))
     sessions = services.event_sessions(event)
     warnings = services.warnings_for(services.agenda_warnings(event, sessions), event_session)
-    return render_template("manage/agenda/session.html", event=event, event_session=event_session, form=form,
+    return render_template("agenda/manage/session.html", event=event, event_session=event_session, form=form,
                            participant_form=participant_form, warnings=warnings, search=search,
                            confirm_form=ConfirmForm()), status
 
@@ -228,7 +228,7 @@ def participant_action(event_id: int, session_id: int, participant_id: int, acti
 
 def _render_presenters(event, form, status=200):
     people = people_services.event_people(event)
-    return render_template("manage/agenda/presenters.html", event=event, form=form,
+    return render_template("agenda/manage/presenters.html", event=event, form=form,
                            featured=services.featured_presenters(event), people=people,
                            editable=editable_people(current_user, people),
                            suggestions=FEATURED_ROLE_SUGGESTIONS, confirm_form=ConfirmForm()), status
@@ -298,7 +298,7 @@ def edit_person(event_id: int, person_id: int):
     if not can_edit_person(current_user, person):
         if request.method == "POST":
             abort(403)
-        return render_template("manage/agenda/person_shared.html", event=event, person=person,
+        return render_template("agenda/manage/person_shared.html", event=event, person=person,
                                own_events=[e for e in events if can_manage_event(current_user, e)],
                                others=sum(1 for e in events if not can_manage_event(current_user, e)),
                                confirm_form=ConfirmForm())
@@ -320,7 +320,7 @@ def edit_person(event_id: int, person_id: int):
             back = request.args.get("next", "")
             return redirect(back if back.startswith("/manage/") else
                             url_for("agenda_manage.presenters", event_id=event.id))
-    return render_template("manage/agenda/person_form.html", event=event, person=person, form=form,
+    return render_template("agenda/manage/person_form.html", event=event, person=person, form=form,
                            events=events, confirm_form=ConfirmForm()), 422 if form.errors else 200
 
 
@@ -368,6 +368,6 @@ def merge_people(event_id: int):
             db.session.commit()
             flash(_("%(duplicate)s is merged into %(kept)s.", duplicate=name, kept=kept.display_name), "success")
             return redirect(url_for("agenda_manage.merge_people", event_id=event.id))
-    return render_template("manage/agenda/merge.html", event=event, form=form, candidates=candidates,
+    return render_template("agenda/manage/merge.html", event=event, form=form, candidates=candidates,
                            mergeable={(k.id, d.id) for k, d in candidates if can_merge_people(current_user, k, d)},
                            confirm_form=ConfirmForm()), 422 if form.errors else 200

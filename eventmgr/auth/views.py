@@ -40,7 +40,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("manage.dashboard")
+    return url_for("events_manage.dashboard")
 
 
 def _login_limit() -> str:
@@ -126,6 +126,6 @@ def reset_password(token: str):
             db.session.commit()
             login_user(user)
             flash(_("Your password is set. Welcome."), "success")
-            return _known_from_now_on(redirect(url_for("manage.dashboard")), user)
+            return _known_from_now_on(redirect(url_for("events_manage.dashboard")), user)
     return render_template("auth/reset_password.html", form=form, user=user, purpose=purpose), \
         422 if form.errors else 200

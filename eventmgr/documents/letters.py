@@ -166,7 +166,7 @@ def badges_pdf(event, timeout: int | None = None) -> bytes:
         select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
         .order_by(Registration.family_name, Registration.given_name)
     ).scalars().all()
-    badges = [{"registration": r, "qr": _qr_svg(external_url("desk.registration", event_id=event.id,
+    badges = [{"registration": r, "qr": _qr_svg(external_url("registration_desk.registration", event_id=event.id,
                                                              registration_id=r.id))}
               for r in registrations]
     return _render("badges.html", timeout=timeout, badges=badges, **_common(event))

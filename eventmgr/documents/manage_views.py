@@ -109,7 +109,7 @@ def index(event_id: int):
             db.session.commit()
             flash(_("Document created. Paste its text below, or add sections one by one."), "success")
             return _back(document)
-    return render_template("manage/documents/index.html", event=event, documents=services.event_documents(event),
+    return render_template("documents/manage/index.html", event=event, documents=services.event_documents(event),
                            form=form), 422 if form.errors else 200
 
 
@@ -125,7 +125,7 @@ def _render_editor(event, document, status=200, **forms):
     latest = document.latest_version
     archive_job = services.archive_job(latest) if latest and latest.archive_sha256 is None else None
     return render_template(
-        "manage/documents/edit.html", event=event, document=document,
+        "documents/manage/edit.html", event=event, document=document,
         content=services.document_content(document), comments=services.comments_by_paragraph(document),
         comment_form=CommentForm(formdata=None), paragraph_form=ParagraphForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None), move_form=MoveForm(formdata=None), import_job=import_job,
@@ -292,7 +292,7 @@ def add_paragraph(event_id: int, document_id: int, section_id: int):
             db.session.commit()
             flash(_("Paragraph added."), "success")
             return _back(document, f"paragraph-{paragraph.id}")
-    return render_template("manage/documents/paragraph.html", event=event, document=document, section=section,
+    return render_template("documents/manage/paragraph.html", event=event, document=document, section=section,
                            paragraph=None, form=form), 422 if form.errors else 200
 
 
@@ -318,12 +318,12 @@ def edit_paragraph(event_id: int, document_id: int, paragraph_id: int):
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
-            return render_template("manage/documents/paragraph.html", event=event, document=document,
+            return render_template("documents/manage/paragraph.html", event=event, document=document,
                                    section=paragraph.section, paragraph=paragraph, form=form), error.status_code
         db.session.commit()
         flash(_("Paragraph saved."), "success")
         return _back(document, f"paragraph-{paragraph.id}")
-    return render_template("manage/documents/paragraph.html", event=event, document=document,
+    return render_template("documents/manage/paragraph.html", event=event, document=document,
                            section=paragraph.section, paragraph=paragraph, form=form), 422 if form.errors else 200
 
 
@@ -492,7 +492,7 @@ def letters(event_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("documents_manage.letters", event_id=event.id))
-    return render_template("manage/documents/letters.html", event=event, form=form,
+    return render_template("documents/manage/letters.html", event=event, form=form,
                            requests=letters_service.visa_requests(event), attended=letters_service.attended(event),
                            badge_jobs=jobs.recent_jobs(event, "badges"),
                            certificate_jobs=jobs.recent_jobs(event, "certificates"), confirm_form=ConfirmForm())

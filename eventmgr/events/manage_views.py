@@ -33,7 +33,7 @@ from eventmgr.ordering import STEPS, move
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration.services import counts_by_event
 
-bp = Blueprint("manage", __name__, url_prefix="/manage")
+bp = Blueprint("events_manage", __name__, url_prefix="/manage")
 
 #: The form's names of the model attributes services report errors for (times are entered locally).
 FORM_FIELDS = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
@@ -71,7 +71,7 @@ def dashboard():
     events = services.dashboard_events(current_user)
     invitations = db.session.execute(select(EventRoleInvitation).where(
         EventRoleInvitation.email == current_user.email.lower())).scalars().all()
-    return render_template("manage/dashboard.html", events=events, can_create=can_create_events(current_user),
+    return render_template("events/manage/dashboard.html", events=events, can_create=can_create_events(current_user),
                            counts=counts_by_event([event.id for event in events]), invitations=invitations)
 
 
@@ -97,8 +97,8 @@ def new_event():
         else:
             db.session.commit()
             flash(_("Draft created. Publish it when it is ready."), "success")
-            return redirect(url_for("manage.event", event_id=event.id))
-    return render_template("manage/event_form.html", form=form, event=None), 422 if form.errors else 200
+            return redirect(url_for("events_manage.event", event_id=event.id))
+    return render_template("events/manage/event_form.html", form=form, event=None), 422 if form.errors else 200
 
 
 @bp.route("/events/<int:event_id>")
@@ -106,7 +106,7 @@ def event(event_id: int):
     """The event's overview for its staff: status, actions, organisations, roles."""
     event = get_event_or_404(event_id, check=can_see_event_backoffice)
     return render_template(
-        "manage/event.html",
+        "events/manage/event.html",
         event=event,
         can_manage=can_manage_event(current_user, event),
         series_request=services.pending_series_request(event),
@@ -145,9 +145,9 @@ def edit_event(event_id: int):
             show_error(form, error, FORM_FIELDS)
         else:
             flash(_("Saved.") if changes else _("Nothing was changed."), "success")
-            return redirect(url_for("manage.event", event_id=event.id))
+            return redirect(url_for("events_manage.event", event_id=event.id))
     status = 409 if conflict else (422 if form.errors else 200)
-    return render_template("manage/event_form.html", form=form, event=event, conflict=conflict), status
+    return render_template("events/manage/event_form.html", form=form, event=event, conflict=conflict), status
 
 
 def _conflict_details(event, form, error: ConflictError) -> dict:
@@ -192,10 +192,10 @@ def delete_event(event_id: int):
     except EventMgrError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("manage.event", event_id=event_id))
+        return redirect(url_for("events_manage.event", event_id=event_id))
     db.session.commit()
     flash(_("The draft is deleted."), "success")
-    return redirect(url_for("manage.dashboard"))
+    return redirect(url_for("events_manage.dashboard"))
 
 
 @bp.route("/events/<int:event_id>/copy", methods=["POST"])
@@ -209,12 +209,12 @@ def copy_event(event_id: int):
     except EventMgrError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("manage.event", event_id=event_id))
+        return redirect(url_for("events_manage.event", event_id=event_id))
     db.session.commit()
     flash(_("This is a draft of the next edition. Check the dates before publishing."), "success")
     if copy.series_id is None:
         flash(_("The series' owner has been asked to take it in as an edition."), "info")
-    return redirect(url_for("manage.edit_event", event_id=copy.id))
+    return redirect(url_for("events_manage.edit_event", event_id=copy.id))
 
 
 def _lifecycle(event, action, message: str):
@@ -226,7 +226,7 @@ def _lifecycle(event, action, message: str):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for("manage.event", event_id=event.id))
+    return redirect(url_for("events_manage.event", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/organisations", methods=["GET", "POST"])
@@ -242,7 +242,7 @@ def event_organisations(event_id: int):
         links = [(link.organisation_id, link.role) for link in event.organisation_links]
         links.append((form.organisation_id.data, form.role.data))
         return _save_organisations(event, links, form)
-    return render_template("manage/event_organisations.html", event=event, form=form,
+    return render_template("events/manage/event_organisations.html", event=event, form=form,
                            confirm_form=ConfirmForm()), 422 if form.errors else 200
 
 
@@ -269,12 +269,12 @@ def _save_organisations(event, links, form):
         db.session.rollback()
         if form is None:
             flash(error.message, "error")
-            return redirect(url_for("manage.event_organisations", event_id=event.id))
+            return redirect(url_for("events_manage.event_organisations", event_id=event.id))
         show_error(form, error, FORM_FIELDS)
-        return render_template("manage/event_organisations.html", event=event, form=form,
+        return render_template("events/manage/event_organisations.html", event=event, form=form,
                                confirm_form=ConfirmForm()), 422
     db.session.commit()
-    return redirect(url_for("manage.event_organisations", event_id=event.id))
+    return redirect(url_for("events_manage.event_organisations", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/roles", methods=["GET", "POST"])
@@ -292,8 +292,8 @@ def event_roles(event_id: int):
             db.session.commit()
             flash(_("An invitation is on its way to %(email)s; the role starts when its account accepts it.",
                     email=invitation.email), "success")
-            return redirect(url_for("manage.event_roles", event_id=event.id))
-    return render_template("manage/event_roles.html", event=event, form=form,
+            return redirect(url_for("events_manage.event_roles", event_id=event.id))
+    return render_template("events/manage/event_roles.html", event=event, form=form,
                            invitations=services.role_invitations(event),
                            confirm_form=ConfirmForm()), 422 if form.errors else 200
 
@@ -316,7 +316,7 @@ def role_invitation_action(event_id: int, invitation_id: int, action: str):
         message = _("The invitation to %(email)s is withdrawn.", email=invitation.email)
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("manage.event_roles", event_id=event.id))
+    return redirect(url_for("events_manage.event_roles", event_id=event.id))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -324,15 +324,15 @@ def role_invitation(token: str):
     """Accept a role on an event offered to the account's address."""
     invitation = services.role_invitation_by_token(token)
     if invitation is None:
-        return render_template("manage/role_invitation_invalid.html"), 404
+        return render_template("events/manage/role_invitation_invalid.html"), 404
     mine = invitation.email == current_user.email.lower()
     if request.method == "POST" and mine and ConfirmForm().validate_on_submit():
         event = invitation.event
         services.accept_role_invitation(invitation, current_user)
         db.session.commit()
         flash(_("You can now work on %(title)s.", title=event.title), "success")
-        return redirect(url_for("manage.event", event_id=event.id))
-    return render_template("manage/role_invitation.html", invitation=invitation, mine=mine,
+        return redirect(url_for("events_manage.event", event_id=event.id))
+    return render_template("events/manage/role_invitation.html", invitation=invitation, mine=mine,
                            confirm_form=ConfirmForm()), 200 if mine else 403
 
 
@@ -352,14 +352,14 @@ def revoke_role(event_id: int, role_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-    return redirect(url_for("manage.event_roles", event_id=event.id))
+    return redirect(url_for("events_manage.event_roles", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/log")
 def event_audit_log(event_id: int):
     """Who changed what on the event, newest first."""
     event = get_event_or_404(event_id)
-    return render_template("manage/event_log.html", event=event, entries=event_log(event))
+    return render_template("events/manage/event_log.html", event=event, entries=event_log(event))
 
 
 @bp.route("/series/")
@@ -367,7 +367,7 @@ def series_list():
     """The user's series (every series, for admins), to pick one or start one."""
     all_series = db.session.execute(select(Series).where(series_findable(current_user))
                                     .order_by(Series.title)).scalars().all()
-    return render_template("manage/series_list.html", all_series=all_series,
+    return render_template("events/manage/series_list.html", all_series=all_series,
                            can_create=can_create_events(current_user),
                            requests=db.session.execute(select(SeriesRequest).where(
                                SeriesRequest.series_id.in_([s.id for s in all_series] or [-1]))).scalars().all())
@@ -401,8 +401,8 @@ def series_form(series_id: int | None = None):
         else:
             db.session.commit()
             flash(_("Series saved."), "success")
-            return redirect(url_for("manage.series_list"))
-    return render_template("manage/series_form.html", form=form, series=series, confirm_form=ConfirmForm(),
+            return redirect(url_for("events_manage.series_list"))
+    return render_template("events/manage/series_form.html", form=form, series=series, confirm_form=ConfirmForm(),
                            requests=services.series_requests(series) if series else []), \
         422 if form.errors else 200
 
@@ -421,4 +421,4 @@ def series_request_action(series_id: int, request_id: int, action: str):
     db.session.commit()
     flash(_("%(title)s is now an edition of the series.", title=title) if action == "accept"
           else _("You declined %(title)s.", title=title), "success")
-    return redirect(url_for("manage.series_form", series_id=series.id))
+    return redirect(url_for("events_manage.series_form", series_id=series.id))

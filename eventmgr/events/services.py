@@ -406,7 +406,7 @@ def _mail_role_invitation(invitation: EventRoleInvitation, user) -> None:
         subject=f"Invitation to work on {event.title}",
         body=render_template("email/role_invitation.txt", event=event, invitation=invitation, invited_by=user,
                              role=EVENT_ROLES[invitation.role],
-                             link=external_url("manage.role_invitation", token=invitation.token),
+                             link=external_url("events_manage.role_invitation", token=invitation.token),
                              days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1),
         event_id=event.id,
     )
@@ -529,7 +529,7 @@ def decide_series_request(request: SeriesRequest, accept: bool, user) -> None:
                    + series.title,
                    body=render_template("email/series_decision.txt", accepted=accept, event=event, series=series,
                                         requester=requester, edition=edition,
-                                        link=external_url("manage.event", event_id=event.id)),
+                                        link=external_url("events_manage.event", event_id=event.id)),
                    event_id=event.id)
 
 

@@ -1,1 +1,16 @@
 """Delegate registration: the form, policies, seats and waiting list, offer codes, the desk."""
+
+
+def __getattr__(name: str):
+    """The blueprints (bp, desk_bp), imported from the views on first use."""
+    # Not at the top: the package is imported for its models everywhere, and importing views with
+    # them would make import cycles between features.
+    if name == "bp":
+        from eventmgr.registration.views import bp
+
+        return bp
+    if name == "desk_bp":
+        from eventmgr.registration.desk_views import bp
+
+        return bp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,10 @@
-"""The organiser's desk: finding registrations, exporting them, statistics, announcements."""
+"""The organiser's desk: finding registrations, exporting them, statistics, announcements, lists of invitees."""
 
+import csv
+import io
 from collections.abc import Iterator
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -13,7 +16,7 @@ from eventmgr.locales import country_name
 from eventmgr.mail.models import MailMessage
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import ORGANISATION_KINDS, Organisation
-from eventmgr.registration.models import REGISTRATION_STATUSES, Announcement, Registration
+from eventmgr.registration.models import REGISTRATION_STATUSES, Announcement, OfferCode, Registration
 from eventmgr.registration.services import event_questions
 
 
@@ -42,6 +45,20 @@ def filtered_query(event, filters: dict):
     rows = query.order_by(Registration.created_at.desc(), Registration.id.desc())
     question_id, answer = filters.get("question"), filters.get("answer")
     return rows, (str(question_id), answer) if question_id and answer else None
+
+
+def registered_organisations(event) -> list[Organisation]:
+    """The directory's organisations that delegates of the event chose, by name (the desk's filter offers them)."""
+    return db.session.execute(
+        select(Organisation).join(Registration, Registration.organisation_id == Organisation.id)
+        .where(Registration.event_id == event.id).distinct().order_by(Organisation.name)
+    ).scalars().all()
+
+
+def offer_codes(event) -> list[OfferCode]:
+    """The event's offer codes, by code."""
+    return db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
+                              .order_by(OfferCode.code)).scalars().all()
 
 
 def matches_answer(registration: Registration, answer_filter) -> bool:
@@ -172,3 +189,37 @@ def announcement_progress(event) -> list[tuple[Announcement, dict]]:
         bucket = "sent" if state in ("sent", "logged") else "failed" if state == "failed" else "queued"
         progress[announcement_id][bucket] += count
     return [(a, progress[a.id]) for a in announcements]
+
+
+#: The largest list of invitees a CSV file may hold.
+INVITE_CSV_BYTES = 2 * 1024 * 1024
+
+
+def invitation_entries(text: str, csv_data: bytes | None = None) -> list[tuple[str, str | None]]:
+    """(email, name) pairs from rows "email[, name]" typed in a box and/or read from a CSV file, every address checked.
+
+    A header row is skipped. Give the file's first INVITE_CSV_BYTES + 1 bytes: a longer file is refused rather
+    than cut, since its cut last row could still be an address, but not the one meant.
+    """
+    sources = [("emails", text or "")]
+    if csv_data:
+        if len(csv_data) > INVITE_CSV_BYTES:
+            raise EventMgrError(f"The file is larger than the {INVITE_CSV_BYTES / 2**20:g} MB allowed; split it.",
+                                field="csv_file")
+        try:
+            sources.append(("csv_file", csv_data.decode("utf-8-sig")))
+        except UnicodeDecodeError as error:
+            raise EventMgrError("Save the file as CSV in UTF-8 (\"CSV UTF-8\" in Excel).", field="csv_file") from error
+    entries = []
+    for field, content in sources:
+        for row in csv.reader(io.StringIO(content)):
+            if not row or not row[0].strip() or row[0].strip().lower() in ("email", "e-mail"):
+                continue
+            try:
+                email = validate_email(row[0].strip(), check_deliverability=False).normalized
+            except EmailNotValidError as error:
+                raise EventMgrError(f"{row[0].strip()}: {error}", field=field) from error
+            entries.append((email, (row[1].strip() or None) if len(row) > 1 else None))
+    if not entries:
+        raise EventMgrError("Give at least one address.", field="emails")
+    return entries

@@ -1,13 +1,10 @@
 """The organiser's desk for one event: registrations, decisions, payments, check-in, settings, messages."""
 
-import csv
-import io
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from eventmgr import locales
 from eventmgr.auth.permissions import get_event_or_404
@@ -15,8 +12,7 @@ from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
-from eventmgr.ordering import STEPS, move, renumber
-from eventmgr.organisations.models import Organisation
+from eventmgr.ordering import STEPS
 from eventmgr.registration import desk, services
 from eventmgr.registration.forms import (
     AnnouncementForm,
@@ -29,14 +25,18 @@ from eventmgr.registration.forms import (
     QuestionForm,
     with_questions,
 )
-from eventmgr.registration.models import REGISTRATION_STATUSES, Invitation, OfferCode, Registration
+from eventmgr.registration.models import (
+    REGISTRATION_STATUSES,
+    Invitation,
+    Registration,
+    RegistrationQuestion,
+)
 from eventmgr.spreadsheets import csv_response
 
-#: The largest list of invitees a CSV file may hold, and the request that carries it with its form.
-INVITE_CSV_BYTES = 2 * 1024 * 1024
-INVITE_REQUEST_LIMIT = INVITE_CSV_BYTES + 1024 * 1024
+#: The request that carries the largest list of invitees with its form.
+INVITE_REQUEST_LIMIT = desk.INVITE_CSV_BYTES + 1024 * 1024
 
-bp = Blueprint("desk", __name__, url_prefix="/manage/events/<int:event_id>")
+bp = Blueprint("registration_desk", __name__, url_prefix="/manage/events/<int:event_id>")
 
 
 @bp.before_request
@@ -76,16 +76,12 @@ def registrations(event_id: int):
     filters = _filters()
     page = request.args.get("page", 1, type=page_number)
     rows, total = desk.find(event, filters, page)
-    organisations = db.session.execute(
-        select(Organisation).join(Registration, Registration.organisation_id == Organisation.id)
-        .where(Registration.event_id == event.id).distinct().order_by(Organisation.name)
-    ).scalars().all()
     return render_template(
-        "desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
+        "registration/desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
         filters=filters, counts=services.status_counts(event.id),
         # Translated once here, not once per row of the page.
         statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
-        countries=locales.country_choices(), organisations=organisations,
+        countries=locales.country_choices(), organisations=desk.registered_organisations(event),
         questions=services.event_questions(event.id), confirm_form=ConfirmForm(),
     )
 
@@ -107,7 +103,7 @@ def bulk_decide(event_id: int):
             refused += 1
     db.session.commit()
     flash(_("%(done)d decided, %(refused)d left as they were.", done=done, refused=refused), "success")
-    return redirect(request.referrer or url_for("desk.registrations", event_id=event.id))
+    return redirect(request.referrer or url_for("registration_desk.registrations", event_id=event.id))
 
 
 @bp.route("/registrations.csv")
@@ -123,7 +119,7 @@ def export(event_id: int):
 def statistics(event_id: int):
     """Confirmed and attended delegates by country and kind of organisation."""
     event = get_event_or_404(event_id)
-    return render_template("desk/statistics.html", event=event, stats=desk.statistics(event),
+    return render_template("registration/desk/statistics.html", event=event, stats=desk.statistics(event),
                            counts=services.status_counts(event.id))
 
 
@@ -147,10 +143,14 @@ def registration(event_id: int, registration_id: int):
         else:
             db.session.commit()
             flash(_("Saved."), "success")
-            return redirect(url_for("desk.registration", event_id=event.id, registration_id=registration.id))
-    return render_template("desk/registration.html", event=event, registration=registration, form=form,
-                           decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
-                           questions=services.event_questions(event.id)), 422 if form.errors else 200
+            return redirect(url_for("registration_desk.registration", event_id=event.id,
+                                    registration_id=registration.id))
+    may_check_in = not registration.checked_in_at and services.check_in_refusal(registration, current_user) is None
+    return render_template(
+        "registration/desk/registration.html", event=event, registration=registration, form=form,
+        decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
+        questions=services.event_questions(event.id), may_check_in=may_check_in,
+    ), 422 if form.errors else 200
 
 
 @bp.route("/registrations/<int:registration_id>/<action>", methods=["POST"])
@@ -183,7 +183,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
     else:
         db.session.commit()
         flash(_("Done."), "success")
-    return redirect(url_for("desk.registration", event_id=event.id, registration_id=registration.id))
+    return redirect(url_for("registration_desk.registration", event_id=event.id, registration_id=registration.id))
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
@@ -196,17 +196,28 @@ def check_in(event_id: int):
         by_token = services.registration_by_token(event, query)
         if by_token is not None:
             found = [by_token]
-            if request.method == "POST" and by_token.status == "confirmed":
+            if request.method == "POST":
                 # A scanner types the token and Enter: check in at once.
-                first = services.check_in(by_token, current_user)
-                db.session.commit()
-                flash(_("%(name)s checked in.", name=by_token.full_name) if first
-                      else _("%(name)s was already checked in.", name=by_token.full_name),
-                      "success" if first else "info")
+                _check_in_scanned(by_token)
         else:
             found, _total = desk.find(event, {"q": query, "status": "confirmed"}, page=1, per_page=30)
-    return render_template("desk/check_in.html", event=event, query=query, found=found,
+    return render_template("registration/desk/check_in.html", event=event, query=query, found=found,
+                           may_check_in={r.id for r in found if services.check_in_refusal(r, current_user) is None},
                            confirm_form=ConfirmForm(), attended=services.attendance_count(event.id))
+
+
+def _check_in_scanned(registration: Registration) -> None:
+    """Check in the delegate whose code was scanned, and say how it went."""
+    try:
+        first = services.check_in(registration, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(f"{registration.full_name}: {error.message}", "error")
+        return
+    db.session.commit()
+    flash(_("%(name)s checked in.", name=registration.full_name) if first
+          else _("%(name)s was already checked in.", name=registration.full_name),
+          "success" if first else "info")
 
 
 @bp.route("/registration-settings", methods=["GET", "POST"])
@@ -222,7 +233,7 @@ def settings(event_id: int):
     try:
         if submitted == "question" and question_form.validate_on_submit():
             services.add_question(event, question_form.data | {
-                "options": (question_form.options.data or "").splitlines()})
+                "options": (question_form.options.data or "").splitlines()}, current_user)
             return _saved(event, _("Question added."))
         if submitted == "capacity" and capacity_form.validate_on_submit():
             promoted = services.set_capacity(event, capacity_form.capacity.data, current_user)
@@ -233,7 +244,9 @@ def settings(event_id: int):
                 "valid_until": _local(offer_form.valid_until.data, event)}, current_user)
             return _saved(event, _("Offer code added."))
         if submitted == "invite" and invite_form.validate_on_submit():
-            entries = _invitation_entries(invite_form)
+            upload = invite_form.csv_file.data
+            entries = desk.invitation_entries(invite_form.emails.data,
+                                              upload.read(desk.INVITE_CSV_BYTES + 1) if upload else None)
             added = services.invite(event, entries, current_user)
             return _saved(event, _("%(n)d invitation(s) sent.", n=added))
         if submitted == "resend" and ConfirmForm().validate_on_submit():
@@ -246,11 +259,10 @@ def settings(event_id: int):
                     "invite": invite_form}[submitted], error)
     status = 422 if any(f.errors for f in (question_form, capacity_form, offer_form, invite_form)) else 200
     return render_template(
-        "desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,
+        "registration/desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,
         offer_form=offer_form, invite_form=invite_form, confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
-        offer_codes=db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
-                                       .order_by(OfferCode.code)).scalars().all(),
+        offer_codes=desk.offer_codes(event),
         invitations=services.invitations_with_status(event),
         statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
     ), status
@@ -266,29 +278,7 @@ def _invitation_or_404(event, invitation_id: int | None) -> Invitation:
 def _saved(event, message: str):
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("desk.settings", event_id=event.id))
-
-
-def _invitation_entries(form: InviteForm) -> list[tuple[str, str | None]]:
-    """(email, name) pairs from the text box and the CSV file; every address checked."""
-    from email_validator import EmailNotValidError, validate_email
-
-    lines = list(csv.reader(io.StringIO(form.emails.data or "")))
-    if form.csv_file.data:
-        raw = form.csv_file.data.read(INVITE_CSV_BYTES)
-        lines += list(csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"))))
-    entries = []
-    for row in lines:
-        if not row or not row[0].strip() or row[0].strip().lower() in ("email", "e-mail"):
-            continue
-        try:
-            email = validate_email(row[0].strip(), check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            raise EventMgrError(f"{row[0].strip()}: {error}", field="emails") from error
-        entries.append((email, row[1].strip() if len(row) > 1 else None))
-    if not entries:
-        raise EventMgrError("Give at least one address.", field="emails")
-    return entries
+    return redirect(url_for("registration_desk.settings", event_id=event.id))
 
 
 @bp.route("/registration-settings/questions/<int:question_id>/<action>", methods=["POST"])
@@ -297,19 +287,15 @@ def question_action(event_id: int, question_id: int, action: str):
     event = get_event_or_404(event_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    questions = services.event_questions(event.id)
-    index = next((i for i, q in enumerate(questions) if q.id == question_id), None)
-    if index is None:
+    question = db.session.get(RegistrationQuestion, question_id)
+    if question is None or question.event_id != event.id or action not in ("delete", *STEPS):
         abort(404)
     if action == "delete":
-        db.session.delete(questions[index])
-    elif action in STEPS:
-        move(questions, index, STEPS[action])
-        renumber(questions)
+        services.delete_question(event, question, current_user)
     else:
-        abort(404)
+        services.move_question(event, question, STEPS[action], current_user)
     db.session.commit()
-    return redirect(url_for("desk.settings", event_id=event.id))
+    return redirect(url_for("registration_desk.settings", event_id=event.id))
 
 
 @bp.route("/announcements", methods=["GET", "POST"])
@@ -327,8 +313,8 @@ def announcements(event_id: int):
         else:
             db.session.commit()
             flash(_("Queued for %(n)d recipients.", n=announcement.recipients), "success")
-            return redirect(url_for("desk.announcements", event_id=event.id))
-    return render_template("desk/announcements.html", event=event, form=form, filters=filters,
+            return redirect(url_for("registration_desk.announcements", event_id=event.id))
+    return render_template("registration/desk/announcements.html", event=event, form=form, filters=filters,
                            statuses=REGISTRATION_STATUSES, countries=locales.country_choices(),
                            progress=desk.announcement_progress(event)), 422 if form.errors else 200
 

@@ -14,13 +14,15 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from eventmgr.audit.services import record
+from eventmgr.auth.permissions import can_manage_event
 from eventmgr.auth.services import normalise_email
 from eventmgr.calendar.services import withdraw_session_entries
 from eventmgr.database import utcnow
-from eventmgr.errors import EventMgrError
+from eventmgr.errors import EventMgrError, PermissionDenied
 from eventmgr.events.models import Event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
+from eventmgr.ordering import move, renumber
 from eventmgr.registration import notifications
 from eventmgr.registration.models import (
     ACTIVE_STATUSES,
@@ -420,9 +422,10 @@ def decide(registration: Registration, approve: bool, by, message: str = "", now
 
 
 def check_in(registration: Registration, by, now: datetime | None = None) -> bool:
-    """Record attendance once; return False when the delegate was checked in already."""
-    if registration.status != "confirmed":
-        raise EventMgrError("Only confirmed delegates can be checked in.")
+    """Record attendance once, as check_in_refusal allows; return False when the delegate was checked in already."""
+    refusal = check_in_refusal(registration, by)
+    if refusal is not None:
+        raise refusal
     result = db.session.execute(
         update(Registration).where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
         .values(checked_in_at=now or utcnow(), checked_in_by_id=by.id if by else None)
@@ -477,7 +480,7 @@ def invitations_with_status(event: Event) -> list[tuple[Invitation, str | None]]
     return [(invitation, statuses.get(invitation.email)) for invitation in invitations]
 
 
-def add_question(event: Event, data: dict) -> RegistrationQuestion:
+def add_question(event: Event, data: dict, by=None) -> RegistrationQuestion:
     """Add one of the event's own questions at the end of the form."""
     if data.get("kind") not in QUESTION_KINDS:
         raise EventMgrError("Choose a kind of question.", field="kind")
@@ -491,6 +494,7 @@ def add_question(event: Event, data: dict) -> RegistrationQuestion:
                                     options=options if data["kind"] in ("single_choice", "multiple_choice") else [],
                                     required=bool(data.get("required")), position=last + 1)
     db.session.add(question)
+    record("question.add", by, event, summary=question.label)
     db.session.flush()
     return question
 
@@ -498,3 +502,41 @@ def add_question(event: Event, data: dict) -> RegistrationQuestion:
 def active_registration_ids(event_id: int) -> list[int]:
     return db.session.execute(select(Registration.id).where(Registration.event_id == event_id,
                                                             Registration.status.in_(ACTIVE_STATUSES))).scalars().all()
+
+
+# --- The desk's rules: questions' order, check-in ---------------------------------------------------------
+# (Moved out of registration/desk_views.py, so that the CLI and the API keep them too.)
+
+def move_question(event: Event, question: RegistrationQuestion, step: int, by) -> None:
+    """Move one of the event's questions up (-1) or down (+1) the form."""
+    questions = event_questions(event.id)
+    if move(questions, questions.index(question), step):
+        renumber(questions)
+        record("question.move", by, event, summary=question.label)
+        db.session.flush()
+
+
+def delete_question(event: Event, question: RegistrationQuestion, by) -> None:
+    """Take a question off the form; answers already given stay with their registrations."""
+    db.session.delete(question)
+    record("question.delete", by, event, summary=question.label)
+    db.session.flush()
+
+
+def check_in_refusal(registration: Registration, by) -> EventMgrError | None:
+    """Why the registration may not be checked in by `by`, or None when it may.
+
+    Who: the event's organisers (`by` None is the system itself, as in imports). What: a confirmed
+    registration. When: while the event is published, before, during or after it (attendance is often
+    completed from paper lists afterwards); not once it is cancelled.
+    """
+    event = registration.event
+    if by is not None and not can_manage_event(by, event):
+        return PermissionDenied("Only the event's organisers can check delegates in.")
+    if event.status == "cancelled":
+        return EventMgrError("The event is cancelled: nobody can be checked in.")
+    if event.status != "published":
+        return EventMgrError("Delegates can be checked in once the event is published.")
+    if registration.status != "confirmed":
+        return EventMgrError("Only confirmed delegates can be checked in.")
+    return None
