@@ -169,6 +169,27 @@ def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
     assert findings.paragraphs[1].body == "Second."
 
 
+def test_bare_marks_bullets_and_headings_without_numbers_are_recognised():
+    parsed = importing.parse_text(
+        "###\n# The Title\n\n(a) a lettered line before any paragraph\n\n## Annex\n\n(1)\nThe text under its number.\n"
+        "- a bullet\n- another bullet\n  wrapped\n\n(2) Two.\n\n# Second heading\n\n(3) Three.\n")
+    assert parsed.title == "The Title"  # the first level-1 heading; an empty heading line is skipped
+    preamble, annex, second = parsed.sections
+    # A lettered line with no paragraph to belong to is text of its own.
+    assert [(p.numbered, p.body) for p in preamble.paragraphs] == [(False, "(a) a lettered line before any paragraph")]
+    assert annex.heading == "Annex" and second.heading == "Second heading"
+    assert [(p.body, p.items) for p in annex.paragraphs] == [
+        ("The text under its number.", ["a bullet", "another bullet wrapped"]), ("Two.", [])]
+    assert [p.body for p in second.paragraphs] == ["Three."]
+
+
+def test_a_heading_in_lower_case_continues_the_line_before_it_or_else_heads_a_section():
+    parsed = importing.parse_text("## annex in lower case\n\n(1) The text runs\n### on over a page break\n")
+    assert parsed.title == ""
+    [(heading, paragraphs)] = [(s.heading, [p.body for p in s.paragraphs]) for s in parsed.sections]
+    assert (heading, paragraphs) == ("annex in lower case", ["The text runs on over a page break"])
+
+
 def test_pasted_text_is_read_in_time_however_it_is_spaced():
     started = time.monotonic()
     parsed = importing.parse_text("# Title ##\n\n## 1. Findings\n\n(1) " + "a" + " " * 400_000 + "b\n\n# a" +
