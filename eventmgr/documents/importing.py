@@ -66,7 +66,6 @@ class ParsedParagraph:
     items: list[str] = field(default_factory=list)
     #: Blocks (runs of lines between blank lines) before they are split into lead and body.
     blocks: list[str] = field(default_factory=list)
-    explicit_lead: bool = False
 
 
 @dataclass
