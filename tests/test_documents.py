@@ -20,7 +20,7 @@ from conftest import csrf_token
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
-from eventmgr.documents import importing, services
+from eventmgr.documents import importing, imports, publishing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.jobs.models import Job
@@ -445,7 +445,7 @@ def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db):
                 word.add_paragraph(f"({letter}) an item of the list;")
     out = io.BytesIO()
     word.save(out)
-    assert services.check_word_file(out.getvalue()).elements < services.INLINE_IMPORT_ELEMENTS / 5
+    assert services.check_word_file(out.getvalue()).elements < imports.INLINE_IMPORT_ELEMENTS / 5
     document = services.create_document(staff["event"], {"title": "Long"}, staff["secretariat"])
     parsed = services.import_word_file(document, out.getvalue(), "long.docx", staff["secretariat"])
     assert parsed.paragraph_count == services.MAX_PARAGRAPHS and len(parsed.sections) == 10
@@ -455,7 +455,7 @@ def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_p
                                                                                          db, monkeypatch):
     from docx import Document as WordDocument
 
-    monkeypatch.setattr(services, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
+    monkeypatch.setattr(imports, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
     word = WordDocument()
     word.add_heading("Conclusions of the Word Meeting", level=0)
     word.add_heading("1. Findings", level=1)
@@ -861,12 +861,12 @@ def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_m
                                                                                            client, login, runner,
                                                                                            db, monkeypatch):
     document, version = published
-    real_render = services.render_content_pdf
+    real_render = publishing.render_content_pdf
 
     def failing(*args, **kwargs):
         raise services.RenderFailed("The PDF could not be rendered in time.")
 
-    monkeypatch.setattr(services, "render_content_pdf", failing)
+    monkeypatch.setattr(publishing, "render_content_pdf", failing)
     assert run_due_jobs() == app.config["JOB_MAX_ATTEMPTS"]  # tried again after each failure, then given up
     base = f"/events/{staff['event'].slug}/documents/{document.slug}"
     assert client.get(f"{base}/v1-archive.pdf").status_code == 404  # nothing is being made any more
@@ -875,7 +875,7 @@ def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_m
     page = client.get(editor).text
     assert "The archival PDF (PDF/A) of version 1 could not be made: The PDF could not be rendered in time." in page
     # Once the cause is mended, the administrators have it made again.
-    monkeypatch.setattr(services, "render_content_pdf", real_render)
+    monkeypatch.setattr(publishing, "render_content_pdf", real_render)
     assert runner.invoke(args=["documents", "archive"]).output == "Queued 1 archival PDF(s) for the worker.\n"
     assert runner.invoke(args=["documents", "archive"]).output.startswith("Queued 0 ")  # asked once is enough
     assert "is being made" in client.get(editor).text
