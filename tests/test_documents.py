@@ -5,9 +5,11 @@ import contextlib
 import hashlib
 import http.server
 import io
+import os
 import re
 import secrets
 import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -951,6 +953,16 @@ def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, 
     assert response.status_code == 503 and "nothing was published" in response.text
     db.session.expire_all()
     assert db.session.get(Document, document.id).status == "draft"
+
+
+def test_starting_the_app_registers_the_document_jobs(tmp_path):
+    # In a fresh interpreter: this one has long imported every module, whatever the app imports by itself.
+    script = ("from eventmgr import create_app; from eventmgr.jobs.services import _kinds; "
+              "create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); print(' '.join(sorted(_kinds)))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,  # noqa: S603
+                            check=True, cwd=Path(__file__).resolve().parent.parent,
+                            env={**os.environ, "EVENTMGR_INSTANCE_PATH": str(tmp_path)})
+    assert {"document-import", "document-archive", "certificates", "badges"} <= set(result.stdout.split())
 
 
 # --- The renderer fetches nothing it should not ----------------------------------------------------------
