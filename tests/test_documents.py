@@ -22,7 +22,7 @@ from conftest import csrf_token
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
-from eventmgr.documents import importing, imports, publishing, services
+from eventmgr.documents import changes, importing, imports, publishing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.jobs.models import Job
@@ -963,6 +963,31 @@ def test_starting_the_app_registers_the_document_jobs(tmp_path):
                             check=True, cwd=Path(__file__).resolve().parent.parent,
                             env={**os.environ, "EVENTMGR_INSTANCE_PATH": str(tmp_path)})
     assert {"document-import", "document-archive", "certificates", "badges"} <= set(result.stdout.split())
+
+
+def test_a_comparison_marks_each_paragraph_by_its_key_whatever_its_number():
+    def paragraph(key, number, body, lead="", items=()):
+        return {"key": key, "number": number, "lead": lead, "body": body, "items": list(items)}
+
+    old = {"sections": [{"number": 1, "heading": "Findings", "paragraphs": [
+        paragraph(1, 1, "Borders are shared."), paragraph(2, 2, "Risks <grow>.", lead="Risk."),
+        paragraph(3, None, "Closing.")]}]}
+    new = {"sections": [
+        {"number": None, "heading": "", "paragraphs": [paragraph(4, None, "A preamble & more.")]},
+        {"number": 1, "heading": "Findings", "paragraphs": [
+            paragraph(2, 1, "Risks <grow> fast.", lead="Risk.", items=["one", "two"]),
+            paragraph(1, 2, "Borders are shared.")]}]}
+    entries = changes.compare(old, new)
+    assert [(e["state"], e["label"], e.get("old_label"), str(e["text"])) for e in entries] == [
+        ("section", "", None, ""),
+        ("added", "¶", "", "<ins>A preamble &amp; more.</ins>"),
+        ("section", "1.", None, "Findings"),
+        ("changed", "1.(1)", "1.(2)",
+         "Risk.<br>Risks <del>&lt;grow&gt;.</del><ins>&lt;grow&gt; fast.<br>(a) one<br>(b) two</ins>"),
+        ("unchanged", "1.(2)", "1.(1)", "Borders are shared."),
+        ("removed", "", "1.¶", "<del>Closing.</del>"),
+    ]
+    assert changes.change_count(entries) == 3
 
 
 # --- The renderer fetches nothing it should not ----------------------------------------------------------
