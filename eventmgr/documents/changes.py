@@ -40,36 +40,32 @@ def compare(old: dict, new: dict) -> list[dict]:
     Each entry: state (unchanged, changed, added, removed), label (e.g. "2.(3)", with the old label when it
     moved), and the text with insertions and deletions marked.
     """
-    old_paragraphs = {}
-    for section in old["sections"]:
-        for paragraph in section["paragraphs"]:
-            old_paragraphs[paragraph["key"]] = (section, paragraph)
-    seen = set()
+    old_paragraphs = {paragraph["key"]: (section, paragraph)
+                      for section in old["sections"] for paragraph in section["paragraphs"]}
     entries = []
     for section in new["sections"]:
-        heading = section["heading"]
         entries.append({"state": "section", "label": f"{section['number']}." if section["number"] else "",
-                        "text": Markup.escape(heading)})
-        for paragraph in section["paragraphs"]:
-            label = _label(section, paragraph)
-            text = _paragraph_text(paragraph)
-            if paragraph["key"] in old_paragraphs:
-                seen.add(paragraph["key"])
-                old_section, old_paragraph = old_paragraphs[paragraph["key"]]
-                old_text = _paragraph_text(old_paragraph)
-                old_label = _label(old_section, old_paragraph)
-                state = "unchanged" if old_text == text else "changed"
-                entries.append({"state": state, "label": label, "old_label": old_label if old_label != label else "",
-                                "text": _word_diff(old_text, text) if state == "changed" else
-                                Markup.escape(text).replace("\n", Markup("<br>"))})
-            else:
-                entries.append({"state": "added", "label": label, "old_label": "",
-                                "text": Markup("<ins>%s</ins>") % text})
-    for key, (section, paragraph) in old_paragraphs.items():
-        if key not in seen:
-            entries.append({"state": "removed", "label": "", "old_label": _label(section, paragraph),
-                            "text": Markup("<del>%s</del>") % _paragraph_text(paragraph)})
+                        "text": Markup.escape(section["heading"])})
+        entries += [_paragraph_entry(section, paragraph, old_paragraphs.get(paragraph["key"]))
+                    for paragraph in section["paragraphs"]]
+    kept = {paragraph["key"] for section in new["sections"] for paragraph in section["paragraphs"]}
+    entries += [{"state": "removed", "label": "", "old_label": _label(section, paragraph),
+                 "text": Markup("<del>%s</del>") % _paragraph_text(paragraph)}
+                for key, (section, paragraph) in old_paragraphs.items() if key not in kept]
     return entries
+
+
+def _paragraph_entry(section: dict, paragraph: dict, old: tuple[dict, dict] | None) -> dict:
+    """How a paragraph of the new version compares with the same one in the old (None: it is new)."""
+    label, text = _label(section, paragraph), _paragraph_text(paragraph)
+    if old is None:
+        return {"state": "added", "label": label, "old_label": "", "text": Markup("<ins>%s</ins>") % text}
+    old_label, old_text = _label(*old), _paragraph_text(old[1])
+    if old_text == text:
+        state, shown = "unchanged", Markup.escape(text).replace("\n", Markup("<br>"))
+    else:
+        state, shown = "changed", _word_diff(old_text, text)
+    return {"state": state, "label": label, "old_label": old_label if old_label != label else "", "text": shown}
 
 
 def change_count(entries: list[dict]) -> int:
