@@ -436,28 +436,33 @@ def _word_to_text(word, deadline: float | None) -> str:
         if style_id not in styles:
             styles[style_id] = para.style
         style = styles[style_id]
-        style_name = (style.name if style is not None else "") or ""
-        numbering = _numbering(para, style, formats)
-        if numbering and not style_name.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
-                                                                                  or ITEM_RE.match(text)):
-            # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
-            level, number_format = numbering
-            if number_format == "bullet":
-                text = f"- {text}"
-            else:
-                text = f"(1) {text}" if level == 0 else f"(a) {text}"
-        if style_name == "Subtitle":
-            continue  # the title block's facts (event, place, dates, reference), kept in the editor's fields
-        if style_name == "Title":
-            lines.append(f"# {text}")
-        elif style_name.startswith("Heading"):
-            lines.append(f"## {text}")
-        elif style_name.startswith("List") and not numbering and not ITEM_RE.match(text):
-            lines.append(f"- {text}")
-        else:
-            lines.append(text)
-        lines.append("")
+        line = _marked_line(text, (style.name if style is not None else "") or "", _numbering(para, style, formats))
+        if line is not None:
+            lines += [line, ""]
     return "\n".join(lines)
+
+
+def _marked_line(text: str, style_name: str, numbering: tuple[int, str] | None) -> str | None:
+    """A Word paragraph's text marked as parse_text reads it (# title, ## heading, (1), (a) or - for numbers and
+    lists); None for a subtitle, which holds the title block's facts (event, place, dates, reference), kept in the
+    editor's fields."""
+    if style_name == "Subtitle":
+        return None
+    if numbering and not style_name.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
+                                                                              or ITEM_RE.match(text)):
+        # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
+        level, number_format = numbering
+        if number_format == "bullet":
+            text = f"- {text}"
+        else:
+            text = f"(1) {text}" if level == 0 else f"(a) {text}"
+    if style_name == "Title":
+        return f"# {text}"
+    if style_name.startswith("Heading"):
+        return f"## {text}"
+    if style_name.startswith("List") and not numbering and not ITEM_RE.match(text):
+        return f"- {text}"
+    return text
 
 
 def _numbering_formats(word) -> dict[tuple[str, int], str]:
