@@ -4,6 +4,7 @@ The worker makes each version's archival PDF (PDF/A) after publication; visitors
 """
 
 import hashlib
+import itertools
 from functools import lru_cache
 
 from flask import current_app
@@ -60,22 +61,6 @@ def _organisation_names(event, role: str) -> list[str]:
 def document_content(document: Document, number: int | None = None) -> dict:
     """Everything a version prints, numbered: the working copy as it is now, with the event's annex."""
     event = document.event
-    sections = []
-    section_number = 0
-    for section in document.sections:
-        # Sections without a heading (a preamble) take no number.
-        section_number += 1 if section.heading else 0
-        count = 0
-        paragraphs = []
-        for paragraph in section.paragraphs:
-            if paragraph.numbered:
-                count += 1
-            paragraphs.append({
-                "key": paragraph.id, "number": count if paragraph.numbered else None, "lead": paragraph.lead,
-                "body": paragraph.body, "items": list(paragraph.items or []),
-            })
-        sections.append({"key": section.id, "number": section_number if section.heading else None,
-                         "heading": section.heading, "paragraphs": paragraphs})
     return {
         "kind": document.kind, "kind_label": DOCUMENT_KINDS.get(document.kind, document.kind),
         "title": document.title, "reference": document.reference, "language": document.language,
@@ -84,8 +69,22 @@ def document_content(document: Document, number: int | None = None) -> dict:
         "hosts": _organisation_names(event, "host"), "co_organisers": _organisation_names(event, "co_organiser"),
         "author": _author(document),
         "annex": participation_annex(event, document.language),
-        "sections": sections,
+        "sections": _numbered_sections(document.sections),
     }
+
+
+def _numbered_sections(sections) -> list[dict]:
+    """Sections as printed: those with a heading numbered from 1 (a preamble takes no number), and in each the
+    numbered paragraphs from 1."""
+    headed = itertools.count(1)
+    return [{"key": section.id, "number": next(headed) if section.heading else None, "heading": section.heading,
+             "paragraphs": _numbered_paragraphs(section.paragraphs)} for section in sections]
+
+
+def _numbered_paragraphs(paragraphs) -> list[dict]:
+    numbered = itertools.count(1)
+    return [{"key": paragraph.id, "number": next(numbered) if paragraph.numbered else None, "lead": paragraph.lead,
+             "body": paragraph.body, "items": list(paragraph.items or [])} for paragraph in paragraphs]
 
 
 def render_content_pdf(content: dict, variant: str = PDF_VARIANT, published_at=None,
