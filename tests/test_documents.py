@@ -4,9 +4,11 @@ their differences, permissions, and the renderer's safety. PDFs are slow, so few
 import hashlib
 import http.server
 import io
+import os
 import re
 import secrets
 import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -19,7 +21,7 @@ from conftest import csrf_token
 from helpers import log_in_browser, pdf_info, pdf_meta, pdf_text, pdf_words, statements_sent, writes_among
 from sqlalchemy import func, select, text
 
-from eventmgr.documents import importing, services
+from eventmgr.documents import changes, importing, imports, publishing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.jobs.models import Job
@@ -132,6 +134,27 @@ def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
     assert (first.lead, first.body, first.items) == ("Bold lead.", "Body text.",
                                                       ["first item", "second item that wraps"])
     assert findings.paragraphs[1].body == "Second."
+
+
+def test_bare_marks_bullets_and_headings_without_numbers_are_recognised():
+    parsed = importing.parse_text(
+        "###\n# The Title\n\n(a) a lettered line before any paragraph\n\n## Annex\n\n(1)\nThe text under its number.\n"
+        "- a bullet\n- another bullet\n  wrapped\n\n(2) Two.\n\n# Second heading\n\n(3) Three.\n")
+    assert parsed.title == "The Title"  # the first level-1 heading; an empty heading line is skipped
+    preamble, annex, second = parsed.sections
+    # A lettered line with no paragraph to belong to is text of its own.
+    assert [(p.numbered, p.body) for p in preamble.paragraphs] == [(False, "(a) a lettered line before any paragraph")]
+    assert annex.heading == "Annex" and second.heading == "Second heading"
+    assert [(p.body, p.items) for p in annex.paragraphs] == [
+        ("The text under its number.", ["a bullet", "another bullet wrapped"]), ("Two.", [])]
+    assert [p.body for p in second.paragraphs] == ["Three."]
+
+
+def test_a_heading_in_lower_case_continues_the_line_before_it_or_else_heads_a_section():
+    parsed = importing.parse_text("## annex in lower case\n\n(1) The text runs\n### on over a page break\n")
+    assert parsed.title == ""
+    [(heading, paragraphs)] = [(s.heading, [p.body for p in s.paragraphs]) for s in parsed.sections]
+    assert (heading, paragraphs) == ("annex in lower case", ["The text runs on over a page break"])
 
 
 def test_pasted_text_is_read_in_time_however_it_is_spaced():
@@ -388,7 +411,7 @@ def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db, 
                 word.add_paragraph(f"({letter}) an item of the list;")
     out = io.BytesIO()
     word.save(out)
-    assert services.check_word_file(out.getvalue()).elements < services.INLINE_IMPORT_ELEMENTS / 5
+    assert services.check_word_file(out.getvalue()).elements < imports.INLINE_IMPORT_ELEMENTS / 5
     document = make_document(staff["event"], staff["secretariat"], title="Long")
     parsed = services.import_word_file(document, out.getvalue(), "long.docx", staff["secretariat"])
     assert parsed.paragraph_count == services.MAX_PARAGRAPHS and len(parsed.sections) == 10
@@ -399,7 +422,7 @@ def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_p
                                                                                          make_document):
     from docx import Document as WordDocument
 
-    monkeypatch.setattr(services, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
+    monkeypatch.setattr(imports, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
     word = WordDocument()
     word.add_heading("Conclusions of the Word Meeting", level=0)
     word.add_heading("1. Findings", level=1)
@@ -783,12 +806,12 @@ def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_m
                                                                                            client, login, runner,
                                                                                            db, monkeypatch):
     document, version = published
-    real_render = services.render_content_pdf
+    real_render = publishing.render_content_pdf
 
     def failing(*args, **kwargs):
         raise services.RenderFailed("The PDF could not be rendered in time.")
 
-    monkeypatch.setattr(services, "render_content_pdf", failing)
+    monkeypatch.setattr(publishing, "render_content_pdf", failing)
     assert run_due_jobs() == app.config["JOB_MAX_ATTEMPTS"]  # tried again after each failure, then given up
     base = f"/events/{staff['event'].slug}/documents/{document.slug}"
     assert client.get(f"{base}/v1-archive.pdf").status_code == 404  # nothing is being made any more
@@ -797,7 +820,7 @@ def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_m
     page = client.get(editor).text
     assert "The archival PDF (PDF/A) of version 1 could not be made: The PDF could not be rendered in time." in page
     # Once the cause is mended, the administrators have it made again.
-    monkeypatch.setattr(services, "render_content_pdf", real_render)
+    monkeypatch.setattr(publishing, "render_content_pdf", real_render)
     assert runner.invoke(args=["documents", "archive"]).output == "Queued 1 archival PDF(s) for the worker.\n"
     assert runner.invoke(args=["documents", "archive"]).output.startswith("Queued 0 ")  # asked once is enough
     assert "is being made" in client.get(editor).text
@@ -873,6 +896,41 @@ def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, 
     assert response.status_code == 503 and "nothing was published" in response.text
     db.session.expire_all()
     assert db.session.get(Document, document.id).status == "draft"
+
+
+def test_starting_the_app_registers_the_document_jobs(tmp_path):
+    # In a fresh interpreter: this one has long imported every module, whatever the app imports by itself.
+    script = ("from eventmgr import create_app; from eventmgr.jobs.services import _kinds; "
+              "create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); print(' '.join(sorted(_kinds)))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,  # noqa: S603
+                            check=True, cwd=Path(__file__).resolve().parent.parent,
+                            env={**os.environ, "EVENTMGR_INSTANCE_PATH": str(tmp_path)})
+    assert {"document-import", "document-archive", "certificates", "badges"} <= set(result.stdout.split())
+
+
+def test_a_comparison_marks_each_paragraph_by_its_key_whatever_its_number():
+    def paragraph(key, number, body, lead="", items=()):
+        return {"key": key, "number": number, "lead": lead, "body": body, "items": list(items)}
+
+    old = {"sections": [{"number": 1, "heading": "Findings", "paragraphs": [
+        paragraph(1, 1, "Borders are shared."), paragraph(2, 2, "Risks <grow>.", lead="Risk."),
+        paragraph(3, None, "Closing.")]}]}
+    new = {"sections": [
+        {"number": None, "heading": "", "paragraphs": [paragraph(4, None, "A preamble & more.")]},
+        {"number": 1, "heading": "Findings", "paragraphs": [
+            paragraph(2, 1, "Risks <grow> fast.", lead="Risk.", items=["one", "two"]),
+            paragraph(1, 2, "Borders are shared.")]}]}
+    entries = changes.compare(old, new)
+    assert [(e["state"], e["label"], e.get("old_label"), str(e["text"])) for e in entries] == [
+        ("section", "", None, ""),
+        ("added", "¶", "", "<ins>A preamble &amp; more.</ins>"),
+        ("section", "1.", None, "Findings"),
+        ("changed", "1.(1)", "1.(2)",
+         "Risk.<br>Risks <del>&lt;grow&gt;.</del><ins>&lt;grow&gt; fast.<br>(a) one<br>(b) two</ins>"),
+        ("unchanged", "1.(2)", "1.(1)", "Borders are shared."),
+        ("removed", "", "1.¶", "<del>Closing.</del>"),
+    ]
+    assert changes.change_count(entries) == 3
 
 
 # --- The renderer fetches nothing it should not ----------------------------------------------------------

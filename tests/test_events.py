@@ -156,6 +156,30 @@ def test_bad_event_input_is_refused_at_its_field_and_nothing_is_saved(organiser,
     assert count(db, Event) == count(db, AuditEntry) == count(db, EventRole) == 0
 
 
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"kind": "seminar"}, "kind", "Choose conference, webinar or hybrid."),
+    ({"title": "  "}, "title", "Give the event a title."),
+    ({"visibility": "secret"}, "visibility", "Choose who can see the event."),
+    ({"registration_policy": "lottery"}, "registration_policy", "Choose how delegates register."),
+    ({"reminder_early_minutes": 0}, "reminder_early_minutes", "Between 1 minute and 14 days"),
+    ({"reminder_late_minutes": 60 * 24 * 14 + 1}, "reminder_late_minutes", "Between 1 minute and 14 days"),
+    ({"series_id": 999_999}, "series_id", "Choose a series from the list."),
+    ({"edition": 0}, "edition", "Editions are numbered from 1."),
+    ({"capacity": 0, "fee": Decimal("-1")}, "fee", "The fee cannot be negative"),
+])
+def test_the_event_rules_name_each_broken_one_at_its_field(db, overrides, field, message):
+    assert services.event_rule_errors(service_data()) == {}
+    errors = services.event_rule_errors(service_data(**overrides))
+    assert message in errors[field]
+
+
+def test_the_event_rules_report_every_broken_one_at_once(db):
+    errors = services.event_rule_errors(service_data(kind="conference", title="", capacity=0, fee=Decimal("-1"),
+                                                     reminder_early_minutes=0, languages=["en", "xx"]))
+    assert set(errors) == {"venue_name", "venue_country", "title", "capacity", "fee", "reminder_early_minutes",
+                           "languages"}
+
+
 def test_a_webinar_needs_no_venue_and_a_conference_with_one_is_accepted(organiser, post, db):
     assert post("/manage/events/new", event_form(title="Webinar without a venue")).status_code == 302
     conference = event_form(title="Regional Cooperation Conference", kind="conference", venue_name="Rixos Borovoe",

@@ -66,7 +66,6 @@ class ParsedParagraph:
     items: list[str] = field(default_factory=list)
     #: Blocks (runs of lines between blank lines) before they are split into lead and body.
     blocks: list[str] = field(default_factory=list)
-    explicit_lead: bool = False
 
 
 @dataclass
@@ -102,116 +101,183 @@ def parse_text(text: str) -> ParsedDocument:
     """Recognise title, sections, numbered paragraphs and items in pasted text or Markdown."""
     if len(text) > MAX_IMPORT_CHARS:
         raise ImportProblem(f"The text is too long to import (over {MAX_IMPORT_CHARS:,} characters).")
-    doc = ParsedDocument()
-    section: ParsedSection | None = None
-    paragraph: ParsedParagraph | None = None
-    block: list[str] = []  # lines of the block being read
-    last_item = False  # whether the previous line was an item, so that a wrapped line continues it
-
-    def current_section() -> ParsedSection:
-        nonlocal section
-        if section is None:
-            section = ParsedSection()
-            doc.sections.append(section)
-        return section
-
-    def close_block():
-        nonlocal block
-        if block:
-            text_ = " ".join(block).strip()
-            if text_:
-                nonlocal paragraph
-                if paragraph is None:
-                    paragraph = ParsedParagraph(numbered=False)
-                    current_section().paragraphs.append(paragraph)
-                paragraph.blocks.append(text_)
-            block = []
-
-    def start_paragraph(numbered: bool) -> ParsedParagraph:
-        nonlocal paragraph
-        close_block()
-        paragraph = ParsedParagraph(numbered=numbered)
-        current_section().paragraphs.append(paragraph)
-        return paragraph
-
-    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw_line.strip()
-        if not line:
-            close_block()
-            last_item = False
-            continue
-        heading_match = MD_HEADING_RE.match(line)
-        is_md_heading = bool(heading_match) and line.startswith("#")
-        content = heading_match.group(2).rstrip("#").strip() if is_md_heading else line
-        if not content:
-            continue
-        section_match = _looks_like_section(content)
-        if PARAGRAPH_RE.match(content):
-            number_match = PARAGRAPH_RE.match(content)
-            start_paragraph(True)
-            if number_match.group(2):
-                block.append(number_match.group(2))
-            last_item = False
-        elif section_match:
-            close_block()
-            section = ParsedSection(heading=section_match.group(2).strip().rstrip(":"))
-            doc.sections.append(section)
-            paragraph = None
-            last_item = False
-        elif is_md_heading and content[:1].islower() and (block or (paragraph and paragraph.blocks)):
-            # A line the source's page break turned into a heading: it continues the text before it.
-            if block:
-                block.append(content)
-            else:
-                paragraph.blocks[-1] += " " + content
-        elif is_md_heading:
-            close_block()
-            if not doc.title and not doc.sections and len(heading_match.group(1)) == 1:
-                doc.title = content
-            else:
-                section = ParsedSection(heading=content)
-                doc.sections.append(section)
-                paragraph = None
-            last_item = False
-        elif (item := ITEM_RE.match(content) or BULLET_RE.match(content)) and paragraph is not None:
-            close_block()
-            paragraph.items.append(item.group(item.lastindex).strip())
-            last_item = True
-        elif last_item:
-            paragraph.items[-1] += " " + content
-        else:
-            block.append(content)
-    close_block()
+    reader = _TextReader()
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        reader.read(line.strip())
+    doc = reader.finish()
     _split_leads(doc)
     doc.sections = [s for s in doc.sections if s.heading or s.paragraphs]
     return doc
 
 
+@dataclass
+class _Line:
+    """What a line of text starts, and its text without the marks that say so."""
+
+    #: "paragraph" (1), "section" 2. Heading, "heading" (Markdown's #), "item" (a) or a bullet, or "text".
+    kind: str
+    #: The line without Markdown's heading marks.
+    content: str
+    #: What follows the number, letter or bullet; the heading of a section; else the content.
+    text: str
+    #: A Markdown heading's level (1 for #), 0 for other lines.
+    level: int = 0
+
+
+def _classify(line: str) -> _Line | None:
+    """What a stripped, non-empty line starts; None for heading marks with no text."""
+    heading = MD_HEADING_RE.match(line)
+    level = len(heading.group(1)) if heading else 0
+    content = heading.group(2).rstrip("#").strip() if heading else line
+    if not content:
+        return None
+    # "# (2) ..." is a paragraph and "## 2. Lessons" a numbered section, whatever marks them.
+    if number := PARAGRAPH_RE.match(content):
+        return _Line("paragraph", content, number.group(2), level)
+    if section := _looks_like_section(content):
+        return _Line("section", content, section.group(2).strip().rstrip(":"), level)
+    if level:
+        return _Line("heading", content, content, level)
+    if item := ITEM_RE.match(content) or BULLET_RE.match(content):
+        return _Line("item", content, item.group(item.lastindex).strip())
+    return _Line("text", content, content)
+
+
+class _TextReader:
+    """Builds a document line by line: the section and paragraph being filled, the block being read."""
+
+    def __init__(self):
+        self.doc = ParsedDocument()
+        self.section: ParsedSection | None = None
+        self.paragraph: ParsedParagraph | None = None
+        #: Lines of the block being read, up to the next blank line or mark.
+        self.block: list[str] = []
+        #: Whether the previous line was an item, so that a wrapped line continues it.
+        self.last_item = False
+
+    def read(self, line: str) -> None:
+        """Take in one stripped line."""
+        if not line:
+            self.close_block()
+            self.last_item = False
+            return
+        classified = _classify(line)
+        if classified is None:
+            return
+        if classified.kind == "paragraph":
+            self.start_paragraph(classified.text)
+        elif classified.kind == "section":
+            self.start_section(classified.text)
+        elif classified.kind == "heading":
+            self.add_heading(classified)
+        elif classified.kind == "item":
+            self.add_item(classified)
+        else:
+            self.add_text(classified.content)
+
+    def finish(self) -> ParsedDocument:
+        """The document, with the last block added."""
+        self.close_block()
+        return self.doc
+
+    def current_section(self) -> ParsedSection:
+        """The section being filled; text before any heading makes one without a heading."""
+        if self.section is None:
+            self.section = ParsedSection()
+            self.doc.sections.append(self.section)
+        return self.section
+
+    def close_block(self) -> None:
+        """Add the block read so far to the paragraph; text before any number makes one without a number."""
+        text = " ".join(self.block).strip()
+        self.block = []
+        if not text:
+            return
+        if self.paragraph is None:
+            self.paragraph = ParsedParagraph(numbered=False)
+            self.current_section().paragraphs.append(self.paragraph)
+        self.paragraph.blocks.append(text)
+
+    def start_section(self, heading: str) -> None:
+        self.close_block()
+        self.section = ParsedSection(heading=heading)
+        self.doc.sections.append(self.section)
+        self.paragraph = None
+        self.last_item = False
+
+    def start_paragraph(self, text: str) -> None:
+        """Start a numbered paragraph, whose text begins on the same line or the next."""
+        self.close_block()
+        self.paragraph = ParsedParagraph(numbered=True)
+        self.current_section().paragraphs.append(self.paragraph)
+        if text:
+            self.block.append(text)
+        self.last_item = False
+
+    def add_heading(self, line: _Line) -> None:
+        """A Markdown heading: the title if it comes first, else a section; in lower case, the text before it
+        broken off by a page break in the source."""
+        if line.content[:1].islower() and (self.block or (self.paragraph and self.paragraph.blocks)):
+            self.continue_text(line.content)
+            return
+        self.close_block()  # first: text before the heading makes a section, and the heading is then no title
+        if line.level == 1 and not self.doc.title and not self.doc.sections:
+            self.doc.title = line.content
+            self.last_item = False
+        else:
+            self.start_section(line.content)
+
+    def continue_text(self, text: str) -> None:
+        """Join a line to the text before it, in the block being read or the paragraph's last block."""
+        if self.block:
+            self.block.append(text)
+        else:
+            self.paragraph.blocks[-1] += " " + text
+
+    def add_item(self, line: _Line) -> None:
+        """(a) or a bullet: an item of the paragraph being read; before any paragraph, a line of text."""
+        if self.paragraph is None:
+            self.add_text(line.content)
+            return
+        self.close_block()
+        self.paragraph.items.append(line.text)
+        self.last_item = True
+
+    def add_text(self, text: str) -> None:
+        """A line of text: it goes on the item before it, or into the block being read."""
+        if self.last_item:
+            self.paragraph.items[-1] += " " + text
+        else:
+            self.block.append(text)
+
+
 def _split_leads(doc: ParsedDocument) -> None:
     """Turn each paragraph's blocks into lead and body; split off closing text that is a paragraph of its own."""
     for section in doc.sections:
-        result = []
-        for paragraph in section.paragraphs:
-            blocks = list(paragraph.blocks)
-            extra: list[ParsedParagraph] = []
-            if blocks and (bold := BOLD_LEAD_RE.match(blocks[0])):
-                paragraph.lead = bold.group(1).strip()
-                blocks[0] = bold.group(2).strip()
-                blocks = [b for b in blocks if b]
-            elif paragraph.numbered and _is_single_sentence(blocks[0] if blocks else "") and (
-                    len(blocks) > 2 or len(" ".join(blocks[1:])) > 150):
-                paragraph.lead = blocks.pop(0)
-            elif paragraph.numbered and len(blocks) > 1:
-                # Without a lead, text after the first block is a paragraph of its own ("The following ...").
-                extra = [ParsedParagraph(numbered=False, body=b) for b in blocks[1:]]
-                blocks = blocks[:1]
-            if blocks and not paragraph.items:
-                blocks[-1], paragraph.items = _inline_items(blocks[-1])
-            paragraph.body = "\n\n".join(blocks)
-            paragraph.blocks = []
-            result.append(paragraph)
-            result.extend(extra)
-        section.paragraphs = [p for p in result if p.lead or p.body or p.items]
+        paragraphs = [part for paragraph in section.paragraphs for part in _split_lead(paragraph)]
+        section.paragraphs = [p for p in paragraphs if p.lead or p.body or p.items]
+
+
+def _split_lead(paragraph: ParsedParagraph) -> list[ParsedParagraph]:
+    """The paragraph with its lead, body and items set, then any closing text that is a paragraph of its own."""
+    blocks = list(paragraph.blocks)
+    extra: list[ParsedParagraph] = []
+    if blocks and (bold := BOLD_LEAD_RE.match(blocks[0])):
+        paragraph.lead = bold.group(1).strip()
+        blocks[0] = bold.group(2).strip()
+        blocks = [b for b in blocks if b]
+    elif paragraph.numbered and _is_single_sentence(blocks[0] if blocks else "") and (
+            len(blocks) > 2 or len(" ".join(blocks[1:])) > 150):
+        paragraph.lead = blocks.pop(0)
+    elif paragraph.numbered and len(blocks) > 1:
+        # Without a lead, text after the first block is a paragraph of its own ("The following ...").
+        extra = [ParsedParagraph(numbered=False, body=b) for b in blocks[1:]]
+        blocks = blocks[:1]
+    if blocks and not paragraph.items:
+        blocks[-1], paragraph.items = _inline_items(blocks[-1])
+    paragraph.body = "\n\n".join(blocks)
+    paragraph.blocks = []
+    return [paragraph, *extra]
 
 
 INLINE_ITEM_RE = re.compile(r"(?:^|\s)\(([a-z])\)\s+")
@@ -370,28 +436,33 @@ def _word_to_text(word, deadline: float | None) -> str:
         if style_id not in styles:
             styles[style_id] = para.style
         style = styles[style_id]
-        style_name = (style.name if style is not None else "") or ""
-        numbering = _numbering(para, style, formats)
-        if numbering and not style_name.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
-                                                                                  or ITEM_RE.match(text)):
-            # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
-            level, number_format = numbering
-            if number_format == "bullet":
-                text = f"- {text}"
-            else:
-                text = f"(1) {text}" if level == 0 else f"(a) {text}"
-        if style_name == "Subtitle":
-            continue  # the title block's facts (event, place, dates, reference), kept in the editor's fields
-        if style_name == "Title":
-            lines.append(f"# {text}")
-        elif style_name.startswith("Heading"):
-            lines.append(f"## {text}")
-        elif style_name.startswith("List") and not numbering and not ITEM_RE.match(text):
-            lines.append(f"- {text}")
-        else:
-            lines.append(text)
-        lines.append("")
+        line = _marked_line(text, (style.name if style is not None else "") or "", _numbering(para, style, formats))
+        if line is not None:
+            lines += [line, ""]
     return "\n".join(lines)
+
+
+def _marked_line(text: str, style_name: str, numbering: tuple[int, str] | None) -> str | None:
+    """A Word paragraph's text marked as parse_text reads it (# title, ## heading, (1), (a) or - for numbers and
+    lists); None for a subtitle, which holds the title block's facts (event, place, dates, reference), kept in the
+    editor's fields."""
+    if style_name == "Subtitle":
+        return None
+    if numbering and not style_name.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
+                                                                              or ITEM_RE.match(text)):
+        # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
+        level, number_format = numbering
+        if number_format == "bullet":
+            text = f"- {text}"
+        else:
+            text = f"(1) {text}" if level == 0 else f"(a) {text}"
+    if style_name == "Title":
+        return f"# {text}"
+    if style_name.startswith("Heading"):
+        return f"## {text}"
+    if style_name.startswith("List") and not numbering and not ITEM_RE.match(text):
+        return f"- {text}"
+    return text
 
 
 def _numbering_formats(word) -> dict[tuple[str, int], str]:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from eventmgr.audit.services import record
 from eventmgr.database import utcnow
 from eventmgr.documents.models import LetterSettings, VisaLetterApproval
-from eventmgr.documents.services import DocumentError, event_dates_text, event_place
+from eventmgr.documents.structure import DocumentError, event_dates_text, event_place
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.jobs.services import job_kind, time_limit
@@ -73,7 +73,7 @@ def _render(template: str, timeout: int | None = None, **context) -> bytes:
     from flask import current_app
 
     from eventmgr.documents.pdf import RenderError, html_to_pdf, render_html
-    from eventmgr.documents.services import DEFAULT_RENDER_TIMEOUT, PDF_VARIANT, RenderFailed
+    from eventmgr.documents.publishing import DEFAULT_RENDER_TIMEOUT, PDF_VARIANT, RenderFailed
 
     timeout = timeout or current_app.config.get("DOCUMENT_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
     try:

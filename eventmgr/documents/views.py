@@ -49,7 +49,7 @@ def numbered_first(html: Markup, number_html: Markup) -> Markup:
 
 def document_date(moment, language: str = "en") -> str:
     """A date in a document's own language, e.g. '29 February 2012'."""
-    return format_date(moment.date(), "long", locale=services._locale(language)) if moment else ""
+    return format_date(moment.date(), "long", locale=services.document_locale(language)) if moment else ""
 
 
 def published_documents(event) -> list:

@@ -58,65 +58,127 @@ SESSION_ENTRY_FIELDS = ("title", "timezone", "venue_name", "venue_address", "ven
 
 def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
     """Check the rules an event must keep; return {field: message} for every one broken."""
-    errors: dict[str, str] = {}
-    kind = data.get("kind")
-    if kind not in EVENT_KINDS:
-        errors["kind"] = "Choose conference, webinar or hybrid."
+    return (_kind_errors(data) | _title_errors(data) | _time_errors(data) | _venue_errors(data)
+            | _audience_errors(data) | _capacity_errors(data) | _registration_window_errors(data)
+            | _reminder_errors(data) | _price_errors(data) | _language_errors(data)
+            | _series_errors(data) | _edition_errors(data, event) | _slug_errors(data, event))
+
+
+def _kind_errors(data: dict) -> dict[str, str]:
+    if data.get("kind") not in EVENT_KINDS:
+        return {"kind": "Choose conference, webinar or hybrid."}
+    return {}
+
+
+def _title_errors(data: dict) -> dict[str, str]:
     if not (data.get("title") or "").strip():
-        errors["title"] = "Give the event a title."
+        return {"title": "Give the event a title."}
+    return {}
+
+
+def _time_errors(data: dict) -> dict[str, str]:
+    """The zone is a real one and the event ends after it starts."""
+    errors = {}
     if data.get("timezone") and not locales.is_timezone(data["timezone"]):
         errors["timezone"] = "Choose a time zone from the list."
     start, end = data.get("start_at"), data.get("end_at")
     if start and end and end <= start:
         errors["end_at"] = "The event must end after it starts."
-    if kind in ("conference", "hybrid") and not (data.get("venue_name") or "").strip():
+    return errors
+
+
+def _venue_errors(data: dict) -> dict[str, str]:
+    """A conference (in person or hybrid) has a venue in a known country."""
+    errors = {}
+    in_person = data.get("kind") in ("conference", "hybrid")
+    if in_person and not (data.get("venue_name") or "").strip():
         errors["venue_name"] = "A conference needs a venue; for an online-only event choose Webinar."
-    if kind in ("conference", "hybrid") and not data.get("venue_country"):
-        errors["venue_country"] = "Give the venue's country."
     if data.get("venue_country") and data["venue_country"] not in locales.country_codes():
         errors["venue_country"] = "Choose a country from the list."
+    elif in_person and not data.get("venue_country"):
+        errors["venue_country"] = "Give the venue's country."
+    return errors
+
+
+def _audience_errors(data: dict) -> dict[str, str]:
+    """Who may see the event and how delegates register are among the choices."""
+    errors = {}
     if data.get("visibility") not in VISIBILITIES:
         errors["visibility"] = "Choose who can see the event."
     if data.get("registration_policy") not in REGISTRATION_POLICIES:
         errors["registration_policy"] = "Choose how delegates register."
+    return errors
+
+
+def _capacity_errors(data: dict) -> dict[str, str]:
     capacity = data.get("capacity")
     if capacity is not None and capacity < 1:
-        errors["capacity"] = "Capacity must be at least 1 seat; leave it empty for no limit."
-    opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+        return {"capacity": "Capacity must be at least 1 seat; leave it empty for no limit."}
+    return {}
+
+
+def _registration_window_errors(data: dict) -> dict[str, str]:
+    """Registration closes after it opens, and both before the event ends (the first broken rule is named)."""
+    opens, closes, end = data.get("registration_opens_at"), data.get("registration_closes_at"), data.get("end_at")
     if opens and closes and closes <= opens:
-        errors["registration_closes_at"] = "Registration must close after it opens."
-    elif closes and end and closes > end:
-        errors["registration_closes_at"] = "Registration must close before the event ends."
-    elif opens and end and opens >= end:
-        errors["registration_opens_at"] = "Registration must open before the event ends."
-    for key in ("reminder_early_minutes", "reminder_late_minutes"):
-        if data.get(key) is not None and not 1 <= data[key] <= 60 * 24 * 14:
-            errors[key] = "Between 1 minute and 14 days before the start, or empty for no reminder."
-    fee = data.get("fee")
-    if fee is not None and fee < 0:
+        return {"registration_closes_at": "Registration must close after it opens."}
+    if closes and end and closes > end:
+        return {"registration_closes_at": "Registration must close before the event ends."}
+    if opens and end and opens >= end:
+        return {"registration_opens_at": "Registration must open before the event ends."}
+    return {}
+
+
+def _reminder_errors(data: dict) -> dict[str, str]:
+    return {key: "Between 1 minute and 14 days before the start, or empty for no reminder."
+            for key in ("reminder_early_minutes", "reminder_late_minutes")
+            if data.get(key) is not None and not 1 <= data[key] <= 60 * 24 * 14}
+
+
+def _price_errors(data: dict) -> dict[str, str]:
+    errors = {}
+    if data.get("fee") is not None and data["fee"] < 0:
         errors["fee"] = "The fee cannot be negative; 0 means free."
     if data.get("currency") and data["currency"] not in locales.currency_codes():
         errors["currency"] = "Choose a currency from the list."
-    for code in data.get("languages") or []:
-        if code not in locales.language_codes():
-            errors["languages"] = "Choose languages from the list."
-    if data.get("series_id") and db.session.get(Series, data["series_id"]) is None:
-        errors["series_id"] = "Choose a series from the list."
-    edition = data.get("edition")
-    if edition is not None:
-        if edition < 1:
-            errors["edition"] = "Editions are numbered from 1."
-        elif not data.get("series_id"):
-            errors["edition"] = "An edition number needs a series."
-        elif _edition_taken(data["series_id"], edition, event):
-            errors["edition"] = "Another event of this series has this edition number."
-    slug = data.get("slug")
-    if slug:
-        if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:
-            errors["slug"] = "Use lower-case letters, digits and single hyphens, e.g. central-asia-border-2026."
-        elif slug_taken(slug, event):
-            errors["slug"] = "Another event uses this address."
     return errors
+
+
+def _language_errors(data: dict) -> dict[str, str]:
+    if any(code not in locales.language_codes() for code in data.get("languages") or []):
+        return {"languages": "Choose languages from the list."}
+    return {}
+
+
+def _series_errors(data: dict) -> dict[str, str]:
+    if data.get("series_id") and db.session.get(Series, data["series_id"]) is None:
+        return {"series_id": "Choose a series from the list."}
+    return {}
+
+
+def _edition_errors(data: dict, event: Event | None) -> dict[str, str]:
+    """An edition is numbered from 1, belongs to a series and is not another event's of that series."""
+    edition = data.get("edition")
+    if edition is None:
+        return {}
+    if edition < 1:
+        return {"edition": "Editions are numbered from 1."}
+    if not data.get("series_id"):
+        return {"edition": "An edition number needs a series."}
+    if _edition_taken(data["series_id"], edition, event):
+        return {"edition": "Another event of this series has this edition number."}
+    return {}
+
+
+def _slug_errors(data: dict, event: Event | None) -> dict[str, str]:
+    slug = data.get("slug")
+    if not slug:
+        return {}
+    if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:
+        return {"slug": "Use lower-case letters, digits and single hyphens, e.g. central-asia-border-2026."}
+    if slug_taken(slug, event):
+        return {"slug": "Another event uses this address."}
+    return {}
 
 
 def _edition_taken(series_id: int, edition: int, event: Event | None) -> bool:

@@ -22,7 +22,7 @@ down_revision = '0011'
 branch_labels = None
 depends_on = None
 
-#: The job kinds this revision's code runs (eventmgr/documents/services.py).
+#: The job kinds this revision's code runs (eventmgr/documents/imports.py and publishing.py).
 ARCHIVE_JOB = 'document-archive'
 IMPORT_JOB = 'document-import'
 

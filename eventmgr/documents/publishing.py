@@ -1,0 +1,239 @@
+"""Publish a document's working copy as a numbered version with its PDF, and keep and serve the versions' PDFs.
+
+The worker makes each version's archival PDF (PDF/A) after publication; visitors' downloads never render one.
+"""
+
+import hashlib
+import itertools
+from functools import lru_cache
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from eventmgr import locales
+from eventmgr.audit.services import record
+from eventmgr.database import utcnow
+from eventmgr.documents.models import DOCUMENT_KINDS, Document, DocumentVersion
+from eventmgr.documents.structure import DocumentError, document_locale
+from eventmgr.extensions import db
+from eventmgr.jobs import services as jobs
+from eventmgr.jobs.models import Job
+
+#: Seconds a publication may spend rendering its PDF before it is given up: inside gunicorn's 30 s worker timeout.
+DEFAULT_RENDER_TIMEOUT = 25
+#: The tagged, accessible variant every published PDF is; the archival one is made on request.
+PDF_VARIANT = "pdf/ua-1"
+ARCHIVE_VARIANT = "pdf/a-3a"
+ARCHIVE_JOB = "document-archive"
+
+
+class RenderFailed(DocumentError):
+    """The PDF could not be rendered; nothing was published."""
+
+    status_code = 503
+
+
+# --- The content of a version -----------------------------------------------------------------------
+
+def participation_annex(event, language: str = "en") -> dict:
+    """Countries and organisations of the delegates who were confirmed or attended, by name."""
+    from eventmgr.registration.models import Registration
+
+    rows = db.session.execute(
+        select(Registration).where(Registration.event_id == event.id,
+                                   (Registration.status == "confirmed") | Registration.checked_in_at.is_not(None))
+    ).scalars().all()
+    locale = document_locale(language)
+    countries = sorted({locales.country_name(r.country, locale) for r in rows if r.country}, key=str.casefold)
+    organisations: dict[str, str] = {}
+    for registration in rows:
+        name = registration.organisation_display.strip()
+        if name:
+            organisations.setdefault(name.casefold(), name)
+    return {"countries": countries, "organisations": sorted(organisations.values(), key=str.casefold)}
+
+
+def _organisation_names(event, role: str) -> list[str]:
+    return [f"{o.name} ({o.acronym})" if o.acronym else o.name for o in event.organisations_with_role(role)]
+
+
+def document_content(document: Document, number: int | None = None) -> dict:
+    """Everything a version prints, numbered: the working copy as it is now, with the event's annex."""
+    event = document.event
+    return {
+        "kind": document.kind, "kind_label": DOCUMENT_KINDS.get(document.kind, document.kind),
+        "title": document.title, "reference": document.reference, "language": document.language,
+        "place": document.place, "dates": document.dates, "version": number,
+        "event": {"title": event.title, "slug": event.slug},
+        "hosts": _organisation_names(event, "host"), "co_organisers": _organisation_names(event, "co_organiser"),
+        "author": _author(document),
+        "annex": participation_annex(event, document.language),
+        "sections": _numbered_sections(document.sections),
+    }
+
+
+def _numbered_sections(sections) -> list[dict]:
+    """Sections as printed: those with a heading numbered from 1 (a preamble takes no number), and in each the
+    numbered paragraphs from 1."""
+    headed = itertools.count(1)
+    return [{"key": section.id, "number": next(headed) if section.heading else None, "heading": section.heading,
+             "paragraphs": _numbered_paragraphs(section.paragraphs)} for section in sections]
+
+
+def _numbered_paragraphs(paragraphs) -> list[dict]:
+    numbered = itertools.count(1)
+    return [{"key": paragraph.id, "number": next(numbered) if paragraph.numbered else None, "lead": paragraph.lead,
+             "body": paragraph.body, "items": list(paragraph.items or [])} for paragraph in paragraphs]
+
+
+def render_content_pdf(content: dict, variant: str = PDF_VARIANT, published_at=None,
+                       timeout: float | None = None) -> bytes:
+    """Typeset a document's content as an A4 PDF with the one renderer."""
+    from eventmgr.documents.pdf import RenderError, html_to_pdf, render_html
+
+    with force_locale(content.get("language") or "en"):
+        html_text = render_html("document.html", doc=content, published_at=published_at)
+    if timeout is None:
+        timeout = current_app.config.get("DOCUMENT_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
+    try:
+        return html_to_pdf(html_text, variant=variant, timeout=timeout)
+    except RenderError as error:
+        current_app.logger.warning("Document PDF failed: %s", error)
+        raise RenderFailed("The PDF could not be rendered, so nothing was published. Try again; if it fails "
+                           "again, shorten the document or tell the site's administrators.") from error
+
+
+def _author(document: Document) -> str:
+    """Who the PDF names as author: the hosts, else the event."""
+    hosts = _organisation_names(document.event, "host")
+    return "; ".join(hosts) if hosts else document.event.title
+
+
+# --- Publishing ------------------------------------------------------------------------------------
+
+def publish(document: Document, user, note: str = "") -> DocumentVersion:
+    """Freeze the working copy as the next version and render its PDF once; nothing changes if that fails."""
+    # Two secretariat members pressing Publish at once: the second waits here, then finds it published.
+    db.session.refresh(document, with_for_update=True)
+    if document.status == "published":
+        raise DocumentError("This version is already published; change the text to publish a correction.")
+    if not any(s.paragraphs for s in document.sections):
+        raise DocumentError("Write at least one paragraph before publishing.")
+    if document.versions and not note.strip():
+        raise DocumentError("Say what this correction changes.", field="note")
+    number = (db.session.execute(
+        select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
+    ).scalar() or 0) + 1
+    published_at = utcnow()
+    content = document_content(document, number)
+    content["published_at"] = published_at.isoformat()
+    # Rendered before anything is written: a failure or a timeout leaves the document as it was.
+    pdf = render_content_pdf(content, published_at=published_at)
+    version = DocumentVersion(
+        document=document, number=number, published_at=published_at, published_by_id=user.id if user else None,
+        note=note.strip()[:500], content=content, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf_size=len(pdf),
+    )
+    db.session.add(version)
+    document.status = "published"
+    db.session.flush()
+    queue_archive_pdf(version, user)
+    record("document.publish", user, document.event, summary=f"{document.title} (version {number})")
+    return version
+
+
+def get_version(document: Document, number: int) -> DocumentVersion | None:
+    return next((v for v in document.versions if v.number == number), None)
+
+
+# --- The archival PDF ------------------------------------------------------------------------------
+
+def queue_archive_pdf(version: DocumentVersion, user=None) -> Job:
+    """Ask the worker for the version's archival PDF (PDF/A); visitors' downloads never render it."""
+    return jobs.enqueue(ARCHIVE_JOB, version.document.event, user, version_id=version.id)
+
+
+def make_archive_pdf(version: DocumentVersion, timeout: float | None = None) -> None:
+    """Render the version's archival PDF from its frozen content and keep it, unless it has one already."""
+    if version.archive_sha256 is None:
+        pdf = render_content_pdf(version.content, variant=ARCHIVE_VARIANT, published_at=version.published_at,
+                                 timeout=timeout)
+        version.archive_pdf = pdf
+        version.archive_sha256 = hashlib.sha256(pdf).hexdigest()
+        db.session.flush()
+
+
+@jobs.job_kind(ARCHIVE_JOB)
+def _archive_job(job: Job) -> jobs.JobResult:
+    version = db.session.get(DocumentVersion, job.params["version_id"])
+    if version is None:
+        raise jobs.JobFailed("The version no longer exists.")
+    make_archive_pdf(version, timeout=jobs.time_limit())
+    return jobs.JobResult(report={"version": version.number})
+
+
+def queue_missing_archives() -> int:
+    """Queue the archival PDF of every published version without one and without a job at work on it."""
+    missing = db.session.execute(
+        select(DocumentVersion).where(DocumentVersion.archive_sha256.is_(None)).order_by(DocumentVersion.id)
+    ).scalars().all()
+    waiting = [version for version in missing if not archive_pending(version.document.event, version.id)]
+    for version in waiting:
+        queue_archive_pdf(version)
+    return len(waiting)
+
+
+def archive_job(version: DocumentVersion) -> Job | None:
+    """The latest job that made (or is making, or failed to make) the version's archival PDF."""
+    found = jobs.recent_jobs(version.document.event, ARCHIVE_JOB, limit=1, version_id=version.id)
+    return found[0] if found else None
+
+
+def archive_pending(event, version_id: int) -> bool:
+    """Whether the worker has yet to make this version's archival PDF."""
+    return jobs.pending_job(event, ARCHIVE_JOB, version_id=version_id) is not None
+
+
+# --- Serving the stored PDFs -------------------------------------------------------------------------
+
+def load_pdf(version) -> bytes:
+    """The stored PDF bytes of a version (a DocumentVersion or a stored_pdf row)."""
+    return _pdf_bytes(version.id, version.pdf_sha256)
+
+
+@lru_cache(maxsize=16)
+def _pdf_bytes(version_id: int, sha256: str) -> bytes:
+    # A version's PDF never changes, so each worker may keep the few most asked for; the digest in the key
+    # makes a reused id (a database emptied and filled again) miss instead of serving another file.
+    return db.session.execute(select(DocumentVersion.pdf).where(DocumentVersion.id == version_id)).scalar_one()
+
+
+def load_archive(version) -> bytes:
+    """The stored archival PDF of a version (a row of stored_pdf(..., archive=True))."""
+    return _archive_bytes(version.id, version.pdf_sha256)
+
+
+@lru_cache(maxsize=4)
+def _archive_bytes(version_id: int, sha256: str) -> bytes:
+    return db.session.execute(
+        select(DocumentVersion.archive_pdf).where(DocumentVersion.id == version_id)).scalar_one()
+
+
+def stored_pdf(event, slug: str, number: int | None = None, archive: bool = False):
+    """What serving a version's PDF needs, in one query and without the bytes: (id, number, pdf_sha256, pdf_size).
+
+    The latest version when `number` is None; None when there is no such published version. With `archive`,
+    pdf_sha256 is the archival PDF's, None while the worker has not made it.
+    """
+    digest = DocumentVersion.archive_sha256 if archive else DocumentVersion.pdf_sha256
+    query = (
+        select(DocumentVersion.id, DocumentVersion.number, digest.label("pdf_sha256"), DocumentVersion.pdf_size)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(Document.event_id == event.id, Document.slug == slug)
+    )
+    if number is None:
+        query = query.order_by(DocumentVersion.number.desc()).limit(1)
+    else:
+        query = query.where(DocumentVersion.number == number)
+    return db.session.execute(query).first()
