@@ -11,9 +11,9 @@ from eventmgr.auth.permissions import organisations_findable
 from eventmgr.extensions import db
 from eventmgr.forms import Form, SubForm
 from eventmgr.organisations.models import Organisation
+from eventmgr.people.models import HONORIFICS
 from eventmgr.people.photos import MAX_BYTES
 from eventmgr.people.services import links_text
-from eventmgr.registration.models import HONORIFICS
 
 
 def optional_int(value):

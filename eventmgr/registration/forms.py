@@ -25,7 +25,8 @@ from eventmgr.auth.permissions import can_find_organisation, organisations_finda
 from eventmgr.extensions import db
 from eventmgr.forms import Form, select_choices
 from eventmgr.organisations.models import Organisation
-from eventmgr.registration.models import HONORIFICS, QUESTION_KINDS
+from eventmgr.people.models import HONORIFICS
+from eventmgr.registration.models import QUESTION_KINDS
 
 
 class MultiCheckboxField(SelectMultipleField):
