@@ -281,8 +281,8 @@ def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, mak
 
 
 def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app, db, cica, make_user, make_event):
-    from eventmgr.auth.permissions import can_edit_person
     from eventmgr.events.services import grant_role
+    from eventmgr.people.permissions import can_edit_person
 
     sarybay, organiser = cica["sarybay"], cica["event"].roles[0].user
     assert can_edit_person(organiser, sarybay)

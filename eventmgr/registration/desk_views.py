@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from eventmgr import locales
-from eventmgr.auth.permissions import get_event_or_404
 from eventmgr.errors import EventMgrError
+from eventmgr.events.permissions import get_event_or_404
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
