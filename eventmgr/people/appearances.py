@@ -8,7 +8,7 @@ duplicates) without importing it, the programme registers its sources here when 
 from collections.abc import Callable
 from typing import NamedTuple
 
-from sqlalchemy import Select, exists, or_, select, union
+from sqlalchemy import Select, or_, union
 
 from eventmgr.auth.permissions import Sources
 from eventmgr.events.models import Event
@@ -19,7 +19,7 @@ from eventmgr.people.models import Person
 class AppearanceSource(NamedTuple):
     """One kind of appearance (a seat in a session, a featured presenter)."""
 
-    #: A query of (person_id, event_id) rows, one per appearance.
+    #: A query of (person_id, event_id) rows, one per appearance, in that order.
     pairs: Callable[[], Select]
     #: Hand every appearance of a person to another: move(kept, duplicate), keeping kept's where both appear.
     move: Callable[[Person, Person], None]
@@ -32,11 +32,12 @@ def appears_in(events=None):
     """SQL condition on Person: they take part in an event meeting `events` (a condition on Event), or in any."""
     conditions = []
     for source in sources:
-        pairs = source.pairs().subquery()
+        query = source.pairs()
+        person_id, event_id = query.selected_columns
         if events is None:
-            conditions.append(exists().where(pairs.c.person_id == Person.id))
+            conditions.append(query.where(person_id == Person.id).exists())
         else:
-            conditions.append(exists().where(pairs.c.person_id == Person.id, pairs.c.event_id == Event.id, events))
+            conditions.append(query.where(person_id == Person.id, event_id == Event.id, events).exists())
     return or_(*conditions)
 
 
@@ -44,17 +45,18 @@ def events_of(person_id: int):
     """SQL condition on Event: the person takes part in it."""
     conditions = []
     for source in sources:
-        pairs = source.pairs().subquery()
-        conditions.append(exists().where(pairs.c.event_id == Event.id, pairs.c.person_id == person_id))
+        query = source.pairs()
+        source_person_id, event_id = query.selected_columns
+        conditions.append(query.where(event_id == Event.id, source_person_id == person_id).exists())
     return or_(*conditions)
 
 
 def event_pairs(person_ids: list[int]) -> list[tuple[int, int]]:
-    """The (person_id, event_id) of every appearance of these people."""
+    """The (person_id, event_id) of every appearance of these people, in one query."""
     queries = []
     for source in sources:
-        pairs = source.pairs().subquery()
-        queries.append(select(pairs.c.person_id, pairs.c.event_id).where(pairs.c.person_id.in_(person_ids)))
+        query = source.pairs()
+        queries.append(query.where(query.selected_columns[0].in_(person_ids)))
     return list(db.session.execute(union(*queries)).tuples())
 
 
