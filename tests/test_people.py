@@ -301,6 +301,16 @@ def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app,
     assert can_edit_person(organiser, loose) and not can_edit_person(make_user(), loose)
 
 
+def test_who_finds_a_person_is_not_answered_without_the_programmes_sources(app, db, organiser, monkeypatch):
+    # Without the programme's sources every presenter would look like "in no event yet": refuse instead.
+    from eventmgr.people import appearances
+    from eventmgr.people.permissions import people_findable
+
+    monkeypatch.setattr(appearances.sources, "_by_name", {})
+    with pytest.raises(RuntimeError, match="create_app registers them"):
+        people_findable(organiser)
+
+
 def test_a_presenter_updates_their_own_profile_through_a_mailed_link(app, db, cica, attacker, mailbox):
     sarybay, client, event = cica["sarybay"], attacker["client"], attacker["event"]
     agenda_services.add_featured(event, sarybay, "Keynote speaker")
