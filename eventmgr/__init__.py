@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_request_limits(app)
     register_blueprints(app)
     register_template_helpers(app)
+    register_permission_sources()  # h17-perms: the parts of rules that higher features know
     register_security_headers(app)
     register_errorhandlers(app)
     refuse_untrusted_hosts(app)
@@ -123,6 +124,18 @@ def register_template_helpers(app: Flask) -> None:
     from eventmgr import templating
 
     templating.register(app)
+
+
+def register_permission_sources() -> None:
+    """Let the rules that span features (who finds which people and organisations) ask the features above them:
+    the programme tells people where a person appears; events and people name organisations (auth/permissions.py)."""
+    from eventmgr.agenda import appearances
+    from eventmgr.events import permissions as event_permissions
+    from eventmgr.people import permissions as people_permissions
+
+    appearances.register()
+    event_permissions.register()
+    people_permissions.register()
 
 
 def register_request_limits(app: Flask) -> None:

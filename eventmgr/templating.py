@@ -5,19 +5,34 @@ names them for the templates. It sits above every feature, so a page of a lower 
 higher one (attendance, documents, the agenda on the event page) without the lower feature importing it.
 """
 
+import inspect
+from types import SimpleNamespace
+
 from flask import Flask
 from flask_babel import get_locale
 
 from eventmgr import formatting, locales
 from eventmgr.agenda import views as agenda
-from eventmgr.auth import permissions
+from eventmgr.agenda.appearances import public_appearances
+from eventmgr.auth import permissions as auth_permissions
 from eventmgr.calendar import views as calendar
 from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.database import utcnow
 from eventmgr.documents import views as documents
+from eventmgr.events import permissions as event_permissions
+from eventmgr.organisations import permissions as organisation_permissions
+from eventmgr.people import permissions as people_permissions
 from eventmgr.people import views as people
 from eventmgr.text import inline_markdown, plain_text, render_markdown
 from eventmgr.urls import external_url
+
+#: Every permission rule, for templates to show or hide what the user may use: `permissions.can_manage_event(...)`.
+permissions = SimpleNamespace(**{
+    name: rule
+    for module in (auth_permissions, organisation_permissions, event_permissions, people_permissions)
+    for name, rule in inspect.getmembers(module, inspect.isfunction)
+    if rule.__module__ == module.__name__ and not name.startswith("_")
+})
 
 
 def register(app: Flask) -> None:
@@ -59,6 +74,7 @@ def register(app: Flask) -> None:
         published_documents=documents.published_documents,
         delegate_documents=documents.delegate_documents,
         photo_url=people.photo_url,
+        person_appearances=public_appearances,
     )
 
     @app.context_processor

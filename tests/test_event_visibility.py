@@ -7,9 +7,9 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import select
 
-from eventmgr.auth.permissions import can_find_event, can_view_event
 from eventmgr.events import services
 from eventmgr.events.models import VISIBILITIES, Event
+from eventmgr.events.permissions import can_find_event, can_view_event
 
 STATUSES = ("draft", "published", "cancelled")
 

@@ -262,8 +262,8 @@ def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, mak
 
 def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app, db, cica, make_user, make_event,
                                                                             make_session):
-    from eventmgr.auth.permissions import can_edit_person
     from eventmgr.events.services import grant_role
+    from eventmgr.people.permissions import can_edit_person
 
     sarybay, organiser = cica["sarybay"], cica["event"].roles[0].user
     assert can_edit_person(organiser, sarybay)
@@ -279,6 +279,16 @@ def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app,
     assert can_edit_person(make_user(is_admin=True), sarybay)
     loose = services.create_person({"full_name": "Nodira Karimova"}, organiser)
     assert can_edit_person(organiser, loose) and not can_edit_person(make_user(), loose)
+
+
+def test_who_finds_a_person_is_not_answered_without_the_programmes_sources(app, db, organiser, monkeypatch):
+    # Without the programme's sources every presenter would look like "in no event yet": refuse instead.
+    from eventmgr.people import appearances
+    from eventmgr.people.permissions import people_findable
+
+    monkeypatch.setattr(appearances.sources, "_by_name", {})
+    with pytest.raises(RuntimeError, match="create_app registers them"):
+        people_findable(organiser)
 
 
 def test_a_presenter_updates_their_own_profile_through_a_mailed_link(app, db, cica, attacker, mailbox):

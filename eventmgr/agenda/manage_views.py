@@ -10,21 +10,15 @@ from wtforms.fields.choices import SelectChoice
 from eventmgr.agenda import services
 from eventmgr.agenda.forms import LOCAL_TIME_FIELDS, FeaturedForm, ParticipantForm, SessionForm
 from eventmgr.agenda.models import FEATURED_ROLE_SUGGESTIONS, FeaturedPresenter, SessionParticipant
-from eventmgr.auth.permissions import (
-    can_edit_person,
-    can_find_person,
-    can_manage_event,
-    can_merge_people,
-    editable_people,
-    get_event_or_404,
-)
 from eventmgr.errors import EventMgrError
+from eventmgr.events.permissions import can_manage_event, get_event_or_404
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload
 from eventmgr.people import services as people_services
 from eventmgr.people.forms import MergeForm, PersonForm
 from eventmgr.people.models import Person
+from eventmgr.people.permissions import can_edit_person, can_find_person, can_merge_people, editable_people
 from eventmgr.people.photos import UPLOAD_REQUEST_LIMIT, read_upload
 
 bp = Blueprint("agenda_manage", __name__, url_prefix="/manage/events/<int:event_id>")

@@ -10,10 +10,10 @@ from flask_login import current_user
 from eventmgr import locales
 from eventmgr.agenda import services
 from eventmgr.agenda.forms import PersonalAgendaForm
-from eventmgr.auth.permissions import can_manage_event
 from eventmgr.builtfiles import built_file_response
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
+from eventmgr.events.permissions import can_manage_event
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.pagecache import cached_public_page

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from eventmgr.auth.permissions import can_edit_documents, get_event_or_404
 from eventmgr.documents import exporting, services
 from eventmgr.documents import letters as letters_service
 from eventmgr.documents.forms import (
@@ -25,6 +24,7 @@ from eventmgr.documents.forms import (
 from eventmgr.documents.importing import MAX_DOCX_BYTES
 from eventmgr.documents.models import DocumentComment, DocumentParagraph, DocumentSection
 from eventmgr.errors import EventMgrError
+from eventmgr.events.permissions import can_edit_documents, get_event_or_404
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.jobs import services as jobs

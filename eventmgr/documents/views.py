@@ -7,8 +7,8 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import ServiceUnavailable
 
-from eventmgr.auth.permissions import can_edit_documents, can_view_event
 from eventmgr.documents import services
+from eventmgr.events.permissions import can_edit_documents, can_view_event
 from eventmgr.events.views import visible_event_or_redirect
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page

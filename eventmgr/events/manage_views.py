@@ -7,15 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from eventmgr.audit.services import event_log
-from eventmgr.auth.permissions import (
-    can_create_events,
-    can_manage_event,
-    can_manage_series,
-    can_see_event_backoffice,
-    get_event_or_404,
-    organisations_findable,
-    series_findable,
-)
+from eventmgr.auth.permissions import can_create_events
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.events import services
 from eventmgr.events.forms import (
@@ -27,10 +19,18 @@ from eventmgr.events.forms import (
     SeriesForm,
 )
 from eventmgr.events.models import EventRole, EventRoleInvitation, Series, SeriesRequest
+from eventmgr.events.permissions import (
+    can_manage_event,
+    can_manage_series,
+    can_see_event_backoffice,
+    get_event_or_404,
+    series_findable,
+)
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.ordering import STEPS, move
 from eventmgr.organisations.models import Organisation
+from eventmgr.organisations.permissions import organisations_findable
 from eventmgr.registration.services import counts_by_event
 
 bp = Blueprint("events_manage", __name__, url_prefix="/manage")

@@ -13,11 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
-from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
 from eventmgr.calendar.services import invite_presenters, schedule_programme_update, schedule_update
 from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import ConflictError, EventMgrError, raise_first
+from eventmgr.events import permissions
 from eventmgr.events.models import (
     EVENT_KINDS,
     EVENT_ROLES,
@@ -35,6 +35,7 @@ from eventmgr.events.models import (
 from eventmgr.extensions import db
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import Organisation
+from eventmgr.organisations.permissions import can_find_organisation
 from eventmgr.urls import external_url
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -400,7 +401,7 @@ def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
             raise EventMgrError("Choose host, co-organiser or partner.", field="role")
         organisation = db.session.get(Organisation, org_id)
         if organisation is None or (user is not None and (org_id, role) not in current
-                                    and not permissions.can_find_organisation(user, organisation)):
+                                    and not can_find_organisation(user, organisation)):
             raise EventMgrError("Choose an organisation from the list.", field="organisation_id")
     if len(set(links)) != len(links):
         raise EventMgrError("An organisation is listed twice with the same role.", field="organisation_id")

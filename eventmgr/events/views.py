@@ -8,9 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from eventmgr import locales
-from eventmgr.auth.permissions import can_find_event, can_manage_event, can_view_event
 from eventmgr.database import utcnow
 from eventmgr.events.models import EVENT_KINDS, Series
+from eventmgr.events.permissions import can_find_event, can_manage_event, can_view_event
 from eventmgr.events.services import event_by_slug, related_events, search_public_events
 from eventmgr.extensions import db
 from eventmgr.limits import page_number

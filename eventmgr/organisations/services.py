@@ -4,11 +4,11 @@ from sqlalchemy import func, or_, select
 
 from eventmgr import locales
 from eventmgr.audit.services import record
-from eventmgr.auth.permissions import organisations_findable
 from eventmgr.database import contains_text
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.organisations.models import ORGANISATION_KINDS, Organisation
+from eventmgr.organisations.permissions import organisations_findable
 
 FIELDS = ("name", "acronym", "kind", "country_code", "website")
 

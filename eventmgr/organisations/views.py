@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from eventmgr.auth.models import User
-from eventmgr.auth.permissions import can_create_events, can_edit_organisation, can_find_organisation, is_admin
+from eventmgr.auth.permissions import can_create_events, is_admin
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
@@ -14,6 +14,7 @@ from eventmgr.limits import page_number
 from eventmgr.organisations import services
 from eventmgr.organisations.forms import OrganisationForm, OwnerForm
 from eventmgr.organisations.models import Organisation
+from eventmgr.organisations.permissions import can_edit_organisation, can_find_organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/manage/organisations")
 

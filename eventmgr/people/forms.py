@@ -7,13 +7,13 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from eventmgr import locales
-from eventmgr.auth.permissions import organisations_findable
 from eventmgr.extensions import db
 from eventmgr.forms import Form, SubForm
 from eventmgr.organisations.models import Organisation
+from eventmgr.organisations.permissions import organisations_findable
+from eventmgr.people.models import HONORIFICS
 from eventmgr.people.photos import MAX_BYTES
 from eventmgr.people.services import links_text
-from eventmgr.registration.models import HONORIFICS
 
 
 def optional_int(value):

@@ -10,6 +10,8 @@ from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 from eventmgr.organisations.models import Organisation
 
+#: The honorifics offered before a name, to presenters and delegates alike.
+HONORIFICS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Ambassador", "H.E.", "Col.", "Gen.")
 #: Sizes a photo is kept in: name -> (width, height) it is fitted into; the small one is cropped square.
 PHOTO_SIZES = {"large": (800, 800), "small": (200, 200)}
 

@@ -1,4 +1,4 @@
-"""Create, find, change and merge people; store their photos; list their sessions."""
+"""Create, find, change and merge people; store their photos; list the events they are in."""
 
 import hashlib
 from datetime import timedelta
@@ -7,13 +7,11 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, or_, select, true, update
+from sqlalchemy import exists, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from eventmgr import locales
-from eventmgr.agenda.models import EventSession, FeaturedPresenter, SessionParticipant
 from eventmgr.audit.services import record
-from eventmgr.auth import permissions
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import EventMgrError, raise_first
@@ -21,6 +19,8 @@ from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import Organisation
+from eventmgr.people import permissions
+from eventmgr.people.appearances import appears_in, events_of, move_appearances
 from eventmgr.people.models import PHOTO_SIZES, Person, PersonPhoto, name_key
 from eventmgr.people.photos import process_photo
 from eventmgr.urls import external_url
@@ -226,54 +226,22 @@ def search_people(text: str | None, user, limit: int = 100) -> list[Person]:
 
 def event_people(event: Event) -> list[Person]:
     """Everyone in the event's programme or among its featured presenters, by name."""
-    in_sessions = select(SessionParticipant.person_id).join(EventSession).where(EventSession.event_id == event.id)
-    featured = select(FeaturedPresenter.person_id).where(FeaturedPresenter.event_id == event.id)
     return list(db.session.execute(
-        select(Person).where(or_(Person.id.in_(in_sessions), Person.id.in_(featured)))
+        select(Person).where(appears_in(Event.id == event.id))
         .options(joinedload(Person.organisation), selectinload(Person.photo)).order_by(Person.full_name)
     ).unique().scalars())
 
 
 def takes_part_in(person: Person, event: Event) -> bool:
     """Whether the person is in the event's programme or among its featured presenters."""
-    in_sessions = select(SessionParticipant.id).join(EventSession).where(
-        EventSession.event_id == event.id, SessionParticipant.person_id == person.id)
-    featured = select(FeaturedPresenter.id).where(FeaturedPresenter.event_id == event.id,
-                                                  FeaturedPresenter.person_id == person.id)
-    return db.session.execute(select(in_sessions.exists() | featured.exists())).scalar()
+    return db.session.execute(select(exists().where(Person.id == person.id, appears_in(Event.id == event.id)))).scalar()
 
 
 def person_events(person: Person) -> list[Event]:
     """Every event the person takes part in, in sessions or as a featured presenter."""
-    in_sessions = select(EventSession.event_id).join(SessionParticipant).where(
-        SessionParticipant.person_id == person.id)
-    featured = select(FeaturedPresenter.event_id).where(FeaturedPresenter.person_id == person.id)
     return list(db.session.execute(
-        select(Event).where(or_(Event.id.in_(in_sessions), Event.id.in_(featured)))
-        .options(selectinload(Event.roles)).order_by(Event.start_at.desc())
+        select(Event).where(events_of(person.id)).options(selectinload(Event.roles)).order_by(Event.start_at.desc())
     ).scalars())
-
-
-def public_appearances(person: Person) -> list[tuple[Event, list[SessionParticipant], FeaturedPresenter | None]]:
-    """The person's sessions and featured roles in listed events, newest first."""
-    parts = db.session.execute(
-        select(SessionParticipant).join(EventSession).join(Event, EventSession.event_id == Event.id)
-        .where(SessionParticipant.person_id == person.id, Event.is_listed)
-        .options(joinedload(SessionParticipant.event_session).joinedload(EventSession.event))
-        .order_by(EventSession.start_at)
-    ).scalars().all()
-    featured = db.session.execute(
-        select(FeaturedPresenter, Event).join(Event, FeaturedPresenter.event_id == Event.id)
-        .where(FeaturedPresenter.person_id == person.id, Event.is_listed)
-    ).all()
-    by_event: dict[int, tuple[Event, list, FeaturedPresenter | None]] = {}
-    for part in parts:
-        event = part.event_session.event
-        by_event.setdefault(event.id, (event, [], None))[1].append(part)
-    for entry, event in featured:
-        _event, sessions, _none = by_event.get(event.id, (event, [], None))
-        by_event[event.id] = (event, sessions, entry)
-    return sorted(by_event.values(), key=lambda item: item[0].start_at, reverse=True)
 
 
 def duplicate_candidates(people: list[Person], user) -> list[tuple[Person, Person]]:
@@ -298,16 +266,7 @@ def merge_people(kept: Person, duplicate: Person, user=None, event: Event | None
     if kept.id == duplicate.id:
         raise EventMgrError("Choose two different people.", field="duplicate_id")
     # Where both are in the same session or featured on the same event, the kept person's entry stays.
-    taken_sessions = select(SessionParticipant.session_id).where(SessionParticipant.person_id == kept.id)
-    db.session.execute(delete(SessionParticipant).where(SessionParticipant.person_id == duplicate.id,
-                                                        SessionParticipant.session_id.in_(taken_sessions)))
-    db.session.execute(update(SessionParticipant).where(SessionParticipant.person_id == duplicate.id)
-                       .values(person_id=kept.id))
-    taken_events = select(FeaturedPresenter.event_id).where(FeaturedPresenter.person_id == kept.id)
-    db.session.execute(delete(FeaturedPresenter).where(FeaturedPresenter.person_id == duplicate.id,
-                                                       FeaturedPresenter.event_id.in_(taken_events)))
-    db.session.execute(update(FeaturedPresenter).where(FeaturedPresenter.person_id == duplicate.id)
-                       .values(person_id=kept.id))
+    move_appearances(kept, duplicate)
     gaps = {key: getattr(duplicate, key) for key in PERSON_FIELDS
             if key not in ("full_name", "email") and getattr(duplicate, key) and not getattr(kept, key)}
     if kept.organisation_id or kept.organisation_name:

@@ -4,8 +4,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventmgr.auth.permissions import can_view_event
 from eventmgr.errors import EventMgrError
+from eventmgr.events.permissions import can_view_event
 from eventmgr.extensions import db
 from eventmgr.forms import show_error
 from eventmgr.limits import accepts_upload
@@ -37,7 +37,7 @@ def detail(person_id: int, slug: str | None = None):
     person = _visible_person_or_404(person_id)
     if slug != person.slug:
         return redirect(url_for("people.detail", person_id=person.id, slug=person.slug), 301)
-    return render_template("people/detail.html", person=person, appearances=services.public_appearances(person))
+    return render_template("people/detail.html", person=person)
 
 
 @bp.route("/people/<int:person_id>/photo/<any(large, small):size>/<digest>.jpg")
@@ -77,7 +77,7 @@ def own_profile(person_id: int, token: str):
             flash(_("Thank you: your profile is saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for("people.own_profile", person_id=person.id, token=token))
     response = current_app.make_response((render_template(
-        "people/own_profile.html", person=person, form=form, events=services.public_appearances(person)),
+        "people/own_profile.html", person=person, form=form),
         422 if form.errors else 200))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eventmgr import locales
-from eventmgr.auth.permissions import get_event_or_404
 from eventmgr.errors import EventMgrError
+from eventmgr.events.permissions import get_event_or_404
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number

@@ -21,11 +21,12 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventmgr import locales
-from eventmgr.auth.permissions import can_find_organisation, organisations_findable
 from eventmgr.extensions import db
 from eventmgr.forms import Form, select_choices
 from eventmgr.organisations.models import Organisation
-from eventmgr.registration.models import HONORIFICS, QUESTION_KINDS
+from eventmgr.organisations.permissions import can_find_organisation, organisations_findable
+from eventmgr.people.models import HONORIFICS
+from eventmgr.registration.models import QUESTION_KINDS
 
 
 class MultiCheckboxField(SelectMultipleField):

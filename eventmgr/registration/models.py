@@ -26,7 +26,6 @@ QUESTION_KINDS = {
     "multiple_choice": "Multiple choice",
     "yes_no": "Yes or no",
 }
-HONORIFICS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Ambassador", "H.E.", "Col.", "Gen.")
 
 
 class Registration(db.Model):
