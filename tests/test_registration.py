@@ -1285,7 +1285,7 @@ def public_event_paths(app, slug):
 
 def record_printed_html(monkeypatch) -> list[str]:
     """Keep the HTML every PDF is typeset from: a PDF's text is compressed and in subset fonts, its source is not."""
-    from eventmgr.documents import pdf
+    from eventmgr import pdf
 
     printed, typeset = [], pdf.HTML
 

@@ -60,7 +60,7 @@ def _agenda_pdf_was_built(response) -> bool:
 
 def _build_agenda_pdf(event, tz_name: str) -> bytes:
     """Typeset the programme; about 170 ms, hence kept (see agenda_pdf)."""
-    from eventmgr.documents.pdf import render_pdf  # WeasyPrint loads only in workers that print
+    from eventmgr.pdf import render_pdf  # WeasyPrint loads only in workers that print
 
     g.agenda_pdf_built = True
     sessions = services.event_sessions(event)

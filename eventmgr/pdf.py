@@ -113,7 +113,7 @@ def html_to_pdf(html: str, variant: str | None = None, timeout: float | None = N
 def _render_in_child(html: str, base: str, options: dict, timeout: float) -> bytes:
     """Run WeasyPrint in a child process, answer its fetches here, and kill it when the time is up."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["eventmgr.documents.pdf"])
+    context.set_forkserver_preload(["eventmgr.pdf"])
     parent_end, child_end = context.Pipe()
     process = context.Process(target=_child_render, args=(child_end, html, base, options), daemon=True)
     fetcher = AppURLFetcher()
