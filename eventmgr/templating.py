@@ -12,9 +12,9 @@ from eventmgr import formatting, locales
 from eventmgr.agenda import views as agenda
 from eventmgr.auth import permissions
 from eventmgr.calendar import views as calendar
-from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.database import utcnow
 from eventmgr.documents import views as documents
+from eventmgr.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.people import views as people
 from eventmgr.text import inline_markdown, plain_text, render_markdown
 from eventmgr.urls import external_url

@@ -19,8 +19,8 @@ from icalendar import Calendar
 from PIL import Image
 from sqlalchemy import func, select
 
-from eventmgr.calendar.ics import event_uid
 from eventmgr.errors import EventMgrError
+from eventmgr.ics import event_uid
 from eventmgr.mail.models import MailMessage
 from eventmgr.registration import services
 from eventmgr.registration.models import Invitation, OfferCode, Registration

@@ -9,10 +9,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr import queue
 from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionParticipant
-from eventmgr.calendar.ics import sessions_to_ics
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.ics import sessions_to_ics
 from eventmgr.mail.services import is_withheld, queue_mail
 from eventmgr.people.models import Person
 from eventmgr.registration import notifications

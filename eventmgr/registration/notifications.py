@@ -7,8 +7,8 @@ import segno
 from flask import render_template
 from sqlalchemy import select
 
-from eventmgr.calendar.ics import event_to_ics
 from eventmgr.extensions import db
+from eventmgr.ics import event_to_ics
 from eventmgr.mail.services import (
     attachment_maker,
     is_withheld,

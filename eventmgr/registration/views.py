@@ -193,14 +193,6 @@ def cancel(slug: str, token: str):
     return redirect(url_for("registration.manage", slug=slug, token=token))
 
 
-@bp.route("/events/<slug>/registration/<token>/invite.ics")
-def invite_ics(slug: str, token: str):
-    """The delegate's own calendar file (kept for links already sent; the feed lives in the calendar package)."""
-    from eventmgr.calendar.views import personal_calendar
-
-    return personal_calendar(slug, token)
-
-
 @bp.route("/events/<slug>/registration/<token>/qr.svg")
 def qr_code(slug: str, token: str):
     """The QR code the check-in desk scans: it holds the private token."""
