@@ -14,7 +14,7 @@ from eventmgr.auth.permissions import can_manage_event
 from eventmgr.builtfiles import built_file_response
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
-from eventmgr.events.views import visible_event_or_redirect
+from eventmgr.events.services import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_for_link
