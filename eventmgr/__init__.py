@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     configure(app, config)
     register_extensions(app)
+    register_features(app)
     register_request_limits(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -87,6 +88,17 @@ def register_extensions(app: Flask) -> None:
     guard_text_lengths(Session)
     with app.app_context():
         enable_sqlite_foreign_keys(db.engine)
+
+
+def register_features(app: Flask) -> None:
+    """Let the features wire themselves in.
+
+    Features import one way (see DESIGN.md): a lower one announces changes by signals, and a higher one
+    subscribes here.
+    """
+    from eventmgr import calendar
+
+    calendar.init_app(app)  # invites, updates and cancels when events, programmes and registrations change
 
 
 def select_locale() -> str | None:
