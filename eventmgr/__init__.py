@@ -96,8 +96,9 @@ def register_features(app: Flask) -> None:
     Features import one way (see DESIGN.md): a lower one announces changes by signals, and a higher one
     subscribes here.
     """
-    from eventmgr import calendar
+    from eventmgr import calendar, registration
 
+    registration.init_app(app)  # attendance on the events' pages
     calendar.init_app(app)  # invites, updates and cancels when events, programmes and registrations change
 
 

@@ -9,13 +9,11 @@ from sqlalchemy import select
 
 from eventmgr import locales
 from eventmgr.auth.permissions import can_find_event, can_manage_event
-from eventmgr.database import utcnow
 from eventmgr.events.models import EVENT_KINDS, Series
 from eventmgr.events.services import related_events, search_public_events, visible_event_or_redirect
 from eventmgr.extensions import db
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
-from eventmgr.registration.services import attendance_count
 
 bp = Blueprint("events", __name__)
 
@@ -74,7 +72,6 @@ def detail(slug: str):
         "events/detail.html",
         event=event,
         related=related_events(event) if event.status != "draft" else [],
-        attended=attendance_count(event.id) if event.phase(utcnow()) == "finished" else 0,
         can_manage=can_manage_event(current_user, event),
     )
 
