@@ -70,9 +70,6 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import eventmgr.agenda.changes  # noqa: F401 - its flush listener keeps programme versions
-    import eventmgr.registration.seats  # noqa: F401 - its flush listener keeps the seats taken
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -91,14 +88,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_features(app: Flask) -> None:
-    """Let the features wire themselves in.
+    """Let the features wire themselves in: flush listeners, mail makers, template globals, signal receivers.
 
     Features import one way (see DESIGN.md): a lower one announces changes by signals, and a higher one
-    subscribes here.
+    subscribes here, so that nothing of the kind happens merely because a module was imported.
     """
-    from eventmgr import calendar, registration
+    from eventmgr import agenda, calendar, registration
 
-    registration.init_app(app)  # attendance on the events' pages
+    agenda.init_app(app)  # programme versions
+    registration.init_app(app)  # seats taken, its mails' attachments, attendance on the events' pages
     calendar.init_app(app)  # invites, updates and cancels when events, programmes and registrations change
 
 
