@@ -98,6 +98,19 @@ def register_features(app: Flask) -> None:
     agenda.init_app(app)  # programme versions
     registration.init_app(app)  # seats taken, its mails' attachments, attendance on the events' pages
     calendar.init_app(app)  # invites, updates and cancels when events, programmes and registrations change
+    register_pdf_resources(app)
+
+
+def register_pdf_resources(app: Flask) -> None:
+    """Let PDFs (the agenda's, the documents') embed the presenters' stored photos besides static files."""
+    from eventmgr import pdf
+    from eventmgr.people.services import photo_image
+
+    def photo(person_id: int, size: str, digest: str) -> tuple[bytes, str] | None:
+        found = photo_image(person_id, digest, size)
+        return (found[1], found[0].media_type) if found is not None else None
+
+    pdf.serve_resource(app, "people.photo", photo)
 
 
 def select_locale() -> str | None:
