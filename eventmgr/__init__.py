@@ -88,15 +88,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_features(app: Flask) -> None:
-    """Let the features wire themselves in: flush listeners, mail makers, template globals, signal receivers.
+    """Let the features wire themselves in: flush listeners, mail makers, jobs, template globals, signal receivers.
 
     Features import one way (see DESIGN.md): a lower one announces changes by signals, and a higher one
-    subscribes here, so that nothing of the kind happens merely because a module was imported.
+    subscribes here. Whatever a feature adds to every flush, every message sent or the worker is listed here.
     """
-    from eventmgr import agenda, calendar, registration
+    from eventmgr import agenda, auth, calendar, documents, registration
 
+    auth.init_app(app)  # its mails
     agenda.init_app(app)  # programme versions
     registration.init_app(app)  # seats taken, its mails' attachments, attendance on the events' pages
+    documents.init_app(app)  # the worker's jobs
     calendar.init_app(app)  # invites, updates and cancels when events, programmes and registrations change
     register_pdf_resources(app)
 
