@@ -1,6 +1,6 @@
 """What happens to an event, announced for the features above events (calendar) to act on.
 
-Receivers run inside the change's transaction, before it is flushed and logged, as the code they replace did.
+Receivers run inside the change's transaction, before it is logged and flushed, and may add to it.
 """
 
 from blinker import Namespace
