@@ -32,8 +32,9 @@ run: install
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## Install what the tests need, then run the suite on SQLite and on PostgreSQL
+## Install what the tests need, lint (the imports' one-way contracts too), then run the suite on SQLite and on PostgreSQL
 test: install system-deps
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
@@ -69,8 +70,10 @@ bench: install
 	$(PY) -m bench.calendar_ics $(BENCH_ARGS)
 	$(PY) -m bench.documents $(BENCH_ARGS)
 
+# ruff, then import-linter's contracts (.importlinter): features import one way, core imports no feature.
 lint: install
 	$(VENV)/bin/ruff check eventmgr tests bench
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts

@@ -23,10 +23,10 @@ PEOPLE = 250
 def build_database(instance: str, database_url: str | None) -> tuple[str, float, int]:
     """Create the schema and the event; return its slug, the time one cold build of its .ics takes, and its size."""
     from eventmgr.auth.services import create_user
-    from eventmgr.calendar.ics import event_to_ics
     from eventmgr.calendar.services import calendar_sessions
     from eventmgr.events import services as events
     from eventmgr.extensions import db
+    from eventmgr.ics import event_to_ics
     from eventmgr.people.services import create_person
 
     app = scratch_app(instance, database_url)

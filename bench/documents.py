@@ -93,9 +93,9 @@ def build(instance: str, database_url: str | None, runs: int) -> dict:
     from eventmgr import create_app
     from eventmgr.auth.services import create_user
     from eventmgr.documents import services
-    from eventmgr.documents.pdf import render_html
     from eventmgr.events import services as events
     from eventmgr.extensions import db
+    from eventmgr.pdf import render_html
     from eventmgr.registration.models import Registration
 
     app = create_app({"MAIL_SEND_AFTER_REQUEST": False})

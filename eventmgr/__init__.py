@@ -31,10 +31,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     configure(app, config)
     register_extensions(app)
+    register_features(app)
     register_request_limits(app)
     register_blueprints(app)
     register_template_helpers(app)
-    register_permission_sources()  # h17-perms: the parts of rules that higher features know
+    register_permission_sources()  # the parts of permission rules that higher features know
     register_security_headers(app)
     register_errorhandlers(app)
     refuse_untrusted_hosts(app)
@@ -79,9 +80,6 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import eventmgr.agenda.changes  # noqa: F401 - its flush listener keeps programme versions
-    import eventmgr.registration.seats  # noqa: F401 - its flush listener keeps the seats taken
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -97,6 +95,34 @@ def register_extensions(app: Flask) -> None:
     guard_text_lengths(Session)
     with app.app_context():
         enable_sqlite_foreign_keys(db.engine)
+
+
+def register_features(app: Flask) -> None:
+    """Let the features wire themselves in: flush listeners, mail makers, jobs, template globals, signal receivers.
+
+    Features import one way (see DESIGN.md): a lower one announces changes by signals, and a higher one
+    subscribes here. Whatever a feature adds to every flush, every message sent or the worker is listed here.
+    """
+    from eventmgr import agenda, auth, calendar, documents, registration
+
+    auth.init_app(app)  # its mails
+    agenda.init_app(app)  # programme versions
+    registration.init_app(app)  # seats taken, its mails' attachments, attendance on the events' pages
+    documents.init_app(app)  # the worker's jobs
+    calendar.init_app(app)  # invites, updates and cancels when events, programmes and registrations change
+    register_pdf_resources(app)
+
+
+def register_pdf_resources(app: Flask) -> None:
+    """Let PDFs (the agenda's, the documents') embed the presenters' stored photos besides static files."""
+    from eventmgr import pdf
+    from eventmgr.people.services import photo_image
+
+    def photo(person_id: int, size: str, digest: str) -> tuple[bytes, str] | None:
+        found = photo_image(person_id, digest, size)
+        return (found[1], found[0].media_type) if found is not None else None
+
+    pdf.serve_resource(app, "people.photo", photo)
 
 
 def select_locale() -> str | None:

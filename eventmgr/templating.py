@@ -16,10 +16,10 @@ from eventmgr.agenda import views as agenda
 from eventmgr.agenda.appearances import public_appearances
 from eventmgr.auth import permissions as auth_permissions
 from eventmgr.calendar import views as calendar
-from eventmgr.calendar.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.database import utcnow
 from eventmgr.documents import views as documents
 from eventmgr.events import permissions as event_permissions
+from eventmgr.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.organisations import permissions as organisation_permissions
 from eventmgr.people import permissions as people_permissions
 from eventmgr.people import views as people

@@ -559,7 +559,7 @@ def test_a_cancelled_registration_cannot_choose_sessions(app, db, programme, mak
 
 def test_the_agenda_pdf_is_typeset_from_the_programme_with_the_featured_presenters_photos(client, webinar,
                                                                                           monkeypatch):
-    from eventmgr.documents import pdf
+    from eventmgr import pdf
 
     printed, fetched = [], []
     typeset, fetch = pdf.HTML, pdf.AppURLFetcher.fetch
@@ -583,7 +583,7 @@ def test_the_agenda_pdf_is_typeset_from_the_programme_with_the_featured_presente
 def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_language(client, db, programme,
                                                                                          make_session, monkeypatch,
                                                                                          tmp_path):
-    from eventmgr.documents import pdf
+    from eventmgr import pdf
 
     built = []
     render = pdf.render_pdf
@@ -628,7 +628,7 @@ def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_l
 
 def test_a_client_that_has_many_agenda_pdfs_built_is_refused_but_copies_already_built_are_not_counted(
         app, client, programme, monkeypatch):
-    from eventmgr.documents import pdf
+    from eventmgr import pdf
 
     monkeypatch.setitem(app.config, "AGENDA_PDF_RATE_LIMIT", "3 per minute")
     monkeypatch.setattr(pdf, "render_pdf", lambda *a, **kw: b"%PDF-1.7 " + kw["tz_name"].encode())
@@ -658,14 +658,14 @@ def test_a_client_that_has_many_agenda_pdfs_built_is_refused_but_copies_already_
     "ftp://eventmgr.invalid/static/eventmgr.css",
 ])
 def test_the_pdf_fetcher_refuses_anything_but_the_apps_static_files_and_stored_photos(app, url):
-    from eventmgr.documents.pdf import AppURLFetcher, RefusedURL
+    from eventmgr.pdf import AppURLFetcher, RefusedURL
 
     with pytest.raises(RefusedURL):
         AppURLFetcher(app).fetch(url)
 
 
 def test_the_pdf_fetcher_serves_static_files_and_stored_photos(app, db, webinar):
-    from eventmgr.documents.pdf import AppURLFetcher
+    from eventmgr.pdf import AppURLFetcher
 
     host = webinar["host"]
     fetcher = AppURLFetcher(app)
@@ -679,7 +679,7 @@ def test_the_pdf_fetcher_serves_static_files_and_stored_photos(app, db, webinar)
 def test_weasyprint_never_reaches_the_network_or_the_file_system_through_the_pdf_renderer(app):
     from weasyprint import HTML
 
-    from eventmgr.documents.pdf import AppURLFetcher, base_url
+    from eventmgr.pdf import AppURLFetcher, base_url
 
     hits = []
 

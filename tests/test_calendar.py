@@ -658,3 +658,44 @@ def test_two_edits_at_once_raise_a_sessions_sequence_twice(app, programme, db):
     assert raised == {"first": before + 1, "second": before + 2}
     db.session.expire_all()
     assert db.session.get(EventSession, session_id).calendar_sequence == before + 2
+
+
+# --- Subscriptions ----------------------------------------------------------------------------------------
+
+def test_the_app_subscribes_calendar_to_every_change_once_however_many_apps_are_made(app, tmp_path):
+    """Events, agendas and registrations only announce their changes; the factory connects calendar to them.
+
+    What each receiver does is checked above, through the services that send the signal:
+    event_changed (test_request_update_and_cancel_arrive_over_smtp_in_order,
+    test_presenters_hear_of_a_new_event_title_in_their_session_entries), event_published
+    (test_presenters_of_a_draft_are_invited_when_it_is_published), event_cancelled
+    (test_request_update_and_cancel_arrive_over_smtp_in_order), session_changed
+    (test_a_session_sequence_rises_with_time_place_or_title_only), session_deleting and participant_added
+    (test_presenters_get_invites_updates_and_cancellations_for_their_sessions), participant_removing
+    (test_cancellations_are_newer_than_the_invites_they_cancel), agenda_sessions_dropping
+    (test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its_cancellation),
+    registration_cancelled (test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_too).
+    """
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.orm import Session
+
+    from eventmgr import create_app
+    from eventmgr.agenda import changes
+    from eventmgr.agenda import signals as agenda_signals
+    from eventmgr.calendar import receivers
+    from eventmgr.events import signals as event_signals
+    from eventmgr.registration import seats
+    from eventmgr.registration import signals as registration_signals
+
+    signals = {signal.name: signal for module in (event_signals, agenda_signals, registration_signals)
+               for signal in vars(module).values() if hasattr(signal, "receivers")}
+    assert len(signals) == 9
+    for name, signal in signals.items():
+        assert list(signal.receivers_for(None)) == [getattr(receivers, name.replace("-", "_"))], name
+
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/second.sqlite",
+                "SECRET_KEY": "x"})
+    for name, signal in signals.items():
+        assert len(signal.receivers) == 1, name
+    assert sa_event.contains(Session, "before_flush", changes.raise_programme_versions)
+    assert sa_event.contains(Session, "before_flush", seats.count_seats)

@@ -322,7 +322,7 @@ def test_mailed_links_lead_to_the_public_address_whatever_host_the_request_names
 
 def test_pages_calendars_and_pdfs_link_to_the_public_address(public_site, client, make_user, make_event, db,
                                                              monkeypatch):
-    from eventmgr.documents import pdf
+    from eventmgr import pdf
     from eventmgr.registration.services import register
 
     public_site(trusted=False)

@@ -961,7 +961,7 @@ def bait_server():
 
 
 def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, staff, db, tmp_path, new_document):
-    from eventmgr.documents.pdf import INTERNAL_ORIGIN, AppURLFetcher, RefusedURL, html_to_pdf
+    from eventmgr.pdf import INTERNAL_ORIGIN, AppURLFetcher, RefusedURL, html_to_pdf
 
     url = bait_server.url
     html = f"""<html><head><link rel="stylesheet" href="{url}/style.css">

@@ -878,3 +878,17 @@ def test_the_dashboard_lists_my_events_with_status_and_dates_and_nobody_elses(or
     assert "Finished" in rows["My past webinar"] and "14 July 2021" in rows["My past webinar"]
     assert "Organiser" in rows["My upcoming webinar"]
     assert "Their" not in page.text
+
+
+def test_the_dashboard_counts_each_events_registrations(organiser, client, make_event, db):
+    """The counts come from registration (a template global it registers): events import nothing of it."""
+    from eventmgr.registration import services as registration
+
+    event = make_event(organiser=organiser, title="My full webinar", capacity=1)
+    first, _second = (registration.register(event, {"given_name": name, "family_name": "Delegate", "country": "KZ",
+                                                    "email": f"{name.lower()}@example.kz"})
+                      for name in ("Aida", "Bakyt"))
+    first.checked_in_at = datetime.now(UTC)
+    db.session.commit()
+    page = client.get("/manage/").text
+    assert "1 confirmed" in page and "1 waiting" in page and "1 attended" in page

@@ -19,8 +19,8 @@ from icalendar import Calendar
 from PIL import Image
 from sqlalchemy import select
 
-from eventmgr.calendar.ics import event_uid
 from eventmgr.errors import EventMgrError
+from eventmgr.ics import event_uid
 from eventmgr.mail.models import MailMessage
 from eventmgr.registration import services
 from eventmgr.registration.models import Invitation, OfferCode, Registration
@@ -1261,7 +1261,7 @@ def public_event_paths(app, slug):
 
 def record_printed_html(monkeypatch) -> list[str]:
     """Keep the HTML every PDF is typeset from: a PDF's text is compressed and in subset fonts, its source is not."""
-    from eventmgr.documents import pdf
+    from eventmgr import pdf
 
     printed, typeset = [], pdf.HTML
 

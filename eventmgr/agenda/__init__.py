@@ -14,3 +14,10 @@ def __getattr__(name: str):
 
         return bp
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def init_app(app) -> None:
+    """Raise programme versions on every flush that changes what a programme shows."""
+    from eventmgr.agenda import changes
+
+    changes.listen()

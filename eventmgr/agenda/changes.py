@@ -20,7 +20,12 @@ from eventmgr.organisations.models import Organisation
 from eventmgr.people.models import Person
 
 
-@sa_event.listens_for(Session, "before_flush")
+def listen() -> None:
+    """Watch every flush (once, however many apps are made)."""
+    if not sa_event.contains(Session, "before_flush", raise_programme_versions):
+        sa_event.listen(Session, "before_flush", raise_programme_versions)
+
+
 def raise_programme_versions(session: Session, _flush_context, _instances) -> None:
     event_ids: set[int] = set()
     session_ids: set[int] = set()

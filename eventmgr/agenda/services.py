@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventmgr.agenda import signals
 from eventmgr.agenda.models import (
     PARTICIPANT_ROLES,
     SESSION_KINDS,
@@ -17,7 +18,6 @@ from eventmgr.agenda.models import (
     SessionParticipant,
 )
 from eventmgr.audit.services import record
-from eventmgr.calendar import services as calendar
 from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
@@ -103,9 +103,8 @@ def update_session(event_session: EventSession, data: dict, user=None) -> dict:
                if getattr(event_session, key) != value}
     for key, (_before, after) in changes.items():
         setattr(event_session, key, after)
-    if any(key in calendar.SESSION_CALENDAR_FIELDS for key in changes):
-        calendar.schedule_session_update(event_session)
     if changes:
+        signals.session_changed.send(event_session, changes=changes)
         record("session.update", user, event, summary=event_session.title, changes=changes)
     db.session.flush()
     return changes
@@ -113,8 +112,7 @@ def update_session(event_session: EventSession, data: dict, user=None) -> dict:
 
 def delete_session(event_session: EventSession, user=None) -> None:
     """Remove a session, its participants and any delegate's choice of it; calendars holding it are told."""
-    if event_session.event.status == "published":
-        calendar.cancel_session_entries(event_session)
+    signals.session_deleting.send(event_session)
     record("session.delete", user, event_session.event, summary=event_session.title)
     db.session.delete(event_session)
     db.session.flush()
@@ -158,9 +156,7 @@ def add_participant(event_session: EventSession, person: Person, role: str, talk
                                      position=len(event_session.participants))
     event_session.participants.append(participant)
     db.session.flush()
-    if person.email and event_session.event.status == "published":
-        calendar.queue_session_invite(event_session, person.display_name, person.email, "REQUEST",
-                                      include_join_url=True)
+    signals.participant_added.send(event_session, person=person)
     record("session.participant_add", user, event_session.event,
            summary=f"{person.full_name} · {PARTICIPANT_ROLES[role]} · {event_session.title}")
     return participant
@@ -171,9 +167,7 @@ def move_participant(event_session: EventSession, participant: SessionParticipan
     people = list(event_session.participants)
     index = people.index(participant)
     if action == "remove":
-        person = participant.person
-        if person.email and event_session.event.status == "published":
-            calendar.cancel_session_entries(event_session, only=person.email)
+        signals.participant_removing.send(event_session, person=participant.person)
         event_session.participants.remove(participant)
         people.pop(index)
         record("session.participant_remove", user, event_session.event,
@@ -372,7 +366,7 @@ def set_personal_agenda(registration: Registration, session_ids: Iterable[int]) 
     current = personal_session_ids(registration)
     removed = current - wanted
     if removed:
-        calendar.withdraw_session_entries(registration, removed)
+        signals.agenda_sessions_dropping.send(registration, session_ids=removed)
         db.session.execute(delete(PersonalAgendaItem).where(PersonalAgendaItem.registration_id == registration.id,
                                                             PersonalAgendaItem.session_id.in_(removed)))
     for session_id in sorted(wanted - current):

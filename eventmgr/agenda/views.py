@@ -14,7 +14,7 @@ from eventmgr.builtfiles import built_file_response
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.permissions import can_manage_event
-from eventmgr.events.views import visible_event_or_redirect
+from eventmgr.events.services import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_for_link
@@ -60,7 +60,7 @@ def _agenda_pdf_was_built(response) -> bool:
 
 def _build_agenda_pdf(event, tz_name: str) -> bytes:
     """Typeset the programme; about 170 ms, hence kept (see agenda_pdf)."""
-    from eventmgr.documents.pdf import render_pdf  # WeasyPrint loads only in workers that print
+    from eventmgr.pdf import render_pdf  # WeasyPrint loads only in workers that print
 
     g.agenda_pdf_built = True
     sessions = services.event_sessions(event)

@@ -10,3 +10,9 @@ def __getattr__(name: str):
 
         return bp
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def init_app(app) -> None:
+    """Let the outbox make the account mails (password reset, failed logins) when it sends them."""
+    # Their @message_maker decorators register them as the module is imported.
+    from eventmgr.auth import services  # noqa: F401

@@ -1,4 +1,4 @@
-"""iCalendar files for events: downloads and invites in e-mails."""
+"""iCalendar files for events: downloads, feeds, and invites in e-mails kept in step with the programme."""
 
 
 def __getattr__(name: str):
@@ -10,3 +10,10 @@ def __getattr__(name: str):
 
         return bp
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def init_app(app) -> None:
+    """Keep calendars in step: subscribe to the changes of events, agendas and registrations."""
+    from eventmgr.calendar import receivers
+
+    receivers.connect()

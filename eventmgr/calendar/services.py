@@ -9,16 +9,22 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr import queue
 from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionParticipant
-from eventmgr.calendar.ics import sessions_to_ics
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.ics import sessions_to_ics
 from eventmgr.mail.services import is_withheld, queue_mail
 from eventmgr.people.models import Person
 from eventmgr.registration import notifications
 from eventmgr.registration.models import Registration
 from eventmgr.urls import external_url
 
+#: What an event's calendar entry shows; a change to any of these is owed to everyone who has the event.
+CALENDAR_FIELDS = ("title", "start_at", "end_at", "timezone", "venue_name", "venue_address", "venue_city",
+                   "venue_country", "online_platform", "kind")
+#: What each session's calendar entry shows of its event (its title, place, join link for presenters).
+SESSION_ENTRY_FIELDS = ("title", "timezone", "venue_name", "venue_address", "venue_city", "venue_country", "kind",
+                        "join_url")
 #: What a session's calendar entry shows; a change to any of these is owed to calendars.
 SESSION_CALENDAR_FIELDS = ("title", "start_at", "end_at", "room")
 

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from flask import Blueprint, abort, current_app, request
 
 from eventmgr.agenda.models import EventSession
+from eventmgr.agenda.services import personal_sessions
 from eventmgr.builtfiles import built_files
 from eventmgr.calendar import services
-from eventmgr.calendar.ics import event_days_to_ics, event_to_ics, sessions_to_ics
-from eventmgr.events.views import visible_event_or_redirect
+from eventmgr.events.services import visible_event_or_redirect
 from eventmgr.extensions import db
+from eventmgr.ics import event_days_to_ics, event_to_ics, sessions_to_ics
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people.models import Person
 from eventmgr.registration.services import registration_for_link
@@ -111,11 +112,13 @@ def person_calendar(person_id: int):
 
 
 @bp.route("/events/<slug>/registration/<token>/calendar.ics")
+@bp.route("/events/<slug>/registration/<token>/invite.ics", endpoint="invite_ics")  # the address older mails gave
 def personal_calendar(slug: str, token: str):
     """A delegate's own feed, by their private link: the event (with the join link once they hold a seat) and the
-    sessions they put on their agenda. Nothing of anyone else's."""
-    from eventmgr.agenda.services import personal_sessions
+    sessions they put on their agenda. Nothing of anyone else's.
 
+    It lives with calendar, above registration and agenda, because it joins the two.
+    """
     registration = registration_for_link(slug, token)
     if registration is None:
         abort(404)

@@ -1,4 +1,4 @@
-"""Outcome documents (drafting, review, versions) and everything printed with WeasyPrint: pdf.py is the one renderer."""
+"""Outcome documents (drafting, review, versions), letters, certificates and badges, printed by eventmgr/pdf.py."""
 
 
 def __getattr__(name: str):
@@ -18,3 +18,10 @@ def __getattr__(name: str):
 
         return delegate_bp
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def init_app(app) -> None:
+    """Give the worker the documents' jobs: Word imports, archival PDFs, certificates and badges."""
+    # Their @job_kind decorators register them as the modules are imported (explicit calls once the split of
+    # documents/services.py has landed).
+    from eventmgr.documents import letters, services  # noqa: F401

@@ -72,8 +72,8 @@ def _render(template: str, timeout: int | None = None, **context) -> bytes:
     """Render a letter, certificate or sheet of badges: tagged (PDF/UA-1), within the render time limit."""
     from flask import current_app
 
-    from eventmgr.documents.pdf import RenderError, html_to_pdf, render_html
     from eventmgr.documents.publishing import DEFAULT_RENDER_TIMEOUT, PDF_VARIANT, RenderFailed
+    from eventmgr.pdf import RenderError, html_to_pdf, render_html
 
     timeout = timeout or current_app.config.get("DOCUMENT_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
     try:

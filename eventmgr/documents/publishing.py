@@ -90,7 +90,7 @@ def _numbered_paragraphs(paragraphs) -> list[dict]:
 def render_content_pdf(content: dict, variant: str = PDF_VARIANT, published_at=None,
                        timeout: float | None = None) -> bytes:
     """Typeset a document's content as an A4 PDF with the one renderer."""
-    from eventmgr.documents.pdf import RenderError, html_to_pdf, render_html
+    from eventmgr.pdf import RenderError, html_to_pdf, render_html
 
     with force_locale(content.get("language") or "en"):
         html_text = render_html("document.html", doc=content, published_at=published_at)

@@ -31,7 +31,6 @@ from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.ordering import STEPS, move
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import organisations_findable
-from eventmgr.registration.services import counts_by_event
 
 bp = Blueprint("events_manage", __name__, url_prefix="/manage")
 
@@ -72,7 +71,7 @@ def dashboard():
     invitations = db.session.execute(select(EventRoleInvitation).where(
         EventRoleInvitation.email == current_user.email.lower())).scalars().all()
     return render_template("events/manage/dashboard.html", events=events, can_create=can_create_events(current_user),
-                           counts=counts_by_event([event.id for event in events]), invitations=invitations)
+                           invitations=invitations)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

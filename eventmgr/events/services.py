@@ -6,7 +6,8 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app, render_template
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from slugify import slugify
 from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
@@ -14,10 +15,9 @@ from sqlalchemy.orm import selectinload
 from eventmgr import locales
 from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
-from eventmgr.calendar.services import invite_presenters, schedule_programme_update, schedule_update
 from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import ConflictError, EventMgrError, raise_first
-from eventmgr.events import permissions
+from eventmgr.events import permissions, signals
 from eventmgr.events.models import (
     EVENT_KINDS,
     EVENT_ROLES,
@@ -49,12 +49,6 @@ EDITABLE_FIELDS = (
     "fee", "currency", "languages", "contact_email", "recording_url", "publish_participant_list",
     "reminder_early_minutes", "reminder_late_minutes",
 )
-#: A change to one of these sends calendar updates to everyone who has the event in a calendar.
-CALENDAR_FIELDS = ("title", "start_at", "end_at", "timezone", "venue_name", "venue_address", "venue_city",
-                   "venue_country", "online_platform", "kind")
-#: What each session's calendar entry shows of its event (its title, place, join link for presenters).
-SESSION_ENTRY_FIELDS = ("title", "timezone", "venue_name", "venue_address", "venue_city", "venue_country", "kind",
-                        "join_url")
 
 
 def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
@@ -287,11 +281,7 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
                                                               EventSlugRedirect.event_id == event.id))
     for key, (_, value) in changes.items():
         setattr(event, key, value)
-    if any(key in CALENDAR_FIELDS for key in changes):
-        event.calendar_sequence += 1
-        schedule_update(event)
-    if any(key in SESSION_ENTRY_FIELDS for key in changes):
-        schedule_programme_update(event)
+    signals.event_changed.send(event, changes=changes)
     # The join link is never written to the log: the log is shown to every organiser, the link is a secret.
     logged = {k: ("(changed)", "(changed)") if k == "join_url" else v for k, v in changes.items()}
     record("event.update", user, event, summary=event.title, changes=logged)
@@ -306,7 +296,7 @@ def publish_event(event: Event, user) -> None:
     raise_first(event_rule_errors({key: getattr(event, key) for key in EDITABLE_FIELDS}, event))
     event.status = "published"
     event.published_at = utcnow()
-    invite_presenters(event)
+    signals.event_published.send(event)
     record("event.publish", user, event, summary=event.title)
     db.session.flush()
 
@@ -317,8 +307,7 @@ def cancel_event(event: Event, user, reason: str = "") -> None:
         raise EventMgrError("Only a published event can be cancelled; delete a draft instead.")
     event.status = "cancelled"
     event.cancellation_reason = reason.strip() or None
-    event.calendar_sequence += 1
-    schedule_update(event, at_once=True)
+    signals.event_cancelled.send(event)
     record("event.cancel", user, event, summary=event.title, changes={"reason": (None, reason)} if reason else None)
     db.session.flush()
 
@@ -684,6 +673,21 @@ def event_by_slug(slug: str, eager: bool = True) -> tuple[Event | None, str | No
         .where(EventSlugRedirect.slug == slug)
     ).scalar_one_or_none()
     return None, moved
+
+
+def visible_event_or_redirect(slug: str, endpoint: str, eager: bool = True, **values):
+    """(event, None) for a page of the event the reader may see; (None, a 301 to the same page under the
+    event's new slug, query string kept) for an old slug; 404 when there is no such event or the reader may
+    not see it."""
+    event, moved_to = event_by_slug(slug, eager=eager)
+    if event is None:
+        if moved_to:
+            query = request.query_string.decode()
+            return None, redirect(url_for(endpoint, slug=moved_to, **values) + (f"?{query}" if query else ""), 301)
+        abort(404)
+    if not permissions.can_view_event(current_user, event):
+        abort(404)
+    return event, None
 
 
 def related_events(event: Event, limit: int = 4) -> list[Event]:

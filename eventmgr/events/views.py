@@ -3,19 +3,17 @@
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from eventmgr import locales
-from eventmgr.database import utcnow
 from eventmgr.events.models import EVENT_KINDS, Series
-from eventmgr.events.permissions import can_find_event, can_manage_event, can_view_event
-from eventmgr.events.services import event_by_slug, related_events, search_public_events
+from eventmgr.events.permissions import can_find_event, can_manage_event
+from eventmgr.events.services import related_events, search_public_events, visible_event_or_redirect
 from eventmgr.extensions import db
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
-from eventmgr.registration.services import attendance_count
 
 bp = Blueprint("events", __name__)
 
@@ -63,21 +61,6 @@ def index():
     )
 
 
-def visible_event_or_redirect(slug: str, endpoint: str, eager: bool = True, **values):
-    """(event, None) for a page of the event the reader may see; (None, a 301 to the same page under the
-    event's new slug, query string kept) for an old slug; 404 when there is no such event or the reader may
-    not see it."""
-    event, moved_to = event_by_slug(slug, eager=eager)
-    if event is None:
-        if moved_to:
-            query = request.query_string.decode()
-            return None, redirect(url_for(endpoint, slug=moved_to, **values) + (f"?{query}" if query else ""), 301)
-        abort(404)
-    if not can_view_event(current_user, event):
-        abort(404)
-    return event, None
-
-
 @bp.route("/events/<slug>")
 @cached_public_page
 def detail(slug: str):
@@ -89,7 +72,6 @@ def detail(slug: str):
         "events/detail.html",
         event=event,
         related=related_events(event) if event.status != "draft" else [],
-        attended=attendance_count(event.id) if event.phase(utcnow()) == "finished" else 0,
         can_manage=can_manage_event(current_user, event),
     )
 

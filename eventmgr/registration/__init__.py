@@ -14,3 +14,14 @@ def __getattr__(name: str):
 
         return bp
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def init_app(app) -> None:
+    """Keep seats counted, let the outbox make registration mails, and give the events' pages attendance."""
+    from eventmgr.registration import notifications, seats, services
+
+    seats.listen()
+    notifications.register_makers()
+    # Events sit below registration: their pages show attendance through these, without importing it.
+    app.add_template_global(services.attendance_count)
+    app.add_template_global(services.counts_by_event, "registration_counts")

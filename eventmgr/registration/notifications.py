@@ -7,8 +7,8 @@ import segno
 from flask import render_template
 from sqlalchemy import select
 
-from eventmgr.calendar.ics import event_to_ics
 from eventmgr.extensions import db
+from eventmgr.ics import event_to_ics
 from eventmgr.mail.services import (
     attachment_maker,
     is_withheld,
@@ -78,7 +78,6 @@ def queue_link_request(event, email: str) -> None:
                          event_id=event.id)
 
 
-@message_maker("registration.link")
 def _link_message(event_id: int, email: str) -> dict | None:
     """The private link of the address's registration for the event; None if it has none."""
     registration = db.session.execute(
@@ -87,7 +86,6 @@ def _link_message(event_id: int, email: str) -> dict | None:
     return compose(registration, "link") if registration is not None else None
 
 
-@attachment_maker("registration.invite")
 def _seat_invite(registration_id: int) -> dict | None:
     registration = db.session.get(Registration, registration_id)
     return _invite(registration, "REQUEST") if registration is not None else None
@@ -107,7 +105,6 @@ def check_in_qr(token: str) -> segno.QRCode:
     return segno.make(token, error="m", micro=False, mask=2)
 
 
-@attachment_maker("registration.check_in_code")
 def _check_in_code(registration_id: int) -> dict | None:
     """The QR code the desk scans, as a PNG: it holds the private token."""
     registration = db.session.get(Registration, registration_id)
@@ -117,6 +114,13 @@ def _check_in_code(registration_id: int) -> dict | None:
     check_in_qr(registration.access_token).save(buffer, kind="png", scale=8, border=2)
     return {"filename": "check-in-code.png", "content_type": "image/png",
             "content_base64": base64.b64encode(buffer.getvalue()).decode()}
+
+
+def register_makers() -> None:
+    """Let the outbox make the link message, the seat's invite and the check-in code when it sends them."""
+    message_maker("registration.link")(_link_message)
+    attachment_maker("registration.invite")(_seat_invite)
+    attachment_maker("registration.check_in_code")(_check_in_code)
 
 
 def queue_invitation(event, invitation) -> None:

@@ -25,7 +25,12 @@ def _was_confirmed(registration: Registration) -> bool:
     return bool(before) and before[0] == "confirmed"
 
 
-@sa_event.listens_for(Session, "before_flush")
+def listen() -> None:
+    """Watch every flush (once, however many apps are made)."""
+    if not sa_event.contains(Session, "before_flush", count_seats):
+        sa_event.listen(Session, "before_flush", count_seats)
+
+
 def count_seats(session: Session, _flush_context, _instances) -> None:
     changes: Counter[int] = Counter()
     for registration in session.new:

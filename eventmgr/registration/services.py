@@ -16,14 +16,13 @@ from sqlalchemy import func, select, update
 from eventmgr.audit.services import record
 from eventmgr.auth.permissions import can_manage_event
 from eventmgr.auth.services import normalise_email
-from eventmgr.calendar.services import withdraw_session_entries
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError, PermissionDenied
 from eventmgr.events.models import Event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
 from eventmgr.ordering import move, renumber
-from eventmgr.registration import notifications
+from eventmgr.registration import notifications, signals
 from eventmgr.registration.models import (
     ACTIVE_STATUSES,
     QUESTION_KINDS,
@@ -352,7 +351,7 @@ def cancel(registration: Registration, by=None, now: datetime | None = None) -> 
     if not registration.is_active:
         raise EventMgrError("This registration is not active.")
     held_seat = registration.status == "confirmed"
-    withdraw_session_entries(registration)
+    signals.registration_cancelled.send(registration)
     registration.status = "cancelled"
     registration.cancelled_at = now
     _release_offer_code(registration)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
-from eventmgr.events.views import visible_event_or_redirect
+from eventmgr.events.services import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.forms import show_error
 from eventmgr.registration import notifications, services
@@ -191,14 +191,6 @@ def cancel(slug: str, token: str):
         db.session.commit()
         flash(_("Your registration is cancelled."), "success")
     return redirect(url_for("registration.manage", slug=slug, token=token))
-
-
-@bp.route("/events/<slug>/registration/<token>/invite.ics")
-def invite_ics(slug: str, token: str):
-    """The delegate's own calendar file (kept for links already sent; the feed lives in the calendar package)."""
-    from eventmgr.calendar.views import personal_calendar
-
-    return personal_calendar(slug, token)
 
 
 @bp.route("/events/<slug>/registration/<token>/qr.svg")

@@ -1,5 +1,8 @@
 """Build iCalendar (RFC 5545) files with the icalendar library: pure functions returning bytes.
 
+They read events and sessions as plain objects (their attributes only), so any feature may build a file
+without importing the features that store them: registration's mails as well as calendar's feeds.
+
 Every TZID used gets a VTIMEZONE that the library builds from the zoneinfo database over a narrow
 window of years around the event (cached), so files stay small and never carry a hand-written zone.
 User text goes through the library's property types, which escape it: a title cannot add lines.
@@ -16,7 +19,6 @@ from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from eventmgr.database import utcnow
-from eventmgr.events.models import Event
 from eventmgr.locales import country_name
 from eventmgr.text import plain_text
 from eventmgr.urls import external_url
@@ -222,7 +224,7 @@ def event_days_to_ics(event) -> bytes:
 
 def _entry(item) -> tuple[str, str, str]:
     """(title, page, location) of an event or a session, for the web calendars' forms."""
-    if not isinstance(item, Event):  # a session
+    if hasattr(item, "event"):  # a session of an event
         return (f"{item.title} · {item.event.title}",
                 external_url("agenda.agenda", slug=item.event.slug, _anchor=f"session-{item.id}"),
                 session_location(item))

@@ -2,8 +2,9 @@
 
 Templates link to resources as pages do (url_for('static', ...), photo_url(person)); those URLs resolve
 against BASE_URL, a host that exists only here. The fetcher answers for that host alone, from the static
-folder and the stored photos, and refuses every other URL: file:, data:, and http(s) to anywhere else.
-WeasyPrint therefore never reads the file system or the network on a template's (or a user's) say.
+folder and from what the app lets it serve (stored photos, see `serve_resource`), and refuses every other
+URL: file:, data:, and http(s) to anywhere else. WeasyPrint therefore never reads the file system or the
+network on a template's (or a user's) say.
 
 Rendering can also be given a time limit: WeasyPrint then lays the pages out in a child process (started
 from a clean fork server, never from the threaded app) that is killed when the time is up. The child asks
@@ -13,6 +14,7 @@ the parent for every resource, so the same fetcher, in the parent, still decides
 import mimetypes
 import multiprocessing
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -35,8 +37,14 @@ class RenderError(RuntimeError):
     """WeasyPrint failed, or did not finish within the time allowed."""
 
 
+def serve_resource(app, endpoint: str, load: Callable[..., tuple[bytes, str] | None]) -> None:
+    """Let PDFs embed what `endpoint` serves: `load(**view arguments)` returns (content, media type), or None
+    when there is no such thing. The feature that serves it says so, and this module imports no feature."""
+    app.extensions.setdefault("pdf_resources", {})[endpoint] = load
+
+
 class AppURLFetcher(URLFetcher):
-    """Serve the app's static files and stored photos to WeasyPrint; refuse everything else."""
+    """Serve the app's static files and the resources features let PDFs embed to WeasyPrint; refuse the rest."""
 
     def __init__(self, app=None):
         super().__init__(allowed_protocols=("https",), allow_redirects=False, fail_on_errors=False)
@@ -53,10 +61,8 @@ class AppURLFetcher(URLFetcher):
             raise RefusedURL(f"refused to fetch {url[:200]}") from error
         if endpoint == "static":
             body, mime_type = self._static_file(values["filename"])
-        elif endpoint == "people.photo":
-            body, mime_type = self._photo(**values)
         else:
-            raise RefusedURL(f"refused to fetch {url[:200]}")
+            body, mime_type = self._resource(endpoint, values, url)
         return URLFetcherResponse(url, body=body, headers={"Content-Type": mime_type})
 
     def _static_file(self, filename: str) -> tuple[bytes, str]:
@@ -66,14 +72,14 @@ class AppURLFetcher(URLFetcher):
         mime_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
         return Path(path).read_bytes(), mime_type
 
-    def _photo(self, person_id: int, size: str, digest: str) -> tuple[bytes, str]:
-        from eventmgr.people.services import photo_image
-
-        found = photo_image(person_id, digest, size)
+    def _resource(self, endpoint: str, values: dict, url: str) -> tuple[bytes, str]:
+        load = self.app.extensions.get("pdf_resources", {}).get(endpoint)
+        if load is None:
+            raise RefusedURL(f"refused to fetch {url[:200]}")
+        found = load(**values)
         if found is None:
-            raise RefusedURL(f"no photo {person_id}/{size}/{digest}")
-        stored, image = found
-        return image, stored.media_type
+            raise RefusedURL(f"no {endpoint} at {url[:200]}")
+        return found
 
 
 def _script_root() -> str:
@@ -113,7 +119,7 @@ def html_to_pdf(html: str, variant: str | None = None, timeout: float | None = N
 def _render_in_child(html: str, base: str, options: dict, timeout: float) -> bytes:
     """Run WeasyPrint in a child process, answer its fetches here, and kill it when the time is up."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["eventmgr.documents.pdf"])
+    context.set_forkserver_preload(["eventmgr.pdf"])
     parent_end, child_end = context.Pipe()
     process = context.Process(target=_child_render, args=(child_end, html, base, options), daemon=True)
     fetcher = AppURLFetcher()
