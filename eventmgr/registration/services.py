@@ -14,11 +14,11 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from eventmgr.audit.services import record
-from eventmgr.auth.permissions import can_manage_event
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError, PermissionDenied
 from eventmgr.events.models import Event
+from eventmgr.events.permissions import can_manage_event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
 from eventmgr.ordering import move, renumber
