@@ -73,6 +73,7 @@ bench: install
 # ruff, then import-linter's contracts (.importlinter): features import one way, core imports no feature.
 lint: install
 	$(VENV)/bin/ruff check eventmgr tests bench
+	$(VENV)/bin/ruff format --check eventmgr tests bench
 	$(VENV)/bin/lint-imports
 
 clean:

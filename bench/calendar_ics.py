@@ -33,18 +33,45 @@ def build_database(instance: str, database_url: str | None) -> tuple[str, float,
     with app.app_context():
         organiser = create_user("bench@example.org", "Bench Organiser", password="bench password 1")
         start = datetime(2027, 9, 6, 4, 0, tzinfo=UTC)
-        event = events.create_event({
-            "title": "Regional Cooperation Conference on Border Security", "kind": "conference",
-            "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=5, hours=10),
-            "venue_name": "Borovoe Conference Centre", "venue_city": "Borovoe", "venue_country": "KZ",
-            "visibility": "public", "registration_policy": "open", "currency": "EUR",
-            "description": "Five days of thematic panels on border security in Central Asia. " * 20,
-        }, organiser)
+        event = events.create_event(
+            {
+                "title": "Regional Cooperation Conference on Border Security",
+                "kind": "conference",
+                "timezone": "Asia/Almaty",
+                "start_at": start,
+                "end_at": start + timedelta(days=5, hours=10),
+                "venue_name": "Borovoe Conference Centre",
+                "venue_city": "Borovoe",
+                "venue_country": "KZ",
+                "visibility": "public",
+                "registration_policy": "open",
+                "currency": "EUR",
+                "description": "Five days of thematic panels on border security in Central Asia. " * 20,
+            },
+            organiser,
+        )
         events.publish_event(event, organiser)
-        people = [create_person({"full_name": f"Presenter {n:03d}", "position": "Head of Department",
-                                 "organisation_name": "Border Service", "country": "KZ"}) for n in range(PEOPLE)]
-        add_panels(event, people, SESSIONS, per_day=100, minutes_apart=6, minutes_long=30,
-                   roles=("speaker", "speaker"), rooms=5)
+        people = [
+            create_person(
+                {
+                    "full_name": f"Presenter {n:03d}",
+                    "position": "Head of Department",
+                    "organisation_name": "Border Service",
+                    "country": "KZ",
+                }
+            )
+            for n in range(PEOPLE)
+        ]
+        add_panels(
+            event,
+            people,
+            SESSIONS,
+            per_day=100,
+            minutes_apart=6,
+            minutes_long=30,
+            roles=("speaker", "speaker"),
+            rooms=5,
+        )
         db.session.commit()
         with app.test_request_context(base_url="http://127.0.0.1"):
             began = time.perf_counter()
@@ -74,14 +101,25 @@ def main() -> None:
             etag = urllib.request.urlopen(ics_url).headers["ETag"]
             results = [
                 wrk(f"event .ics, {SESSIONS} sessions (cached)", ics_url, args.seconds, pid=pid),
-                wrk("event .ics, poller with ETag (304)", ics_url, args.seconds, headers={"If-None-Match": etag},
-                    pid=pid),
+                wrk(
+                    "event .ics, poller with ETag (304)",
+                    ics_url,
+                    args.seconds,
+                    headers={"If-None-Match": etag},
+                    pid=pid,
+                ),
             ]
             memory = rss_mb(pid)
-    print_table(f"Calendar: {'PostgreSQL' if args.postgresql else 'SQLite'}, {args.workers} gunicorn workers, "
-                f"wrk -t2 -c16 -d{args.seconds}s", reference, results, {
-                    "one cold build of the .ics": f"{build_ms:.0f} ms for {size / 1024:.0f} KiB",
-                    "largest worker after the run": f"{memory:.0f} MB RSS"})
+    print_table(
+        f"Calendar: {'PostgreSQL' if args.postgresql else 'SQLite'}, {args.workers} gunicorn workers, "
+        f"wrk -t2 -c16 -d{args.seconds}s",
+        reference,
+        results,
+        {
+            "one cold build of the .ics": f"{build_ms:.0f} ms for {size / 1024:.0f} KiB",
+            "largest worker after the run": f"{memory:.0f} MB RSS",
+        },
+    )
 
 
 if __name__ == "__main__":

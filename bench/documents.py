@@ -72,9 +72,13 @@ def document_text() -> str:
             if p % 3 == 0:
                 lines += [f"({p}) **{SENTENCES[p % len(SENTENCES)]}**", "", body, ""]
             elif p % 4 == 0:
-                lines += [f"({p}) {body} The participants agreed:",
-                          "(a) to meet twice a year;", "(b) to share risk analysis monthly;",
-                          "(c) to report to the next conference.", ""]
+                lines += [
+                    f"({p}) {body} The participants agreed:",
+                    "(a) to meet twice a year;",
+                    "(b) to share risk analysis monthly;",
+                    "(c) to report to the next conference.",
+                    "",
+                ]
             else:
                 lines += [f"({p}) {body}", ""]
     return "\n".join(lines)
@@ -103,17 +107,37 @@ def build(instance: str, database_url: str | None, runs: int) -> dict:
         upgrade()
         user = create_user("bench@example.org", "Bench Secretariat", password="bench password 1")
         start = datetime(2027, 9, 6, 4, 0, tzinfo=UTC)
-        event = events.create_event({
-            "title": "Regional Cooperation Conference on Border Security", "kind": "conference",
-            "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
-            "venue_name": "Conference Centre", "venue_city": "Borovoe", "venue_country": "KZ",
-            "visibility": "public", "registration_policy": "open", "currency": "EUR"}, user)
+        event = events.create_event(
+            {
+                "title": "Regional Cooperation Conference on Border Security",
+                "kind": "conference",
+                "timezone": "Asia/Almaty",
+                "start_at": start,
+                "end_at": start + timedelta(days=2),
+                "venue_name": "Conference Centre",
+                "venue_city": "Borovoe",
+                "venue_country": "KZ",
+                "visibility": "public",
+                "registration_policy": "open",
+                "currency": "EUR",
+            },
+            user,
+        )
         events.publish_event(event, user)
         for n, country in enumerate(["KZ", "KG", "TJ", "TM", "UZ", "AF", "RU", "CN", "JP", "DE", "FR", "IT"] * 5):
-            db.session.add(Registration(
-                event_id=event.id, access_token=secrets.token_urlsafe(32), status="confirmed", given_name="Delegate",
-                family_name=str(n), email=f"delegate{n}@example.org", country=country,
-                organisation_name=f"Border Agency {n % 30}", consented_at=datetime.now(UTC)))
+            db.session.add(
+                Registration(
+                    event_id=event.id,
+                    access_token=secrets.token_urlsafe(32),
+                    status="confirmed",
+                    given_name="Delegate",
+                    family_name=str(n),
+                    email=f"delegate{n}@example.org",
+                    country=country,
+                    organisation_name=f"Border Agency {n % 30}",
+                    consented_at=datetime.now(UTC),
+                )
+            )
         document = services.create_document(event, {"title": "Final conclusions", "reference": "BENCH/1"}, user)
         services.import_text(document, document_text(), user)
         db.session.flush()
@@ -131,8 +155,15 @@ def build(instance: str, database_url: str | None, runs: int) -> dict:
             ours.append(time.perf_counter() - began)
         version = services.publish(document, user)
         db.session.commit()
-        result = {"event": event.slug, "document": document.slug, "pdf": version.pdf, "sha": version.pdf_sha256,
-                  "alone": alone, "ours": ours, "pages": page_count(pdf)}
+        result = {
+            "event": event.slug,
+            "document": document.slug,
+            "pdf": version.pdf,
+            "sha": version.pdf_sha256,
+            "alone": alone,
+            "ours": ours,
+            "pages": page_count(pdf),
+        }
         db.engine.dispose()
     return result
 
@@ -164,8 +195,10 @@ def main() -> None:
         print(f"\nRendering a {built['pages']}-page document ({size:.0f} KiB), median of {args.runs}:")
         print(f"  WeasyPrint alone on the same HTML   {alone * 1000:7.0f} ms")
         print(f"  the app (template, child, fetcher)   {ours * 1000:7.0f} ms")
-        print(f"  ratio                                {ratio:7.2f}   (target <= {TARGET_RATIO}: "
-              f"{'met' if ratio <= TARGET_RATIO else 'NOT MET'})")
+        print(
+            f"  ratio                                {ratio:7.2f}   (target <= {TARGET_RATIO}: "
+            f"{'met' if ratio <= TARGET_RATIO else 'NOT MET'})"
+        )
 
         pdf_path = Path(instance) / "reference.pdf"
         pdf_path.write_bytes(built["pdf"])
@@ -174,8 +207,9 @@ def main() -> None:
             env["DATABASE_URL"] = args.postgresql
         with gunicorn("bench.reference:app", workers=args.workers) as (url, pid):
             hello = wrk("bare Flask endpoint (Hello, World!)", url + "/", args.seconds, pid=pid)
-        with gunicorn("bench.documents:reference_app", env={"BENCH_REFERENCE_PDF": str(pdf_path)},
-                      workers=args.workers) as (url, pid):
+        with gunicorn(
+            "bench.documents:reference_app", env={"BENCH_REFERENCE_PDF": str(pdf_path)}, workers=args.workers
+        ) as (url, pid):
             bare_pdf = wrk("bare Flask endpoint, same PDF bytes", url + "/", args.seconds, pid=pid)
         with gunicorn("wsgi:app", env=env, workers=args.workers) as (url, pid):
             version_url = f"{url}/events/{built['event']}/documents/{built['document']}/v1.pdf"
@@ -183,19 +217,29 @@ def main() -> None:
             results = [
                 wrk("published PDF, version URL (from storage)", version_url, args.seconds, pid=pid),
                 wrk("published PDF, current URL", version_url.replace("/v1.pdf", ".pdf"), args.seconds, pid=pid),
-                wrk("published PDF, revalidation with ETag (304)", version_url, args.seconds,
-                    headers={"If-None-Match": f'"{built["sha"]}"'}, pid=pid),
+                wrk(
+                    "published PDF, revalidation with ETag (304)",
+                    version_url,
+                    args.seconds,
+                    headers={"If-None-Match": f'"{built["sha"]}"'},
+                    pid=pid,
+                ),
             ]
             memory = rss_mb(pid)
     size_mb = len(built["pdf"]) / 1024 / 1024
-    print_table(f"Download: {'PostgreSQL' if args.postgresql else 'SQLite'}, {args.workers} gunicorn workers, "
-                f"wrk -t2 -c16 -d{args.seconds}s; ratios to the Hello, World! endpoint", hello,
-                [bare_pdf, *results], {
-                    "PDF throughput, bare endpoint": f"{bare_pdf.requests_per_second * size_mb:.0f} MB/s",
-                    "PDF throughput, the app": f"{results[0].requests_per_second * size_mb:.0f} MB/s = "
-                                               f"{results[0].ratio_to(bare_pdf):.2f} x the bare endpoint serving "
-                                               "the same bytes",
-                    "largest worker after the run": f"{memory:.0f} MB RSS"})
+    print_table(
+        f"Download: {'PostgreSQL' if args.postgresql else 'SQLite'}, {args.workers} gunicorn workers, "
+        f"wrk -t2 -c16 -d{args.seconds}s; ratios to the Hello, World! endpoint",
+        hello,
+        [bare_pdf, *results],
+        {
+            "PDF throughput, bare endpoint": f"{bare_pdf.requests_per_second * size_mb:.0f} MB/s",
+            "PDF throughput, the app": f"{results[0].requests_per_second * size_mb:.0f} MB/s = "
+            f"{results[0].ratio_to(bare_pdf):.2f} x the bare endpoint serving "
+            "the same bytes",
+            "largest worker after the run": f"{memory:.0f} MB RSS",
+        },
+    )
 
 
 if __name__ == "__main__":

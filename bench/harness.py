@@ -55,8 +55,16 @@ def scratch_app(instance: str, database_url: str | None):
     return app
 
 
-def add_panels(event, people: list, count: int, per_day: int, minutes_apart: int, minutes_long: int,
-               roles: tuple[str, ...], rooms: int) -> None:
+def add_panels(
+    event,
+    people: list,
+    count: int,
+    per_day: int,
+    minutes_apart: int,
+    minutes_long: int,
+    roles: tuple[str, ...],
+    rooms: int,
+) -> None:
     """`count` panels from the event's start, `per_day` to a day, each with one person per role (the people
     taken in turn) and in one of `rooms` halls: the programme every benchmark's conference has."""
     from eventmgr.agenda import services as agenda
@@ -64,10 +72,17 @@ def add_panels(event, people: list, count: int, per_day: int, minutes_apart: int
     for n in range(count):
         day, slot = divmod(n, per_day)
         start = event.start_at + timedelta(days=day, minutes=minutes_apart * slot)
-        session = agenda.create_session(event, {
-            "kind": "panel", "title": f"Thematic panel {n + 1}: cooperation across borders",
-            "description": "Delegations compare risk analysis, data sharing and joint patrols.",
-            "start_at": start, "end_at": start + timedelta(minutes=minutes_long), "room": f"Hall {n % rooms + 1}"})
+        session = agenda.create_session(
+            event,
+            {
+                "kind": "panel",
+                "title": f"Thematic panel {n + 1}: cooperation across borders",
+                "description": "Delegations compare risk analysis, data sharing and joint patrols.",
+                "start_at": start,
+                "end_at": start + timedelta(minutes=minutes_long),
+                "room": f"Hall {n % rooms + 1}",
+            },
+        )
         for k, role in enumerate(roles):
             agenda.add_participant(session, people[(len(roles) * n + k) % len(people)], role)
 
@@ -86,8 +101,9 @@ def gunicorn(app_spec: str, env: dict | None = None, workers: int | None = None)
     environment = os.environ | (env or {}) | {"GUNICORN_BIND": f"127.0.0.1:{port}", "PUBLIC_URL": url}
     if workers:
         environment["GUNICORN_WORKERS"] = str(workers)
-    process = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app_spec],
-                               cwd=ROOT, env=environment)
+    process = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app_spec], cwd=ROOT, env=environment
+    )
     try:
         _wait_until_up(url, process)
         yield url, process.pid
@@ -114,8 +130,16 @@ def _wait_until_up(url: str, process, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up in {timeout} s")
 
 
-def wrk(name: str, url: str, seconds: int = 10, connections: int = 16, threads: int = 2,
-        headers: dict | None = None, script: Path | None = None, pid: int | None = None) -> Result:
+def wrk(
+    name: str,
+    url: str,
+    seconds: int = 10,
+    connections: int = 16,
+    threads: int = 2,
+    headers: dict | None = None,
+    script: Path | None = None,
+    pid: int | None = None,
+) -> Result:
     """Load `url` with wrk and read its requests per second and latency percentiles, and the memory of the
     largest worker of the gunicorn whose pid is given."""
     if shutil.which("wrk") is None:
@@ -130,9 +154,14 @@ def wrk(name: str, url: str, seconds: int = 10, connections: int = 16, threads: 
     subprocess.run(warm_up + [url], capture_output=True, text=True, check=True)
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return Result(name, float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-                  _latency(output, "50%"), _latency(output, "99%"),
-                  f"{errors.group(1)} errors" if errors else "", rss_mb(pid) if pid else None)
+    return Result(
+        name,
+        float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        _latency(output, "50%"),
+        _latency(output, "99%"),
+        f"{errors.group(1)} errors" if errors else "",
+        rss_mb(pid) if pid else None,
+    )
 
 
 def _latency(output: str, percentile: str) -> float:
@@ -158,7 +187,9 @@ def print_table(title: str, reference: Result, results: list[Result], extra: dic
     print(f"{'page':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'worker MB':>10}  notes")
     for result in [reference, *results]:
         memory = f"{result.worker_mb:10.0f}" if result.worker_mb is not None else f"{'':10}"
-        print(f"{result.name:44} {result.requests_per_second:9.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
-              f"{result.ratio_to(reference):7.2f} {memory}  {result.status}")
+        print(
+            f"{result.name:44} {result.requests_per_second:9.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
+            f"{result.ratio_to(reference):7.2f} {memory}  {result.status}"
+        )
     for key, value in (extra or {}).items():
         print(f"{key}: {value}")

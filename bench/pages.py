@@ -72,37 +72,78 @@ def build(instance: str, database_url: str | None) -> dict:
         organiser = create_user("organiser@bench.example", "Bench Organiser", password=PASSWORD)
         start = (datetime.now(UTC) + timedelta(days=60)).replace(hour=4, minute=0, second=0, microsecond=0)
         confirmed = REGISTRATIONS * 9 // 10
-        event = events.create_event({
-            "title": "Regional Cooperation Conference on Border Security in Central Asia", "kind": "conference",
-            "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2, hours=9),
-            "venue_name": "Borovoe Conference Centre", "venue_city": "Borovoe", "venue_country": "KZ",
-            "visibility": "public", "registration_policy": "open", "currency": "EUR",
-            "capacity": confirmed + SEATS_LEFT, "registration_closes_at": start - timedelta(days=1),
-            "description": ("Border agencies of Central Asia and their partners compare lessons learned "
-                            "and agree on the way forward. ") * 12,
-        }, organiser)
+        event = events.create_event(
+            {
+                "title": "Regional Cooperation Conference on Border Security in Central Asia",
+                "kind": "conference",
+                "timezone": "Asia/Almaty",
+                "start_at": start,
+                "end_at": start + timedelta(days=2, hours=9),
+                "venue_name": "Borovoe Conference Centre",
+                "venue_city": "Borovoe",
+                "venue_country": "KZ",
+                "visibility": "public",
+                "registration_policy": "open",
+                "currency": "EUR",
+                "capacity": confirmed + SEATS_LEFT,
+                "registration_closes_at": start - timedelta(days=1),
+                "description": (
+                    "Border agencies of Central Asia and their partners compare lessons learned "
+                    "and agree on the way forward. "
+                )
+                * 12,
+            },
+            organiser,
+        )
         events.publish_event(event, organiser)
-        people = [create_person({
-            "full_name": f"Presenter {n:03d} Nurlanovna", "honorific": "Dr." if n % 3 else None,
-            "position": "Head of the Risk Analysis Department", "organisation_name": "Border Service",
-            "country": COUNTRIES[n % len(COUNTRIES)],
-            "bio": "Works on **risk analysis** and cross-border data sharing. " * 6}) for n in range(PRESENTERS)]
-        add_panels(event, people, SESSIONS, per_day=20, minutes_apart=25, minutes_long=25,
-                   roles=("moderator", "speaker", "speaker"), rooms=2)
+        people = [
+            create_person(
+                {
+                    "full_name": f"Presenter {n:03d} Nurlanovna",
+                    "honorific": "Dr." if n % 3 else None,
+                    "position": "Head of the Risk Analysis Department",
+                    "organisation_name": "Border Service",
+                    "country": COUNTRIES[n % len(COUNTRIES)],
+                    "bio": "Works on **risk analysis** and cross-border data sharing. " * 6,
+                }
+            )
+            for n in range(PRESENTERS)
+        ]
+        add_panels(
+            event,
+            people,
+            SESSIONS,
+            per_day=20,
+            minutes_apart=25,
+            minutes_long=25,
+            roles=("moderator", "speaker", "speaker"),
+            rooms=2,
+        )
         for n, person in enumerate(people[:8]):
             agenda.add_featured(event, person, "Panel moderator" if n % 2 else "Keynote speaker")
         now = datetime.now(UTC)
-        rows = [{
-            "event_id": event.id, "access_token": secrets.token_urlsafe(32),
-            "status": "confirmed" if n < confirmed else ("waitlisted" if n % 2 else "pending"),
-            "given_name": f"Delegate{n}", "family_name": "Sultanova", "email": f"delegate{n}@bench.example",
-            "country": COUNTRIES[n % len(COUNTRIES)], "organisation_name": "Ministry of Internal Affairs",
-            "answers": {}, "needs_visa_letter": n % 7 == 0, "list_publicly": n % 3 == 0,
-            "consented_at": now, "created_at": now - timedelta(minutes=n), "updated_at": now,
-            "amount_due": 0,
-        } for n in range(REGISTRATIONS)]
+        rows = [
+            {
+                "event_id": event.id,
+                "access_token": secrets.token_urlsafe(32),
+                "status": "confirmed" if n < confirmed else ("waitlisted" if n % 2 else "pending"),
+                "given_name": f"Delegate{n}",
+                "family_name": "Sultanova",
+                "email": f"delegate{n}@bench.example",
+                "country": COUNTRIES[n % len(COUNTRIES)],
+                "organisation_name": "Ministry of Internal Affairs",
+                "answers": {},
+                "needs_visa_letter": n % 7 == 0,
+                "list_publicly": n % 3 == 0,
+                "consented_at": now,
+                "created_at": now - timedelta(minutes=n),
+                "updated_at": now,
+                "amount_due": 0,
+            }
+            for n in range(REGISTRATIONS)
+        ]
         for chunk in range(0, len(rows), 2000):
-            db.session.execute(insert(Registration), rows[chunk:chunk + 2000])
+            db.session.execute(insert(Registration), rows[chunk : chunk + 2000])
         seats.recount(db.session)  # the rows went in without the ORM, so its listener did not count them
         db.session.commit()
         # As the database's own statistics collector (autovacuum) would after a bulk load.
@@ -156,8 +197,9 @@ def seats_taken(event_id: int) -> int:
 
     app = create_app()
     with app.app_context():
-        taken = db.session.execute(select(func.count()).where(Registration.event_id == event_id,
-                                                             Registration.status == "confirmed")).scalar()
+        taken = db.session.execute(
+            select(func.count()).where(Registration.event_id == event_id, Registration.status == "confirmed")
+        ).scalar()
         db.engine.dispose()
     return taken
 
@@ -170,55 +212,94 @@ def main() -> None:
     args = parser.parse_args()
     backend = "PostgreSQL" if args.postgresql else "SQLite"
 
-    with tempfile.TemporaryDirectory(prefix="eventmgr-bench-") as instance, \
-            scratch_database(args.postgresql) as database_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="eventmgr-bench-") as instance,
+        scratch_database(args.postgresql) as database_url,
+    ):
         began = time.perf_counter()
         facts = build(instance, database_url)
-        print(f"{backend}: generated the event, {SESSIONS} sessions, {PRESENTERS} presenters and "
-              f"{REGISTRATIONS} registrations in {time.perf_counter() - began:.0f} s")
-        env = {"EVENTMGR_INSTANCE_PATH": instance, "MAIL_SEND_AFTER_REQUEST": "false",
-               "REGISTRATION_RATE_LIMIT": "1000000 per minute"}
+        print(
+            f"{backend}: generated the event, {SESSIONS} sessions, {PRESENTERS} presenters and "
+            f"{REGISTRATIONS} registrations in {time.perf_counter() - began:.0f} s"
+        )
+        env = {
+            "EVENTMGR_INSTANCE_PATH": instance,
+            "MAIL_SEND_AFTER_REQUEST": "false",
+            "REGISTRATION_RATE_LIMIT": "1000000 per minute",
+        }
         if database_url:
             env["DATABASE_URL"] = database_url
         with gunicorn("bench.reference:app", workers=args.workers) as (url, pid):
             reference = wrk("bare Flask endpoint", url + "/", args.seconds, pid=pid)
         slug, event_id = facts["slug"], facts["event_id"]
         with gunicorn("wsgi:app", env=env, workers=args.workers) as (url, pid):
-            results = [wrk(name, url + path, args.seconds, pid=pid) for name, path in (
-                ("event page", f"/events/{slug}"),
-                ("agenda page", f"/events/{slug}/agenda"),
-                ("presenters page", f"/events/{slug}/presenters"),
-                ("event .ics", f"/events/{slug}/calendar.ics"),
-                ("home page", "/"),
-            )]
+            results = [
+                wrk(name, url + path, args.seconds, pid=pid)
+                for name, path in (
+                    ("event page", f"/events/{slug}"),
+                    ("agenda page", f"/events/{slug}/agenda"),
+                    ("presenters page", f"/events/{slug}/presenters"),
+                    ("event .ics", f"/events/{slug}/calendar.ics"),
+                    ("home page", "/"),
+                )
+            ]
             cookie, token = form_session(f"{url}/events/{slug}/register")
-            results.append(wrk("registration POST (form, new address each)", f"{url}/events/{slug}/register",
-                               args.seconds, script=POST_SCRIPT,
-                               headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-                                        "X-Bench-Token": token}, pid=pid))
+            results.append(
+                wrk(
+                    "registration POST (form, new address each)",
+                    f"{url}/events/{slug}/register",
+                    args.seconds,
+                    script=POST_SCRIPT,
+                    headers={
+                        "Cookie": cookie,
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "X-Bench-Token": token,
+                    },
+                    pid=pid,
+                )
+            )
             organiser = logged_in_cookie(url)
-            desk = wrk(f"organiser's list of {REGISTRATIONS} (page 40, 1 user)",
-                       f"{url}/manage/events/{event_id}/registrations?page=40", args.seconds, connections=1,
-                       threads=1, headers={"Cookie": organiser}, pid=pid)
+            desk = wrk(
+                f"organiser's list of {REGISTRATIONS} (page 40, 1 user)",
+                f"{url}/manage/events/{event_id}/registrations?page=40",
+                args.seconds,
+                connections=1,
+                threads=1,
+                headers={"Cookie": organiser},
+                pid=pid,
+            )
             results.append(desk)
             before_csv = rss_mb(pid)
             csv_seconds, csv_size = timed_download(f"{url}/manage/events/{event_id}/registrations.csv", organiser)
             memory = rss_mb(pid)
         # The same page while gunicorn recycles each worker every ~20,000 requests (several times a run):
         # the new workers must answer as fast as the old ones did (gunicorn.conf.py's when_ready, pre_fork).
-        with gunicorn("wsgi:app", env=env | {"GUNICORN_MAX_REQUESTS": str(RECYCLED_AFTER)},
-                      workers=args.workers) as (url, pid):
-            results.append(wrk(f"agenda page, workers recycled every {RECYCLED_AFTER:,}", f"{url}/events/{slug}/agenda",
-                               args.seconds, pid=pid))
+        with gunicorn("wsgi:app", env=env | {"GUNICORN_MAX_REQUESTS": str(RECYCLED_AFTER)}, workers=args.workers) as (
+            url,
+            pid,
+        ):
+            results.append(
+                wrk(
+                    f"agenda page, workers recycled every {RECYCLED_AFTER:,}",
+                    f"{url}/events/{slug}/agenda",
+                    args.seconds,
+                    pid=pid,
+                )
+            )
         taken = seats_taken(event_id)
     oversold = taken > facts["capacity"]
-    print_table(f"Pages: {backend}, {args.workers} gunicorn workers, wrk -t2 -c16 -d{args.seconds}s "
-                f"(the organiser's list: one connection)", reference, results, {
-                    "CSV export of all registrations": f"{csv_seconds:.2f} s for {csv_size / 1024:.0f} KiB; largest "
-                                                       f"worker {before_csv:.0f} MB before, {memory:.0f} MB after",
-                    "largest worker after the run": f"{memory:.0f} MB RSS",
-                    "seats": f"{taken} confirmed of {facts['capacity']}: "
-                             f"{'OVERSOLD' if oversold else 'none oversold'}"})
+    print_table(
+        f"Pages: {backend}, {args.workers} gunicorn workers, wrk -t2 -c16 -d{args.seconds}s "
+        f"(the organiser's list: one connection)",
+        reference,
+        results,
+        {
+            "CSV export of all registrations": f"{csv_seconds:.2f} s for {csv_size / 1024:.0f} KiB; largest "
+            f"worker {before_csv:.0f} MB before, {memory:.0f} MB after",
+            "largest worker after the run": f"{memory:.0f} MB RSS",
+            "seats": f"{taken} confirmed of {facts['capacity']}: {'OVERSOLD' if oversold else 'none oversold'}",
+        },
+    )
     if oversold:
         raise SystemExit(1)
 

@@ -69,8 +69,9 @@ def configure(app: Flask, overrides: dict | None) -> None:
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
     if not hasattr(argon2.profiles, app.config["PASSWORD_HASH_PROFILE"]):
-        raise ValueError(f"PASSWORD_HASH_PROFILE must name a profile in argon2.profiles, "
-                         f"not {app.config['PASSWORD_HASH_PROFILE']!r}")
+        raise ValueError(
+            f"PASSWORD_HASH_PROFILE must name a profile in argon2.profiles, not {app.config['PASSWORD_HASH_PROFILE']!r}"
+        )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite serialises writers; wait for the lock instead of failing at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -140,9 +141,23 @@ def register_blueprints(app: Flask) -> None:
     """Register each feature's blueprints, as its package exports them (named after the package)."""
     from eventmgr import admin, agenda, auth, calendar, documents, events, mail, organisations, people, registration
 
-    for blueprint in (auth.bp, admin.bp, organisations.bp, events.bp, events.manage_bp, registration.bp,
-                      registration.desk_bp, calendar.bp, agenda.bp, agenda.manage_bp, people.bp, mail.bp,
-                      documents.bp, documents.manage_bp, documents.delegate_bp):
+    for blueprint in (
+        auth.bp,
+        admin.bp,
+        organisations.bp,
+        events.bp,
+        events.manage_bp,
+        registration.bp,
+        registration.desk_bp,
+        calendar.bp,
+        agenda.bp,
+        agenda.manage_bp,
+        people.bp,
+        mail.bp,
+        documents.bp,
+        documents.manage_bp,
+        documents.delegate_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -195,8 +210,11 @@ def refuse_untrusted_hosts(app: Flask) -> None:
 
     @app.errorhandler(SecurityError)
     def unknown_host(error):
-        return _("Bad Request: this site is not served at that host name.") + "\n", 400, \
-            {"Content-Type": "text/plain; charset=utf-8"}
+        return (
+            _("Bad Request: this site is not served at that host name.") + "\n",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
 
 def register_commands(app: Flask) -> None:

@@ -49,9 +49,17 @@ def file_etag(parts: tuple) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def built_file_response(build: Callable[[], bytes], etag_parts: tuple, mimetype: str, filename: str,
-                        inline: bool = False, private: bool = False, cache: bool = True, max_age: int = 0,
-                        last_modified: datetime | None = None):
+def built_file_response(
+    build: Callable[[], bytes],
+    etag_parts: tuple,
+    mimetype: str,
+    filename: str,
+    inline: bool = False,
+    private: bool = False,
+    cache: bool = True,
+    max_age: int = 0,
+    last_modified: datetime | None = None,
+):
     """Answer with the file `build` makes, or 304 when the client's copy is current (nothing is built then).
 
     `cache` keeps the built file for the next client: `etag_parts` must then name everything the file is built

@@ -72,8 +72,10 @@ def load_if_empty_command() -> None:
     from eventmgr.demo import load_demo
     from eventmgr.events.models import Event
 
-    if db.session.execute(db.select(Event.id).limit(1)).first() or \
-            db.session.execute(db.select(User.id).limit(1)).first():
+    if (
+        db.session.execute(db.select(Event.id).limit(1)).first()
+        or db.session.execute(db.select(User.id).limit(1)).first()
+    ):
         click.echo("The database has data already; demo data not loaded.")
         return
     report = load_demo(echo=click.echo)
@@ -104,8 +106,14 @@ def send_mail_command(limit: int) -> None:
 
     reminders, updates = queue_scheduled()
     count = send_queued(limit=limit)
-    click.echo(_("Queued %(reminders)d reminder(s) and %(updates)d calendar update(s); delivered %(count)d "
-                 "message(s).", reminders=reminders, updates=updates, count=count))
+    click.echo(
+        _(
+            "Queued %(reminders)d reminder(s) and %(updates)d calendar update(s); delivered %(count)d message(s).",
+            reminders=reminders,
+            updates=updates,
+            count=count,
+        )
+    )
 
 
 def register(app: Flask) -> None:

@@ -154,8 +154,9 @@ def settle_public_address(config) -> None:
     if url:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"PUBLIC_URL must be an http or https address such as https://events.example.org, "
-                             f"not {url!r}")
+            raise ValueError(
+                f"PUBLIC_URL must be an http or https address such as https://events.example.org, not {url!r}"
+            )
         hosts.insert(0, parts.hostname)
         if parts.hostname in LOOPBACK_HOSTS:
             hosts += LOOPBACK_HOSTS

@@ -43,6 +43,7 @@ MAX_INTEGER = MAX_ID
 MAX_AMOUNT = Decimal("99999999.99")
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
+
 def _declared_max_length(field) -> int | None:
     lengths = [v.max for v in field.validators if isinstance(v, wtf_validators.Length) and v.max not in (None, -1)]
     return min(lengths) if lengths else None
@@ -57,6 +58,7 @@ def _text_check(limit: int | None, one_line: bool):
             raise StopValidation(_l("Write this on one line."))
         if limit is not None and len(field.data) > limit:
             raise StopValidation(_l("At most %(max)d characters.", max=limit))
+
     return check
 
 

@@ -115,8 +115,13 @@ def _attendee(name: str, email: str, method: str) -> vCalAddress:
     return address
 
 
-def event_component(event, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
-                    include_join_url: bool = False, cancelled: bool = False) -> VEvent:
+def event_component(
+    event,
+    method: str = "PUBLISH",
+    attendee: tuple[str, str] | None = None,
+    include_join_url: bool = False,
+    cancelled: bool = False,
+) -> VEvent:
     """One VEVENT for the whole event, in its own time zone."""
     vevent = VEvent()
     vevent.add("uid", event_uid(event))
@@ -143,8 +148,13 @@ def event_component(event, method: str = "PUBLISH", attendee: tuple[str, str] | 
     return vevent
 
 
-def session_component(event_session, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
-                      include_join_url: bool = False, cancelled: bool = False) -> VEvent:
+def session_component(
+    event_session,
+    method: str = "PUBLISH",
+    attendee: tuple[str, str] | None = None,
+    include_join_url: bool = False,
+    cancelled: bool = False,
+) -> VEvent:
     """One VEVENT for a session of the programme, in the event's time zone."""
     event = event_session.event
     vevent = VEvent()
@@ -173,8 +183,14 @@ def session_component(event_session, method: str = "PUBLISH", attendee: tuple[st
     return vevent
 
 
-def event_to_ics(event, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
-                 include_join_url: bool = False, cancelled: bool = False, sessions=()) -> bytes:
+def event_to_ics(
+    event,
+    method: str = "PUBLISH",
+    attendee: tuple[str, str] | None = None,
+    include_join_url: bool = False,
+    cancelled: bool = False,
+    sessions=(),
+) -> bytes:
     """The event, and after it each of `sessions` as its own entry; REQUEST and CANCEL carry ATTENDEE."""
     calendar = _new_calendar(method, event.title)
     calendar.add_component(event_component(event, method, attendee, include_join_url, cancelled))
@@ -185,8 +201,13 @@ def event_to_ics(event, method: str = "PUBLISH", attendee: tuple[str, str] | Non
     return _finish(calendar, moments)
 
 
-def sessions_to_ics(name: str, sessions, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
-                    include_join_url: bool = False) -> bytes:
+def sessions_to_ics(
+    name: str,
+    sessions,
+    method: str = "PUBLISH",
+    attendee: tuple[str, str] | None = None,
+    include_join_url: bool = False,
+) -> bytes:
     """Sessions of any events as one calendar (a presenter's sessions, one session alone, an invite)."""
     calendar = _new_calendar(method, name)
     moments = []
@@ -225,9 +246,11 @@ def event_days_to_ics(event) -> bytes:
 def _entry(item) -> tuple[str, str, str]:
     """(title, page, location) of an event or a session, for the web calendars' forms."""
     if hasattr(item, "event"):  # a session of an event
-        return (f"{item.title} · {item.event.title}",
-                external_url("agenda.agenda", slug=item.event.slug, _anchor=f"session-{item.id}"),
-                session_location(item))
+        return (
+            f"{item.title} · {item.event.title}",
+            external_url("agenda.agenda", slug=item.event.slug, _anchor=f"session-{item.id}"),
+            session_location(item),
+        )
     return item.title, external_url("events.detail", slug=item.slug), location_text(item)
 
 

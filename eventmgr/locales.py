@@ -70,8 +70,10 @@ def language_choices() -> list[tuple[str, str]]:
     """ISO 639-1 languages, the ones our events use most first, then the rest by name."""
     locale = _locale()
     first = [(code, language_name(code, locale)) for code in FIRST_LANGUAGES]
-    rest = sorted(((code, language_name(code, locale)) for code in language_codes() if code not in FIRST_LANGUAGES),
-                  key=lambda c: c[1])
+    rest = sorted(
+        ((code, language_name(code, locale)) for code in language_codes() if code not in FIRST_LANGUAGES),
+        key=lambda c: c[1],
+    )
     return first + rest
 
 

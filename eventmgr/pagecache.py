@@ -27,7 +27,7 @@ from flask_login import current_user
 #: Sent with every response (the app adds them after each request; the middleware to what it serves).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -35,8 +35,7 @@ SECURITY_HEADERS = {
 #: Bytes of pages one worker keeps at most; the least recently used go first.
 MAX_BYTES = 32 * 1024 * 1024
 #: The headers a cached response keeps: what it is, its validators, and how to save it.
-KEPT_HEADERS = ("content-type", "content-disposition", "content-language", "cache-control", "etag",
-                "last-modified")
+KEPT_HEADERS = ("content-type", "content-disposition", "content-language", "cache-control", "etag", "last-modified")
 #: A browser's validators (WSGI names), answered from the cached copy rather than by the view.
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
@@ -49,8 +48,11 @@ class MemoryPages:
         # Entries are (body, headers, seconds); each expires that many seconds after it was put. The clock is
         # looked up at each reading, so that tests may move it on.
         self._pages: TLRUCache[str, tuple[bytes, dict, float]] = TLRUCache(
-            maxsize=max_bytes, ttu=lambda _key, page, now: now + page[2], timer=lambda: time.monotonic(),
-            getsizeof=lambda page: len(page[0]))
+            maxsize=max_bytes,
+            ttu=lambda _key, page, now: now + page[2],
+            timer=lambda: time.monotonic(),
+            getsizeof=lambda page: len(page[0]),
+        )
         self._lock = threading.Lock()
 
     def get(self, key: str) -> tuple[bytes, dict] | None:
@@ -86,8 +88,8 @@ class RedisPages:
         if found is None:
             return None
         length, rest = found.split(b"\n", 1)
-        headers = json.loads(rest[:int(length)])
-        return rest[int(length):], headers
+        headers = json.loads(rest[: int(length)])
+        return rest[int(length) :], headers
 
     def put(self, key: str, body: bytes, headers: dict, seconds: float) -> None:
         encoded = json.dumps(headers).encode()
@@ -113,16 +115,25 @@ def store(config=None):
 
 
 def _cacheable_request() -> bool:
-    return (request.method in ("GET", "HEAD") and not current_user.is_authenticated
-            and "_flashes" not in session and current_app.config["PUBLIC_PAGE_CACHE_SECONDS"] > 0)
+    return (
+        request.method in ("GET", "HEAD")
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+        and current_app.config["PUBLIC_PAGE_CACHE_SECONDS"] > 0
+    )
 
 
 def _key(environ) -> str:
     """The URL as asked for (scheme, host, path, query) and the languages the browser accepts, which alone
     decide the language of the page."""
-    parts = (environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
-             environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-             environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    parts = (
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+    )
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -132,12 +143,17 @@ class PublicPageMiddleware:
     def __init__(self, wsgi_app, app):
         self.wsgi_app = wsgi_app
         self.config = app.config
-        self.private_cookies = {app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME")
-                                or "remember_token"}
+        self.private_cookies = {
+            app.config["SESSION_COOKIE_NAME"],
+            app.config.get("REMEMBER_COOKIE_NAME") or "remember_token",
+        }
 
     def __call__(self, environ, start_response):
-        if environ["REQUEST_METHOD"] in ("GET", "HEAD") and self.config["PUBLIC_PAGE_CACHE_SECONDS"] > 0 \
-                and not self._carries_private_cookie(environ):
+        if (
+            environ["REQUEST_METHOD"] in ("GET", "HEAD")
+            and self.config["PUBLIC_PAGE_CACHE_SECONDS"] > 0
+            and not self._carries_private_cookie(environ)
+        ):
             found = store(self.config).get(_key(environ))
             if found is not None:
                 return self._serve(environ, start_response, *found)
@@ -177,8 +193,7 @@ def cached_public_page(view):
             response = current_app.make_response(view(*args, **kwargs))
         finally:
             request.environ.update(held)
-        if response.status_code != 200 or response.is_streamed \
-                or "Set-Cookie" in response.headers or session.modified:
+        if response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers or session.modified:
             return response
         if response.get_etag()[0] is None:
             response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])

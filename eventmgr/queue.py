@@ -86,9 +86,9 @@ def claim(queue: Queue, row_id: int, now: datetime) -> bool:
     if queue.attempts is not None:
         values[queue.attempts] = queue.table.c[queue.attempts] + 1
     table = queue.table
-    return db.session.execute(
-        update(table).where(table.c.id == row_id, queue.claimable(now)).values(values)
-    ).rowcount == 1
+    return (
+        db.session.execute(update(table).where(table.c.id == row_id, queue.claimable(now)).values(values)).rowcount == 1
+    )
 
 
 def claim_next(queue: Queue, now: datetime, after: int = 0) -> int | None:
@@ -117,7 +117,7 @@ def fail(queue: Queue, row_id: int, error: Exception, now: datetime) -> bool:
     """Record a failed attempt at a claimed row: it is tried again after the backoff, or given up once its attempts
     are spent (at once after one of the queue's final errors). Return whether it is due again at once."""
     table = queue.table
-    values = {queue.error: str(error)[:queue.error_length] or type(error).__name__} if queue.error else {}
+    values = {queue.error: str(error)[: queue.error_length] or type(error).__name__} if queue.error else {}
     due_again = False
     if queue.attempts is not None:
         attempts = db.session.execute(select(table.c[queue.attempts]).where(table.c.id == row_id)).scalar_one_or_none()

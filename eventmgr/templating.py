@@ -27,12 +27,14 @@ from eventmgr.text import inline_markdown, plain_text, render_markdown
 from eventmgr.urls import external_url
 
 #: Every permission rule, for templates to show or hide what the user may use: `permissions.can_manage_event(...)`.
-permissions = SimpleNamespace(**{
-    name: rule
-    for module in (auth_permissions, organisation_permissions, event_permissions, people_permissions)
-    for name, rule in inspect.getmembers(module, inspect.isfunction)
-    if rule.__module__ == module.__name__ and not name.startswith("_")
-})
+permissions = SimpleNamespace(
+    **{
+        name: rule
+        for module in (auth_permissions, organisation_permissions, event_permissions, people_permissions)
+        for name, rule in inspect.getmembers(module, inspect.isfunction)
+        if rule.__module__ == module.__name__ and not name.startswith("_")
+    }
+)
 
 
 def register(app: Flask) -> None:

@@ -11,8 +11,24 @@ from markupsafe import Markup
 INLINE_TAGS = {"strong", "em", "b", "i", "u", "s", "sub", "sup", "code", "a", "br"}
 #: Tags of descriptions and bios: blocks too (paragraphs, lists, headings below the page's own, tables).
 ALLOWED_TAGS = INLINE_TAGS | {
-    "p", "hr", "pre", "blockquote", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "hr",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}

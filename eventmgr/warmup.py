@@ -26,12 +26,18 @@ def public_urls(app: Flask) -> list[str]:
     # An app context of its own, so that its database session is closed when it ends.
     with app.app_context(), app.test_request_context():
         urls = [url_for("events.index")]
-        found = (search_public_events(when="upcoming", per_page=1).items
-                 or search_public_events(when="past", per_page=1).items)
+        found = (
+            search_public_events(when="upcoming", per_page=1).items
+            or search_public_events(when="past", per_page=1).items
+        )
         if found:
             slug = found[0].slug
-            urls += [url_for("events.detail", slug=slug), url_for("agenda.agenda", slug=slug),
-                     url_for("agenda.presenters", slug=slug), url_for("calendar.event_calendar", slug=slug)]
+            urls += [
+                url_for("events.detail", slug=slug),
+                url_for("agenda.agenda", slug=slug),
+                url_for("agenda.presenters", slug=slug),
+                url_for("calendar.event_calendar", slug=slug),
+            ]
         return urls
 
 

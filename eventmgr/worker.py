@@ -59,9 +59,16 @@ def run(interval: float, once: bool = False) -> None:
         try:
             done = run_round()
             if once:
-                click.echo(_("Queued %(reminders)d reminder(s) and %(updates)d calendar update(s); delivered "
-                             "%(delivered)d message(s); ran %(jobs)d job(s).", reminders=done.reminders,
-                             updates=done.calendar_updates, delivered=done.delivered, jobs=done.jobs))
+                click.echo(
+                    _(
+                        "Queued %(reminders)d reminder(s) and %(updates)d calendar update(s); delivered "
+                        "%(delivered)d message(s); ran %(jobs)d job(s).",
+                        reminders=done.reminders,
+                        updates=done.calendar_updates,
+                        delivered=done.delivered,
+                        jobs=done.jobs,
+                    )
+                )
         except Exception as error:  # noqa: BLE001 - a bad round must not stop the worker
             db.session.rollback()
             click.echo(_("Worker round failed: %(error)s", error=error), err=True)

@@ -27,8 +27,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 BACKEND = os.environ.get("EVENTMGR_TEST_DB", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 PASSWORD = "a long test password"
 
 
@@ -41,6 +49,7 @@ def missing(message: str) -> None:
 
 
 # --- Database --------------------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def new_database(directory):
@@ -104,8 +113,20 @@ def redis_url():
     if binary is None:
         missing("redis-server not found; `make test` installs it with apt-get.")
     port = _free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",  # noqa: S603
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",  # noqa: S603
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     deadline = time.monotonic() + 10
@@ -133,20 +154,22 @@ def app(database_url, smtp_server, tmp_path_factory):
 
     instance = tmp_path_factory.mktemp("instance")
     os.environ["EVENTMGR_INSTANCE_PATH"] = str(instance)
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test secret key",
-        "SERVER_NAME": None,
-        # The test client's own host: mailed links lead where the tests' requests go (and only there).
-        "PUBLIC_URL": "http://localhost",
-        "MAIL_SERVER": smtp_server.hostname,
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_DEFAULT_SENDER": "Events <events@eventmgr.test>",
-        "RATELIMIT_ENABLED": True,
-        "PASSWORD_HASH_PROFILE": "CHEAPEST",
-        "PUBLIC_PAGE_CACHE_SECONDS": 0,  # tests read pages right after changing them; test_pagecache turns it on
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test secret key",
+            "SERVER_NAME": None,
+            # The test client's own host: mailed links lead where the tests' requests go (and only there).
+            "PUBLIC_URL": "http://localhost",
+            "MAIL_SERVER": smtp_server.hostname,
+            "MAIL_PORT": smtp_server.port,
+            "MAIL_DEFAULT_SENDER": "Events <events@eventmgr.test>",
+            "RATELIMIT_ENABLED": True,
+            "PASSWORD_HASH_PROFILE": "CHEAPEST",
+            "PUBLIC_PAGE_CACHE_SECONDS": 0,  # tests read pages right after changing them; test_pagecache turns it on
+        }
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
@@ -228,14 +251,16 @@ def mailbox(smtp_server):
 
 # --- Factories -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_user(db):
     from eventmgr.auth.services import create_user
 
     def make(email=None, name="Test User", password=PASSWORD, is_admin=False, can_organise=True):
         """An account; by default one that may create events (can_organise=False: one that may not)."""
-        user = create_user(email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password=password,
-                           is_admin=is_admin)
+        user = create_user(
+            email or f"user-{uuid.uuid4().hex[:8]}@example.org", name, password=password, is_admin=is_admin
+        )
         user.can_organise = can_organise
         db.session.commit()
         return user
@@ -297,8 +322,12 @@ def make_registration(db):
         details. `checked_in` records attendance at the desk; `status` then overwrites the stored status, for
         tests of what other features make of registrations in each state."""
         email = email or f"delegate-{uuid.uuid4().hex[:8]}@example.org"
-        data = {"given_name": email.split("@")[0].capitalize(), "family_name": "Delegate", "email": email,
-                "country": "KZ"} | fields
+        data = {
+            "given_name": email.split("@")[0].capitalize(),
+            "family_name": "Delegate",
+            "email": email,
+            "country": "KZ",
+        } | fields
         registration = services.register(event, data, now)
         if checked_in:
             services.check_in(registration, None, now)
@@ -318,8 +347,12 @@ def make_session(db):
     def make(event, title="Panel discussion", kind="panel", start_at=None, end_at=None, user=None, **fields):
         """A session of the event; by default a panel in its first hour."""
         start_at = start_at or event.start_at
-        data = {"kind": kind, "title": title, "start_at": start_at,
-                "end_at": end_at or start_at + timedelta(hours=1)} | fields
+        data = {
+            "kind": kind,
+            "title": title,
+            "start_at": start_at,
+            "end_at": end_at or start_at + timedelta(hours=1),
+        } | fields
         event_session = create_session(event, data, user)
         db.session.commit()
         return event_session
@@ -335,8 +368,9 @@ def make_document(db):
     def make(event, user, text=None, **fields):
         """A draft (recommendations unless `kind` says otherwise) by `user`; with `text`, its sections and
         paragraphs read from that pasted text."""
-        document = services.create_document(event, {"kind": "recommendations", "title": "Recommendations"} | fields,
-                                            user)
+        document = services.create_document(
+            event, {"kind": "recommendations", "title": "Recommendations"} | fields, user
+        )
         if text is not None:
             services.import_text(document, text, user)
         db.session.commit()
@@ -375,13 +409,15 @@ def csrf_token(client, url: str) -> str:
     import re
 
     page = client.get(url)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page.text
+    )
     assert match, f"no CSRF token on {url}"
     return match.group(1)
 
 
 # --- Browser ---------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -438,6 +474,7 @@ def page(browser, live_server, request):
 
 #: How many PostgreSQL-only tests this (SQLite) pass left out.
 LEFT_OUT = pytest.StashKey[int]()
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 # --- Pages -----------------------------------------------------------------------------------------
 
+
 def flashes(response) -> list[str]:
     """The flashed messages on a page, entities decoded."""
     return [html.unescape(m) for m in re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', response.text, re.S)]
@@ -24,8 +25,10 @@ def flashes(response) -> list[str]:
 
 def field_errors(response) -> dict[str, str]:
     """{field id: error text} of every field the page marks as wrong."""
-    return {name: html.unescape(text).strip() for name, text in
-            re.findall(r'<p class="error" id="([^"]+)-error">(.*?)</p>', response.text, re.S)}
+    return {
+        name: html.unescape(text).strip()
+        for name, text in re.findall(r'<p class="error" id="([^"]+)-error">(.*?)</p>', response.text, re.S)
+    }
 
 
 def field_error(response, field: str) -> str | None:
@@ -41,10 +44,11 @@ def text_of(response) -> str:
 def section(page: str, heading_id: str) -> str:
     """The HTML of the section labelled by the heading with this id ('' if the page has none)."""
     start = page.find(f'id="{heading_id}"')
-    return page[start:page.index("</section>", start)] if start >= 0 else ""
+    return page[start : page.index("</section>", start)] if start >= 0 else ""
 
 
 # --- Mail ------------------------------------------------------------------------------------------
+
 
 def body(message) -> str:
     """The plain-text body of a received e-mail."""
@@ -65,12 +69,17 @@ def link_path(message) -> str:
 
 # --- PDFs (poppler-utils) --------------------------------------------------------------------------
 
+
 def _poppler(tool: str, pdf: bytes, tmp_path, *options: str) -> str:
     """What a poppler-utils tool prints about the PDF (written to tmp_path, since the tools read files)."""
     path = tmp_path / f"{hashlib.sha256(pdf).hexdigest()[:8]}-{tool}.pdf"
     path.write_bytes(pdf)
-    return subprocess.run([tool, *options, str(path), *(["-"] if tool == "pdftotext" else [])],  # noqa: S603, S607
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [tool, *options, str(path), *(["-"] if tool == "pdftotext" else [])],  # noqa: S603, S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
@@ -95,6 +104,7 @@ def pdf_meta(pdf: bytes, tmp_path) -> str:
 
 
 # --- The database ----------------------------------------------------------------------------------
+
 
 def count(db, model, *where) -> int:
     """How many rows of the model (matching `where`) the database holds."""
@@ -123,6 +133,7 @@ def writes_among(statements: list[str]) -> list[str]:
 
 # --- Logging in ------------------------------------------------------------------------------------
 
+
 def attempt_login(client, email, password, next_url=None, token=None, **kwargs):
     """POST the login form as a browser would; return the response."""
     url = "/login" + (f"?next={quote(next_url, safe='')}" if next_url is not None else "")
@@ -150,6 +161,7 @@ def log_in_browser(page, user, password=PASSWORD):
 
 
 # --- Waiting for something another thread or process does -----------------------------------------
+
 
 def wait_for(condition, timeout: float = 10.0, interval: float = 0.02, what: str = "the condition"):
     """Poll `condition` until it returns something true, and return that; fail after `timeout` seconds."""

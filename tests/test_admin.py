@@ -35,6 +35,7 @@ def act(post, user_id: int, action: str):
 
 # --- Invitations -------------------------------------------------------------------------------------
 
+
 def test_an_admin_invites_a_user_who_sets_a_password_and_logs_in(app, client, post, admin, mailbox, db):
     page = client.get("/admin/users")
     assert page.status_code == 200 and "root@example.org" in page.text
@@ -57,8 +58,9 @@ def test_an_admin_invites_a_user_who_sets_a_password_and_logs_in(app, client, po
     nadias = app.test_client()
     page = nadias.get(path)
     assert page.status_code == 200 and "Welcome, Nadia New" in page.text
-    response = nadias.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-                                       "csrf_token": csrf_token(nadias, path)})
+    response = nadias.post(
+        path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": csrf_token(nadias, path)}
+    )
     assert response.status_code == 302
     assert nadias.get("/manage/").status_code == 200
     assert user_by_email(db, "nadia@example.org").password_hash.startswith("$argon2")
@@ -71,12 +73,15 @@ def test_an_invitation_can_make_an_admin(post, admin, db):
     assert user_by_email(db, "second@example.org").is_admin
 
 
-@pytest.mark.parametrize("form, field", [
-    ({"name": "Twin", "email": "root@example.org"}, "email"),
-    ({"name": "Twin", "email": "ROOT@example.org"}, "email"),
-    ({"name": "Bad", "email": "not an address"}, "email"),
-    ({"name": "", "email": "nameless@example.org"}, "name"),
-])
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        ({"name": "Twin", "email": "root@example.org"}, "email"),
+        ({"name": "Twin", "email": "ROOT@example.org"}, "email"),
+        ({"name": "Bad", "email": "not an address"}, "email"),
+        ({"name": "", "email": "nameless@example.org"}, "name"),
+    ],
+)
 def test_a_bad_invitation_is_refused_at_its_field(post, admin, mailbox, db, form, field):
     response = post("/admin/users", form)
     assert response.status_code == 422
@@ -100,11 +105,13 @@ def test_an_invitation_can_be_sent_again(client, post, admin, mailbox, db):
     db.session.commit()
     act(post, nadia.id, "resend")
     assert "This user has set a password already; they can use 'Forgot password'." in flashes(
-        client.get("/admin/users"))
+        client.get("/admin/users")
+    )
     assert len(mailbox.messages) == 2
 
 
 # --- Site-wide roles and deactivation ---------------------------------------------------------------
+
 
 def test_make_and_revoke_admin(app, client, post, admin, make_user, db):
     user = make_user(email="bob@example.org")
@@ -114,8 +121,9 @@ def test_make_and_revoke_admin(app, client, post, admin, make_user, db):
     assert act(post, user.id, "make-admin").status_code == 302
     assert user_by_email(db, "bob@example.org").is_admin
     assert other.get("/admin/users").status_code == 200
-    assert db.session.execute(select(AuditEntry).filter_by(action="user.admin")).scalar_one().summary == \
-        "bob@example.org"
+    assert (
+        db.session.execute(select(AuditEntry).filter_by(action="user.admin")).scalar_one().summary == "bob@example.org"
+    )
 
     act(post, user.id, "revoke-admin")
     assert not user_by_email(db, "bob@example.org").is_admin
@@ -131,8 +139,10 @@ def test_creating_events_is_a_capability_the_admin_grants(app, client, post, adm
     assert "/manage/events/new" not in dashboard
     for url in ("/manage/events/new", "/manage/series/new", "/manage/organisations/new"):
         assert plains.get(url).status_code == 403, url
-    response = plains.post("/manage/events/new", data={"csrf_token": csrf_token(plains, "/manage/"),
-                                                       "title": "Unwanted", "kind": "webinar"})
+    response = plains.post(
+        "/manage/events/new",
+        data={"csrf_token": csrf_token(plains, "/manage/"), "title": "Unwanted", "kind": "webinar"},
+    )
     assert response.status_code == 403
 
     assert act(post, plain.id, "make-organiser").status_code == 302
@@ -141,8 +151,13 @@ def test_creating_events_is_a_capability_the_admin_grants(app, client, post, adm
     assert "/manage/events/new" in plains.get("/manage/").text
     act(post, plain.id, "revoke-organiser")
     assert plains.get("/manage/events/new").status_code == 403
-    actions = db.session.execute(select(AuditEntry.action).filter(AuditEntry.action.like("user.%organiser"))
-                                 .order_by(AuditEntry.id)).scalars().all()
+    actions = (
+        db.session.execute(
+            select(AuditEntry.action).filter(AuditEntry.action.like("user.%organiser")).order_by(AuditEntry.id)
+        )
+        .scalars()
+        .all()
+    )
     assert actions == ["user.organiser", "user.unorganiser"]
     post("/admin/users", {"name": "Olga Organiser", "email": "olga@example.org", "can_organise": "y"})
     post("/admin/users", {"name": "Sam Secretariat", "email": "sam@example.org"})
@@ -194,8 +209,9 @@ def test_only_admins_reach_the_admin_pages(client, post, make_user, login, db):
     login(make_user(email="plain@example.org"))
     assert client.get("/admin/users").status_code == 403
     token = csrf_token(client, "/manage/series/new")
-    response = client.post("/admin/users", data={"name": "Mallory", "email": "mallory@example.org",
-                                                  "is_admin": "y", "csrf_token": token})
+    response = client.post(
+        "/admin/users", data={"name": "Mallory", "email": "mallory@example.org", "is_admin": "y", "csrf_token": token}
+    )
     assert response.status_code == 403
     for action in ("make-admin", "deactivate", "resend"):
         assert client.post(f"/admin/users/{target.id}/{action}", data={"csrf_token": token}).status_code == 403
@@ -207,9 +223,11 @@ def test_only_admins_reach_the_admin_pages(client, post, make_user, login, db):
 
 # --- `flask users ...` -------------------------------------------------------------------------------
 
+
 def test_users_create_with_admin_name_and_password(app, runner, db):
-    result = runner.invoke(args=["users", "create", "Ada@Example.org", "--admin", "--name", "Ada Lovelace",
-                                 "--password", NEW_PASSWORD])
+    result = runner.invoke(
+        args=["users", "create", "Ada@Example.org", "--admin", "--name", "Ada Lovelace", "--password", NEW_PASSWORD]
+    )
     assert result.exit_code == 0, result.output
     assert "Created administrator ada@example.org." in result.output
     assert NEW_PASSWORD not in result.output
@@ -248,8 +266,7 @@ def test_users_create_refuses_a_second_account_or_a_short_password(runner, make_
 
 def test_users_set_password(app, runner, make_user, db):
     make_user(email="ada@example.org")
-    result = runner.invoke(args=["users", "set-password", "ADA@example.org"],
-                           input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    result = runner.invoke(args=["users", "set-password", "ADA@example.org"], input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "Password changed for ada@example.org." in result.output
     assert attempt_login(app.test_client(), "ada@example.org", PASSWORD).status_code == 422

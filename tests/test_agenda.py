@@ -32,6 +32,7 @@ YEAR = 2030  # 24-25 July 2030 are a Wednesday and a Thursday
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
+
 def local(day: int, hour: int, minute: int = 0, month: int = 7, tz=ALMATY) -> datetime:
     """A time on a July day of YEAR in the zone, as the UTC moment the database keeps."""
     return datetime(YEAR, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
@@ -63,9 +64,16 @@ def organiser(make_user, login):
 def borovoe(make_event, organiser):
     """The 3rd Issyk-Kul Initiative conference in Borovoe, 24-25 July, run by the logged-in organiser."""
     return make_event(
-        organiser=organiser, title="3rd Regional Conference on Border Security in Central Asia", kind="conference",
-        start_at=local(24, 9), end_at=local(25, 18), venue_name="Rixos Borovoe", venue_city="Borovoe",
-        venue_country="KZ", description="Thematic panel discussions of the Issyk-Kul Initiative.")
+        organiser=organiser,
+        title="3rd Regional Conference on Border Security in Central Asia",
+        kind="conference",
+        start_at=local(24, 9),
+        end_at=local(25, 18),
+        venue_name="Rixos Borovoe",
+        venue_city="Borovoe",
+        venue_country="KZ",
+        description="Thematic panel discussions of the Issyk-Kul Initiative.",
+    )
 
 
 @pytest.fixture
@@ -73,17 +81,37 @@ def programme(db, borovoe, make_session):
     """Borovoe's opening, its three thematic panels over two days, a break, and the panels' people."""
     osce = {"position": "Programme Manager, Transnational Threats Department", "organisation_name": "OSCE"}
     sarybay = person("Kairat Sarybay", honorific="Ambassador", country="KZ", email="k.sarybay@example.org")
-    abenova = person("Aigerim Abenova", position="Head of Risk Analysis", organisation_name="Border Service of "
-                     "Kazakhstan", country="KZ", email="a.abenova@example.kz")
+    abenova = person(
+        "Aigerim Abenova",
+        position="Head of Risk Analysis",
+        organisation_name="Border Service of Kazakhstan",
+        country="KZ",
+        email="a.abenova@example.kz",
+    )
     rahimov = person("Farrukh Rahimov", country="TJ", **osce)
     opening = make_session(borovoe, "", kind="opening", start_at=local(24, 9), end_at=local(24, 9, 30))
-    general = make_session(borovoe, "General challenges of border management in Central Asia and Afghanistan",
-                           start_at=local(24, 9, 30), end_at=local(24, 11), room="Hall A")
+    general = make_session(
+        borovoe,
+        "General challenges of border management in Central Asia and Afghanistan",
+        start_at=local(24, 9, 30),
+        end_at=local(24, 11),
+        room="Hall A",
+    )
     coffee = make_session(borovoe, "", kind="break", start_at=local(24, 11), end_at=local(24, 11, 30))
-    integrated = make_session(borovoe, "The integrated border management approach", start_at=local(24, 14),
-                              end_at=local(24, 15, 30), room="Hall A")
-    capacity = make_session(borovoe, "Needs and priorities for capacity building", start_at=local(25, 9, 30),
-                            end_at=local(25, 11), room="Hall B")
+    integrated = make_session(
+        borovoe,
+        "The integrated border management approach",
+        start_at=local(24, 14),
+        end_at=local(24, 15, 30),
+        room="Hall A",
+    )
+    capacity = make_session(
+        borovoe,
+        "Needs and priorities for capacity building",
+        start_at=local(25, 9, 30),
+        end_at=local(25, 11),
+        room="Hall B",
+    )
     services.add_participant(opening, sarybay, "host")
     services.add_participant(general, sarybay, "moderator")
     services.add_participant(general, abenova, "speaker", "Risk analysis at the southern border")
@@ -91,17 +119,35 @@ def programme(db, borovoe, make_session):
     services.add_participant(integrated, rahimov, "chair")
     services.add_participant(capacity, abenova, "discussant")
     db.session.commit()
-    return {"event": borovoe, "opening": opening, "general": general, "coffee": coffee, "integrated": integrated,
-            "capacity": capacity, "sarybay": sarybay, "abenova": abenova, "rahimov": rahimov}
+    return {
+        "event": borovoe,
+        "opening": opening,
+        "general": general,
+        "coffee": coffee,
+        "integrated": integrated,
+        "capacity": capacity,
+        "sarybay": sarybay,
+        "abenova": abenova,
+        "rahimov": rahimov,
+    }
 
 
 # --- Sessions and their rules ----------------------------------------------------------------------
 
+
 def test_an_organiser_adds_a_session_in_the_events_own_time_and_it_is_kept_in_utc(client, db, borovoe, post):
     url = f"/manage/events/{borovoe.id}/agenda/new"
-    response = post(url, {"kind": "panel", "title": "The integrated border management approach",
-                          "description": "Its advantages for **more effective** border management.",
-                          "start": f"{YEAR}-07-24T14:00", "end": f"{YEAR}-07-24T15:30", "room": "  Hall   A "})
+    response = post(
+        url,
+        {
+            "kind": "panel",
+            "title": "The integrated border management approach",
+            "description": "Its advantages for **more effective** border management.",
+            "start": f"{YEAR}-07-24T14:00",
+            "end": f"{YEAR}-07-24T15:30",
+            "room": "  Hall   A ",
+        },
+    )
     assert response.status_code == 302
     created = db.session.execute(select(EventSession)).scalar_one()
     assert response.location == f"/manage/events/{borovoe.id}/agenda/{created.id}"
@@ -109,8 +155,9 @@ def test_an_organiser_adds_a_session_in_the_events_own_time_and_it_is_kept_in_ut
     assert created.room == "Hall A" and created.kind == "panel"
     # The editor shows the times back in the event's zone, as they were typed.
     page = client.get(response.location).text
-    assert input_time(page, "start") == datetime(YEAR, 7, 24, 14) and input_time(page, "end") == datetime(YEAR, 7, 24,
-                                                                                                        15, 30)
+    assert input_time(page, "start") == datetime(YEAR, 7, 24, 14) and input_time(page, "end") == datetime(
+        YEAR, 7, 24, 15, 30
+    )
     # A new session's form starts where the last one ends.
     assert input_time(client.get(url).text, "start") == datetime(YEAR, 7, 24, 15, 30)
 
@@ -123,17 +170,23 @@ def test_opening_remarks_breaks_and_closing_are_named_after_their_kind_when_left
     assert refused.value.field == "title"
 
 
-@pytest.mark.parametrize("start, end, field, message", [
-    ("2030-07-24T08:00", "2030-07-24T09:30", "start", "The session must start within the event's time"),
-    ("2030-07-25T17:00", "2030-07-25T19:00", "end", "The session must end by the event's end"),
-    ("2030-07-24T11:00", "2030-07-24T10:00", "end", "The session must end after it starts."),
-    ("2030-07-24T11:00", "2030-07-24T11:00", "end", "The session must end after it starts."),
-    ("2030-07-26T10:00", "2030-07-26T11:00", "start", "The session must start within the event's time"),
-])
-def test_a_session_outside_the_event_or_ending_before_it_starts_is_refused(db, borovoe, post, start, end, field,
-                                                                          message):
-    response = post(f"/manage/events/{borovoe.id}/agenda/new",
-                    {"kind": "panel", "title": "Joint risk analysis", "start": start, "end": end})
+@pytest.mark.parametrize(
+    "start, end, field, message",
+    [
+        ("2030-07-24T08:00", "2030-07-24T09:30", "start", "The session must start within the event's time"),
+        ("2030-07-25T17:00", "2030-07-25T19:00", "end", "The session must end by the event's end"),
+        ("2030-07-24T11:00", "2030-07-24T10:00", "end", "The session must end after it starts."),
+        ("2030-07-24T11:00", "2030-07-24T11:00", "end", "The session must end after it starts."),
+        ("2030-07-26T10:00", "2030-07-26T11:00", "start", "The session must start within the event's time"),
+    ],
+)
+def test_a_session_outside_the_event_or_ending_before_it_starts_is_refused(
+    db, borovoe, post, start, end, field, message
+):
+    response = post(
+        f"/manage/events/{borovoe.id}/agenda/new",
+        {"kind": "panel", "title": "Joint risk analysis", "start": start, "end": end},
+    )
     assert response.status_code == 422
     assert field_errors(response)[field].startswith(message)
     assert count(db, EventSession) == 0
@@ -142,8 +195,16 @@ def test_a_session_outside_the_event_or_ending_before_it_starts_is_refused(db, b
 def test_a_session_moved_outside_the_event_is_refused_and_left_as_it_was(db, programme, post):
     general = programme["general"]
     url = f"/manage/events/{programme['event'].id}/agenda/{general.id}"
-    response = post(url, {"kind": "panel", "title": general.title, "start": f"{YEAR}-07-24T09:30",
-                          "end": f"{YEAR}-07-26T09:30", "room": "Hall A"})
+    response = post(
+        url,
+        {
+            "kind": "panel",
+            "title": general.title,
+            "start": f"{YEAR}-07-24T09:30",
+            "end": f"{YEAR}-07-26T09:30",
+            "room": "Hall A",
+        },
+    )
     assert response.status_code == 422
     assert field_errors(response)["end"].startswith("The session must end by the event's end")
     db.session.expire_all()
@@ -153,17 +214,30 @@ def test_a_session_moved_outside_the_event_is_refused_and_left_as_it_was(db, pro
 def test_overlaps_in_one_room_and_a_person_in_two_places_are_warnings_not_errors(client, db, programme, post):
     event, rahimov = programme["event"], programme["rahimov"]
     # A side meeting in Hall A during the first panel is saved, with a warning.
-    response = post(f"/manage/events/{event.id}/agenda/new",
-                    {"kind": "other", "title": "Side meeting on FRONTEX cooperation", "start": f"{YEAR}-07-24T10:00",
-                     "end": f"{YEAR}-07-24T10:45", "room": "hall  a"}, follow_redirects=True)
+    response = post(
+        f"/manage/events/{event.id}/agenda/new",
+        {
+            "kind": "other",
+            "title": "Side meeting on FRONTEX cooperation",
+            "start": f"{YEAR}-07-24T10:00",
+            "end": f"{YEAR}-07-24T10:45",
+            "room": "hall  a",
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     side = db.session.execute(select(EventSession).filter_by(title="Side meeting on FRONTEX cooperation")).scalar_one()
-    assert "“General challenges of border management in Central Asia and Afghanistan” and “Side meeting on " \
-           "FRONTEX cooperation” overlap in Hall A." in flashes(response)
+    assert (
+        "“General challenges of border management in Central Asia and Afghanistan” and “Side meeting on "
+        "FRONTEX cooperation” overlap in Hall A." in flashes(response)
+    )
     # Putting a panellist of the first panel in it is saved too, with a second warning.
-    response = post(f"/manage/events/{event.id}/agenda/{side.id}/participants",
-                    {"person_id": rahimov.id, "role": "speaker"}, token_from=f"/manage/events/{event.id}/agenda",
-                    follow_redirects=True)
+    response = post(
+        f"/manage/events/{event.id}/agenda/{side.id}/participants",
+        {"person_id": rahimov.id, "role": "speaker"},
+        token_from=f"/manage/events/{event.id}/agenda",
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert any(message.startswith("Farrukh Rahimov is in both") for message in flashes(response))
     assert count(db, SessionParticipant, SessionParticipant.session_id == side.id) == 1
@@ -178,8 +252,9 @@ def test_overlaps_in_one_room_and_a_person_in_two_places_are_warnings_not_errors
 
 def test_sessions_that_only_touch_or_are_in_different_rooms_raise_no_warning(db, programme, make_session):
     event = programme["event"]
-    make_session(event, "Press briefing", kind="other", start_at=local(24, 10), end_at=local(24, 10, 30),
-                 room="Press room")
+    make_session(
+        event, "Press briefing", kind="other", start_at=local(24, 10), end_at=local(24, 10, 30), room="Press room"
+    )
     make_session(event, "Follow-up in Hall A", start_at=local(24, 11), end_at=local(24, 12), room="Hall A")
     assert services.agenda_warnings(event, services.event_sessions(event)) == []
 
@@ -189,14 +264,22 @@ def test_participants_keep_the_order_and_roles_the_organiser_gives_them(client, 
     base = f"/manage/events/{event.id}/agenda/{general.id}"
     names = lambda: [p.person.full_name for p in services.get_session(event, general.id).participants]  # noqa: E731
     assert names() == ["Kairat Sarybay", "Aigerim Abenova", "Farrukh Rahimov"]
-    new = post(f"{base}/participants", {"person-full_name": "Bolat Nurgaliyev", "person-honorific": "Ambassador",
-                                        "role": "discussant", "talk_title": "Lessons from the CICA space"},
-               token_from=base)
+    new = post(
+        f"{base}/participants",
+        {
+            "person-full_name": "Bolat Nurgaliyev",
+            "person-honorific": "Ambassador",
+            "role": "discussant",
+            "talk_title": "Lessons from the CICA space",
+        },
+        token_from=base,
+    )
     assert new.status_code == 302
     db.session.expire_all()
     assert names()[-1] == "Bolat Nurgaliyev"
-    rahimov_part = db.session.execute(select(SessionParticipant).filter_by(
-        session_id=general.id, person_id=programme["rahimov"].id)).scalar_one()
+    rahimov_part = db.session.execute(
+        select(SessionParticipant).filter_by(session_id=general.id, person_id=programme["rahimov"].id)
+    ).scalar_one()
     assert post(f"{base}/participants/{rahimov_part.id}/up", token_from=base).status_code == 302
     db.session.expire_all()
     assert names() == ["Kairat Sarybay", "Farrukh Rahimov", "Aigerim Abenova", "Bolat Nurgaliyev"]
@@ -213,8 +296,12 @@ def test_participants_keep_the_order_and_roles_the_organiser_gives_them(client, 
     twice = post(f"{base}/participants", {"person_id": programme["abenova"].id, "role": "chair"}, token_from=base)
     assert twice.status_code == 422
     assert field_errors(twice)["person_id"] == "Aigerim Abenova is already in this session."
-    assert post(f"{base}/participants", {"person_id": programme["sarybay"].id, "role": "keynote"},
-                token_from=base).status_code == 422
+    assert (
+        post(
+            f"{base}/participants", {"person_id": programme["sarybay"].id, "role": "keynote"}, token_from=base
+        ).status_code
+        == 422
+    )
     other_part = programme["capacity"].participants[0]
     assert post(f"{base}/participants/{other_part.id}/remove", token_from=base).status_code == 404
     assert count(db, SessionParticipant, SessionParticipant.session_id == general.id) == 3
@@ -237,6 +324,7 @@ def test_a_deleted_session_takes_its_people_list_and_delegates_choices_with_it(d
 
 # --- The public agenda -----------------------------------------------------------------------------
 
+
 def test_the_agenda_lists_sessions_by_day_in_the_events_zone_with_people_linking_to_their_bios(client, programme):
     event = programme["event"]
     response = client.get(f"/events/{event.slug}/agenda")
@@ -247,16 +335,24 @@ def test_the_agenda_lists_sessions_by_day_in_the_events_zone_with_people_linking
     text = text_of(response)
     assert "Times are shown in" in text and "(Asia/Almaty, GMT+0" in text and "the event's own time zone" in text
     # In order, in local time, with rooms, kinds and roles.
-    order = [text.index(title) for title in (
-        "Opening or welcoming remarks", "General challenges of border management",
-        "The integrated border management approach", "Needs and priorities for capacity building")]
+    order = [
+        text.index(title)
+        for title in (
+            "Opening or welcoming remarks",
+            "General challenges of border management",
+            "The integrated border management approach",
+            "Needs and priorities for capacity building",
+        )
+    ]
     assert order == sorted(order)
     assert "09:30–11:00 Hall A" in text and "14:00–15:30 Hall A" in text and "09:30–11:00 Hall B" in text
     sarybay, abenova = programme["sarybay"], programme["abenova"]
     assert f'<a href="/people/{sarybay.id}-kairat-sarybay">Ambassador Kairat Sarybay</a>' in page
     assert "Moderator: Ambassador Kairat Sarybay" in text
-    assert "Speaker: Aigerim Abenova , Head of Risk Analysis, Border Service of Kazakhstan · Risk analysis at the " \
-           "southern border" in text
+    assert (
+        "Speaker: Aigerim Abenova , Head of Risk Analysis, Border Service of Kazakhstan · Risk analysis at the "
+        "southern border" in text
+    )
     assert f'href="/people/{abenova.id}-aigerim-abenova"' in page
     # Private addresses stay private; a break is a plain line; nothing is marked before the event.
     assert "example.org" not in page and "example.kz" not in page
@@ -284,7 +380,9 @@ def test_readers_switch_the_agenda_to_their_own_time_zone_without_javascript(cli
     # Far enough west, each day's sessions start on the day before.
     los_angeles = client.get(f"/events/{event.slug}/agenda", query_string={"tz": "America/Los_Angeles"})
     assert re.findall(r'<h2 id="day-\d+">(.*?)</h2>', los_angeles.text) == [
-        f"Tuesday, 23 July {YEAR}", f"Wednesday, 24 July {YEAR}"]
+        f"Tuesday, 23 July {YEAR}",
+        f"Wednesday, 24 July {YEAR}",
+    ]
 
     unknown = client.get(f"/events/{event.slug}/agenda", query_string={"tz": "Mars/Olympus_Mons"})
     assert unknown.status_code == 200
@@ -294,8 +392,12 @@ def test_readers_switch_the_agenda_to_their_own_time_zone_without_javascript(cli
 
 def test_during_the_event_the_current_and_next_sessions_are_marked(client, db, make_event, organiser, make_session):
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    event = make_event(organiser=organiser, title="Central Asia Border Challenges", start_at=now - timedelta(hours=2),
-                       end_at=now + timedelta(hours=4))
+    event = make_event(
+        organiser=organiser,
+        title="Central Asia Border Challenges",
+        start_at=now - timedelta(hours=2),
+        end_at=now + timedelta(hours=4),
+    )
     hours = lambda n: now + timedelta(hours=n)  # noqa: E731
     welcome = make_session(event, "", kind="opening", start_at=hours(-2), end_at=hours(-1))
     running = make_session(event, "Cross-border threats", start_at=hours(-0.5), end_at=hours(0.5))
@@ -303,10 +405,16 @@ def test_during_the_event_the_current_and_next_sessions_are_marked(client, db, m
     parallel = make_session(event, "Illicit financial flows", start_at=hours(1), end_at=hours(2), room="Second stream")
     later = make_session(event, "", kind="closing", start_at=hours(3), end_at=hours(4))
     page = client.get(f"/events/{event.slug}/agenda").text
-    marked = dict(re.findall(r'class="agenda-item kind-\w+(?: is-(\w+))?" id="session-(\d+)"', page)[i][::-1]
-                  for i in range(5))
-    assert marked == {str(welcome.id): "", str(running.id): "current", str(following.id): "next",
-                      str(parallel.id): "next", str(later.id): ""}
+    marked = dict(
+        re.findall(r'class="agenda-item kind-\w+(?: is-(\w+))?" id="session-(\d+)"', page)[i][::-1] for i in range(5)
+    )
+    assert marked == {
+        str(welcome.id): "",
+        str(running.id): "current",
+        str(following.id): "next",
+        str(parallel.id): "next",
+        str(later.id): "",
+    }
     assert page.count("Happening now") == 1 and page.count("Up next") == 2
     assert f'id="session-{running.id}" aria-current="time"' in page
     # Before and after the event, and for a cancelled one, nothing is marked.
@@ -314,14 +422,21 @@ def test_during_the_event_the_current_and_next_sessions_are_marked(client, db, m
     assert services.session_marks(event, sessions, now - timedelta(hours=3)) == {}
     assert services.session_marks(event, sessions, now + timedelta(hours=5)) == {}
     assert services.session_marks(event, sessions, now + timedelta(minutes=45)) == {
-        following.id: "next", parallel.id: "next"}
+        following.id: "next",
+        parallel.id: "next",
+    }
 
 
 def test_a_sessions_description_is_markdown_rendered_harmless(client, db, programme):
     general = programme["general"]
-    services.update_session(general, {"description": "Key topics:\n\n* **Risk analysis**\n* Drug trafficking\n\n"
-                                                     "<script>alert('agenda')</script>[Report](javascript:alert(1))"
-                                                     '<img src="x" onerror="alert(1)">'})
+    services.update_session(
+        general,
+        {
+            "description": "Key topics:\n\n* **Risk analysis**\n* Drug trafficking\n\n"
+            "<script>alert('agenda')</script>[Report](javascript:alert(1))"
+            '<img src="x" onerror="alert(1)">'
+        },
+    )
     db.session.commit()
     page = client.get(f"/events/{programme['event'].slug}/agenda").text
     description = re.search(r'<div class="prose agenda-description">(.*?)</div>', page, re.S).group(1)
@@ -331,8 +446,9 @@ def test_a_sessions_description_is_markdown_rendered_harmless(client, db, progra
 
 
 @pytest.mark.parametrize("status, visibility", [("draft", "public"), ("published", "private")])
-def test_the_programme_of_a_draft_or_private_event_is_not_found(app, client, db, make_event, make_session, status,
-                                                                visibility):
+def test_the_programme_of_a_draft_or_private_event_is_not_found(
+    app, client, db, make_event, make_session, status, visibility
+):
     event = make_event(status=status, visibility=visibility, title="Closed-door consultations")
     make_session(event, "Closed-door consultations", start_at=event.start_at, end_at=event.end_at)
     stranger = app.test_client()
@@ -356,13 +472,21 @@ def test_an_old_slug_leads_to_the_agenda_under_the_new_one(client, db, programme
 
 # --- Presenters ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def webinar(db, make_event, make_organisation, organiser, make_session):
     """The webinar "Central Asia Border Challenges" with its featured presenters and one panel."""
     unodc = make_organisation("United Nations Office on Drugs and Crime", acronym="UNODC", kind="international")
     event = make_event(organiser=organiser, title="Central Asia Border Challenges")
-    host = person("Nodira Karimova", honorific="Ms.", position="Programme Officer", organisation_id=unodc.id,
-                  country="UZ", bio="Works on **border security** in Central Asia.", email="n.karimova@example.org")
+    host = person(
+        "Nodira Karimova",
+        honorific="Ms.",
+        position="Programme Officer",
+        organisation_id=unodc.id,
+        country="UZ",
+        bio="Works on **border security** in Central Asia.",
+        email="n.karimova@example.org",
+    )
     create = process_photo(photo_bytes())
     from eventmgr.people.services import _store_photo
 
@@ -386,8 +510,10 @@ def test_the_presenters_page_shows_featured_presenters_first_then_everyone_in_th
     featured, others = text.split("Also in the programme")
     assert featured.index("Nodira Karimova") < featured.index("Erlan Dzhaksybekov")
     assert featured.count("Webinar hosting presenter") == 2
-    assert "Ms. Nodira Karimova Programme Officer United Nations Office on Drugs and Crime (UNODC) · Uzbekistan " \
-           "Works on border security in Central Asia." in featured
+    assert (
+        "Ms. Nodira Karimova Programme Officer United Nations Office on Drugs and Crime (UNODC) · Uzbekistan "
+        "Works on border security in Central Asia." in featured
+    )
     assert "Host, Cross-border threats" in featured
     assert "Senior Adviser BOMCA · Kyrgyzstan" in featured
     assert "Timur Saidov" in others and "Nodira Karimova" not in others
@@ -409,18 +535,31 @@ def test_an_organiser_features_presenters_labels_and_reorders_them(client, db, w
     db.session.expire_all()
     entries = services.featured_presenters(event)
     assert [(e.person.full_name, e.role_label) for e in entries] == [
-        ("Nodira Karimova", "Webinar hosting presenter"), ("Erlan Dzhaksybekov", "Webinar hosting presenter"),
-        ("Timur Saidov", "Keynote speaker")]
+        ("Nodira Karimova", "Webinar hosting presenter"),
+        ("Erlan Dzhaksybekov", "Webinar hosting presenter"),
+        ("Timur Saidov", "Keynote speaker"),
+    ]
     assert post(f"{url}/{entries[2].id}/up", token_from=url).status_code == 302
     assert post(f"{url}/{entries[0].id}/label", {"role_label": "  Moderator "}, token_from=url).status_code == 302
     assert post(f"{url}/{entries[1].id}/remove", token_from=url).status_code == 302
     db.session.expire_all()
     assert [(e.person.full_name, e.role_label, e.position) for e in services.featured_presenters(event)] == [
-        ("Nodira Karimova", "Moderator", 0), ("Timur Saidov", "Keynote speaker", 1)]
+        ("Nodira Karimova", "Moderator", 0),
+        ("Timur Saidov", "Keynote speaker", 1),
+    ]
     assert db.session.get(Person, webinar["expert"].id) is not None
     # A new person typed into the form is created and featured in one go; featuring anyone twice is refused.
-    assert post(url, {"person-full_name": "Gulnara Iskakova", "person-position": "Director",
-                      "role_label": "Webinar hosting presenter"}).status_code == 302
+    assert (
+        post(
+            url,
+            {
+                "person-full_name": "Gulnara Iskakova",
+                "person-position": "Director",
+                "role_label": "Webinar hosting presenter",
+            },
+        ).status_code
+        == 302
+    )
     twice = post(url, {"person_id": webinar["host"].id, "role_label": "Host"})
     assert twice.status_code == 422 and field_errors(twice)["person_id"] == "Nodira Karimova is already featured."
     page = text_of(client.get(f"/events/{event.slug}/presenters"))
@@ -439,23 +578,44 @@ def test_a_participant_of_another_event_cannot_be_relabelled_through_this_one(db
 
 # --- Queries ---------------------------------------------------------------------------------------
 
-def build_programme(db, make_event, make_session, make_organisation, organiser, sessions: int,
-                    people_per_session: int, featured: int, photos: bool):
+
+def build_programme(
+    db,
+    make_event,
+    make_session,
+    make_organisation,
+    organiser,
+    sessions: int,
+    people_per_session: int,
+    featured: int,
+    photos: bool,
+):
     """An event with `sessions` sessions over two days, each with its own people, organisations and photos."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=20)
-    event = make_event(organiser=organiser, title=f"Programme of {sessions}", start_at=start,
-                       end_at=start + timedelta(days=2))
+    event = make_event(
+        organiser=organiser, title=f"Programme of {sessions}", start_at=start, end_at=start + timedelta(days=2)
+    )
     processed = process_photo(photo_bytes()) if photos else None
     from eventmgr.people.services import _store_photo
 
     people = []
     for n in range(sessions):
-        session = make_session(event, f"Panel {n}", start_at=start + timedelta(minutes=90 * n),
-                               end_at=start + timedelta(minutes=90 * n + 80), room=f"Room {n % 3}")
+        session = make_session(
+            event,
+            f"Panel {n}",
+            start_at=start + timedelta(minutes=90 * n),
+            end_at=start + timedelta(minutes=90 * n + 80),
+            room=f"Room {n % 3}",
+        )
         for k in range(people_per_session):
             organisation = make_organisation(f"Agency {n}-{k}", acronym=f"A{n}{k}") if photos else None
-            someone = person(f"Speaker {n} {k}", position="Head of Department", country="KZ",
-                             organisation_id=organisation.id if organisation else None, bio="A **bio**.")
+            someone = person(
+                f"Speaker {n} {k}",
+                position="Head of Department",
+                country="KZ",
+                organisation_id=organisation.id if organisation else None,
+                bio="A **bio**.",
+            )
             if processed:
                 _store_photo(someone, processed)
             services.add_participant(session, someone, ("chair", "speaker", "discussant", "moderator")[k % 4])
@@ -467,11 +627,30 @@ def build_programme(db, make_event, make_session, make_organisation, organiser, 
 
 
 def test_the_agenda_presenters_and_person_pages_take_the_same_number_of_queries_however_big_the_programme(
-        app, db, make_event, make_session, make_organisation, organiser):
-    small, small_people = build_programme(db, make_event, make_session, make_organisation, organiser, sessions=2,
-                                          people_per_session=1, featured=1, photos=False)
-    big, big_people = build_programme(db, make_event, make_session, make_organisation, organiser, sessions=30,
-                                      people_per_session=4, featured=6, photos=True)
+    app, db, make_event, make_session, make_organisation, organiser
+):
+    small, small_people = build_programme(
+        db,
+        make_event,
+        make_session,
+        make_organisation,
+        organiser,
+        sessions=2,
+        people_per_session=1,
+        featured=1,
+        photos=False,
+    )
+    big, big_people = build_programme(
+        db,
+        make_event,
+        make_session,
+        make_organisation,
+        organiser,
+        sessions=30,
+        people_per_session=4,
+        featured=6,
+        photos=True,
+    )
     # The busiest person of the big programme is in three sessions of it.
     for session in services.event_sessions(big)[1:3]:
         services.add_participant(session, big_people[0], "speaker")
@@ -499,8 +678,10 @@ def test_the_agenda_presenters_and_person_pages_take_the_same_number_of_queries_
 
 # --- Personal agenda -------------------------------------------------------------------------------
 
+
 def test_a_registered_delegate_marks_the_sessions_they_will_attend_through_their_private_link(
-        app, db, programme, make_event, make_session, make_registration):
+    app, db, programme, make_event, make_session, make_registration
+):
     event = programme["event"]
     registration = make_registration(event, "aida@example.kz", family_name="Nurlanova")
     delegate = app.test_client()
@@ -522,11 +703,15 @@ def test_a_registered_delegate_marks_the_sessions_they_will_attend_through_their
     response = delegate.post(url, data={"csrf_token": token, "sessions": chosen}, follow_redirects=True)
     assert "Your agenda is saved." in flashes(response)
     assert set(re.findall(r'value="(\d+)" id="choose-\d+" checked', response.text)) == {
-        str(programme["general"].id), str(programme["capacity"].id)}
+        str(programme["general"].id),
+        str(programme["capacity"].id),
+    }
     db.session.expire_all()
     assert services.personal_session_ids(registration) == {programme["general"].id, programme["capacity"].id}
     assert [s.title for s in services.personal_sessions(registration)] == [
-        programme["general"].title, programme["capacity"].title]
+        programme["general"].title,
+        programme["capacity"].title,
+    ]
 
     delegate.post(url, data={"csrf_token": token, "sessions": [programme["capacity"].id]})
     db.session.expire_all()
@@ -549,16 +734,19 @@ def test_a_cancelled_registration_cannot_choose_sessions(app, db, programme, mak
     url = f"/events/{event.slug}/registration/{registration.access_token}/agenda"
     page = delegate.get(url)
     assert "Your registration is no longer active" in page.text and 'name="sessions"' not in page.text
-    response = delegate.post(url, data={"csrf_token": csrf_token(delegate, "/login"),
-                                        "sessions": [programme["general"].id]}, follow_redirects=True)
+    response = delegate.post(
+        url,
+        data={"csrf_token": csrf_token(delegate, "/login"), "sessions": [programme["general"].id]},
+        follow_redirects=True,
+    )
     assert "Only a registration that is pending, confirmed or on the waiting list has an agenda." in flashes(response)
     assert count(db, PersonalAgendaItem) == 0
 
 
 # --- PDF and print ---------------------------------------------------------------------------------
 
-def test_the_agenda_pdf_is_typeset_from_the_programme_with_the_featured_presenters_photos(client, webinar,
-                                                                                          monkeypatch):
+
+def test_the_agenda_pdf_is_typeset_from_the_programme_with_the_featured_presenters_photos(client, webinar, monkeypatch):
     from eventmgr import pdf
 
     printed, fetched = [], []
@@ -580,9 +768,9 @@ def test_the_agenda_pdf_is_typeset_from_the_programme_with_the_featured_presente
     assert photo in fetched and "https://eventmgr.invalid/static/pdf/agenda.css" in fetched
 
 
-def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_language(client, db, programme,
-                                                                                         make_session, monkeypatch,
-                                                                                         tmp_path):
+def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_language(
+    client, db, programme, make_session, monkeypatch, tmp_path
+):
     from eventmgr import pdf
 
     built = []
@@ -627,7 +815,8 @@ def test_the_agenda_pdf_is_built_once_for_each_state_of_the_programme_zone_and_l
 
 
 def test_a_client_that_has_many_agenda_pdfs_built_is_refused_but_copies_already_built_are_not_counted(
-        app, client, programme, monkeypatch):
+    app, client, programme, monkeypatch
+):
     from eventmgr import pdf
 
     monkeypatch.setitem(app.config, "AGENDA_PDF_RATE_LIMIT", "3 per minute")
@@ -642,21 +831,24 @@ def test_a_client_that_has_many_agenda_pdfs_built_is_refused_but_copies_already_
     assert other.get(url, query_string={"tz": "Asia/Tokyo"}).status_code == 200
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "http://127.0.0.1:5000/static/eventmgr.css",
-    "https://127.0.0.1/static/eventmgr.css",
-    "http://eventmgr.invalid/static/eventmgr.css",
-    "https://eventmgr.invalid:8443/static/eventmgr.css",
-    "https://user@eventmgr.invalid/static/eventmgr.css",
-    "https://eventmgr.invalid/static/../../eventmgr/config.py",
-    "https://eventmgr.invalid/static/%2e%2e/%2e%2e/setup.cfg",
-    "https://eventmgr.invalid/manage/",
-    "https://eventmgr.invalid/events/anything/agenda",
-    "https://eventmgr.invalid/people/1/photo/small/0000000000000000.jpg",
-    "data:text/html,<h1>x</h1>",
-    "ftp://eventmgr.invalid/static/eventmgr.css",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:5000/static/eventmgr.css",
+        "https://127.0.0.1/static/eventmgr.css",
+        "http://eventmgr.invalid/static/eventmgr.css",
+        "https://eventmgr.invalid:8443/static/eventmgr.css",
+        "https://user@eventmgr.invalid/static/eventmgr.css",
+        "https://eventmgr.invalid/static/../../eventmgr/config.py",
+        "https://eventmgr.invalid/static/%2e%2e/%2e%2e/setup.cfg",
+        "https://eventmgr.invalid/manage/",
+        "https://eventmgr.invalid/events/anything/agenda",
+        "https://eventmgr.invalid/people/1/photo/small/0000000000000000.jpg",
+        "data:text/html,<h1>x</h1>",
+        "ftp://eventmgr.invalid/static/eventmgr.css",
+    ],
+)
 def test_the_pdf_fetcher_refuses_anything_but_the_apps_static_files_and_stored_photos(app, url):
     from eventmgr.pdf import AppURLFetcher, RefusedURL
 
@@ -696,9 +888,11 @@ def test_weasyprint_never_reaches_the_network_or_the_file_system_through_the_pdf
     threading.Thread(target=server.serve_forever, daemon=True).start()
     here = f"http://127.0.0.1:{server.server_port}"
     try:
-        source = (f'<link rel="stylesheet" href="{here}/style.css"><p>Agenda</p>'
-                  f'<img src="{here}/tracker.png"><img src="file:///etc/hostname">'
-                  f'<p style="background: url({here}/background.png)">x</p>')
+        source = (
+            f'<link rel="stylesheet" href="{here}/style.css"><p>Agenda</p>'
+            f'<img src="{here}/tracker.png"><img src="file:///etc/hostname">'
+            f'<p style="background: url({here}/background.png)">x</p>'
+        )
         with app.test_request_context("/"):
             body = HTML(string=source, base_url=base_url(), url_fetcher=AppURLFetcher()).write_pdf()
     finally:
@@ -716,4 +910,3 @@ def test_the_agenda_has_a_print_stylesheet_without_its_controls(client, programm
     for selector in (".agenda-zone", ".agenda-links", ".agenda-mark", ".site-header"):
         assert re.search(rf"{re.escape(selector)}[^{{]*\{{ display: none", print_rules), selector
     assert ".agenda-item { break-inside: avoid" in print_rules
-

@@ -16,12 +16,20 @@ def portrait_png() -> bytes:
     return buffer.getvalue()
 
 
-def test_an_organiser_adds_a_panel_with_its_people_and_a_visitor_reads_it_and_a_bio(page, browser, live_server, db,
-                                                                                   make_user, make_event):
+def test_an_organiser_adds_a_panel_with_its_people_and_a_visitor_reads_it_and_a_bio(
+    page, browser, live_server, db, make_user, make_event
+):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser, title="Regional Security in Asia: Preventing New Challenges")
-    sarybay = create_person({"full_name": "Kairat Sarybay", "honorific": "Ambassador", "position": "Executive "
-                             "Director", "organisation_name": "CICA Secretariat", "email": "k.sarybay@example.org"})
+    sarybay = create_person(
+        {
+            "full_name": "Kairat Sarybay",
+            "honorific": "Ambassador",
+            "position": "Executive Director",
+            "organisation_name": "CICA Secretariat",
+            "email": "k.sarybay@example.org",
+        }
+    )
     db.session.commit()
 
     log_in_browser(page, organiser)
@@ -47,8 +55,9 @@ def test_an_organiser_adds_a_panel_with_its_people_and_a_visitor_reads_it_and_a_
     form.get_by_label("Position").fill("Senior Researcher")
     form.get_by_label("Organisation, if not in the directory").fill("Institute of Strategic Studies")
     form.get_by_label("Bio").fill("Studies **transboundary water** in Central Asia.\n\n<script>alert('bio')</script>")
-    form.get_by_label("Photo").set_input_files({"name": "nodira.png", "mimeType": "image/png",
-                                                "buffer": portrait_png()})
+    form.get_by_label("Photo").set_input_files(
+        {"name": "nodira.png", "mimeType": "image/png", "buffer": portrait_png()}
+    )
     form.get_by_role("button", name="Add to the session").click()
     expect(page.get_by_text("Nodira Karimova added.")).to_be_visible()
 

@@ -25,8 +25,14 @@ def is_logged_in(client) -> bool:
 
 
 def set_password_form(client, path, password=NEW_PASSWORD, confirm=None):
-    return client.post(path, data={"password": password, "confirm": password if confirm is None else confirm,
-                                   "csrf_token": csrf_token(client, path)})
+    return client.post(
+        path,
+        data={
+            "password": password,
+            "confirm": password if confirm is None else confirm,
+            "csrf_token": csrf_token(client, path),
+        },
+    )
 
 
 def logout(client):
@@ -48,6 +54,7 @@ def signed_at(monkeypatch, seconds_ago: int, make_token):
 
 
 # --- Logging in and out ------------------------------------------------------------------------------
+
 
 def test_log_in_and_out(client, make_user, db):
     user = make_user(email="ada@example.org", name="Ada Lovelace")
@@ -226,7 +233,8 @@ def test_many_clients_failing_do_not_stop_the_owners_known_device(app, make_user
     from itsdangerous import URLSafeTimedSerializer
 
     fake = URLSafeTimedSerializer("not our key", salt="eventmgr.known-device").dumps(
-        {"device": "x", "accounts": [user.id]})
+        {"device": "x", "accounts": [user.id]}
+    )
     forged.set_cookie("known_device", fake, path="/login")
     assert attempt_login(forged, "ada@example.org", PASSWORD).status_code == 429
     bobs = browser_at(app, OWNER)
@@ -288,13 +296,15 @@ def test_an_address_without_an_account_is_throttled_like_one(app, client, make_u
     mailbox.deliver()
     assert [message["To"] for message in mailbox.messages] == ["ada@example.org"]
     assert sorted(db.session.execute(select(MailMessage.recipient, MailMessage.state)).all()) == [
-        ("ada@example.org", "sent"), ("nadia@example.org", "dropped"), ("nobody@example.org", "dropped")]
+        ("ada@example.org", "sent"),
+        ("nadia@example.org", "dropped"),
+        ("nobody@example.org", "dropped"),
+    ]
 
     # The worker forgets failures once they have left the window.
     window = timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
     assert forget_old_login_failures() == 0
-    assert forget_old_login_failures(utcnow() + window + timedelta(seconds=1)) == \
-        3 * app.config["LOGIN_MAX_FAILURES"]
+    assert forget_old_login_failures(utcnow() + window + timedelta(seconds=1)) == 3 * app.config["LOGIN_MAX_FAILURES"]
     db.session.commit()
     assert failures(db) == 0
 
@@ -328,8 +338,9 @@ def test_login_posts_are_rate_limited_per_address(app, client):
     assert "Too many requests" in response.text and 'class="site-header"' in response.text
     # The form itself still shows, and another address is not held up.
     assert client.get("/login").status_code == 200
-    other = attempt_login(client, "guess-last@example.org", "guess", token=token,
-                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    other = attempt_login(
+        client, "guess-last@example.org", "guess", token=token, environ_base={"REMOTE_ADDR": "192.0.2.7"}
+    )
     assert other.status_code == 422
 
 
@@ -349,10 +360,19 @@ def where_a_browser_goes(location: str) -> str:
     return urlsplit(urljoin("http://localhost/login", cleaned)).netloc
 
 
-@pytest.mark.parametrize("next_url", [
-    "https://evil.example/phish", "//evil.example/phish", "/\\evil.example/phish", "/\t/evil.example/phish",
-    "\\\\evil.example/phish", "javascript:alert(1)", "http:evil.example", "",
-])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/phish",
+        "//evil.example/phish",
+        "/\\evil.example/phish",
+        "/\t/evil.example/phish",
+        "\\\\evil.example/phish",
+        "javascript:alert(1)",
+        "http:evil.example",
+        "",
+    ],
+)
 def test_after_login_next_never_leads_off_the_site(client, make_user, next_url):
     user = make_user()
     response = attempt_login(client, user.email, PASSWORD, next_url=next_url)
@@ -372,8 +392,9 @@ def test_a_protected_page_sends_to_login_and_back(client, make_user):
     assert response.status_code == 302
     target = urlsplit(response.location)
     assert target.path == "/login"
-    response = client.post(response.location, data={"email": user.email, "password": PASSWORD,
-                                                    "csrf_token": csrf_token(client, "/login")})
+    response = client.post(
+        response.location, data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client, "/login")}
+    )
     assert response.status_code == 302 and response.location == "/manage/series/"
 
 
@@ -388,6 +409,7 @@ def test_a_deactivated_users_session_ends(client, make_user, login, db):
 
 
 # --- Password storage --------------------------------------------------------------------------------
+
 
 def test_passwords_are_stored_as_argon2_hashes_only(make_user, db):
     user = make_user(password="correct horse battery staple")
@@ -427,13 +449,15 @@ def test_short_passwords_are_refused(make_user):
 
 # --- Password reset by e-mail ------------------------------------------------------------------------
 
+
 def test_password_reset_end_to_end(client, post, make_user, mailbox, db):
     user = make_user(email="ada@example.org", name="Ada Lovelace")
     old_hash = user.password_hash
     response = post("/password/forgot", {"email": "Ada@example.org"})
     assert response.status_code == 302 and urlsplit(response.location).path == "/login"
-    assert "If an account uses this address, a link to set a new password is on its way." in \
-        flashes(client.get("/login"))
+    assert "If an account uses this address, a link to set a new password is on its way." in flashes(
+        client.get("/login")
+    )
 
     (message,) = mailbox.messages
     assert message["To"] == "ada@example.org"
@@ -466,8 +490,9 @@ def test_password_reset_end_to_end(client, post, make_user, mailbox, db):
     logout(client)
     used = client.get(path)
     assert used.status_code == 404 and "This link is no longer valid" in used.text
-    assert client.post(path, data={"password": "yet another password", "confirm": "yet another password"}
-                       ).status_code in (400, 404)
+    assert client.post(
+        path, data={"password": "yet another password", "confirm": "yet another password"}
+    ).status_code in (400, 404)
     db.session.expire_all()
     assert db.session.get(User, user.id).password_hash == new_hash
 
@@ -504,8 +529,7 @@ def test_using_one_reset_link_voids_the_others(client, post, make_user, mailbox,
     assert client.get(earlier).status_code == 404
 
 
-def test_unknown_and_deactivated_addresses_get_the_same_answer_and_no_mail(client, post, make_user, mailbox,
-                                                                          db):
+def test_unknown_and_deactivated_addresses_get_the_same_answer_and_no_mail(client, post, make_user, mailbox, db):
     make_user(email="ada@example.org")
     gone = make_user(email="gone@example.org")
     gone.is_active_account = False
@@ -517,8 +541,9 @@ def test_unknown_and_deactivated_addresses_get_the_same_answer_and_no_mail(clien
     assert answers[0] == answers[1] == answers[2]
     mailbox.deliver()
     assert [message["To"] for message in mailbox.messages] == ["ada@example.org"]
-    assert db.session.execute(select(MailMessage.recipient).where(MailMessage.state == "sent")).scalars().all() \
-        == ["ada@example.org"]
+    assert db.session.execute(select(MailMessage.recipient).where(MailMessage.state == "sent")).scalars().all() == [
+        "ada@example.org"
+    ]
 
 
 def the_work_of(app, client, db, monkeypatch, url, emails) -> dict:
@@ -534,16 +559,16 @@ def the_work_of(app, client, db, monkeypatch, url, emails) -> dict:
     return work
 
 
-def test_a_reset_request_does_the_same_work_whatever_the_address(app, client, make_user, mailbox, db,
-                                                                  monkeypatch):
+def test_a_reset_request_does_the_same_work_whatever_the_address(app, client, make_user, mailbox, db, monkeypatch):
     """Looking the account up, making the link and rendering the mail took time only for a known address; now
     every request queues one message, made (or dropped) when it is sent."""
     make_user(email="ada@example.org")
     gone = make_user(email="gone@example.org")
     gone.is_active_account = False
     db.session.commit()
-    work = the_work_of(app, client, db, monkeypatch, "/password/forgot",
-                       ["ada@example.org", "nobody@example.org", "gone@example.org"])
+    work = the_work_of(
+        app, client, db, monkeypatch, "/password/forgot", ["ada@example.org", "nobody@example.org", "gone@example.org"]
+    )
     assert work["ada@example.org"] == work["nobody@example.org"] == work["gone@example.org"]
     status, location, seen = work["ada@example.org"]
     assert status == 302
@@ -559,13 +584,13 @@ def test_a_reset_request_does_the_same_work_whatever_the_address(app, client, ma
     assert states == {"ada@example.org": "sent", "nobody@example.org": "dropped", "gone@example.org": "dropped"}
 
 
-def test_a_link_request_does_the_same_work_whatever_the_address(app, client, make_event, mailbox, db,
-                                                                 monkeypatch):
+def test_a_link_request_does_the_same_work_whatever_the_address(app, client, make_event, mailbox, db, monkeypatch):
     from eventmgr.registration.services import register
 
     event = make_event()
-    registration = register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz",
-                                    "country": "KZ"})
+    registration = register(
+        event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"}
+    )
     db.session.commit()
     mailbox.deliver()
     url = f"/events/{event.slug}/register/link"
@@ -584,8 +609,9 @@ def test_a_link_request_does_the_same_work_whatever_the_address(app, client, mak
     path = f"/events/{event.slug}/registration/{registration.access_token}"
     assert f"http://localhost{path}" in message.get_body(("plain",)).get_content()
     assert client.get(path).status_code == 200
-    states = db.session.execute(select(MailMessage.recipient, MailMessage.state)
-                                .where(MailMessage.made.is_not(None)).order_by(MailMessage.id)).all()
+    states = db.session.execute(
+        select(MailMessage.recipient, MailMessage.state).where(MailMessage.made.is_not(None)).order_by(MailMessage.id)
+    ).all()
     assert [tuple(row) for row in states] == [("aida@example.kz", "sent"), ("nobody@example.org", "dropped")]
 
 
@@ -616,18 +642,22 @@ def test_invitation_links_last_longer_than_reset_links(app, client, make_user, m
     days = timedelta(days=1).total_seconds()
     reset = signed_at(monkeypatch, int(3 * days), lambda: make_password_token(user))
     invitation = signed_at(monkeypatch, int(3 * days), lambda: make_password_token(user, "invitation"))
-    stale = signed_at(monkeypatch, app.config["INVITATION_MAX_AGE"] + 60,
-                      lambda: make_password_token(user, "invitation"))
+    stale = signed_at(
+        monkeypatch, app.config["INVITATION_MAX_AGE"] + 60, lambda: make_password_token(user, "invitation")
+    )
     assert client.get(f"/password/reset/{reset}").status_code == 404
     assert client.get(f"/password/reset/{stale}").status_code == 404
     page = client.get(f"/password/reset/{invitation}")
     assert page.status_code == 200 and f"Welcome, {user.name}" in page.text
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
-    lambda token: "x" * 43,
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        lambda token: "x" * 43,
+    ],
+)
 def test_a_tampered_link_is_refused(client, make_user, mangle):
     from eventmgr.auth.services import make_password_token
 
@@ -649,7 +679,9 @@ def test_a_reset_link_of_a_deactivated_account_is_refused(client, make_user, db)
 def test_reset_requests_are_rate_limited(client, post, make_user, mailbox):
     make_user(email="ada@example.org")
     token = csrf_token(client, "/password/forgot")
-    statuses = [client.post("/password/forgot", data={"email": "ada@example.org", "csrf_token": token}).status_code
-                for _ in range(6)]
+    statuses = [
+        client.post("/password/forgot", data={"email": "ada@example.org", "csrf_token": token}).status_code
+        for _ in range(6)
+    ]
     assert statuses == [302] * 5 + [429]
     assert len(mailbox.messages) == 5

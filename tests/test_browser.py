@@ -92,7 +92,10 @@ def pages_to_check(db, make_user, make_event, make_organisation):
     event = make_event(
         organiser=organiser,
         title="Central Asia Border Challenges: Counter-Terrorism and Transnational Organized Crime",
-        online_platform="Zoom Webinars", series_id=series.id, edition=2, capacity=300,
+        online_platform="Zoom Webinars",
+        series_id=series.id,
+        edition=2,
+        capacity=300,
         description=(
             "In exploring the landscape of border management in Central Asia, there is a need to look beyond the "
             "physical control over external borders.\n\n"
@@ -101,26 +104,39 @@ def pages_to_check(db, make_user, make_event, make_organisation):
             "\n\n| Panel | Theme |\n|---|---|\n| One | Threat landscape and the nexus with organised crime |"
         ),
     )
-    hosts = [make_organisation(name="United Nations Counter-Terrorism Centre (UNOCT-UNCCT)", country_code="US"),
-             make_organisation(name="Border Management Programme in Central Asia", acronym="BOMCA")]
+    hosts = [
+        make_organisation(name="United Nations Counter-Terrorism Centre (UNOCT-UNCCT)", country_code="US"),
+        make_organisation(name="Border Management Programme in Central Asia", acronym="BOMCA"),
+    ]
     services.set_organisations(event, [(hosts[0].id, "host"), (hosts[1].id, "partner")], organiser)
-    make_event(organiser=organiser, title="1st Regional Cooperation Conference on Border Security", kind="conference",
-               venue_name="Rixos Borovoe", venue_city="Borovoe", venue_country="KZ", series_id=series.id, edition=1,
-               start_at=datetime.now(UTC) - timedelta(days=300))
+    make_event(
+        organiser=organiser,
+        title="1st Regional Cooperation Conference on Border Security",
+        kind="conference",
+        venue_name="Rixos Borovoe",
+        venue_city="Borovoe",
+        venue_country="KZ",
+        series_id=series.id,
+        edition=1,
+        start_at=datetime.now(UTC) - timedelta(days=300),
+    )
     make_event(organiser=organiser, title="Regional Security in Asia", start_at=datetime.now(UTC) + timedelta(days=5))
     db.session.commit()
     return {"organiser": organiser, "event": event}
 
 
-@pytest.mark.parametrize("path, needs_login", [
-    ("/", False),
-    ("/?q=border", False),
-    ("/login", False),
-    ("/manage/events/new?kind=conference", True),
-    ("edit", True),
-    ("event", False),
-    ("/manage/organisations/new", True),
-])
+@pytest.mark.parametrize(
+    "path, needs_login",
+    [
+        ("/", False),
+        ("/?q=border", False),
+        ("/login", False),
+        ("/manage/events/new?kind=conference", True),
+        ("edit", True),
+        ("event", False),
+        ("/manage/organisations/new", True),
+    ],
+)
 def test_every_field_has_a_label_and_headings_do_not_skip_levels(page, pages_to_check, path, needs_login):
     event = pages_to_check["event"]
     path = {"edit": f"/manage/events/{event.id}/edit", "event": f"/events/{event.slug}"}.get(path, path)

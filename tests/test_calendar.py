@@ -40,8 +40,12 @@ def vevents(cal: icalendar.Calendar) -> list:
 
 def assert_zones_complete(cal: icalendar.Calendar) -> None:
     """A VTIMEZONE for every TZID used, and no abbreviation posing as a zone."""
-    used = {prop.params["TZID"] for vevent in vevents(cal) for prop in (vevent["DTSTART"], vevent["DTEND"])
-            if "TZID" in prop.params}
+    used = {
+        prop.params["TZID"]
+        for vevent in vevents(cal)
+        for prop in (vevent["DTSTART"], vevent["DTEND"])
+        if "TZID" in prop.params
+    }
     defined = {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")}
     assert used and used <= defined
     assert all("/" in tzid for tzid in used), used
@@ -54,24 +58,54 @@ def programme(db, make_event, make_user, make_session):
     brussels = ZoneInfo("Europe/Brussels")
     start = datetime(2027, 10, 30, 9, 0, tzinfo=brussels).astimezone(UTC)
     end = datetime(2027, 10, 31, 18, 0, tzinfo=brussels).astimezone(UTC)
-    event = make_event(organiser=organiser, title="Border Management Conference", kind="hybrid",
-                       timezone="Europe/Brussels", start_at=start, end_at=end, venue_name="Egmont Palace",
-                       venue_city="Brussels", venue_country="BE", online_platform="Zoom Webinars",
-                       join_url=JOIN, registration_closes_at=start - timedelta(days=1))
-    saturday = make_session(event, "Lessons learned", start_at=datetime(2027, 10, 30, 10, 0, tzinfo=brussels),
-                            end_at=datetime(2027, 10, 30, 11, 30, tzinfo=brussels), user=organiser,
-                            description="Cross-border *cooperation*.", room="Hall A")
+    event = make_event(
+        organiser=organiser,
+        title="Border Management Conference",
+        kind="hybrid",
+        timezone="Europe/Brussels",
+        start_at=start,
+        end_at=end,
+        venue_name="Egmont Palace",
+        venue_city="Brussels",
+        venue_country="BE",
+        online_platform="Zoom Webinars",
+        join_url=JOIN,
+        registration_closes_at=start - timedelta(days=1),
+    )
+    saturday = make_session(
+        event,
+        "Lessons learned",
+        start_at=datetime(2027, 10, 30, 10, 0, tzinfo=brussels),
+        end_at=datetime(2027, 10, 30, 11, 30, tzinfo=brussels),
+        user=organiser,
+        description="Cross-border *cooperation*.",
+        room="Hall A",
+    )
     # Sunday 31 October 2027: clocks go back at 03:00, so 10:00 is UTC+1 (it was UTC+2 the day before).
-    sunday = make_session(event, "Way forward", start_at=datetime(2027, 10, 31, 10, 0, tzinfo=brussels),
-                          end_at=datetime(2027, 10, 31, 11, 0, tzinfo=brussels), user=organiser)
-    presenter = create_person({"full_name": "Aida Nurlanovna", "honorific": "Dr.", "email": "aida@bomca.example",
-                               "position": "Programme Manager", "organisation_name": "BOMCA"}, organiser)
+    sunday = make_session(
+        event,
+        "Way forward",
+        start_at=datetime(2027, 10, 31, 10, 0, tzinfo=brussels),
+        end_at=datetime(2027, 10, 31, 11, 0, tzinfo=brussels),
+        user=organiser,
+    )
+    presenter = create_person(
+        {
+            "full_name": "Aida Nurlanovna",
+            "honorific": "Dr.",
+            "email": "aida@bomca.example",
+            "position": "Programme Manager",
+            "organisation_name": "BOMCA",
+        },
+        organiser,
+    )
     agenda.add_participant(saturday, presenter, "moderator", "Data sharing at the border", organiser)
     db.session.commit()
     return {"event": event, "organiser": organiser, "saturday": saturday, "sunday": sunday, "presenter": presenter}
 
 
 # --- The event's file --------------------------------------------------------------------------------
+
 
 def test_the_event_file_holds_the_event_and_each_session_at_the_right_moment(client, programme):
     response = client.get(f"/events/{programme['event'].slug}/calendar.ics")
@@ -82,10 +116,15 @@ def test_the_event_file_holds_the_event_and_each_session_at_the_right_moment(cli
     assert_zones_complete(cal)
     assert str(cal["METHOD"]) == "PUBLISH"
     entries = {str(v["SUMMARY"]): v for v in vevents(cal)}
-    assert set(entries) == {"Border Management Conference", "Lessons learned · Border Management Conference",
-                            "Way forward · Border Management Conference"}
-    saturday, sunday = entries["Lessons learned · Border Management Conference"], \
-        entries["Way forward · Border Management Conference"]
+    assert set(entries) == {
+        "Border Management Conference",
+        "Lessons learned · Border Management Conference",
+        "Way forward · Border Management Conference",
+    }
+    saturday, sunday = (
+        entries["Lessons learned · Border Management Conference"],
+        entries["Way forward · Border Management Conference"],
+    )
     assert saturday["DTSTART"].dt.astimezone(UTC) == datetime(2027, 10, 30, 8, 0, tzinfo=UTC)  # UTC+2
     assert sunday["DTSTART"].dt.astimezone(UTC) == datetime(2027, 10, 31, 9, 0, tzinfo=UTC)  # UTC+1
     assert saturday["DTSTART"].params["TZID"] == "Europe/Brussels"
@@ -93,8 +132,7 @@ def test_the_event_file_holds_the_event_and_each_session_at_the_right_moment(cli
     description = str(saturday["DESCRIPTION"])
     assert "Moderator: Dr. Aida Nurlanovna (Programme Manager, BOMCA), “Data sharing at the border”" in description
     assert "Cross-border cooperation." in description and "*" not in description
-    assert str(saturday["URL"]).endswith(f"/events/{programme['event'].slug}/agenda#session-"
-                                         f"{programme['saturday'].id}")
+    assert str(saturday["URL"]).endswith(f"/events/{programme['event'].slug}/agenda#session-{programme['saturday'].id}")
     uids = [str(v["UID"]) for v in vevents(cal)]
     assert len(set(uids)) == 3
     for vevent in vevents(cal):
@@ -128,19 +166,27 @@ def test_each_day_can_be_its_own_all_day_entry(client, programme):
     cal = parse(client.get(f"/events/{programme['event'].slug}/calendar.ics?layout=days").data)
     days = vevents(cal)
     assert [v["DTSTART"].dt for v in days] == [datetime(2027, 10, 30).date(), datetime(2027, 10, 31).date()]
-    assert [str(v["SUMMARY"]) for v in days] == ["Border Management Conference (day 1 of 2)",
-                                                 "Border Management Conference (day 2 of 2)"]
+    assert [str(v["SUMMARY"]) for v in days] == [
+        "Border Management Conference (day 1 of 2)",
+        "Border Management Conference (day 2 of 2)",
+    ]
 
 
-@pytest.mark.parametrize("zone, local_start, utc_start", [
-    ("Asia/Almaty", datetime(2027, 7, 24, 9, 30), datetime(2027, 7, 24, 4, 30, tzinfo=UTC)),  # UTC+5 since 2024
-    ("Asia/Dushanbe", datetime(2027, 2, 28, 10, 0), datetime(2027, 2, 28, 5, 0, tzinfo=UTC)),
-])
-def test_central_asian_zones_with_cyrillic_and_a_long_description(client, make_event, zone, local_start,
-                                                                   utc_start):
+@pytest.mark.parametrize(
+    "zone, local_start, utc_start",
+    [
+        ("Asia/Almaty", datetime(2027, 7, 24, 9, 30), datetime(2027, 7, 24, 4, 30, tzinfo=UTC)),  # UTC+5 since 2024
+        ("Asia/Dushanbe", datetime(2027, 2, 28, 10, 0), datetime(2027, 2, 28, 5, 0, tzinfo=UTC)),
+    ],
+)
+def test_central_asian_zones_with_cyrillic_and_a_long_description(client, make_event, zone, local_start, utc_start):
     description = "Делегации обсудили **обмен информацией** на границе. " * 120
-    event = make_event(title=CYRILLIC_TITLE, timezone=zone, description=description,
-                       start_at=local_start.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC))
+    event = make_event(
+        title=CYRILLIC_TITLE,
+        timezone=zone,
+        description=description,
+        start_at=local_start.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC),
+    )
     response = client.get(f"/events/{event.slug}/calendar.ics")
     cal = parse(response.data)
     assert_zones_complete(cal)
@@ -156,8 +202,13 @@ def test_central_asian_zones_with_cyrillic_and_a_long_description(client, make_e
 def test_user_text_cannot_add_lines_or_properties(client, make_event, db, make_user, make_session):
     organiser = make_user()
     event = make_event(organiser=organiser, title="Panel")
-    make_session(event, "Trap\r\nATTENDEE:mailto:evil@example.org", user=organiser,
-                 description="Line\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected", room="Hall;A,1\\")
+    make_session(
+        event,
+        "Trap\r\nATTENDEE:mailto:evil@example.org",
+        user=organiser,
+        description="Line\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected",
+        room="Hall;A,1\\",
+    )
     cal = parse(client.get(f"/events/{event.slug}/calendar.ics").data)
     assert len(vevents(cal)) == 2
     assert all("ATTENDEE" not in v for v in vevents(cal))
@@ -166,6 +217,7 @@ def test_user_text_cannot_add_lines_or_properties(client, make_event, db, make_u
 
 
 # --- Conditional GET and the cache -------------------------------------------------------------------
+
 
 def test_pollers_get_304_until_the_programme_changes(client, programme, db):
     url = f"/events/{programme['event'].slug}/calendar.ics"
@@ -182,8 +234,9 @@ def test_pollers_get_304_until_the_programme_changes(client, programme, db):
     db.session.commit()
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    assert "Speaker: Timur Rahimov" in str(next(v for v in vevents(parse(changed.data))
-                                                 if "Way forward" in str(v["SUMMARY"]))["DESCRIPTION"])
+    assert "Speaker: Timur Rahimov" in str(
+        next(v for v in vevents(parse(changed.data)) if "Way forward" in str(v["SUMMARY"]))["DESCRIPTION"]
+    )
     person.full_name = "Timur Rakhimov"
     db.session.commit()
     renamed = client.get(url, headers={"If-None-Match": changed.headers["ETag"]})
@@ -203,6 +256,7 @@ def test_an_unchanged_file_is_built_once(client, programme, monkeypatch):
 
 
 # --- Sessions and people -----------------------------------------------------------------------------
+
 
 def test_one_session_alone_and_a_presenters_sessions(client, programme, db, make_event):
     event, saturday = programme["event"], programme["saturday"]
@@ -243,8 +297,9 @@ def test_a_presenters_sessions_in_private_events_stay_hidden(client, db, make_ev
     assert client.get(f"/events/{hidden.slug}/sessions/{session.id}.ics").status_code == 404
 
 
-def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_others(client, programme, db,
-                                                                                      make_registration):
+def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_others(
+    client, programme, db, make_registration
+):
     event = programme["event"]
     mine = make_registration(event, "delegate@example.kz")
     theirs = make_registration(event, "other@example.tj", given_name="Farrukh")
@@ -255,8 +310,10 @@ def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_o
     response = client.get(url)
     assert response.headers["Cache-Control"].startswith("private") or "private" in response.headers["Cache-Control"]
     cal = parse(response.data)
-    assert [str(v["SUMMARY"]) for v in vevents(cal)] == ["Border Management Conference",
-                                                        "Way forward · Border Management Conference"]
+    assert [str(v["SUMMARY"]) for v in vevents(cal)] == [
+        "Border Management Conference",
+        "Way forward · Border Management Conference",
+    ]
     assert JOIN in response.text  # a confirmed delegate's own feed carries the join link
     assert "Farrukh" not in response.text and "other@example.tj" not in response.text
     assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
@@ -272,11 +329,11 @@ def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_o
 def test_the_delegates_page_offers_a_subscription(client, programme, db, make_registration):
     mine = make_registration(programme["event"], "delegate@example.kz")
     page = client.get(f"/events/{programme['event'].slug}/registration/{mine.access_token}").text
-    assert f"webcal://localhost/events/{programme['event'].slug}/registration/{mine.access_token}/calendar.ics" \
-        in page
+    assert f"webcal://localhost/events/{programme['event'].slug}/registration/{mine.access_token}/calendar.ics" in page
 
 
 # --- Invites by e-mail -------------------------------------------------------------------------------
+
 
 def calendar_parts(message) -> list:
     return [part for part in message.walk() if part.get_content_type() == "text/calendar"]
@@ -303,8 +360,9 @@ def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, progra
     assert JOIN in str(entry["DESCRIPTION"])
 
     for minutes in (30, 60):
-        update_event(event, {"start_at": event.start_at + timedelta(minutes=minutes)}, organiser,
-                     expected_version=event.version)
+        update_event(
+            event, {"start_at": event.start_at + timedelta(minutes=minutes)}, organiser, expected_version=event.version
+        )
         db.session.commit()
     assert calendar.queue_calendar_updates() == 0  # not before the organiser has stopped for a while
     assert calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1)) == 1
@@ -314,14 +372,16 @@ def test_request_update_and_cancel_arrive_over_smtp_in_order(app, client, progra
     mailbox.deliver()
 
     to_delegate = [invite_of(m) for m in mailbox.messages if m["To"] == delegate.email][1:]
-    event_entries = [(str(cal["METHOD"]), vevents(cal)[0]) for cal in to_delegate
-                     if str(vevents(cal)[0]["UID"]) == str(entry["UID"])]
+    event_entries = [
+        (str(cal["METHOD"]), vevents(cal)[0]) for cal in to_delegate if str(vevents(cal)[0]["UID"]) == str(entry["UID"])
+    ]
     assert [(method, v["SEQUENCE"]) for method, v in event_entries] == [("REQUEST", 2), ("CANCEL", 3)]
     assert str(event_entries[-1][1]["STATUS"]) == "CANCELLED"
 
 
-def test_presenters_get_invites_updates_and_cancellations_for_their_sessions(client, programme, db, mailbox,
-                                                                             make_registration):
+def test_presenters_get_invites_updates_and_cancellations_for_their_sessions(
+    client, programme, db, mailbox, make_registration
+):
     event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
     mailbox.deliver()
     invite = invite_of(next(m for m in mailbox.messages if m["To"] == "aida@bomca.example"))
@@ -363,8 +423,9 @@ def test_presenters_of_a_draft_are_invited_when_it_is_published(db, make_event, 
     organiser = make_user()
     draft = make_event(organiser=organiser, status="draft")
     session = make_session(draft, "Keynote", kind="keynote", user=organiser)
-    agenda.add_participant(session, create_person({"full_name": "Erik Berg", "email": "erik@frontex.example"}),
-                           "speaker", user=organiser)
+    agenda.add_participant(
+        session, create_person({"full_name": "Erik Berg", "email": "erik@frontex.example"}), "speaker", user=organiser
+    )
     db.session.commit()
     mailbox.deliver()
     assert mailbox.messages == []
@@ -376,6 +437,7 @@ def test_presenters_of_a_draft_are_invited_when_it_is_published(db, make_event, 
 
 
 # --- What a review found ------------------------------------------------------------------------------
+
 
 def test_every_change_to_the_programme_gives_a_new_file(client, programme, db, make_organisation):
     """Reordering people, renaming an organisation, merging people: each changes what the file shows."""
@@ -415,8 +477,9 @@ def test_every_change_to_the_programme_gives_a_new_file(client, programme, db, m
     assert merged.status_code == 200 and "T. Rahimov" not in merged.text
 
 
-def test_a_delegates_feed_changes_when_they_drop_a_session_even_for_date_pollers(client, programme, db,
-                                                                                 make_registration):
+def test_a_delegates_feed_changes_when_they_drop_a_session_even_for_date_pollers(
+    client, programme, db, make_registration
+):
     event = programme["event"]
     mine = make_registration(event, "delegate@example.kz")
     agenda.set_personal_agenda(mine, [programme["saturday"].id, programme["sunday"].id])
@@ -452,9 +515,9 @@ def move_session(session, organiser, db, minutes: int = 30) -> None:
     db.session.commit()
 
 
-def test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its_cancellation(programme, db,
-                                                                                               make_registration,
-                                                                                               mailbox):
+def test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its_cancellation(
+    programme, db, make_registration, mailbox
+):
     event, organiser, saturday, sunday = (programme[k] for k in ("event", "organiser", "saturday", "sunday"))
     delegate = make_registration(event, "delegate@example.kz")
     agenda.set_personal_agenda(delegate, [saturday.id, sunday.id])
@@ -482,8 +545,9 @@ def test_a_delegate_who_drops_a_session_an_update_put_in_their_calendar_gets_its
     assert session_mail(mailbox, seen, "aida@bomca.example") == [("REQUEST", f"session-{saturday.id}", 3)]
 
 
-def test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_too(programme, db, mailbox,
-                                                                                    make_registration):
+def test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_too(
+    programme, db, mailbox, make_registration
+):
     event, organiser, saturday = programme["event"], programme["organiser"], programme["saturday"]
     delegate = make_registration(event, "delegate@example.kz")
     agenda.set_personal_agenda(delegate, [saturday.id])
@@ -495,8 +559,11 @@ def test_a_cancelled_registration_takes_the_mailed_sessions_out_of_the_calendar_
     db.session.commit()
     mailbox.deliver()
     assert session_mail(mailbox, seen, delegate.email) == [("CANCEL", f"session-{saturday.id}", 2)]
-    event_cancel = [invite_of(m) for m in mailbox.messages[seen:] if m["To"] == delegate.email
-                    and str(vevents(invite_of(m))[0]["UID"]).startswith("event-")]
+    event_cancel = [
+        invite_of(m)
+        for m in mailbox.messages[seen:]
+        if m["To"] == delegate.email and str(vevents(invite_of(m))[0]["UID"]).startswith("event-")
+    ]
     assert [str(cal["METHOD"]) for cal in event_cancel] == ["CANCEL"]
 
 
@@ -523,8 +590,9 @@ def test_a_delegates_links_survive_a_new_slug(client, programme, db, make_regist
     event = programme["event"]
     mine = make_registration(event, "delegate@example.kz")
     old_slug = event.slug
-    update_event(event, {"slug": "border-management-conference-2027"}, programme["organiser"],
-                 expected_version=event.version)
+    update_event(
+        event, {"slug": "border-management-conference-2027"}, programme["organiser"], expected_version=event.version
+    )
     db.session.commit()
     for path in ("calendar.ics", "invite.ics", ""):
         response = client.get(f"/events/{old_slug}/registration/{mine.access_token}/{path}".rstrip("/"))
@@ -551,8 +619,9 @@ def test_presenters_hear_of_a_new_event_title_in_their_session_entries(programme
     event = programme["event"]
     mailbox.deliver()
     received = len(mailbox.messages)
-    update_event(event, {"title": "Border Management Conference 2027"}, programme["organiser"],
-                 expected_version=event.version)
+    update_event(
+        event, {"title": "Border Management Conference 2027"}, programme["organiser"], expected_version=event.version
+    )
     db.session.commit()
     calendar.queue_calendar_updates(now=datetime.now(UTC) + timedelta(hours=1))
     mailbox.deliver()
@@ -563,8 +632,7 @@ def test_presenters_hear_of_a_new_event_title_in_their_session_entries(programme
 
 
 @pytest.mark.postgresql  # row locks
-def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_lost(app, programme, db,
-                                                                                 monkeypatch):
+def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_lost(app, programme, db, monkeypatch):
     """Worker A holds the session it is working on; worker B skips it; the organiser's edit waits, then owes."""
     import threading
 
@@ -572,9 +640,12 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
 
     sessions = [programme["saturday"], programme["sunday"]]
     for event_session in sessions:
-        agenda.add_participant(event_session, create_person({"full_name": f"P{event_session.id}",
-                                                             "email": f"p{event_session.id}@example.org"}),
-                               "speaker", user=programme["organiser"])
+        agenda.add_participant(
+            event_session,
+            create_person({"full_name": f"P{event_session.id}", "email": f"p{event_session.id}@example.org"}),
+            "speaker",
+            user=programme["organiser"],
+        )
         agenda.update_session(event_session, {"title": event_session.title + "!"}, programme["organiser"])
     db.session.commit()
     ids = sorted(s.id for s in sessions)
@@ -583,8 +654,13 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
 
     def edit_meanwhile():
         with engine.connect() as conn:  # blocks on A's row lock until A commits
-            conn.execute(text("UPDATE event_sessions SET calendar_sequence = calendar_sequence + 1, "
-                              "calendar_update_due_at = :due WHERE id = :id"), {"due": due, "id": ids[1]})
+            conn.execute(
+                text(
+                    "UPDATE event_sessions SET calendar_sequence = calendar_sequence + 1, "
+                    "calendar_update_due_at = :due WHERE id = :id"
+                ),
+                {"due": due, "id": ids[1]},
+            )
             conn.commit()
 
     real = calendar.queue_session_invite
@@ -593,10 +669,17 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
         nonlocal editor
         if event_session.id == ids[1] and editor is None:
             with db.engine.connect() as worker_b:
-                seen["b"] = worker_b.execute(text(
-                    "SELECT id FROM event_sessions WHERE calendar_update_due_at <= :now "
-                    "AND calendar_sent_sequence < calendar_sequence FOR UPDATE SKIP LOCKED"), {"now": due}
-                ).scalars().all()
+                seen["b"] = (
+                    worker_b.execute(
+                        text(
+                            "SELECT id FROM event_sessions WHERE calendar_update_due_at <= :now "
+                            "AND calendar_sent_sequence < calendar_sequence FOR UPDATE SKIP LOCKED"
+                        ),
+                        {"now": due},
+                    )
+                    .scalars()
+                    .all()
+                )
                 worker_b.rollback()
             editor = threading.Thread(target=edit_meanwhile)
             editor.start()
@@ -607,9 +690,13 @@ def test_two_workers_never_take_the_same_update_and_an_edit_meanwhile_is_not_los
     editor.join(timeout=10)
     assert ids[1] not in seen["b"]
     with db.engine.connect() as conn:
-        sequence, sent, owed_at = conn.execute(text(
-            "SELECT calendar_sequence, calendar_sent_sequence, calendar_update_due_at FROM event_sessions "
-            "WHERE id = :id"), {"id": ids[1]}).one()
+        sequence, sent, owed_at = conn.execute(
+            text(
+                "SELECT calendar_sequence, calendar_sent_sequence, calendar_update_due_at FROM event_sessions "
+                "WHERE id = :id"
+            ),
+            {"id": ids[1]},
+        ).one()
     assert sent < sequence and owed_at is not None  # the edit made meanwhile is still owed
 
 
@@ -640,8 +727,12 @@ def test_two_edits_at_once_raise_a_sessions_sequence_twice(app, programme, db):
 
     def edits_waiting_on_a_lock() -> int:
         with db.engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                     "AND wait_event_type = 'Lock'")).scalar_one()
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
 
     first = threading.Thread(target=edit, args=("first",))
     first.start()
@@ -661,6 +752,7 @@ def test_two_edits_at_once_raise_a_sessions_sequence_twice(app, programme, db):
 
 
 # --- Subscriptions ----------------------------------------------------------------------------------------
+
 
 def test_the_app_subscribes_calendar_to_every_change_once_however_many_apps_are_made(app, tmp_path):
     """Events, agendas and registrations only announce their changes; the factory connects calendar to them.
@@ -687,14 +779,17 @@ def test_the_app_subscribes_calendar_to_every_change_once_however_many_apps_are_
     from eventmgr.registration import seats
     from eventmgr.registration import signals as registration_signals
 
-    signals = {signal.name: signal for module in (event_signals, agenda_signals, registration_signals)
-               for signal in vars(module).values() if hasattr(signal, "receivers")}
+    signals = {
+        signal.name: signal
+        for module in (event_signals, agenda_signals, registration_signals)
+        for signal in vars(module).values()
+        if hasattr(signal, "receivers")
+    }
     assert len(signals) == 9
     for name, signal in signals.items():
         assert list(signal.receivers_for(None)) == [getattr(receivers, name.replace("-", "_"))], name
 
-    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/second.sqlite",
-                "SECRET_KEY": "x"})
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/second.sqlite", "SECRET_KEY": "x"})
     for name, signal in signals.items():
         assert len(signal.receivers) == 1, name
     assert sa_event.contains(Session, "before_flush", changes.raise_programme_versions)

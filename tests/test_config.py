@@ -61,8 +61,9 @@ def test_with_no_configuration_sqlite_and_a_secret_key_live_in_the_instance_fold
 
 def test_an_instance_config_file_is_read(bare_instance, new_app, monkeypatch):
     bare_instance.mkdir()
-    (bare_instance / "config.py").write_text('MAIL_DEFAULT_SENDER = "Secretariat <events@osce.example>"\n'
-                                             'MAIL_PORT = 2525\n')
+    (bare_instance / "config.py").write_text(
+        'MAIL_DEFAULT_SENDER = "Secretariat <events@osce.example>"\nMAIL_PORT = 2525\n'
+    )
     app = new_app()
     assert app.config["MAIL_DEFAULT_SENDER"] == "Secretariat <events@osce.example>"
     assert app.config["MAIL_PORT"] == 2525
@@ -96,11 +97,14 @@ def test_environment_variables_override_the_defaults(bare_instance, new_app, mon
     assert new_app({"MAIL_PORT": 2525}).config["MAIL_PORT"] == 2525
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("postgres://ev:pw@db.example.org:5432/events", "postgresql+psycopg://ev:pw@db.example.org:5432/events"),
-    ("postgresql://ev@db.example.org/events", "postgresql+psycopg://ev@db.example.org/events"),
-    ("postgresql+psycopg://ev@db.example.org/events", "postgresql+psycopg://ev@db.example.org/events"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgres://ev:pw@db.example.org:5432/events", "postgresql+psycopg://ev:pw@db.example.org:5432/events"),
+        ("postgresql://ev@db.example.org/events", "postgresql+psycopg://ev@db.example.org/events"),
+        ("postgresql+psycopg://ev@db.example.org/events", "postgresql+psycopg://ev@db.example.org/events"),
+    ],
+)
 def test_postgres_urls_select_psycopg(bare_instance, new_app, monkeypatch, url, expected):
     monkeypatch.setenv("DATABASE_URL", url)
     app = new_app()
@@ -119,6 +123,7 @@ def test_an_empty_variable_changes_nothing(bare_instance, new_app, monkeypatch):
 
 # --- Cookies, headers, error pages ------------------------------------------------------------------
 
+
 def cookies_set(response) -> dict[str, str]:
     """Set-Cookie headers by cookie name."""
     return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
@@ -126,8 +131,10 @@ def cookies_set(response) -> dict[str, str]:
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(client, make_user):
     user = make_user()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y",
-                                           "csrf_token": csrf_token(client, "/login")})
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "remember": "y", "csrf_token": csrf_token(client, "/login")},
+    )
     assert response.status_code == 302
     cookies = cookies_set(response)
     for name in ("session", "remember_token"):
@@ -213,17 +220,24 @@ def test_errors_are_json_for_clients_that_ask_for_json(client):
 SITE = "https://events.example.org"
 
 
-@pytest.mark.parametrize("environment, public_url, trusted_hosts", [
-    ({}, "http://127.0.0.1:5000", None),
-    ({"PUBLIC_URL": "https://events.example.org/"}, SITE, ["events.example.org"]),
-    ({"SERVER_NAME": "events.example.org", "PREFERRED_URL_SCHEME": "https"}, SITE, ["events.example.org"]),
-    ({"PUBLIC_URL": SITE, "TRUSTED_HOSTS": "lb.internal, events.example.net,"}, SITE,
-     ["events.example.org", "lb.internal", "events.example.net"]),
-    ({"PUBLIC_URL": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000", ["127.0.0.1", "localhost"]),
-    ({"PUBLIC_URL": "https://example.org/eventmgr/"}, "https://example.org/eventmgr", ["example.org"]),
-])
-def test_the_public_address_and_the_trusted_hosts_follow_the_configuration(bare_instance, new_app, monkeypatch,
-                                                                           environment, public_url, trusted_hosts):
+@pytest.mark.parametrize(
+    "environment, public_url, trusted_hosts",
+    [
+        ({}, "http://127.0.0.1:5000", None),
+        ({"PUBLIC_URL": "https://events.example.org/"}, SITE, ["events.example.org"]),
+        ({"SERVER_NAME": "events.example.org", "PREFERRED_URL_SCHEME": "https"}, SITE, ["events.example.org"]),
+        (
+            {"PUBLIC_URL": SITE, "TRUSTED_HOSTS": "lb.internal, events.example.net,"},
+            SITE,
+            ["events.example.org", "lb.internal", "events.example.net"],
+        ),
+        ({"PUBLIC_URL": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000", ["127.0.0.1", "localhost"]),
+        ({"PUBLIC_URL": "https://example.org/eventmgr/"}, "https://example.org/eventmgr", ["example.org"]),
+    ],
+)
+def test_the_public_address_and_the_trusted_hosts_follow_the_configuration(
+    bare_instance, new_app, monkeypatch, environment, public_url, trusted_hosts
+):
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     app = new_app()
@@ -258,8 +272,9 @@ def site_token(client, path: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
 
 
-def test_a_request_for_another_host_is_refused_and_mails_nothing(public_site, client, make_user, make_event,
-                                                                 mailbox, db):
+def test_a_request_for_another_host_is_refused_and_mails_nothing(
+    public_site, client, make_user, make_event, mailbox, db
+):
     from sqlalchemy import func, select
 
     from eventmgr.mail.models import MailMessage
@@ -274,8 +289,12 @@ def test_a_request_for_another_host_is_refused_and_mails_nothing(public_site, cl
     db.session.commit()
     requests = [("/password/forgot", "ada@example.org"), (f"/events/{event.slug}/register/link", "aida@example.kz")]
     for path, email in requests:
-        response = client.post(path, base_url=SITE, headers={"Host": "evil.example"},
-                               data={"email": email, "csrf_token": site_token(client, path)})
+        response = client.post(
+            path,
+            base_url=SITE,
+            headers={"Host": "evil.example"},
+            data={"email": email, "csrf_token": site_token(client, path)},
+        )
         assert response.status_code == 400, path
         assert "not served at that host name" in response.text
         assert response.headers["Content-Security-Policy"]
@@ -284,32 +303,43 @@ def test_a_request_for_another_host_is_refused_and_mails_nothing(public_site, cl
 
     # At its own address the site answers, and the links mailed lead there.
     for path, email in requests:
-        response = client.post(path, base_url=SITE, headers={"Referer": SITE + path},
-                               data={"email": email, "csrf_token": site_token(client, path)})
+        response = client.post(
+            path,
+            base_url=SITE,
+            headers={"Referer": SITE + path},
+            data={"email": email, "csrf_token": site_token(client, path)},
+        )
         assert response.status_code == 302, path
     mailbox.deliver()
     links = [re.search(r"https?://\S+", message.get_content()).group(0) for message in mailbox.messages]
     assert [link.startswith(f"{SITE}/password/reset/") for link in links] == [True, False]
-    assert any(line.startswith(f"{SITE}/events/{event.slug}/registration/")
-               for line in mailbox.messages[1].get_body(("plain",)).get_content().split())
+    assert any(
+        line.startswith(f"{SITE}/events/{event.slug}/registration/")
+        for line in mailbox.messages[1].get_body(("plain",)).get_content().split()
+    )
 
 
-def test_mailed_links_lead_to_the_public_address_whatever_host_the_request_names(public_site, client, make_user,
-                                                                                 make_event, mailbox, db):
+def test_mailed_links_lead_to_the_public_address_whatever_host_the_request_names(
+    public_site, client, make_user, make_event, mailbox, db
+):
     from eventmgr.registration.services import register
 
     public_site(trusted=False)  # nothing refuses the forged host: the links must still not follow it
     make_user(email="ada@example.org")
     event = make_event()
-    registration = register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz",
-                                    "country": "KZ"})
+    registration = register(
+        event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"}
+    )
     db.session.commit()
     mailbox.deliver()
     forged = "http://evil.example"  # as an attacker's own browser or script asks, cookies and all
-    for path, email in (("/password/forgot", "ada@example.org"), (f"/events/{event.slug}/register/link",
-                                                                  "aida@example.kz")):
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                          client.get(path, base_url=forged).text).group(1)
+    for path, email in (
+        ("/password/forgot", "ada@example.org"),
+        (f"/events/{event.slug}/register/link", "aida@example.kz"),
+    ):
+        token = re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path, base_url=forged).text
+        ).group(1)
         assert client.post(path, base_url=forged, data={"email": email, "csrf_token": token}).status_code == 302
     mailbox.deliver()
     by_subject = {message["Subject"]: message.get_body(("plain",)).get_content() for message in mailbox.messages}
@@ -320,16 +350,18 @@ def test_mailed_links_lead_to_the_public_address_whatever_host_the_request_names
     assert f"{SITE}/events/{event.slug}/registration/{registration.access_token}" in link
 
 
-def test_pages_calendars_and_pdfs_link_to_the_public_address(public_site, client, make_user, make_event, db,
-                                                             monkeypatch):
+def test_pages_calendars_and_pdfs_link_to_the_public_address(
+    public_site, client, make_user, make_event, db, monkeypatch
+):
     from eventmgr import pdf
     from eventmgr.registration.services import register
 
     public_site(trusted=False)
     organiser = make_user()
     event = make_event(organiser=organiser)
-    registration = register(event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz",
-                                    "country": "KZ"})
+    registration = register(
+        event, {"given_name": "Aida", "family_name": "Nurlanova", "email": "aida@example.kz", "country": "KZ"}
+    )
     db.session.commit()
     forged = {"Host": "evil.example"}
 
@@ -350,8 +382,9 @@ def test_pages_calendars_and_pdfs_link_to_the_public_address(public_site, client
 
     evil = "http://evil.example"
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login", base_url=evil).text)
-    client.post("/login", base_url=evil, data={"email": organiser.email, "password": PASSWORD,
-                                               "csrf_token": token.group(1)})
+    client.post(
+        "/login", base_url=evil, data={"email": organiser.email, "password": PASSWORD, "csrf_token": token.group(1)}
+    )
     backoffice = client.get(f"/manage/events/{event.id}", base_url=evil).text
     assert f">{SITE}/events/{event.slug}</a>" in backoffice
 
@@ -364,13 +397,22 @@ def test_behind_a_proxy_clients_are_counted_by_the_address_it_forwards(tmp_path)
 
     seen = {}
     for hops in (0, 1):
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p{hops}.sqlite",
-                          "SECRET_KEY": "x", "PROXY_HOPS": hops})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p{hops}.sqlite",
+                "SECRET_KEY": "x",
+                "PROXY_HOPS": hops,
+            }
+        )
 
         @app.get("/whoami")
         def whoami():
             return request.remote_addr
 
-        seen[hops] = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"},
-                                           environ_base={"REMOTE_ADDR": "10.0.0.2"}).text
+        seen[hops] = (
+            app.test_client()
+            .get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+            .text
+        )
     assert seen == {0: "10.0.0.2", 1: "203.0.113.7"}

@@ -24,10 +24,14 @@ def delegate(db, make_event, make_user):
 
     organiser = make_user()
     event = make_event(organiser=organiser, title="Border Management Webinar")
-    create_session(event, {"kind": "panel", "title": "Data sharing at the border", "start_at": event.start_at,
-                           "end_at": event.end_at}, organiser)
-    found = registration.register(event, {"given_name": "Dana", "family_name": "Sultanova",
-                                          "email": "dana@example.kz", "country": "KZ"})
+    create_session(
+        event,
+        {"kind": "panel", "title": "Data sharing at the border", "start_at": event.start_at, "end_at": event.end_at},
+        organiser,
+    )
+    found = registration.register(
+        event, {"given_name": "Dana", "family_name": "Sultanova", "email": "dana@example.kz", "country": "KZ"}
+    )
     registration.check_in(found, organiser)
     db.session.commit()
     slugs = [event.slug]
@@ -53,9 +57,11 @@ def test_a_private_link_needs_its_own_events_token(client, db, delegate, make_ev
     found, slugs = delegate
     path, _mimetype = LINK_PAGES[part]
     other = make_event(title="Another webinar")
-    for url in (f"/events/{slugs[0]}/registration/{'x' * 43}{path}",  # a token nobody has
-                f"/events/{other.slug}/registration/{found.access_token}{path}",  # another event's slug
-                f"/events/never-was/registration/{found.access_token}{path}"):
+    for url in (
+        f"/events/{slugs[0]}/registration/{'x' * 43}{path}",  # a token nobody has
+        f"/events/{other.slug}/registration/{found.access_token}{path}",  # another event's slug
+        f"/events/never-was/registration/{found.access_token}{path}",
+    ):
         assert client.get(url).status_code == 404, (part, url)
 
 

@@ -28,21 +28,45 @@ UPCOMING_WEBINAR = "joint-risk-analysis-central-asia-webinar"
 #: Past events: zone, local start, local end, and the start in UTC (pins the zone's offset on that day).
 PAST_EVENTS = {
     "issyk-kul-initiative-2018-borovoe": (
-        "Asia/Almaty", datetime(2018, 7, 24, 9, 30), datetime(2018, 7, 25, 17, 0), datetime(2018, 7, 24, 3, 30)),
+        "Asia/Almaty",
+        datetime(2018, 7, 24, 9, 30),
+        datetime(2018, 7, 25, 17, 0),
+        datetime(2018, 7, 24, 3, 30),
+    ),
     "japan-eu-tajikistan-afghanistan-border-2010": (
-        "Asia/Dushanbe", datetime(2010, 11, 23, 9, 0), datetime(2010, 11, 24, 17, 0), datetime(2010, 11, 23, 4, 0)),
+        "Asia/Dushanbe",
+        datetime(2010, 11, 23, 9, 0),
+        datetime(2010, 11, 24, 17, 0),
+        datetime(2010, 11, 23, 4, 0),
+    ),
     "japan-eu-tajikistan-afghanistan-border-2012": (
-        "Asia/Dushanbe", datetime(2012, 2, 28, 9, 0), datetime(2012, 2, 29, 13, 0), datetime(2012, 2, 28, 4, 0)),
+        "Asia/Dushanbe",
+        datetime(2012, 2, 28, 9, 0),
+        datetime(2012, 2, 29, 13, 0),
+        datetime(2012, 2, 28, 4, 0),
+    ),
     "central-asia-border-challenges": (
-        "Europe/London", datetime(2020, 10, 21, 13, 0), datetime(2020, 10, 21, 15, 30), datetime(2020, 10, 21, 12, 0)),
+        "Europe/London",
+        datetime(2020, 10, 21, 13, 0),
+        datetime(2020, 10, 21, 15, 30),
+        datetime(2020, 10, 21, 12, 0),
+    ),
     "cica-regional-security-in-asia-2021": (
-        "Asia/Almaty", datetime(2021, 7, 14, 10, 0), datetime(2021, 7, 14, 13, 30), datetime(2021, 7, 14, 4, 0)),
+        "Asia/Almaty",
+        datetime(2021, 7, 14, 10, 0),
+        datetime(2021, 7, 14, 13, 30),
+        datetime(2021, 7, 14, 4, 0),
+    ),
 }
 ALL_SLUGS = set(PAST_EVENTS) | {UPCOMING_CONFERENCE, UPCOMING_WEBINAR}
 #: Events that publish outcome documents, on which the secretariat account works.
-CONFERENCES = {"issyk-kul-initiative-2018-borovoe", "japan-eu-tajikistan-afghanistan-border-2010",
-               "japan-eu-tajikistan-afghanistan-border-2012", "cica-regional-security-in-asia-2021",
-               UPCOMING_CONFERENCE}
+CONFERENCES = {
+    "issyk-kul-initiative-2018-borovoe",
+    "japan-eu-tajikistan-afghanistan-border-2010",
+    "japan-eu-tajikistan-afghanistan-border-2012",
+    "cica-regional-security-in-asia-2021",
+    UPCOMING_CONFERENCE,
+}
 ACCOUNTS = {"admin@example.org", "organiser@example.org", "secretariat@example.org"}
 
 
@@ -78,15 +102,22 @@ def test_load_creates_the_past_events_on_their_days_in_their_zones(runner, db):
         assert found.local_start == local_start.replace(tzinfo=ZoneInfo(zone)), slug
         assert found.local_end == local_end.replace(tzinfo=ZoneInfo(zone)), slug
         assert found.start_at == utc_start.replace(tzinfo=UTC), slug
-        assert (found.status, found.visibility, found.fee, found.languages) == \
-            ("published", "public", Decimal("0"), ["en", "ru"])
+        assert (found.status, found.visibility, found.fee, found.languages) == (
+            "published",
+            "public",
+            Decimal("0"),
+            ["en", "ru"],
+        )
         assert found.contact_email and len(found.description.split("\n\n")) >= 2
 
 
 def test_conferences_have_venues_and_webinars_a_platform(runner, db):
     run(runner)
-    places = {slug: (e.kind, e.venue_city, e.venue_country, e.online_platform)
-              for slug in ALL_SLUGS for e in [event(db, slug)]}
+    places = {
+        slug: (e.kind, e.venue_city, e.venue_country, e.online_platform)
+        for slug in ALL_SLUGS
+        for e in [event(db, slug)]
+    }
     assert places["issyk-kul-initiative-2018-borovoe"][:3] == ("conference", "Borovoe", "KZ")
     assert places["japan-eu-tajikistan-afghanistan-border-2012"][:3] == ("conference", "Dushanbe", "TJ")
     assert places[UPCOMING_CONFERENCE][:3] == ("conference", "Cholpon-Ata", "KG")
@@ -146,17 +177,21 @@ def test_organisations_have_iso_countries_and_their_roles(runner, db):
     assert {o.acronym for o in dushanbe.organisations_with_role("co_organiser")} == {"BOMCA", "BOMNAF"}
 
     cica = event(db, "cica-regional-security-in-asia-2021")
-    assert {o.name for o in cica.hosts} == {"Foreign Policy Research Institute",
-                                            "Kazakhstan Institute for Strategic Studies",
-                                            "Institute of World Economy and Politics"}
+    assert {o.name for o in cica.hosts} == {
+        "Foreign Policy Research Institute",
+        "Kazakhstan Institute for Strategic Studies",
+        "Institute of World Economy and Politics",
+    }
     assert [o.acronym for o in cica.organisations_with_role("partner")] == ["CICA"]
     assert [o.name for o in event(db, "central-asia-border-challenges").hosts] == ["Border Security Report"]
 
 
 def test_series_number_their_editions(runner, db, client):
     run(runner)
-    editions = {series.slug: [(e.edition, e.local_start.year) for e in series.events]
-                for series in db.session.execute(select(Series)).scalars()}
+    editions = {
+        series.slug: [(e.edition, e.local_start.year) for e in series.events]
+        for series in db.session.execute(select(Series)).scalars()
+    }
     assert editions["issyk-kul-initiative"][0] == (3, 2018)
     assert [edition for edition, _ in editions["issyk-kul-initiative"]] == [3, 4]
     assert editions["japan-eu-tajikistan-afghanistan-border-conferences"] == [(1, 2010), (2, 2012)]
@@ -176,8 +211,9 @@ def test_accounts_log_in_with_the_printed_passwords(app, runner, db, accounts_fi
         assert client.get("/manage/").status_code == 200
 
     assert stat.S_IMODE(accounts_file.stat().st_mode) == 0o600
-    saved = {line.split()[1]: line.split()[2] for line in accounts_file.read_text().splitlines()
-             if not line.startswith("#")}
+    saved = {
+        line.split()[1]: line.split()[2] for line in accounts_file.read_text().splitlines() if not line.startswith("#")
+    }
     assert saved == passwords
 
 
@@ -188,8 +224,11 @@ def test_accounts_get_their_roles(runner, db):
     assert not users["organiser@example.org"].is_admin
 
     def slugs(email, role):
-        return set(db.session.execute(select(Event.slug).join(EventRole).where(
-            EventRole.user_id == users[email].id, EventRole.role == role)).scalars())
+        return set(
+            db.session.execute(
+                select(Event.slug).join(EventRole).where(EventRole.user_id == users[email].id, EventRole.role == role)
+            ).scalars()
+        )
 
     assert slugs("organiser@example.org", "organiser") == ALL_SLUGS
     assert slugs("secretariat@example.org", "secretariat") == CONFERENCES
@@ -199,8 +238,20 @@ def test_accounts_get_their_roles(runner, db):
 def test_running_twice_creates_nothing_twice(runner, db, accounts_file):
     first = run(runner)
     saved = accounts_file.read_text()
-    totals = {model: count(db, model) for model in (Event, Series, Organisation, User, EventRole, EventSession,
-                                                    SessionParticipant, FeaturedPresenter, Person)}
+    totals = {
+        model: count(db, model)
+        for model in (
+            Event,
+            Series,
+            Organisation,
+            User,
+            EventRole,
+            EventSession,
+            SessionParticipant,
+            FeaturedPresenter,
+            Person,
+        )
+    }
     assert all(totals.values())
 
     second = run(runner)
@@ -209,13 +260,19 @@ def test_running_twice_creates_nothing_twice(runner, db, accounts_file):
     assert printed_passwords(second) == {}
     assert not set(printed_passwords(first).values()) & set(second.split())
     assert "nothing to add" in second
-    for line in ("events         0 created, 7 already present", "organisations  0 created, 19 already present",
-                 "accounts       0 created, 3 already present", "series         0 created, 2 already present"):
+    for line in (
+        "events         0 created, 7 already present",
+        "organisations  0 created, 19 already present",
+        "accounts       0 created, 3 already present",
+        "series         0 created, 2 already present",
+    ):
         assert line in second
     assert second.count("exists already; its password was not changed") == 3
-    for line in ("issyk-kul-initiative-2018-borovoe: 10 sessions already",
-                 "cica-regional-security-in-asia-2021: 5 sessions already",
-                 "central-asia-border-challenges: 12 featured presenters already"):
+    for line in (
+        "issyk-kul-initiative-2018-borovoe: 10 sessions already",
+        "cica-regional-security-in-asia-2021: 5 sessions already",
+        "central-asia-border-challenges: 12 featured presenters already",
+    ):
         assert line in second
     assert accounts_file.read_text() == saved
 
@@ -244,7 +301,8 @@ def test_an_existing_account_keeps_its_password(runner, db, make_user, accounts_
     assert authenticate("organiser@example.org", PASSWORD) is not None
     olga = db.session.execute(select(User).where(User.email == "organiser@example.org")).scalar_one()
     assert count(db, EventRole) and all(
-        any(r.user_id == olga.id and r.role == "organiser" for r in event(db, slug).roles) for slug in ALL_SLUGS)
+        any(r.user_id == olga.id and r.role == "organiser" for r in event(db, slug).roles) for slug in ALL_SLUGS
+    )
 
 
 def test_edited_and_renamed_events_are_left_as_they_are(runner, db):
@@ -290,8 +348,8 @@ def test_every_demo_event_has_a_public_page_and_the_home_page_lists_the_upcoming
     upcoming, _, recent = home.text.partition('id="recent-heading"')
     assert titles[UPCOMING_CONFERENCE] in upcoming and titles[UPCOMING_WEBINAR] in upcoming
     for slug in PAST_EVENTS:
-        assert f"/events/{slug}\"" not in upcoming
-        assert f"/events/{slug}\"" in recent
+        assert f'/events/{slug}"' not in upcoming
+        assert f'/events/{slug}"' in recent
 
 
 def test_demo_registrations_fill_the_webinar_and_the_upcoming_waiting_list(runner, db, client, mailbox):
@@ -321,24 +379,32 @@ def test_demo_delegates_of_an_event_have_different_names_in_their_gender_s_form(
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     webinar = db.session.execute(select(Event).where(Event.slug == "central-asia-border-challenges")).scalar_one()
-    names = db.session.execute(select(Registration.country, Registration.given_name, Registration.family_name)
-                               .where(Registration.event_id == webinar.id)).all()
+    names = db.session.execute(
+        select(Registration.country, Registration.given_name, Registration.family_name).where(
+            Registration.event_id == webinar.id
+        )
+    ).all()
     assert len(names) == 142 and len({(given, family) for _country, given, family in names}) == 142
     for country, given, family in names:
         women, men, families = NAMES[country]
         assert family in [pair[1] if given in women else pair[0] for pair in families], (given, family)
 
 
-BOROVOE, CICA, WEBINAR = ("issyk-kul-initiative-2018-borovoe", "cica-regional-security-in-asia-2021",
-                          "central-asia-border-challenges")
+BOROVOE, CICA, WEBINAR = (
+    "issyk-kul-initiative-2018-borovoe",
+    "cica-regional-security-in-asia-2021",
+    "central-asia-border-challenges",
+)
 
 
 def local_sessions(found: Event) -> list[tuple[str, str, datetime, datetime, EventSession]]:
     """(kind, title, local start, local end, session) of an event's programme, in order."""
     from eventmgr.agenda.services import event_sessions
 
-    return [(s.kind, s.title, s.start_at.astimezone(found.tz), s.end_at.astimezone(found.tz), s)
-            for s in event_sessions(found)]
+    return [
+        (s.kind, s.title, s.start_at.astimezone(found.tz), s.end_at.astimezone(found.tz), s)
+        for s in event_sessions(found)
+    ]
 
 
 def roles(event_session: EventSession) -> list[tuple[str, str]]:
@@ -353,8 +419,10 @@ def test_demo_programmes_follow_the_seeds_and_show_on_the_public_pages(runner, d
     # Borovoe: three thematic panels over two days, with breaks, a closing, chairs and moderators.
     borovoe = event(db, BOROVOE)
     programme = local_sessions(borovoe)
-    assert {start.date() for _, _, start, _, _ in programme} == {datetime(2018, 7, 24).date(),
-                                                                 datetime(2018, 7, 25).date()}
+    assert {start.date() for _, _, start, _, _ in programme} == {
+        datetime(2018, 7, 24).date(),
+        datetime(2018, 7, 25).date(),
+    }
     assert all(borovoe.start_at <= s.start_at < s.end_at <= borovoe.end_at for *_, s in programme)
     panels = [(title, s) for kind, title, _, _, s in programme if kind == "panel"]
     assert [title.partition(":")[0] for title, _ in panels] == ["Panel 1", "Panel 2", "Panel 3"]
@@ -369,8 +437,11 @@ def test_demo_programmes_follow_the_seeds_and_show_on_the_public_pages(runner, d
     assert kinds[0] == "opening" and kinds[-1] == "closing" and kinds.count("break") == 4
     speakers = {p.person for *_, s in programme for p in s.participants}
     assert {person.country for person in speakers} >= {"KZ", "KG", "TJ", "TM", "UZ", "AF", "IR"}
-    assert {"Expert of Frontex, European Union", "Expert of the BOMNAF programme",
-            "Representative of the CIS Border Troops Commanders Council"} <= {p.full_name for p in speakers}
+    assert {
+        "Expert of Frontex, European Union",
+        "Expert of the BOMNAF programme",
+        "Representative of the CIS Border Troops Commanders Council",
+    } <= {p.full_name for p in speakers}
 
     # CICA: welcoming remarks by the Secretariat's Executive Director, then the two panels and their themes.
     cica = event(db, CICA)
@@ -380,8 +451,11 @@ def test_demo_programmes_follow_the_seeds_and_show_on_the_public_pages(runner, d
     assert programme[-1][3] == cica.local_end
     opening = programme[0][4]
     sarybay = opening.participants[1].person
-    assert (sarybay.display_name, sarybay.position, sarybay.organisation.acronym) == \
-        ("Ambassador Kairat Sarybay", "Executive Director", "CICA")
+    assert (sarybay.display_name, sarybay.position, sarybay.organisation.acronym) == (
+        "Ambassador Kairat Sarybay",
+        "Executive Director",
+        "CICA",
+    )
     assert ("speaker", "Bolat Nurgaliyev") in roles(opening)
     assert "New Challenges and Threats to Regional Security in the CICA Space" in programme[1][1]
     assert "Prospects for the Development of Cooperation Within CICA to Ensure Regional Security" in programme[3][1]
@@ -398,8 +472,10 @@ def test_demo_programmes_follow_the_seeds_and_show_on_the_public_pages(runner, d
     assert all(f.person.position and f.person.bio for f in featured)
     by_name = {f.person.full_name: f.person for f in featured}
     yakubova, chief = by_name["Albina Yakubova"], by_name["Ulrik P. Ahnfeldt-Mollerup"]
-    assert (yakubova.position, chief.organisation.acronym) == \
-        ("Programme Manager, Transnational Threats Department", "UNOCT")
+    assert (yakubova.position, chief.organisation.acronym) == (
+        "Programme Manager, Transnational Threats Department",
+        "UNOCT",
+    )
     assert "Chief, Countering Terrorism Section" in chief.position
     assert "2013" in yakubova.bio and "Fletcher School" in chief.bio
     # The bios are our own words, not the webinar page's.
@@ -425,8 +501,12 @@ def test_demo_programmes_follow_the_seeds_and_show_on_the_public_pages(runner, d
             profile = client.get(f"/people/{person.id}-{person.slug}")
             assert profile.status_code == 200
             public_pages.append(profile.text)
-        public_pages += [agenda.text, presenters.text, client.get(f"/events/{slug}").text,
-                         client.get(f"/events/{slug}/calendar.ics").text]
+        public_pages += [
+            agenda.text,
+            presenters.text,
+            client.get(f"/events/{slug}").text,
+            client.get(f"/events/{slug}/calendar.ics").text,
+        ]
     webinar_page = client.get(f"/events/{WEBINAR}")
     assert "Webinar hosting presenter" in webinar_page.text and "Albina Yakubova" in webinar_page.text
     assert "Ambassador Kairat Sarybay" in client.get(f"/events/{CICA}/agenda").text

@@ -22,6 +22,7 @@ from eventmgr.registration.models import Announcement, Invitation, OfferCode, Pa
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
+
 def fresh(db, registration) -> Registration:
     db.session.expire_all()
     return db.session.get(Registration, registration.id)
@@ -50,6 +51,7 @@ def desk(event, path=""):
 
 
 # --- Who may use the desk --------------------------------------------------------------------------
+
 
 def desk_urls(app, event, registration, question):
     """Every desk route of the event, as (method, url), with real ids filled in."""
@@ -102,8 +104,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, db, guarded):
 
 
 @pytest.mark.parametrize("who", ["stranger", "secretariat", "organiser of another event"])
-def test_no_desk_page_is_reachable_without_organising_the_event(client, db, make_user, make_event, login, guarded,
-                                                                 who):
+def test_no_desk_page_is_reachable_without_organising_the_event(client, db, make_user, make_event, login, guarded, who):
     event, registration, urls = guarded
     user = make_user(email=f"{who.replace(' ', '-')}@example.org")
     if who == "secretariat":
@@ -134,8 +135,9 @@ def test_the_organiser_reaches_every_desk_page(client, db, login, organiser, gua
             assert client.get(url).status_code == 200, url
 
 
-def test_a_registration_of_another_event_is_not_found_through_this_one(client, db, make_event, organiser, login,
-                                                                       make_registration):
+def test_a_registration_of_another_event_is_not_found_through_this_one(
+    client, db, make_event, organiser, login, make_registration
+):
     mine = make_event(organiser=organiser, registration_policy="approval")
     theirs = make_event(title="Other event", registration_policy="approval")
     other = make_registration(theirs, "bakyt@example.kg")
@@ -149,59 +151,96 @@ def test_a_registration_of_another_event_is_not_found_through_this_one(client, d
 
 # --- The list ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def crowd(db, desk_event, make_organisation, make_registration):
     """Four registrations from three countries, two kinds of organisation and one named new."""
     event = desk_event
     border = make_organisation("State Border Service", kind="border_agency", country_code="KZ")
     ministry = make_organisation("Ministry of Internal Affairs", kind="ministry", country_code="KG")
-    session = services.add_question(event, {"label": "Session", "kind": "single_choice",
-                                            "options": ["Morning", "Afternoon"]})
-    topics = services.add_question(event, {"label": "Topics", "kind": "multiple_choice",
-                                           "options": ["Risk analysis", "Data sharing"]})
+    session = services.add_question(
+        event, {"label": "Session", "kind": "single_choice", "options": ["Morning", "Afternoon"]}
+    )
+    topics = services.add_question(
+        event, {"label": "Topics", "kind": "multiple_choice", "options": ["Risk analysis", "Data sharing"]}
+    )
     speaker = services.add_question(event, {"label": "Will you speak?", "kind": "yes_no"})
     event.capacity = 3
     db.session.commit()
     people = {
-        "dina": make_registration(event, "dina@example.kz", given_name="Дина", family_name="Омарова", country="KZ",
-                                  organisation_id=border.id,
-                                  answers={str(session.id): "Morning",
-                                           str(topics.id): ["Risk analysis", "Data sharing"],
-                                           str(speaker.id): "yes"}),
-        "bakyt": make_registration(event, "bakyt@example.kg", given_name="Bakyt", family_name="Mamytov", country="KG",
-                                   organisation_id=ministry.id,
-                                   answers={str(session.id): "Afternoon", str(speaker.id): "no"}),
-        "aidar": make_registration(event, "aidar@example.kz", given_name="Aidar", family_name="Seitov", country="KZ",
-                                   organisation_id=border.id, answers={str(session.id): "Afternoon"}),
-        "nodira": make_registration(event, "nodira@example.uz", given_name="Nodira", family_name="Karimova",
-                                    country="UZ", organisation_name="Customs Academy", delegation="Uzbekistan",
-                                    answers={str(topics.id): ["Data sharing"]}),
+        "dina": make_registration(
+            event,
+            "dina@example.kz",
+            given_name="Дина",
+            family_name="Омарова",
+            country="KZ",
+            organisation_id=border.id,
+            answers={
+                str(session.id): "Morning",
+                str(topics.id): ["Risk analysis", "Data sharing"],
+                str(speaker.id): "yes",
+            },
+        ),
+        "bakyt": make_registration(
+            event,
+            "bakyt@example.kg",
+            given_name="Bakyt",
+            family_name="Mamytov",
+            country="KG",
+            organisation_id=ministry.id,
+            answers={str(session.id): "Afternoon", str(speaker.id): "no"},
+        ),
+        "aidar": make_registration(
+            event,
+            "aidar@example.kz",
+            given_name="Aidar",
+            family_name="Seitov",
+            country="KZ",
+            organisation_id=border.id,
+            answers={str(session.id): "Afternoon"},
+        ),
+        "nodira": make_registration(
+            event,
+            "nodira@example.uz",
+            given_name="Nodira",
+            family_name="Karimova",
+            country="UZ",
+            organisation_name="Customs Academy",
+            delegation="Uzbekistan",
+            answers={str(topics.id): ["Data sharing"]},
+        ),
     }
     assert people["nodira"].status == "waitlisted"
-    return event, people, {"session": session, "topics": topics, "speaker": speaker,
-                           "border": border, "ministry": ministry}
+    return (
+        event,
+        people,
+        {"session": session, "topics": topics, "speaker": speaker, "border": border, "ministry": ministry},
+    )
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", {"dina", "bakyt", "aidar", "nodira"}),
-    ("status=waitlisted", {"nodira"}),
-    ("status=confirmed", {"dina", "bakyt", "aidar"}),
-    ("country=KZ", {"dina", "aidar"}),
-    ("country=UZ", {"nodira"}),
-    ("organisation_id=border", {"dina", "aidar"}),
-    ("organisation_id=ministry", {"bakyt"}),
-    ("question=session&answer=Afternoon", {"bakyt", "aidar"}),
-    ("question=topics&answer=Data sharing", {"dina", "nodira"}),
-    ("question=speaker&answer=yes", {"dina"}),
-    ("q=омар", {"dina"}),
-    ("q=ОМАРОВА", {"dina"}),
-    ("q=Дина Омарова", {"dina"}),
-    ("q=mamytov", {"bakyt"}),
-    ("q=nodira@example", {"nodira"}),
-    ("q=customs academy", {"nodira"}),
-    ("q=nobody", set()),
-    ("status=confirmed&country=KZ&q=seitov", {"aidar"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", {"dina", "bakyt", "aidar", "nodira"}),
+        ("status=waitlisted", {"nodira"}),
+        ("status=confirmed", {"dina", "bakyt", "aidar"}),
+        ("country=KZ", {"dina", "aidar"}),
+        ("country=UZ", {"nodira"}),
+        ("organisation_id=border", {"dina", "aidar"}),
+        ("organisation_id=ministry", {"bakyt"}),
+        ("question=session&answer=Afternoon", {"bakyt", "aidar"}),
+        ("question=topics&answer=Data sharing", {"dina", "nodira"}),
+        ("question=speaker&answer=yes", {"dina"}),
+        ("q=омар", {"dina"}),
+        ("q=ОМАРОВА", {"dina"}),
+        ("q=Дина Омарова", {"dina"}),
+        ("q=mamytov", {"bakyt"}),
+        ("q=nodira@example", {"nodira"}),
+        ("q=customs academy", {"nodira"}),
+        ("q=nobody", set()),
+        ("status=confirmed&country=KZ&q=seitov", {"aidar"}),
+    ],
+)
 def test_the_list_filters_and_searches(client, crowd, query, expected):
     event, people, things = crowd
     for name, thing in things.items():
@@ -221,22 +260,30 @@ def test_the_list_counts_each_status(client, crowd):
 
 def test_bulk_approve_and_decline(client, db, make_event, organiser, login, mailbox, make_registration):
     event = make_event(organiser=organiser, registration_policy="approval")
-    aida, bakyt, nodira = (make_registration(event, email) for email in
-                           ("aida@example.kz", "bakyt@example.kg", "nodira@example.uz"))
+    aida, bakyt, nodira = (
+        make_registration(event, email) for email in ("aida@example.kz", "bakyt@example.kg", "nodira@example.uz")
+    )
     login(organiser)
     url = desk(event, "/registrations")
-    response = client.post(desk(event, "/registrations/bulk"), headers={"Referer": url}, data={
-        "csrf_token": csrf_token(client, url), "action": "approve", "ids": [aida.id, bakyt.id]})
+    response = client.post(
+        desk(event, "/registrations/bulk"),
+        headers={"Referer": url},
+        data={"csrf_token": csrf_token(client, url), "action": "approve", "ids": [aida.id, bakyt.id]},
+    )
     assert response.status_code == 302
     assert "2 decided, 0 left as they were." in client.get(response.location).text
-    client.post(desk(event, "/registrations/bulk"), data={
-        "csrf_token": csrf_token(client, url), "action": "decline", "ids": [nodira.id, aida.id]})
+    client.post(
+        desk(event, "/registrations/bulk"),
+        data={"csrf_token": csrf_token(client, url), "action": "decline", "ids": [nodira.id, aida.id]},
+    )
     assert [fresh(db, r).status for r in (aida, bakyt, nodira)] == ["confirmed", "confirmed", "declined"]
     mailbox.deliver()
-    subjects = sorted((m["To"], m["Subject"].split(":")[0]) for m in mailbox.messages
-                      if "awaiting" not in m["Subject"])
-    assert subjects == [("aida@example.kz", "Registration approved"), ("bakyt@example.kg", "Registration approved"),
-                        ("nodira@example.uz", "Registration declined")]
+    subjects = sorted((m["To"], m["Subject"].split(":")[0]) for m in mailbox.messages if "awaiting" not in m["Subject"])
+    assert subjects == [
+        ("aida@example.kz", "Registration approved"),
+        ("bakyt@example.kg", "Registration approved"),
+        ("nodira@example.uz", "Registration declined"),
+    ]
 
 
 def test_a_bulk_decision_with_a_foreign_id_changes_nothing(client, db, make_event, organiser, login, make_registration):
@@ -244,25 +291,32 @@ def test_a_bulk_decision_with_a_foreign_id_changes_nothing(client, db, make_even
     other = make_event(title="Other", registration_policy="approval")
     mine, theirs = make_registration(event, "aida@example.kz"), make_registration(other, "bakyt@example.kg")
     login(organiser)
-    response = client.post(desk(event, "/registrations/bulk"), data={
-        "csrf_token": any_token(client), "action": "approve", "ids": [mine.id, theirs.id]})
+    response = client.post(
+        desk(event, "/registrations/bulk"),
+        data={"csrf_token": any_token(client), "action": "approve", "ids": [mine.id, theirs.id]},
+    )
     assert response.status_code == 404
     assert fresh(db, mine).status == "pending" and fresh(db, theirs).status == "pending"
-    bad = client.post(desk(event, "/registrations/bulk"), data={
-        "csrf_token": any_token(client), "action": "delete", "ids": [mine.id]})
+    bad = client.post(
+        desk(event, "/registrations/bulk"), data={"csrf_token": any_token(client), "action": "delete", "ids": [mine.id]}
+    )
     assert bad.status_code == 400
 
 
-@pytest.mark.parametrize("action, status, subject", [("approve", "confirmed", "Registration approved"),
-                                                     ("decline", "declined", "Registration declined")])
-def test_a_decision_carries_the_organisers_message(client, db, make_event, organiser, login, mailbox, action, status,
-                                                   subject, make_registration):
+@pytest.mark.parametrize(
+    "action, status, subject",
+    [("approve", "confirmed", "Registration approved"), ("decline", "declined", "Registration declined")],
+)
+def test_a_decision_carries_the_organisers_message(
+    client, db, make_event, organiser, login, mailbox, action, status, subject, make_registration
+):
     event = make_event(organiser=organiser, registration_policy="approval")
     aida = make_registration(event, "aida@example.kz")
     login(organiser)
     page = desk(event, f"/registrations/{aida.id}")
-    response = client.post(f"{page}/{action}", data={"csrf_token": csrf_token(client, page),
-                                                     "message": "Please bring your passport."})
+    response = client.post(
+        f"{page}/{action}", data={"csrf_token": csrf_token(client, page), "message": "Please bring your passport."}
+    )
     assert response.status_code == 302 and "Done." in client.get(response.location).text
     assert fresh(db, aida).status == status
     mailbox.deliver()
@@ -274,21 +328,33 @@ def test_a_decision_carries_the_organisers_message(client, db, make_event, organ
 
 # --- One registration -------------------------------------------------------------------------------
 
+
 def test_the_organiser_edits_a_registration(client, db, crowd):
     event, people, things = crowd
     dina = people["dina"]
     page = desk(event, f"/registrations/{dina.id}")
     shown = client.get(page)
     assert shown.status_code == 200 and 'value="Омарова"' in shown.text and "dina@example.kz" in shown.text
-    data = {"csrf_token": csrf_token(client, page), "given_name": "Dina", "family_name": "Omarova",
-            "email": "changed@example.org", "country": "KG", "position": "Chief of staff",
-            "organisation_id": str(things["ministry"].id), f"q_{things['session'].id}": "Afternoon",
-            f"q_{things['speaker'].id}": "no"}
+    data = {
+        "csrf_token": csrf_token(client, page),
+        "given_name": "Dina",
+        "family_name": "Omarova",
+        "email": "changed@example.org",
+        "country": "KG",
+        "position": "Chief of staff",
+        "organisation_id": str(things["ministry"].id),
+        f"q_{things['session'].id}": "Afternoon",
+        f"q_{things['speaker'].id}": "no",
+    }
     response = client.post(page, data=data)
     assert response.status_code == 302 and "Saved." in client.get(response.location).text
     dina = fresh(db, dina)
-    assert (dina.given_name, dina.family_name, dina.country, dina.position) == ("Dina", "Omarova", "KG",
-                                                                               "Chief of staff")
+    assert (dina.given_name, dina.family_name, dina.country, dina.position) == (
+        "Dina",
+        "Omarova",
+        "KG",
+        "Chief of staff",
+    )
     assert dina.organisation_id == things["ministry"].id and dina.email == "dina@example.kz"
     assert dina.answers[str(things["session"].id)] == "Afternoon"
     assert dina.answers[str(things["speaker"].id)] is False
@@ -299,8 +365,13 @@ def test_the_organiser_edits_a_registration(client, db, crowd):
 def test_a_bad_edit_on_the_desk_is_refused_at_its_field(client, db, desk_event, field, value, make_registration):
     aida = make_registration(desk_event, "aida@example.kz", given_name="Aida", family_name="Nurlanova")
     page = desk(desk_event, f"/registrations/{aida.id}")
-    data = {"csrf_token": csrf_token(client, page), "given_name": "Changed", "family_name": "Nurlanova",
-            "email": "aida@example.kz", "country": "KZ"} | {field: value}
+    data = {
+        "csrf_token": csrf_token(client, page),
+        "given_name": "Changed",
+        "family_name": "Nurlanova",
+        "email": "aida@example.kz",
+        "country": "KZ",
+    } | {field: value}
     response = client.post(page, data=data)
     assert response.status_code == 422 and field_error(response, field)
     aida = fresh(db, aida)
@@ -316,8 +387,15 @@ def test_payments_are_recorded_and_the_balance_shown(client, db, make_event, org
     login(organiser)
     page = desk(event, f"/registrations/{aida.id}")
     assert "Due: €150.00 · Paid: €0.00 · Balance: €150.00" in text_of(client.get(page))
-    client.post(f"{page}/payment", data={"csrf_token": csrf_token(client, page), "amount": "100",
-                                         "method": "Bank transfer", "reference": "KZ-2291"})
+    client.post(
+        f"{page}/payment",
+        data={
+            "csrf_token": csrf_token(client, page),
+            "amount": "100",
+            "method": "Bank transfer",
+            "reference": "KZ-2291",
+        },
+    )
     shown = text_of(client.get(page))
     assert "Due: €150.00 · Paid: €100.00 · Balance: €50.00" in shown
     assert "Bank transfer" in shown and "KZ-2291" in shown
@@ -334,8 +412,9 @@ def test_payments_are_recorded_and_the_balance_shown(client, db, make_event, org
     assert (row["amount_due"], row["amount_paid"], row["offer_code"]) == ("150.00", "150.00", "QUARTER")
 
 
-def test_the_desk_cancels_and_the_waiting_list_moves_up(client, db, make_event, organiser, login, mailbox,
-                                                        make_registration):
+def test_the_desk_cancels_and_the_waiting_list_moves_up(
+    client, db, make_event, organiser, login, mailbox, make_registration
+):
     event = make_event(organiser=organiser, capacity=1)
     aida, bakyt = make_registration(event, "aida@example.kz"), make_registration(event, "bakyt@example.kg")
     login(organiser)
@@ -343,11 +422,11 @@ def test_the_desk_cancels_and_the_waiting_list_moves_up(client, db, make_event, 
     client.post(f"{page}/cancel", data={"csrf_token": csrf_token(client, page)})
     assert (fresh(db, aida).status, fresh(db, bakyt).status) == ("cancelled", "confirmed")
     mailbox.deliver()
-    assert any(m["To"] == "bakyt@example.kg" and m["Subject"].startswith("A seat is free")
-               for m in mailbox.messages)
+    assert any(m["To"] == "bakyt@example.kg" and m["Subject"].startswith("A seat is free") for m in mailbox.messages)
 
 
 # --- Export and statistics --------------------------------------------------------------------------
+
 
 def test_the_csv_export_has_every_field_and_answer(client, crowd):
     event, people, things = crowd
@@ -362,18 +441,40 @@ def test_the_csv_export_has_every_field_and_answer(client, crowd):
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert len(rows) == 4
     header = list(rows[0])
-    for column in ("status", "given_name", "family_name", "email", "organisation", "country", "delegation",
-                   "needs_visa_letter", "dietary_needs", "amount_due", "checked_in_at"):
+    for column in (
+        "status",
+        "given_name",
+        "family_name",
+        "email",
+        "organisation",
+        "country",
+        "delegation",
+        "needs_visa_letter",
+        "dietary_needs",
+        "amount_due",
+        "checked_in_at",
+    ):
         assert column in header
     assert header[-3:] == ["Session", "Topics", "Will you speak?"]
     dina = next(row for row in rows if row["email"] == "dina@example.kz")
     assert (dina["given_name"], dina["family_name"], dina["organisation"], dina["country"]) == (
-        "Дина", "Омарова", "State Border Service", "KZ")
-    assert (dina["Session"], dina["Topics"], dina["Will you speak?"]) == ("Morning", "Risk analysis; Data sharing",
-                                                                          "yes")
+        "Дина",
+        "Омарова",
+        "State Border Service",
+        "KZ",
+    )
+    assert (dina["Session"], dina["Topics"], dina["Will you speak?"]) == (
+        "Morning",
+        "Risk analysis; Data sharing",
+        "yes",
+    )
     nodira = next(row for row in rows if row["email"] == "nodira@example.uz")
     assert (nodira["status"], nodira["organisation"], nodira["delegation"], nodira["Session"]) == (
-        "waitlisted", "Customs Academy", "Uzbekistan", "")
+        "waitlisted",
+        "Customs Academy",
+        "Uzbekistan",
+        "",
+    )
 
 
 def test_the_export_streams_in_chunks_of_many_rows(app, client, crowd, monkeypatch):
@@ -411,16 +512,24 @@ def test_no_cell_of_the_export_can_run_as_a_formula(client, db, desk_event, make
     event.fee = Decimal("100")
     labels = list(HOSTILE)[:4]
     questions = [services.add_question(event, {"label": label, "kind": "short_text"}) for label in labels]
-    choice = services.add_question(event, {"label": "Topics", "kind": "multiple_choice",
-                                           "options": ["=1+1", "@A1"]})
+    choice = services.add_question(event, {"label": "Topics", "kind": "multiple_choice", "options": ["=1+1", "@A1"]})
     offer = OfferCode(event_id=event.id, code="-SUM", discount_kind="fixed", discount=Decimal("10"))
     db.session.add(offer)
     db.session.commit()
     for n, value in enumerate(HOSTILE):
-        make_registration(event, f"d{n}@example.org", given_name=value, family_name=value, position=value,
-                          organisation_name=value, delegation=value, dietary_needs=value, accessibility_needs=value,
-                          offer_code="-SUM" if n == 0 else None,
-                          answers={str(q.id): value for q in questions} | {str(choice.id): ["=1+1", "@A1"]})
+        make_registration(
+            event,
+            f"d{n}@example.org",
+            given_name=value,
+            family_name=value,
+            position=value,
+            organisation_name=value,
+            delegation=value,
+            dietary_needs=value,
+            accessibility_needs=value,
+            offer_code="-SUM" if n == 0 else None,
+            answers={str(q.id): value for q in questions} | {str(choice.id): ["=1+1", "@A1"]},
+        )
     raw = client.get(desk(event, "/registrations.csv")).data.decode("utf-8").removeprefix("\ufeff")
     rows = list(csv.reader(io.StringIO(raw)))
     header, body_rows = rows[0], rows[1:]
@@ -432,8 +541,15 @@ def test_no_cell_of_the_export_can_run_as_a_formula(client, db, desk_event, make
     by_email = {row[header.index("email")]: dict(zip(header, row, strict=True)) for row in body_rows}
     for n, (value, shown) in enumerate(HOSTILE.items()):
         row = by_email[f"d{n}@example.org"]
-        for column in ("given_name", "family_name", "position", "organisation", "delegation", "dietary_needs",
-                       "accessibility_needs"):
+        for column in (
+            "given_name",
+            "family_name",
+            "position",
+            "organisation",
+            "delegation",
+            "dietary_needs",
+            "accessibility_needs",
+        ):
             assert row[column] == shown, (column, row[column])
         trimmed = "'=1+1" if value.strip() == "=1+1" else shown  # answers are kept trimmed
         assert row[header[-5]] == trimmed, value
@@ -452,12 +568,11 @@ def test_no_cell_of_the_export_can_run_as_a_formula(client, db, desk_event, make
 def test_the_export_follows_the_filters(client, crowd):
     event, people, things = crowd
     text = client.get(desk(event, "/registrations.csv?status=confirmed&country=KZ")).data.decode("utf-8-sig")
-    assert sorted(row["email"] for row in csv.DictReader(io.StringIO(text))) == ["aidar@example.kz",
-                                                                                 "dina@example.kz"]
-    text = client.get(desk(event, f"/registrations.csv?question={things['session'].id}&answer=Afternoon")) \
-        .data.decode("utf-8-sig")
-    assert sorted(row["email"] for row in csv.DictReader(io.StringIO(text))) == ["aidar@example.kz",
-                                                                                 "bakyt@example.kg"]
+    assert sorted(row["email"] for row in csv.DictReader(io.StringIO(text))) == ["aidar@example.kz", "dina@example.kz"]
+    text = client.get(desk(event, f"/registrations.csv?question={things['session'].id}&answer=Afternoon")).data.decode(
+        "utf-8-sig"
+    )
+    assert sorted(row["email"] for row in csv.DictReader(io.StringIO(text))) == ["aidar@example.kz", "bakyt@example.kg"]
 
 
 def test_statistics_by_country_and_kind_of_organisation(client, db, crowd):
@@ -479,6 +594,7 @@ def test_statistics_by_country_and_kind_of_organisation(client, db, crowd):
 
 
 # --- Check-in and attendance -------------------------------------------------------------------------
+
 
 def test_check_in_by_name(client, db, crowd, organiser):
     event, people, things = crowd
@@ -533,16 +649,20 @@ def test_the_public_page_shows_attendance_after_the_event(client, db, make_event
         services.check_in(registration, organiser)
     db.session.commit()
     assert "Attended (" not in client.get(f"/events/{event.slug}").text
-    db.session.execute(update(Event).where(Event.id == event.id)
-                       .values(start_at=now - timedelta(days=2), end_at=now - timedelta(days=2) + timedelta(hours=2)))
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(start_at=now - timedelta(days=2), end_at=now - timedelta(days=2) + timedelta(hours=2))
+    )
     db.session.commit()
     page = client.get(f"/events/{event.slug}")
     assert "Attended (2)" in page.text
     assert "d0@example.org" not in page.text
 
 
-def test_only_the_events_organisers_check_in_and_not_once_it_is_cancelled(client, db, crowd, organiser, make_user,
-                                                                           make_event):
+def test_only_the_events_organisers_check_in_and_not_once_it_is_cancelled(
+    client, db, crowd, organiser, make_user, make_event
+):
     event, people, things = crowd
     stranger = make_user(email="stranger@example.org")
     assert services.check_in_refusal(people["dina"], organiser) is None
@@ -575,12 +695,20 @@ def test_only_the_events_organisers_check_in_and_not_once_it_is_cancelled(client
 
 # --- The public participant list ---------------------------------------------------------------------
 
-def test_the_participant_list_shows_only_opted_in_confirmed_delegates(client, db, make_event, organiser,
-                                                                       make_organisation, make_registration):
+
+def test_the_participant_list_shows_only_opted_in_confirmed_delegates(
+    client, db, make_event, organiser, make_organisation, make_registration
+):
     event = make_event(organiser=organiser, capacity=2, publish_participant_list=True)
     ministry = make_organisation("Ministry of Foreign Affairs", kind="ministry")
-    make_registration(event, "listed@example.kz", given_name="Aigerim", family_name="Listed", list_publicly=True,
-                      organisation_id=ministry.id)
+    make_registration(
+        event,
+        "listed@example.kz",
+        given_name="Aigerim",
+        family_name="Listed",
+        list_publicly=True,
+        organisation_id=ministry.id,
+    )
     make_registration(event, "private@example.kz", given_name="Private", family_name="Person", list_publicly=False)
     make_registration(event, "waiting@example.kg", given_name="Waiting", family_name="Person", list_publicly=True)
     cancelled = make_registration(make_event(title="Other", capacity=5), "gone@example.uz", list_publicly=True)
@@ -607,8 +735,10 @@ def test_the_participant_list_is_not_published_unless_chosen(client, db, make_ev
 
 # --- Announcements ------------------------------------------------------------------------------------
 
-def test_announcements_go_to_the_filtered_registrants_through_the_outbox(app, client, db, crowd, mailbox,
-                                                                         monkeypatch, make_registration):
+
+def test_announcements_go_to_the_filtered_registrants_through_the_outbox(
+    app, client, db, crowd, mailbox, monkeypatch, make_registration
+):
     event, people, things = crowd
     erlan = make_registration(event, "erlan@example.kz", given_name="Erlan", family_name="Abenov")
     services.cancel(erlan)  # cancelled delegates are not written to
@@ -618,8 +748,9 @@ def test_announcements_go_to_the_filtered_registrants_through_the_outbox(app, cl
     monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_REQUEST", False)  # watch the queue before it is sent
     url = desk(event, "/announcements?country=KZ")
     assert client.get(url).status_code == 200
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "subject": "Visa letters",
-                                      "body": "Your letters are ready."})
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "subject": "Visa letters", "body": "Your letters are ready."}
+    )
     assert response.status_code == 302
     queued = db.session.execute(select(MailMessage).where(MailMessage.announcement_id.is_not(None))).scalars().all()
     assert sorted(m.recipient for m in queued) == ["aidar@example.kz", "dina@example.kz"]
@@ -628,8 +759,14 @@ def test_announcements_go_to_the_filtered_registrants_through_the_outbox(app, cl
     assert "Visa letters" in progress and "0 sent, 2 waiting, 0 failed" in progress
 
     waitlist = desk(event, "/announcements?status=waitlisted")
-    client.post(waitlist, data={"csrf_token": csrf_token(client, waitlist), "subject": "Waiting list news",
-                                "body": "A larger room is booked."})
+    client.post(
+        waitlist,
+        data={
+            "csrf_token": csrf_token(client, waitlist),
+            "subject": "Waiting list news",
+            "body": "A larger room is booked.",
+        },
+    )
     assert mailbox.deliver() == 3
     progress = text_of(client.get(desk(event, "/announcements")))
     assert "2 sent, 0 waiting, 0 failed" in progress and "1 sent, 0 waiting, 0 failed" in progress
@@ -656,13 +793,15 @@ def test_an_announcement_to_nobody_is_refused(client, db, desk_event, make_regis
 
 # --- Settings: seats, questions, offer codes, invitations ---------------------------------------------
 
+
 def settings_post(client, event, data):
     url = desk(event, "/registration-settings")
     return client.post(url, data={"csrf_token": csrf_token(client, url)} | data)
 
 
-def test_raising_capacity_on_the_settings_page_moves_the_list_up(client, db, make_event, organiser, login, mailbox,
-                                                                 make_registration):
+def test_raising_capacity_on_the_settings_page_moves_the_list_up(
+    client, db, make_event, organiser, login, mailbox, make_registration
+):
     event = make_event(organiser=organiser, capacity=1)
     people = [make_registration(event, f"d{n}@example.org") for n in range(4)]
     mailbox.deliver()
@@ -683,13 +822,32 @@ def test_raising_capacity_on_the_settings_page_moves_the_list_up(client, db, mak
 
 def test_questions_are_added_ordered_and_removed_on_the_settings_page(client, db, desk_event):
     event = desk_event
-    for label, kind, options in [("Your role", "short_text", ""), ("Which session?", "single_choice",
-                                                                   "Morning\nAfternoon\n")]:
-        response = settings_post(client, event, {"form": "question", "question-label": label, "question-kind": kind,
-                                                 "question-options": options, "question-required": "y"})
+    for label, kind, options in [
+        ("Your role", "short_text", ""),
+        ("Which session?", "single_choice", "Morning\nAfternoon\n"),
+    ]:
+        response = settings_post(
+            client,
+            event,
+            {
+                "form": "question",
+                "question-label": label,
+                "question-kind": kind,
+                "question-options": options,
+                "question-required": "y",
+            },
+        )
         assert response.status_code == 302
-    refused = settings_post(client, event, {"form": "question", "question-label": "Pick one",
-                                            "question-kind": "multiple_choice", "question-options": "Only one"})
+    refused = settings_post(
+        client,
+        event,
+        {
+            "form": "question",
+            "question-label": "Pick one",
+            "question-kind": "multiple_choice",
+            "question-options": "Only one",
+        },
+    )
     assert refused.status_code == 422 and "at least two choices" in field_error(refused, "question-options")
     role, session = services.event_questions(event.id)
     assert (role.kind, role.required, session.options) == ("short_text", True, ["Morning", "Afternoon"])
@@ -697,12 +855,14 @@ def test_questions_are_added_ordered_and_removed_on_the_settings_page(client, db
     form = client.get(f"/events/{event.slug}/register").text
     assert form.index("Your role") < form.index("Which session?")
     url = desk(event, "/registration-settings")
-    client.post(desk(event, f"/registration-settings/questions/{session.id}/up"),
-                data={"csrf_token": csrf_token(client, url)})
+    client.post(
+        desk(event, f"/registration-settings/questions/{session.id}/up"), data={"csrf_token": csrf_token(client, url)}
+    )
     form = client.get(f"/events/{event.slug}/register").text
     assert form.index("Which session?") < form.index("Your role")
-    client.post(desk(event, f"/registration-settings/questions/{role.id}/delete"),
-                data={"csrf_token": csrf_token(client, url)})
+    client.post(
+        desk(event, f"/registration-settings/questions/{role.id}/delete"), data={"csrf_token": csrf_token(client, url)}
+    )
     db.session.expire_all()
     assert [q.label for q in services.event_questions(event.id)] == ["Which session?"]
     assert "Your role" not in client.get(f"/events/{event.slug}/register").text
@@ -714,18 +874,27 @@ def test_adding_moving_and_deleting_a_question_is_in_the_events_log(client, db, 
     for label in ("Your role", "Which session?"):
         settings_post(client, event, {"form": "question", "question-label": label, "question-kind": "short_text"})
     role, session = services.event_questions(event.id)
-    client.post(desk(event, f"/registration-settings/questions/{session.id}/up"),
-                data={"csrf_token": csrf_token(client, url)})
-    client.post(desk(event, f"/registration-settings/questions/{session.id}/up"),  # first already: no move
-                data={"csrf_token": csrf_token(client, url)})
-    client.post(desk(event, f"/registration-settings/questions/{role.id}/delete"),
-                data={"csrf_token": csrf_token(client, url)})
-    entries = db.session.execute(select(AuditEntry.action, AuditEntry.summary, AuditEntry.user_id)
-                                 .where(AuditEntry.event_id == event.id, AuditEntry.action.like("question.%"))
-                                 .order_by(AuditEntry.id)).all()
-    assert entries == [("question.add", "Your role", organiser.id), ("question.add", "Which session?", organiser.id),
-                       ("question.move", "Which session?", organiser.id),
-                       ("question.delete", "Your role", organiser.id)]
+    client.post(
+        desk(event, f"/registration-settings/questions/{session.id}/up"), data={"csrf_token": csrf_token(client, url)}
+    )
+    client.post(
+        desk(event, f"/registration-settings/questions/{session.id}/up"),  # first already: no move
+        data={"csrf_token": csrf_token(client, url)},
+    )
+    client.post(
+        desk(event, f"/registration-settings/questions/{role.id}/delete"), data={"csrf_token": csrf_token(client, url)}
+    )
+    entries = db.session.execute(
+        select(AuditEntry.action, AuditEntry.summary, AuditEntry.user_id)
+        .where(AuditEntry.event_id == event.id, AuditEntry.action.like("question.%"))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert entries == [
+        ("question.add", "Your role", organiser.id),
+        ("question.add", "Which session?", organiser.id),
+        ("question.move", "Which session?", organiser.id),
+        ("question.delete", "Your role", organiser.id),
+    ]
     assert "question.delete" in client.get(f"/manage/events/{event.id}/log").text
 
 
@@ -735,8 +904,10 @@ def test_a_question_of_another_event_or_an_unknown_action_is_not_found(client, d
     db.session.commit()
     url = desk(desk_event, "/registration-settings")
     for question, action in ((other, "delete"), (other, "up"), (mine, "sideways")):
-        response = client.post(desk(desk_event, f"/registration-settings/questions/{question.id}/{action}"),
-                               data={"csrf_token": csrf_token(client, url)})
+        response = client.post(
+            desk(desk_event, f"/registration-settings/questions/{question.id}/{action}"),
+            data={"csrf_token": csrf_token(client, url)},
+        )
         assert response.status_code == 404
     db.session.expire_all()
     assert [q.label for q in services.event_questions(desk_event.id)] == ["Mine"]
@@ -745,20 +916,38 @@ def test_a_question_of_another_event_or_an_unknown_action_is_not_found(client, d
 
 def test_offer_codes_are_added_on_the_settings_page(client, db, desk_event):
     event = desk_event
-    response = settings_post(client, event, {
-        "form": "offer", "offer-code": "early-bird", "offer-discount_kind": "percent", "offer-discount": "20",
-        "offer-max_uses": "5", "offer-valid_from": "2030-01-01T10:00", "offer-valid_until": "2030-02-01T10:00",
-        "offer-email": "Aida@Example.kz"})
+    response = settings_post(
+        client,
+        event,
+        {
+            "form": "offer",
+            "offer-code": "early-bird",
+            "offer-discount_kind": "percent",
+            "offer-discount": "20",
+            "offer-max_uses": "5",
+            "offer-valid_from": "2030-01-01T10:00",
+            "offer-valid_until": "2030-02-01T10:00",
+            "offer-email": "Aida@Example.kz",
+        },
+    )
     assert response.status_code == 302
     code = db.session.execute(select(OfferCode)).scalar_one()
     assert (code.code, code.discount_kind, code.discount, code.max_uses, code.email) == (
-        "EARLY-BIRD", "percent", Decimal("20.00"), 5, "aida@example.kz")
+        "EARLY-BIRD",
+        "percent",
+        Decimal("20.00"),
+        5,
+        "aida@example.kz",
+    )
     # Entered in the event's own zone (Asia/Almaty, UTC+5 in 2030).
     assert code.valid_from == datetime(2030, 1, 1, 5, 0, tzinfo=UTC)
     assert "EARLY-BIRD" in client.get(desk(event, "/registration-settings")).text
-    for data, field in [({"offer-code": "EARLY-BIRD"}, "offer-code"),
-                        ({"offer-discount": "150"}, "offer-discount"),
-                        ({"offer-code": "two words"}, "offer-code"), ({"offer-discount": ""}, "offer-discount")]:
+    for data, field in [
+        ({"offer-code": "EARLY-BIRD"}, "offer-code"),
+        ({"offer-discount": "150"}, "offer-discount"),
+        ({"offer-code": "two words"}, "offer-code"),
+        ({"offer-discount": ""}, "offer-discount"),
+    ]:
         form = {"form": "offer", "offer-code": "OTHER", "offer-discount_kind": "percent", "offer-discount": "10"}
         refused = settings_post(client, event, form | data)
         assert refused.status_code == 422 and field_error(refused, field), data
@@ -768,18 +957,23 @@ def test_offer_codes_are_added_on_the_settings_page(client, db, desk_event):
 def test_invitations_by_text_and_by_csv_upload(client, db, make_event, organiser, login, mailbox):
     event = make_event(organiser=organiser, registration_policy="invitation")
     login(organiser)
-    response = settings_post(client, event, {"form": "invite",
-                                             "invite-emails": "Aida@Example.kz, Aida Nurlanova\nbakyt@example.kg\n"})
+    response = settings_post(
+        client, event, {"form": "invite", "invite-emails": "Aida@Example.kz, Aida Nurlanova\nbakyt@example.kg\n"}
+    )
     assert response.status_code == 302
     assert "2 invitation(s) sent." in client.get(response.location).text
     upload = "\ufeffemail,name\r\nnodira@example.uz,Nodira Karimova\r\naida@example.kz,Aida\r\n".encode()
-    response = settings_post(client, event, {"form": "invite",
-                                             "invite-csv_file": (io.BytesIO(upload), "delegates.csv")})
+    response = settings_post(
+        client, event, {"form": "invite", "invite-csv_file": (io.BytesIO(upload), "delegates.csv")}
+    )
     assert response.status_code == 302
     assert "1 invitation(s) sent." in client.get(response.location).text  # Aida was invited already
     invited = db.session.execute(select(Invitation.email, Invitation.name).order_by(Invitation.email)).all()
-    assert invited == [("aida@example.kz", "Aida Nurlanova"), ("bakyt@example.kg", None),
-                       ("nodira@example.uz", "Nodira Karimova")]
+    assert invited == [
+        ("aida@example.kz", "Aida Nurlanova"),
+        ("bakyt@example.kg", None),
+        ("nodira@example.uz", "Nodira Karimova"),
+    ]
     mailbox.deliver()
     invitations = [m for m in mailbox.messages if m["Subject"] == f"Invitation to register: {event.title}"]
     assert sorted(m["To"] for m in invitations) == ["aida@example.kz", "bakyt@example.kg", "nodira@example.uz"]
@@ -791,8 +985,11 @@ def test_an_invitation_is_sent_again_with_the_same_link(client, db, make_event, 
     other = make_event(organiser=organiser, registration_policy="invitation", title="Another conference")
     services.invite(event, [("aida@example.kz", "Aida Nurlanova"), ("bakyt@example.kg", None)], organiser)
     services.invite(other, [("nodira@example.uz", None)], organiser)
-    services.register(event, {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"},
-                      invitation=services.invitation_for(event, "aida@example.kz"))
+    services.register(
+        event,
+        {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"},
+        invitation=services.invitation_for(event, "aida@example.kz"),
+    )
     db.session.commit()
     login(organiser)
     page = client.get(desk(event, "/registration-settings"))
@@ -817,11 +1014,14 @@ def test_an_invitation_is_sent_again_with_the_same_link(client, db, make_event, 
     assert [m["To"] for m in mailbox.messages].count("nodira@example.uz") == 1  # its first invitation only
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"invite-emails": "good@example.org\nnot-an-address"}, "invite-emails"),
-    ({"invite-emails": ""}, "invite-emails"),
-    ({"invite-csv_file": (io.BytesIO(b"email\nfine@example.org\n"), "list.xlsx")}, "invite-csv_file"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"invite-emails": "good@example.org\nnot-an-address"}, "invite-emails"),
+        ({"invite-emails": ""}, "invite-emails"),
+        ({"invite-csv_file": (io.BytesIO(b"email\nfine@example.org\n"), "list.xlsx")}, "invite-csv_file"),
+    ],
+)
 def test_a_bad_invitation_list_invites_nobody(client, db, make_event, organiser, login, data, field):
     event = make_event(organiser=organiser, registration_policy="invitation")
     login(organiser)
@@ -830,28 +1030,40 @@ def test_a_bad_invitation_list_invites_nobody(client, db, make_event, organiser,
     assert count(db, Invitation) == 0 and count(db, MailMessage) == 0
 
 
-@pytest.mark.parametrize("upload, message", [
-    (b"email\ngood@example.org\nnot-an-address\n", "not-an-address"),
-    ("email,name\nalmaty@example.kz,Алия Сапарова\n".encode("cp1251"), "UTF-8"),
-    (b"email\n" + b"someone@example.org\n" * 60, "split it"),  # over the 1 kB allowed below
-])
-def test_a_bad_csv_file_of_invitees_is_refused_at_its_field(client, db, make_event, organiser, login, monkeypatch,
-                                                              upload, message):
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (b"email\ngood@example.org\nnot-an-address\n", "not-an-address"),
+        ("email,name\nalmaty@example.kz,Алия Сапарова\n".encode("cp1251"), "UTF-8"),
+        (b"email\n" + b"someone@example.org\n" * 60, "split it"),  # over the 1 kB allowed below
+    ],
+)
+def test_a_bad_csv_file_of_invitees_is_refused_at_its_field(
+    client, db, make_event, organiser, login, monkeypatch, upload, message
+):
     """Refused whole, not cut short or half-decoded: a cut last row may still be an address, but not the one meant."""
     monkeypatch.setattr(desk_services, "INVITE_CSV_BYTES", 1024)  # a small file is enough to show it
     event = make_event(organiser=organiser, registration_policy="invitation")
     login(organiser)
-    response = settings_post(client, event, {"form": "invite", "invite-emails": "first@example.org",
-                                             "invite-csv_file": (io.BytesIO(upload), "list.csv")})
+    response = settings_post(
+        client,
+        event,
+        {"form": "invite", "invite-emails": "first@example.org", "invite-csv_file": (io.BytesIO(upload), "list.csv")},
+    )
     assert response.status_code == 422 and message in field_error(response, "invite-csv_file")
     assert count(db, Invitation) == 0 and count(db, MailMessage) == 0
 
 
 def test_invitation_entries_are_read_and_checked_by_the_desk_service():
-    entries = desk_services.invitation_entries("Aida@Example.KZ, Aida Nurlanova\n\nE-mail,Name\nbakyt@example.kg,",
-                                      "\ufeffemail,name\r\nnodira@example.uz,Nodira\r\n".encode())
-    assert entries == [("Aida@example.kz", "Aida Nurlanova"), ("bakyt@example.kg", None),
-                       ("nodira@example.uz", "Nodira")]
+    entries = desk_services.invitation_entries(
+        "Aida@Example.KZ, Aida Nurlanova\n\nE-mail,Name\nbakyt@example.kg,",
+        "\ufeffemail,name\r\nnodira@example.uz,Nodira\r\n".encode(),
+    )
+    assert entries == [
+        ("Aida@example.kz", "Aida Nurlanova"),
+        ("bakyt@example.kg", None),
+        ("nodira@example.uz", "Nodira"),
+    ]
     with pytest.raises(EventMgrError) as refused:
         desk_services.invitation_entries("", b"email\n")
     assert refused.value.field == "emails"

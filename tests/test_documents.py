@@ -66,8 +66,14 @@ def staff(make_user, make_event, db):
     organiser = make_user(name="Olga Organiser")
     secretariat = make_user(name="Sam Secretariat")
     outsider = make_user(name="Otto Outsider")
-    event = make_event(organiser=organiser, kind="conference", venue_name="Hotel", venue_city="Almaty",
-                       venue_country="KZ", title="Test Conference on Borders")
+    event = make_event(
+        organiser=organiser,
+        kind="conference",
+        venue_name="Hotel",
+        venue_city="Almaty",
+        venue_country="KZ",
+        title="Test Conference on Borders",
+    )
     grant_role(event, secretariat, "secretariat", organiser)
     db.session.commit()
     return {"event": event, "organiser": organiser, "secretariat": secretariat, "outsider": outsider}
@@ -89,10 +95,13 @@ def numbers(content) -> list[tuple]:
 
 # --- Import ---------------------------------------------------------------------------------------
 
+
 def test_pasted_recommendations_are_read_with_their_structure(staff, db, new_document):
     parsed = importing.parse_text(RECOMMENDATIONS.read_text(encoding="utf-8"))
-    assert parsed.title == ("Recommendations of the Regional Conference on Customs Co-operation along the Caspian "
-                            "Transit Corridor (14-15 May 2024, Aktau, Kazakhstan)")
+    assert parsed.title == (
+        "Recommendations of the Regional Conference on Customs Co-operation along the Caspian "
+        "Transit Corridor (14-15 May 2024, Aktau, Kazakhstan)"
+    )
     assert [s.heading for s in parsed.sections] == ["Introduction", "Lessons learned", "Way forward"]
     intro, lessons, way = parsed.sections
     # Three numbered paragraphs, then the closing sentence as a paragraph of its own, without a number.
@@ -102,8 +111,12 @@ def test_pasted_recommendations_are_read_with_their_structure(staff, db, new_doc
     first = intro.paragraphs[0]
     assert first.body.startswith("The Regional Conference on Customs Co-operation")
     assert first.body.endswith("The participants set out to discuss:")
-    assert [item.split()[:3] for item in first.items] == [["the", "time", "that"], ["the", "exchange", "of"],
-                                                          ["joint", "risk", "profiles"], ["the", "training", "of"]]
+    assert [item.split()[:3] for item in first.items] == [
+        ["the", "time", "that"],
+        ["the", "exchange", "of"],
+        ["joint", "risk", "profiles"],
+        ["the", "training", "of"],
+    ]
     assert first.items[-1].endswith("at ferry terminals.") and not any(p.lead for p in intro.paragraphs)
     # Every lesson has its first sentence as its lead: "# (2) ..." is a paragraph, not a heading, and the lead of
     # (3) goes on over the page break ("#### delays ...") into the next line.
@@ -117,8 +130,12 @@ def test_pasted_recommendations_are_read_with_their_structure(staff, db, new_doc
     assert [len(p.body.split("\n\n")) for p in lessons.paragraphs] == [2, 1, 3]
     assert lessons.paragraphs[0].body.startswith("Delegations reported ferry crossings")
     # The way forward: four numbered paragraphs, none with a lead, the first two closing with a semicolon.
-    assert [(p.numbered, p.lead, p.body[-1]) for p in way.paragraphs] == [(True, "", ";"), (True, "", ";"),
-                                                                          (True, "", "."), (True, "", ".")]
+    assert [(p.numbered, p.lead, p.body[-1]) for p in way.paragraphs] == [
+        (True, "", ";"),
+        (True, "", ";"),
+        (True, "", "."),
+        (True, "", "."),
+    ]
 
     # Imported into a document, the numbering restarts in each section and skips the closing sentence.
     document = new_document(text=RECOMMENDATIONS.read_text(encoding="utf-8"))
@@ -126,27 +143,35 @@ def test_pasted_recommendations_are_read_with_their_structure(staff, db, new_doc
 
 
 def test_markdown_bold_leads_items_and_plain_paragraphs_are_recognised():
-    parsed = importing.parse_text("Intro line without a section.\n\n1. Findings\n\n(1) **Bold lead.** Body text.\n"
-                                  "(a) first item\n(b) second item\n  that wraps\n\n(2) Second.\n")
+    parsed = importing.parse_text(
+        "Intro line without a section.\n\n1. Findings\n\n(1) **Bold lead.** Body text.\n"
+        "(a) first item\n(b) second item\n  that wraps\n\n(2) Second.\n"
+    )
     preamble, findings = parsed.sections
     assert preamble.heading == "" and preamble.paragraphs[0].numbered is False
     first = findings.paragraphs[0]
-    assert (first.lead, first.body, first.items) == ("Bold lead.", "Body text.",
-                                                      ["first item", "second item that wraps"])
+    assert (first.lead, first.body, first.items) == (
+        "Bold lead.",
+        "Body text.",
+        ["first item", "second item that wraps"],
+    )
     assert findings.paragraphs[1].body == "Second."
 
 
 def test_bare_marks_bullets_and_headings_without_numbers_are_recognised():
     parsed = importing.parse_text(
         "###\n# The Title\n\n(a) a lettered line before any paragraph\n\n## Annex\n\n(1)\nThe text under its number.\n"
-        "- a bullet\n- another bullet\n  wrapped\n\n(2) Two.\n\n# Second heading\n\n(3) Three.\n")
+        "- a bullet\n- another bullet\n  wrapped\n\n(2) Two.\n\n# Second heading\n\n(3) Three.\n"
+    )
     assert parsed.title == "The Title"  # the first level-1 heading; an empty heading line is skipped
     preamble, annex, second = parsed.sections
     # A lettered line with no paragraph to belong to is text of its own.
     assert [(p.numbered, p.body) for p in preamble.paragraphs] == [(False, "(a) a lettered line before any paragraph")]
     assert annex.heading == "Annex" and second.heading == "Second heading"
     assert [(p.body, p.items) for p in annex.paragraphs] == [
-        ("The text under its number.", ["a bullet", "another bullet wrapped"]), ("Two.", [])]
+        ("The text under its number.", ["a bullet", "another bullet wrapped"]),
+        ("Two.", []),
+    ]
     assert [p.body for p in second.paragraphs] == ["Three."]
 
 
@@ -159,8 +184,9 @@ def test_a_heading_in_lower_case_continues_the_line_before_it_or_else_heads_a_se
 
 def test_pasted_text_is_read_in_time_however_it_is_spaced():
     started = time.monotonic()
-    parsed = importing.parse_text("# Title ##\n\n## 1. Findings\n\n(1) " + "a" + " " * 400_000 + "b\n\n# a" +
-                                  " " * 60_000 + "b ##\n")
+    parsed = importing.parse_text(
+        "# Title ##\n\n## 1. Findings\n\n(1) " + "a" + " " * 400_000 + "b\n\n# a" + " " * 60_000 + "b ##\n"
+    )
     assert time.monotonic() - started < 1  # a heading pattern that backtracked took minutes over such spaces
     assert parsed.title == "Title" and [s.heading for s in parsed.sections] == ["Findings"]
     assert parsed.sections[0].paragraphs[0].body.split() == ["a", "b", "a", "b"]  # "# a ... b" goes on the text before
@@ -182,8 +208,9 @@ def test_a_docx_export_imports_back_to_the_same_structure(staff, db, new_documen
     copy = services.document_content(other)
     assert copy["title"] == "Recommendations of the Test Conference"
     assert numbers(copy) == numbers(content)
-    assert [(p["lead"], p["body"], p["items"]) for s in copy["sections"] for p in s["paragraphs"]] == \
-        [(p["lead"], p["body"], p["items"]) for s in content["sections"] for p in s["paragraphs"]]
+    assert [(p["lead"], p["body"], p["items"]) for s in copy["sections"] for p in s["paragraphs"]] == [
+        (p["lead"], p["body"], p["items"]) for s in content["sections"] for p in s["paragraphs"]
+    ]
     with pytest.raises(EventMgrError, match="not a Word"):
         services.import_docx(other, b"PK not really a zip", staff["secretariat"])
 
@@ -205,9 +232,9 @@ def test_a_word_file_without_numbering_definitions_is_imported(staff, db, tmp_pa
     assert numbers(services.document_content(document)) == [(1, [1])]
 
 
-def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_the_editor(staff, client, login,
-                                                                                          post, db, tmp_path,
-                                                                                          make_document):
+def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_the_editor(
+    staff, client, login, post, db, tmp_path, make_document
+):
     from docx import Document as WordDocument
 
     word = WordDocument()
@@ -215,8 +242,10 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     word.add_heading("1. Findings", level=1)
     first = word.add_paragraph("(1) ")
     first.add_run("Borders are shared.").bold = True
-    word.add_paragraph("Both sides must act together, every day, at every post along the river, and tell each "
-                       "other what they see, so that nothing crosses unseen and every officer knows the others.")
+    word.add_paragraph(
+        "Both sides must act together, every day, at every post along the river, and tell each "
+        "other what they see, so that nothing crosses unseen and every officer knows the others."
+    )
     word.add_paragraph("(a) on patrols;")
     word.add_paragraph("(b) on data.")
     word.add_heading("2. Next steps", level=1)
@@ -230,8 +259,12 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     with upload.open("rb") as file:
-        response = post(f"{base}/import", {"file": (file, "conclusions.docx"), "replace": "y"}, token_from=base,
-                        content_type="multipart/form-data")
+        response = post(
+            f"{base}/import",
+            {"file": (file, "conclusions.docx"), "replace": "y"},
+            token_from=base,
+            content_type="multipart/form-data",
+        )
     assert response.status_code == 302
     db.session.expire_all()
     content = services.document_content(db.session.get(Document, document.id))
@@ -248,15 +281,24 @@ def test_a_word_file_is_imported_and_the_draft_exported_and_previewed_through_th
     text = pdf_words(preview.data, tmp_path)
     assert "(1) Borders are shared." in text and "Draft, not for circulation" in text
     with (tmp_path / "conclusions.docx").open("rb") as file:
-        bad = post(f"{base}/import", {"file": (file, "x.docx"), "text": ""}, token_from=base,
-                   content_type="multipart/form-data")
+        bad = post(
+            f"{base}/import",
+            {"file": (file, "x.docx"), "text": ""},
+            token_from=base,
+            content_type="multipart/form-data",
+        )
     assert bad.status_code == 302  # the same file again: fine
-    broken = post(f"{base}/import", {"file": (io.BytesIO(b"not a zip"), "x.docx")}, token_from=base,
-                  content_type="multipart/form-data")
+    broken = post(
+        f"{base}/import",
+        {"file": (io.BytesIO(b"not a zip"), "x.docx")},
+        token_from=base,
+        content_type="multipart/form-data",
+    )
     assert broken.status_code == 422 and "not a Word" in broken.text
 
 
 # --- Word files that are not what they seem -------------------------------------------------------------
+
 
 @cache
 def empty_word_file() -> bytes:
@@ -267,8 +309,7 @@ def empty_word_file() -> bytes:
     return out.getvalue()
 
 
-def word_file(body: bytes = b"<w:p><w:r><w:t>(1) Borders are shared.</w:t></w:r></w:p>", parts=None,
-              drop=()) -> bytes:
+def word_file(body: bytes = b"<w:p><w:r><w:t>(1) Borders are shared.</w:t></w:r></w:p>", parts=None, drop=()) -> bytes:
     """python-docx's own empty Word file with `body` as its text, `parts` put in (or replaced) and `drop` left out."""
     source = zipfile.ZipFile(io.BytesIO(empty_word_file()))
     parts = dict(parts or {})
@@ -301,36 +342,61 @@ def many_paragraphs(count: int) -> bytes:
     return b"".join(b"<w:p><w:r><w:t>(%d) Point %x.</w:t></w:r></w:p>" % (n, n * 7919) for n in range(count))
 
 
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-          b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><w:document xmlns:w="http://schemas.openxmlformats.org/'
-          b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&c;</w:t></w:r></w:p></w:body></w:document>')
-NOT_A_NUMBER = (b'<w:p><w:pPr><w:numPr><w:ilvl w:val="first"/><w:numId w:val="1"/></w:numPr></w:pPr>'
-                b'<w:r><w:t>Meet again.</w:t></w:r></w:p>')
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><w:document xmlns:w="http://schemas.openxmlformats.org/'
+    b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&c;</w:t></w:r></w:p></w:body></w:document>'
+)
+NOT_A_NUMBER = (
+    b'<w:p><w:pPr><w:numPr><w:ilvl w:val="first"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+    b"<w:r><w:t>Meet again.</w:t></w:r></w:p>"
+)
 HOSTILE_FILES = {
     # name: (what the file is, the status, what the message at the file field says)
     "not a zip": (lambda: b"%PDF-1.7 not a Word file", 422, "This is not a Word (.docx) file."),
-    "a zip of something else": (lambda: zip_of({"notes.txt": b"Borders are shared."}), 422,
-                                "This file has no document text in it"),
+    "a zip of something else": (
+        lambda: zip_of({"notes.txt": b"Borders are shared."}),
+        422,
+        "This file has no document text in it",
+    ),
     "no document part": (lambda: word_file(drop=("word/document.xml",)), 422, "This file has no document text in it"),
     "text not well-formed": (lambda: word_file(b"<w:p><w:r><w:t>unclosed</w:p>"), 422, "The Word file is damaged"),
-    "entities defined in a DTD": (lambda: word_file(parts={"word/document.xml": LAUGHS}), 422,
-                                  "The Word file is damaged"),
+    "entities defined in a DTD": (
+        lambda: word_file(parts={"word/document.xml": LAUGHS}),
+        422,
+        "The Word file is damaged",
+    ),
     "styles named but missing": (lambda: word_file(drop=("word/styles.xml",)), 422, "This Word file cannot be read"),
-    "numbering named but missing": (lambda: word_file(drop=("word/numbering.xml",)), 422,
-                                    "This Word file cannot be read"),
-    "styles not XML": (lambda: word_file(parts={"word/styles.xml": b"<w:styles"}), 422,
-                       "This Word file cannot be read"),
+    "numbering named but missing": (
+        lambda: word_file(drop=("word/numbering.xml",)),
+        422,
+        "This Word file cannot be read",
+    ),
+    "styles not XML": (
+        lambda: word_file(parts={"word/styles.xml": b"<w:styles"}),
+        422,
+        "This Word file cannot be read",
+    ),
     "no content types": (lambda: word_file(drop=("[Content_Types].xml",)), 422, "This Word file cannot be read"),
     "a level python-docx cannot read": (lambda: word_file(NOT_A_NUMBER), 422, "This Word file cannot be read"),
     # 200,000 short paragraphs in a few hundred KB: such a file held a CPU for six minutes.
     "200,000 paragraphs": (lambda: word_file(many_paragraphs(200_000)), 422, "too many paragraphs (over 12,000)"),
     # 2 MB of zeros packed into 2 KB: what a zip bomb is made of.
-    "a part packed 1,000 times": (lambda: word_file(parts={"word/media/image1.png": bytes(2 * 2**20)}), 413,
-                                  "The Word file unpacks to too much"),
-    "61 MB unpacked": (lambda: word_file(parts={f"word/media/image{n}.png": bytes(2**20) for n in range(61)}), 413,
-                       "The Word file unpacks to too much"),
-    "501 parts": (lambda: zip_of({f"word/media/image{n}.png": b"" for n in range(501)}), 413,
-                  "The Word file has too many parts"),
+    "a part packed 1,000 times": (
+        lambda: word_file(parts={"word/media/image1.png": bytes(2 * 2**20)}),
+        413,
+        "The Word file unpacks to too much",
+    ),
+    "61 MB unpacked": (
+        lambda: word_file(parts={f"word/media/image{n}.png": bytes(2**20) for n in range(61)}),
+        413,
+        "The Word file unpacks to too much",
+    ),
+    "501 parts": (
+        lambda: zip_of({f"word/media/image{n}.png": b"" for n in range(501)}),
+        413,
+        "The Word file has too many parts",
+    ),
     "over 10 MB": (lambda: b"PK" + secrets.token_bytes(10 * 2**20), 413, "The Word file is too large (over 10 MB)."),
 }
 
@@ -343,8 +409,9 @@ def upload(post, url: str, data: dict, token_from: str):
 
 
 @pytest.mark.parametrize("name", HOSTILE_FILES)
-def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name, staff, client, login, post, db,
-                                                                            make_document):
+def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(
+    name, staff, client, login, post, db, make_document
+):
     make, status, message = HOSTILE_FILES[name]
     document = make_document(staff["event"], staff["secretariat"], title="Draft")
     login(staff["secretariat"])
@@ -359,15 +426,16 @@ def test_a_word_file_that_is_not_what_it_seems_is_refused_at_the_file_field(name
     assert db.session.get(Document, document.id).sections == [] and db.session.execute(select(Job)).all() == []
 
 
-def test_a_request_over_the_upload_limit_is_refused_at_the_file_field_before_it_is_read(staff, client, login, post,
-                                                                                         db, make_document):
+def test_a_request_over_the_upload_limit_is_refused_at_the_file_field_before_it_is_read(
+    staff, client, login, post, db, make_document
+):
     document = make_document(staff["event"], staff["secretariat"], title="Draft")
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     response = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, base)
     assert response.status_code == 413
     assert re.search(r'<p class="error" id="file-error">The Word file is too large \(over 10 MB\)\.</p>', response.text)
-    assert "<h2 class=\"doc-title\">Draft</h2>" in response.text  # the editor, not an error page
+    assert '<h2 class="doc-title">Draft</h2>' in response.text  # the editor, not an error page
     client.post("/logout", data={"csrf_token": csrf_token(client, base)})
     refused = upload(post, f"{base}/import", {"file": (io.BytesIO(bytes(12 * 2**20)), "huge.docx")}, "/login")
     assert refused.status_code == 413 and "Draft" not in refused.text  # nothing of the editor for anyone else
@@ -417,9 +485,9 @@ def test_a_document_as_long_as_a_document_may_be_is_imported_at_once(staff, db, 
     assert parsed.paragraph_count == services.MAX_PARAGRAPHS and len(parsed.sections) == 10
 
 
-def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_progress(staff, client, login, post,
-                                                                                         db, monkeypatch,
-                                                                                         make_document):
+def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_progress(
+    staff, client, login, post, db, monkeypatch, make_document
+):
     from docx import Document as WordDocument
 
     monkeypatch.setattr(imports, "INLINE_IMPORT_ELEMENTS", 20)  # any file is long
@@ -435,8 +503,12 @@ def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_p
     document = make_document(staff["event"], staff["secretariat"], title="Draft")
     login(staff["secretariat"])
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
-    response = post(f"{base}/import", {"file": (io.BytesIO(upload.getvalue()), "conclusions.docx"), "replace": "y"},
-                    token_from=base, content_type="multipart/form-data")
+    response = post(
+        f"{base}/import",
+        {"file": (io.BytesIO(upload.getvalue()), "conclusions.docx"), "replace": "y"},
+        token_from=base,
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("#import")
     waiting = client.get(base).text
     assert "Importing conclusions.docx… waiting for its turn" in waiting and 'http-equiv="refresh"' in waiting
@@ -459,8 +531,12 @@ def test_a_long_word_file_is_imported_by_the_worker_while_the_editor_shows_its_p
     assert "Imported 2 sections" not in client.get(base).text
 
     # A file the worker finds nothing in is reported, not tried again.
-    post(f"{base}/import", {"file": (io.BytesIO(word_file(b"<w:p/>" * 30)), "blank.docx")}, token_from=base,
-         content_type="multipart/form-data")
+    post(
+        f"{base}/import",
+        {"file": (io.BytesIO(word_file(b"<w:p/>" * 30)), "blank.docx")},
+        token_from=base,
+        content_type="multipart/form-data",
+    )
     assert run_due_jobs() == 1
     failed = client.get(base).text
     assert "blank.docx could not be imported: No paragraphs were found in what you imported." in failed
@@ -505,6 +581,7 @@ def test_the_running_header_and_footer_print_the_text_not_its_html_entities(staf
 
 # --- Editing ---------------------------------------------------------------------------------------
 
+
 def test_numbering_restarts_in_each_section_and_follows_edits(staff, db, new_document):
     document = new_document()
     content = services.document_content(document)
@@ -544,8 +621,9 @@ def test_a_paragraph_saved_by_someone_else_meanwhile_is_not_overwritten(staff, d
     seen = paragraph.updated_at - timedelta(seconds=5)
     with pytest.raises(ConflictError):
         services.update_paragraph(paragraph, {"body": "Mine."}, staff["organiser"], seen_at=seen)
-    services.update_paragraph(paragraph, {"body": "Mine.", "items": "(a) one\n(b) two"}, staff["organiser"],
-                              seen_at=paragraph.updated_at)
+    services.update_paragraph(
+        paragraph, {"body": "Mine.", "items": "(a) one\n(b) two"}, staff["organiser"], seen_at=paragraph.updated_at
+    )
     assert (paragraph.body, paragraph.items) == ("Mine.", ["one", "two"])
 
 
@@ -560,14 +638,14 @@ def test_user_markdown_is_sanitised_on_the_page_and_in_the_editor(staff, client,
 
 # --- Workflow and permissions ----------------------------------------------------------------------
 
+
 def test_review_comments_and_the_workflow(staff, client, login, post, db, new_document):
     document = new_document()
     base = f"/manage/events/{staff['event'].id}/documents/{document.id}"
     login(staff["organiser"])
     assert post(f"{base}/review", token_from=base).status_code == 302
     paragraph = document.sections[1].paragraphs[0]
-    response = post(f"{base}/comments", {"body": "Say which services.", "paragraph_id": paragraph.id},
-                    token_from=base)
+    response = post(f"{base}/comments", {"body": "Say which services.", "paragraph_id": paragraph.id}, token_from=base)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Document, document.id).status == "review"
@@ -595,10 +673,21 @@ def test_review_comments_and_the_workflow(staff, client, login, post, db, new_do
 
 
 MANAGE_PATHS = ["", "/{doc}", "/{doc}/paragraphs/{par}", "/{doc}/sections/{sec}/paragraphs", "/{doc}/export.docx"]
-MANAGE_POSTS = ["/{doc}/publish", "/{doc}/review", "/{doc}/import", "/{doc}/comments", "/{doc}/delete",
-                "/{doc}/sections", "/{doc}/sections/{sec}/delete", "/{doc}/paragraphs/{par}/delete",
-                "/{doc}/paragraphs/{par}/move", "/{doc}/sections/{sec}/move", "/{doc}/sections/{sec}",
-                "/{doc}/comments/1/resolve", "/{doc}/draft"]
+MANAGE_POSTS = [
+    "/{doc}/publish",
+    "/{doc}/review",
+    "/{doc}/import",
+    "/{doc}/comments",
+    "/{doc}/delete",
+    "/{doc}/sections",
+    "/{doc}/sections/{sec}/delete",
+    "/{doc}/paragraphs/{par}/delete",
+    "/{doc}/paragraphs/{par}/move",
+    "/{doc}/sections/{sec}/move",
+    "/{doc}/sections/{sec}",
+    "/{doc}/comments/1/resolve",
+    "/{doc}/draft",
+]
 
 
 def _paths(staff, document, paths):
@@ -606,8 +695,9 @@ def _paths(staff, document, paths):
     return [f"/manage/events/{staff['event'].id}/documents" + p.format(**values) for p in paths]
 
 
-def test_nobody_without_a_role_on_the_event_sees_drafts_or_publishes(staff, make_event, make_user, client, login,
-                                                                     db, new_document, make_document):
+def test_nobody_without_a_role_on_the_event_sees_drafts_or_publishes(
+    staff, make_event, make_user, client, login, db, new_document, make_document
+):
     from eventmgr.events.services import grant_role
 
     document = new_document()
@@ -654,6 +744,7 @@ def test_a_secretariat_member_cannot_edit_the_event_itself(staff, client, login)
 
 # --- Publication, versions, PDF ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def published(staff, make_organisation, db, new_document, make_registration):
     """The pasted document published as version 1, with an annex of confirmed and attending delegates."""
@@ -661,8 +752,9 @@ def published(staff, make_organisation, db, new_document, make_registration):
 
     event = staff["event"]
     host = make_organisation("Ministry of Foreign Affairs of Japan", acronym="MOFA", kind="ministry")
-    set_organisations(event, [(host.id, "host"), (make_organisation("BOMCA Programme").id, "co_organiser")],
-                      staff["organiser"])
+    set_organisations(
+        event, [(host.id, "host"), (make_organisation("BOMCA Programme").id, "co_organiser")], staff["organiser"]
+    )
     make_registration(event, country="KZ", organisation_name="Border Service of Kazakhstan")
     make_registration(event, country="RU", organisation_name="Absent Agency", checked_in=True, status="cancelled")
     make_registration(event, country="FR", organisation_name="Never Confirmed", status="pending")
@@ -673,8 +765,7 @@ def published(staff, make_organisation, db, new_document, make_registration):
     return document, version
 
 
-def test_publishing_freezes_a_version_whose_stored_pdf_is_typeset_and_tagged(published, staff, client, db,
-                                                                              tmp_path):
+def test_publishing_freezes_a_version_whose_stored_pdf_is_typeset_and_tagged(published, staff, client, db, tmp_path):
     document, version = published
     assert (version.number, document.status, version.published_by_id) == (1, "published", staff["secretariat"].id)
     assert version.pdf_sha256 == hashlib.sha256(version.pdf).hexdigest() and version.pdf_size == len(version.pdf)
@@ -684,8 +775,17 @@ def test_publishing_freezes_a_version_whose_stored_pdf_is_typeset_and_tagged(pub
     flat = " ".join(text.split())
     # Numbering restarts in each section: (1) (2) in 1., (1) (2) (3) in 2., (1) in 3.
     found = re.findall(r"^\s*(\d\.\s+[A-Z][a-z ]+|\(\d\))", text, re.M)
-    assert [f.strip() if f.startswith("(") else f.split()[0] for f in found] == \
-        ["1.", "(1)", "(2)", "2.", "(1)", "(2)", "(3)", "3.", "(1)"]
+    assert [f.strip() if f.startswith("(") else f.split()[0] for f in found] == [
+        "1.",
+        "(1)",
+        "(2)",
+        "2.",
+        "(1)",
+        "(2)",
+        "(3)",
+        "3.",
+        "(1)",
+    ]
     assert "Делегаты подчеркнули важность трансграничного сотрудничества." in flat
     assert "Participating countries and organisations" in flat and "Border Troops of Tajikistan" in flat
     assert "Ministry of Foreign Affairs of Japan (MOFA)" in flat and "BOMCA Programme" in flat
@@ -768,8 +868,7 @@ def test_a_correction_is_version_2_and_leaves_version_1_untouched(published, sta
     assert client.get(f"{base}/v1-archive.pdf").data == archive.data
 
 
-def test_the_archival_pdf_is_made_by_the_worker_and_reading_it_writes_nothing(published, staff, client, db,
-                                                                             tmp_path):
+def test_the_archival_pdf_is_made_by_the_worker_and_reading_it_writes_nothing(published, staff, client, db, tmp_path):
     document, version = published
     base = f"/events/{staff['event'].slug}/documents/{document.slug}"
     archive_url = f"{base}/v1-archive.pdf"
@@ -802,9 +901,9 @@ def test_the_archival_pdf_is_made_by_the_worker_and_reading_it_writes_nothing(pu
     assert run_due_jobs() == 0  # made once
 
 
-def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_made_again(published, staff, app,
-                                                                                           client, login, runner,
-                                                                                           db, monkeypatch):
+def test_an_archival_pdf_that_failed_is_reported_to_the_secretariat_and_can_be_made_again(
+    published, staff, app, client, login, runner, db, monkeypatch
+):
     document, version = published
     real_render = publishing.render_content_pdf
 
@@ -845,14 +944,32 @@ def test_migration_0012_queues_the_archival_pdfs_that_were_never_made(tmp_path):
         with scratch.app_context():
             upgrade()
             start = datetime(2030, 5, 20, 4, tzinfo=UTC)
-            event = create_event({"title": "Regional Conference on Border Security", "kind": "webinar",
-                                  "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
-                                  "visibility": "public", "registration_policy": "open"}, None)
+            event = create_event(
+                {
+                    "title": "Regional Conference on Border Security",
+                    "kind": "webinar",
+                    "timezone": "Asia/Almaty",
+                    "start_at": start,
+                    "end_at": start + timedelta(days=2),
+                    "visibility": "public",
+                    "registration_policy": "open",
+                },
+                None,
+            )
             document = Document(event=event, slug="recommendations", kind="recommendations", title="Recommendations")
-            never_asked = DocumentVersion(document=document, number=1, content={}, pdf=b"%PDF-1.7",
-                                          pdf_sha256="1" * 64, pdf_size=8)
-            asked = DocumentVersion(document=document, number=2, content={}, pdf=b"%PDF-1.7", pdf_sha256="2" * 64,
-                                    pdf_size=8, archive_pdf=b"%PDF-1.7 PDF/A", archive_sha256="3" * 64)
+            never_asked = DocumentVersion(
+                document=document, number=1, content={}, pdf=b"%PDF-1.7", pdf_sha256="1" * 64, pdf_size=8
+            )
+            asked = DocumentVersion(
+                document=document,
+                number=2,
+                content={},
+                pdf=b"%PDF-1.7",
+                pdf_sha256="2" * 64,
+                pdf_size=8,
+                archive_pdf=b"%PDF-1.7 PDF/A",
+                archive_sha256="3" * 64,
+            )
             db.session.add_all([document, never_asked, asked])  # as before 0012: versions, no archive jobs
             db.session.commit()
             ids = (event.id, never_asked.id)
@@ -861,8 +978,9 @@ def test_migration_0012_queues_the_archival_pdfs_that_were_never_made(tmp_path):
             db.session.remove()
 
             upgrade()
-            assert db.session.execute(select(Job.kind, Job.params, Job.state, Job.event_id)).all() == \
-                [("document-archive", {"version_id": ids[1]}, "queued", ids[0])]
+            assert db.session.execute(select(Job.kind, Job.params, Job.state, Job.event_id)).all() == [
+                ("document-archive", {"version_id": ids[1]}, "queued", ids[0])
+            ]
             db.session.remove()
             downgrade(revision="0009")
             assert db.session.execute(text("SELECT count(*) FROM jobs")).scalar_one() == 0
@@ -870,8 +988,9 @@ def test_migration_0012_queues_the_archival_pdfs_that_were_never_made(tmp_path):
             db.engine.dispose()
 
 
-def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alone(published, staff, app, db,
-                                                                                    monkeypatch):
+def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alone(
+    published, staff, app, db, monkeypatch
+):
     document, first = published
     first_pdf = first.pdf
     services.update_paragraph(document.sections[0].paragraphs[0], {"body": "Corrected."}, staff["secretariat"])
@@ -886,8 +1005,9 @@ def test_a_failed_render_publishes_nothing_and_leaves_the_published_version_alon
     assert [(v.number, v.pdf) for v in versions] == [(1, first_pdf)]
 
 
-def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, login, post, db, monkeypatch,
-                                                            new_document):
+def test_a_failed_render_shows_an_error_and_keeps_the_draft(
+    staff, app, client, login, post, db, monkeypatch, new_document
+):
     document = new_document()
     monkeypatch.setitem(app.config, "DOCUMENT_RENDER_TIMEOUT", 0.05)
     login(staff["secretariat"])
@@ -900,11 +1020,19 @@ def test_a_failed_render_shows_an_error_and_keeps_the_draft(staff, app, client, 
 
 def test_starting_the_app_registers_the_document_jobs(tmp_path):
     # In a fresh interpreter: this one has long imported every module, whatever the app imports by itself.
-    script = ("from eventmgr import create_app; from eventmgr.jobs.services import _kinds; "
-              "create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); print(' '.join(sorted(_kinds)))")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,  # noqa: S603
-                            check=True, cwd=Path(__file__).resolve().parent.parent,
-                            env={**os.environ, "EVENTMGR_INSTANCE_PATH": str(tmp_path)})
+    script = (
+        "from eventmgr import create_app; from eventmgr.jobs.services import _kinds; "
+        "create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); print(' '.join(sorted(_kinds)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,  # noqa: S603
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "EVENTMGR_INSTANCE_PATH": str(tmp_path)},
+    )
     assert {"document-import", "document-archive", "certificates", "badges"} <= set(result.stdout.split())
 
 
@@ -912,21 +1040,43 @@ def test_a_comparison_marks_each_paragraph_by_its_key_whatever_its_number():
     def paragraph(key, number, body, lead="", items=()):
         return {"key": key, "number": number, "lead": lead, "body": body, "items": list(items)}
 
-    old = {"sections": [{"number": 1, "heading": "Findings", "paragraphs": [
-        paragraph(1, 1, "Borders are shared."), paragraph(2, 2, "Risks <grow>.", lead="Risk."),
-        paragraph(3, None, "Closing.")]}]}
-    new = {"sections": [
-        {"number": None, "heading": "", "paragraphs": [paragraph(4, None, "A preamble & more.")]},
-        {"number": 1, "heading": "Findings", "paragraphs": [
-            paragraph(2, 1, "Risks <grow> fast.", lead="Risk.", items=["one", "two"]),
-            paragraph(1, 2, "Borders are shared.")]}]}
+    old = {
+        "sections": [
+            {
+                "number": 1,
+                "heading": "Findings",
+                "paragraphs": [
+                    paragraph(1, 1, "Borders are shared."),
+                    paragraph(2, 2, "Risks <grow>.", lead="Risk."),
+                    paragraph(3, None, "Closing."),
+                ],
+            }
+        ]
+    }
+    new = {
+        "sections": [
+            {"number": None, "heading": "", "paragraphs": [paragraph(4, None, "A preamble & more.")]},
+            {
+                "number": 1,
+                "heading": "Findings",
+                "paragraphs": [
+                    paragraph(2, 1, "Risks <grow> fast.", lead="Risk.", items=["one", "two"]),
+                    paragraph(1, 2, "Borders are shared."),
+                ],
+            },
+        ]
+    }
     entries = changes.compare(old, new)
     assert [(e["state"], e["label"], e.get("old_label"), str(e["text"])) for e in entries] == [
         ("section", "", None, ""),
         ("added", "¶", "", "<ins>A preamble &amp; more.</ins>"),
         ("section", "1.", None, "Findings"),
-        ("changed", "1.(1)", "1.(2)",
-         "Risk.<br>Risks <del>&lt;grow&gt;.</del><ins>&lt;grow&gt; fast.<br>(a) one<br>(b) two</ins>"),
+        (
+            "changed",
+            "1.(1)",
+            "1.(2)",
+            "Risk.<br>Risks <del>&lt;grow&gt;.</del><ins>&lt;grow&gt; fast.<br>(a) one<br>(b) two</ins>",
+        ),
         ("unchanged", "1.(2)", "1.(1)", "Borders are shared."),
         ("removed", "", "1.¶", "<del>Closing.</del>"),
     ]
@@ -934,6 +1084,7 @@ def test_a_comparison_marks_each_paragraph_by_its_key_whatever_its_number():
 
 
 # --- The renderer fetches nothing it should not ----------------------------------------------------------
+
 
 @pytest.fixture
 def bait_server():
@@ -968,7 +1119,7 @@ def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, s
       <link rel="stylesheet" href="file:///etc/passwd"><link rel="stylesheet" href="pdf/document.css"></head>
       <body><p>Safe.</p><img src="file:///etc/hostname"><img src="{url}/redirect-to-file.png">
       <img src="{url}/redirect.png"><img src="http://localhost:{bait_server.server_port}/x.png">
-      <img src="{INTERNAL_ORIGIN}/events/{staff['event'].slug}"><img src="{INTERNAL_ORIGIN}/static/../../etc/passwd">
+      <img src="{INTERNAL_ORIGIN}/events/{staff["event"].slug}"><img src="{INTERNAL_ORIGIN}/static/../../etc/passwd">
       <iframe src="{url}/frame"></iframe><object data="{url}/object"></object></body></html>"""
     with app.test_request_context():
         fetched = []
@@ -993,8 +1144,10 @@ def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, s
     assert "Safe." in pdf_text(pdf, tmp_path)
 
     # Document content cannot smuggle a fetch in either: images and raw HTML are removed before rendering.
-    document = new_document(text=f"1. One\n\n(1) ![x]({url}/md.png) <img src=\"file:///etc/passwd\"> "
-                                        f"<link rel=stylesheet href=\"{url}/c.css\"> [link]({url}/link)\n")
+    document = new_document(
+        text=f'1. One\n\n(1) ![x]({url}/md.png) <img src="file:///etc/passwd"> '
+        f'<link rel=stylesheet href="{url}/c.css"> [link]({url}/link)\n'
+    )
     with app.test_request_context():
         services.render_content_pdf(services.document_content(document))
     assert bait_server.hits == []
@@ -1002,8 +1155,10 @@ def test_the_renderer_fetches_nothing_but_the_apps_own_files(app, bait_server, s
 
 # --- In the browser ------------------------------------------------------------------------------------
 
-def test_the_secretariat_pastes_fixes_and_publishes_and_a_visitor_downloads_the_pdf(page, live_server, staff, db,
-                                                                                    tmp_path, make_registration):
+
+def test_the_secretariat_pastes_fixes_and_publishes_and_a_visitor_downloads_the_pdf(
+    page, live_server, staff, db, tmp_path, make_registration
+):
     make_registration(staff["event"], country="TJ", organisation_name="Border Troops of Tajikistan")
     page.on("dialog", lambda dialog: dialog.accept())
     log_in_browser(page, staff["secretariat"])
@@ -1039,8 +1194,17 @@ def test_the_secretariat_pastes_fixes_and_publishes_and_a_visitor_downloads_the_
     pdf = path.read_bytes()
     layout = pdf_text(pdf, tmp_path)
     found = re.findall(r"^\s*(\d\.\s+[A-Z][a-z ]+|\(\d\))", layout, re.M)
-    assert [f.strip() if f.startswith("(") else f.split()[0] for f in found] == \
-        ["1.", "(1)", "(2)", "2.", "(1)", "(2)", "(3)", "3.", "(1)"]
+    assert [f.strip() if f.startswith("(") else f.split()[0] for f in found] == [
+        "1.",
+        "(1)",
+        "(2)",
+        "2.",
+        "(1)",
+        "(2)",
+        "(3)",
+        "3.",
+        "(1)",
+    ]
     text = " ".join(layout.split())
     assert "(2) Participants warmly thanked the hosts, the Government of Kazakhstan." in text
     assert "Делегаты подчеркнули" in text and "Border Troops of Tajikistan" in text
@@ -1053,12 +1217,19 @@ def test_the_secretariat_pastes_fixes_and_publishes_and_a_visitor_downloads_the_
 
 # --- Demo data ---------------------------------------------------------------------------------------
 
+
 def test_the_demo_documents_load_once(make_event, make_user, db):
     from eventmgr.demo.documents import BOROVOE_SLUG, JAPAN_EU_SLUG, load_document_demo
 
     make_user(email="secretariat@example.org")
-    japan_eu = make_event(slug=JAPAN_EU_SLUG, title="Japan-EU Conference", kind="conference",
-                          venue_name="Hall", venue_city="Dushanbe", venue_country="TJ")
+    japan_eu = make_event(
+        slug=JAPAN_EU_SLUG,
+        title="Japan-EU Conference",
+        kind="conference",
+        venue_name="Hall",
+        venue_city="Dushanbe",
+        venue_country="TJ",
+    )
     borovoe = make_event(slug=BOROVOE_SLUG, title="Borovoe conference")
     report = load_document_demo(echo=lambda line: None)
     db.session.commit()
@@ -1077,24 +1248,41 @@ def test_the_demo_documents_load_once(make_event, make_user, db):
 
 # --- Letters, certificates and badges ----------------------------------------------------------------------
 
+
 def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tmp_path, make_registration):
     event = staff["event"]
-    attended = make_registration(event, family_name="Rahimov", country="TJ", organisation_name="Border Troops",
-                                 checked_in=True)
-    asking = make_registration(event, family_name="Ahmadzai", country="AF", organisation_name="Afghan Border Police",
-                               needs_visa_letter=True)
-    not_confirmed = make_registration(event, family_name="Pending", country="KG", needs_visa_letter=True,
-                                      status="pending")
+    attended = make_registration(
+        event, family_name="Rahimov", country="TJ", organisation_name="Border Troops", checked_in=True
+    )
+    asking = make_registration(
+        event, family_name="Ahmadzai", country="AF", organisation_name="Afghan Border Police", needs_visa_letter=True
+    )
+    not_confirmed = make_registration(
+        event, family_name="Pending", country="KG", needs_visa_letter=True, status="pending"
+    )
     base = f"/manage/events/{event.id}/documents/letters"
     login(staff["secretariat"])  # letters concern delegates' data: organisers only
     for path in (base, f"{base}/certificate/{attended.id}.pdf"):
         assert client.get(path).status_code == 403
-    assert client.post(f"{base}/badges", data={"csrf_token": csrf_token(
-        client, f"/manage/events/{event.id}/documents")}).status_code == 403
+    assert (
+        client.post(
+            f"{base}/badges", data={"csrf_token": csrf_token(client, f"/manage/events/{event.id}/documents")}
+        ).status_code
+        == 403
+    )
     client.post("/logout", data={"csrf_token": csrf_token(client, f"/manage/events/{event.id}/documents")})
     login(staff["organiser"])
-    assert post(base, {"letterhead": "Border Management Programme", "signatory_name": "Anna Director",
-                       "signatory_title": "Programme Manager"}).status_code == 302
+    assert (
+        post(
+            base,
+            {
+                "letterhead": "Border Management Programme",
+                "signatory_name": "Anna Director",
+                "signatory_title": "Programme Manager",
+            },
+        ).status_code
+        == 302
+    )
     page = client.get(base).text
     assert asking.full_name in page and not_confirmed.full_name not in page
     assert client.get(f"{base}/visa/{asking.id}.pdf").status_code == 409  # not approved yet
@@ -1117,8 +1305,9 @@ def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tm
     assert client.get(f"{own}/visa-letter.pdf").data.startswith(b"%PDF")
     assert client.get(f"{own}/certificate.pdf").status_code == 404  # not checked in
     assert client.get(f"/events/{event.slug}/registration/{attended.access_token}/certificate.pdf").status_code == 200
-    assert client.get(f"/events/{event.slug}/registration/{not_confirmed.access_token}/visa-letter.pdf"
-                      ).status_code == 404  # approved by mistake, but never confirmed
+    assert (
+        client.get(f"/events/{event.slug}/registration/{not_confirmed.access_token}/visa-letter.pdf").status_code == 404
+    )  # approved by mistake, but never confirmed
     assert client.get(f"/events/{event.slug}/registration/{'x' * 43}/visa-letter.pdf").status_code == 404
     from eventmgr.documents.views import delegate_documents
 

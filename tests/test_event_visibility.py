@@ -17,8 +17,10 @@ STATUSES = ("draft", "published", "cancelled")
 def signed_in(app, user):
     """A client of its own, logged in as `user`."""
     client = app.test_client()
-    client.post("/login", data={"email": user.email, "password": "a long test password",
-                                "csrf_token": csrf_token(client, "/login")})
+    client.post(
+        "/login",
+        data={"email": user.email, "password": "a long test password", "csrf_token": csrf_token(client, "/login")},
+    )
     return client
 
 
@@ -31,9 +33,12 @@ def rename(event, slug: str) -> str:
 
 def test_listed_and_visible_mean_the_same_in_python_and_in_sql(db, make_event, make_user):
     organiser = make_user()
-    events = {(visibility, status): make_event(organiser=organiser, visibility=visibility, status=status,
-                                               title=f"{visibility} {status}")
-              for visibility, status in itertools.product(VISIBILITIES, STATUSES)}
+    events = {
+        (visibility, status): make_event(
+            organiser=organiser, visibility=visibility, status=status, title=f"{visibility} {status}"
+        )
+        for visibility, status in itertools.product(VISIBILITIES, STATUSES)
+    }
     listed_in_sql = set(db.session.execute(select(Event.id).where(Event.is_listed)).scalars())
     for (visibility, status), event in events.items():
         listed = visibility == "public" and status != "draft"
@@ -50,11 +55,18 @@ def test_the_series_page_lists_the_editions_the_reader_may_find(app, db, make_ev
     series = services.create_series("Issyk-Kul Initiative", "", organiser)
     db.session.commit()
     titles = {}
-    for edition, (visibility, status) in enumerate([("public", "published"), ("unlisted", "published"),
-                                                    ("private", "published"), ("public", "draft")], start=1):
+    for edition, (visibility, status) in enumerate(
+        [("public", "published"), ("unlisted", "published"), ("private", "published"), ("public", "draft")], start=1
+    ):
         titles[visibility, status] = f"Edition {visibility} {status}"
-        event = make_event(organiser=organiser, title=titles[visibility, status], visibility=visibility,
-                           status=status, series_id=series.id, edition=edition)
+        event = make_event(
+            organiser=organiser,
+            title=titles[visibility, status],
+            visibility=visibility,
+            status=status,
+            series_id=series.id,
+            edition=edition,
+        )
         if visibility == "private":
             services.grant_role(event, secretary, "secretariat", organiser)
     db.session.commit()
@@ -85,10 +97,19 @@ def test_a_persons_page_and_feed_name_only_listed_events(client, db, make_event,
     organiser = make_user()
     person = create_person({"full_name": "Aida Nurlanovna"}, organiser)
     for visibility, status in (("public", "published"), ("public", "cancelled"), ("unlisted", "published")):
-        event = make_event(organiser=organiser, visibility=visibility, status=status,
-                           title=f"Conference {visibility} {status}")
-        session = agenda.create_session(event, {"kind": "panel", "title": f"Panel {visibility} {status}",
-                                                "start_at": event.start_at, "end_at": event.end_at}, organiser)
+        event = make_event(
+            organiser=organiser, visibility=visibility, status=status, title=f"Conference {visibility} {status}"
+        )
+        session = agenda.create_session(
+            event,
+            {
+                "kind": "panel",
+                "title": f"Panel {visibility} {status}",
+                "start_at": event.start_at,
+                "end_at": event.end_at,
+            },
+            organiser,
+        )
         agenda.add_participant(session, person, "speaker", user=organiser)
     db.session.commit()
     page = client.get(f"/people/{person.id}-{person.slug}").text

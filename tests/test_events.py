@@ -26,12 +26,19 @@ EARLIER_DAY = (datetime.now(UTC) + timedelta(days=40)).strftime("%Y-%m-%d")
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
+
 def event_form(**overrides) -> dict:
     """What an organiser types into the new-event form for a valid webinar, with changes."""
     data = {
-        "title": "Central Asia Border Challenges", "kind": "webinar", "timezone": "Asia/Almaty",
-        "start": f"{DAY}T09:00", "end": f"{DAY}T12:00", "visibility": "public",
-        "registration_policy": "open", "currency": "EUR", "fee": "0",
+        "title": "Central Asia Border Challenges",
+        "kind": "webinar",
+        "timezone": "Asia/Almaty",
+        "start": f"{DAY}T09:00",
+        "end": f"{DAY}T12:00",
+        "visibility": "public",
+        "registration_policy": "open",
+        "currency": "EUR",
+        "fee": "0",
     }
     return data | overrides
 
@@ -39,9 +46,15 @@ def event_form(**overrides) -> dict:
 def service_data(**overrides) -> dict:
     """What a view or the CLI hands the service for a valid webinar, with changes."""
     data = {
-        "title": "Central Asia Border Challenges", "kind": "webinar", "timezone": "Asia/Almaty",
-        "start_at": datetime(2030, 5, 1, 9, tzinfo=UTC), "end_at": datetime(2030, 5, 1, 12, tzinfo=UTC),
-        "visibility": "public", "registration_policy": "open", "currency": "EUR", "fee": Decimal("0"),
+        "title": "Central Asia Border Challenges",
+        "kind": "webinar",
+        "timezone": "Asia/Almaty",
+        "start_at": datetime(2030, 5, 1, 9, tzinfo=UTC),
+        "end_at": datetime(2030, 5, 1, 12, tzinfo=UTC),
+        "visibility": "public",
+        "registration_policy": "open",
+        "currency": "EUR",
+        "fee": Decimal("0"),
     }
     return data | overrides
 
@@ -118,34 +131,53 @@ def organiser(make_user, login):
 
 # --- Validation: each broken rule is named at its field, and nothing is saved ----------------------
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"end": f"{DAY}T08:00"}, "end", "The event must end after it starts."),
-    ({"end": f"{DAY}T09:00"}, "end", "The event must end after it starts."),
-    ({"kind": "conference"}, "venue_name", "A conference needs a venue"),
-    ({"kind": "conference", "venue_name": "Hotel Rixos", "venue_city": "Borovoe"}, "venue_country",
-     "Give the venue's country."),
-    ({"kind": "hybrid", "venue_country": "KZ"}, "venue_name", "A conference needs a venue"),
-    ({"kind": "conference", "venue_name": "Hotel Rixos", "venue_country": "ZZ"}, "venue_country",
-     "Choose a country from the list."),
-    ({"capacity": "0"}, "capacity", "Capacity must be at least 1 seat"),
-    ({"capacity": "-20"}, "capacity", "Capacity must be at least 1 seat"),
-    ({"registration_opens": f"{EARLIER_DAY}T10:00", "registration_closes": f"{EARLIER_DAY}T09:00"},
-     "registration_closes", "Registration must close after it opens."),
-    ({"registration_closes": f"{DAY}T12:30"}, "registration_closes",
-     "Registration must close before the event ends."),
-    ({"registration_opens": f"{LATER_DAY}T09:00"}, "registration_opens",
-     "Registration must open before the event ends."),
-    ({"fee": "-5"}, "fee", "The fee cannot be negative; 0 means free."),
-    ({"timezone": "Mars/Olympus"}, "timezone", "Choose a time zone from the list."),
-    ({"currency": "XXY"}, "currency", "Choose a currency from the list."),
-    ({"languages": ["en", "xx"]}, "languages", "Choose languages from the list."),
-    ({"slug": "Not A Slug"}, "slug", "Use lower-case letters, digits and single hyphens"),
-    ({"slug": "double--hyphen"}, "slug", "Use lower-case letters, digits and single hyphens"),
-    ({"slug": "-leading-hyphen"}, "slug", "Use lower-case letters, digits and single hyphens"),
-    ({"slug": "граница"}, "slug", "Use lower-case letters, digits and single hyphens"),
-    ({"edition": "2"}, "edition", "An edition number needs a series."),
-    ({"title": "  "}, "title", ""),
-])
+
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"end": f"{DAY}T08:00"}, "end", "The event must end after it starts."),
+        ({"end": f"{DAY}T09:00"}, "end", "The event must end after it starts."),
+        ({"kind": "conference"}, "venue_name", "A conference needs a venue"),
+        (
+            {"kind": "conference", "venue_name": "Hotel Rixos", "venue_city": "Borovoe"},
+            "venue_country",
+            "Give the venue's country.",
+        ),
+        ({"kind": "hybrid", "venue_country": "KZ"}, "venue_name", "A conference needs a venue"),
+        (
+            {"kind": "conference", "venue_name": "Hotel Rixos", "venue_country": "ZZ"},
+            "venue_country",
+            "Choose a country from the list.",
+        ),
+        ({"capacity": "0"}, "capacity", "Capacity must be at least 1 seat"),
+        ({"capacity": "-20"}, "capacity", "Capacity must be at least 1 seat"),
+        (
+            {"registration_opens": f"{EARLIER_DAY}T10:00", "registration_closes": f"{EARLIER_DAY}T09:00"},
+            "registration_closes",
+            "Registration must close after it opens.",
+        ),
+        (
+            {"registration_closes": f"{DAY}T12:30"},
+            "registration_closes",
+            "Registration must close before the event ends.",
+        ),
+        (
+            {"registration_opens": f"{LATER_DAY}T09:00"},
+            "registration_opens",
+            "Registration must open before the event ends.",
+        ),
+        ({"fee": "-5"}, "fee", "The fee cannot be negative; 0 means free."),
+        ({"timezone": "Mars/Olympus"}, "timezone", "Choose a time zone from the list."),
+        ({"currency": "XXY"}, "currency", "Choose a currency from the list."),
+        ({"languages": ["en", "xx"]}, "languages", "Choose languages from the list."),
+        ({"slug": "Not A Slug"}, "slug", "Use lower-case letters, digits and single hyphens"),
+        ({"slug": "double--hyphen"}, "slug", "Use lower-case letters, digits and single hyphens"),
+        ({"slug": "-leading-hyphen"}, "slug", "Use lower-case letters, digits and single hyphens"),
+        ({"slug": "граница"}, "slug", "Use lower-case letters, digits and single hyphens"),
+        ({"edition": "2"}, "edition", "An edition number needs a series."),
+        ({"title": "  "}, "title", ""),
+    ],
+)
 def test_bad_event_input_is_refused_at_its_field_and_nothing_is_saved(organiser, post, db, overrides, field, message):
     response = post("/manage/events/new", event_form(**overrides))
     assert response.status_code == 422
@@ -156,17 +188,20 @@ def test_bad_event_input_is_refused_at_its_field_and_nothing_is_saved(organiser,
     assert count(db, Event) == count(db, AuditEntry) == count(db, EventRole) == 0
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"kind": "seminar"}, "kind", "Choose conference, webinar or hybrid."),
-    ({"title": "  "}, "title", "Give the event a title."),
-    ({"visibility": "secret"}, "visibility", "Choose who can see the event."),
-    ({"registration_policy": "lottery"}, "registration_policy", "Choose how delegates register."),
-    ({"reminder_early_minutes": 0}, "reminder_early_minutes", "Between 1 minute and 14 days"),
-    ({"reminder_late_minutes": 60 * 24 * 14 + 1}, "reminder_late_minutes", "Between 1 minute and 14 days"),
-    ({"series_id": 999_999}, "series_id", "Choose a series from the list."),
-    ({"edition": 0}, "edition", "Editions are numbered from 1."),
-    ({"capacity": 0, "fee": Decimal("-1")}, "fee", "The fee cannot be negative"),
-])
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"kind": "seminar"}, "kind", "Choose conference, webinar or hybrid."),
+        ({"title": "  "}, "title", "Give the event a title."),
+        ({"visibility": "secret"}, "visibility", "Choose who can see the event."),
+        ({"registration_policy": "lottery"}, "registration_policy", "Choose how delegates register."),
+        ({"reminder_early_minutes": 0}, "reminder_early_minutes", "Between 1 minute and 14 days"),
+        ({"reminder_late_minutes": 60 * 24 * 14 + 1}, "reminder_late_minutes", "Between 1 minute and 14 days"),
+        ({"series_id": 999_999}, "series_id", "Choose a series from the list."),
+        ({"edition": 0}, "edition", "Editions are numbered from 1."),
+        ({"capacity": 0, "fee": Decimal("-1")}, "fee", "The fee cannot be negative"),
+    ],
+)
 def test_the_event_rules_name_each_broken_one_at_its_field(db, overrides, field, message):
     assert services.event_rule_errors(service_data()) == {}
     errors = services.event_rule_errors(service_data(**overrides))
@@ -174,16 +209,31 @@ def test_the_event_rules_name_each_broken_one_at_its_field(db, overrides, field,
 
 
 def test_the_event_rules_report_every_broken_one_at_once(db):
-    errors = services.event_rule_errors(service_data(kind="conference", title="", capacity=0, fee=Decimal("-1"),
-                                                     reminder_early_minutes=0, languages=["en", "xx"]))
-    assert set(errors) == {"venue_name", "venue_country", "title", "capacity", "fee", "reminder_early_minutes",
-                           "languages"}
+    errors = services.event_rule_errors(
+        service_data(
+            kind="conference", title="", capacity=0, fee=Decimal("-1"), reminder_early_minutes=0, languages=["en", "xx"]
+        )
+    )
+    assert set(errors) == {
+        "venue_name",
+        "venue_country",
+        "title",
+        "capacity",
+        "fee",
+        "reminder_early_minutes",
+        "languages",
+    }
 
 
 def test_a_webinar_needs_no_venue_and_a_conference_with_one_is_accepted(organiser, post, db):
     assert post("/manage/events/new", event_form(title="Webinar without a venue")).status_code == 302
-    conference = event_form(title="Regional Cooperation Conference", kind="conference", venue_name="Rixos Borovoe",
-                            venue_city="Borovoe", venue_country="KZ")
+    conference = event_form(
+        title="Regional Cooperation Conference",
+        kind="conference",
+        venue_name="Rixos Borovoe",
+        venue_city="Borovoe",
+        venue_country="KZ",
+    )
     assert post("/manage/events/new", conference).status_code == 302
     stored = {e.title: e for e in db.session.execute(select(Event)).scalars()}
     assert stored["Webinar without a venue"].venue_name is None
@@ -236,25 +286,33 @@ def test_a_bad_edit_changes_nothing(organiser, client, post, make_event, db):
     assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "event.update")).first() is None
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"end_at": datetime(2030, 5, 1, 8, tzinfo=UTC)}, "end_at"),
-    ({"kind": "conference"}, "venue_name"),
-    ({"kind": "conference", "venue_name": "Hotel"}, "venue_country"),
-    ({"capacity": 0}, "capacity"),
-    ({"registration_opens_at": datetime(2030, 4, 2, tzinfo=UTC),
-      "registration_closes_at": datetime(2030, 4, 1, tzinfo=UTC)}, "registration_closes_at"),
-    ({"registration_closes_at": datetime(2030, 5, 1, 13, tzinfo=UTC)}, "registration_closes_at"),
-    ({"fee": Decimal("-0.01")}, "fee"),
-    ({"timezone": "Asia/Nowhere"}, "timezone"),
-    ({"currency": "ABC"}, "currency"),
-    ({"languages": ["klingon"]}, "languages"),
-    ({"slug": "Upper-Case"}, "slug"),
-    ({"edition": 1}, "edition"),
-    ({"series_id": 999999}, "series_id"),
-    ({"visibility": "secret"}, "visibility"),
-    ({"registration_policy": "lottery"}, "registration_policy"),
-    ({"kind": "concert"}, "kind"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"end_at": datetime(2030, 5, 1, 8, tzinfo=UTC)}, "end_at"),
+        ({"kind": "conference"}, "venue_name"),
+        ({"kind": "conference", "venue_name": "Hotel"}, "venue_country"),
+        ({"capacity": 0}, "capacity"),
+        (
+            {
+                "registration_opens_at": datetime(2030, 4, 2, tzinfo=UTC),
+                "registration_closes_at": datetime(2030, 4, 1, tzinfo=UTC),
+            },
+            "registration_closes_at",
+        ),
+        ({"registration_closes_at": datetime(2030, 5, 1, 13, tzinfo=UTC)}, "registration_closes_at"),
+        ({"fee": Decimal("-0.01")}, "fee"),
+        ({"timezone": "Asia/Nowhere"}, "timezone"),
+        ({"currency": "ABC"}, "currency"),
+        ({"languages": ["klingon"]}, "languages"),
+        ({"slug": "Upper-Case"}, "slug"),
+        ({"edition": 1}, "edition"),
+        ({"series_id": 999999}, "series_id"),
+        ({"visibility": "secret"}, "visibility"),
+        ({"registration_policy": "lottery"}, "registration_policy"),
+        ({"kind": "concert"}, "kind"),
+    ],
+)
 def test_the_service_refuses_broken_rules_naming_the_field(make_user, db, overrides, field):
     data = service_data(**overrides)
     user = make_user()
@@ -267,10 +325,12 @@ def test_the_service_refuses_broken_rules_naming_the_field(make_user, db, overri
 
 # --- Times: entered in the event's zone, stored in UTC ---------------------------------------------
 
+
 def test_times_entered_in_almaty_are_stored_in_utc_and_shown_back_in_almaty(organiser, client, post, db):
     # 2021: Kazakhstan was on UTC+6 then, whatever the tz database says about later years.
-    response = post("/manage/events/new", event_form(timezone="Asia/Almaty", start="2021-07-14T09:00",
-                                                     end="2021-07-14T12:30"))
+    response = post(
+        "/manage/events/new", event_form(timezone="Asia/Almaty", start="2021-07-14T09:00", end="2021-07-14T12:30")
+    )
     assert response.status_code == 302
     event = db.session.execute(select(Event)).scalar_one()
     assert event.start_at == datetime(2021, 7, 14, 3, 0, tzinfo=UTC)
@@ -281,14 +341,25 @@ def test_times_entered_in_almaty_are_stored_in_utc_and_shown_back_in_almaty(orga
     assert local_time(form["end"]) == datetime(2021, 7, 14, 12, 30)
 
 
-@pytest.mark.parametrize("start, end, start_utc, end_utc", [
-    # Autumn: CEST (UTC+2) on Saturday, CET (UTC+1) from Sunday 03:00.
-    ("2026-10-24T09:00", "2026-10-25T17:00",
-     datetime(2026, 10, 24, 7, tzinfo=UTC), datetime(2026, 10, 25, 16, tzinfo=UTC)),
-    # Spring: CET on Saturday, CEST from Sunday 02:00.
-    ("2027-03-27T09:00", "2027-03-28T17:00",
-     datetime(2027, 3, 27, 8, tzinfo=UTC), datetime(2027, 3, 28, 15, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "start, end, start_utc, end_utc",
+    [
+        # Autumn: CEST (UTC+2) on Saturday, CET (UTC+1) from Sunday 03:00.
+        (
+            "2026-10-24T09:00",
+            "2026-10-25T17:00",
+            datetime(2026, 10, 24, 7, tzinfo=UTC),
+            datetime(2026, 10, 25, 16, tzinfo=UTC),
+        ),
+        # Spring: CET on Saturday, CEST from Sunday 02:00.
+        (
+            "2027-03-27T09:00",
+            "2027-03-28T17:00",
+            datetime(2027, 3, 27, 8, tzinfo=UTC),
+            datetime(2027, 3, 28, 15, tzinfo=UTC),
+        ),
+    ],
+)
 def test_times_in_brussels_across_a_change_of_clocks(organiser, client, post, db, start, end, start_utc, end_utc):
     response = post("/manage/events/new", event_form(timezone="Europe/Brussels", start=start, end=end))
     assert response.status_code == 302
@@ -302,8 +373,12 @@ def test_times_in_brussels_across_a_change_of_clocks(organiser, client, post, db
 
 
 def test_changing_only_the_zone_moves_the_event_in_utc(organiser, client, post, make_event, db):
-    event = make_event(organiser=organiser, timezone="Asia/Dushanbe",
-                       start_at=datetime(2030, 2, 28, 4, tzinfo=UTC), end_at=datetime(2030, 2, 28, 7, tzinfo=UTC))
+    event = make_event(
+        organiser=organiser,
+        timezone="Asia/Dushanbe",
+        start_at=datetime(2030, 2, 28, 4, tzinfo=UTC),
+        end_at=datetime(2030, 2, 28, 7, tzinfo=UTC),
+    )
     edit = f"/manage/events/{event.id}/edit"
     data = form_values(client.get(edit).text)
     assert local_time(data["start"]) == datetime(2030, 2, 28, 9)  # Dushanbe is UTC+5
@@ -314,6 +389,7 @@ def test_changing_only_the_zone_moves_the_event_in_utc(organiser, client, post, 
 
 
 # --- Slugs -----------------------------------------------------------------------------------------
+
 
 def test_slugs_are_made_from_titles_transliterated_and_unique(make_user, db):
     user = make_user()
@@ -364,8 +440,10 @@ def test_a_changed_slug_keeps_the_old_address_working(organiser, client, post, m
 
 # --- Optimistic locking ----------------------------------------------------------------------------
 
-def test_the_second_of_two_concurrent_saves_is_refused_and_kept_for_review(app, client, login, make_user,
-                                                                          make_event, db):
+
+def test_the_second_of_two_concurrent_saves_is_refused_and_kept_for_review(
+    app, client, login, make_user, make_event, db
+):
     first_user, second_user = make_user(name="First Organiser"), make_user(name="Second Organiser")
     event = make_event(organiser=first_user, title="Original title", online_platform="Zoom")
     services.grant_role(event, second_user, "organiser", first_user)
@@ -403,8 +481,10 @@ def test_the_second_of_two_concurrent_saves_is_refused_and_kept_for_review(app, 
     assert second.post(edit, data=kept).status_code == 302
     db.session.expire_all()
     stored = db.session.get(Event, event.id)
-    assert (stored.title, stored.description) == ("Border Challenges in Central Asia",
-                                                  "My new description, typed with care.")
+    assert (stored.title, stored.description) == (
+        "Border Challenges in Central Asia",
+        "My new description, typed with care.",
+    )
 
 
 def test_the_service_refuses_a_stale_version(make_user, make_event, db):
@@ -422,6 +502,7 @@ def test_the_service_refuses_a_stale_version(make_user, make_event, db):
 
 
 # --- Life cycle ------------------------------------------------------------------------------------
+
 
 def test_only_a_draft_can_be_published(organiser, client, post, make_event, db):
     event = make_event(organiser=organiser, status="draft", title="Draft to publish")
@@ -443,14 +524,16 @@ def test_only_a_published_event_is_cancelled_and_its_page_says_why(organiser, cl
     draft = make_event(organiser=organiser, status="draft")
     post(f"/manage/events/{draft.id}/cancel", {"reason": "No"}, token_from=f"/manage/events/{draft.id}")
     assert "Only a published event can be cancelled; delete a draft instead." in flashes(
-        client.get(f"/manage/events/{draft.id}"))
+        client.get(f"/manage/events/{draft.id}")
+    )
     db.session.expire_all()
     assert db.session.get(Event, draft.id).status == "draft"
 
     event = make_event(organiser=organiser, title="Webinar to cancel")
     overview = f"/manage/events/{event.id}"
-    response = post(f"{overview}/cancel", {"reason": "Postponed to the spring; a new date follows."},
-                    token_from=overview)
+    response = post(
+        f"{overview}/cancel", {"reason": "Postponed to the spring; a new date follows."}, token_from=overview
+    )
     assert response.status_code == 302
     db.session.expire_all()
     stored = db.session.get(Event, event.id)
@@ -472,8 +555,10 @@ def test_only_drafts_can_be_deleted(organiser, client, post, make_event, db):
     db.session.expire_all()
     assert db.session.get(Event, draft_id) is None
     assert client.get(f"/events/{draft_slug}").status_code == 404
-    assert db.session.execute(select(AuditEntry.summary).where(AuditEntry.action == "event.delete")).scalar() == \
-        f"Abandoned draft ({draft_slug})"
+    assert (
+        db.session.execute(select(AuditEntry.summary).where(AuditEntry.action == "event.delete")).scalar()
+        == f"Abandoned draft ({draft_slug})"
+    )
 
     published = make_event(organiser=organiser, title="Published event")
     overview = f"/manage/events/{published.id}"
@@ -489,12 +574,21 @@ def test_copy_as_next_edition(organiser, client, post, make_event, make_user, ma
     series = services.create_series("Issyk-Kul Initiative", "", organiser)
     db.session.commit()
     event = make_event(
-        organiser=organiser, title="3rd Regional Cooperation Conference on Border Security", kind="conference",
-        venue_name="Rixos Borovoe", venue_city="Borovoe", venue_country="KZ", series_id=series.id, edition=3,
-        start_at=datetime(2026, 7, 24, 3, tzinfo=UTC), end_at=datetime(2026, 7, 25, 12, tzinfo=UTC),
+        organiser=organiser,
+        title="3rd Regional Cooperation Conference on Border Security",
+        kind="conference",
+        venue_name="Rixos Borovoe",
+        venue_city="Borovoe",
+        venue_country="KZ",
+        series_id=series.id,
+        edition=3,
+        start_at=datetime(2026, 7, 24, 3, tzinfo=UTC),
+        end_at=datetime(2026, 7, 25, 12, tzinfo=UTC),
         registration_opens_at=datetime(2026, 6, 1, tzinfo=UTC),
         registration_closes_at=datetime(2026, 7, 20, tzinfo=UTC),
-        join_url="https://meet.example.org/j/secret-room", capacity=60, fee=Decimal("25"),
+        join_url="https://meet.example.org/j/secret-room",
+        capacity=60,
+        fee=Decimal("25"),
         recording_url="https://video.example.org/3rd",
     )
     bomca, osce, fpri = (make_organisation(name=n) for n in ("BOMCA", "OSCE", "Foreign Policy Research Institute"))
@@ -517,10 +611,16 @@ def test_copy_as_next_edition(organiser, client, post, make_event, make_user, ma
     assert (copy.venue_name, copy.capacity, copy.fee, copy.kind) == ("Rixos Borovoe", 60, Decimal("25"), "conference")
     assert copy.join_url is None and copy.recording_url is None
     assert copy.slug != event.slug
-    assert [(link.organisation_id, link.role) for link in copy.organisation_links] == \
-        [(osce.id, "host"), (bomca.id, "host"), (fpri.id, "partner")]
-    assert {(r.user_id, r.role) for r in copy.roles} == \
-        {(organiser.id, "organiser"), (colleague.id, "organiser"), (secretary.id, "secretariat")}
+    assert [(link.organisation_id, link.role) for link in copy.organisation_links] == [
+        (osce.id, "host"),
+        (bomca.id, "host"),
+        (fpri.id, "partner"),
+    ]
+    assert {(r.user_id, r.role) for r in copy.roles} == {
+        (organiser.id, "organiser"),
+        (colleague.id, "organiser"),
+        (secretary.id, "secretariat"),
+    }
     assert client.get(f"/events/{copy.slug}").status_code == 200  # the organiser sees the draft
     db.session.expire_all()
     assert db.session.get(Event, event.id).join_url == "https://meet.example.org/j/secret-room"
@@ -542,6 +642,7 @@ def test_an_event_outside_a_series_is_not_copied(organiser, client, post, make_e
 
 # --- Audit log -------------------------------------------------------------------------------------
 
+
 def test_the_log_records_who_did_what_when_and_which_fields_changed(organiser, client, post, make_user, db):
     make_user(name="Sam Secretariat", email="sam@example.org")
     before = datetime.now(UTC) - timedelta(seconds=1)
@@ -557,8 +658,13 @@ def test_the_log_records_who_did_what_when_and_which_fields_changed(organiser, c
     after = datetime.now(UTC) + timedelta(seconds=1)
 
     entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
-    assert [e.action for e in entries] == ["event.create", "event.update", "event.publish", "role.invite",
-                                           "event.cancel"]
+    assert [e.action for e in entries] == [
+        "event.create",
+        "event.update",
+        "event.publish",
+        "role.invite",
+        "event.cancel",
+    ]
     assert all(e.user_id == organiser.id and e.event_id == event.id for e in entries)
     assert all(before <= e.created_at <= after for e in entries)
     update = entries[1]
@@ -569,8 +675,16 @@ def test_the_log_records_who_did_what_when_and_which_fields_changed(organiser, c
 
     log = client.get(f"/manage/events/{event.id}/log")
     assert log.status_code == 200
-    for text in ("event.create", "event.update", "event.publish", "role.invite", "event.cancel", "Olga Organiser",
-                 "<del>Old title</del> → <ins>New title</ins>", "Speakers unavailable."):
+    for text in (
+        "event.create",
+        "event.update",
+        "event.publish",
+        "role.invite",
+        "event.cancel",
+        "Olga Organiser",
+        "<del>Old title</del> → <ins>New title</ins>",
+        "Speakers unavailable.",
+    ):
         assert text in log.text, text
     assert log.text.index("event.cancel") < log.text.index("event.create")  # newest first
 
@@ -608,8 +722,10 @@ def test_only_organisers_see_the_log(app, client, make_user, make_event, db):
 
 # --- Hosts, co-organisers and partners -------------------------------------------------------------
 
-def test_organisations_are_added_reordered_removed_and_shown_on_the_event_page(organiser, client, post, make_event,
-                                                                               make_organisation, db):
+
+def test_organisations_are_added_reordered_removed_and_shown_on_the_event_page(
+    organiser, client, post, make_event, make_organisation, db
+):
     event = make_event(organiser=organiser)
     osce = make_organisation(name="Organization for Security and Co-operation in Europe", acronym="OSCE")
     unocct = make_organisation(name="UN Counter-Terrorism Centre", acronym="UNCCT")
@@ -643,8 +759,13 @@ def test_organisations_are_added_reordered_removed_and_shown_on_the_event_page(o
     assert stored() == [(osce.id, "host"), (unocct.id, "host"), (fpri.id, "partner")]
     page = client.get(f"/events/{event.slug}").text
     assert "Border Management Programme" not in page and "Co-organised by" not in page
-    changes = db.session.execute(select(AuditEntry.changes).where(AuditEntry.action == "event.organisations")
-                                 .order_by(AuditEntry.id.desc())).scalars().first()
+    changes = (
+        db.session.execute(
+            select(AuditEntry.changes).where(AuditEntry.action == "event.organisations").order_by(AuditEntry.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     assert "Border Management Programme in Central Asia (Co-organiser)" in changes["organisations"][0]
 
 
@@ -662,18 +783,39 @@ def test_the_same_organisation_twice_in_one_role_is_refused(organiser, post, mak
 
 # --- Organisations directory -----------------------------------------------------------------------
 
+
 def test_organisations_are_created_and_edited_in_the_directory(organiser, client, post, db):
-    response = post("/manage/organisations/new", {"name": "Border Service of Kyrgyzstan", "acronym": "",
-                                                  "kind": "border_agency", "country_code": "KG", "website": ""})
+    response = post(
+        "/manage/organisations/new",
+        {
+            "name": "Border Service of Kyrgyzstan",
+            "acronym": "",
+            "kind": "border_agency",
+            "country_code": "KG",
+            "website": "",
+        },
+    )
     assert response.status_code == 302
     org = db.session.execute(select(Organisation)).scalar_one()
-    assert (org.name, org.kind, org.country_code, org.acronym) == ("Border Service of Kyrgyzstan", "border_agency",
-                                                                  "KG", None)
+    assert (org.name, org.kind, org.country_code, org.acronym) == (
+        "Border Service of Kyrgyzstan",
+        "border_agency",
+        "KG",
+        None,
+    )
     listing = client.get("/manage/organisations/").text
     assert "Border Service of Kyrgyzstan" in listing and "Kyrgyzstan" in listing
     edit = f"/manage/organisations/{org.id}/edit"
-    response = post(edit, {"name": "Border Service of Kyrgyzstan", "acronym": "BS KG", "kind": "ministry",
-                           "country_code": "KG", "website": "https://border.example.kg"})
+    response = post(
+        edit,
+        {
+            "name": "Border Service of Kyrgyzstan",
+            "acronym": "BS KG",
+            "kind": "ministry",
+            "country_code": "KG",
+            "website": "https://border.example.kg",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     org = db.session.get(Organisation, org.id)
@@ -681,14 +823,17 @@ def test_organisations_are_created_and_edited_in_the_directory(organiser, client
     assert "Border Service of Kyrgyzstan (BS KG)" in client.get("/manage/organisations/?q=bs+kg").text
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"name": "osce"}, "name", "An organisation with this name is in the directory already"),
-    ({"name": "  OSCE "}, "name", "An organisation with this name is in the directory already"),
-    ({"name": ""}, "name", "This field is required."),
-    ({"country_code": "ZZ"}, "country_code", "Not a valid choice."),
-    ({"kind": "club"}, "kind", "Not a valid choice."),
-    ({"website": "not a web site"}, "website", "Invalid URL."),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"name": "osce"}, "name", "An organisation with this name is in the directory already"),
+        ({"name": "  OSCE "}, "name", "An organisation with this name is in the directory already"),
+        ({"name": ""}, "name", "This field is required."),
+        ({"country_code": "ZZ"}, "country_code", "Not a valid choice."),
+        ({"kind": "club"}, "kind", "Not a valid choice."),
+        ({"website": "not a web site"}, "website", "Invalid URL."),
+    ],
+)
 def test_bad_organisations_are_refused_at_their_field(organiser, post, make_organisation, db, data, field, message):
     make_organisation(name="OSCE")
     form = {"name": "Ministry of Foreign Affairs of Tajikistan", "kind": "ministry", "country_code": "TJ"} | data
@@ -698,18 +843,22 @@ def test_bad_organisations_are_refused_at_their_field(organiser, post, make_orga
     assert count(db, Organisation) == 1
 
 
-def test_an_organisation_is_changed_only_by_its_owners_and_every_change_is_logged(app, organiser, client, post,
-                                                                                  make_user, make_organisation, db):
+def test_an_organisation_is_changed_only_by_its_owners_and_every_change_is_logged(
+    app, organiser, client, post, make_user, make_organisation, db
+):
     """The attack: an account renames an organisation and sets a phishing site shown on public pages."""
     from eventmgr.audit.models import AuditEntry
 
-    theirs = make_organisation(name="OSCE Programme Office", owner=make_user(name="Otto Owner"),
-                               website="https://www.osce.org")
+    theirs = make_organisation(
+        name="OSCE Programme Office", owner=make_user(name="Otto Owner"), website="https://www.osce.org"
+    )
     shared = make_organisation(name="BOMCA")  # the directory's own, kept by administrators
     for org in (theirs, shared):
-        assert post(f"/manage/organisations/{org.id}/edit", {"name": "Phish", "kind": "ngo",
-                                                             "website": "https://phish.example"},
-                    token_from="/manage/").status_code in (403, 404)
+        assert post(
+            f"/manage/organisations/{org.id}/edit",
+            {"name": "Phish", "kind": "ngo", "website": "https://phish.example"},
+            token_from="/manage/",
+        ).status_code in (403, 404)
     listing = client.get("/manage/organisations/").text
     assert f"/manage/organisations/{shared.id}/edit" not in listing
     secretary = logged_in(app, make_user(name="Sam Secretariat", can_organise=False))
@@ -721,19 +870,34 @@ def test_an_organisation_is_changed_only_by_its_owners_and_every_change_is_logge
     assert response.status_code == 302
     mine = db.session.execute(select(Organisation).filter_by(name="Border Service of Tajikistan")).scalar_one()
     assert [owner.id for owner in mine.owners] == [organiser.id]
-    assert post(f"/manage/organisations/{mine.id}/edit", {"name": "Border Service of Tajikistan", "acronym": "BS TJ",
-                                                           "kind": "border_agency"}).status_code == 302
-    entries = db.session.execute(select(AuditEntry).where(AuditEntry.action.like("organisation.%"))
-                                 .order_by(AuditEntry.id)).scalars().all()
-    assert [(e.action, e.user_id) for e in entries][-2:] == [("organisation.create", organiser.id),
-                                                            ("organisation.update", organiser.id)]
+    assert (
+        post(
+            f"/manage/organisations/{mine.id}/edit",
+            {"name": "Border Service of Tajikistan", "acronym": "BS TJ", "kind": "border_agency"},
+        ).status_code
+        == 302
+    )
+    entries = (
+        db.session.execute(select(AuditEntry).where(AuditEntry.action.like("organisation.%")).order_by(AuditEntry.id))
+        .scalars()
+        .all()
+    )
+    assert [(e.action, e.user_id) for e in entries][-2:] == [
+        ("organisation.create", organiser.id),
+        ("organisation.update", organiser.id),
+    ]
     assert entries[-1].changes == {"acronym": [None, "BS TJ"]}
     # An administrator sees it in the site's log, and may give the entry another owner.
     admin = logged_in(app, make_user(name="Ada Admin", is_admin=True))
     assert "Border Service of Tajikistan (BS TJ)" in admin.get("/admin/log").text
     edit = f"/manage/organisations/{theirs.id}/edit"
-    assert admin.post(f"/manage/organisations/{theirs.id}/owners",
-                      data={"csrf_token": csrf_token(admin, edit), "owner-user_id": organiser.id}).status_code == 302
+    assert (
+        admin.post(
+            f"/manage/organisations/{theirs.id}/owners",
+            data={"csrf_token": csrf_token(admin, edit), "owner-user_id": organiser.id},
+        ).status_code
+        == 302
+    )
     assert client.get(edit).status_code == 200
 
 
@@ -759,9 +923,11 @@ def test_the_directory_service_checks_countries_and_names(db):
 
 # --- Series ----------------------------------------------------------------------------------------
 
+
 def test_series_are_created_with_a_valid_unique_address(organiser, client, post, db):
-    assert post("/manage/series/new", {"title": "Issyk-Kul Initiative", "slug": "", "description": ""}).status_code \
-        == 302
+    assert (
+        post("/manage/series/new", {"title": "Issyk-Kul Initiative", "slug": "", "description": ""}).status_code == 302
+    )
     series = db.session.execute(select(Series)).scalar_one()
     assert series.slug == "issyk-kul-initiative"
     response = post("/manage/series/new", {"title": "Another", "slug": "issyk-kul-initiative"})
@@ -772,13 +938,18 @@ def test_series_are_created_with_a_valid_unique_address(organiser, client, post,
     assert "Use lower-case letters" in field_errors(response)["slug"]
     assert count(db, Series) == 1
     edit = f"/manage/series/{series.id}/edit"
-    assert post(edit, {"title": "Issyk-Kul Initiative conferences", "slug": "issyk-kul",
-                       "description": "Since 2011."}).status_code == 302
+    assert (
+        post(
+            edit, {"title": "Issyk-Kul Initiative conferences", "slug": "issyk-kul", "description": "Since 2011."}
+        ).status_code
+        == 302
+    )
     assert client.get("/series/issyk-kul").status_code == 200
 
 
-def test_setting_series_id_on_ones_own_event_does_not_join_anothers_series(app, organiser, client, post, db,
-                                                                         make_user, make_event, mailbox):
+def test_setting_series_id_on_ones_own_event_does_not_join_anothers_series(
+    app, organiser, client, post, db, make_user, make_event, mailbox
+):
     """The takeover: an organiser edits their event with another organiser's series_id. It stays outside the
     series, and its organiser gains nothing over the series (title, description, editions)."""
     from eventmgr.events.services import create_series
@@ -797,8 +968,12 @@ def test_setting_series_id_on_ones_own_event_does_not_join_anothers_series(app, 
     db.session.expire_all()
     assert db.session.get(Event, mine.id).series_id is None
     assert client.get(f"/manage/series/{theirs.id}/edit").status_code == 403
-    assert post(f"/manage/series/{theirs.id}/edit", {"title": "Stolen", "slug": "issyk-kul"},
-                token_from="/manage/").status_code == 403
+    assert (
+        post(
+            f"/manage/series/{theirs.id}/edit", {"title": "Stolen", "slug": "issyk-kul"}, token_from="/manage/"
+        ).status_code
+        == 403
+    )
     copy = post(f"/manage/events/{first.id}/copy", token_from="/manage/")
     assert copy.status_code in (403, 404)
 
@@ -853,18 +1028,34 @@ def test_the_next_edition_of_someone_elses_series_waits_for_its_owner(app, make_
 
 # --- Dashboard -------------------------------------------------------------------------------------
 
-def test_the_dashboard_lists_my_events_with_status_and_dates_and_nobody_elses(organiser, client, make_user,
-                                                                             make_event):
+
+def test_the_dashboard_lists_my_events_with_status_and_dates_and_nobody_elses(organiser, client, make_user, make_event):
     someone_else = make_user(name="Someone Else")
-    make_event(organiser=organiser, title="My upcoming webinar",
-               start_at=datetime(2030, 7, 24, 4, tzinfo=UTC), end_at=datetime(2030, 7, 24, 7, tzinfo=UTC),
-               timezone="Asia/Dushanbe")
-    make_event(organiser=organiser, title="My draft conference", status="draft", kind="conference",
-               venue_name="Hotel", venue_country="TJ", start_at=datetime(2030, 9, 1, 4, tzinfo=UTC),
-               end_at=datetime(2030, 9, 2, 12, tzinfo=UTC), timezone="Asia/Dushanbe")
+    make_event(
+        organiser=organiser,
+        title="My upcoming webinar",
+        start_at=datetime(2030, 7, 24, 4, tzinfo=UTC),
+        end_at=datetime(2030, 7, 24, 7, tzinfo=UTC),
+        timezone="Asia/Dushanbe",
+    )
+    make_event(
+        organiser=organiser,
+        title="My draft conference",
+        status="draft",
+        kind="conference",
+        venue_name="Hotel",
+        venue_country="TJ",
+        start_at=datetime(2030, 9, 1, 4, tzinfo=UTC),
+        end_at=datetime(2030, 9, 2, 12, tzinfo=UTC),
+        timezone="Asia/Dushanbe",
+    )
     make_event(organiser=organiser, title="My cancelled webinar", status="cancelled")
-    make_event(organiser=organiser, title="My past webinar", start_at=datetime(2021, 7, 14, 3, tzinfo=UTC),
-               end_at=datetime(2021, 7, 14, 6, tzinfo=UTC))
+    make_event(
+        organiser=organiser,
+        title="My past webinar",
+        start_at=datetime(2021, 7, 14, 3, tzinfo=UTC),
+        end_at=datetime(2021, 7, 14, 6, tzinfo=UTC),
+    )
     make_event(organiser=someone_else, title="Their public webinar")
     make_event(organiser=someone_else, title="Their draft", status="draft")
 
@@ -885,9 +1076,13 @@ def test_the_dashboard_counts_each_events_registrations(organiser, client, make_
     from eventmgr.registration import services as registration
 
     event = make_event(organiser=organiser, title="My full webinar", capacity=1)
-    first, _second = (registration.register(event, {"given_name": name, "family_name": "Delegate", "country": "KZ",
-                                                    "email": f"{name.lower()}@example.kz"})
-                      for name in ("Aida", "Bakyt"))
+    first, _second = (
+        registration.register(
+            event,
+            {"given_name": name, "family_name": "Delegate", "country": "KZ", "email": f"{name.lower()}@example.kz"},
+        )
+        for name in ("Aida", "Bakyt")
+    )
     first.checked_in_at = datetime.now(UTC)
     db.session.commit()
     page = client.get("/manage/").text

@@ -32,18 +32,52 @@ HUGE_NUMBERS = (MAX_ID + 1, 2**63, 2**64, 10**20)
 #: Values that break naive parsing: numbers out of range or not finite, years at the calendar's ends, header
 #: injection, control characters (not allowed in XML, so in .docx), very long text, formulas, paths, markup.
 HOSTILE = (
-    "9223372036854775808", "-9223372036854775809", "1e30", "NaN", "Infinity", "-Infinity", "-1",
-    "0001-01-01", "9999-12-31", "0001-01-01T00:00", "9999-12-31T23:59",
-    "line\r\nBcc: victim@example.com", "nul\x00 bell\x07 escape\x1b vtab\x0b", "x" * 5000, "",
-    '=HYPERLINK("http://evil.example")', "../../etc/passwd", "<script>alert(1)</script>", "\u202eevil\U0001f600",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "1e30",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "-1",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+    "line\r\nBcc: victim@example.com",
+    "nul\x00 bell\x07 escape\x1b vtab\x0b",
+    "x" * 5000,
+    "",
+    '=HYPERLINK("http://evil.example")',
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    "\u202eevil\U0001f600",
 )
 
 #: The values asked of files (PDFs, .docx, .ics): they read few parameters and take long to make.
 FILE_QUERY_VALUES = ("9223372036854775808", "-1", "NaN", "", "0001-01-01")
 
 #: Query parameters the app reads somewhere.
-QUERY_NAMES = ("page", "q", "from", "to", "tz", "kind", "country", "next", "position", "invitation", "email",
-               "layout", "status", "organisation_id", "question", "slug", "doc", "sort", "ticket")
+QUERY_NAMES = (
+    "page",
+    "q",
+    "from",
+    "to",
+    "tz",
+    "kind",
+    "country",
+    "next",
+    "position",
+    "invitation",
+    "email",
+    "layout",
+    "status",
+    "organisation_id",
+    "question",
+    "slug",
+    "doc",
+    "sort",
+    "ticket",
+)
 
 #: Forms the walk leaves alone because they end what it walks on (the session, the event, the admin's rights);
 #: their routes are still asked with hostile ids and values above.
@@ -62,8 +96,13 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and (attrs.get("method") or "get").lower() == "post":
-            self._form = {"action": attrs.get("action") or "", "fields": {}, "kinds": {}, "files": [],
-                          "multipart": attrs.get("enctype") == "multipart/form-data"}
+            self._form = {
+                "action": attrs.get("action") or "",
+                "fields": {},
+                "kinds": {},
+                "files": [],
+                "multipart": attrs.get("enctype") == "multipart/form-data",
+            }
             self.forms.append(self._form)
         if self._form is None or not attrs.get("name"):
             return
@@ -115,8 +154,11 @@ def forms_of(html: str, page_url: str) -> list[dict]:
 
 #: The fields a hostile value goes into: what a person types or the page carries, not the CSRF token.
 def editable(form) -> list[str]:
-    return [name for name, kind in form["kinds"].items() if kind not in ("checkbox", "radio", "button")
-            and name != "csrf_token"]
+    return [
+        name
+        for name, kind in form["kinds"].items()
+        if kind not in ("checkbox", "radio", "button") and name != "csrf_token"
+    ]
 
 
 class Walk:
@@ -138,8 +180,9 @@ class Walk:
         return response
 
     def check(self):
-        assert not self.failures, f"{len(self.failures)} of {self.requests} requests failed:\n" + \
-            "\n".join(self.failures[:40])
+        assert not self.failures, f"{len(self.failures)} of {self.requests} requests failed:\n" + "\n".join(
+            self.failures[:40]
+        )
 
 
 @pytest.fixture
@@ -182,8 +225,9 @@ def submit(walk, client, form, hostile: dict[str, str]):
     data = form["fields"] | hostile
     if form["multipart"]:
         data = data | {name: (io.BytesIO(b"PK\x03\x04 not really a zip"), "broken.docx") for name in form["files"]}
-    return walk(client, "post", form["action"], data=data,
-                content_type="multipart/form-data" if form["multipart"] else None)
+    return walk(
+        client, "post", form["action"], data=data, content_type="multipart/form-data" if form["multipart"] else None
+    )
 
 
 def test_huge_ids_are_not_found(app, hostile_world):
@@ -234,8 +278,16 @@ def test_hostile_forms_never_make_a_500_and_what_they_store_renders(app, hostile
     forms = harvest(app, hostile_world, walk)
     actions = {form["action"] for _who, form in forms}
     # The walk reaches the forms that matter: registration, the event, the agenda, people, documents, the desk.
-    for expected in ("/register", "/manage/events/", "/agenda/", "/people/", "/documents/", "/registration-settings",
-                     "/login", "/organisations/"):
+    for expected in (
+        "/register",
+        "/manage/events/",
+        "/agenda/",
+        "/people/",
+        "/documents/",
+        "/registration-settings",
+        "/login",
+        "/organisations/",
+    ):
         assert any(expected in action for action in actions), (expected, sorted(actions))
     for who, form in forms:
         client = hostile_world["clients"][who]
@@ -254,8 +306,13 @@ def test_random_hostile_fields_never_make_a_500(app, hostile_world):
     walk = Walk()
     forms = harvest(app, hostile_world, walk)
 
-    @settings(max_examples=150, derandomize=True, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=150,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(st.data())
     def post_hostile_fields(data):
         who, form = data.draw(st.sampled_from(forms))
@@ -263,9 +320,14 @@ def test_random_hostile_fields_never_make_a_500(app, hostile_world):
         if not fields:
             return
         chosen = data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=4, unique=True))
-        values = st.one_of(st.sampled_from(HOSTILE), st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
-                           st.integers().map(str), st.floats().map(str), st.dates().map(str),
-                           st.datetimes().map(lambda d: d.isoformat()))
+        values = st.one_of(
+            st.sampled_from(HOSTILE),
+            st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+            st.integers().map(str),
+            st.floats().map(str),
+            st.dates().map(str),
+            st.datetimes().map(lambda d: d.isoformat()),
+        )
         submit(walk, hostile_world["clients"][who], form, {name: data.draw(values) for name in chosen})
 
     post_hostile_fields()
@@ -273,6 +335,7 @@ def test_random_hostile_fields_never_make_a_500(app, hostile_world):
 
 
 # --- Request size ---------------------------------------------------------------------------------------
+
 
 class Unreadable(io.BytesIO):
     """A request body that fails the test if anything reads it."""
@@ -287,8 +350,12 @@ def test_a_huge_anonymous_post_is_refused_before_it_is_read(app, client, make_ev
     """300 MB announced: 413 from the Content-Length alone, before CSRF, the form or the disk see a byte."""
     event = make_event()
     for url in ("/login", f"/events/{event.slug}/register", "/password/forgot", "/manage/events/new"):
-        response = client.post(url, input_stream=Unreadable(), content_type="application/x-www-form-urlencoded",
-                               environ_overrides={"CONTENT_LENGTH": str(300 * 2**20)})
+        response = client.post(
+            url,
+            input_stream=Unreadable(),
+            content_type="application/x-www-form-urlencoded",
+            environ_overrides={"CONTENT_LENGTH": str(300 * 2**20)},
+        )
         assert response.status_code == 413, url
         assert "Request Entity Too Large" in response.text  # the site's own error page
 
@@ -304,8 +371,12 @@ def test_forms_take_up_to_the_configured_size_and_uploads_their_own(app, client,
     assert limit == 2 * 2**20
     event = make_event()
     just_over = b"x=" + b"y" * limit
-    assert client.post(f"/events/{event.slug}/register", data=just_over,
-                       content_type="application/x-www-form-urlencoded").status_code == 413
+    assert (
+        client.post(
+            f"/events/{event.slug}/register", data=just_over, content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 413
+    )
     for view in (edit_person, import_text, registration_settings):
         assert view.request_size_limit > limit, view
     # A 3 MB photo reaches the photo check (and is refused there, as a field error), not the size limit.
@@ -319,17 +390,25 @@ def test_forms_take_up_to_the_configured_size_and_uploads_their_own(app, client,
     db.session.commit()
     url = f"/manage/events/{event.id}/people/{person.id}"
     # Encoded in memory: for a large body, werkzeug's test client would leave a temporary file open.
-    boundary, body = encode_multipart({"csrf_token": csrf_token(client, url), "full_name": "Kairat Sarybay",
-                                       "photo": FileStorage(io.BytesIO(b"\x00" * (3 * 2**20)), "big.jpg")})
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": csrf_token(client, url),
+            "full_name": "Kairat Sarybay",
+            "photo": FileStorage(io.BytesIO(b"\x00" * (3 * 2**20)), "big.jpg"),
+        }
+    )
     response = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 422, response.status_code
     # The same bytes as an ordinary form elsewhere are refused up front.
-    response = client.post(f"/manage/events/{event.id}/edit", data={"csrf_token": csrf_token(client, url),
-                                                                    "description": "x" * (3 * 2**20)})
+    response = client.post(
+        f"/manage/events/{event.id}/edit",
+        data={"csrf_token": csrf_token(client, url), "description": "x" * (3 * 2**20)},
+    )
     assert response.status_code == 413
 
 
 # --- Each bad input the attack found, with the answer it now gets -------------------------------------
+
 
 @pytest.fixture
 def desk(app, make_event, make_user, make_document, make_registration, db):
@@ -339,8 +418,14 @@ def desk(app, make_event, make_user, make_document, make_registration, db):
     document = make_document(event, organiser, text="1. Introduction\n\n(1) The delegations met in Dushanbe.\n")
     delegate = make_registration(event, given_name="Aida", family_name="Nurlanova", country="KZ")
     db.session.commit()
-    return {"event": event, "organiser": organiser, "client": log_in(app, organiser), "document": document,
-            "paragraph": document.sections[0].paragraphs[0], "registration": delegate}
+    return {
+        "event": event,
+        "organiser": organiser,
+        "client": log_in(app, organiser),
+        "document": document,
+        "paragraph": document.sections[0].paragraphs[0],
+        "registration": delegate,
+    }
 
 
 def post_form(client, url, data):
@@ -349,13 +434,18 @@ def post_form(client, url, data):
 
 def test_one_line_fields_refuse_line_breaks(desk, client):
     event = desk["event"]
-    response = post_form(client, f"/events/{event.slug}/register", {
-        "given_name": "Aida\r\nBcc: victim@example.com", "family_name": "N", "email": "a@example.kz",
-        "country": "KZ"})
+    response = post_form(
+        client,
+        f"/events/{event.slug}/register",
+        {"given_name": "Aida\r\nBcc: victim@example.com", "family_name": "N", "email": "a@example.kz", "country": "KZ"},
+    )
     assert response.status_code == 422
     assert "Write this on one line." in response.text
-    response = post_form(desk["client"], f"/manage/events/{event.id}/announcements", {
-        "subject": "Venue change\r\nBcc: victim@example.com", "body": "We meet in Hall B."})
+    response = post_form(
+        desk["client"],
+        f"/manage/events/{event.id}/announcements",
+        {"subject": "Venue change\r\nBcc: victim@example.com", "body": "We meet in Hall B."},
+    )
     assert response.status_code == 422
     assert "Write this on one line." in response.text
 
@@ -379,8 +469,10 @@ def test_money_must_be_a_finite_amount_its_column_holds(desk, db, fee):
     """A fee or a payment of NaN, Infinity or 1e30: a field error, nothing stored, and the page still renders."""
     registration, client = desk["registration"], desk["client"]
     url = f"/manage/events/{desk['event'].id}/registrations/{registration.id}"
-    response = client.post(f"{url}/payment", data={"csrf_token": csrf_token(client, url), "amount": fee,
-                                                   "method": "bank transfer", "reference": "X-1"})
+    response = client.post(
+        f"{url}/payment",
+        data={"csrf_token": csrf_token(client, url), "amount": fee, "method": "bank transfer", "reference": "X-1"},
+    )
     assert response.status_code in (302, 400, 422)
     assert client.get(url).status_code == 200
     from eventmgr.registration.models import Payment
@@ -394,8 +486,7 @@ def test_dates_must_lie_within_sane_years(desk, start):
     from eventmgr.forms import MAX_YEAR, MIN_YEAR
 
     url = f"/manage/events/{desk['event'].id}/agenda/new"
-    response = post_form(desk["client"], url, {"title": "Opening", "kind": "plenary", "start": start,
-                                               "end": start})
+    response = post_form(desk["client"], url, {"title": "Opening", "kind": "plenary", "start": start, "end": start})
     assert response.status_code == 422
     assert f"between the years {MIN_YEAR} and {MAX_YEAR}" in response.text
 
@@ -418,8 +509,15 @@ def test_a_paragraph_posted_without_its_items_or_with_a_naive_seen_at_is_saved(d
     client = desk["client"]
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "body": "The delegations agreed."})
     assert response.status_code == 302
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "body": "The delegations met.",
-                                      "items": "", "seen_at": "2000-01-01T00:00:00"})  # no zone, long ago
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "body": "The delegations met.",
+            "items": "",
+            "seen_at": "2000-01-01T00:00:00",
+        },
+    )  # no zone, long ago
     assert response.status_code == 409  # read as UTC: someone saved it since
     assert "Someone else changed this paragraph" in response.text
 
@@ -456,7 +554,10 @@ def test_text_longer_than_its_column_is_refused_at_the_model_boundary(desk, db):
 
 
 def test_a_600_character_name_is_a_field_error(desk, client):
-    response = post_form(client, f"/events/{desk['event'].slug}/register", {
-        "given_name": "A" * 600, "family_name": "Nurlanova", "email": "long@example.kz", "country": "KZ"})
+    response = post_form(
+        client,
+        f"/events/{desk['event'].slug}/register",
+        {"given_name": "A" * 600, "family_name": "Nurlanova", "email": "long@example.kz", "country": "KZ"},
+    )
     assert response.status_code == 422
     assert "120 characters" in response.text

@@ -128,7 +128,7 @@ def test_the_last_five_files_of_a_kind_are_kept(conference, db):
     other = jobs.enqueue("badges", event, organiser).id  # another kind keeps its own
     db.session.commit()
     kept = db.session.execute(select(Job.id).where(Job.event_id == event.id).order_by(Job.id)).scalars().all()
-    assert kept == made[-jobs.KEEP:] + [other]
+    assert kept == made[-jobs.KEEP :] + [other]
 
 
 def test_only_the_events_organisers_get_its_files(conference, client, login, make_user, make_event, db):

@@ -14,8 +14,9 @@ from eventmgr.mail.services import queue_mail, send_queued
 
 def queued(db, **fields) -> MailMessage:
     """Queue one message and commit it."""
-    message = queue_mail(**({"to": "aida@example.kz", "subject": "Your registration",
-                             "body": "You are registered."} | fields))
+    message = queue_mail(
+        **({"to": "aida@example.kz", "subject": "Your registration", "body": "You are registered."} | fields)
+    )
     db.session.commit()
     return message
 
@@ -37,7 +38,11 @@ def test_queue_mail_stores_the_message_without_sending_it(db, mailbox):
     message = queued(db, html="<p>You are registered.</p>")
     stored = reload(db, message)
     assert (stored.recipient, stored.subject, stored.body_text, stored.body_html) == (
-        "aida@example.kz", "Your registration", "You are registered.", "<p>You are registered.</p>")
+        "aida@example.kz",
+        "Your registration",
+        "You are registered.",
+        "<p>You are registered.</p>",
+    )
     assert (stored.state, stored.attempts, stored.sent_at, stored.last_error) == ("queued", 0, None, None)
     assert stored.message_id.startswith("<") and stored.message_id.endswith("@eventmgr.test>")
     assert stored.next_attempt_at <= utcnow()
@@ -126,13 +131,18 @@ def test_a_message_made_when_sent_is_made_then_or_dropped(db, mailbox, monkeypat
         made.append(name)
         if name == "nobody":
             return None
-        return {"to": f"{name}@example.org", "subject": f"Hello {name}", "body": f"Dear {name}, welcome.",
-                "attachments": [{"filename": "note.txt", "content_type": "text/plain", "content": "a note"}]}
+        return {
+            "to": f"{name}@example.org",
+            "subject": f"Hello {name}",
+            "body": f"Dear {name}, welcome.",
+            "attachments": [{"filename": "note.txt", "content_type": "text/plain", "content": "a note"}],
+        }
 
     # Queueing makes nothing: whoever queues does the same work whatever the maker will find.
     known = services.queue_made_when_sent("aida@example.org", services.made_when_sent("test.greeting", name="aida"))
-    unknown = services.queue_made_when_sent("nobody@example.org",
-                                            services.made_when_sent("test.greeting", name="nobody"))
+    unknown = services.queue_made_when_sent(
+        "nobody@example.org", services.made_when_sent("test.greeting", name="nobody")
+    )
     db.session.commit()
     assert made == []
     assert (reload(db, known).subject, reload(db, known).body_text, reload(db, known).state) == (None, None, "queued")
@@ -178,7 +188,11 @@ def test_a_message_whose_maker_fails_is_tried_again_later(db, mailbox):
     assert send_queued() == 0
     stored = reload(db, message)
     assert (stored.state, stored.attempts, stored.last_error, stored.body_text) == (
-        "queued", 1, "the database went away", None)
+        "queued",
+        1,
+        "the database went away",
+        None,
+    )
     assert stored.next_attempt_at > utcnow()
 
 
@@ -200,8 +214,9 @@ def test_messages_not_yet_due_wait(db, mailbox):
 
 def test_attachments_travel_with_the_message(db, mailbox):
     ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
-    queued(db, attachments=[{"filename": "invite.ics", "content_type": "text/calendar; method=REQUEST",
-                             "content": ics}])
+    queued(
+        db, attachments=[{"filename": "invite.ics", "content_type": "text/calendar; method=REQUEST", "content": ics}]
+    )
     send_queued()
     (email,) = mailbox.messages
     (attachment,) = list(email.iter_attachments())
@@ -211,8 +226,9 @@ def test_attachments_travel_with_the_message(db, mailbox):
     assert "BEGIN:VCALENDAR" in attachment.get_content()
 
 
-def test_an_unreachable_server_leaves_the_message_queued_for_a_later_attempt(app, db, mailbox, monkeypatch,
-                                                                             closed_port):
+def test_an_unreachable_server_leaves_the_message_queued_for_a_later_attempt(
+    app, db, mailbox, monkeypatch, closed_port
+):
     message = queued(db)
     port = app.config["MAIL_PORT"]
     monkeypatch.setitem(app.config, "MAIL_PORT", closed_port)
@@ -327,5 +343,6 @@ def test_flask_mail_send_respects_its_limit(runner, db, mailbox):
     assert result.exit_code == 0 and "delivered 2 message(s)" in result.output
     assert len(mailbox.messages) == 2
     db.session.expire_all()
-    assert db.session.execute(select(MailMessage.recipient).filter_by(state="queued")).scalars().all() == \
-        ["delegate-2@example.org"]
+    assert db.session.execute(select(MailMessage.recipient).filter_by(state="queued")).scalars().all() == [
+        "delegate-2@example.org"
+    ]

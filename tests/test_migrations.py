@@ -23,15 +23,33 @@ def test_down_to_0005_and_up_again_keeps_registrations_and_counts_seats(app, tmp
         with scratch.app_context():
             upgrade()
             start = datetime(2030, 5, 20, 4, tzinfo=UTC)
-            event = create_event({"title": "Regional Conference on Border Security", "kind": "conference",
-                                  "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
-                                  "venue_name": "Borovoe Conference Centre", "venue_country": "KZ",
-                                  "visibility": "public", "registration_policy": "open", "capacity": 2}, None)
+            event = create_event(
+                {
+                    "title": "Regional Conference on Border Security",
+                    "kind": "conference",
+                    "timezone": "Asia/Almaty",
+                    "start_at": start,
+                    "end_at": start + timedelta(days=2),
+                    "venue_name": "Borovoe Conference Centre",
+                    "venue_country": "KZ",
+                    "visibility": "public",
+                    "registration_policy": "open",
+                    "capacity": 2,
+                },
+                None,
+            )
             publish_event(event, None)
             with withheld():
                 for name in ("aida", "bakyt", "nodira"):
-                    registration.register(event, {"given_name": name.capitalize(), "family_name": "Delegate",
-                                                  "email": f"{name}@example.org", "country": "KZ"})
+                    registration.register(
+                        event,
+                        {
+                            "given_name": name.capitalize(),
+                            "family_name": "Delegate",
+                            "email": f"{name}@example.org",
+                            "country": "KZ",
+                        },
+                    )
             db.session.commit()
             assert db.session.execute(text(STATUSES)).scalars().all() == ["confirmed", "confirmed", "waitlisted"]
             db.session.remove()
@@ -52,24 +70,36 @@ def test_accounts_that_run_events_keep_creating_them_after_0010(app, tmp_path):
         scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
         with scratch.app_context():
             upgrade(revision="0009")
-            users = "INSERT INTO users (email, name, is_admin, is_active_account, failed_logins, created_at) " \
-                    "VALUES (:email, :email, :no, :yes, 0, :now)"
+            users = (
+                "INSERT INTO users (email, name, is_admin, is_active_account, failed_logins, created_at) "
+                "VALUES (:email, :email, :no, :yes, 0, :now)"
+            )
             now = datetime.now(UTC)
             for email in ("olga@example.org", "sam@example.org"):
                 db.session.execute(text(users), {"email": email, "no": False, "yes": True, "now": now})
-            db.session.execute(text(
-                "INSERT INTO events (slug, title, kind, status, visibility, timezone, start_at, end_at, "
-                "registration_policy, seats_taken, fee, currency, languages, publish_participant_list, version, "
-                "calendar_sequence, calendar_sent_sequence, programme_version, created_at, updated_at, description) "
-                "VALUES ('e', 'E', 'webinar', 'draft', 'public', 'UTC', :now, :now, 'open', 0, 0, 'EUR', '[]', :no, "
-                "1, 0, 0, 0, :now, :now, '')"), {"now": now, "no": False})
-            db.session.execute(text(
-                "INSERT INTO event_roles (event_id, user_id, role, granted_at) SELECT e.id, u.id, 'organiser', :now "
-                "FROM events e, users u WHERE u.email = 'olga@example.org'"), {"now": now})
+            db.session.execute(
+                text(
+                    "INSERT INTO events (slug, title, kind, status, visibility, timezone, start_at, end_at, "
+                    "registration_policy, seats_taken, fee, currency, languages, publish_participant_list, version, "
+                    "calendar_sequence, calendar_sent_sequence, programme_version, created_at, updated_at, "
+                    "description) VALUES ('e', 'E', 'webinar', 'draft', 'public', 'UTC', :now, :now, 'open', 0, 0, "
+                    "'EUR', '[]', :no, 1, 0, 0, 0, :now, :now, '')"
+                ),
+                {"now": now, "no": False},
+            )
+            db.session.execute(
+                text(
+                    "INSERT INTO event_roles (event_id, user_id, role, granted_at) "
+                    "SELECT e.id, u.id, 'organiser', :now FROM events e, users u WHERE u.email = 'olga@example.org'"
+                ),
+                {"now": now},
+            )
             db.session.commit()
             upgrade()
             rows = dict(db.session.execute(text("SELECT email, can_organise FROM users")).all())
-            assert {email: bool(value) for email, value in rows.items()} == {"olga@example.org": True,
-                                                                             "sam@example.org": False}
+            assert {email: bool(value) for email, value in rows.items()} == {
+                "olga@example.org": True,
+                "sam@example.org": False,
+            }
             db.session.remove()
             db.engine.dispose()

@@ -36,17 +36,25 @@ def test_a_sub_folder_of_templates_is_a_blueprint_of_its_package(app):
                 assert f"{package}_{sub.name}" in app.blueprints, sub
 
 
-SERVICES = sorted((TEMPLATES.parent / "eventmgr").glob("*/services.py")) + \
-    [TEMPLATES.parent / "eventmgr" / "registration" / "desk.py"]
+SERVICES = sorted((TEMPLATES.parent / "eventmgr").glob("*/services.py")) + [
+    TEMPLATES.parent / "eventmgr" / "registration" / "desk.py"
+]
 
 
 @pytest.mark.parametrize("path", SERVICES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_services_leave_the_commit_to_the_caller_and_never_read_the_request(path):
     """Views, CLI commands and the worker commit once; links come from eventmgr.urls, not the request's host."""
     tree = ast.parse(path.read_text())
-    commits = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
-               and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"]
-    from_flask = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "flask"
-                  for alias in node.names}
+    commits = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+    ]
+    from_flask = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "flask"
+        for alias in node.names
+    }
     assert commits == [], f"commit() at lines {commits}"
     assert not from_flask & {"request", "url_for", "session"}, from_flask

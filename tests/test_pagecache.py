@@ -32,14 +32,12 @@ def test_a_second_visitor_gets_the_page_without_a_query(client, make_event, cach
     assert client.get(f"/events/{event.slug}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
-def test_visitors_without_cookies_are_served_before_the_app_runs(app, client, make_event, caching,
-                                                                 monkeypatch):
+def test_visitors_without_cookies_are_served_before_the_app_runs(app, client, make_event, caching, monkeypatch):
     event = make_event(title="Central Asia Border Challenges")
     first = client.get(f"/events/{event.slug}")
     handled = []
     real_open = app.session_interface.open_session
-    monkeypatch.setattr(app.session_interface, "open_session",
-                        lambda *args: handled.append(1) or real_open(*args))
+    monkeypatch.setattr(app.session_interface, "open_session", lambda *args: handled.append(1) or real_open(*args))
     hit = client.get(f"/events/{event.slug}")
     assert handled == [] and hit.data == first.data  # Flask never saw the request
     for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "ETag"):
@@ -129,8 +127,9 @@ def test_workers_can_share_pages_through_redis(app, client, make_event, monkeypa
     event = make_event(title="Central Asia Border Challenges")
     first = client.get(f"/events/{event.slug}")
     pagecache.pages.clear()  # another worker: nothing in its own memory
-    body, headers = shared.get(next(k.decode().removeprefix(shared.prefix)
-                                    for k in shared.client.scan_iter(shared.prefix + "*")))
+    body, headers = shared.get(
+        next(k.decode().removeprefix(shared.prefix) for k in shared.client.scan_iter(shared.prefix + "*"))
+    )
     assert body == first.data and headers["ETag"] == first.headers["ETag"]
     queries.clear()
     assert client.get(f"/events/{event.slug}").data == first.data

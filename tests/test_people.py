@@ -33,6 +33,7 @@ NOT_A_PHOTO = "This file is not a photo: upload a JPEG, PNG or WebP image."
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
+
 def image_bytes(kind="JPEG", size=(640, 480), color=(40, 110, 160), mode="RGB", **save) -> bytes:
     buffer = BytesIO()
     Image.new(mode, size, color).save(buffer, kind, **save)
@@ -60,8 +61,8 @@ def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims the given size: a decompression bomb's calling card."""
     data = bytearray(image_bytes("PNG", size=(1, 1)))
     ihdr = data.index(b"IHDR")
-    data[ihdr + 4:ihdr + 12] = struct.pack(">II", width, height)
-    data[ihdr + 17:ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr:ihdr + 17])))
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr : ihdr + 17])))
     return bytes(data)
 
 
@@ -87,27 +88,58 @@ def organiser(make_user, login):
 def cica(db, make_event, organiser, make_session):
     """The CICA online conference of 14 July: welcoming remarks and two panel sessions."""
     start = datetime(2031, 7, 14, 4, tzinfo=UTC)
-    event = make_event(organiser=organiser, kind="webinar", title="Regional Security in Asia: Preventing New "
-                       "Challenges and Threats", start_at=start, end_at=start + timedelta(hours=6))
+    event = make_event(
+        organiser=organiser,
+        kind="webinar",
+        title="Regional Security in Asia: Preventing New Challenges and Threats",
+        start_at=start,
+        end_at=start + timedelta(hours=6),
+    )
     welcome = make_session(event, "", kind="opening", end_at=start + timedelta(minutes=30))
-    first = make_session(event, "New challenges and threats to regional security in the CICA space",
-                         start_at=start + timedelta(minutes=30), end_at=start + timedelta(hours=2))
-    second = make_session(event, "Prospects for cooperation within CICA", start_at=start + timedelta(hours=3),
-                          end_at=start + timedelta(hours=5))
-    sarybay = person("Kairat Sarybay", honorific="Ambassador", position="Executive Director",
-                     organisation_name="CICA Secretariat", country="KZ", email="k.sarybay@example.org",
-                     bio="Diplomat; **Executive Director** of the CICA Secretariat.")
-    nurgaliyev = person("Bolat Nurgaliyev", honorific="Ambassador", position="Chairman",
-                        organisation_name="Foreign Policy Research Institute", country="KZ")
+    first = make_session(
+        event,
+        "New challenges and threats to regional security in the CICA space",
+        start_at=start + timedelta(minutes=30),
+        end_at=start + timedelta(hours=2),
+    )
+    second = make_session(
+        event,
+        "Prospects for cooperation within CICA",
+        start_at=start + timedelta(hours=3),
+        end_at=start + timedelta(hours=5),
+    )
+    sarybay = person(
+        "Kairat Sarybay",
+        honorific="Ambassador",
+        position="Executive Director",
+        organisation_name="CICA Secretariat",
+        country="KZ",
+        email="k.sarybay@example.org",
+        bio="Diplomat; **Executive Director** of the CICA Secretariat.",
+    )
+    nurgaliyev = person(
+        "Bolat Nurgaliyev",
+        honorific="Ambassador",
+        position="Chairman",
+        organisation_name="Foreign Policy Research Institute",
+        country="KZ",
+    )
     agenda_services.add_participant(welcome, sarybay, "host")
     agenda_services.add_participant(first, nurgaliyev, "moderator")
     agenda_services.add_participant(first, sarybay, "speaker", "Confidence building in Asia")
     db.session.commit()
-    return {"event": event, "welcome": welcome, "first": first, "second": second, "sarybay": sarybay,
-            "nurgaliyev": nurgaliyev}
+    return {
+        "event": event,
+        "welcome": welcome,
+        "first": first,
+        "second": second,
+        "sarybay": sarybay,
+        "nurgaliyev": nurgaliyev,
+    }
 
 
 # --- One person across events ----------------------------------------------------------------------
+
 
 def test_a_person_is_found_again_by_email_or_by_an_unambiguous_name(db):
     sarybay = person("Kairat Sarybay", email="K.Sarybay@Example.org", position="Executive Director")
@@ -121,26 +153,48 @@ def test_a_person_is_found_again_by_email_or_by_an_unambiguous_name(db):
     person("Aigerim Abenova", position="Customs officer")
     assert services.find_person(full_name="Aigerim Abenova") is None  # two of them: ambiguous
 
-    found, created = services.find_or_create_person({
-        "full_name": "Kairat Sarybay", "position": "Somebody else's title", "country": "KZ",
-        "bio": "Diplomat.", "email": "k.sarybay@example.org"})
+    found, created = services.find_or_create_person(
+        {
+            "full_name": "Kairat Sarybay",
+            "position": "Somebody else's title",
+            "country": "KZ",
+            "bio": "Diplomat.",
+            "email": "k.sarybay@example.org",
+        }
+    )
     assert (found, created) == (sarybay, False)
     # Only the empty fields were filled in: an existing profile is never overwritten this way.
     assert (found.position, found.country, found.bio) == ("Executive Director", "KZ", "Diplomat.")
     assert count(db, Person) == 3
 
 
-def test_the_same_person_added_to_another_event_keeps_one_profile(client, db, cica, make_event, organiser, post,
-                                                                  make_session):
-    borovoe = make_event(organiser=organiser, title="3rd Regional Conference on Border Security in Central Asia",
-                         kind="conference", venue_name="Rixos Borovoe", venue_country="KZ")
+def test_the_same_person_added_to_another_event_keeps_one_profile(
+    client, db, cica, make_event, organiser, post, make_session
+):
+    borovoe = make_event(
+        organiser=organiser,
+        title="3rd Regional Conference on Border Security in Central Asia",
+        kind="conference",
+        venue_name="Rixos Borovoe",
+        venue_country="KZ",
+    )
     panel = make_session(borovoe, "Integrated border management")
     base = f"/manage/events/{borovoe.id}/agenda/{panel.id}"
-    response = post(f"{base}/participants", {"role": "speaker", "person-full_name": "Kairat  Sarybay",
-                                             "person-email": "K.SARYBAY@example.org", "person-position": "Other"},
-                    token_from=base, follow_redirects=True)
-    assert "Ambassador Kairat Sarybay was already in the directory: their profile is used, and only its empty " \
-           "fields were filled in." in flashes(response)
+    response = post(
+        f"{base}/participants",
+        {
+            "role": "speaker",
+            "person-full_name": "Kairat  Sarybay",
+            "person-email": "K.SARYBAY@example.org",
+            "person-position": "Other",
+        },
+        token_from=base,
+        follow_redirects=True,
+    )
+    assert (
+        "Ambassador Kairat Sarybay was already in the directory: their profile is used, and only its empty "
+        "fields were filled in." in flashes(response)
+    )
     assert count(db, Person) == 2
     db.session.expire_all()
     sarybay = db.session.get(Person, cica["sarybay"].id)
@@ -150,18 +204,24 @@ def test_the_same_person_added_to_another_event_keeps_one_profile(client, db, ci
     assert "This profile is shared by 2 events; changes show on all of them" in html.unescape(editor.text)
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"full_name": "  "}, "full_name", "Give the person's full name."),
-    ({"country": "XX"}, "country", "Choose a country from the list."),
-    ({"email": "not an address"}, "email", "Give a valid e-mail address, or leave it empty."),
-    ({"email": "k.sarybay@example.org"}, "email", "Another person has this e-mail address; choose that person "
-                                                  "instead."),
-    ({"links": "javascript:alert(1) Profile"}, "links", "Each link must be a web address"),
-    ({"links": "ftp://osce.org/bio"}, "links", "Each link must be a web address"),
-    ({"links": "\n".join(f"https://osce.org/{n}" for n in range(7))}, "links", "Give at most 6 links."),
-    ({"bio": "x" * 10_001}, "bio", "Keep the bio under 10000 characters."),
-    ({"organisation_id": 999_999}, "organisation_id", "Choose an organisation from the list."),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"full_name": "  "}, "full_name", "Give the person's full name."),
+        ({"country": "XX"}, "country", "Choose a country from the list."),
+        ({"email": "not an address"}, "email", "Give a valid e-mail address, or leave it empty."),
+        (
+            {"email": "k.sarybay@example.org"},
+            "email",
+            "Another person has this e-mail address; choose that person instead.",
+        ),
+        ({"links": "javascript:alert(1) Profile"}, "links", "Each link must be a web address"),
+        ({"links": "ftp://osce.org/bio"}, "links", "Each link must be a web address"),
+        ({"links": "\n".join(f"https://osce.org/{n}" for n in range(7))}, "links", "Give at most 6 links."),
+        ({"bio": "x" * 10_001}, "bio", "Keep the bio under 10000 characters."),
+        ({"organisation_id": 999_999}, "organisation_id", "Choose an organisation from the list."),
+    ],
+)
 def test_a_persons_details_are_checked(db, data, field, message):
     person("Kairat Sarybay", email="k.sarybay@example.org")
     with pytest.raises(EventMgrError) as refused:
@@ -173,10 +233,19 @@ def test_a_persons_details_are_checked(db, data, field, message):
 def test_an_organiser_edits_a_profile_of_their_event_only(client, db, cica, make_event, post):
     sarybay = cica["sarybay"]
     url = f"/manage/events/{cica['event'].id}/people/{sarybay.id}"
-    response = post(url, {"honorific": "Ambassador", "full_name": "Kairat Sarybay", "position": "Former Executive "
-                          "Director", "organisation_name": "CICA Secretariat", "country": "KZ",
-                          "email": "k.sarybay@example.org", "bio": "Diplomat.",
-                          "links": "https://www.s-cica.org Profile at CICA"})
+    response = post(
+        url,
+        {
+            "honorific": "Ambassador",
+            "full_name": "Kairat Sarybay",
+            "position": "Former Executive Director",
+            "organisation_name": "CICA Secretariat",
+            "country": "KZ",
+            "email": "k.sarybay@example.org",
+            "bio": "Diplomat.",
+            "links": "https://www.s-cica.org Profile at CICA",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     sarybay = db.session.get(Person, sarybay.id)
@@ -189,6 +258,7 @@ def test_an_organiser_edits_a_profile_of_their_event_only(client, db, cica, make
 
 
 # --- Who may change a shared profile ----------------------------------------------------------------
+
 
 @pytest.fixture
 def attacker(app, make_user, make_event):
@@ -205,23 +275,39 @@ def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, c
     presenters = f"/manage/events/{event.id}/presenters"
     picker = client.get(presenters, query_string={"q": "Sarybay"}).text
     assert f'value="{sarybay.id}"' in picker  # a public presenter may be featured
-    response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters),
-                                             "person_id": sarybay.id, "role_label": "Keynote speaker"})
+    response = client.post(
+        presenters,
+        data={"csrf_token": csrf_token(client, presenters), "person_id": sarybay.id, "role_label": "Keynote speaker"},
+    )
     assert response.status_code == 302
     profile = f"/manage/events/{event.id}/people/{sarybay.id}"
     page = html.unescape(client.get(profile).text)
     assert "shared with 1 event you do not run" in page
     assert "k.sarybay@example.org" not in page and 'name="email"' not in page
-    response = client.post(profile, data={"csrf_token": csrf_token(client, presenters), "full_name": "Kairat Sarybay",
-                                          "email": "mallory@evil.example", "bio": "Rewritten."})
+    response = client.post(
+        profile,
+        data={
+            "csrf_token": csrf_token(client, presenters),
+            "full_name": "Kairat Sarybay",
+            "email": "mallory@evil.example",
+            "bio": "Rewritten.",
+        },
+    )
     assert response.status_code == 403
     # Nor through the new-person fields: the address finds the profile, which is used as it is.
     session = make_session(event, "Stolen panel")
     base = f"/manage/events/{event.id}/agenda/{session.id}"
-    response = client.post(f"{base}/participants", data={
-        "csrf_token": csrf_token(client, base), "role": "speaker", "person-full_name": "Kairat Sarybay",
-        "person-email": "k.sarybay@example.org", "person-links": "https://evil.example Profile"},
-        follow_redirects=True)
+    response = client.post(
+        f"{base}/participants",
+        data={
+            "csrf_token": csrf_token(client, base),
+            "role": "speaker",
+            "person-full_name": "Kairat Sarybay",
+            "person-email": "k.sarybay@example.org",
+            "person-links": "https://evil.example Profile",
+        },
+        follow_redirects=True,
+    )
     assert "their profile is used as it is" in " ".join(flashes(response))
     db.session.expire_all()
     sarybay = db.session.get(Person, sarybay.id)
@@ -229,13 +315,17 @@ def test_another_organiser_cannot_take_over_a_presenter_or_their_join_link(db, c
     assert sarybay.bio.startswith("Diplomat")
 
 
-def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, make_user, make_event, attacker,
-                                                                         make_session):
+def test_another_organisers_private_presenters_cannot_be_found_or_picked(
+    db, make_user, make_event, attacker, make_session
+):
     owner = make_user(name="Paula Private")
     secret = make_event(organiser=owner, status="draft", visibility="private", title="Closed consultations")
     panel = make_session(secret, "Closed panel")
-    hidden = services.create_person({"full_name": "Rustam Hiddenov", "email": "rustam@ministry.example",
-                                     "position": "Deputy Minister"}, owner, event=secret)
+    hidden = services.create_person(
+        {"full_name": "Rustam Hiddenov", "email": "rustam@ministry.example", "position": "Deputy Minister"},
+        owner,
+        event=secret,
+    )
     agenda_services.add_participant(panel, hidden, "speaker", user=owner)
     db.session.commit()
     client, event = attacker["client"], attacker["event"]
@@ -244,13 +334,24 @@ def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, mak
     response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters), "person_id": hidden.id})
     assert response.status_code == 422 and field_errors(response)["person_id"] == "Choose a person from the list."
     # The private address is not taken over, nor is the private profile linked to by its name.
-    response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters),
-                                             "person-full_name": "Rustam Hiddenov",
-                                             "person-email": "rustam@ministry.example"})
+    response = client.post(
+        presenters,
+        data={
+            "csrf_token": csrf_token(client, presenters),
+            "person-full_name": "Rustam Hiddenov",
+            "person-email": "rustam@ministry.example",
+        },
+    )
     assert response.status_code == 422
     assert field_errors(response)["person-email"].startswith("Another profile in the directory has this address.")
-    response = client.post(presenters, data={"csrf_token": csrf_token(client, presenters),
-                                             "person-full_name": "Rustam Hiddenov", "role_label": "Speaker"})
+    response = client.post(
+        presenters,
+        data={
+            "csrf_token": csrf_token(client, presenters),
+            "person-full_name": "Rustam Hiddenov",
+            "role_label": "Speaker",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     namesakes = db.session.execute(select(Person).where(Person.full_name == "Rustam Hiddenov")).scalars().all()
@@ -260,8 +361,9 @@ def test_another_organisers_private_presenters_cannot_be_found_or_picked(db, mak
     assert client.get(f"/people/{hidden.id}").status_code == 404
 
 
-def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(app, db, cica, make_user, make_event,
-                                                                            make_session):
+def test_a_shared_profile_is_changed_by_who_runs_all_its_events_or_an_admin(
+    app, db, cica, make_user, make_event, make_session
+):
     from eventmgr.events.services import grant_role
     from eventmgr.people.permissions import can_edit_person
 
@@ -296,11 +398,11 @@ def test_a_presenter_updates_their_own_profile_through_a_mailed_link(app, db, ci
     agenda_services.add_featured(event, sarybay, "Keynote speaker")
     db.session.commit()
     profile = f"/manage/events/{event.id}/people/{sarybay.id}"
-    response = client.post(f"{profile}/send-link", data={"csrf_token": csrf_token(client, profile)},
-                           follow_redirects=True)
+    response = client.post(
+        f"{profile}/send-link", data={"csrf_token": csrf_token(client, profile)}, follow_redirects=True
+    )
     assert "Ambassador Kairat Sarybay has been sent a link to update their profile." in flashes(response)
-    again = client.post(f"{profile}/send-link", data={"csrf_token": csrf_token(client, profile)},
-                        follow_redirects=True)
+    again = client.post(f"{profile}/send-link", data={"csrf_token": csrf_token(client, profile)}, follow_redirects=True)
     assert "A link was sent to this person less than an hour ago." in flashes(again)
     mailbox.deliver()
     [message] = [m for m in mailbox.messages if m["Subject"].startswith("Please check your speaker profile")]
@@ -312,20 +414,32 @@ def test_a_presenter_updates_their_own_profile_through_a_mailed_link(app, db, ci
     page = presenter.get(link)
     assert page.status_code == 200 and 'name="email"' not in page.text
     assert page.headers["Cache-Control"] == "private, no-store"
-    response = presenter.post(link, data={"csrf_token": csrf_token(presenter, link), "honorific": "Ambassador",
-                                          "full_name": "Kairat Sarybay", "position": "Secretary General",
-                                          "country": "KZ", "bio": "Diplomat and **writer**.",
-                                          "email": "someone@else.example"}, follow_redirects=True)
+    response = presenter.post(
+        link,
+        data={
+            "csrf_token": csrf_token(presenter, link),
+            "honorific": "Ambassador",
+            "full_name": "Kairat Sarybay",
+            "position": "Secretary General",
+            "country": "KZ",
+            "bio": "Diplomat and **writer**.",
+            "email": "someone@else.example",
+        },
+        follow_redirects=True,
+    )
     assert "Thank you: your profile is saved." in flashes(response)
     db.session.expire_all()
     sarybay = db.session.get(Person, sarybay.id)
-    assert (sarybay.position, sarybay.bio, sarybay.email) == ("Secretary General", "Diplomat and **writer**.",
-                                                              "k.sarybay@example.org")
+    assert (sarybay.position, sarybay.bio, sarybay.email) == (
+        "Secretary General",
+        "Diplomat and **writer**.",
+        "k.sarybay@example.org",
+    )
     from eventmgr.audit.models import AuditEntry
 
-    assert db.session.execute(select(AuditEntry.action).where(AuditEntry.action.like("person.%"))
-                              .order_by(AuditEntry.id)).scalars().all()[-2:] == ["person.profile_link",
-                                                                                  "person.update_own"]
+    assert db.session.execute(
+        select(AuditEntry.action).where(AuditEntry.action.like("person.%")).order_by(AuditEntry.id)
+    ).scalars().all()[-2:] == ["person.profile_link", "person.update_own"]
     assert presenter.get(link.replace("/profile/", "/profile/x")).status_code == 404
     # A link mailed to an address the profile no longer has stops working.
     sarybay.email = "kairat@new.example"
@@ -335,8 +449,10 @@ def test_a_presenter_updates_their_own_profile_through_a_mailed_link(app, db, ci
 
 # --- Public profiles -------------------------------------------------------------------------------
 
-def test_a_persons_page_lists_their_sessions_in_public_events_but_never_their_email(client, db, cica, make_event,
-                                                                                    make_session):
+
+def test_a_persons_page_lists_their_sessions_in_public_events_but_never_their_email(
+    client, db, cica, make_event, make_session
+):
     sarybay = cica["sarybay"]
     secret = make_event(title="Closed consultations of border agencies", visibility="private")
     draft = make_event(title="Unannounced seminar", status="draft")
@@ -380,17 +496,20 @@ def test_a_persons_page_moves_to_its_current_name(client, cica):
         assert response.status_code == 301 and response.location == f"/people/{sarybay.id}-kairat-sarybay"
 
 
-@pytest.mark.parametrize("bio", [
-    "Border expert.<script>alert('bio')</script>",
-    "Border expert. [Profile](javascript:alert('bio'))",
-    "Border expert. [Profile](JaVaScRiPt:alert('bio'))",
-    'Border expert. <a href="javascript:alert(\'bio\')">Profile</a>',
-    'Border expert. <a href="&#106;avascript:alert(\'bio\')">Profile</a>',
-    'Border expert. <img src="x" onerror="alert(\'bio\')">',
-    'Border expert. <p onmouseover="alert(\'bio\')">Hover</p>',
-    'Border expert. <svg onload="alert(\'bio\')"></svg><iframe src="https://evil.example"></iframe>',
-    'Border expert. <a href="https://osce.org" onclick="alert(\'bio\')" style="color:red">Profile</a>',
-])
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "Border expert.<script>alert('bio')</script>",
+        "Border expert. [Profile](javascript:alert('bio'))",
+        "Border expert. [Profile](JaVaScRiPt:alert('bio'))",
+        "Border expert. <a href=\"javascript:alert('bio')\">Profile</a>",
+        "Border expert. <a href=\"&#106;avascript:alert('bio')\">Profile</a>",
+        'Border expert. <img src="x" onerror="alert(\'bio\')">',
+        "Border expert. <p onmouseover=\"alert('bio')\">Hover</p>",
+        'Border expert. <svg onload="alert(\'bio\')"></svg><iframe src="https://evil.example"></iframe>',
+        'Border expert. <a href="https://osce.org" onclick="alert(\'bio\')" style="color:red">Profile</a>',
+    ],
+)
 def test_a_bio_with_scripts_javascript_links_or_event_handlers_renders_harmless(client, db, cica, bio):
     sarybay = cica["sarybay"]
     services.update_person(sarybay, {"bio": bio})
@@ -400,8 +519,19 @@ def test_a_bio_with_scripts_javascript_links_or_event_handlers_renders_harmless(
         bios = re.findall(r'<div class="prose[^"]*">(.*?)</div>', page, re.S)
         assert bios and "Border expert." in bios[0], path
         rendered = bios[0].lower()
-        for harmful in ("<script", "javascript:", "&#106;", "onerror", "onmouseover", "onload", "onclick", "<svg",
-                        "<iframe", "<img", "style="):
+        for harmful in (
+            "<script",
+            "javascript:",
+            "&#106;",
+            "onerror",
+            "onmouseover",
+            "onload",
+            "onclick",
+            "<svg",
+            "<iframe",
+            "<img",
+            "style=",
+        ):
             assert harmful not in rendered, (path, harmful, bios[0])
         # Nor anywhere else on the page: the meta description is an escaped plain-text excerpt.
         assert "<script>alert" not in page and "javascript:" not in page.lower()
@@ -419,6 +549,7 @@ def test_a_persons_links_open_without_passing_on_the_page(client, db, cica):
 
 # --- Photos ----------------------------------------------------------------------------------------
 
+
 def test_a_photo_is_re_encoded_upright_in_two_sizes_without_its_metadata():
     original = camera_jpeg()
     assert b"Canon" in original and b"EOS Secret" in original
@@ -433,12 +564,16 @@ def test_a_photo_is_re_encoded_upright_in_two_sizes_without_its_metadata():
     assert processed.digest == hashlib.sha256(processed.large).hexdigest()
 
 
-@pytest.mark.parametrize("data", [
-    image_bytes("PNG", mode="RGBA", color=(200, 30, 30, 0)),
-    image_bytes("WEBP"),
-    image_bytes("PNG", mode="P", color=3),
-    image_bytes("JPEG", mode="L", color=128),
-], ids=["transparent png", "webp", "palette png", "greyscale jpeg"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        image_bytes("PNG", mode="RGBA", color=(200, 30, 30, 0)),
+        image_bytes("WEBP"),
+        image_bytes("PNG", mode="P", color=3),
+        image_bytes("JPEG", mode="L", color=128),
+    ],
+    ids=["transparent png", "webp", "palette png", "greyscale jpeg"],
+)
 def test_png_and_webp_photos_are_accepted_and_become_jpeg(data):
     processed = process_photo(data + b"<?php system($_GET['c']); ?>")  # anything after the image is dropped
     large = Image.open(BytesIO(processed.large))
@@ -446,17 +581,24 @@ def test_png_and_webp_photos_are_accepted_and_become_jpeg(data):
     assert b"<?php" not in processed.large and b"<?php" not in processed.small
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"%PDF-1.7\n1 0 obj << >> endobj\n", NOT_A_PHOTO),
-    (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", NOT_A_PHOTO),
-    (image_bytes("GIF"), NOT_A_PHOTO),
-    (image_bytes("BMP"), NOT_A_PHOTO),
-    (image_bytes("TIFF"), NOT_A_PHOTO),
-    (patterned_jpeg()[:4000], "The image could not be read; it may be damaged. Try another file."),
-    (png_declaring(100_000, 100_000), TOO_MANY_PIXELS),
-    (png_declaring(8_000, 6_000), "The image is too large (8000 × 6000 pixels): at most 40 megapixels are accepted."),
-    (png_declaring(0, 10), NOT_A_PHOTO),
-], ids=["pdf", "svg", "gif", "bmp", "tiff", "truncated jpeg", "bomb", "48 megapixels", "empty png"])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"%PDF-1.7\n1 0 obj << >> endobj\n", NOT_A_PHOTO),
+        (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", NOT_A_PHOTO),
+        (image_bytes("GIF"), NOT_A_PHOTO),
+        (image_bytes("BMP"), NOT_A_PHOTO),
+        (image_bytes("TIFF"), NOT_A_PHOTO),
+        (patterned_jpeg()[:4000], "The image could not be read; it may be damaged. Try another file."),
+        (png_declaring(100_000, 100_000), TOO_MANY_PIXELS),
+        (
+            png_declaring(8_000, 6_000),
+            "The image is too large (8000 × 6000 pixels): at most 40 megapixels are accepted.",
+        ),
+        (png_declaring(0, 10), NOT_A_PHOTO),
+    ],
+    ids=["pdf", "svg", "gif", "bmp", "tiff", "truncated jpeg", "bomb", "48 megapixels", "empty png"],
+)
 def test_what_is_not_a_sane_jpeg_png_or_webp_is_refused_by_its_content(data, message):
     import weasyprint  # noqa: F401 - it makes Pillow lenient with cut-off images for the whole process
 
@@ -466,25 +608,40 @@ def test_what_is_not_a_sane_jpeg_png_or_webp_is_refused_by_its_content(data, mes
 
 
 def profile_form(**changes) -> dict:
-    return {"honorific": "Ambassador", "full_name": "Kairat Sarybay", "position": "Executive Director",
-            "organisation_name": "CICA Secretariat", "country": "KZ", "email": "k.sarybay@example.org",
-            "bio": "Diplomat; **Executive Director** of the CICA Secretariat."} | changes
+    return {
+        "honorific": "Ambassador",
+        "full_name": "Kairat Sarybay",
+        "position": "Executive Director",
+        "organisation_name": "CICA Secretariat",
+        "country": "KZ",
+        "email": "k.sarybay@example.org",
+        "bio": "Diplomat; **Executive Director** of the CICA Secretariat.",
+    } | changes
 
 
-@pytest.mark.parametrize("upload, message", [
-    ((b"MZ\x90\x00 this is a program, not a photo", "portrait.jpg"), NOT_A_PHOTO),
-    ((image_bytes("GIF"), "portrait.png"), NOT_A_PHOTO),
-    ((b"\xff\xd8\xff" + b"\x00" * MAX_BYTES, "portrait.jpg"), "The photo is larger than 5 MB; choose a smaller file."),
-    ((png_declaring(100_000, 100_000), "portrait.png"), TOO_MANY_PIXELS),
-    ((b"", "portrait.jpg"), "The file is empty."),
-], ids=["executable", "gif", "over 5 MB", "decompression bomb", "empty"])
-def test_an_upload_that_is_not_a_photo_too_big_or_a_bomb_is_refused_with_a_clear_message(client, db, cica, upload,
-                                                                                          message):
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        ((b"MZ\x90\x00 this is a program, not a photo", "portrait.jpg"), NOT_A_PHOTO),
+        ((image_bytes("GIF"), "portrait.png"), NOT_A_PHOTO),
+        (
+            (b"\xff\xd8\xff" + b"\x00" * MAX_BYTES, "portrait.jpg"),
+            "The photo is larger than 5 MB; choose a smaller file.",
+        ),
+        ((png_declaring(100_000, 100_000), "portrait.png"), TOO_MANY_PIXELS),
+        ((b"", "portrait.jpg"), "The file is empty."),
+    ],
+    ids=["executable", "gif", "over 5 MB", "decompression bomb", "empty"],
+)
+def test_an_upload_that_is_not_a_photo_too_big_or_a_bomb_is_refused_with_a_clear_message(
+    client, db, cica, upload, message
+):
     sarybay = cica["sarybay"]
     data, filename = upload
     url = f"/manage/events/{cica['event'].id}/people/{sarybay.id}"
-    response = post_multipart(client, url, profile_form(position="Changed with the photo",
-                                                        photo=FileStorage(BytesIO(data), filename)))
+    response = post_multipart(
+        client, url, profile_form(position="Changed with the photo", photo=FileStorage(BytesIO(data), filename))
+    )
     assert response.status_code == 422
     assert field_errors(response)["photo"].startswith(message)
     assert 'aria-invalid="true"' in response.text
@@ -495,9 +652,16 @@ def test_an_upload_that_is_not_a_photo_too_big_or_a_bomb_is_refused_with_a_clear
 
 def test_a_new_person_with_a_bad_photo_is_not_created(db, cica, post):
     base = f"/manage/events/{cica['event'].id}/agenda/{cica['second'].id}"
-    response = post(f"{base}/participants", {
-        "role": "speaker", "person-full_name": "Nodira Karimova", "person-position": "Programme Officer",
-        "person-photo": (BytesIO(png_declaring(100_000, 100_000)), "nodira.png")}, token_from=base)
+    response = post(
+        f"{base}/participants",
+        {
+            "role": "speaker",
+            "person-full_name": "Nodira Karimova",
+            "person-position": "Programme Officer",
+            "person-photo": (BytesIO(png_declaring(100_000, 100_000)), "nodira.png"),
+        },
+        token_from=base,
+    )
     assert response.status_code == 422
     assert field_errors(response)["person-photo"].startswith(TOO_MANY_PIXELS)
     assert 'value="Nodira Karimova"' in response.text  # what was typed is kept
@@ -532,15 +696,18 @@ def test_photos_are_served_under_their_digest_with_long_cache_headers(app, clien
         assert b"Canon" not in response.data
         again = visitor.get(response.request.path, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304 and again.data == b""
-    for wrong in (f"/people/{sarybay.id}/photo/large/{'0' * 16}.jpg",
-                  f"/people/{sarybay.id}/photo/large/{photo.url_digest[:8]}.jpg",
-                  f"/people/{sarybay.id}/photo/medium/{photo.url_digest}.jpg",
-                  f"/people/{cica['nurgaliyev'].id}/photo/large/{photo.url_digest}.jpg"):
+    for wrong in (
+        f"/people/{sarybay.id}/photo/large/{'0' * 16}.jpg",
+        f"/people/{sarybay.id}/photo/large/{photo.url_digest[:8]}.jpg",
+        f"/people/{sarybay.id}/photo/medium/{photo.url_digest}.jpg",
+        f"/people/{cica['nurgaliyev'].id}/photo/large/{photo.url_digest}.jpg",
+    ):
         assert visitor.get(wrong).status_code == 404, wrong
 
     # A new photo has a new address, so no cache keeps showing the old one; removing it removes both.
-    assert post(url, profile_form(photo=(BytesIO(image_bytes("WEBP", color=(0, 128, 0))), "new.webp"))
-                ).status_code == 302
+    assert (
+        post(url, profile_form(photo=(BytesIO(image_bytes("WEBP", color=(0, 128, 0))), "new.webp"))).status_code == 302
+    )
     assert visitor.get(large_url).status_code == 404
     db.session.expire_all()
     new_digest = db.session.get(Person, sarybay.id).photo.url_digest
@@ -548,16 +715,24 @@ def test_photos_are_served_under_their_digest_with_long_cache_headers(app, clien
     assert post(url, profile_form(remove_photo="y")).status_code == 302
     assert visitor.get(f"/people/{sarybay.id}/photo/large/{new_digest}.jpg").status_code == 404
     assert count(db, PersonPhoto) == 0
-    assert '<span class="avatar avatar-large avatar-initials avatar-profile" aria-hidden="true">KS</span>' in \
-        visitor.get(f"/people/{sarybay.id}-kairat-sarybay").text
+    assert (
+        '<span class="avatar avatar-large avatar-initials avatar-profile" aria-hidden="true">KS</span>'
+        in visitor.get(f"/people/{sarybay.id}-kairat-sarybay").text
+    )
 
 
 # --- Duplicates ------------------------------------------------------------------------------------
 
+
 def test_an_organiser_merges_a_duplicate_profile_into_the_original(client, db, cica, post):
     event, sarybay = cica["event"], cica["sarybay"]
-    twin = person("SARYBAY Kairat", position=None, country="KZ", email="kairat@s-cica.example",
-                  links=[{"url": "https://www.s-cica.org", "label": "CICA"}])
+    twin = person(
+        "SARYBAY Kairat",
+        position=None,
+        country="KZ",
+        email="kairat@s-cica.example",
+        links=[{"url": "https://www.s-cica.org", "label": "CICA"}],
+    )
     services.update_person(twin, {}, photo=image_bytes())
     agenda_services.add_participant(cica["second"], twin, "chair")
     agenda_services.add_participant(cica["welcome"], twin, "speaker")  # the original is already there
@@ -579,10 +754,12 @@ def test_an_organiser_merges_a_duplicate_profile_into_the_original(client, db, c
     assert (kept.email, kept.position) == ("k.sarybay@example.org", "Executive Director")
     assert kept.links == [{"url": "https://www.s-cica.org", "label": "CICA"}]
     assert kept.photo is not None and kept.photo.url_digest == twin_photo
-    parts = db.session.execute(select(SessionParticipant.session_id, SessionParticipant.role)
-                               .filter_by(person_id=kept.id)).all()
-    assert sorted(parts) == sorted([(cica["welcome"].id, "host"), (cica["first"].id, "speaker"),
-                                    (cica["second"].id, "chair")])
+    parts = db.session.execute(
+        select(SessionParticipant.session_id, SessionParticipant.role).filter_by(person_id=kept.id)
+    ).all()
+    assert sorted(parts) == sorted(
+        [(cica["welcome"].id, "host"), (cica["first"].id, "speaker"), (cica["second"].id, "chair")]
+    )
     assert db.session.execute(select(FeaturedPresenter.person_id)).scalars().all() == [kept.id]
     assert client.get(f"/people/{twin_id}-kairat-sarybay").status_code == 404
 
@@ -599,8 +776,9 @@ def test_merging_refuses_one_person_twice_and_people_outside_the_event(db, cica,
     assert count(db, Person) == 3
 
 
-def test_an_organiser_cannot_merge_away_a_profile_used_by_an_event_they_do_not_run(client, db, cica, make_event,
-                                                                                      post, make_session):
+def test_an_organiser_cannot_merge_away_a_profile_used_by_an_event_they_do_not_run(
+    client, db, cica, make_event, post, make_session
+):
     other = make_event(title="Central Asia Border Challenges")  # run by someone else
     session = make_session(other, "Cross-border threats")
     twin = person("Kairat Sarybay", position="Diplomat")

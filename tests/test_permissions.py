@@ -152,8 +152,7 @@ RULES = {
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>/approve": ORGANISERS,
 }
-MANAGEMENT = {ANY_ACCOUNT, CAN_ORGANISE, ADMINS, EVENT_STAFF, ORGANISERS, SERIES_MANAGERS, ORGANISATION_OWNERS,
-              INVITED}
+MANAGEMENT = {ANY_ACCOUNT, CAN_ORGANISE, ADMINS, EVENT_STAFF, ORGANISERS, SERIES_MANAGERS, ORGANISATION_OWNERS, INVITED}
 
 #: The <action> each POST-only rule is walked with: one that works, so that refusals are not just bad input.
 ACTIONS = {
@@ -175,9 +174,10 @@ FORMS = {
     "/manage/events/<int:event_id>/registrations/bulk": {"action": "approve"},
     # A new person each time: the world's people are already in its session.
     "/manage/events/<int:event_id>/agenda/<int:session_id>/participants": {
-        "person-full_name": "Bolat Nurgaliyev", "role": "speaker"},
-    "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": {
-        "role_label": "Webinar hosting presenter"},
+        "person-full_name": "Bolat Nurgaliyev",
+        "role": "speaker",
+    },
+    "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": {"role_label": "Webinar hosting presenter"},
     "/manage/organisations/<int:organisation_id>/owners": {"owner-user_id": "SECRETARY"},
     DOCUMENT + "/comments": {"body": "Please cite the 2010 conference here."},
     DOCUMENT + "/import": {"text": "1. Introduction\n\n(1) The delegations met in Dushanbe."},
@@ -187,8 +187,7 @@ FORMS = {
 }
 
 #: The roles of the walk; the first three hold no account.
-ROLES = ("anonymous", "delegate", "presenter", "organiser", "secretariat", "admin", "other organiser",
-         "no capability")
+ROLES = ("anonymous", "delegate", "presenter", "organiser", "secretariat", "admin", "other organiser", "no capability")
 VISITORS = ("anonymous", "delegate", "presenter")
 
 
@@ -223,19 +222,32 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
         secretary = make_user(name="Sam Secretariat", can_organise=False)
         invitee = make_user(name="Nina Newcomer", can_organise=False)
         series = create_series(f"Issyk-Kul Initiative {uuid.uuid4().hex[:6]}", "", organiser)
-        event = make_event(organiser=organiser, status=status, visibility=visibility, series_id=series.id,
-                           edition=1, capacity=5, publish_participant_list=True)
-        organisation = create_organisation({"name": f"Border Service {uuid.uuid4().hex[:6]}",
-                                            "kind": "border_agency"}, organiser)
+        event = make_event(
+            organiser=organiser,
+            status=status,
+            visibility=visibility,
+            series_id=series.id,
+            edition=1,
+            capacity=5,
+            publish_participant_list=True,
+        )
+        organisation = create_organisation(
+            {"name": f"Border Service {uuid.uuid4().hex[:6]}", "kind": "border_agency"}, organiser
+        )
         set_organisations(event, [(organisation.id, "host"), (make_organisation().id, "partner")], organiser)
         role = grant_role(event, secretary, "secretariat", organiser)
         invitation = invite_to_role(event, invitee.email, "secretariat", organiser)
-        questions = [registration_services.add_question(event, {"label": label, "kind": "short_text"})
-                     for label in ("Diet?", "Arrival date?")]
+        questions = [
+            registration_services.add_question(event, {"label": label, "kind": "short_text"})
+            for label in ("Diet?", "Arrival date?")
+        ]
         panel = make_session(event, "Challenges of border management in Central Asia", user=organiser)
-        moderator = create_person({"full_name": "Kairat Sarybay",
-                                   "email": f"kairat-{uuid.uuid4().hex[:6]}@osce.example"},
-                                  organiser, photo=PHOTO, event=event)
+        moderator = create_person(
+            {"full_name": "Kairat Sarybay", "email": f"kairat-{uuid.uuid4().hex[:6]}@osce.example"},
+            organiser,
+            photo=PHOTO,
+            event=event,
+        )
         speaker = create_person({"full_name": "Aigerim Abenova"}, organiser, event=event)
         first = agenda_services.add_participant(panel, moderator, "moderator", user=organiser)
         agenda_services.add_participant(panel, speaker, "speaker", user=organiser)
@@ -258,30 +270,64 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             letters.approve_visa_letter(registration, organiser)
             db.session.commit()
         # A finished job with its file, to fetch (rendering one is test_jobs' business, not this walk's).
-        job = Job(kind="badges", event_id=event.id, state="done", result=b"%PDF-1.7\n", result_size=9,
-                  content_type="application/pdf", filename="badges.pdf")
+        job = Job(
+            kind="badges",
+            event_id=event.id,
+            state="done",
+            result=b"%PDF-1.7\n",
+            result_size=9,
+            content_type="application/pdf",
+            filename="badges.pdf",
+        )
         db.session.add(job)
         db.session.commit()
         delegate_token = registration.access_token if registration else "x" * 43
         values = {
-            "event_id": event.id, "series_id": series.id, "organisation_id": organisation.id,
-            "role_id": role.id, "position": 0, "question_id": questions[0].id, "user_id": secretary.id,
+            "event_id": event.id,
+            "series_id": series.id,
+            "organisation_id": organisation.id,
+            "role_id": role.id,
+            "position": 0,
+            "question_id": questions[0].id,
+            "user_id": secretary.id,
             "registration_id": registration.id if registration else 0,
-            "slug": event.slug, "token": delegate_token,
-            "session_id": panel.id, "participant_id": first.id, "person_id": moderator.id,
-            "featured_id": featured.id, "document_id": document.id, "section_id": document.sections[0].id,
-            "paragraph_id": paragraph.id, "comment_id": comment.id, "job_id": job.id, "kind": "badges",
-            "request_id": series_request.id, "invitation_id": invitation.id, "doc": document.slug, "number": 1,
-            "filename": "eventmgr.css", "size": "small", "digest": moderator.photo.url_digest,
+            "slug": event.slug,
+            "token": delegate_token,
+            "session_id": panel.id,
+            "participant_id": first.id,
+            "person_id": moderator.id,
+            "featured_id": featured.id,
+            "document_id": document.id,
+            "section_id": document.sections[0].id,
+            "paragraph_id": paragraph.id,
+            "comment_id": comment.id,
+            "job_id": job.id,
+            "kind": "badges",
+            "request_id": series_request.id,
+            "invitation_id": invitation.id,
+            "doc": document.slug,
+            "number": 1,
+            "filename": "eventmgr.css",
+            "size": "small",
+            "digest": moderator.photo.url_digest,
         }
         # Rules whose <token> or <slug> is another than the delegate's token and the event's slug.
-        overrides = {"/manage/invitations/<token>": {"token": invitation.token},
-                     "/people/<int:person_id>/profile/<token>": {"token": profile_token(moderator)},
-                     "/password/reset/<token>": {"token": "forged"},
-                     "/series/<slug>": {"slug": series.slug},
-                     "/people/<int:person_id>-<slug>": {"slug": moderator.slug}}
-        return {"organiser": organiser, "secretary": secretary, "invitee": invitee, "event": event,
-                "values": values, "overrides": overrides, "delegate_token": delegate_token}
+        overrides = {
+            "/manage/invitations/<token>": {"token": invitation.token},
+            "/people/<int:person_id>/profile/<token>": {"token": profile_token(moderator)},
+            "/password/reset/<token>": {"token": "forged"},
+            "/series/<slug>": {"slug": series.slug},
+            "/people/<int:person_id>-<slug>": {"slug": moderator.slug},
+        }
+        return {
+            "organiser": organiser,
+            "secretary": secretary,
+            "invitee": invitee,
+            "event": event,
+            "values": values,
+            "overrides": overrides,
+            "delegate_token": delegate_token,
+        }
 
     return build
 
@@ -326,8 +372,10 @@ def request_rule(client, rule, values, token, overrides=None, role=None, world=N
     url = fill(rule, values, overrides, role)
     if "GET" in rule.methods:
         return url, client.get(url)
-    form = {key: (str(world["secretary"].id) if value == "SECRETARY" and world else value)
-            for key, value in FORMS.get(rule.rule, {}).items()}
+    form = {
+        key: (str(world["secretary"].id) if value == "SECRETARY" and world else value)
+        for key, value in FORMS.get(rule.rule, {}).items()
+    }
     return url, client.post(url, data={"csrf_token": token} | form)
 
 
@@ -367,6 +415,7 @@ def expected_statuses(who: str, role: str) -> set[int]:
 
 # --- The walk ----------------------------------------------------------------------------------------
 
+
 def test_every_route_is_known(app):
     found = {rule.rule for rule in all_rules(app)}
     assert found - RULES.keys() == set(), "new routes: add them to RULES with who may use them"
@@ -381,12 +430,25 @@ def clients_by_role(app, world, make_user):
     from eventmgr.events.services import create_event
 
     other = make_user(name="Oscar Other-Organiser")
-    create_event({"title": "Oscar's own webinar", "kind": "webinar", "timezone": "UTC",
-                  "start_at": world["event"].start_at, "end_at": world["event"].end_at, "visibility": "public",
-                  "registration_policy": "open"}, other)
-    accounts = {"organiser": world["organiser"], "secretariat": world["secretary"],
-                "admin": make_user(name="Ada Admin", is_admin=True), "other organiser": other,
-                "no capability": world["invitee"]}
+    create_event(
+        {
+            "title": "Oscar's own webinar",
+            "kind": "webinar",
+            "timezone": "UTC",
+            "start_at": world["event"].start_at,
+            "end_at": world["event"].end_at,
+            "visibility": "public",
+            "registration_policy": "open",
+        },
+        other,
+    )
+    accounts = {
+        "organiser": world["organiser"],
+        "secretariat": world["secretary"],
+        "admin": make_user(name="Ada Admin", is_admin=True),
+        "other organiser": other,
+        "no capability": world["invitee"],
+    }
     return {role: (logged_in(app, accounts[role]) if role in accounts else app.test_client()) for role in ROLES}
 
 
@@ -421,11 +483,14 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
             assert parse_qs(target.query).get("next") == [url], (url, response.location)
 
 
-@pytest.mark.parametrize("status, visibility, refusals", [
-    ("draft", "public", {404}),
-    ("published", "private", {404}),
-    ("published", "public", {403, 404}),
-])
+@pytest.mark.parametrize(
+    "status, visibility, refusals",
+    [
+        ("draft", "public", {404}),
+        ("published", "private", {404}),
+        ("published", "public", {403, 404}),
+    ],
+)
 def test_accounts_without_a_role_are_refused(app, build_world, outsider, status, visibility, refusals):
     world = build_world(status=status, visibility=visibility)
     client = logged_in(app, outsider)
@@ -513,12 +578,21 @@ def hidden_world(db, make_user, make_event, make_session, build_world):
     world = build_world()
     hidden_organiser = make_user(name="Henrietta Hidden")
     series = create_series("Xyzzy Series", "", hidden_organiser, slug="xyzzy-series")
-    hidden = make_event(organiser=hidden_organiser, status="draft", visibility="private", title="Xyzzy Meeting",
-                        series_id=series.id, edition=1)
+    hidden = make_event(
+        organiser=hidden_organiser,
+        status="draft",
+        visibility="private",
+        title="Xyzzy Meeting",
+        series_id=series.id,
+        edition=1,
+    )
     organisation = create_organisation({"name": "Xyzzy Organisation", "kind": "ministry"}, hidden_organiser)
     set_organisations(hidden, [(organisation.id, "host")], hidden_organiser)
-    person = create_person({"full_name": "Zebulon Xyzzy", "email": "zebulon@xyzzy.example",
-                            "organisation_id": organisation.id}, hidden_organiser, event=hidden)
+    person = create_person(
+        {"full_name": "Zebulon Xyzzy", "email": "zebulon@xyzzy.example", "organisation_id": organisation.id},
+        hidden_organiser,
+        event=hidden,
+    )
     session = make_session(hidden, "Closed panel", user=hidden_organiser)
     agenda_services.add_participant(session, person, "speaker", user=hidden_organiser)
     namesake = create_person({"full_name": "ZEBULON XYZZY"}, world["organiser"], event=world["event"])
@@ -546,14 +620,21 @@ def test_nobody_finds_another_organisers_private_people_series_or_organisations(
     organiser = clients["organiser"]
     values = hidden_world["values"]
     page = f"/manage/events/{values['event_id']}/presenters"
-    response = organiser.post(page, data={"csrf_token": csrf_token(organiser, page),
-                                          "person_id": hidden_world["hidden_person_id"], "role_label": "Host"})
+    response = organiser.post(
+        page,
+        data={
+            "csrf_token": csrf_token(organiser, page),
+            "person_id": hidden_world["hidden_person_id"],
+            "role_label": "Host",
+        },
+    )
     assert response.status_code == 422
     assert "Choose a person from the list." in response.text
     assert organiser.get(f"/people/{hidden_world['hidden_person_id']}").status_code == 404
 
 
 # --- Per-event roles ---------------------------------------------------------------------------------
+
 
 def invite(client, event, email, role):
     url = f"/manage/events/{event.id}/roles"
@@ -564,8 +645,9 @@ def accept(app, user, event):
     """The user opens the invitation to `event` mailed to their address and accepts it; their client."""
     from eventmgr.extensions import db
 
-    invitation = db.session.execute(select(EventRoleInvitation).filter_by(event_id=event.id,
-                                                                          email=user.email)).scalar_one()
+    invitation = db.session.execute(
+        select(EventRoleInvitation).filter_by(event_id=event.id, email=user.email)
+    ).scalar_one()
     client = logged_in(app, user)
     url = f"/manage/invitations/{invitation.token}"
     assert client.get(url).status_code == 200
@@ -594,13 +676,14 @@ def test_an_organiser_gives_roles_by_invitation(app, make_user, make_event, db, 
     assert invite(client, event, secretary.email, "secretariat").status_code == 302
     db.session.expire_all()
     # Nothing is granted until they accept; the page lists who is invited.
-    assert db.session.execute(select(EventRole.user_id).filter_by(event_id=event.id)).scalars().all() == \
-        [organiser.id]
+    assert db.session.execute(select(EventRole.user_id).filter_by(event_id=event.id)).scalars().all() == [organiser.id]
     page = client.get(f"/manage/events/{event.id}/roles").text
     assert "Invited, not accepted yet" in page and colleague.email in page and secretary.email in page
     mailbox.deliver()
-    links = {message["To"]: re.search(r"https?://\S+/manage/invitations/\S+", message.get_content()).group(0)
-             for message in mailbox.messages}
+    links = {
+        message["To"]: re.search(r"https?://\S+/manage/invitations/\S+", message.get_content()).group(0)
+        for message in mailbox.messages
+    }
     assert set(links) == {colleague.email, secretary.email}
     # The colleague sees the invitation on their dashboard and accepts it through the mailed link.
     assert event.title in colleagues.get("/manage/").text
@@ -638,19 +721,23 @@ def test_inviting_tells_nothing_about_who_has_an_account(app, make_user, make_ev
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][1] and answers[0][2]
     mailbox.deliver()
-    bodies = {message["To"]: re.sub(r"\S+@\S+|/manage/invitations/\S+", "", message.get_content())
-              for message in mailbox.messages}
+    bodies = {
+        message["To"]: re.sub(r"\S+@\S+|/manage/invitations/\S+", "", message.get_content())
+        for message in mailbox.messages
+    }
     assert len(bodies) == 3 and len(set(bodies.values())) == 1
     db.session.expire_all()
-    assert db.session.execute(select(EventRole.user_id).filter_by(event_id=event.id)).scalars().all() == \
-        [organiser.id]
+    assert db.session.execute(select(EventRole.user_id).filter_by(event_id=event.id)).scalars().all() == [organiser.id]
 
 
-@pytest.mark.parametrize("email, role, message", [
-    ("SELF", "organiser", "already"),
-    ("ada@example.org", "owner", "Not a valid choice"),
-    ("TWICE", "secretariat", "invited already"),
-])
+@pytest.mark.parametrize(
+    "email, role, message",
+    [
+        ("SELF", "organiser", "already"),
+        ("ada@example.org", "owner", "Not a valid choice"),
+        ("TWICE", "secretariat", "invited already"),
+    ],
+)
 def test_roles_are_offered_once(app, make_user, make_event, db, email, role, message):
     organiser = make_user(name="Olga Organiser")
     event = make_event(organiser=organiser)
@@ -694,15 +781,23 @@ def test_invitations_expire_and_can_be_sent_again_or_withdrawn(app, make_user, m
     invited_client = logged_in(app, invited)
     assert invited_client.get(f"/manage/invitations/{old_token}").status_code == 404
     roles = f"/manage/events/{event.id}/roles"
-    assert client.post(f"{roles}/invitations/{invitation.id}/resend",
-                       data={"csrf_token": csrf_token(client, roles)}).status_code == 302
+    assert (
+        client.post(
+            f"{roles}/invitations/{invitation.id}/resend", data={"csrf_token": csrf_token(client, roles)}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     fresh = db.session.execute(select(EventRoleInvitation)).scalar_one()
     assert fresh.token != old_token
     assert invited_client.get(f"/manage/invitations/{old_token}").status_code == 404
     assert invited_client.get(f"/manage/invitations/{fresh.token}").status_code == 200
-    assert client.post(f"{roles}/invitations/{fresh.id}/withdraw",
-                       data={"csrf_token": csrf_token(client, roles)}).status_code == 302
+    assert (
+        client.post(
+            f"{roles}/invitations/{fresh.id}/withdraw", data={"csrf_token": csrf_token(client, roles)}
+        ).status_code
+        == 302
+    )
     assert invited_client.get(f"/manage/invitations/{fresh.token}").status_code == 404
 
 
@@ -764,8 +859,13 @@ def test_the_secretariat_sees_the_overview_but_cannot_change_the_event(app, make
     assert client.get(f"/manage/events/{event.id}/edit").status_code == 403
     assert client.get(f"/manage/events/{event.id}/roles").status_code == 403
     assert client.post(f"/manage/events/{event.id}/publish", data={"csrf_token": token}).status_code == 403
-    assert client.post(f"/manage/events/{event.id}/roles", data={
-        "email": secretary.email, "role": "organiser", "csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            f"/manage/events/{event.id}/roles",
+            data={"email": secretary.email, "role": "organiser", "csrf_token": token},
+        ).status_code
+        == 403
+    )
     db.session.expire_all()
     assert db.session.get(Event, event.id).status == "draft"
     assert not db.session.execute(select(EventRole).filter_by(user_id=secretary.id, role="organiser")).first()

@@ -92,10 +92,16 @@ def owing_events(db, make_event, count: int) -> list[Event]:
     events = []
     for n in range(count):
         event = make_event(title=f"Border Security Webinar {n}")
-        registration.register(event, {"given_name": "Delegate", "family_name": f"Sultanova{n}",
-                                      "email": f"d{n}@example.kz", "country": "KZ"})
-        update_event(event, {"start_at": event.start_at + timedelta(hours=1),
-                             "end_at": event.end_at + timedelta(hours=1)}, None, None)
+        registration.register(
+            event,
+            {"given_name": "Delegate", "family_name": f"Sultanova{n}", "email": f"d{n}@example.kz", "country": "KZ"},
+        )
+        update_event(
+            event,
+            {"start_at": event.start_at + timedelta(hours=1), "end_at": event.end_at + timedelta(hours=1)},
+            None,
+            None,
+        )
         events.append(event)
     db.session.commit()
     return events
@@ -105,11 +111,22 @@ def owing_sessions(db, event: Event, count: int) -> list[EventSession]:
     """Sessions of the event, each with a presenter, whose title changed: each owes its presenter an update."""
     sessions = []
     for n in range(count):
-        event_session = agenda.create_session(event, {
-            "kind": "panel", "title": f"Panel {n}", "start_at": event.start_at,
-            "end_at": event.start_at + timedelta(hours=1)}, None)
-        agenda.add_participant(event_session, create_person({"full_name": f"Presenter {n}",
-                                                             "email": f"p{n}@example.org"}), "speaker", user=None)
+        event_session = agenda.create_session(
+            event,
+            {
+                "kind": "panel",
+                "title": f"Panel {n}",
+                "start_at": event.start_at,
+                "end_at": event.start_at + timedelta(hours=1),
+            },
+            None,
+        )
+        agenda.add_participant(
+            event_session,
+            create_person({"full_name": f"Presenter {n}", "email": f"p{n}@example.org"}),
+            "speaker",
+            user=None,
+        )
         agenda.update_session(event_session, {"title": f"Panel {n}, renamed"}, None)
         sessions.append(event_session)
     db.session.commit()
@@ -130,8 +147,12 @@ def one_due_row_of_each_queue(app, db, make_event, make_user):
     message = mail.queue_mail(to="aida@example.kz", subject="Your registration", body="You are registered.")
     job = jobs.enqueue("test-queues-raced", None, make_user())
     db.session.commit()
-    return [(mail.OUTBOX, message.id), (jobs.JOBS, job.id), (calendar.EVENT_UPDATES, event.id),
-            (calendar.SESSION_UPDATES, event_session.id)]
+    return [
+        (mail.OUTBOX, message.id),
+        (jobs.JOBS, job.id),
+        (calendar.EVENT_UPDATES, event.id),
+        (calendar.SESSION_UPDATES, event_session.id),
+    ]
 
 
 def test_of_two_workers_claiming_the_same_row_at_once_one_wins(app, db, one_due_row_of_each_queue):
@@ -196,15 +217,16 @@ def test_two_workers_queue_each_calendar_update_once(app, db, make_event, monkey
     items = [item for item, _worker in done]
     assert len(items) == len(set(items)) == 12  # each once
     recipients = db.session.execute(select(MailMessage.recipient, func.count()).group_by(MailMessage.recipient))
-    assert dict(recipients.all()) == {**{f"d{n}@example.kz": 1 for n in range(6)},
-                                      **{f"p{n}@example.org": 1 for n in range(6)}}
+    assert dict(recipients.all()) == {
+        **{f"d{n}@example.kz": 1 for n in range(6)},
+        **{f"p{n}@example.org": 1 for n in range(6)},
+    }
     db.session.expire_all()
     for owed in [*events, *sessions]:
         assert (owed.calendar_sent_sequence, owed.calendar_update_due_at) == (owed.calendar_sequence, None)
 
 
-def test_an_update_that_cannot_be_queued_holds_up_nobody_and_is_tried_after_its_lease(app, db, make_event,
-                                                                                    monkeypatch):
+def test_an_update_that_cannot_be_queued_holds_up_nobody_and_is_tried_after_its_lease(app, db, make_event, monkeypatch):
     broken, fine = owing_events(db, make_event, 2)
     real = calendar._queue_event_update
 
@@ -259,5 +281,7 @@ def test_flask_mail_send_queues_what_is_due_then_delivers_it(app, db, make_event
     db.session.commit()
     result = runner.invoke(args=["mail", "send"])
     assert result.output == "Queued 0 reminder(s) and 1 calendar update(s); delivered 1 message(s).\n"
-    assert [m["Subject"] for m in mailbox.messages] == ["Registration confirmed: Border Security Webinar 0",
-                                                      "Updated: Border Security Webinar 0"]
+    assert [m["Subject"] for m in mailbox.messages] == [
+        "Registration confirmed: Border Security Webinar 0",
+        "Updated: Border Security Webinar 0",
+    ]

@@ -31,16 +31,17 @@ JOIN_URL = "https://zoom.example.org/j/8801"
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
+
 def form(email="aida@example.kz", **extra):
     """The smallest valid registration form."""
-    return {"given_name": "Aida", "family_name": "Nurlanova", "email": email, "country": "KZ",
-            "consent": "y"} | extra
+    return {"given_name": "Aida", "family_name": "Nurlanova", "email": email, "country": "KZ", "consent": "y"} | extra
 
 
 def register(client, event, **data):
     """POST the registration form as a browser would (CSRF token from any page of the session)."""
-    return client.post(f"/events/{event.slug}/register",
-                       data=form(**data) | {"csrf_token": csrf_token(client, "/login")})
+    return client.post(
+        f"/events/{event.slug}/register", data=form(**data) | {"csrf_token": csrf_token(client, "/login")}
+    )
 
 
 def all_registrations(db) -> list[Registration]:
@@ -55,8 +56,9 @@ def delivered(mailbox):
 
 
 def mails(mailbox, to=None, subject=None):
-    return [m for m in delivered(mailbox)
-            if (to is None or m["To"] == to) and (subject is None or subject in m["Subject"])]
+    return [
+        m for m in delivered(mailbox) if (to is None or m["To"] == to) and (subject is None or subject in m["Subject"])
+    ]
 
 
 def one_mail(mailbox, to, subject):
@@ -83,8 +85,10 @@ def png_holds(data: bytes, text: str) -> bool:
         if scale != int(scale) or (bottom - top) / size != scale:
             continue
         scale = int(scale)
-        modules = [[image.getpixel((left + x * scale + scale // 2, top + y * scale + scale // 2)) < 128
-                    for x in range(size)] for y in range(size)]
+        modules = [
+            [image.getpixel((left + x * scale + scale // 2, top + y * scale + scale // 2)) < 128 for x in range(size)]
+            for y in range(size)
+        ]
         if modules == [[bool(v) for v in row] for row in code.matrix]:
             return True
     return False
@@ -92,23 +96,26 @@ def png_holds(data: bytes, text: str) -> bool:
 
 # --- The form: every field's bad input gives a message at that field and saves nothing -------------
 
-@pytest.mark.parametrize("field, value, message", [
-    ("given_name", "", "This field is required."),
-    ("given_name", "A" * 121, "Field cannot be longer than 120 characters."),
-    ("family_name", "", "This field is required."),
-    ("email", "", "This field is required."),
-    ("email", "not-an-address", "Invalid email address."),
-    ("email", "aida@@example.kz", "Invalid email address."),
-    ("email", "aida@example", "Invalid email address."),
-    ("country", "", "Choose your country."),
-    ("country", "XX", "Choose your country."),
-    ("consent", "", "We cannot register you without this consent."),
-    ("honorific", "Emperor", "Not a valid choice."),
-    ("organisation_id", "999999", "Choose an organisation from the list."),
-    ("position", "P" * 301, "Field cannot be longer than 300 characters."),
-])
-def test_bad_input_is_refused_at_its_field_and_saves_nothing(client, make_event, db, mailbox, field, value,
-                                                             message):
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("given_name", "", "This field is required."),
+        ("given_name", "A" * 121, "Field cannot be longer than 120 characters."),
+        ("family_name", "", "This field is required."),
+        ("email", "", "This field is required."),
+        ("email", "not-an-address", "Invalid email address."),
+        ("email", "aida@@example.kz", "Invalid email address."),
+        ("email", "aida@example", "Invalid email address."),
+        ("country", "", "Choose your country."),
+        ("country", "XX", "Choose your country."),
+        ("consent", "", "We cannot register you without this consent."),
+        ("honorific", "Emperor", "Not a valid choice."),
+        ("organisation_id", "999999", "Choose an organisation from the list."),
+        ("position", "P" * 301, "Field cannot be longer than 300 characters."),
+    ],
+)
+def test_bad_input_is_refused_at_its_field_and_saves_nothing(client, make_event, db, mailbox, field, value, message):
     event = make_event()
     response = register(client, event, **{field: value})
     assert response.status_code == 422
@@ -134,17 +141,23 @@ def questionnaire(db, make_event):
         ("Topics of interest", "multiple_choice", ["Risk analysis", "Data sharing", "Training"]),
         ("Will you speak?", "yes_no", []),
     ]
-    questions = [services.add_question(event, {"label": label, "kind": kind, "options": options, "required": True})
-                 for label, kind, options in specs]
+    questions = [
+        services.add_question(event, {"label": label, "kind": kind, "options": options, "required": True})
+        for label, kind, options in specs
+    ]
     db.session.commit()
     return event, questions
 
 
 def good_answers(questions) -> dict:
     short, long, single, multiple, yes_no = questions
-    return {f"q_{short.id}": "Head of unit", f"q_{long.id}": "Joint risk analysis\nacross borders.",
-            f"q_{single.id}": "Afternoon", f"q_{multiple.id}": ["Risk analysis", "Training"],
-            f"q_{yes_no.id}": "no"}
+    return {
+        f"q_{short.id}": "Head of unit",
+        f"q_{long.id}": "Joint risk analysis\nacross borders.",
+        f"q_{single.id}": "Afternoon",
+        f"q_{multiple.id}": ["Risk analysis", "Training"],
+        f"q_{yes_no.id}": "no",
+    }
 
 
 @pytest.mark.parametrize("kind", ["short_text", "long_text", "single_choice", "multiple_choice", "yes_no"])
@@ -159,8 +172,9 @@ def test_a_required_question_of_each_kind_must_be_answered(client, db, questionn
     assert count(db, Registration) == 0
 
 
-@pytest.mark.parametrize("kind, value", [("single_choice", "Evening"), ("multiple_choice", ["Smuggling"]),
-                                         ("yes_no", "perhaps")])
+@pytest.mark.parametrize(
+    "kind, value", [("single_choice", "Evening"), ("multiple_choice", ["Smuggling"]), ("yes_no", "perhaps")]
+)
 def test_an_answer_must_be_one_of_the_choices(client, db, questionnaire, kind, value):
     event, questions = questionnaire
     question = next(q for q in questions if q.kind == kind)
@@ -176,8 +190,11 @@ def test_answers_are_kept_by_question_with_their_types(client, db, questionnaire
     assert response.status_code == 302
     (registration,) = all_registrations(db)
     assert registration.answers == {
-        str(short.id): "Head of unit", str(long.id): "Joint risk analysis\nacross borders.",
-        str(single.id): "Afternoon", str(multiple.id): ["Risk analysis", "Training"], str(yes_no.id): False,
+        str(short.id): "Head of unit",
+        str(long.id): "Joint risk analysis\nacross borders.",
+        str(single.id): "Afternoon",
+        str(multiple.id): ["Risk analysis", "Training"],
+        str(yes_no.id): False,
     }
 
 
@@ -208,8 +225,16 @@ def test_organisation_from_the_directory_or_named_new(client, db, make_event, ma
     border_service = make_organisation("Border Service of Kyrgyzstan", kind="border_agency")
     assert "Border Service of Kyrgyzstan" in client.get(f"/events/{event.slug}/register").text
     assert register(client, event, organisation_id=str(border_service.id)).status_code == 302
-    assert register(client, event, email="nodira@example.uz", organisation_id="",
-                    organisation_name="Customs Academy of Uzbekistan").status_code == 302
+    assert (
+        register(
+            client,
+            event,
+            email="nodira@example.uz",
+            organisation_id="",
+            organisation_name="Customs Academy of Uzbekistan",
+        ).status_code
+        == 302
+    )
     chosen, named = all_registrations(db)
     assert (chosen.organisation_id, chosen.organisation_name) == (border_service.id, None)
     assert chosen.organisation_display == "Border Service of Kyrgyzstan"
@@ -219,15 +244,35 @@ def test_organisation_from_the_directory_or_named_new(client, db, make_event, ma
 
 def test_every_field_is_stored(client, db, make_event):
     event = make_event(languages=["en", "ru"])
-    response = register(client, event, honorific="Dr.", position="Head of unit", delegation="Kazakhstan",
-                        needs_visa_letter="y", accessibility_needs="Step-free access",
-                        dietary_needs="Halal", interpretation_language="ru", list_publicly="y")
+    response = register(
+        client,
+        event,
+        honorific="Dr.",
+        position="Head of unit",
+        delegation="Kazakhstan",
+        needs_visa_letter="y",
+        accessibility_needs="Step-free access",
+        dietary_needs="Halal",
+        interpretation_language="ru",
+        list_publicly="y",
+    )
     assert response.status_code == 302
     (r,) = all_registrations(db)
     assert (r.honorific, r.given_name, r.family_name, r.email, r.position, r.country, r.delegation) == (
-        "Dr.", "Aida", "Nurlanova", "aida@example.kz", "Head of unit", "KZ", "Kazakhstan")
+        "Dr.",
+        "Aida",
+        "Nurlanova",
+        "aida@example.kz",
+        "Head of unit",
+        "KZ",
+        "Kazakhstan",
+    )
     assert (r.needs_visa_letter, r.accessibility_needs, r.dietary_needs, r.interpretation_language) == (
-        True, "Step-free access", "Halal", "ru")
+        True,
+        "Step-free access",
+        "Halal",
+        "ru",
+    )
     assert r.list_publicly is True and r.consented_at is not None
     assert r.full_name == "Dr. Aida Nurlanova"
 
@@ -239,6 +284,7 @@ def test_the_email_is_stored_lower_case(client, db, make_event):
 
 
 # --- Policies --------------------------------------------------------------------------------------
+
 
 def test_open_policy_confirms_while_seats_remain_then_waitlists(client, db, make_event, mailbox):
     event = make_event(capacity=2)
@@ -317,8 +363,11 @@ def test_an_invited_address_registers_through_its_link(client, db, make_event, m
     assert re.search(r'<input type="email" id="email" value="aida@example.kz" readonly', page.text)
     assert 'name="email"' not in page.text  # shown, not editable, not sent
     # Whatever address the request names, the invitation's registers.
-    response = client.post(link, data=form(email="someone.else@example.org") | {
-        "invitation": invitation.token, "csrf_token": csrf_token(client, link)})
+    response = client.post(
+        link,
+        data=form(email="someone.else@example.org")
+        | {"invitation": invitation.token, "csrf_token": csrf_token(client, link)},
+    )
     assert response.status_code == 302 and response.location.endswith("/register/done")
     assert [(r.email, r.status) for r in all_registrations(db)] == [("aida@example.kz", "confirmed")]
     one_mail(mailbox, "aida@example.kz", f"Registration confirmed: {event.title}")
@@ -336,8 +385,9 @@ def strangers_post(client, event, email, token):
 
 
 @pytest.mark.parametrize("token", ["none", "empty", "made up", "altered", "another event's", "too long"])
-def test_without_its_link_an_invited_address_is_answered_like_any_other(client, db, make_event, make_user, mailbox,
-                                                                          token):
+def test_without_its_link_an_invited_address_is_answered_like_any_other(
+    client, db, make_event, make_user, mailbox, token
+):
     organiser = make_user()
     event = make_event(organiser=organiser, registration_policy="invitation")
     other = make_event(organiser=organiser, registration_policy="invitation", title="Another conference")
@@ -347,12 +397,20 @@ def test_without_its_link_an_invited_address_is_answered_like_any_other(client, 
     mailbox.deliver()
     invited = db.session.execute(select(Invitation).where(Invitation.event_id == event.id)).scalar_one().token
     elsewhere = db.session.execute(select(Invitation).where(Invitation.event_id == other.id)).scalar_one().token
-    value = {"none": None, "empty": "", "made up": "A" * 43, "altered": altered(invited)[0],
-             "another event's": elsewhere, "too long": invited * 2}[token]
+    value = {
+        "none": None,
+        "empty": "",
+        "made up": "A" * 43,
+        "altered": altered(invited)[0],
+        "another event's": elsewhere,
+        "too long": invited * 2,
+    }[token]
     queued = count(db, MailMessage)
 
-    answers = [strangers_post(client, event, email, value)
-               for email in ("aida@example.kz", "AIDA@example.kz", "bakyt@example.kg", "nobody@example.org")]
+    answers = [
+        strangers_post(client, event, email, value)
+        for email in ("aida@example.kz", "AIDA@example.kz", "bakyt@example.kg", "nobody@example.org")
+    ]
     assert {response.status_code for response in answers} == {403}
     assert len({response.data for response in answers}) == 1  # the same page, byte for byte
     text = answers[0].text
@@ -379,8 +437,10 @@ def test_the_form_of_an_invitation_only_event_asks_for_no_address(client, db, ma
 
 def test_registering_needs_the_invitation_in_the_service_too(db, make_event, make_user):
     organiser = make_user()
-    event, other = make_event(organiser=organiser, registration_policy="invitation"), make_event(
-        organiser=organiser, registration_policy="invitation", title="Another conference")
+    event, other = (
+        make_event(organiser=organiser, registration_policy="invitation"),
+        make_event(organiser=organiser, registration_policy="invitation", title="Another conference"),
+    )
     services.invite(event, [("aida@example.kz", None)], organiser)
     services.invite(other, [("aida@example.kz", None)], organiser)
     db.session.commit()
@@ -390,8 +450,9 @@ def test_registering_needs_the_invitation_in_the_service_too(db, make_event, mak
             services.register(event, data, invitation=invitation)
         assert refused.value.field is None and refused.value.status_code == 403
         db.session.rollback()
-    registration = services.register(event, data | {"email": "mallory@example.org"},
-                                     invitation=services.invitation_for(event, "aida@example.kz"))
+    registration = services.register(
+        event, data | {"email": "mallory@example.org"}, invitation=services.invitation_for(event, "aida@example.kz")
+    )
     assert registration.email == "aida@example.kz"
 
 
@@ -403,8 +464,9 @@ def test_an_invitation_on_an_open_event_fixes_the_address_too(client, db, make_e
     token = services.invitation_for(event, "aida@example.kz").token
     link = f"/events/{event.slug}/register?invitation={token}"
     assert 'value="aida@example.kz" readonly' in client.get(link).text
-    client.post(link, data=form(email="bakyt@example.kg") | {"invitation": token,
-                                                          "csrf_token": csrf_token(client, link)})
+    client.post(
+        link, data=form(email="bakyt@example.kg") | {"invitation": token, "csrf_token": csrf_token(client, link)}
+    )
     assert [r.email for r in all_registrations(db)] == ["aida@example.kz"]
     assert register(client, event, email="bakyt@example.kg").status_code == 302  # open: anyone may register
 
@@ -415,14 +477,19 @@ def test_a_cancelled_invitee_registers_again_through_the_invitation(client, db, 
     services.invite(event, [("aida@example.kz", None)], organiser)
     db.session.commit()
     invitation = services.invitation_for(event, "aida@example.kz")
-    registration = services.register(event, {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"},
-                                     invitation=invitation)
+    registration = services.register(
+        event, {"given_name": "Aida", "family_name": "Nurlanova", "country": "KZ"}, invitation=invitation
+    )
     services.cancel(registration)
     db.session.commit()
     again = f"/events/{event.slug}/register?invitation={invitation.token}"
     assert f'href="{again}"' in client.get(manage_path(registration)).text
-    assert client.post(again, data=form() | {"invitation": invitation.token,
-                                             "csrf_token": csrf_token(client, again)}).status_code == 302
+    assert (
+        client.post(
+            again, data=form() | {"invitation": invitation.token, "csrf_token": csrf_token(client, again)}
+        ).status_code
+        == 302
+    )
     assert [(r.id, r.status) for r in all_registrations(db)] == [(registration.id, "confirmed")]
 
 
@@ -441,14 +508,25 @@ def test_invitations_made_before_tokens_get_one_from_the_migration(tmp_path):
         with scratch.app_context():
             upgrade(revision="0009")
             start = datetime(2030, 5, 20, 4, tzinfo=UTC)
-            create_event({"title": "Regional Conference on Border Security", "kind": "conference",
-                          "timezone": "Asia/Almaty", "start_at": start, "end_at": start + timedelta(days=2),
-                          "venue_name": "Borovoe Conference Centre", "venue_country": "KZ", "visibility": "public",
-                          "registration_policy": "invitation"}, None)
+            create_event(
+                {
+                    "title": "Regional Conference on Border Security",
+                    "kind": "conference",
+                    "timezone": "Asia/Almaty",
+                    "start_at": start,
+                    "end_at": start + timedelta(days=2),
+                    "venue_name": "Borovoe Conference Centre",
+                    "venue_country": "KZ",
+                    "visibility": "public",
+                    "registration_policy": "invitation",
+                },
+                None,
+            )
             database.session.commit()
-            database.session.execute(text(
-                "INSERT INTO invitations (event_id, email, created_at) SELECT id, :email, :now FROM events"),
-                [{"email": f"d{n}@example.org", "now": datetime(2030, 1, 1, tzinfo=UTC)} for n in range(3)])
+            database.session.execute(
+                text("INSERT INTO invitations (event_id, email, created_at) SELECT id, :email, :now FROM events"),
+                [{"email": f"d{n}@example.org", "now": datetime(2030, 1, 1, tzinfo=UTC)} for n in range(3)],
+            )
             database.session.commit()
             upgrade()
             tokens = database.session.execute(text("SELECT token FROM invitations")).scalars().all()
@@ -467,8 +545,9 @@ def test_the_window_and_the_event_status_are_enforced(client, db, make_event, ca
     if case == "not yet open":
         event = make_event(registration_opens_at=now + timedelta(days=2))
     elif case == "closed":
-        event = make_event(registration_opens_at=now - timedelta(days=5),
-                           registration_closes_at=now - timedelta(days=1))
+        event = make_event(
+            registration_opens_at=now - timedelta(days=5), registration_closes_at=now - timedelta(days=1)
+        )
     elif case == "event over":
         event = make_event(start_at=now - timedelta(days=2))
     else:
@@ -490,8 +569,12 @@ def test_registration_opens_and_closes_on_time(db, make_event):
     now = datetime.now(UTC)
     opens, closes = now + timedelta(days=1), now + timedelta(days=3)
     event = make_event(registration_opens_at=opens, registration_closes_at=closes)
-    for moment, is_open in [(opens - timedelta(seconds=1), False), (opens, True),
-                            (closes - timedelta(seconds=1), True), (closes, False)]:
+    for moment, is_open in [
+        (opens - timedelta(seconds=1), False),
+        (opens, True),
+        (closes - timedelta(seconds=1), True),
+        (closes, False),
+    ]:
         assert event.registration_is_open(moment) is is_open, moment
 
 
@@ -511,12 +594,16 @@ def test_a_second_registration_is_answered_like_a_new_one(client, db, make_event
     assert first.location == again.location == fresh.location
     assert client.get(again.location).text == client.get(fresh.location).text
     registrations = all_registrations(db)
-    assert [(r.email, r.given_name) for r in registrations] == [("aida@example.kz", "Aida"),
-                                                                ("bakyt@example.kg", "Aida")]
+    assert [(r.email, r.given_name) for r in registrations] == [
+        ("aida@example.kz", "Aida"),
+        ("bakyt@example.kg", "Aida"),
+    ]
     aida = registrations[0]
     messages = mails(mailbox, "aida@example.kz")
-    assert [m["Subject"] for m in messages] == [f"Registration confirmed: {event.title}",
-                                                f"Your registration link: {event.title}"]
+    assert [m["Subject"] for m in messages] == [
+        f"Registration confirmed: {event.title}",
+        f"Your registration link: {event.title}",
+    ]
     assert f"{manage_path(aida)}" in body(messages[1])
     assert "Someone" not in body(messages[1])
 
@@ -532,6 +619,7 @@ def test_a_cancelled_delegate_may_register_again(db, make_event, make_registrati
 
 
 # --- Capacity and the waiting list -----------------------------------------------------------------
+
 
 def test_a_cancellation_promotes_the_first_on_the_waiting_list(client, db, make_event, mailbox, make_registration):
     event = make_event(capacity=1, join_url=JOIN_URL)
@@ -650,6 +738,7 @@ def test_a_wrong_count_is_mended_by_recounting(db, make_event, make_registration
 
 # --- Fees and offer codes --------------------------------------------------------------------------
 
+
 def offer(db, event, code, kind="percent", discount="50", **fields):
     found = OfferCode(event_id=event.id, code=code, discount_kind=kind, discount=Decimal(discount), **fields)
     db.session.add(found)
@@ -657,12 +746,15 @@ def offer(db, event, code, kind="percent", discount="50", **fields):
     return found
 
 
-@pytest.mark.parametrize("kind, discount, due, shown", [
-    ("percent", "25", Decimal("150.00"), "€150.00"),
-    ("percent", "100", Decimal("0.00"), "€0.00"),
-    ("fixed", "30", Decimal("170.00"), "€170.00"),
-    ("fixed", "250", Decimal("0.00"), "€0.00"),
-])
+@pytest.mark.parametrize(
+    "kind, discount, due, shown",
+    [
+        ("percent", "25", Decimal("150.00"), "€150.00"),
+        ("percent", "100", Decimal("0.00"), "€0.00"),
+        ("fixed", "30", Decimal("170.00"), "€170.00"),
+        ("fixed", "250", Decimal("0.00"), "€0.00"),
+    ],
+)
 def test_offer_codes_discount_the_fee(client, db, make_event, mailbox, kind, discount, due, shown):
     event = make_event(fee=Decimal("200"))
     code = offer(db, event, "DELEGATE", kind, discount)
@@ -721,11 +813,14 @@ def test_a_personal_code_is_refused_for_other_addresses(client, db, make_event):
     assert mine.uses == 1
 
 
-@pytest.mark.parametrize("window, accepted", [
-    ({"valid_from": timedelta(hours=1)}, False),
-    ({"valid_until": timedelta(hours=-1)}, False),
-    ({"valid_from": timedelta(hours=-1), "valid_until": timedelta(hours=1)}, True),
-])
+@pytest.mark.parametrize(
+    "window, accepted",
+    [
+        ({"valid_from": timedelta(hours=1)}, False),
+        ({"valid_until": timedelta(hours=-1)}, False),
+        ({"valid_from": timedelta(hours=-1), "valid_until": timedelta(hours=1)}, True),
+    ],
+)
 def test_a_code_is_valid_only_in_its_window(client, db, make_event, window, accepted):
     event = make_event(fee=Decimal("200"))
     now = datetime.now(UTC)
@@ -763,6 +858,7 @@ def test_a_code_is_used_up_and_a_cancellation_gives_its_use_back(client, db, mak
 
 
 # --- The private link ------------------------------------------------------------------------------
+
 
 def test_the_private_token_is_long_random_and_url_safe(db, make_event, make_registration):
     event = make_event()
@@ -843,10 +939,16 @@ def test_the_delegate_edits_their_details(client, db, questionnaire):
     path = f"{manage_path(registration)}/edit"
     page = client.get(path)
     assert page.status_code == 200 and 'value="Head of unit"' in page.text
-    changed = form(email="someone.else@example.org", given_name="Aigerim", position="Deputy head",
-                   country="KG") | good_answers(questions) | {
-        f"q_{single.id}": "Morning", f"q_{multiple.id}": ["Data sharing"], f"q_{yes_no.id}": "yes",
-        "csrf_token": csrf_token(client, path)}
+    changed = (
+        form(email="someone.else@example.org", given_name="Aigerim", position="Deputy head", country="KG")
+        | good_answers(questions)
+        | {
+            f"q_{single.id}": "Morning",
+            f"q_{multiple.id}": ["Data sharing"],
+            f"q_{yes_no.id}": "yes",
+            "csrf_token": csrf_token(client, path),
+        }
+    )
     response = client.post(path, data=changed)
     assert response.status_code == 302 and response.location.endswith(manage_path(registration))
     (registration,) = all_registrations(db)
@@ -893,6 +995,7 @@ def test_the_delegate_cancels(client, db, make_event, mailbox, make_registration
 
 # --- A cancelled or declined registration ---------------------------------------------------------
 
+
 def ended(db, make_registration, event, email, how, organiser=None, **fields):
     """A registration the delegate cancelled, or the organisers declined."""
     registration = make_registration(event, email, **fields)
@@ -906,16 +1009,17 @@ def ended(db, make_registration, event, email, how, organiser=None, **fields):
 
 def forms_on(page: str) -> list[str]:
     """The action of every form on the page (but the log-in and language forms of the layout)."""
-    return [action for action in re.findall(r'<form[^>]*action="([^"]*)"', page)
-            if "/registration/" in action]
+    return [action for action in re.findall(r'<form[^>]*action="([^"]*)"', page) if "/registration/" in action]
 
 
 @pytest.mark.parametrize("how, shown", [("cancelled", "Cancelled on "), ("declined", "Declined by the organisers on ")])
-def test_an_ended_registrations_page_shows_when_and_how_to_register_again(client, db, make_event, make_user, how,
-                                                                          shown, make_registration):
+def test_an_ended_registrations_page_shows_when_and_how_to_register_again(
+    client, db, make_event, make_user, how, shown, make_registration
+):
     organiser = make_user()
-    event = make_event(organiser=organiser, registration_policy="approval" if how == "declined" else "open",
-                       join_url=JOIN_URL)
+    event = make_event(
+        organiser=organiser, registration_policy="approval" if how == "declined" else "open", join_url=JOIN_URL
+    )
     registration = ended(db, make_registration, event, "aida@example.kz", how, organiser, position="Head of unit")
     page = client.get(manage_path(registration))
     assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
@@ -991,8 +1095,9 @@ def test_an_ended_registrations_personal_agenda_saves_nothing(client, db, make_e
     assert count(db, PersonalAgendaItem) == 0
 
 
-def test_the_delegate_changes_only_an_active_registration_the_organiser_any(db, make_event, make_user,
-                                                                             make_registration):
+def test_the_delegate_changes_only_an_active_registration_the_organiser_any(
+    db, make_event, make_user, make_registration
+):
     organiser = make_user()
     event = make_event(organiser=organiser)
     registration = ended(db, make_registration, event, "aida@example.kz", "cancelled")
@@ -1012,8 +1117,9 @@ def test_cancelling_needs_a_post_with_a_csrf_token(client, db, make_event, make_
     assert all_registrations(db)[0].status == "confirmed"
 
 
-def test_the_calendar_download_holds_the_join_link_only_for_a_confirmed_delegate(client, db, make_event,
-                                                                                  make_registration):
+def test_the_calendar_download_holds_the_join_link_only_for_a_confirmed_delegate(
+    client, db, make_event, make_registration
+):
     event = make_event(capacity=1, join_url=JOIN_URL)
     aida = make_registration(event, "aida@example.kz")
     bakyt = make_registration(event, "bakyt@example.kg")
@@ -1065,6 +1171,7 @@ def test_the_link_is_sent_again_only_to_a_registered_address(client, db, make_ev
 
 
 # --- E-mail through the outbox ---------------------------------------------------------------------
+
 
 def test_the_confirmation_carries_the_invite_and_the_check_in_code(client, db, make_event, mailbox):
     event = make_event(title="Регион и границы", join_url=JOIN_URL)
@@ -1197,8 +1304,9 @@ def test_reminder_times_are_set_per_event(db, make_event, mailbox, make_registra
 
 
 def test_a_conference_reminder_has_no_join_link(db, make_event, mailbox, make_registration):
-    event = make_event(kind="conference", venue_name="Ala-Too Hall", venue_city="Bishkek", venue_country="KG",
-                       join_url=JOIN_URL)
+    event = make_event(
+        kind="conference", venue_name="Ala-Too Hall", venue_city="Bishkek", venue_country="KG", join_url=JOIN_URL
+    )
     make_registration(event, "aida@example.kz")
     assert queue_due_reminders(event.start_at - timedelta(minutes=30)) == 2
     messages = db.session.execute(select(MailMessage).where(MailMessage.subject.like("Reminder:%"))).scalars().all()
@@ -1206,6 +1314,7 @@ def test_a_conference_reminder_has_no_join_link(db, make_event, mailbox, make_re
 
 
 # --- Abuse -----------------------------------------------------------------------------------------
+
 
 def test_the_honeypot_registers_nobody_but_answers_like_success(client, db, make_event, mailbox):
     event = make_event()
@@ -1226,16 +1335,21 @@ def test_registration_posts_are_rate_limited_per_client(app, client, db, make_ev
     url = f"/events/{event.slug}/register"
     token = csrf_token(client, url)
     allowed = limit_of(app)
-    statuses = [client.post(url, data=form(email=f"d{n}@example.org") | {"csrf_token": token}).status_code
-                for n in range(allowed + 1)]
+    statuses = [
+        client.post(url, data=form(email=f"d{n}@example.org") | {"csrf_token": token}).status_code
+        for n in range(allowed + 1)
+    ]
     assert statuses[:allowed] == [302] * allowed
     assert statuses[allowed] == 429
     assert count(db, Registration) == allowed
     assert client.get(url).status_code == 200  # reading the form is not limited
     other = app.test_client()
     other_token = csrf_token(other, url)
-    response = other.post(url, data=form(email="other@example.org") | {"csrf_token": other_token},
-                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    response = other.post(
+        url,
+        data=form(email="other@example.org") | {"csrf_token": other_token},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
     assert response.status_code == 302
 
 
@@ -1243,12 +1357,15 @@ def test_link_requests_are_rate_limited(app, client, make_event):
     event = make_event()
     url = f"/events/{event.slug}/register/link"
     token = csrf_token(client, url)
-    statuses = [client.post(url, data={"email": f"d{n}@example.org", "csrf_token": token}).status_code
-                for n in range(limit_of(app) + 1)]
+    statuses = [
+        client.post(url, data={"email": f"d{n}@example.org", "csrf_token": token}).status_code
+        for n in range(limit_of(app) + 1)
+    ]
     assert set(statuses[:-1]) == {302} and statuses[-1] == 429
 
 
 # --- Privacy ---------------------------------------------------------------------------------------
+
 
 def public_event_paths(app, slug):
     """Every public GET page of one event: rules taking only the slug, outside the management area."""
@@ -1284,14 +1401,25 @@ def readable_text(response, printed: list[str]) -> str:
     return raw
 
 
-def test_no_public_page_shows_a_delegates_data(app, client, db, make_event, make_user, login, monkeypatch,
-                                               make_registration):
+def test_no_public_page_shows_a_delegates_data(
+    app, client, db, make_event, make_user, login, monkeypatch, make_registration
+):
     printed = record_printed_html(monkeypatch)
     now = datetime.now(UTC)
-    event = make_event(start_at=now + timedelta(hours=1), end_at=now + timedelta(hours=2), join_url=JOIN_URL,
-                       publish_participant_list=True)
-    make_registration(event, "aida.secret@example.kz", given_name="Aida", family_name="Zhaksybekova",
-                      position="Head of risk analysis", list_publicly=False)
+    event = make_event(
+        start_at=now + timedelta(hours=1),
+        end_at=now + timedelta(hours=2),
+        join_url=JOIN_URL,
+        publish_participant_list=True,
+    )
+    make_registration(
+        event,
+        "aida.secret@example.kz",
+        given_name="Aida",
+        family_name="Zhaksybekova",
+        position="Head of risk analysis",
+        list_publicly=False,
+    )
     paths = public_event_paths(app, event.slug)
     assert f"/events/{event.slug}" in paths and f"/events/{event.slug}/participants" in paths
     stranger = make_user(email="stranger@example.org")

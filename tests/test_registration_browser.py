@@ -24,8 +24,9 @@ def wait_for_mail(mailbox, to, subject_part, timeout=10.0):
             assert len(found) == 1, [m["Subject"] for m in found]
             return found[0]
         if time.monotonic() > start + timeout:
-            raise AssertionError(f"no mail to {to} with {subject_part!r}; got "
-                                 f"{[(m['To'], m['Subject']) for m in mailbox.messages]}")
+            raise AssertionError(
+                f"no mail to {to} with {subject_part!r}; got {[(m['To'], m['Subject']) for m in mailbox.messages]}"
+            )
         if time.monotonic() > start + 2:
             mailbox.deliver()  # as the mail worker would, should sending after the response miss it
         time.sleep(0.1)
@@ -46,8 +47,9 @@ def register(page, slug, given, family, email):
     expect(page.get_by_role("heading", name="Thank you: check your e-mail")).to_be_visible()
 
 
-def test_a_delegate_registers_cancels_and_the_waiting_list_moves_up(page, browser, live_server, make_event, mailbox,
-                                                                  db):
+def test_a_delegate_registers_cancels_and_the_waiting_list_moves_up(
+    page, browser, live_server, make_event, mailbox, db
+):
     event = make_event(title="Joint Risk Analysis Webinar", capacity=1, join_url=JOIN_URL)
     page.goto(f"/events/{event.slug}")
     page.get_by_role("link", name=re.compile("Register")).first.click()
@@ -91,7 +93,8 @@ def test_a_delegate_registers_cancels_and_the_waiting_list_moves_up(page, browse
     expect(page.get_by_role("button", name="Cancel my registration")).to_have_count(0)
     expect(page.get_by_role("link", name="Change my details")).to_have_count(0)
     expect(page.get_by_role("link", name="Register again")).to_have_attribute(
-        "href", f"/events/{event.slug}/register?email=aigerim@example.kz")
+        "href", f"/events/{event.slug}/register?email=aigerim@example.kz"
+    )
 
     # The waiting list moves up, and Bakyt is told.
     promoted = wait_for_mail(mailbox, "bakyt@example.kg", "A seat is free")
@@ -148,8 +151,9 @@ def test_an_invited_delegate_registers_through_the_invitations_link(page, make_e
     services.invite(event, [("aigerim@example.kz", "Aigerim Abenova")], organiser)
     db.session.commit()
     invitation = wait_for_mail(mailbox, "aigerim@example.kz", "Invitation to register")
-    path = re.search(r"http://[^/\s]+(/\S+/register\?invitation=\S+)",
-                     invitation.get_body(("plain",)).get_content()).group(1)
+    path = re.search(
+        r"http://[^/\s]+(/\S+/register\?invitation=\S+)", invitation.get_body(("plain",)).get_content()
+    ).group(1)
     page.goto(path)
     address = page.get_by_label("E-mail")
     expect(address).to_have_value("aigerim@example.kz")
@@ -163,4 +167,5 @@ def test_an_invited_delegate_registers_through_the_invitations_link(page, make_e
     wait_for_mail(mailbox, "aigerim@example.kz", "Registration confirmed: Issyk-Kul Initiative")
     db.session.expire_all()
     assert db.session.execute(select(Registration.email, Registration.status)).all() == [
-        ("aigerim@example.kz", "confirmed")]
+        ("aigerim@example.kz", "confirmed")
+    ]

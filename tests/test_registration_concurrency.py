@@ -59,15 +59,24 @@ def run_at_once(app, count, work):
 
 
 def delegate(n, **extra):
-    return {"given_name": f"Delegate{n}", "family_name": "Test", "email": f"d{n}@example.org", "country": "KZ",
-            "answers": {}} | extra
+    return {
+        "given_name": f"Delegate{n}",
+        "family_name": "Test",
+        "email": f"d{n}@example.org",
+        "country": "KZ",
+        "answers": {},
+    } | extra
 
 
 def statuses(db, event_id) -> dict[str, int]:
     db.session.expire_all()
-    return dict(db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event_id)
-        .group_by(Registration.status)).all())
+    return dict(
+        db.session.execute(
+            select(Registration.status, func.count())
+            .where(Registration.event_id == event_id)
+            .group_by(Registration.status)
+        ).all()
+    )
 
 
 def test_fifty_delegates_at_once_for_ten_seats(app, db, make_event):
@@ -119,8 +128,9 @@ def test_fifty_delegates_post_the_form_at_once_for_ten_seats(app, db, make_event
 
 def test_an_offer_code_with_five_uses_is_used_five_times(app, db, make_event):
     event_id = make_event(fee=Decimal("200")).id
-    db.session.add(OfferCode(event_id=event_id, code="HALF", discount_kind="percent", discount=Decimal("50"),
-                             max_uses=5))
+    db.session.add(
+        OfferCode(event_id=event_id, code="HALF", discount_kind="percent", discount=Decimal("50"), max_uses=5)
+    )
     db.session.commit()
 
     def register(n):

@@ -15,9 +15,13 @@ def test_requests_succeed_after_the_server_drops_every_connection(client, make_e
     db.session.remove()
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        dropped = conn.execute(text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": database}).scalar()
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": database},
+        ).scalar()
     admin.dispose()
     assert dropped >= 1
     for _ in range(3):  # every pooled connection was dropped; each is replaced as it is checked out

@@ -8,12 +8,15 @@ from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.ordering import STEPS, move, renumber
 
 
-@pytest.mark.parametrize("index, action, expected, moved", [
-    (1, "up", "bac", True),
-    (1, "down", "acb", True),
-    (0, "up", "abc", False),  # already first
-    (2, "down", "abc", False),  # already last
-])
+@pytest.mark.parametrize(
+    "index, action, expected, moved",
+    [
+        (1, "up", "bac", True),
+        (1, "down", "acb", True),
+        (0, "up", "abc", False),  # already first
+        (2, "down", "abc", False),  # already last
+    ],
+)
 def test_an_entry_moves_one_place_and_never_past_either_end(index, action, expected, moved):
     items = list("abc")
     assert move(items, index, STEPS[action]) is moved

@@ -30,19 +30,34 @@ def test_a_text_cell_that_would_start_a_formula_gets_a_quote(value):
     assert safe_cell(value).replace("'", "") == value.replace("'", "")
 
 
-@pytest.mark.parametrize("value, defused", [
-    ("Aida;=1+1", "Aida;'=1+1"),
-    ("Morning; -", "Morning; '-"),
-    ('x","=1+1', 'x","\'=1+1'),
-    ("a\n@b", "a\n'@b"),
-    ("=a;+b", "'=a;'+b"),
-])
+@pytest.mark.parametrize(
+    "value, defused",
+    [
+        ("Aida;=1+1", "Aida;'=1+1"),
+        ("Morning; -", "Morning; '-"),
+        ('x","=1+1', 'x","\'=1+1'),
+        ("a\n@b", "a\n'@b"),
+        ("=a;+b", "'=a;'+b"),
+    ],
+)
 def test_a_formula_sign_after_a_separator_gets_a_quote(value, defused):
     assert safe_cell(value) == defused
 
 
-@pytest.mark.parametrize("value", ["Aida", "Омарова", "Jean-Pierre", "a=b", "1+1", "Morning; Afternoon",
-                                   "'=already quoted", "2026-05-20T04:00:00+00:00", ""])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Aida",
+        "Омарова",
+        "Jean-Pierre",
+        "a=b",
+        "1+1",
+        "Morning; Afternoon",
+        "'=already quoted",
+        "2026-05-20T04:00:00+00:00",
+        "",
+    ],
+)
 def test_other_text_is_left_as_it_is(value):
     assert safe_cell(value) == value
 
@@ -59,8 +74,9 @@ def test_every_text_cell_is_quoted_so_a_separator_inside_starts_no_cell():
     assert lines == ['"name","amount"', '"Aida;\'=1+1",-2.50', '"x"",""\'=1+1",3']
     for separator in (",", ";", "\t"):
         # Read as a spreadsheet would: quoted cells are text, bare ones numbers.
-        for row in csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=separator,
-                              quoting=csv.QUOTE_NONNUMERIC):
+        for row in csv.reader(
+            io.StringIO(text.removeprefix("\ufeff")), delimiter=separator, quoting=csv.QUOTE_NONNUMERIC
+        ):
             texts = [cell for cell in row if isinstance(cell, str)]
             assert not any(cell.lstrip().startswith(spreadsheets.FORMULA_STARTS) for cell in texts), row
 
@@ -70,12 +86,16 @@ def test_a_long_table_is_sent_in_chunks(monkeypatch):
     chunks = list(csv_text(["n"], ([f"row {n}"] for n in range(100))))
     assert 8 <= len(chunks) <= 15 and all(chunks)
     assert [row[0] for row in csv.reader(io.StringIO("".join(chunks).removeprefix("\ufeff")))][1:] == [
-        f"row {n}" for n in range(100)]
+        f"row {n}" for n in range(100)
+    ]
 
 
 def test_no_module_writes_csv_but_through_the_helper():
     """The next export gets the same protection: csv.writer appears only in eventmgr/spreadsheets.py."""
     package = Path(spreadsheets.__file__).parent
-    writers = [str(path.relative_to(package)) for path in package.rglob("*.py")
-               if path.name != "spreadsheets.py" and re.search(r"csv\.(writer|DictWriter)\b", path.read_text())]
+    writers = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "spreadsheets.py" and re.search(r"csv\.(writer|DictWriter)\b", path.read_text())
+    ]
     assert writers == []

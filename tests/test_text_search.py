@@ -3,8 +3,14 @@ in any case and any script, and takes %, _, \\ and / as themselves, on SQLite an
 
 import pytest
 
-NAMES = ["Trade at 100% capacity", "Border_crossings compared", "Back\\slash notes", "Customs/Border posts",
-         "Пограничная безопасность", "Plain title"]
+NAMES = [
+    "Trade at 100% capacity",
+    "Border_crossings compared",
+    "Back\\slash notes",
+    "Customs/Border posts",
+    "Пограничная безопасность",
+    "Plain title",
+]
 
 SEARCHES = [
     ("%", ["Trade at 100% capacity"]),
@@ -32,8 +38,10 @@ def catalogue(db, make_event, make_organisation, make_user):
         make_event(organiser=admin, title=name, description="")
         make_organisation(name=name)
         create_person({"full_name": name}, admin)
-        register(desk_event, {"given_name": name, "family_name": "Delegate", "email": f"d{number}@example.org",
-                              "country": "KZ"})
+        register(
+            desk_event,
+            {"given_name": name, "family_name": "Delegate", "email": f"d{number}@example.org", "country": "KZ"},
+        )
     db.session.commit()
     return admin, desk_event
 

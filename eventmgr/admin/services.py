@@ -13,8 +13,9 @@ def invite_user(email: str, name: str, is_admin: bool, invited_by: User, can_org
     user.can_organise = can_organise
     send_invitation(user, invited_by)
     roles = [label for label, granted in (("admin", is_admin), ("organiser", can_organise)) if granted]
-    record("user.invite", invited_by,
-           summary=f"{user.name} <{user.email}>" + (f" ({', '.join(roles)})" if roles else ""))
+    record(
+        "user.invite", invited_by, summary=f"{user.name} <{user.email}>" + (f" ({', '.join(roles)})" if roles else "")
+    )
     return user
 
 

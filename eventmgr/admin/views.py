@@ -24,8 +24,9 @@ def users():
     form = InviteUserForm()
     if form.validate_on_submit():
         try:
-            user = services.invite_user(form.email.data, form.name.data, form.is_admin.data, current_user,
-                                        can_organise=form.can_organise.data)
+            user = services.invite_user(
+                form.email.data, form.name.data, form.is_admin.data, current_user, can_organise=form.can_organise.data
+            )
         except EventMgrError as error:
             db.session.rollback()
             form.email.errors.append(error.message)
@@ -34,8 +35,9 @@ def users():
             flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     accounts = db.session.execute(select(User).order_by(User.name)).scalars().all()
-    return render_template("admin/users.html", form=form, accounts=accounts, confirm_form=ConfirmForm()), \
-        422 if form.errors else 200
+    return render_template(
+        "admin/users.html", form=form, accounts=accounts, confirm_form=ConfirmForm()
+    ), 422 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>/<action>", methods=["POST"])

@@ -17,17 +17,22 @@ from eventmgr.people.models import Person
 
 def session_pairs():
     """(person_id, event_id) of every seat in a session."""
-    return (select(SessionParticipant.person_id.label("person_id"), EventSession.event_id.label("event_id"))
-            .join(EventSession, SessionParticipant.session_id == EventSession.id))
+    return select(SessionParticipant.person_id.label("person_id"), EventSession.event_id.label("event_id")).join(
+        EventSession, SessionParticipant.session_id == EventSession.id
+    )
 
 
 def move_session_seats(kept: Person, duplicate: Person) -> None:
     """Seat the kept person wherever the duplicate sat; where both sat, the kept person's seat stays."""
     taken_sessions = select(SessionParticipant.session_id).where(SessionParticipant.person_id == kept.id)
-    db.session.execute(delete(SessionParticipant).where(SessionParticipant.person_id == duplicate.id,
-                                                        SessionParticipant.session_id.in_(taken_sessions)))
-    db.session.execute(update(SessionParticipant).where(SessionParticipant.person_id == duplicate.id)
-                       .values(person_id=kept.id))
+    db.session.execute(
+        delete(SessionParticipant).where(
+            SessionParticipant.person_id == duplicate.id, SessionParticipant.session_id.in_(taken_sessions)
+        )
+    )
+    db.session.execute(
+        update(SessionParticipant).where(SessionParticipant.person_id == duplicate.id).values(person_id=kept.id)
+    )
 
 
 def featured_pairs():
@@ -38,10 +43,14 @@ def featured_pairs():
 def move_featured(kept: Person, duplicate: Person) -> None:
     """Feature the kept person wherever the duplicate was featured; where both were, the kept person's entry stays."""
     taken_events = select(FeaturedPresenter.event_id).where(FeaturedPresenter.person_id == kept.id)
-    db.session.execute(delete(FeaturedPresenter).where(FeaturedPresenter.person_id == duplicate.id,
-                                                       FeaturedPresenter.event_id.in_(taken_events)))
-    db.session.execute(update(FeaturedPresenter).where(FeaturedPresenter.person_id == duplicate.id)
-                       .values(person_id=kept.id))
+    db.session.execute(
+        delete(FeaturedPresenter).where(
+            FeaturedPresenter.person_id == duplicate.id, FeaturedPresenter.event_id.in_(taken_events)
+        )
+    )
+    db.session.execute(
+        update(FeaturedPresenter).where(FeaturedPresenter.person_id == duplicate.id).values(person_id=kept.id)
+    )
 
 
 def register() -> None:
@@ -52,14 +61,21 @@ def register() -> None:
 
 def public_appearances(person: Person) -> list[tuple[Event, list[SessionParticipant], FeaturedPresenter | None]]:
     """The person's sessions and featured roles in listed events, newest first."""
-    parts = db.session.execute(
-        select(SessionParticipant).join(EventSession).join(Event, EventSession.event_id == Event.id)
-        .where(SessionParticipant.person_id == person.id, Event.is_listed)
-        .options(joinedload(SessionParticipant.event_session).joinedload(EventSession.event))
-        .order_by(EventSession.start_at)
-    ).scalars().all()
+    parts = (
+        db.session.execute(
+            select(SessionParticipant)
+            .join(EventSession)
+            .join(Event, EventSession.event_id == Event.id)
+            .where(SessionParticipant.person_id == person.id, Event.is_listed)
+            .options(joinedload(SessionParticipant.event_session).joinedload(EventSession.event))
+            .order_by(EventSession.start_at)
+        )
+        .scalars()
+        .all()
+    )
     featured = db.session.execute(
-        select(FeaturedPresenter, Event).join(Event, FeaturedPresenter.event_id == Event.id)
+        select(FeaturedPresenter, Event)
+        .join(Event, FeaturedPresenter.event_id == Event.id)
         .where(FeaturedPresenter.person_id == person.id, Event.is_listed)
     ).all()
     by_event: dict[int, tuple[Event, list, FeaturedPresenter | None]] = {}

@@ -45,18 +45,26 @@ def raise_programme_versions(session: Session, _flush_context, _instances) -> No
             organisation_ids.add(obj.id)
     with session.no_autoflush:
         if session_ids:
-            event_ids |= set(session.execute(
-                select(EventSession.event_id).where(EventSession.id.in_(session_ids))).scalars())
+            event_ids |= set(
+                session.execute(select(EventSession.event_id).where(EventSession.id.in_(session_ids))).scalars()
+            )
         if organisation_ids:
-            person_ids |= set(session.execute(
-                select(Person.id).where(Person.organisation_id.in_(organisation_ids))).scalars())
+            person_ids |= set(
+                session.execute(select(Person.id).where(Person.organisation_id.in_(organisation_ids))).scalars()
+            )
         if person_ids:
-            event_ids |= set(session.execute(
-                select(EventSession.event_id).join(SessionParticipant)
-                .where(SessionParticipant.person_id.in_(person_ids))).scalars())
+            event_ids |= set(
+                session.execute(
+                    select(EventSession.event_id)
+                    .join(SessionParticipant)
+                    .where(SessionParticipant.person_id.in_(person_ids))
+                ).scalars()
+            )
     event_ids.discard(None)
     if event_ids:
         events = Event.__table__
         session.connection().execute(
-            update(events).where(events.c.id.in_(event_ids))
-            .values(programme_version=events.c.programme_version + 1, programme_changed_at=utcnow()))
+            update(events)
+            .where(events.c.id.in_(event_ids))
+            .values(programme_version=events.c.programme_version + 1, programme_changed_at=utcnow())
+        )

@@ -16,14 +16,23 @@ LOCAL_TIME_FIELDS = {"start": "start_at", "end": "end_at"}
 
 class SessionForm(Form):
     kind = SelectField(_l("Kind"), choices=select_choices(SESSION_KINDS))
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)],
-                        description=_l("May stay empty for opening remarks, breaks and closing."))
-    description = TextAreaField(_l("Theme or description"), validators=[Optional(), Length(max=20_000)],
-                                description=_l("Markdown: blank lines between paragraphs, **bold**, lists, links."))
+    title = StringField(
+        _l("Title"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("May stay empty for opening remarks, breaks and closing."),
+    )
+    description = TextAreaField(
+        _l("Theme or description"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Markdown: blank lines between paragraphs, **bold**, lists, links."),
+    )
     start = DateTimeLocalField(_l("Starts"), validators=[DataRequired()])
     end = DateTimeLocalField(_l("Ends"), validators=[DataRequired()])
-    room = StringField(_l("Room or stream"), validators=[Optional(), Length(max=120)],
-                       description=_l("Leave empty for the event's main room or stream."))
+    room = StringField(
+        _l("Room or stream"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Leave empty for the event's main room or stream."),
+    )
 
     def fill_from(self, event_session, tz) -> None:
         """Show a session's values, with times in the event's zone."""
@@ -60,14 +69,18 @@ class _PersonChoiceForm(Form):
 
 class ParticipantForm(_PersonChoiceForm):
     role = SelectField(_l("Role"), choices=select_choices(PARTICIPANT_ROLES), default="speaker")
-    talk_title = StringField(_l("Title of their talk"), validators=[Optional(), Length(max=300)],
-                             description=_l("Optional."))
+    talk_title = StringField(
+        _l("Title of their talk"), validators=[Optional(), Length(max=300)], description=_l("Optional.")
+    )
 
 
 class FeaturedForm(_PersonChoiceForm):
-    role_label = StringField(_l("Role label"), validators=[Optional(), Length(max=120)],
-                             description=_l("Shown with the person, e.g. Webinar hosting presenter."),
-                             render_kw={"list": "role-label-suggestions"})
+    role_label = StringField(
+        _l("Role label"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Shown with the person, e.g. Webinar hosting presenter."),
+        render_kw={"list": "role-label-suggestions"},
+    )
 
 
 class PersonalAgendaForm(Form):

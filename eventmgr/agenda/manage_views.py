@@ -23,8 +23,18 @@ from eventmgr.people.photos import UPLOAD_REQUEST_LIMIT, read_upload
 
 bp = Blueprint("agenda_manage", __name__, url_prefix="/manage/events/<int:event_id>")
 
-PERSON_FIELD_NAMES = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country",
-                      "email", "bio", "links", "photo")
+PERSON_FIELD_NAMES = (
+    "honorific",
+    "full_name",
+    "position",
+    "organisation_id",
+    "organisation_name",
+    "country",
+    "email",
+    "bio",
+    "links",
+    "photo",
+)
 
 
 @bp.before_request
@@ -60,8 +70,9 @@ def _people_choices(event, text: str | None = None) -> list[SelectChoice]:
     def label(person):
         return f"{person.display_name} · {person.affiliation}" if person.affiliation else person.display_name
 
-    return [SelectChoice(p.id, label(p), optgroup=_("In this event")) for p in in_event] + \
-        [SelectChoice(p.id, label(p), optgroup=_("Others in the directory")) for p in others]
+    return [SelectChoice(p.id, label(p), optgroup=_("In this event")) for p in in_event] + [
+        SelectChoice(p.id, label(p), optgroup=_("Others in the directory")) for p in others
+    ]
 
 
 def _chosen_or_new_person(form, event):
@@ -79,14 +90,27 @@ def _chosen_or_new_person(form, event):
 def _flash_found(person) -> None:
     """Say that the new-person fields described someone already in the directory, and what became of them."""
     if can_edit_person(current_user, person):
-        flash(_("%(name)s was already in the directory: their profile is used, and only its empty fields were "
-                "filled in.", name=person.display_name), "info")
+        flash(
+            _(
+                "%(name)s was already in the directory: their profile is used, and only its empty fields were "
+                "filled in.",
+                name=person.display_name,
+            ),
+            "info",
+        )
     else:
-        flash(_("%(name)s was already in the directory: their profile is used as it is, since it is shared with "
-                "events you do not run. You can ask them to update it.", name=person.display_name), "info")
+        flash(
+            _(
+                "%(name)s was already in the directory: their profile is used as it is, since it is shared with "
+                "events you do not run. You can ask them to update it.",
+                name=person.display_name,
+            ),
+            "info",
+        )
 
 
 # --- The agenda -------------------------------------------------------------------------------------
+
 
 @bp.route("/agenda")
 def index(event_id: int):
@@ -94,9 +118,14 @@ def index(event_id: int):
     event = get_event_or_404(event_id)
     sessions = services.event_sessions(event)
     warnings = services.agenda_warnings(event, sessions)
-    return render_template("agenda/manage/index.html", event=event, days=services.by_day(sessions, event.tz),
-                           warnings=warnings, warned_ids={i for w in warnings for i in w.session_ids},
-                           confirm_form=ConfirmForm())
+    return render_template(
+        "agenda/manage/index.html",
+        event=event,
+        days=services.by_day(sessions, event.tz),
+        warnings=warnings,
+        warned_ids={i for w in warnings for i in w.session_ids},
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route("/agenda/new", methods=["GET", "POST"])
@@ -119,8 +148,9 @@ def new_session(event_id: int):
             flash(_("Session added. Add its people below."), "success")
             _flash_warnings(event, event_session)
             return redirect(url_for("agenda_manage.edit_session", event_id=event.id, session_id=event_session.id))
-    return render_template("agenda/manage/session_form.html", event=event, form=form, event_session=None), \
-        422 if form.errors else 200
+    return render_template(
+        "agenda/manage/session_form.html", event=event, form=form, event_session=None
+    ), 422 if form.errors else 200
 
 
 def _session_or_404(event, session_id: int):
@@ -135,13 +165,19 @@ def _render_session_page(event, event_session, form=None, participant_form=None,
     form = form or SessionForm()
     if form.start.data is None and not form.errors:
         form.fill_from(event_session, event.tz)
-    participant_form = participant_form or ParticipantForm(formdata=None,
-                                                           people_choices=_people_choices(event, search))
+    participant_form = participant_form or ParticipantForm(formdata=None, people_choices=_people_choices(event, search))
     sessions = services.event_sessions(event)
     warnings = services.warnings_for(services.agenda_warnings(event, sessions), event_session)
-    return render_template("agenda/manage/session.html", event=event, event_session=event_session, form=form,
-                           participant_form=participant_form, warnings=warnings, search=search,
-                           confirm_form=ConfirmForm()), status
+    return render_template(
+        "agenda/manage/session.html",
+        event=event,
+        event_session=event_session,
+        form=form,
+        participant_form=participant_form,
+        warnings=warnings,
+        search=search,
+        confirm_form=ConfirmForm(),
+    ), status
 
 
 @bp.route("/agenda/<int:session_id>", methods=["GET", "POST"])
@@ -197,8 +233,10 @@ def add_participant(event_id: int, session_id: int):
                 _flash_found(person)
             flash(_("%(name)s added.", name=person.display_name), "success")
             _flash_warnings(event, event_session)
-            return redirect(url_for("agenda_manage.edit_session", event_id=event.id, session_id=event_session.id)
-                            + "#people-heading")
+            return redirect(
+                url_for("agenda_manage.edit_session", event_id=event.id, session_id=event_session.id)
+                + "#people-heading"
+            )
     return _render_session_page(event, event_session, participant_form=form, status=422)
 
 
@@ -214,18 +252,26 @@ def participant_action(event_id: int, session_id: int, participant_id: int, acti
         abort(404)
     services.move_participant(event_session, participant, action, current_user)
     db.session.commit()
-    return redirect(url_for("agenda_manage.edit_session", event_id=event.id, session_id=event_session.id)
-                    + "#people-heading")
+    return redirect(
+        url_for("agenda_manage.edit_session", event_id=event.id, session_id=event_session.id) + "#people-heading"
+    )
 
 
 # --- Featured presenters and profiles ---------------------------------------------------------------
 
+
 def _render_presenters(event, form, status=200):
     people = people_services.event_people(event)
-    return render_template("agenda/manage/presenters.html", event=event, form=form,
-                           featured=services.featured_presenters(event), people=people,
-                           editable=editable_people(current_user, people),
-                           suggestions=FEATURED_ROLE_SUGGESTIONS, confirm_form=ConfirmForm()), status
+    return render_template(
+        "agenda/manage/presenters.html",
+        event=event,
+        form=form,
+        featured=services.featured_presenters(event),
+        people=people,
+        editable=editable_people(current_user, people),
+        suggestions=FEATURED_ROLE_SUGGESTIONS,
+        confirm_form=ConfirmForm(),
+    ), status
 
 
 @bp.route("/presenters", methods=["GET", "POST"])
@@ -292,10 +338,14 @@ def edit_person(event_id: int, person_id: int):
     if not can_edit_person(current_user, person):
         if request.method == "POST":
             abort(403)
-        return render_template("agenda/manage/person_shared.html", event=event, person=person,
-                               own_events=[e for e in events if can_manage_event(current_user, e)],
-                               others=sum(1 for e in events if not can_manage_event(current_user, e)),
-                               confirm_form=ConfirmForm())
+        return render_template(
+            "agenda/manage/person_shared.html",
+            event=event,
+            person=person,
+            own_events=[e for e in events if can_manage_event(current_user, e)],
+            others=sum(1 for e in events if not can_manage_event(current_user, e)),
+            confirm_form=ConfirmForm(),
+        )
     form = PersonForm()
     if request.method == "GET":
         form.fill_from(person)
@@ -303,8 +353,9 @@ def edit_person(event_id: int, person_id: int):
         try:
             upload = form.uploaded_photo()
             photo = read_upload(upload.stream) if upload is not None else None
-            changes = people_services.update_person(person, form.person_data(), current_user, photo,
-                                                    remove_photo=form.remove_photo.data, event=event)
+            changes = people_services.update_person(
+                person, form.person_data(), current_user, photo, remove_photo=form.remove_photo.data, event=event
+            )
         except EventMgrError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -312,10 +363,17 @@ def edit_person(event_id: int, person_id: int):
             db.session.commit()
             flash(_("Saved.") if changes else _("Nothing was changed."), "success")
             back = request.args.get("next", "")
-            return redirect(back if back.startswith("/manage/") else
-                            url_for("agenda_manage.presenters", event_id=event.id))
-    return render_template("agenda/manage/person_form.html", event=event, person=person, form=form,
-                           events=events, confirm_form=ConfirmForm()), 422 if form.errors else 200
+            return redirect(
+                back if back.startswith("/manage/") else url_for("agenda_manage.presenters", event_id=event.id)
+            )
+    return render_template(
+        "agenda/manage/person_form.html",
+        event=event,
+        person=person,
+        form=form,
+        events=events,
+        confirm_form=ConfirmForm(),
+    ), 422 if form.errors else 200
 
 
 @bp.route("/people/<int:person_id>/send-link", methods=["POST"])
@@ -362,6 +420,11 @@ def merge_people(event_id: int):
             db.session.commit()
             flash(_("%(duplicate)s is merged into %(kept)s.", duplicate=name, kept=kept.display_name), "success")
             return redirect(url_for("agenda_manage.merge_people", event_id=event.id))
-    return render_template("agenda/manage/merge.html", event=event, form=form, candidates=candidates,
-                           mergeable={(k.id, d.id) for k, d in candidates if can_merge_people(current_user, k, d)},
-                           confirm_form=ConfirmForm()), 422 if form.errors else 200
+    return render_template(
+        "agenda/manage/merge.html",
+        event=event,
+        form=form,
+        candidates=candidates,
+        mergeable={(k.id, d.id) for k, d in candidates if can_merge_people(current_user, k, d)},
+        confirm_form=ConfirmForm(),
+    ), 422 if form.errors else 200

@@ -127,10 +127,10 @@ class PersonalAgendaItem(db.Model):
 
     __tablename__ = "personal_agenda_items"
 
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
-                                                 primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True,
-                                            index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: A mailed invite or update put the session in the delegate's calendar: dropping it sends a CANCEL.
     calendar_mailed: Mapped[bool] = mapped_column(default=False, server_default=false())

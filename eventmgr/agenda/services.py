@@ -33,6 +33,7 @@ KINDS_WITH_DEFAULT_TITLE = ("opening", "break", "closing")
 
 # --- Sessions ---------------------------------------------------------------------------------------
 
+
 def session_rule_errors(event: Event, data: dict) -> dict[str, str]:
     """Check the rules a session must keep; return {field: message} for every one broken."""
     errors: dict[str, str] = {}
@@ -99,8 +100,9 @@ def update_session(event_session: EventSession, data: dict, user=None) -> dict:
     data = _clean_session(data)
     merged = {key: getattr(event_session, key) for key in SESSION_FIELDS} | data
     raise_first(session_rule_errors(event, merged))
-    changes = {key: (getattr(event_session, key), value) for key, value in data.items()
-               if getattr(event_session, key) != value}
+    changes = {
+        key: (getattr(event_session, key), value) for key, value in data.items() if getattr(event_session, key) != value
+    }
     for key, (_before, after) in changes.items():
         setattr(event_session, key, after)
     if changes:
@@ -121,9 +123,13 @@ def delete_session(event_session: EventSession, user=None) -> None:
 def get_session(event: Event, session_id: int) -> EventSession | None:
     """The event's session with this id, with its people; None if it belongs to another event."""
     event_session = db.session.execute(
-        select(EventSession).where(EventSession.id == session_id, EventSession.event_id == event.id)
-        .options(selectinload(EventSession.participants).joinedload(SessionParticipant.person)
-                 .joinedload(Person.organisation))
+        select(EventSession)
+        .where(EventSession.id == session_id, EventSession.event_id == event.id)
+        .options(
+            selectinload(EventSession.participants)
+            .joinedload(SessionParticipant.person)
+            .joinedload(Person.organisation)
+        )
     ).scalar_one_or_none()
     return event_session
 
@@ -142,8 +148,10 @@ def next_free_start(event: Event) -> datetime:
 
 # --- Participants -----------------------------------------------------------------------------------
 
-def add_participant(event_session: EventSession, person: Person, role: str, talk_title: str | None = None,
-                    user=None) -> SessionParticipant:
+
+def add_participant(
+    event_session: EventSession, person: Person, role: str, talk_title: str | None = None, user=None
+) -> SessionParticipant:
     """Put a person in a session with a role, after those already there."""
     if role not in PARTICIPANT_ROLES:
         raise EventMgrError("Choose a role from the list.", field="role")
@@ -152,13 +160,18 @@ def add_participant(event_session: EventSession, person: Person, role: str, talk
         raise EventMgrError("Keep the talk's title under 300 characters.", field="talk_title")
     if any(p.person_id == person.id for p in event_session.participants):
         raise EventMgrError(f"{person.full_name} is already in this session.", field="person_id")
-    participant = SessionParticipant(person=person, role=role, talk_title=talk_title,
-                                     position=len(event_session.participants))
+    participant = SessionParticipant(
+        person=person, role=role, talk_title=talk_title, position=len(event_session.participants)
+    )
     event_session.participants.append(participant)
     db.session.flush()
     signals.participant_added.send(event_session, person=person)
-    record("session.participant_add", user, event_session.event,
-           summary=f"{person.full_name} · {PARTICIPANT_ROLES[role]} · {event_session.title}")
+    record(
+        "session.participant_add",
+        user,
+        event_session.event,
+        summary=f"{person.full_name} · {PARTICIPANT_ROLES[role]} · {event_session.title}",
+    )
     return participant
 
 
@@ -170,8 +183,12 @@ def move_participant(event_session: EventSession, participant: SessionParticipan
         signals.participant_removing.send(event_session, person=participant.person)
         event_session.participants.remove(participant)
         people.pop(index)
-        record("session.participant_remove", user, event_session.event,
-               summary=f"{participant.person.full_name} · {event_session.title}")
+        record(
+            "session.participant_remove",
+            user,
+            event_session.event,
+            summary=f"{participant.person.full_name} · {event_session.title}",
+        )
     elif action in STEPS:
         move(people, index, STEPS[action])
     else:
@@ -182,14 +199,20 @@ def move_participant(event_session: EventSession, participant: SessionParticipan
 
 # --- Featured presenters ----------------------------------------------------------------------------
 
+
 def featured_presenters(event: Event) -> list[FeaturedPresenter]:
     """The event's featured presenters in order, with their people, organisations and photos."""
-    return list(db.session.execute(
-        select(FeaturedPresenter).where(FeaturedPresenter.event_id == event.id)
-        .options(joinedload(FeaturedPresenter.person).joinedload(Person.organisation),
-                 joinedload(FeaturedPresenter.person).selectinload(Person.photo))
-        .order_by(FeaturedPresenter.position, FeaturedPresenter.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(FeaturedPresenter)
+            .where(FeaturedPresenter.event_id == event.id)
+            .options(
+                joinedload(FeaturedPresenter.person).joinedload(Person.organisation),
+                joinedload(FeaturedPresenter.person).selectinload(Person.photo),
+            )
+            .order_by(FeaturedPresenter.position, FeaturedPresenter.id)
+        ).scalars()
+    )
 
 
 def add_featured(event: Event, person: Person, role_label: str, user=None) -> FeaturedPresenter:
@@ -207,8 +230,9 @@ def add_featured(event: Event, person: Person, role_label: str, user=None) -> Fe
     return entry
 
 
-def change_featured(event: Event, entry: FeaturedPresenter, action: str, role_label: str | None = None,
-                    user=None) -> None:
+def change_featured(
+    event: Event, entry: FeaturedPresenter, action: str, role_label: str | None = None, user=None
+) -> None:
     """Move a featured presenter up or down, change their role label, or stop featuring them."""
     entries = featured_presenters(event)
     index = next(i for i, item in enumerate(entries) if item.id == entry.id)
@@ -223,8 +247,13 @@ def change_featured(event: Event, entry: FeaturedPresenter, action: str, role_la
         if len(label) > 120:
             raise EventMgrError("Keep the role label under 120 characters.", field="role_label")
         if label != entry.role_label:
-            record("featured.update", user, event, summary=entry.person.full_name,
-                   changes={"role_label": (entry.role_label, label)})
+            record(
+                "featured.update",
+                user,
+                event,
+                summary=entry.person.full_name,
+                changes={"role_label": (entry.role_label, label)},
+            )
             entry.role_label = label
     else:
         raise EventMgrError("Unknown action.")
@@ -234,21 +263,31 @@ def change_featured(event: Event, entry: FeaturedPresenter, action: str, role_la
 
 # --- Reading the programme --------------------------------------------------------------------------
 
+
 def event_sessions(event: Event) -> list[EventSession]:
     """The event's sessions by start, each with its people, their organisations and photos: three queries in all."""
-    return list(db.session.execute(
-        select(EventSession).where(EventSession.event_id == event.id)
-        .options(selectinload(EventSession.participants).joinedload(SessionParticipant.person)
-                 .joinedload(Person.organisation),
-                 selectinload(EventSession.participants).joinedload(SessionParticipant.person)
-                 .selectinload(Person.photo))
-        .order_by(EventSession.start_at, EventSession.end_at, func.coalesce(EventSession.room, ""), EventSession.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(EventSession)
+            .where(EventSession.event_id == event.id)
+            .options(
+                selectinload(EventSession.participants)
+                .joinedload(SessionParticipant.person)
+                .joinedload(Person.organisation),
+                selectinload(EventSession.participants)
+                .joinedload(SessionParticipant.person)
+                .selectinload(Person.photo),
+            )
+            .order_by(EventSession.start_at, EventSession.end_at, func.coalesce(EventSession.room, ""), EventSession.id)
+        ).scalars()
+    )
 
 
 def has_sessions(event: Event) -> bool:
-    return db.session.execute(select(EventSession.id).where(EventSession.event_id == event.id).limit(1)).first() \
+    return (
+        db.session.execute(select(EventSession.id).where(EventSession.event_id == event.id).limit(1)).first()
         is not None
+    )
 
 
 def by_day(sessions: Iterable[EventSession], tz: ZoneInfo) -> list[tuple[date, list[EventSession]]]:
@@ -286,24 +325,36 @@ def agenda_warnings(event: Event, sessions: list[EventSession]) -> list[AgendaWa
     ordered = sorted(sessions, key=lambda s: (s.start_at, s.id))
     for i, first in enumerate(ordered):
         if first.start_at < event.start_at or first.end_at > event.end_at:
-            warnings.append(AgendaWarning(
-                "outside", f"“{first.title}” lies outside the event's time: its dates have changed since.",
-                (first.id,)))
-        for second in ordered[i + 1:]:
+            warnings.append(
+                AgendaWarning(
+                    "outside",
+                    f"“{first.title}” lies outside the event's time: its dates have changed since.",
+                    (first.id,),
+                )
+            )
+        for second in ordered[i + 1 :]:
             if second.start_at >= first.end_at:
                 break  # sorted by start: no later session can overlap `first`
             if not first.overlaps(second):
                 continue
             if _room_key(first) == _room_key(second):
                 where = first.room or "the main room or stream"
-                warnings.append(AgendaWarning(
-                    "room", f"“{first.title}” and “{second.title}” overlap in {where}.", (first.id, second.id)))
+                warnings.append(
+                    AgendaWarning(
+                        "room", f"“{first.title}” and “{second.title}” overlap in {where}.", (first.id, second.id)
+                    )
+                )
             shared = {p.person_id for p in first.participants} & {p.person_id for p in second.participants}
             for participant in first.participants:
                 if participant.person_id in shared:
-                    warnings.append(AgendaWarning(
-                        "person", f"{participant.person.display_name} is in both “{first.title}” and "
-                                  f"“{second.title}”, which overlap.", (first.id, second.id)))
+                    warnings.append(
+                        AgendaWarning(
+                            "person",
+                            f"{participant.person.display_name} is in both “{first.title}” and "
+                            f"“{second.title}”, which overlap.",
+                            (first.id, second.id),
+                        )
+                    )
     return warnings
 
 
@@ -324,8 +375,9 @@ class PresenterEntry:
     parts: list[SessionParticipant] = field(default_factory=list)
 
 
-def presenters(event: Event, sessions: list[EventSession] | None = None) -> tuple[list[PresenterEntry],
-                                                                                  list[PresenterEntry]]:
+def presenters(
+    event: Event, sessions: list[EventSession] | None = None
+) -> tuple[list[PresenterEntry], list[PresenterEntry]]:
     """(featured presenters in the organiser's order, everyone else in the sessions by name)."""
     sessions = event_sessions(event) if sessions is None else sessions
     featured = [PresenterEntry(entry.person, entry) for entry in featured_presenters(event)]
@@ -340,35 +392,47 @@ def presenters(event: Event, sessions: list[EventSession] | None = None) -> tupl
 
 # --- Personal agendas -------------------------------------------------------------------------------
 
+
 def personal_session_ids(registration: Registration) -> set[int]:
     """The sessions a delegate chose."""
-    return set(db.session.execute(
-        select(PersonalAgendaItem.session_id).where(PersonalAgendaItem.registration_id == registration.id)
-    ).scalars())
+    return set(
+        db.session.execute(
+            select(PersonalAgendaItem.session_id).where(PersonalAgendaItem.registration_id == registration.id)
+        ).scalars()
+    )
 
 
 def personal_sessions(registration: Registration) -> list[EventSession]:
     """The sessions a delegate chose, by start (for their calendar)."""
-    return list(db.session.execute(
-        select(EventSession).join(PersonalAgendaItem, PersonalAgendaItem.session_id == EventSession.id)
-        .where(PersonalAgendaItem.registration_id == registration.id).order_by(EventSession.start_at)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(EventSession)
+            .join(PersonalAgendaItem, PersonalAgendaItem.session_id == EventSession.id)
+            .where(PersonalAgendaItem.registration_id == registration.id)
+            .order_by(EventSession.start_at)
+        ).scalars()
+    )
 
 
 def set_personal_agenda(registration: Registration, session_ids: Iterable[int]) -> tuple[int, int]:
     """Keep exactly these sessions of the delegate's event on their agenda; return (added, removed)."""
     if not registration.is_active:
         raise EventMgrError("Only a registration that is pending, confirmed or on the waiting list has an agenda.")
-    allowed = set(db.session.execute(
-        select(EventSession.id).where(EventSession.event_id == registration.event_id, EventSession.kind != "break")
-    ).scalars())
+    allowed = set(
+        db.session.execute(
+            select(EventSession.id).where(EventSession.event_id == registration.event_id, EventSession.kind != "break")
+        ).scalars()
+    )
     wanted = {int(i) for i in session_ids} & allowed
     current = personal_session_ids(registration)
     removed = current - wanted
     if removed:
         signals.agenda_sessions_dropping.send(registration, session_ids=removed)
-        db.session.execute(delete(PersonalAgendaItem).where(PersonalAgendaItem.registration_id == registration.id,
-                                                            PersonalAgendaItem.session_id.in_(removed)))
+        db.session.execute(
+            delete(PersonalAgendaItem).where(
+                PersonalAgendaItem.registration_id == registration.id, PersonalAgendaItem.session_id.in_(removed)
+            )
+        )
     for session_id in sorted(wanted - current):
         db.session.add(PersonalAgendaItem(registration_id=registration.id, session_id=session_id))
     db.session.flush()

@@ -44,8 +44,12 @@ def agenda(slug: str):
         flash(_("We do not know that time zone; times are shown in the event's own."), "error")
     sessions = services.event_sessions(event)
     return render_template(
-        "agenda/agenda.html", event=event, days=services.by_day(sessions, ZoneInfo(tz_name)), tz_name=tz_name,
-        marks=services.session_marks(event, sessions, utcnow()), timezones=locales.timezone_choices(),
+        "agenda/agenda.html",
+        event=event,
+        days=services.by_day(sessions, ZoneInfo(tz_name)),
+        tz_name=tz_name,
+        marks=services.session_marks(event, sessions, utcnow()),
+        timezones=locales.timezone_choices(),
         can_manage=can_manage_event(current_user, event),
     )
 
@@ -65,8 +69,14 @@ def _build_agenda_pdf(event, tz_name: str) -> bytes:
     g.agenda_pdf_built = True
     sessions = services.event_sessions(event)
     # The featured entries themselves: the template prints each one's role label.
-    return render_pdf("agenda.html", event=event, days=services.by_day(sessions, ZoneInfo(tz_name)),
-                      tz_name=tz_name, featured=services.featured_presenters(event), generated_at=utcnow())
+    return render_pdf(
+        "agenda.html",
+        event=event,
+        days=services.by_day(sessions, ZoneInfo(tz_name)),
+        tz_name=tz_name,
+        featured=services.featured_presenters(event),
+        generated_at=utcnow(),
+    )
 
 
 @bp.route("/events/<slug>/agenda.pdf")
@@ -84,12 +94,27 @@ def agenda_pdf(slug: str):
     tz_name, _bad_zone = _reader_timezone(event)
     # Everything the file shows: the event (its version rises with a change of time or place, updated_at with any
     # other), the programme with its people (programme_version), the zone, the language and the link printed.
-    parts = ("agenda.pdf", event.id, event.created_at, event.updated_at, event.version, event.programme_version,
-             tz_name, str(get_locale()), current_app.config["PUBLIC_URL"])
+    parts = (
+        "agenda.pdf",
+        event.id,
+        event.created_at,
+        event.updated_at,
+        event.version,
+        event.programme_version,
+        tz_name,
+        str(get_locale()),
+        current_app.config["PUBLIC_URL"],
+    )
     # Public events' programmes may sit in shared caches for a while; others' only in the reader's browser.
-    return built_file_response(lambda: _build_agenda_pdf(event, tz_name), parts, "application/pdf",
-                               f"{event.slug}-agenda.pdf", inline=True, private=not event.is_listed,
-                               max_age=300 if event.is_listed else 60)
+    return built_file_response(
+        lambda: _build_agenda_pdf(event, tz_name),
+        parts,
+        "application/pdf",
+        f"{event.slug}-agenda.pdf",
+        inline=True,
+        private=not event.is_listed,
+        max_age=300 if event.is_listed else 60,
+    )
 
 
 @bp.route("/events/<slug>/presenters")
@@ -101,8 +126,13 @@ def presenters(slug: str):
         return moved
     sessions = services.event_sessions(event)
     featured, others = services.presenters(event, sessions)
-    return render_template("agenda/presenters.html", event=event, featured=featured, others=others,
-                           can_manage=can_manage_event(current_user, event))
+    return render_template(
+        "agenda/presenters.html",
+        event=event,
+        featured=featured,
+        others=others,
+        can_manage=can_manage_event(current_user, event),
+    )
 
 
 @bp.route("/events/<slug>/registration/<token>/agenda", methods=["GET", "POST"])
@@ -125,15 +155,25 @@ def personal_agenda(slug: str, token: str):
             flash(_("Your agenda is saved."), "success")
         return redirect(url_for("agenda.personal_agenda", slug=event.slug, token=token))
     chosen = services.personal_session_ids(registration)
-    response = current_app.make_response(render_template(
-        "agenda/personal.html", event=event, registration=registration, token=token, form=form,
-        days=services.by_day(sessions, event.tz), chosen=chosen, tz_name=event.timezone))
+    response = current_app.make_response(
+        render_template(
+            "agenda/personal.html",
+            event=event,
+            registration=registration,
+            token=token,
+            form=form,
+            days=services.by_day(sessions, event.tz),
+            chosen=chosen,
+            tz_name=event.timezone,
+        )
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
 # --- Template helpers (registered in eventmgr.templating) --------------------------------------------
+
 
 def event_has_agenda(event) -> bool:
     """Whether the event has any session (to show links to its agenda)."""

@@ -31,17 +31,27 @@ def record(action: str, user=None, event=None, summary: str = "", changes: dict 
 
 def event_log(event, limit: int = 200) -> list[AuditEntry]:
     """The newest entries about one event."""
-    return db.session.execute(
-        db.select(AuditEntry)
-        .where(AuditEntry.event_id == event.id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            db.select(AuditEntry)
+            .where(AuditEntry.event_id == event.id)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def site_log(limit: int = 500) -> list[AuditEntry]:
     """The newest entries that concern no single event: accounts, organisations, people."""
-    return db.session.execute(
-        db.select(AuditEntry).where(AuditEntry.event_id.is_(None))
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            db.select(AuditEntry)
+            .where(AuditEntry.event_id.is_(None))
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )

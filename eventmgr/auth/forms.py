@@ -32,7 +32,12 @@ class SetPasswordForm(Form):
 class InviteUserForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    can_organise = BooleanField(_l("May create events"), default=True,
-                                description=_l("Creates events, series and organisations, and runs them. Without "
-                                               "it, the account works only on events whose organisers invite it."))
+    can_organise = BooleanField(
+        _l("May create events"),
+        default=True,
+        description=_l(
+            "Creates events, series and organisations, and runs them. Without "
+            "it, the account works only on events whose organisers invite it."
+        ),
+    )
     is_admin = BooleanField(_l("Site administrator"))

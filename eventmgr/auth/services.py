@@ -28,6 +28,7 @@ def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
 def _hasher() -> PasswordHasher:
     return _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[0]
 
+
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -72,8 +73,7 @@ def create_user(email: str, name: str, password: str | None = None, is_admin: bo
     return user
 
 
-def authenticate(email: str, password: str, client: str | None = None,
-                 device_cookie: str | None = None) -> User | None:
+def authenticate(email: str, password: str, client: str | None = None, device_cookie: str | None = None) -> User | None:
     """Return the user if the password is right; count failures, and throttle where they come from.
 
     `client` is the network address the attempt comes from, `device_cookie` the browser's known-device cookie.
@@ -92,8 +92,9 @@ def authenticate(email: str, password: str, client: str | None = None,
     device = _known_device(device_cookie, user)
     client = f"device:{device}" if device else (client or "unknown")[:64]
     from_client, from_anyone, warned = _failures(email, client, now)
-    if from_client >= config["LOGIN_MAX_FAILURES"] or \
-            (from_anyone >= config["LOGIN_MAX_ADDRESS_FAILURES"] and device is None):
+    if from_client >= config["LOGIN_MAX_FAILURES"] or (
+        from_anyone >= config["LOGIN_MAX_ADDRESS_FAILURES"] and device is None
+    ):
         raise LoginThrottled("Too many failed attempts. Try again later or reset your password.")
     has_password = user is not None and user.password_hash is not None
     if not has_password:
@@ -101,8 +102,9 @@ def authenticate(email: str, password: str, client: str | None = None,
     if not has_password or not _verify(user.password_hash, password) or not user.is_active:
         failure = LoginFailure(email=email, client=client, failed_at=now)
         db.session.add(failure)
-        if not warned and (from_client + 1 >= config["LOGIN_MAX_FAILURES"]
-                           or from_anyone + 1 >= config["LOGIN_MAX_ADDRESS_FAILURES"]):
+        if not warned and (
+            from_client + 1 >= config["LOGIN_MAX_FAILURES"] or from_anyone + 1 >= config["LOGIN_MAX_ADDRESS_FAILURES"]
+        ):
             # Made when sent, and dropped there if the address has no account: the same work for every address.
             failure.owner_warned = True
             queue_made_when_sent(to=email, made=made_when_sent("auth.failed_logins", email=email))
@@ -111,8 +113,11 @@ def authenticate(email: str, password: str, client: str | None = None,
         user.password_hash = _hasher().hash(password)
     user.last_login_at = now
     # This client's mistakes are forgotten; the others' failures (and whether the owner was told) still count.
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.client == client,
-                                                  LoginFailure.owner_warned.is_(False)))
+    db.session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.email == email, LoginFailure.client == client, LoginFailure.owner_warned.is_(False)
+        )
+    )
     return user
 
 
@@ -124,9 +129,11 @@ def _failures(email: str, client: str, now) -> tuple[int, int, bool]:
     """Failures with the address within the window: from this client, from anyone, and whether the owner was
     told of them."""
     from_client, from_anyone, warned = db.session.execute(
-        select(func.count(case((LoginFailure.client == client, 1))), func.count(),
-               func.count(case((LoginFailure.owner_warned, 1))))
-        .where(LoginFailure.email == email, LoginFailure.failed_at > now - _window())
+        select(
+            func.count(case((LoginFailure.client == client, 1))),
+            func.count(),
+            func.count(case((LoginFailure.owner_warned, 1))),
+        ).where(LoginFailure.email == email, LoginFailure.failed_at > now - _window())
     ).one()
     return from_client, from_anyone, bool(warned)
 
@@ -145,9 +152,18 @@ def _failed_logins_message(email: str) -> dict | None:
     failures = _failures(email, "", utcnow())[1]
     link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
-    return {"to": user.email, "subject": "Someone is failing to log in to your eventmgr account",
-            "body": render_template("email/failed_logins.txt", user=user, failures=failures, link=link, hours=hours,
-                                    minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])}
+    return {
+        "to": user.email,
+        "subject": "Someone is failing to log in to your eventmgr account",
+        "body": render_template(
+            "email/failed_logins.txt",
+            user=user,
+            failures=failures,
+            link=link,
+            hours=hours,
+            minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
+        ),
+    }
 
 
 # --- Known devices: browsers that logged in to an account before -----------------------------------------
@@ -239,8 +255,11 @@ def _password_reset_message(email: str) -> dict | None:
         return None
     link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
-    return {"to": user.email, "subject": "Reset your eventmgr password",
-            "body": render_template("email/password_reset.txt", user=user, link=link, hours=hours)}
+    return {
+        "to": user.email,
+        "subject": "Reset your eventmgr password",
+        "body": render_template("email/password_reset.txt", user=user, link=link, hours=hours),
+    }
 
 
 def send_invitation(user: User, invited_by: User) -> None:

@@ -57,8 +57,12 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data, client=request.remote_addr,
-                                device_cookie=request.cookies.get(KNOWN_DEVICE_COOKIE))
+            user = authenticate(
+                form.email.data,
+                form.password.data,
+                client=request.remote_addr,
+                device_cookie=request.cookies.get(KNOWN_DEVICE_COOKIE),
+            )
         except LoginThrottled as error:
             user, status = None, 429
             form.password.errors.append(error.message)
@@ -78,9 +82,15 @@ def login():
 def _known_from_now_on(response, user: User):
     """Mark this browser as one the user logs in with: others' failed logins never throttle it for the account."""
     config = current_app.config
-    response.set_cookie(KNOWN_DEVICE_COOKIE, known_device_cookie(user, request.cookies.get(KNOWN_DEVICE_COOKIE)),
-                        max_age=config["KNOWN_DEVICE_DAYS"] * 86400, path=url_for("auth.login"), httponly=True,
-                        secure=config.get("REMEMBER_COOKIE_SECURE", False), samesite="Lax")
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        known_device_cookie(user, request.cookies.get(KNOWN_DEVICE_COOKIE)),
+        max_age=config["KNOWN_DEVICE_DAYS"] * 86400,
+        path=url_for("auth.login"),
+        httponly=True,
+        secure=config.get("REMEMBER_COOKIE_SECURE", False),
+        samesite="Lax",
+    )
     return response
 
 
@@ -127,5 +137,6 @@ def reset_password(token: str):
             login_user(user)
             flash(_("Your password is set. Welcome."), "success")
             return _known_from_now_on(redirect(url_for("events_manage.dashboard")), user)
-    return render_template("auth/reset_password.html", form=form, user=user, purpose=purpose), \
-        422 if form.errors else 200
+    return render_template(
+        "auth/reset_password.html", form=form, user=user, purpose=purpose
+    ), 422 if form.errors else 200

@@ -41,8 +41,9 @@ def session_deleting(event_session) -> None:
 def participant_added(event_session, person) -> None:
     """Invite a new presenter of a published event to the session."""
     if person.email and event_session.event.status == "published":
-        services.queue_session_invite(event_session, person.display_name, person.email, "REQUEST",
-                                      include_join_url=True)
+        services.queue_session_invite(
+            event_session, person.display_name, person.email, "REQUEST", include_join_url=True
+        )
 
 
 def participant_removing(event_session, person) -> None:

@@ -20,11 +20,29 @@ from eventmgr.registration.models import Registration
 from eventmgr.urls import external_url
 
 #: What an event's calendar entry shows; a change to any of these is owed to everyone who has the event.
-CALENDAR_FIELDS = ("title", "start_at", "end_at", "timezone", "venue_name", "venue_address", "venue_city",
-                   "venue_country", "online_platform", "kind")
+CALENDAR_FIELDS = (
+    "title",
+    "start_at",
+    "end_at",
+    "timezone",
+    "venue_name",
+    "venue_address",
+    "venue_city",
+    "venue_country",
+    "online_platform",
+    "kind",
+)
 #: What each session's calendar entry shows of its event (its title, place, join link for presenters).
-SESSION_ENTRY_FIELDS = ("title", "timezone", "venue_name", "venue_address", "venue_city", "venue_country", "kind",
-                        "join_url")
+SESSION_ENTRY_FIELDS = (
+    "title",
+    "timezone",
+    "venue_name",
+    "venue_address",
+    "venue_city",
+    "venue_country",
+    "kind",
+    "join_url",
+)
 #: What a session's calendar entry shows; a change to any of these is owed to calendars.
 SESSION_CALENDAR_FIELDS = ("title", "start_at", "end_at", "room")
 
@@ -64,16 +82,23 @@ UPDATE_LEASE = timedelta(minutes=10)
 #: Events and sessions owing their people an update, claimed one at a time. An update that cannot be queued is
 #: tried again once its lease has run out, and never given up: calendars must not stay wrong.
 EVENT_UPDATES, SESSION_UPDATES = (
-    queue.Queue(f"calendar update of {model.__tablename__}", model, due="calendar_update_due_at",
-                waiting=model.calendar_sent_sequence < model.calendar_sequence, lease=lambda: UPDATE_LEASE,
-                attempts=None)
-    for model in (Event, EventSession))
+    queue.Queue(
+        f"calendar update of {model.__tablename__}",
+        model,
+        due="calendar_update_due_at",
+        waiting=model.calendar_sent_sequence < model.calendar_sequence,
+        lease=lambda: UPDATE_LEASE,
+        attempts=None,
+    )
+    for model in (Event, EventSession)
+)
 
 
 def queue_calendar_updates(now: datetime | None = None) -> int:
     """Queue the owed updates: events' to confirmed delegates, sessions' to their people; return how many."""
-    queued = (queue.work(EVENT_UPDATES, _handle_event_update, now=now)
-              + queue.work(SESSION_UPDATES, _handle_session_update, now=now))
+    queued = queue.work(EVENT_UPDATES, _handle_event_update, now=now) + queue.work(
+        SESSION_UPDATES, _handle_session_update, now=now
+    )
     return sum(count for count in queued if count)
 
 
@@ -98,17 +123,27 @@ def _update_sent(updates: queue.Queue, row_id: int, sequence: int) -> None:
     anew, when it is due."""
     db.session.flush()  # the handler's changes first (a cancellation's sequences), so none is written over this
     table = updates.table
-    db.session.execute(update(table).where(table.c.id == row_id).values(
-        calendar_sent_sequence=sequence,
-        calendar_update_due_at=case((table.c.calendar_sequence == sequence, None),
-                                    else_=table.c.calendar_update_due_at)))
+    db.session.execute(
+        update(table)
+        .where(table.c.id == row_id)
+        .values(
+            calendar_sent_sequence=sequence,
+            calendar_update_due_at=case(
+                (table.c.calendar_sequence == sequence, None), else_=table.c.calendar_update_due_at
+            ),
+        )
+    )
 
 
 def _queue_event_update(event: Event) -> int:
     kind = "event_cancelled" if event.status == "cancelled" else "event_updated"
-    registrations = db.session.execute(
-        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
-    ).scalars().all()
+    registrations = (
+        db.session.execute(
+            select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
+        )
+        .scalars()
+        .all()
+    )
     for registration in registrations:
         notifications.queue(registration, kind)
     queued = len(registrations)
@@ -122,46 +157,73 @@ def _queue_event_update(event: Event) -> int:
 def _queue_session_update(event_session: EventSession) -> int:
     if event_session.event.status != "published":
         return 0
-    sent = [email for name, email, join in session_recipients(event_session)
-            if queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)]
+    sent = [
+        email
+        for name, email, join in session_recipients(event_session)
+        if queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)
+    ]
     if sent:  # the delegates among them now hold the session in their calendars, from this mail
         db.session.execute(
-            update(PersonalAgendaItem).where(
+            update(PersonalAgendaItem)
+            .where(
                 PersonalAgendaItem.session_id == event_session.id,
-                PersonalAgendaItem.registration_id.in_(select(Registration.id).where(
-                    Registration.event_id == event_session.event_id, Registration.status == "confirmed",
-                    Registration.email.in_(sent))))
-            .values(calendar_mailed=True).execution_options(synchronize_session=False))
+                PersonalAgendaItem.registration_id.in_(
+                    select(Registration.id).where(
+                        Registration.event_id == event_session.event_id,
+                        Registration.status == "confirmed",
+                        Registration.email.in_(sent),
+                    )
+                ),
+            )
+            .values(calendar_mailed=True)
+            .execution_options(synchronize_session=False)
+        )
     return len(sent)
 
 
 def cancel_session_entries(event_session: EventSession, only: str | None = None) -> int:
     """Send CANCEL for the session to everyone holding it (or to the address `only`), with a raised SEQUENCE."""
-    return _queue_cancels(event_session, [(name, email) for name, email, _join in session_recipients(event_session)
-                                          if only is None or email == only])
+    return _queue_cancels(
+        event_session,
+        [(name, email) for name, email, _join in session_recipients(event_session) if only is None or email == only],
+    )
 
 
 def withdraw_session_entries(registration: Registration, session_ids: Iterable[int] | None = None) -> int:
     """Send the delegate CANCEL for those of their chosen sessions (all, without `session_ids`) that a mailed
     update put in their calendar: they dropped them, or their registration ends. Not for a session they
     present under the same address, nor for one that is over."""
-    query = (select(EventSession).join(PersonalAgendaItem, PersonalAgendaItem.session_id == EventSession.id)
-             .where(PersonalAgendaItem.registration_id == registration.id, PersonalAgendaItem.calendar_mailed,
-                    EventSession.end_at > utcnow(),
-                    ~select(SessionParticipant.session_id).join(Person, SessionParticipant.person_id == Person.id)
-                    .where(SessionParticipant.session_id == EventSession.id, Person.email == registration.email)
-                    .exists()))
+    query = (
+        select(EventSession)
+        .join(PersonalAgendaItem, PersonalAgendaItem.session_id == EventSession.id)
+        .where(
+            PersonalAgendaItem.registration_id == registration.id,
+            PersonalAgendaItem.calendar_mailed,
+            EventSession.end_at > utcnow(),
+            ~select(SessionParticipant.session_id)
+            .join(Person, SessionParticipant.person_id == Person.id)
+            .where(SessionParticipant.session_id == EventSession.id, Person.email == registration.email)
+            .exists(),
+        )
+    )
     if session_ids is not None:
         query = query.where(EventSession.id.in_(list(session_ids)))
     withdrawn = db.session.execute(query).scalars().all()
     if not withdrawn:
         return 0
     db.session.execute(
-        update(PersonalAgendaItem).where(PersonalAgendaItem.registration_id == registration.id,
-                                         PersonalAgendaItem.session_id.in_([s.id for s in withdrawn]))
-        .values(calendar_mailed=False).execution_options(synchronize_session=False))
-    return sum(_queue_cancels(event_session, [(registration.full_name, registration.email)], withdrawn=True)
-               for event_session in withdrawn)
+        update(PersonalAgendaItem)
+        .where(
+            PersonalAgendaItem.registration_id == registration.id,
+            PersonalAgendaItem.session_id.in_([s.id for s in withdrawn]),
+        )
+        .values(calendar_mailed=False)
+        .execution_options(synchronize_session=False)
+    )
+    return sum(
+        _queue_cancels(event_session, [(registration.full_name, registration.email)], withdrawn=True)
+        for event_session in withdrawn
+    )
 
 
 def _queue_cancels(event_session: EventSession, people: list[tuple[str, str]], withdrawn: bool = False) -> int:
@@ -173,8 +235,9 @@ def _queue_cancels(event_session: EventSession, people: list[tuple[str, str]], w
     _raise_sequence(event_session)  # RFC 5546: a CANCEL is newer than the REQUEST it cancels
     if not owed:
         event_session.calendar_sent_sequence = event_session.calendar_sequence
-    return sum(queue_session_invite(event_session, name, email, "CANCEL", withdrawn=withdrawn)
-               for name, email in people)
+    return sum(
+        queue_session_invite(event_session, name, email, "CANCEL", withdrawn=withdrawn) for name, email in people
+    )
 
 
 def schedule_programme_update(event: Event) -> None:
@@ -185,10 +248,14 @@ def schedule_programme_update(event: Event) -> None:
 
 def invite_presenters(event: Event) -> int:
     """On publication: send every presenter with an address an invite for each of their sessions."""
-    return sum(queue_session_invite(event_session, part.person.display_name, part.person.email, "REQUEST",
-                                    include_join_url=True)
-               for event_session in calendar_sessions(event) for part in event_session.participants
-               if part.person.email)
+    return sum(
+        queue_session_invite(
+            event_session, part.person.display_name, part.person.email, "REQUEST", include_join_url=True
+        )
+        for event_session in calendar_sessions(event)
+        for part in event_session.participants
+        if part.person.email
+    )
 
 
 def session_recipients(event_session: EventSession) -> list[tuple[str, str, bool]]:
@@ -196,14 +263,24 @@ def session_recipients(event_session: EventSession) -> list[tuple[str, str, bool
 
     Its presenters with an address, and the confirmed delegates who put it on their agenda.
     """
-    people = db.session.execute(
-        select(Person).join(SessionParticipant, SessionParticipant.person_id == Person.id)
-        .where(SessionParticipant.session_id == event_session.id, Person.email.is_not(None))
-    ).scalars().all()
-    delegates = db.session.execute(
-        select(Registration).join(PersonalAgendaItem, PersonalAgendaItem.registration_id == Registration.id)
-        .where(PersonalAgendaItem.session_id == event_session.id, Registration.status == "confirmed")
-    ).scalars().all()
+    people = (
+        db.session.execute(
+            select(Person)
+            .join(SessionParticipant, SessionParticipant.person_id == Person.id)
+            .where(SessionParticipant.session_id == event_session.id, Person.email.is_not(None))
+        )
+        .scalars()
+        .all()
+    )
+    delegates = (
+        db.session.execute(
+            select(Registration)
+            .join(PersonalAgendaItem, PersonalAgendaItem.registration_id == Registration.id)
+            .where(PersonalAgendaItem.session_id == event_session.id, Registration.status == "confirmed")
+        )
+        .scalars()
+        .all()
+    )
     found = {person.email: (person.display_name, person.email, True) for person in people}
     for registration in delegates:
         found.setdefault(registration.email, (registration.full_name, registration.email, True))
@@ -211,12 +288,23 @@ def session_recipients(event_session: EventSession) -> list[tuple[str, str, bool
 
 
 #: Subjects of the session mails, by kind.
-SESSION_SUBJECTS = {"invite": "Invitation: {title}", "updated": "Updated: {title}", "cancelled": "Cancelled: {title}",
-                    "withdrawn": "Removed from your agenda: {title}"}
+SESSION_SUBJECTS = {
+    "invite": "Invitation: {title}",
+    "updated": "Updated: {title}",
+    "cancelled": "Cancelled: {title}",
+    "withdrawn": "Removed from your agenda: {title}",
+}
 
 
-def queue_session_invite(event_session: EventSession, name: str, email: str, method: str, update: bool = False,
-                         include_join_url: bool = False, withdrawn: bool = False) -> bool:
+def queue_session_invite(
+    event_session: EventSession,
+    name: str,
+    email: str,
+    method: str,
+    update: bool = False,
+    include_join_url: bool = False,
+    withdrawn: bool = False,
+) -> bool:
     """Mail one person the session as an invite (REQUEST) or its cancellation (CANCEL); not once it is over.
     `withdrawn`: a CANCEL to a delegate who left a session that goes ahead.
 
@@ -225,8 +313,13 @@ def queue_session_invite(event_session: EventSession, name: str, email: str, met
     if event_session.end_at <= utcnow() or is_withheld():
         return False
     event = event_session.event
-    ics = sessions_to_ics(event.title, [event_session], method=method, attendee=(name, email),
-                          include_join_url=include_join_url and method == "REQUEST")
+    ics = sessions_to_ics(
+        event.title,
+        [event_session],
+        method=method,
+        attendee=(name, email),
+        include_join_url=include_join_url and method == "REQUEST",
+    )
     if method == "CANCEL":
         kind = "withdrawn" if withdrawn else "cancelled"
     else:
@@ -234,11 +327,16 @@ def queue_session_invite(event_session: EventSession, name: str, email: str, met
     queue_mail(
         to=email,
         subject=SESSION_SUBJECTS[kind].format(title=f"{event_session.title} · {event.title}"),
-        body=render_template(f"email/calendar/session_{kind}.txt", event=event, event_session=event_session,
-                             name=name, agenda_url=external_url("agenda.agenda", slug=event.slug,
-                                                                _anchor=f"session-{event_session.id}")),
-        attachments=[{"filename": "invite.ics", "content_type": f"text/calendar; method={method}",
-                      "content": ics.decode()}],
+        body=render_template(
+            f"email/calendar/session_{kind}.txt",
+            event=event,
+            event_session=event_session,
+            name=name,
+            agenda_url=external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}"),
+        ),
+        attachments=[
+            {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
+        ],
         event_id=event.id,
     )
     return True
@@ -246,22 +344,34 @@ def queue_session_invite(event_session: EventSession, name: str, email: str, met
 
 def calendar_sessions(event: Event) -> list[EventSession]:
     """The event's sessions with what their calendar entries show, by start."""
-    return list(db.session.execute(
-        select(EventSession).where(EventSession.event_id == event.id)
-        .options(selectinload(EventSession.participants).joinedload(SessionParticipant.person)
-                 .joinedload(Person.organisation))
-        .order_by(EventSession.start_at, EventSession.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(EventSession)
+            .where(EventSession.event_id == event.id)
+            .options(
+                selectinload(EventSession.participants)
+                .joinedload(SessionParticipant.person)
+                .joinedload(Person.organisation)
+            )
+            .order_by(EventSession.start_at, EventSession.id)
+        ).scalars()
+    )
 
 
 def person_sessions(person: Person) -> list[EventSession]:
     """The person's sessions in listed events, by start."""
-    return list(db.session.execute(
-        select(EventSession).join(SessionParticipant, SessionParticipant.session_id == EventSession.id)
-        .join(Event, Event.id == EventSession.event_id)
-        .where(SessionParticipant.person_id == person.id, Event.is_listed)
-        .options(joinedload(EventSession.event),
-                 selectinload(EventSession.participants).joinedload(SessionParticipant.person)
-                 .joinedload(Person.organisation))
-        .order_by(EventSession.start_at)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(EventSession)
+            .join(SessionParticipant, SessionParticipant.session_id == EventSession.id)
+            .join(Event, Event.id == EventSession.event_id)
+            .where(SessionParticipant.person_id == person.id, Event.is_listed)
+            .options(
+                joinedload(EventSession.event),
+                selectinload(EventSession.participants)
+                .joinedload(SessionParticipant.person)
+                .joinedload(Person.organisation),
+            )
+            .order_by(EventSession.start_at)
+        ).scalars()
+    )

@@ -29,8 +29,14 @@ def _etag(parts: tuple) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tuple, last_modified=None,
-                      private: bool = False, cache: bool = False):
+def calendar_response(
+    build: Callable[[], bytes],
+    filename: str,
+    etag_parts: tuple,
+    last_modified=None,
+    private: bool = False,
+    cache: bool = False,
+):
     """Answer with the file `build` makes, or 304 when the client's copy is current (nothing is built then).
 
     `cache` keeps the built file for the next client (public files only: etag_parts must name everything
@@ -59,8 +65,14 @@ def calendar_response(build: Callable[[], bytes], filename: str, etag_parts: tup
 def _identity(event) -> tuple:
     """What tells one state of an event and its programme from every other, even one that reuses a deleted
     event's id (programme_version rises with any change to its sessions, their people and organisations)."""
-    return (event.id, event.created_at, event.updated_at, event.version, event.calendar_sequence,
-            event.programme_version)
+    return (
+        event.id,
+        event.created_at,
+        event.updated_at,
+        event.version,
+        event.calendar_sequence,
+        event.programme_version,
+    )
 
 
 def _changed_at(event):
@@ -76,26 +88,38 @@ def event_calendar(slug: str):
     if moved:
         return moved
     if request.args.get("layout") == "days":
-        return calendar_response(lambda: event_days_to_ics(event), f"{event.slug}-days.ics",
-                                 ("days", *_identity(event)), event.updated_at, cache=True)
-    return calendar_response(lambda: event_to_ics(event, sessions=services.calendar_sessions(event)),
-                             f"{event.slug}.ics", ("event", *_identity(event)), _changed_at(event), cache=True)
+        return calendar_response(
+            lambda: event_days_to_ics(event),
+            f"{event.slug}-days.ics",
+            ("days", *_identity(event)),
+            event.updated_at,
+            cache=True,
+        )
+    return calendar_response(
+        lambda: event_to_ics(event, sessions=services.calendar_sessions(event)),
+        f"{event.slug}.ics",
+        ("event", *_identity(event)),
+        _changed_at(event),
+        cache=True,
+    )
 
 
 @bp.route("/events/<slug>/sessions/<int:session_id>.ics")
 @cached_public_page
 def session_calendar(slug: str, session_id: int):
     """One session of the programme."""
-    event, moved = visible_event_or_redirect(slug, "calendar.session_calendar", eager=False,
-                                              session_id=session_id)
+    event, moved = visible_event_or_redirect(slug, "calendar.session_calendar", eager=False, session_id=session_id)
     if moved:
         return moved
     event_session = db.session.get(EventSession, session_id)
     if event_session is None or event_session.event_id != event.id:
         abort(404)
-    return calendar_response(lambda: sessions_to_ics(event.title, [event_session]),
-                             f"{event.slug}-session-{event_session.id}.ics",
-                             ("session", event_session.id, *_identity(event)), _changed_at(event))
+    return calendar_response(
+        lambda: sessions_to_ics(event.title, [event_session]),
+        f"{event.slug}-session-{event_session.id}.ics",
+        ("session", event_session.id, *_identity(event)),
+        _changed_at(event),
+    )
 
 
 @bp.route("/people/<int:person_id>/calendar.ics")
@@ -106,8 +130,13 @@ def person_calendar(person_id: int):
     sessions = services.person_sessions(person)
     if not sessions:
         abort(404)
-    parts = ("person", person.id, person.created_at, person.updated_at,
-             tuple((s.id, *_identity(s.event)) for s in sessions))
+    parts = (
+        "person",
+        person.id,
+        person.created_at,
+        person.updated_at,
+        tuple((s.id, *_identity(s.event)) for s in sessions),
+    )
     return calendar_response(lambda: sessions_to_ics(person.display_name, sessions), f"{person.slug}.ics", parts)
 
 
@@ -126,11 +155,20 @@ def personal_calendar(slug: str, token: str):
     sessions = personal_sessions(registration)
     confirmed = registration.status == "confirmed"
     withdrawn = registration.status in ("cancelled", "declined")
-    parts = ("personal", registration.id, registration.status, registration.updated_at, *_identity(event),
-             tuple(s.id for s in sessions))
+    parts = (
+        "personal",
+        registration.id,
+        registration.status,
+        registration.updated_at,
+        *_identity(event),
+        tuple(s.id for s in sessions),
+    )
     return calendar_response(
         lambda: event_to_ics(event, include_join_url=confirmed, cancelled=withdrawn, sessions=sessions),
-        f"{event.slug}.ics", parts, private=True)
+        f"{event.slug}.ics",
+        parts,
+        private=True,
+    )
 
 
 def webcal_url(endpoint: str, **values) -> str:

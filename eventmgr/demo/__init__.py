@@ -68,8 +68,11 @@ def load_demo(echo=print, now: datetime | None = None) -> str:
         if spec.secretariat:
             _ensure_role(event, users["secretariat"], "secretariat", users["admin"], echo)
 
-    lines = ["Demo data:" if any(t.created for t in tallies.values()) else
-             "Demo data: nothing to add, everything is there already."]
+    lines = [
+        "Demo data:"
+        if any(t.created for t in tallies.values())
+        else "Demo data: nothing to add, everything is there already."
+    ]
     lines += [f"  {kind:<14} {tally}" for kind, tally in tallies.items()]
     db.session.flush()
     lines.append(load_registration_demo(echo))
@@ -121,8 +124,14 @@ def _series(fields: dict, user: User, tally: Tally) -> Series:
     return event_services.create_series(fields["title"], fields["description"], user, slug=fields["slug"])
 
 
-def _event(spec: content.DemoEvent, organiser: User, series: dict[str, Series],
-           organisations: dict[str, Organisation], echo, tally: Tally) -> Event | None:
+def _event(
+    spec: content.DemoEvent,
+    organiser: User,
+    series: dict[str, Series],
+    organisations: dict[str, Organisation],
+    echo,
+    tally: Tally,
+) -> Event | None:
     """The event with the spec's slug (or one renamed from it); else create, link and publish it."""
     event, moved_to = event_services.event_by_slug(spec.slug)
     if event is None and moved_to:
@@ -160,8 +169,11 @@ def _save_passwords(new_passwords: list[tuple[str, str, str]]) -> Path:
     path = Path(current_app.instance_path) / ACCOUNTS_FILE
     emails = {email for _, email, _ in new_passwords}
     try:
-        kept = [line for line in path.read_text().splitlines()
-                if line.startswith("#") or len(line.split()) < 2 or line.split()[1] not in emails]
+        kept = [
+            line
+            for line in path.read_text().splitlines()
+            if line.startswith("#") or len(line.split()) < 2 or line.split()[1] not in emails
+        ]
     except FileNotFoundError:
         kept = list(_ACCOUNTS_HEADER)
     lines = kept + [f"{role:<12}  {email:<27}  {password}" for role, email, password in new_passwords]

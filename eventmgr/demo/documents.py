@@ -12,8 +12,10 @@ from eventmgr.extensions import db
 JAPAN_EU_SLUG = "japan-eu-tajikistan-afghanistan-border-2012"
 BOROVOE_SLUG = "issyk-kul-initiative-2018-borovoe"
 
-JAPAN_EU_TITLE = ("Recommendations of the Japan-EU Conference on Tajikistan-Afghanistan Border Management "
-                  "and Cross-border Co-operation")
+JAPAN_EU_TITLE = (
+    "Recommendations of the Japan-EU Conference on Tajikistan-Afghanistan Border Management "
+    "and Cross-border Co-operation"
+)
 JAPAN_EU_RECOMMENDATIONS = f"""\
 # {JAPAN_EU_TITLE}
 
@@ -114,9 +116,17 @@ def load_document_demo(echo=print) -> str:
     created = []
     japan_eu, _ = event_by_slug(JAPAN_EU_SLUG)
     if japan_eu is not None and _document(japan_eu, "recommendations") is None:
-        document = services.create_document(japan_eu, {
-            "kind": "recommendations", "title": "Recommendations", "reference": "JEU/2012/REC/1",
-            "language": "en", "slug": "recommendations"}, user)
+        document = services.create_document(
+            japan_eu,
+            {
+                "kind": "recommendations",
+                "title": "Recommendations",
+                "reference": "JEU/2012/REC/1",
+                "language": "en",
+                "slug": "recommendations",
+            },
+            user,
+        )
         services.import_text(document, JAPAN_EU_RECOMMENDATIONS, user)
         try:
             services.publish(document, user)
@@ -125,9 +135,17 @@ def load_document_demo(echo=print) -> str:
         created.append("Japan-EU recommendations (version 1)")
     borovoe, _ = event_by_slug(BOROVOE_SLUG)
     if borovoe is not None and _document(borovoe, "final-conclusions") is None:
-        document = services.create_document(borovoe, {
-            "kind": "final_conclusions", "title": "Final conclusions", "reference": "IKI/2018/FC/1",
-            "language": "en", "slug": "final-conclusions"}, user)
+        document = services.create_document(
+            borovoe,
+            {
+                "kind": "final_conclusions",
+                "title": "Final conclusions",
+                "reference": "IKI/2018/FC/1",
+                "language": "en",
+                "slug": "final-conclusions",
+            },
+            user,
+        )
         services.import_text(document, BOROVOE_CONCLUSIONS, user)
         created.append("Borovoe final conclusions (draft)")
     db.session.flush()

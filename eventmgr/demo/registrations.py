@@ -21,32 +21,92 @@ def _one_form(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 #: By country: women's and men's given names, and family names as (a man's form, a woman's form).
 NAMES = {
-    "KZ": (("Aigerim", "Dana", "Saule", "Aruzhan"), ("Nurlan", "Yerlan", "Timur", "Askar"),
-           (("Abenov", "Abenova"), ("Seitkaliyev", "Seitkaliyeva"), ("Zhumabekov", "Zhumabekova"),
-            ("Omarov", "Omarova"), ("Nurgaliyev", "Nurgaliyeva"))),
-    "KG": (("Cholpon", "Aizada", "Gulnara", "Elnura"), ("Aibek", "Nurlan", "Bakyt", "Azamat"),
-           (("Asanov", "Asanova"), ("Toktogulov", "Toktogulova"), ("Mamytov", "Mamytova"), ("Sydykov", "Sydykova"),
-            ("Dzhumaliev", "Dzhumalieva"))),
-    "TJ": (("Manizha", "Zarina", "Nigina", "Firuza"), ("Farrukh", "Dilshod", "Rustam", "Bakhtiyor"),
-           (("Rahimov", "Rahimova"), ("Nazarov", "Nazarova"), ("Saidov", "Saidova"), ("Karimov", "Karimova"),
-            ("Sharipov", "Sharipova"))),
-    "TM": (("Ogulgerek", "Maya", "Jeren", "Aynur"), ("Merdan", "Serdar", "Batyr", "Dovlet"),
-           (("Atayev", "Atayeva"), ("Orazov", "Orazova"), ("Berdiyev", "Berdiyeva"), ("Hojamuradov", "Hojamuradova"),
-            ("Annayev", "Annayeva"))),
-    "UZ": (("Dilnoza", "Malika", "Nodira", "Shahnoza"), ("Sardor", "Bekzod", "Jasur", "Otabek"),
-           (("Tursunov", "Tursunova"), ("Yusupov", "Yusupova"), ("Aliyev", "Aliyeva"), ("Mirzayev", "Mirzayeva"),
-            ("Ergashev", "Ergasheva"))),
-    "AF": (("Farida", "Mariam", "Nadia", "Zahra"), ("Ahmad", "Habib", "Mahmood", "Wahid"),
-           _one_form(("Rahimi", "Sultani", "Noori", "Hakimi", "Amiri"))),
-    "IR": (("Maryam", "Shirin", "Leila", "Nasrin"), ("Reza", "Ali", "Hamid", "Dariush"),
-           _one_form(("Hosseini", "Karimi", "Ahmadi", "Rezaei", "Moradi"))),
-    "BE": (("Sophie", "Elena", "Lotte", "Camille"), ("Pieter", "Thomas", "Luc", "Wouter"),
-           _one_form(("Janssens", "Dubois", "Peeters", "Maes", "Lambert"))),
-    "LV": (("Ilze", "Liga", "Anna", "Inese"), ("Janis", "Martins", "Andris", "Edgars"),
-           (("Berzins", "Berzina"), ("Kalnins", "Kalnina"), ("Ozols", "Ozola"), ("Liepins", "Liepina"),
-            ("Krumins", "Krumina"))),
-    "GB": (("Hannah", "Emily", "Charlotte", "Grace"), ("Oliver", "Samuel", "James", "Thomas"),
-           _one_form(("Whitfield", "Clarke", "Hughes", "Bennett", "Foster"))),
+    "KZ": (
+        ("Aigerim", "Dana", "Saule", "Aruzhan"),
+        ("Nurlan", "Yerlan", "Timur", "Askar"),
+        (
+            ("Abenov", "Abenova"),
+            ("Seitkaliyev", "Seitkaliyeva"),
+            ("Zhumabekov", "Zhumabekova"),
+            ("Omarov", "Omarova"),
+            ("Nurgaliyev", "Nurgaliyeva"),
+        ),
+    ),
+    "KG": (
+        ("Cholpon", "Aizada", "Gulnara", "Elnura"),
+        ("Aibek", "Nurlan", "Bakyt", "Azamat"),
+        (
+            ("Asanov", "Asanova"),
+            ("Toktogulov", "Toktogulova"),
+            ("Mamytov", "Mamytova"),
+            ("Sydykov", "Sydykova"),
+            ("Dzhumaliev", "Dzhumalieva"),
+        ),
+    ),
+    "TJ": (
+        ("Manizha", "Zarina", "Nigina", "Firuza"),
+        ("Farrukh", "Dilshod", "Rustam", "Bakhtiyor"),
+        (
+            ("Rahimov", "Rahimova"),
+            ("Nazarov", "Nazarova"),
+            ("Saidov", "Saidova"),
+            ("Karimov", "Karimova"),
+            ("Sharipov", "Sharipova"),
+        ),
+    ),
+    "TM": (
+        ("Ogulgerek", "Maya", "Jeren", "Aynur"),
+        ("Merdan", "Serdar", "Batyr", "Dovlet"),
+        (
+            ("Atayev", "Atayeva"),
+            ("Orazov", "Orazova"),
+            ("Berdiyev", "Berdiyeva"),
+            ("Hojamuradov", "Hojamuradova"),
+            ("Annayev", "Annayeva"),
+        ),
+    ),
+    "UZ": (
+        ("Dilnoza", "Malika", "Nodira", "Shahnoza"),
+        ("Sardor", "Bekzod", "Jasur", "Otabek"),
+        (
+            ("Tursunov", "Tursunova"),
+            ("Yusupov", "Yusupova"),
+            ("Aliyev", "Aliyeva"),
+            ("Mirzayev", "Mirzayeva"),
+            ("Ergashev", "Ergasheva"),
+        ),
+    ),
+    "AF": (
+        ("Farida", "Mariam", "Nadia", "Zahra"),
+        ("Ahmad", "Habib", "Mahmood", "Wahid"),
+        _one_form(("Rahimi", "Sultani", "Noori", "Hakimi", "Amiri")),
+    ),
+    "IR": (
+        ("Maryam", "Shirin", "Leila", "Nasrin"),
+        ("Reza", "Ali", "Hamid", "Dariush"),
+        _one_form(("Hosseini", "Karimi", "Ahmadi", "Rezaei", "Moradi")),
+    ),
+    "BE": (
+        ("Sophie", "Elena", "Lotte", "Camille"),
+        ("Pieter", "Thomas", "Luc", "Wouter"),
+        _one_form(("Janssens", "Dubois", "Peeters", "Maes", "Lambert")),
+    ),
+    "LV": (
+        ("Ilze", "Liga", "Anna", "Inese"),
+        ("Janis", "Martins", "Andris", "Edgars"),
+        (
+            ("Berzins", "Berzina"),
+            ("Kalnins", "Kalnina"),
+            ("Ozols", "Ozola"),
+            ("Liepins", "Liepina"),
+            ("Krumins", "Krumina"),
+        ),
+    ),
+    "GB": (
+        ("Hannah", "Emily", "Charlotte", "Grace"),
+        ("Oliver", "Samuel", "James", "Thomas"),
+        _one_form(("Whitfield", "Clarke", "Hughes", "Bennett", "Foster")),
+    ),
 }
 ORGANISATION_BY_COUNTRY = {
     "KZ": "Border Service of the National Security Committee of the Republic of Kazakhstan",
@@ -59,8 +119,15 @@ ORGANISATION_BY_COUNTRY = {
     "BE": "European Union",
     "GB": "Border Security Report",
 }
-POSITIONS = ("Head of Division", "Senior Officer", "Deputy Head of Department", "Analyst", "Programme Officer",
-             "Liaison Officer", "Counsellor")
+POSITIONS = (
+    "Head of Division",
+    "Senior Officer",
+    "Deputy Head of Department",
+    "Analyst",
+    "Programme Officer",
+    "Liaison Officer",
+    "Counsellor",
+)
 
 #: slug: (registrations, checked in, approvals that were decided)
 PLAN = {
@@ -79,8 +146,9 @@ def _delegates(seed: str, count: int, organisations: dict[str, Organisation]):
         country = countries[n % len(countries)] if n < len(countries) * 2 else rng.choice(countries)
         if not unused.get(country):  # each name once, until the country's are all used
             women, men, families = NAMES[country]
-            unused[country] = [(given, family[1]) for given in women for family in families] + \
-                              [(given, family[0]) for given in men for family in families]
+            unused[country] = [(given, family[1]) for given in women for family in families] + [
+                (given, family[0]) for given in men for family in families
+            ]
             rng.shuffle(unused[country])
         given, family = unused[country].pop()
         organisation = organisations.get(ORGANISATION_BY_COUNTRY.get(country, ""))
@@ -107,8 +175,7 @@ def load_registration_demo(echo=print) -> str:
         event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
         if event is None:
             continue
-        existing = db.session.execute(
-            select(func.count()).where(Registration.event_id == event.id)).scalar_one()
+        existing = db.session.execute(select(func.count()).where(Registration.event_id == event.id)).scalar_one()
         if existing:
             lines.append(f"  {slug}: {existing} registrations already")
             continue
@@ -134,5 +201,6 @@ def _register_plan(event, plan, organisations, slug, start, window_end) -> None:
     for registration in attended:
         services.check_in(registration, None, now=event.start_at + timedelta(minutes=5))
     for registration in [r for r in created if r.status == "confirmed" and r not in attended][
-            : plan.get("cancelled", 0)]:
+        : plan.get("cancelled", 0)
+    ]:
         services.cancel(registration, now=registration.created_at + timedelta(days=2))

@@ -40,18 +40,33 @@ def compare(old: dict, new: dict) -> list[dict]:
     Each entry: state (unchanged, changed, added, removed), label (e.g. "2.(3)", with the old label when it
     moved), and the text with insertions and deletions marked.
     """
-    old_paragraphs = {paragraph["key"]: (section, paragraph)
-                      for section in old["sections"] for paragraph in section["paragraphs"]}
+    old_paragraphs = {
+        paragraph["key"]: (section, paragraph) for section in old["sections"] for paragraph in section["paragraphs"]
+    }
     entries = []
     for section in new["sections"]:
-        entries.append({"state": "section", "label": f"{section['number']}." if section["number"] else "",
-                        "text": Markup.escape(section["heading"])})
-        entries += [_paragraph_entry(section, paragraph, old_paragraphs.get(paragraph["key"]))
-                    for paragraph in section["paragraphs"]]
+        entries.append(
+            {
+                "state": "section",
+                "label": f"{section['number']}." if section["number"] else "",
+                "text": Markup.escape(section["heading"]),
+            }
+        )
+        entries += [
+            _paragraph_entry(section, paragraph, old_paragraphs.get(paragraph["key"]))
+            for paragraph in section["paragraphs"]
+        ]
     kept = {paragraph["key"] for section in new["sections"] for paragraph in section["paragraphs"]}
-    entries += [{"state": "removed", "label": "", "old_label": _label(section, paragraph),
-                 "text": Markup("<del>%s</del>") % _paragraph_text(paragraph)}
-                for key, (section, paragraph) in old_paragraphs.items() if key not in kept]
+    entries += [
+        {
+            "state": "removed",
+            "label": "",
+            "old_label": _label(section, paragraph),
+            "text": Markup("<del>%s</del>") % _paragraph_text(paragraph),
+        }
+        for key, (section, paragraph) in old_paragraphs.items()
+        if key not in kept
+    ]
     return entries
 
 

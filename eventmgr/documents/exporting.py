@@ -18,7 +18,7 @@ def _add_runs(paragraph, text: str, bold: bool = False) -> None:
     position = 0
     for match in INLINE_RE.finditer(text):
         if match.start() > position:
-            paragraph.add_run(text[position:match.start()]).bold = bold or None
+            paragraph.add_run(text[position : match.start()]).bold = bold or None
         if match.group(1) is not None:
             paragraph.add_run(match.group(1)).bold = True
         elif match.group(2) is not None:
@@ -57,8 +57,10 @@ def to_docx(content: dict) -> bytes:
 
     word.add_heading(content["title"], level=0)
     # Subtitles are the title block's facts, which the editor fills in itself: importing skips them.
-    word.add_paragraph(", ".join(p for p in (content["event"]["title"], content.get("place"), content.get("dates"))
-                                 if p), style="Subtitle")
+    word.add_paragraph(
+        ", ".join(p for p in (content["event"]["title"], content.get("place"), content.get("dates")) if p),
+        style="Subtitle",
+    )
     if content.get("reference"):
         word.add_paragraph(content["reference"], style="Subtitle")
     for doc_section in content["sections"]:

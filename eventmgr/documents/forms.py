@@ -13,13 +13,22 @@ from eventmgr.forms import Form, select_choices
 class DocumentForm(Form):
     kind = SelectField(_l("Kind"), choices=select_choices(DOCUMENT_KINDS))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
-    reference = StringField(_l("Reference code"), validators=[Optional(), Length(max=80)],
-                            description=_l("Printed in the footer of every page, e.g. JEU/2012/REC/1."))
+    reference = StringField(
+        _l("Reference code"),
+        validators=[Optional(), Length(max=80)],
+        description=_l("Printed in the footer of every page, e.g. JEU/2012/REC/1."),
+    )
     language = SelectField(_l("Language"))
-    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)],
-                        description=_l("Filled in from the event when left empty."))
-    dates = StringField(_l("Dates"), validators=[Optional(), Length(max=120)],
-                        description=_l("Filled in from the event when left empty."))
+    place = StringField(
+        _l("Place"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Filled in from the event when left empty."),
+    )
+    dates = StringField(
+        _l("Dates"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Filled in from the event when left empty."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,31 +39,46 @@ class DocumentForm(Form):
 
 
 class SectionForm(Form):
-    heading = StringField(_l("Section heading"), validators=[Length(max=300)],
-                          description=_l("Without its number, which is added automatically."))
+    heading = StringField(
+        _l("Section heading"),
+        validators=[Length(max=300)],
+        description=_l("Without its number, which is added automatically."),
+    )
     position = IntegerField(validators=[Optional()])
 
 
 class ParagraphForm(Form):
     numbered = BooleanField(_l("Numbered paragraph"), default=True)
     lead = StringField(_l("Lead sentence (printed in bold)"), validators=[Optional(), Length(max=2000)])
-    body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)],
-                         description=_l("Markdown: *italic*, **bold**; a blank line starts a new paragraph."))
-    items = TextAreaField(_l("Lettered items"), validators=[Optional(), Length(max=20000)],
-                          description=_l("One per line; they are lettered (a), (b) … automatically."))
+    body = TextAreaField(
+        _l("Text"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Markdown: *italic*, **bold**; a blank line starts a new paragraph."),
+    )
+    items = TextAreaField(
+        _l("Lettered items"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("One per line; they are lettered (a), (b) … automatically."),
+    )
     position = IntegerField(validators=[Optional()])
     #: When the editor loaded the paragraph, to refuse overwriting a colleague's newer text.
     seen_at = HiddenField()
 
     def paragraph_data(self) -> dict:
-        return {"numbered": self.numbered.data, "lead": self.lead.data, "body": self.body.data,
-                "items": (self.items.data or "").splitlines()}
+        return {
+            "numbered": self.numbered.data,
+            "lead": self.lead.data,
+            "body": self.body.data,
+            "items": (self.items.data or "").splitlines(),
+        }
 
 
 class ImportForm(Form):
-    text = TextAreaField(_l("Paste the text"), validators=[Optional(), Length(max=500_000)],
-                         description=_l('Headings like "2. Lessons learned", paragraphs starting "(1)", '
-                                        'items "(a)"; Markdown is fine.'))
+    text = TextAreaField(
+        _l("Paste the text"),
+        validators=[Optional(), Length(max=500_000)],
+        description=_l('Headings like "2. Lessons learned", paragraphs starting "(1)", items "(a)"; Markdown is fine.'),
+    )
     file = FileField(_l("Or a Word file (.docx)"))
     replace = BooleanField(_l("Replace the current text"), default=True)
 
@@ -64,8 +88,11 @@ class CommentForm(Form):
 
 
 class PublishForm(Form):
-    note = StringField(_l("What this version changes"), validators=[Optional(), Length(max=500)],
-                       description=_l("Required for a correction; shown with the list of versions."))
+    note = StringField(
+        _l("What this version changes"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Required for a correction; shown with the list of versions."),
+    )
 
 
 class MoveForm(Form):
@@ -73,9 +100,13 @@ class MoveForm(Form):
 
 
 class LetterSettingsForm(Form):
-    letterhead = StringField(_l("Letterhead"), validators=[Optional(), Length(max=300)],
-                             description=_l("The issuing body; the hosts are named when left empty."))
-    letterhead_address = TextAreaField(_l("Address and contacts under the letterhead"),
-                                       validators=[Optional(), Length(max=1000)])
+    letterhead = StringField(
+        _l("Letterhead"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("The issuing body; the hosts are named when left empty."),
+    )
+    letterhead_address = TextAreaField(
+        _l("Address and contacts under the letterhead"), validators=[Optional(), Length(max=1000)]
+    )
     signatory_name = StringField(_l("Signatory"), validators=[Optional(), Length(max=200)])
     signatory_title = StringField(_l("Signatory's title"), validators=[Optional(), Length(max=300)])

@@ -41,8 +41,10 @@ MAX_DOCX_RATIO = 250
 #: a document may hold 400 paragraphs of 26 items, and Word spends some ten elements on a paragraph.
 MAX_WORD_PARAGRAPHS = 12_000
 MAX_WORD_ELEMENTS = 600_000
-WORD_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
-                   "http://purl.oclc.org/ooxml/wordprocessingml/main")
+WORD_NAMESPACES = (
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://purl.oclc.org/ooxml/wordprocessingml/main",
+)
 OFFICE_DOCUMENT = "/officeDocument/2006/relationships/officeDocument"
 
 
@@ -266,8 +268,11 @@ def _split_lead(paragraph: ParsedParagraph) -> list[ParsedParagraph]:
         paragraph.lead = bold.group(1).strip()
         blocks[0] = bold.group(2).strip()
         blocks = [b for b in blocks if b]
-    elif paragraph.numbered and _is_single_sentence(blocks[0] if blocks else "") and (
-            len(blocks) > 2 or len(" ".join(blocks[1:])) > 150):
+    elif (
+        paragraph.numbered
+        and _is_single_sentence(blocks[0] if blocks else "")
+        and (len(blocks) > 2 or len(" ".join(blocks[1:])) > 150)
+    ):
         paragraph.lead = blocks.pop(0)
     elif paragraph.numbered and len(blocks) > 1:
         # Without a lead, text after the first block is a paragraph of its own ("The following ...").
@@ -292,7 +297,7 @@ def _inline_items(text: str) -> tuple[str, list[str]]:
     head = text[: marks[0].start()].strip()
     items = []
     for mark, following in zip(marks, marks[1:] + [None], strict=True):
-        item = text[mark.end(): following.start() if following else len(text)].strip()
+        item = text[mark.end() : following.start() if following else len(text)].strip()
         items.append(item)
     return head, items
 
@@ -325,11 +330,15 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
         raise ImportTooLarge(f"The Word file has too many parts (over {MAX_DOCX_PARTS}).")
     # The sizes a zip declares are the ones it unpacks to: zipfile stops at them and fails the CRC past them.
     if sum(part.file_size for part in parts) > MAX_DOCX_UNPACKED or any(
-            part.file_size > MAX_DOCX_PART
-            or part.file_size > RATIO_CHECKED_FROM and part.file_size > MAX_DOCX_RATIO * max(part.compress_size, 1)
-            for part in parts):
-        raise ImportTooLarge(f"The Word file unpacks to too much (over {MAX_DOCX_UNPACKED // 2**20} MB, or "
-                             "compressed beyond what a document can be).")
+        part.file_size > MAX_DOCX_PART
+        or part.file_size > RATIO_CHECKED_FROM
+        and part.file_size > MAX_DOCX_RATIO * max(part.compress_size, 1)
+        for part in parts
+    ):
+        raise ImportTooLarge(
+            f"The Word file unpacks to too much (over {MAX_DOCX_UNPACKED // 2**20} MB, or "
+            "compressed beyond what a document can be)."
+        )
     name = _main_part_name(archive)
     try:
         with archive.open(name) as stream:
@@ -338,8 +347,15 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
         raise
     except KeyError as error:
         raise ImportProblem("This file has no document text in it: it is not a Word (.docx) file.") from error
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError,
-            etree.XMLSyntaxError) as error:
+    except (
+        zipfile.BadZipFile,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        OSError,
+        EOFError,
+        etree.XMLSyntaxError,
+    ) as error:
         # A bad CRC, an encrypted or unknown compression, text that is not well-formed XML.
         raise ImportProblem("The Word file is damaged: its text cannot be read.") from error
 
@@ -391,8 +407,9 @@ def _count_paragraphs(stream, deadline: float | None) -> WordFileShape:
         size += len(chunk)
         parser.feed(chunk)
         if counter.paragraphs > MAX_WORD_PARAGRAPHS:
-            raise ImportProblem(f"The Word file has too many paragraphs (over {MAX_WORD_PARAGRAPHS:,}) for one "
-                                "document.")
+            raise ImportProblem(
+                f"The Word file has too many paragraphs (over {MAX_WORD_PARAGRAPHS:,}) for one document."
+            )
         if counter.elements > MAX_WORD_ELEMENTS:
             raise ImportProblem("The Word file's text is too complex to import (too much formatting).")
         _check_deadline(deadline)
@@ -448,8 +465,11 @@ def _marked_line(text: str, style_name: str, numbering: tuple[int, str] | None) 
     editor's fields."""
     if style_name == "Subtitle":
         return None
-    if numbering and not style_name.startswith(("Heading", "Title")) and not (PARAGRAPH_RE.match(text)
-                                                                              or ITEM_RE.match(text)):
+    if (
+        numbering
+        and not style_name.startswith(("Heading", "Title"))
+        and not (PARAGRAPH_RE.match(text) or ITEM_RE.match(text))
+    ):
         # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
         level, number_format = numbering
         if number_format == "bullet":
@@ -472,8 +492,11 @@ def _numbering_formats(word) -> dict[tuple[str, int], str]:
 
     # Looked up among the part's relationships: python-docx's `numbering_part` would try to create a
     # missing one (which it cannot do). A file without numbering numbers nothing by itself.
-    parts = [rel.target_part for rel in word.part.rels.values()
-             if rel.reltype == RELATIONSHIP_TYPE.NUMBERING and not rel.is_external]
+    parts = [
+        rel.target_part
+        for rel in word.part.rels.values()
+        if rel.reltype == RELATIONSHIP_TYPE.NUMBERING and not rel.is_external
+    ]
     if not parts:
         return {}
     numbering = parts[0].element

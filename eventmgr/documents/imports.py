@@ -59,8 +59,9 @@ def check_word_file(data: bytes) -> importing.WordFileShape:
         raise _file_error(error) from error
 
 
-def import_docx(document: Document, data: bytes, user, replace: bool = True,
-                time_limit: float = INLINE_IMPORT_SECONDS) -> importing.ParsedDocument:
+def import_docx(
+    document: Document, data: bytes, user, replace: bool = True, time_limit: float = INLINE_IMPORT_SECONDS
+) -> importing.ParsedDocument:
     """Read sections and paragraphs from a Word file into the working copy, within `time_limit` seconds."""
     try:
         parsed = importing.parse_text(importing.docx_to_text(data, time.monotonic() + time_limit))
@@ -69,16 +70,24 @@ def import_docx(document: Document, data: bytes, user, replace: bool = True,
     return _apply_import(document, parsed, user, replace, field="file")
 
 
-def import_word_file(document: Document, data: bytes, filename: str, user,
-                     replace: bool = True) -> importing.ParsedDocument | Job:
+def import_word_file(
+    document: Document, data: bytes, filename: str, user, replace: bool = True
+) -> importing.ParsedDocument | Job:
     """Import a Word file now if it is short, else queue it for the worker and return the job; a file too large
     or unreadable is refused at once either way."""
     shape = check_word_file(data)
     if shape.elements <= INLINE_IMPORT_ELEMENTS:
         return import_docx(document, data, user, replace)
-    return jobs.enqueue(IMPORT_JOB, document.event, user, payload=data, document_id=document.id,
-                        replace=bool(replace), filename=(filename or "document.docx")[-200:],
-                        sha256=hashlib.sha256(data).hexdigest())
+    return jobs.enqueue(
+        IMPORT_JOB,
+        document.event,
+        user,
+        payload=data,
+        document_id=document.id,
+        replace=bool(replace),
+        filename=(filename or "document.docx")[-200:],
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 @jobs.job_kind(IMPORT_JOB)
@@ -89,8 +98,13 @@ def _import_job(job: Job) -> jobs.JobResult:
     # As in publish(): a publication at the same moment waits, rather than freezing half an import.
     db.session.refresh(document, with_for_update=True)
     try:
-        parsed = import_docx(document, job.payload, job.requested_by, replace=job.params.get("replace", True),
-                             time_limit=jobs.time_limit())
+        parsed = import_docx(
+            document,
+            job.payload,
+            job.requested_by,
+            replace=job.params.get("replace", True),
+            time_limit=jobs.time_limit(),
+        )
     except DocumentError as error:
         raise jobs.JobFailed(error.message) from error
     return jobs.JobResult(report={"sections": len(parsed.sections), "paragraphs": parsed.paragraph_count})
@@ -106,13 +120,18 @@ def _apply_import(document: Document, parsed: importing.ParsedDocument, user, re
         raise DocumentError("No paragraphs were found in what you imported.", field=field)
     kept = [] if replace else list(document.sections)
     if len(kept) + len(parsed.sections) > MAX_SECTIONS or parsed.paragraph_count > MAX_PARAGRAPHS:
-        raise DocumentError(f"That is more than a document may hold ({MAX_SECTIONS} sections, {MAX_PARAGRAPHS} "
-                            "paragraphs).", field=field)
+        raise DocumentError(
+            f"That is more than a document may hold ({MAX_SECTIONS} sections, {MAX_PARAGRAPHS} paragraphs).",
+            field=field,
+        )
     new_sections = [
-        DocumentSection(heading=section.heading[:300], paragraphs=[
-            DocumentParagraph(position=i, numbered=p.numbered, lead=p.lead, body=p.body, items=p.items[:MAX_ITEMS])
-            for i, p in enumerate(section.paragraphs)
-        ])
+        DocumentSection(
+            heading=section.heading[:300],
+            paragraphs=[
+                DocumentParagraph(position=i, numbered=p.numbered, lead=p.lead, body=p.body, items=p.items[:MAX_ITEMS])
+                for i, p in enumerate(section.paragraphs)
+            ],
+        )
         for section in parsed.sections
     ]
     document.sections = kept + new_sections

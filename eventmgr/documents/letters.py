@@ -38,8 +38,11 @@ def visa_requests(event) -> list:
     rows = db.session.execute(
         select(Registration, VisaLetterApproval)
         .outerjoin(VisaLetterApproval, VisaLetterApproval.registration_id == Registration.id)
-        .where(Registration.event_id == event.id, Registration.needs_visa_letter.is_(True),
-               Registration.status == "confirmed")
+        .where(
+            Registration.event_id == event.id,
+            Registration.needs_visa_letter.is_(True),
+            Registration.status == "confirmed",
+        )
         .order_by(Registration.family_name, Registration.given_name)
     ).all()
     return [(registration, approval) for registration, approval in rows]
@@ -57,11 +60,17 @@ def approve_visa_letter(registration, user) -> VisaLetterApproval:
     from eventmgr.registration.models import Registration
 
     issued = db.session.execute(
-        select(func.count()).select_from(VisaLetterApproval).join(Registration)
+        select(func.count())
+        .select_from(VisaLetterApproval)
+        .join(Registration)
         .where(Registration.event_id == registration.event_id)
     ).scalar_one()
-    approval = VisaLetterApproval(registration_id=registration.id, approved_by_id=user.id, approved_at=utcnow(),
-                                  reference=f"{registration.event_id}/{issued + 1:03d}")
+    approval = VisaLetterApproval(
+        registration_id=registration.id,
+        approved_by_id=user.id,
+        approved_at=utcnow(),
+        reference=f"{registration.event_id}/{issued + 1:03d}",
+    )
     db.session.add(approval)
     db.session.flush()
     record("letters.visa_approve", user, registration.event, summary=registration.full_name)
@@ -100,28 +109,37 @@ def delegate_documents(registration) -> list[tuple[str, str]]:
 
 def _common(event) -> dict:
     language = (event.languages or ["en"])[0]
-    return {"event": event, "settings": letter_settings(event), "place": event_place(event, language),
-            "dates": event_dates_text(event, language), "language": language,
-            "hosts": event.organisations_with_role("host"),
-            "co_organisers": event.organisations_with_role("co_organiser")}
+    return {
+        "event": event,
+        "settings": letter_settings(event),
+        "place": event_place(event, language),
+        "dates": event_dates_text(event, language),
+        "language": language,
+        "hosts": event.organisations_with_role("host"),
+        "co_organisers": event.organisations_with_role("co_organiser"),
+    }
 
 
 def certificate_pdf(registration) -> bytes:
     """A certificate of attendance; only for a delegate who was checked in."""
     if registration.checked_in_at is None:
         raise DocumentError("Certificates are issued to delegates who were checked in.")
-    return _render("certificate.html", registration=registration, issued_at=utcnow(),
-                      **_common(registration.event))
+    return _render("certificate.html", registration=registration, issued_at=utcnow(), **_common(registration.event))
 
 
 def attended(event) -> list:
     """The event's delegates who were checked in, by family name."""
     from eventmgr.registration.models import Registration
 
-    return db.session.execute(
-        select(Registration).where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
-        .order_by(Registration.family_name, Registration.given_name)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
+            .order_by(Registration.family_name, Registration.given_name)
+        )
+        .scalars()
+        .all()
+    )
 
 
 @job_kind("certificates")
@@ -132,8 +150,9 @@ def _certificates_job(job) -> tuple[bytes, str, str]:
 
 def certificates_pdf(event, timeout: int | None = None) -> bytes:
     """Every checked-in delegate's certificate, one to a page, to print them all at once (a job)."""
-    return _render("certificates.html", timeout=timeout, registrations=attended(event), issued_at=utcnow(),
-                   **_common(event))
+    return _render(
+        "certificates.html", timeout=timeout, registrations=attended(event), issued_at=utcnow(), **_common(event)
+    )
 
 
 def visa_letter_pdf(registration) -> bytes:
@@ -141,8 +160,7 @@ def visa_letter_pdf(registration) -> bytes:
     approval = approval_for(registration)
     if approval is None or registration.status != "confirmed" or not registration.needs_visa_letter:
         raise DocumentError("This delegate's visa letter has not been approved.")
-    return _render("visa_letter.html", registration=registration, approval=approval,
-                      **_common(registration.event))
+    return _render("visa_letter.html", registration=registration, approval=approval, **_common(registration.event))
 
 
 def _qr_svg(text: str) -> Markup:
@@ -162,11 +180,20 @@ def badges_pdf(event, timeout: int | None = None) -> bytes:
     worker renders, never a web worker."""
     from eventmgr.registration.models import Registration
 
-    registrations = db.session.execute(
-        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
-        .order_by(Registration.family_name, Registration.given_name)
-    ).scalars().all()
-    badges = [{"registration": r, "qr": _qr_svg(external_url("registration_desk.registration", event_id=event.id,
-                                                             registration_id=r.id))}
-              for r in registrations]
+    registrations = (
+        db.session.execute(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == "confirmed")
+            .order_by(Registration.family_name, Registration.given_name)
+        )
+        .scalars()
+        .all()
+    )
+    badges = [
+        {
+            "registration": r,
+            "qr": _qr_svg(external_url("registration_desk.registration", event_id=event.id, registration_id=r.id)),
+        }
+        for r in registrations
+    ]
     return _render("badges.html", timeout=timeout, badges=badges, **_common(event))

@@ -32,8 +32,9 @@ from eventmgr.jobs.models import Job
 from eventmgr.limits import accepts_upload, whole_number
 from eventmgr.ordering import STEPS
 
-bp = Blueprint("documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents",
-               cli_group="documents")
+bp = Blueprint(
+    "documents_manage", __name__, url_prefix="/manage/events/<int:event_id>/documents", cli_group="documents"
+)
 
 #: The largest request an import may send: the Word file and the form around it.
 IMPORT_REQUEST_LIMIT = MAX_DOCX_BYTES + 1024 * 1024
@@ -87,8 +88,9 @@ def _paragraph(document, paragraph_id: int) -> DocumentParagraph:
 
 
 def _back(document, anchor: str | None = None):
-    return redirect(url_for("documents_manage.edit", event_id=document.event_id, document_id=document.id,
-                            _anchor=anchor))
+    return redirect(
+        url_for("documents_manage.edit", event_id=document.event_id, document_id=document.id, _anchor=anchor)
+    )
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -109,8 +111,9 @@ def index(event_id: int):
             db.session.commit()
             flash(_("Document created. Paste its text below, or add sections one by one."), "success")
             return _back(document)
-    return render_template("documents/manage/index.html", event=event, documents=services.event_documents(event),
-                           form=form), 422 if form.errors else 200
+    return render_template(
+        "documents/manage/index.html", event=event, documents=services.event_documents(event), form=form
+    ), 422 if form.errors else 200
 
 
 def _render_editor(event, document, status=200, **forms):
@@ -125,11 +128,18 @@ def _render_editor(event, document, status=200, **forms):
     latest = document.latest_version
     archive_job = services.archive_job(latest) if latest and latest.archive_sha256 is None else None
     return render_template(
-        "documents/manage/edit.html", event=event, document=document,
-        content=services.document_content(document), comments=services.comments_by_paragraph(document),
-        comment_form=CommentForm(formdata=None), paragraph_form=ParagraphForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None), move_form=MoveForm(formdata=None), import_job=import_job,
-        archive_job=archive_job, **forms,
+        "documents/manage/edit.html",
+        event=event,
+        document=document,
+        content=services.document_content(document),
+        comments=services.comments_by_paragraph(document),
+        comment_form=CommentForm(formdata=None),
+        paragraph_form=ParagraphForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+        move_form=MoveForm(formdata=None),
+        import_job=import_job,
+        archive_job=archive_job,
+        **forms,
     ), status
 
 
@@ -165,8 +175,9 @@ def import_text(event_id: int, document_id: int):
     try:
         if upload is not None and getattr(upload, "filename", ""):
             filename = PurePath(upload.filename.replace("\\", "/")).name
-            result = services.import_word_file(document, upload.read(MAX_DOCX_BYTES + 1), filename, current_user,
-                                               replace=form.replace.data)
+            result = services.import_word_file(
+                document, upload.read(MAX_DOCX_BYTES + 1), filename, current_user, replace=form.replace.data
+            )
         elif (form.text.data or "").strip():
             result = services.import_text(document, form.text.data, current_user, replace=form.replace.data)
         else:
@@ -174,13 +185,18 @@ def import_text(event_id: int, document_id: int):
     except EventMgrError as error:
         db.session.rollback()
         show_error(form, error)
-        return _render_editor(event, document, 422 if error.status_code == 400 else error.status_code,
-                              import_form=form)
+        return _render_editor(event, document, 422 if error.status_code == 400 else error.status_code, import_form=form)
     db.session.commit()
     if isinstance(result, Job):
         return _back(document, "import")  # the editor shows the import's progress there
-    flash(_("Imported %(sections)d sections and %(paragraphs)d paragraphs. Check the numbering below.",
-            sections=len(result.sections), paragraphs=result.paragraph_count), "success")
+    flash(
+        _(
+            "Imported %(sections)d sections and %(paragraphs)d paragraphs. Check the numbering below.",
+            sections=len(result.sections),
+            paragraphs=result.paragraph_count,
+        ),
+        "success",
+    )
     return _back(document)
 
 
@@ -191,7 +207,8 @@ def export_docx(event_id: int, document_id: int):
     document = _document(event, document_id)
     body = exporting.to_docx(services.document_content(document))
     response = current_app.response_class(
-        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     response.headers["Content-Disposition"] = f'attachment; filename="{document.slug}-draft.docx"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -213,6 +230,7 @@ def preview_pdf(event_id: int, document_id: int):
 
 
 # --- Sections and paragraphs -------------------------------------------------------------------------
+
 
 @bp.route("/<int:document_id>/sections", methods=["POST"])
 def add_section(event_id: int, document_id: int):
@@ -283,8 +301,9 @@ def add_paragraph(event_id: int, document_id: int, section_id: int):
         form.position.data = request.args.get("position", type=whole_number)
     if form.validate_on_submit():
         try:
-            paragraph = services.add_paragraph(section, form.paragraph_data(), current_user,
-                                               position=form.position.data)
+            paragraph = services.add_paragraph(
+                section, form.paragraph_data(), current_user, position=form.position.data
+            )
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
@@ -292,8 +311,9 @@ def add_paragraph(event_id: int, document_id: int, section_id: int):
             db.session.commit()
             flash(_("Paragraph added."), "success")
             return _back(document, f"paragraph-{paragraph.id}")
-    return render_template("documents/manage/paragraph.html", event=event, document=document, section=section,
-                           paragraph=None, form=form), 422 if form.errors else 200
+    return render_template(
+        "documents/manage/paragraph.html", event=event, document=document, section=section, paragraph=None, form=form
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:document_id>/paragraphs/<int:paragraph_id>", methods=["GET", "POST"])
@@ -318,13 +338,25 @@ def edit_paragraph(event_id: int, document_id: int, paragraph_id: int):
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
-            return render_template("documents/manage/paragraph.html", event=event, document=document,
-                                   section=paragraph.section, paragraph=paragraph, form=form), error.status_code
+            return render_template(
+                "documents/manage/paragraph.html",
+                event=event,
+                document=document,
+                section=paragraph.section,
+                paragraph=paragraph,
+                form=form,
+            ), error.status_code
         db.session.commit()
         flash(_("Paragraph saved."), "success")
         return _back(document, f"paragraph-{paragraph.id}")
-    return render_template("documents/manage/paragraph.html", event=event, document=document,
-                           section=paragraph.section, paragraph=paragraph, form=form), 422 if form.errors else 200
+    return render_template(
+        "documents/manage/paragraph.html",
+        event=event,
+        document=document,
+        section=paragraph.section,
+        paragraph=paragraph,
+        form=form,
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:document_id>/paragraphs/<int:paragraph_id>/move", methods=["POST"])
@@ -354,6 +386,7 @@ def delete_paragraph(event_id: int, document_id: int, paragraph_id: int):
 
 
 # --- Review and publication -----------------------------------------------------------------------
+
 
 @bp.route("/<int:document_id>/comments", methods=["POST"])
 def add_comment(event_id: int, document_id: int):
@@ -409,8 +442,12 @@ def _transition(event_id: int, document_id: int, action, message: str):
 @bp.route("/<int:document_id>/review", methods=["POST"])
 def submit_for_review(event_id: int, document_id: int):
     """Open the draft for comments by the organisers and the secretariat."""
-    return _transition(event_id, document_id, services.submit_for_review,
-                       _("The document is in review: colleagues can now comment on its paragraphs."))
+    return _transition(
+        event_id,
+        document_id,
+        services.submit_for_review,
+        _("The document is in review: colleagues can now comment on its paragraphs."),
+    )
 
 
 @bp.route("/<int:document_id>/draft", methods=["POST"])
@@ -432,8 +469,9 @@ def publish(event_id: int, document_id: int):
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
-            return _render_editor(event, document, error.status_code if error.status_code != 400 else 422,
-                                  publish_form=form)
+            return _render_editor(
+                event, document, error.status_code if error.status_code != 400 else 422, publish_form=form
+            )
         except IntegrityError:
             # SQLite has no row lock: a simultaneous publication took the version number first.
             db.session.rollback()
@@ -462,6 +500,7 @@ def delete(event_id: int, document_id: int):
 
 
 # --- Letters, certificates and badges (organisers only: they concern delegates' personal data) -------
+
 
 def _registration(event, registration_id: int):
     from eventmgr.registration.models import Registration
@@ -492,10 +531,16 @@ def letters(event_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("documents_manage.letters", event_id=event.id))
-    return render_template("documents/manage/letters.html", event=event, form=form,
-                           requests=letters_service.visa_requests(event), attended=letters_service.attended(event),
-                           badge_jobs=jobs.recent_jobs(event, "badges"),
-                           certificate_jobs=jobs.recent_jobs(event, "certificates"), confirm_form=ConfirmForm())
+    return render_template(
+        "documents/manage/letters.html",
+        event=event,
+        form=form,
+        requests=letters_service.visa_requests(event),
+        attended=letters_service.attended(event),
+        badge_jobs=jobs.recent_jobs(event, "badges"),
+        certificate_jobs=jobs.recent_jobs(event, "certificates"),
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route("/letters/visa/<int:registration_id>/approve", methods=["POST"])

@@ -36,14 +36,21 @@ class RenderFailed(DocumentError):
 
 # --- The content of a version -----------------------------------------------------------------------
 
+
 def participation_annex(event, language: str = "en") -> dict:
     """Countries and organisations of the delegates who were confirmed or attended, by name."""
     from eventmgr.registration.models import Registration
 
-    rows = db.session.execute(
-        select(Registration).where(Registration.event_id == event.id,
-                                   (Registration.status == "confirmed") | Registration.checked_in_at.is_not(None))
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Registration).where(
+                Registration.event_id == event.id,
+                (Registration.status == "confirmed") | Registration.checked_in_at.is_not(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
     locale = document_locale(language)
     countries = sorted({locales.country_name(r.country, locale) for r in rows if r.country}, key=str.casefold)
     organisations: dict[str, str] = {}
@@ -62,11 +69,17 @@ def document_content(document: Document, number: int | None = None) -> dict:
     """Everything a version prints, numbered: the working copy as it is now, with the event's annex."""
     event = document.event
     return {
-        "kind": document.kind, "kind_label": DOCUMENT_KINDS.get(document.kind, document.kind),
-        "title": document.title, "reference": document.reference, "language": document.language,
-        "place": document.place, "dates": document.dates, "version": number,
+        "kind": document.kind,
+        "kind_label": DOCUMENT_KINDS.get(document.kind, document.kind),
+        "title": document.title,
+        "reference": document.reference,
+        "language": document.language,
+        "place": document.place,
+        "dates": document.dates,
+        "version": number,
         "event": {"title": event.title, "slug": event.slug},
-        "hosts": _organisation_names(event, "host"), "co_organisers": _organisation_names(event, "co_organiser"),
+        "hosts": _organisation_names(event, "host"),
+        "co_organisers": _organisation_names(event, "co_organiser"),
         "author": _author(document),
         "annex": participation_annex(event, document.language),
         "sections": _numbered_sections(document.sections),
@@ -77,18 +90,34 @@ def _numbered_sections(sections) -> list[dict]:
     """Sections as printed: those with a heading numbered from 1 (a preamble takes no number), and in each the
     numbered paragraphs from 1."""
     headed = itertools.count(1)
-    return [{"key": section.id, "number": next(headed) if section.heading else None, "heading": section.heading,
-             "paragraphs": _numbered_paragraphs(section.paragraphs)} for section in sections]
+    return [
+        {
+            "key": section.id,
+            "number": next(headed) if section.heading else None,
+            "heading": section.heading,
+            "paragraphs": _numbered_paragraphs(section.paragraphs),
+        }
+        for section in sections
+    ]
 
 
 def _numbered_paragraphs(paragraphs) -> list[dict]:
     numbered = itertools.count(1)
-    return [{"key": paragraph.id, "number": next(numbered) if paragraph.numbered else None, "lead": paragraph.lead,
-             "body": paragraph.body, "items": list(paragraph.items or [])} for paragraph in paragraphs]
+    return [
+        {
+            "key": paragraph.id,
+            "number": next(numbered) if paragraph.numbered else None,
+            "lead": paragraph.lead,
+            "body": paragraph.body,
+            "items": list(paragraph.items or []),
+        }
+        for paragraph in paragraphs
+    ]
 
 
-def render_content_pdf(content: dict, variant: str = PDF_VARIANT, published_at=None,
-                       timeout: float | None = None) -> bytes:
+def render_content_pdf(
+    content: dict, variant: str = PDF_VARIANT, published_at=None, timeout: float | None = None
+) -> bytes:
     """Typeset a document's content as an A4 PDF with the one renderer."""
     from eventmgr.pdf import RenderError, html_to_pdf, render_html
 
@@ -100,8 +129,10 @@ def render_content_pdf(content: dict, variant: str = PDF_VARIANT, published_at=N
         return html_to_pdf(html_text, variant=variant, timeout=timeout)
     except RenderError as error:
         current_app.logger.warning("Document PDF failed: %s", error)
-        raise RenderFailed("The PDF could not be rendered, so nothing was published. Try again; if it fails "
-                           "again, shorten the document or tell the site's administrators.") from error
+        raise RenderFailed(
+            "The PDF could not be rendered, so nothing was published. Try again; if it fails "
+            "again, shorten the document or tell the site's administrators."
+        ) from error
 
 
 def _author(document: Document) -> str:
@@ -111,6 +142,7 @@ def _author(document: Document) -> str:
 
 
 # --- Publishing ------------------------------------------------------------------------------------
+
 
 def publish(document: Document, user, note: str = "") -> DocumentVersion:
     """Freeze the working copy as the next version and render its PDF once; nothing changes if that fails."""
@@ -122,17 +154,26 @@ def publish(document: Document, user, note: str = "") -> DocumentVersion:
         raise DocumentError("Write at least one paragraph before publishing.")
     if document.versions and not note.strip():
         raise DocumentError("Say what this correction changes.", field="note")
-    number = (db.session.execute(
-        select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
-    ).scalar() or 0) + 1
+    number = (
+        db.session.execute(
+            select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
+        ).scalar()
+        or 0
+    ) + 1
     published_at = utcnow()
     content = document_content(document, number)
     content["published_at"] = published_at.isoformat()
     # Rendered before anything is written: a failure or a timeout leaves the document as it was.
     pdf = render_content_pdf(content, published_at=published_at)
     version = DocumentVersion(
-        document=document, number=number, published_at=published_at, published_by_id=user.id if user else None,
-        note=note.strip()[:500], content=content, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        document=document,
+        number=number,
+        published_at=published_at,
+        published_by_id=user.id if user else None,
+        note=note.strip()[:500],
+        content=content,
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         pdf_size=len(pdf),
     )
     db.session.add(version)
@@ -149,6 +190,7 @@ def get_version(document: Document, number: int) -> DocumentVersion | None:
 
 # --- The archival PDF ------------------------------------------------------------------------------
 
+
 def queue_archive_pdf(version: DocumentVersion, user=None) -> Job:
     """Ask the worker for the version's archival PDF (PDF/A); visitors' downloads never render it."""
     return jobs.enqueue(ARCHIVE_JOB, version.document.event, user, version_id=version.id)
@@ -157,8 +199,9 @@ def queue_archive_pdf(version: DocumentVersion, user=None) -> Job:
 def make_archive_pdf(version: DocumentVersion, timeout: float | None = None) -> None:
     """Render the version's archival PDF from its frozen content and keep it, unless it has one already."""
     if version.archive_sha256 is None:
-        pdf = render_content_pdf(version.content, variant=ARCHIVE_VARIANT, published_at=version.published_at,
-                                 timeout=timeout)
+        pdf = render_content_pdf(
+            version.content, variant=ARCHIVE_VARIANT, published_at=version.published_at, timeout=timeout
+        )
         version.archive_pdf = pdf
         version.archive_sha256 = hashlib.sha256(pdf).hexdigest()
         db.session.flush()
@@ -175,9 +218,13 @@ def _archive_job(job: Job) -> jobs.JobResult:
 
 def queue_missing_archives() -> int:
     """Queue the archival PDF of every published version without one and without a job at work on it."""
-    missing = db.session.execute(
-        select(DocumentVersion).where(DocumentVersion.archive_sha256.is_(None)).order_by(DocumentVersion.id)
-    ).scalars().all()
+    missing = (
+        db.session.execute(
+            select(DocumentVersion).where(DocumentVersion.archive_sha256.is_(None)).order_by(DocumentVersion.id)
+        )
+        .scalars()
+        .all()
+    )
     waiting = [version for version in missing if not archive_pending(version.document.event, version.id)]
     for version in waiting:
         queue_archive_pdf(version)
@@ -196,6 +243,7 @@ def archive_pending(event, version_id: int) -> bool:
 
 
 # --- Serving the stored PDFs -------------------------------------------------------------------------
+
 
 def load_pdf(version) -> bytes:
     """The stored PDF bytes of a version (a DocumentVersion or a stored_pdf row)."""
@@ -216,8 +264,7 @@ def load_archive(version) -> bytes:
 
 @lru_cache(maxsize=4)
 def _archive_bytes(version_id: int, sha256: str) -> bytes:
-    return db.session.execute(
-        select(DocumentVersion.archive_pdf).where(DocumentVersion.id == version_id)).scalar_one()
+    return db.session.execute(select(DocumentVersion.archive_pdf).where(DocumentVersion.id == version_id)).scalar_one()
 
 
 def stored_pdf(event, slug: str, number: int | None = None, archive: bool = False):

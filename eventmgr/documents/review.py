@@ -36,8 +36,9 @@ def add_comment(document: Document, user, body: str, paragraph: DocumentParagrap
         raise DocumentError("Keep comments under 5,000 characters.", field="body")
     if document.status == "published":
         raise DocumentError("Comments are taken on drafts and documents in review.", field="body")
-    comment = DocumentComment(document=document, author_id=user.id, body=body,
-                              paragraph_id=paragraph.id if paragraph is not None else None)
+    comment = DocumentComment(
+        document=document, author_id=user.id, body=body, paragraph_id=paragraph.id if paragraph is not None else None
+    )
     db.session.add(comment)
     db.session.flush()
     record("document.comment", user, document.event, summary=body[:200])

@@ -26,6 +26,7 @@ class DocumentError(EventMgrError):
 
 # --- What a document says of its event ---------------------------------------------------------------
 
+
 def document_locale(language: str) -> Locale:
     """The locale that dates in a document follow; English ones are written the international (British) way."""
     try:
@@ -57,12 +58,16 @@ def event_dates_text(event, language: str = "en") -> str:
 
 # --- Creating and editing --------------------------------------------------------------------------
 
+
 def _unique_slug(event, wanted: str, document: Document | None = None) -> str:
     base = slugify(wanted, max_length=60) or "document"
-    taken = set(db.session.execute(
-        select(Document.slug).where(Document.event_id == event.id,
-                                    Document.id != (document.id if document and document.id else -1))
-    ).scalars())
+    taken = set(
+        db.session.execute(
+            select(Document.slug).where(
+                Document.event_id == event.id, Document.id != (document.id if document and document.id else -1)
+            )
+        ).scalars()
+    )
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -242,11 +247,16 @@ def delete_paragraph(paragraph: DocumentParagraph, user) -> None:
 
 # --- Reading -------------------------------------------------------------------------------------
 
+
 def event_documents(event) -> list[Document]:
     """All the event's documents, for its staff."""
-    return db.session.execute(
-        select(Document).where(Document.event_id == event.id).order_by(Document.created_at, Document.id)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(Document).where(Document.event_id == event.id).order_by(Document.created_at, Document.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def published_documents(event) -> list[Document]:

@@ -24,6 +24,7 @@ ARCHIVE_RETRY_AFTER = 30
 
 # --- Template helpers (registered in eventmgr.templating) --------------------------------------------
 
+
 def css_string(text: str, length: int | None = None) -> Markup:
     """Quote text as a CSS string for a PDF's page margins, shortened to `length` characters with "…".
 
@@ -33,7 +34,7 @@ def css_string(text: str, length: int | None = None) -> Markup:
     """
     plain = text.unescape() if isinstance(text, Markup) else str(text)
     if length is not None and len(plain) > length:
-        plain = plain[:length - 1].rstrip() + "…"
+        plain = plain[: length - 1].rstrip() + "…"
     # CSS takes the one space after a hex escape as its end: each escape brings its own, and a space that
     # follows in the text stays.
     escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>&' or ord(c) < 32 else c for c in plain)
@@ -115,9 +116,15 @@ def version(slug: str, doc: str, number: int):
 
 
 def _render_version(event, document, shown):
-    return render_template("documents/show.html", event=event, document=document, version=shown,
-                           doc=shown.content, latest=document.latest_version,
-                           can_edit=can_edit_documents(current_user, event))
+    return render_template(
+        "documents/show.html",
+        event=event,
+        document=document,
+        version=shown,
+        doc=shown.content,
+        latest=document.latest_version,
+        can_edit=can_edit_documents(current_user, event),
+    )
 
 
 @bp.route("/<doc>.pdf")
@@ -159,8 +166,11 @@ def archive_pdf(slug: str, doc: str, number: int):
     if stored.pdf_sha256 is None:
         if services.archive_pending(event, stored.id):
             error = ServiceUnavailable(_("The archival PDF of this version is being made. Try again in a minute."))
-            return render_template("errors/generic.html", error=error), 503, {
-                "Retry-After": str(ARCHIVE_RETRY_AFTER), "Cache-Control": "no-store"}
+            return (
+                render_template("errors/generic.html", error=error),
+                503,
+                {"Retry-After": str(ARCHIVE_RETRY_AFTER), "Cache-Control": "no-store"},
+            )
         abort(404, _("This version has no archival PDF."))
     return _pdf_response(event, doc, stored, immutable=True, suffix="-archive", load=services.load_archive)
 
@@ -177,8 +187,15 @@ def changes(slug: str, doc: str):
     old_number = request.args.get("from", max(new_number - 1, 1), type=page_number)
     new, old = _version_or_404(document, new_number), _version_or_404(document, old_number)
     entries = services.compare(old.content, new.content)
-    return render_template("documents/changes.html", event=event, document=document, old=old, new=new,
-                           entries=entries, changed=services.change_count(entries))
+    return render_template(
+        "documents/changes.html",
+        event=event,
+        document=document,
+        old=old,
+        new=new,
+        entries=entries,
+        changed=services.change_count(entries),
+    )
 
 
 # --- A delegate's own letters, through their private link ----------------------------------------------
@@ -190,8 +207,17 @@ def delegate_documents(registration) -> list:
     """(label, URL) of the letters a delegate may download now, for their registration page."""
     from eventmgr.documents.letters import delegate_documents as available
 
-    return [(label, url_for(f"documents_delegate.{kind.replace('-', '_')}", slug=registration.event.slug,
-                            token=registration.access_token)) for label, kind in available(registration)]
+    return [
+        (
+            label,
+            url_for(
+                f"documents_delegate.{kind.replace('-', '_')}",
+                slug=registration.event.slug,
+                token=registration.access_token,
+            ),
+        )
+        for label, kind in available(registration)
+    ]
 
 
 def _delegate_registration(slug: str, token: str):

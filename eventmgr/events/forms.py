@@ -45,51 +45,78 @@ LOCAL_TIME_FIELDS = {
 class EventForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     slug = StringField(
-        _l("Web address"), validators=[Optional(), Length(max=100)],
+        _l("Web address"),
+        validators=[Optional(), Length(max=100)],
         description=_l("The last part of /events/…; made from the title when left empty."),
     )
     kind = SelectField(_l("Kind"), choices=select_choices(EVENT_KINDS))
-    series_id = SelectField(_l("Series"), coerce=lambda v: int(v) if v else None, validate_choice=False,
-                            description=_l("One of your series."))
+    series_id = SelectField(
+        _l("Series"),
+        coerce=lambda v: int(v) if v else None,
+        validate_choice=False,
+        description=_l("One of your series."),
+    )
     edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1)])
-    join_series = StringField(_l("Or ask to join another organiser's series"), validators=[Optional(), Length(max=300)],
-                              description=_l("Its web address, e.g. https://…/series/issyk-kul-initiative. Its owner "
-                                             "decides; until then the event stays outside the series."))
+    join_series = StringField(
+        _l("Or ask to join another organiser's series"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "Its web address, e.g. https://…/series/issyk-kul-initiative. Its owner "
+            "decides; until then the event stays outside the series."
+        ),
+    )
     join_edition = IntegerField(_l("As edition number"), validators=[Optional(), NumberRange(min=1, max=10_000)])
     description = TextAreaField(
         _l("About this event"), description=_l("Markdown: blank lines between paragraphs, **bold**, lists, links.")
     )
-    timezone = SelectField(_l("Time zone"), validators=[DataRequired()],
-                           description=_l("Times below are in this zone, and shown in it to delegates."))
+    timezone = SelectField(
+        _l("Time zone"),
+        validators=[DataRequired()],
+        description=_l("Times below are in this zone, and shown in it to delegates."),
+    )
     start = DateTimeLocalField(_l("Starts"), validators=[DataRequired()])
     end = DateTimeLocalField(_l("Ends"), validators=[DataRequired()])
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
     venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
     venue_city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     venue_country = SelectField(_l("Country"), validators=[Optional()])
-    online_platform = StringField(_l("Online platform"), validators=[Optional(), Length(max=120)],
-                                  description=_l("Shown publicly, e.g. Zoom Webinars."))
-    join_url = URLField(_l("Join link"), validators=[Optional(), URL(), Length(max=1000)],
-                        description=_l("Never shown publicly; only confirmed delegates receive it."))
+    online_platform = StringField(
+        _l("Online platform"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Shown publicly, e.g. Zoom Webinars."),
+    )
+    join_url = URLField(
+        _l("Join link"),
+        validators=[Optional(), URL(), Length(max=1000)],
+        description=_l("Never shown publicly; only confirmed delegates receive it."),
+    )
     visibility = SelectField(_l("Who can see it"), choices=select_choices(VISIBILITIES))
     registration_policy = SelectField(_l("Registration"), choices=select_choices(REGISTRATION_POLICIES))
-    capacity = IntegerField(_l("Seats"), validators=[Optional()],
-                            description=_l("Leave empty for no limit."))
+    capacity = IntegerField(_l("Seats"), validators=[Optional()], description=_l("Leave empty for no limit."))
     registration_opens = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
     registration_closes = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
     fee = DecimalField(_l("Fee"), places=2, validators=[Optional()], description=_l("0 or empty: free."))
     currency = SelectField(_l("Currency"), default="EUR")
     languages = SelectMultipleField(_l("Working languages"), validators=[Optional()])
     publish_participant_list = BooleanField(_l("Publish the list of participants who agree to be listed"))
-    reminder_early_minutes = IntegerField(_l("First reminder, minutes before the start"),
-                                          validators=[Optional()], default=24 * 60,
-                                          description=_l("1440 is a day. Empty: no reminder."))
-    reminder_late_minutes = IntegerField(_l("Second reminder, minutes before the start"),
-                                         validators=[Optional()], default=60,
-                                         description=_l("A webinar's reminder carries the join link."))
+    reminder_early_minutes = IntegerField(
+        _l("First reminder, minutes before the start"),
+        validators=[Optional()],
+        default=24 * 60,
+        description=_l("1440 is a day. Empty: no reminder."),
+    )
+    reminder_late_minutes = IntegerField(
+        _l("Second reminder, minutes before the start"),
+        validators=[Optional()],
+        default=60,
+        description=_l("A webinar's reminder carries the join link."),
+    )
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
-    recording_url = URLField(_l("Recording"), validators=[Optional(), URL(), Length(max=1000)],
-                             description=_l("After the event: a link to its recording."))
+    recording_url = URLField(
+        _l("Recording"),
+        validators=[Optional(), URL(), Length(max=1000)],
+        description=_l("After the event: a link to its recording."),
+    )
     version = HiddenField()
 
     def __init__(self, *args, series_choices=(), **kwargs):
@@ -113,8 +140,11 @@ class EventForm(Form):
 
     def event_data(self) -> dict:
         """The submitted values as model fields, times converted to UTC."""
-        data = {name: field.data for name, field in self._fields.items()
-                if name not in LOCAL_TIME_FIELDS and name not in NOT_EVENT_FIELDS}
+        data = {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in LOCAL_TIME_FIELDS and name not in NOT_EVENT_FIELDS
+        }
         zone = ZoneInfo(self.timezone.data) if locales.is_timezone(self.timezone.data or "") else None
         for name, attr in LOCAL_TIME_FIELDS.items():
             value: datetime | None = self[name].data
@@ -144,8 +174,11 @@ class CancelForm(Form):
 
 class SeriesForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    slug = StringField(_l("Web address"), validators=[Optional(), Length(max=100)],
-                       description=_l("The last part of /series/…; made from the title when left empty."))
+    slug = StringField(
+        _l("Web address"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("The last part of /series/…; made from the title when left empty."),
+    )
     description = TextAreaField(_l("Description"), description=_l("Markdown."))
 
 
@@ -159,7 +192,9 @@ class EventOrganisationForm(Form):
 
 
 class GrantRoleForm(Form):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
-                       description=_l("We send this address an invitation; the role starts when its account "
-                                      "accepts it."))
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        description=_l("We send this address an invitation; the role starts when its account accepts it."),
+    )
     role = SelectField(_l("Role"), choices=select_choices(EVENT_ROLES))

@@ -68,10 +68,17 @@ def _ask_to_join_series(form, event) -> None:
 def dashboard():
     """List the events the user runs, with status and dates, and the roles offered to them."""
     events = services.dashboard_events(current_user)
-    invitations = db.session.execute(select(EventRoleInvitation).where(
-        EventRoleInvitation.email == current_user.email.lower())).scalars().all()
-    return render_template("events/manage/dashboard.html", events=events, can_create=can_create_events(current_user),
-                           invitations=invitations)
+    invitations = (
+        db.session.execute(select(EventRoleInvitation).where(EventRoleInvitation.email == current_user.email.lower()))
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "events/manage/dashboard.html",
+        events=events,
+        can_create=can_create_events(current_user),
+        invitations=invitations,
+    )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -136,9 +143,14 @@ def edit_event(event_id: int):
             # Both saves passed the version check at once; the database let only one through.
             db.session.rollback()
             event = get_event_or_404(event_id)
-            conflict = _conflict_details(event, form, ConflictError(
-                "Someone else saved this event at the same moment. Nothing of yours was saved: "
-                "review their changes below, then save again."))
+            conflict = _conflict_details(
+                event,
+                form,
+                ConflictError(
+                    "Someone else saved this event at the same moment. Nothing of yours was saved: "
+                    "review their changes below, then save again."
+                ),
+            )
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error, FORM_FIELDS)
@@ -153,8 +165,11 @@ def _conflict_details(event, form, error: ConflictError) -> dict:
     """What the other save changed, to show beside the user's own unsaved values."""
     theirs = {key: getattr(event, key) for key in services.EDITABLE_FIELDS}
     mine = form.event_data()
-    differing = [key for key in services.EDITABLE_FIELDS
-                 if key in mine and key != "join_url" and (mine[key] or None) != (theirs[key] or None)]
+    differing = [
+        key
+        for key in services.EDITABLE_FIELDS
+        if key in mine and key != "join_url" and (mine[key] or None) != (theirs[key] or None)
+    ]
     # Keep what the user typed, and let the next save go through knowingly.
     form.version.data = event.version
     return {"message": error.message, "fields": differing, "current": theirs}
@@ -176,8 +191,9 @@ def cancel_event(event_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    return _lifecycle(event, lambda: services.cancel_event(event, current_user, form.reason.data or ""),
-                      _("The event is cancelled."))
+    return _lifecycle(
+        event, lambda: services.cancel_event(event, current_user, form.reason.data or ""), _("The event is cancelled.")
+    )
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["POST"])
@@ -233,16 +249,23 @@ def event_organisations(event_id: int):
     """Name the event's hosts, co-organisers and partners."""
     event = get_event_or_404(event_id)
     linked = [link.organisation_id for link in event.organisation_links]
-    organisations = db.session.execute(
-        select(Organisation).where(organisations_findable(current_user) | Organisation.id.in_(linked))
-        .order_by(Organisation.name)).scalars().all()
+    organisations = (
+        db.session.execute(
+            select(Organisation)
+            .where(organisations_findable(current_user) | Organisation.id.in_(linked))
+            .order_by(Organisation.name)
+        )
+        .scalars()
+        .all()
+    )
     form = EventOrganisationForm(organisations=organisations)
     if form.validate_on_submit():
         links = [(link.organisation_id, link.role) for link in event.organisation_links]
         links.append((form.organisation_id.data, form.role.data))
         return _save_organisations(event, links, form)
-    return render_template("events/manage/event_organisations.html", event=event, form=form,
-                           confirm_form=ConfirmForm()), 422 if form.errors else 200
+    return render_template(
+        "events/manage/event_organisations.html", event=event, form=form, confirm_form=ConfirmForm()
+    ), 422 if form.errors else 200
 
 
 @bp.route("/events/<int:event_id>/organisations/<int:position>/<action>", methods=["POST"])
@@ -270,8 +293,9 @@ def _save_organisations(event, links, form):
             flash(error.message, "error")
             return redirect(url_for("events_manage.event_organisations", event_id=event.id))
         show_error(form, error, FORM_FIELDS)
-        return render_template("events/manage/event_organisations.html", event=event, form=form,
-                               confirm_form=ConfirmForm()), 422
+        return render_template(
+            "events/manage/event_organisations.html", event=event, form=form, confirm_form=ConfirmForm()
+        ), 422
     db.session.commit()
     return redirect(url_for("events_manage.event_organisations", event_id=event.id))
 
@@ -289,16 +313,26 @@ def event_roles(event_id: int):
             show_error(form, error, FORM_FIELDS)
         else:
             db.session.commit()
-            flash(_("An invitation is on its way to %(email)s; the role starts when its account accepts it.",
-                    email=invitation.email), "success")
+            flash(
+                _(
+                    "An invitation is on its way to %(email)s; the role starts when its account accepts it.",
+                    email=invitation.email,
+                ),
+                "success",
+            )
             return redirect(url_for("events_manage.event_roles", event_id=event.id))
-    return render_template("events/manage/event_roles.html", event=event, form=form,
-                           invitations=services.role_invitations(event),
-                           confirm_form=ConfirmForm()), 422 if form.errors else 200
+    return render_template(
+        "events/manage/event_roles.html",
+        event=event,
+        form=form,
+        invitations=services.role_invitations(event),
+        confirm_form=ConfirmForm(),
+    ), 422 if form.errors else 200
 
 
-@bp.route("/events/<int:event_id>/roles/invitations/<int:invitation_id>/<any(resend, withdraw):action>",
-          methods=["POST"])
+@bp.route(
+    "/events/<int:event_id>/roles/invitations/<int:invitation_id>/<any(resend, withdraw):action>", methods=["POST"]
+)
 def role_invitation_action(event_id: int, invitation_id: int, action: str):
     """Send an invitation again, or take it back."""
     event = get_event_or_404(event_id)
@@ -331,8 +365,9 @@ def role_invitation(token: str):
         db.session.commit()
         flash(_("You can now work on %(title)s.", title=event.title), "success")
         return redirect(url_for("events_manage.event", event_id=event.id))
-    return render_template("events/manage/role_invitation.html", invitation=invitation, mine=mine,
-                           confirm_form=ConfirmForm()), 200 if mine else 403
+    return render_template(
+        "events/manage/role_invitation.html", invitation=invitation, mine=mine, confirm_form=ConfirmForm()
+    ), 200 if mine else 403
 
 
 @bp.route("/events/<int:event_id>/roles/<int:role_id>/revoke", methods=["POST"])
@@ -364,12 +399,19 @@ def event_audit_log(event_id: int):
 @bp.route("/series/")
 def series_list():
     """The user's series (every series, for admins), to pick one or start one."""
-    all_series = db.session.execute(select(Series).where(series_findable(current_user))
-                                    .order_by(Series.title)).scalars().all()
-    return render_template("events/manage/series_list.html", all_series=all_series,
-                           can_create=can_create_events(current_user),
-                           requests=db.session.execute(select(SeriesRequest).where(
-                               SeriesRequest.series_id.in_([s.id for s in all_series] or [-1]))).scalars().all())
+    all_series = (
+        db.session.execute(select(Series).where(series_findable(current_user)).order_by(Series.title)).scalars().all()
+    )
+    return render_template(
+        "events/manage/series_list.html",
+        all_series=all_series,
+        can_create=can_create_events(current_user),
+        requests=db.session.execute(
+            select(SeriesRequest).where(SeriesRequest.series_id.in_([s.id for s in all_series] or [-1]))
+        )
+        .scalars()
+        .all(),
+    )
 
 
 def _series_or_403(series_id: int) -> Series:
@@ -390,8 +432,9 @@ def series_form(series_id: int | None = None):
     if form.validate_on_submit():
         try:
             if series is None:
-                series = services.create_series(form.title.data, form.description.data, current_user,
-                                                slug=form.slug.data or None)
+                series = services.create_series(
+                    form.title.data, form.description.data, current_user, slug=form.slug.data or None
+                )
             else:
                 services.update_series(series, form.title.data, form.description.data, form.slug.data)
         except EventMgrError as error:
@@ -401,9 +444,13 @@ def series_form(series_id: int | None = None):
             db.session.commit()
             flash(_("Series saved."), "success")
             return redirect(url_for("events_manage.series_list"))
-    return render_template("events/manage/series_form.html", form=form, series=series, confirm_form=ConfirmForm(),
-                           requests=services.series_requests(series) if series else []), \
-        422 if form.errors else 200
+    return render_template(
+        "events/manage/series_form.html",
+        form=form,
+        series=series,
+        confirm_form=ConfirmForm(),
+        requests=services.series_requests(series) if series else [],
+    ), 422 if form.errors else 200
 
 
 @bp.route("/series/<int:series_id>/requests/<int:request_id>/<any(accept, decline):action>", methods=["POST"])
@@ -418,6 +465,10 @@ def series_request_action(series_id: int, request_id: int, action: str):
     title = found.event.title
     services.decide_series_request(found, action == "accept", current_user)
     db.session.commit()
-    flash(_("%(title)s is now an edition of the series.", title=title) if action == "accept"
-          else _("You declined %(title)s.", title=title), "success")
+    flash(
+        _("%(title)s is now an edition of the series.", title=title)
+        if action == "accept"
+        else _("You declined %(title)s.", title=title),
+        "success",
+    )
     return redirect(url_for("events_manage.series_form", series_id=series.id))

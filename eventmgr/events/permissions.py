@@ -64,8 +64,11 @@ def findable_events(user):
 
 def organisations_on_findable_events(user):
     """SQL condition on Organisation: named among the organisers or partners of an event the user may find."""
-    return exists().where(EventOrganisation.organisation_id == Organisation.id,
-                          EventOrganisation.event_id == Event.id, findable_events(user))
+    return exists().where(
+        EventOrganisation.organisation_id == Organisation.id,
+        EventOrganisation.event_id == Event.id,
+        findable_events(user),
+    )
 
 
 def register() -> None:
@@ -74,6 +77,7 @@ def register() -> None:
 
 
 # --- Series ----------------------------------------------------------------------------------------
+
 
 def can_manage_series(user, series) -> bool:
     """Change a series, add editions and accept other organisers' events into it: its owner and admins."""
@@ -88,6 +92,7 @@ def series_findable(user):
 
 
 # --- Loading with a check --------------------------------------------------------------------------
+
 
 def get_event_or_404(event_id: int, check=can_manage_event):
     """Load an event for the management area: 404 if missing, 403 if the check refuses.

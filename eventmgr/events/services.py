@@ -43,20 +43,54 @@ SLUG_MAX = 100
 
 #: Fields a form or the API may set on an event.
 EDITABLE_FIELDS = (
-    "title", "slug", "kind", "series_id", "edition", "description", "timezone", "start_at", "end_at",
-    "venue_name", "venue_address", "venue_city", "venue_country", "online_platform", "join_url",
-    "visibility", "registration_policy", "capacity", "registration_opens_at", "registration_closes_at",
-    "fee", "currency", "languages", "contact_email", "recording_url", "publish_participant_list",
-    "reminder_early_minutes", "reminder_late_minutes",
+    "title",
+    "slug",
+    "kind",
+    "series_id",
+    "edition",
+    "description",
+    "timezone",
+    "start_at",
+    "end_at",
+    "venue_name",
+    "venue_address",
+    "venue_city",
+    "venue_country",
+    "online_platform",
+    "join_url",
+    "visibility",
+    "registration_policy",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "fee",
+    "currency",
+    "languages",
+    "contact_email",
+    "recording_url",
+    "publish_participant_list",
+    "reminder_early_minutes",
+    "reminder_late_minutes",
 )
 
 
 def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
     """Check the rules an event must keep; return {field: message} for every one broken."""
-    return (_kind_errors(data) | _title_errors(data) | _time_errors(data) | _venue_errors(data)
-            | _audience_errors(data) | _capacity_errors(data) | _registration_window_errors(data)
-            | _reminder_errors(data) | _price_errors(data) | _language_errors(data)
-            | _series_errors(data) | _edition_errors(data, event) | _slug_errors(data, event))
+    return (
+        _kind_errors(data)
+        | _title_errors(data)
+        | _time_errors(data)
+        | _venue_errors(data)
+        | _audience_errors(data)
+        | _capacity_errors(data)
+        | _registration_window_errors(data)
+        | _reminder_errors(data)
+        | _price_errors(data)
+        | _language_errors(data)
+        | _series_errors(data)
+        | _edition_errors(data, event)
+        | _slug_errors(data, event)
+    )
 
 
 def _kind_errors(data: dict) -> dict[str, str]:
@@ -125,9 +159,11 @@ def _registration_window_errors(data: dict) -> dict[str, str]:
 
 
 def _reminder_errors(data: dict) -> dict[str, str]:
-    return {key: "Between 1 minute and 14 days before the start, or empty for no reminder."
-            for key in ("reminder_early_minutes", "reminder_late_minutes")
-            if data.get(key) is not None and not 1 <= data[key] <= 60 * 24 * 14}
+    return {
+        key: "Between 1 minute and 14 days before the start, or empty for no reminder."
+        for key in ("reminder_early_minutes", "reminder_late_minutes")
+        if data.get(key) is not None and not 1 <= data[key] <= 60 * 24 * 14
+    }
 
 
 def _price_errors(data: dict) -> dict[str, str]:
@@ -233,8 +269,9 @@ def _check_series_choice(data: dict, event: Event | None, user) -> None:
         return
     series = db.session.get(Series, series_id)
     if series is not None and not permissions.can_manage_series(user, series):
-        raise EventMgrError("Choose one of your own series; to join another organiser's series, ask to join it.",
-                            field="series_id")
+        raise EventMgrError(
+            "Choose one of your own series; to join another organiser's series, ask to join it.", field="series_id"
+        )
 
 
 def create_event(data: dict, user) -> Event:
@@ -277,8 +314,11 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
     if "slug" in changes:
         db.session.add(EventSlugRedirect(slug=event.slug, event_id=event.id))
         # The event may take back a slug it had before.
-        db.session.execute(db.delete(EventSlugRedirect).where(EventSlugRedirect.slug == data["slug"],
-                                                              EventSlugRedirect.event_id == event.id))
+        db.session.execute(
+            db.delete(EventSlugRedirect).where(
+                EventSlugRedirect.slug == data["slug"], EventSlugRedirect.event_id == event.id
+            )
+        )
     for key, (_, value) in changes.items():
         setattr(event, key, value)
     signals.event_changed.send(event, changes=changes)
@@ -328,9 +368,9 @@ def copy_as_next_edition(event: Event, user) -> Event:
     """
     if event.series is None:
         raise EventMgrError("Only an event in a series can be copied as its next edition.")
-    last_edition = db.session.execute(
-        select(func.max(Event.edition)).where(Event.series_id == event.series_id)
-    ).scalar() or 0
+    last_edition = (
+        db.session.execute(select(func.max(Event.edition)).where(Event.series_id == event.series_id)).scalar() or 0
+    )
     shift = _one_year_later(event.start_at) - event.start_at
     data = {key: getattr(event, key) for key in EDITABLE_FIELDS if key not in ("slug", "recording_url")}
     data["edition"] = last_edition + 1
@@ -375,8 +415,9 @@ def _ordinal(n: int) -> str:
 def _next_title(title: str, old_edition: int | None, new_edition: int) -> str:
     """Replace "3rd" with "4th" when the title names the edition; else leave the title."""
     if old_edition:
-        replaced = _ORDINAL.sub(lambda m: _ordinal(new_edition) if int(m.group(1)) == old_edition else m.group(0),
-                                title, count=1)
+        replaced = _ORDINAL.sub(
+            lambda m: _ordinal(new_edition) if int(m.group(1)) == old_edition else m.group(0), title, count=1
+        )
         if replaced != title:
             return replaced
     return title
@@ -389,8 +430,9 @@ def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
         if role not in ORGANISATION_ROLES:
             raise EventMgrError("Choose host, co-organiser or partner.", field="role")
         organisation = db.session.get(Organisation, org_id)
-        if organisation is None or (user is not None and (org_id, role) not in current
-                                    and not can_find_organisation(user, organisation)):
+        if organisation is None or (
+            user is not None and (org_id, role) not in current and not can_find_organisation(user, organisation)
+        ):
             raise EventMgrError("Choose an organisation from the list.", field="organisation_id")
     if len(set(links)) != len(links):
         raise EventMgrError("An organisation is listed twice with the same role.", field="organisation_id")
@@ -401,11 +443,20 @@ def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
     db.session.flush()
     for position, (org_id, role) in enumerate(links):
         event.organisation_links.append(EventOrganisation(organisation_id=org_id, role=role, position=position))
-    names = {o.id: o.name for o in db.session.execute(
-        select(Organisation).where(Organisation.id.in_({i for i, _ in before + links}))).scalars()}
+    names = {
+        o.id: o.name
+        for o in db.session.execute(
+            select(Organisation).where(Organisation.id.in_({i for i, _ in before + links}))
+        ).scalars()
+    }
     describe = lambda pairs: "; ".join(f"{names[i]} ({ORGANISATION_ROLES[r]})" for i, r in pairs)  # noqa: E731
-    record("event.organisations", user, event, summary=event.title,
-           changes={"organisations": (describe(before), describe(links))})
+    record(
+        "event.organisations",
+        user,
+        event,
+        summary=event.title,
+        changes={"organisations": (describe(before), describe(links))},
+    )
     db.session.flush()
 
 
@@ -437,13 +488,24 @@ def invite_to_role(event: Event, email: str, role: str, user) -> EventRoleInvita
     email = normalise_email(email)
     if any(r.user.email == email and r.role == role for r in event.roles):
         raise EventMgrError(f"This address is already {EVENT_ROLES[role].lower()} of the event.", field="email")
-    if db.session.execute(select(EventRoleInvitation.id).where(
-            EventRoleInvitation.event_id == event.id, EventRoleInvitation.email == email,
-            EventRoleInvitation.role == role)).first():
-        raise EventMgrError("This address has been invited already; resend the invitation from the list.",
-                            field="email")
-    invitation = EventRoleInvitation(event_id=event.id, email=email, role=role, token=secrets.token_urlsafe(32),
-                                     invited_by_id=user.id if user else None, sent_at=utcnow())
+    if db.session.execute(
+        select(EventRoleInvitation.id).where(
+            EventRoleInvitation.event_id == event.id,
+            EventRoleInvitation.email == email,
+            EventRoleInvitation.role == role,
+        )
+    ).first():
+        raise EventMgrError(
+            "This address has been invited already; resend the invitation from the list.", field="email"
+        )
+    invitation = EventRoleInvitation(
+        event_id=event.id,
+        email=email,
+        role=role,
+        token=secrets.token_urlsafe(32),
+        invited_by_id=user.id if user else None,
+        sent_at=utcnow(),
+    )
     db.session.add(invitation)
     db.session.flush()
     _mail_role_invitation(invitation, user)
@@ -456,10 +518,15 @@ def _mail_role_invitation(invitation: EventRoleInvitation, user) -> None:
     queue_mail(
         to=invitation.email,
         subject=f"Invitation to work on {event.title}",
-        body=render_template("email/role_invitation.txt", event=event, invitation=invitation, invited_by=user,
-                             role=EVENT_ROLES[invitation.role],
-                             link=external_url("events_manage.role_invitation", token=invitation.token),
-                             days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1),
+        body=render_template(
+            "email/role_invitation.txt",
+            event=event,
+            invitation=invitation,
+            invited_by=user,
+            role=EVENT_ROLES[invitation.role],
+            link=external_url("events_manage.role_invitation", token=invitation.token),
+            days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1,
+        ),
         event_id=event.id,
     )
 
@@ -485,7 +552,8 @@ def role_invitation_by_token(token: str) -> EventRoleInvitation | None:
     if not token or len(token) > 64:
         return None
     invitation = db.session.execute(
-        select(EventRoleInvitation).where(EventRoleInvitation.token == token)).scalar_one_or_none()
+        select(EventRoleInvitation).where(EventRoleInvitation.token == token)
+    ).scalar_one_or_none()
     if invitation is None or not _token_matches(invitation.token, token):
         return None
     age = (utcnow() - invitation.sent_at).total_seconds()
@@ -508,8 +576,15 @@ def accept_role_invitation(invitation: EventRoleInvitation, user) -> EventRole:
 
 
 def role_invitations(event: Event) -> list[EventRoleInvitation]:
-    return db.session.execute(select(EventRoleInvitation).where(EventRoleInvitation.event_id == event.id)
-                              .order_by(EventRoleInvitation.email)).scalars().all()
+    return (
+        db.session.execute(
+            select(EventRoleInvitation)
+            .where(EventRoleInvitation.event_id == event.id)
+            .order_by(EventRoleInvitation.email)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def revoke_role(event: Event, role: EventRole, user) -> None:
@@ -529,8 +604,9 @@ def create_series(title: str, description: str, user, slug: str | None = None) -
         raise EventMgrError("Use lower-case letters, digits and single hyphens.", field="slug")
     if db.session.execute(select(Series.id).where(Series.slug == slug)).first():
         raise EventMgrError("Another series uses this address.", field="slug")
-    series = Series(title=title.strip(), description=description or "", slug=slug,
-                    created_by_id=user.id if user else None)
+    series = Series(
+        title=title.strip(), description=description or "", slug=slug, created_by_id=user.id if user else None
+    )
     db.session.add(series)
     db.session.flush()
     return series
@@ -576,18 +652,30 @@ def decide_series_request(request: SeriesRequest, accept: bool, user) -> None:
     db.session.delete(request)
     db.session.flush()
     if requester is not None:
-        queue_mail(to=requester.email,
-                   subject=("Your event joined the series: " if accept else "Not taken into the series: ")
-                   + series.title,
-                   body=render_template("email/series_decision.txt", accepted=accept, event=event, series=series,
-                                        requester=requester, edition=edition,
-                                        link=external_url("events_manage.event", event_id=event.id)),
-                   event_id=event.id)
+        queue_mail(
+            to=requester.email,
+            subject=("Your event joined the series: " if accept else "Not taken into the series: ") + series.title,
+            body=render_template(
+                "email/series_decision.txt",
+                accepted=accept,
+                event=event,
+                series=series,
+                requester=requester,
+                edition=edition,
+                link=external_url("events_manage.event", event_id=event.id),
+            ),
+            event_id=event.id,
+        )
 
 
 def series_requests(series: Series) -> list[SeriesRequest]:
-    return db.session.execute(select(SeriesRequest).where(SeriesRequest.series_id == series.id)
-                              .order_by(SeriesRequest.created_at)).scalars().all()
+    return (
+        db.session.execute(
+            select(SeriesRequest).where(SeriesRequest.series_id == series.id).order_by(SeriesRequest.created_at)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def pending_series_request(event: Event) -> SeriesRequest | None:
@@ -606,6 +694,7 @@ def update_series(series: Series, title: str, description: str, slug: str) -> No
 
 # --- Finding events ---------------------------------------------------------------------------------
 
+
 def search_public_events(
     text: str | None = None,
     country: str | None = None,
@@ -618,9 +707,13 @@ def search_public_events(
 ):
     """Listed events matching the filters: upcoming soonest first, or past most recent first."""
     now = utcnow()
-    query = select(Event).where(Event.is_listed).options(
-        selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation),
-        selectinload(Event.series),
+    query = (
+        select(Event)
+        .where(Event.is_listed)
+        .options(
+            selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation),
+            selectinload(Event.series),
+        )
     )
     if text:
         host_match = exists().where(
@@ -628,8 +721,14 @@ def search_public_events(
             EventOrganisation.organisation_id == Organisation.id,
             or_(contains_text(Organisation.name, text), contains_text(Organisation.acronym, text)),
         )
-        query = query.where(or_(contains_text(Event.title, text), contains_text(Event.description, text),
-                                contains_text(Event.venue_city, text), host_match))
+        query = query.where(
+            or_(
+                contains_text(Event.title, text),
+                contains_text(Event.description, text),
+                contains_text(Event.venue_city, text),
+                host_match,
+            )
+        )
     if country:
         host_in_country = exists().where(
             EventOrganisation.event_id == Event.id,
@@ -669,7 +768,8 @@ def event_by_slug(slug: str, eager: bool = True) -> tuple[Event | None, str | No
     if event is not None:
         return event, None
     moved = db.session.execute(
-        select(Event.slug).join(EventSlugRedirect, EventSlugRedirect.event_id == Event.id)
+        select(Event.slug)
+        .join(EventSlugRedirect, EventSlugRedirect.event_id == Event.id)
         .where(EventSlugRedirect.slug == slug)
     ).scalar_one_or_none()
     return None, moved
@@ -693,16 +793,23 @@ def visible_event_or_redirect(slug: str, endpoint: str, eager: bool = True, **va
 def related_events(event: Event, limit: int = 4) -> list[Event]:
     """Other listed events a reader of this one may want: same series first, then same host, then kind."""
     host_ids = [link.organisation_id for link in event.organisation_links]
-    shares_host = exists().where(EventOrganisation.event_id == Event.id,
-                                 EventOrganisation.organisation_id.in_(host_ids or [-1]))
+    shares_host = exists().where(
+        EventOrganisation.event_id == Event.id, EventOrganisation.organisation_id.in_(host_ids or [-1])
+    )
     conditions = [Event.kind == event.kind, shares_host]
     if event.series_id:
         conditions.append(Event.series_id == event.series_id)
-    candidates = db.session.execute(
-        select(Event).where(Event.is_listed, Event.id != event.id, Event.status == "published", or_(*conditions))
-        .options(selectinload(Event.organisation_links))
-        .order_by(Event.start_at.desc()).limit(50)
-    ).scalars().all()
+    candidates = (
+        db.session.execute(
+            select(Event)
+            .where(Event.is_listed, Event.id != event.id, Event.status == "published", or_(*conditions))
+            .options(selectinload(Event.organisation_links))
+            .order_by(Event.start_at.desc())
+            .limit(50)
+        )
+        .scalars()
+        .all()
+    )
     now = utcnow()
 
     def score(other: Event) -> tuple:

@@ -15,8 +15,10 @@ JOB_STATES = ("queued", "running", "done", "failed")
 
 class Job(db.Model):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_state_id", "state", "id"),
-                      Index("ix_jobs_event_id_kind_created_at", "event_id", "kind", "created_at"))
+    __table_args__ = (
+        Index("ix_jobs_state_id", "state", "id"),
+        Index("ix_jobs_event_id_kind_created_at", "event_id", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What to do: a name registered with eventmgr.jobs.services.job_kind.

@@ -67,15 +67,27 @@ def enqueue(kind: str, event, user, payload: bytes | None = None, **params) -> J
     """
     if kind not in _kinds:
         raise ValueError(f"no job kind {kind!r}")
-    pending = db.session.execute(
-        select(Job).where(Job.kind == kind, Job.event_id == (event.id if event else None),
-                          Job.state.in_(("queued", "running"))).order_by(Job.id.desc())
-    ).scalars().all()
+    pending = (
+        db.session.execute(
+            select(Job)
+            .where(
+                Job.kind == kind, Job.event_id == (event.id if event else None), Job.state.in_(("queued", "running"))
+            )
+            .order_by(Job.id.desc())
+        )
+        .scalars()
+        .all()
+    )
     for job in pending:
         if job.params == params:
             return job
-    job = Job(kind=kind, event_id=event.id if event else None, params=params, payload=payload,
-              requested_by_id=user.id if user else None)
+    job = Job(
+        kind=kind,
+        event_id=event.id if event else None,
+        params=params,
+        payload=payload,
+        requested_by_id=user.id if user else None,
+    )
     db.session.add(job)
     db.session.flush()
     same = (Job.kind == kind) & (Job.event_id == job.event_id)
@@ -86,31 +98,52 @@ def enqueue(kind: str, event, user, payload: bytes | None = None, **params) -> J
 
 def recent_jobs(event, kind: str, limit: int = 5, **params) -> list[Job]:
     """The event's latest jobs of a kind, newest first; with params, only those about that (document_id=7)."""
-    found = db.session.execute(
-        select(Job).where(Job.event_id == event.id, Job.kind == kind).order_by(Job.id.desc())
-        .limit(KEEP * 4 if params else limit)
-    ).scalars().all()
+    found = (
+        db.session.execute(
+            select(Job)
+            .where(Job.event_id == event.id, Job.kind == kind)
+            .order_by(Job.id.desc())
+            .limit(KEEP * 4 if params else limit)
+        )
+        .scalars()
+        .all()
+    )
     # Compared here rather than in SQL: JSON is queried differently by every database, and the rows are few.
     return [job for job in found if params.items() <= job.params.items()][:limit]
 
 
 def pending_job(event, kind: str, **params) -> Job | None:
     """The job of this kind about that (version_id=3) still waiting or running, if any."""
-    found = db.session.execute(
-        select(Job).where(Job.event_id == (event.id if event else None), Job.kind == kind,
-                          Job.state.in_(("queued", "running"))).order_by(Job.id.desc())
-    ).scalars().all()
+    found = (
+        db.session.execute(
+            select(Job)
+            .where(
+                Job.event_id == (event.id if event else None), Job.kind == kind, Job.state.in_(("queued", "running"))
+            )
+            .order_by(Job.id.desc())
+        )
+        .scalars()
+        .all()
+    )
     return next((job for job in found if params.items() <= job.params.items()), None)
 
 
 #: Queued jobs: claimed one at a time, tried again at once after a failure until JOB_MAX_ATTEMPTS.
 JOBS = queue.Queue(
-    "job", Job, waiting=Job.state.in_(("queued", "running")), due="next_attempt_at",
+    "job",
+    Job,
+    waiting=Job.state.in_(("queued", "running")),
+    due="next_attempt_at",
     lease=lambda: timedelta(seconds=current_app.config["JOB_TIMEOUT"]),
-    max_attempts=lambda: current_app.config["JOB_MAX_ATTEMPTS"], backoff=lambda attempts: timedelta(0),
-    claimed={"state": "running", "started_at": queue.NOW}, retried={"state": "queued"},
-    given_up={"state": "failed", "finished_at": queue.NOW, "payload": None}, error="error", error_length=2000,
-    final_errors=(JobFailed,), abandoned=_l("The worker stopped before the job was done."),
+    max_attempts=lambda: current_app.config["JOB_MAX_ATTEMPTS"],
+    backoff=lambda attempts: timedelta(0),
+    claimed={"state": "running", "started_at": queue.NOW},
+    retried={"state": "queued"},
+    given_up={"state": "failed", "finished_at": queue.NOW, "payload": None},
+    error="error",
+    error_length=2000,
+    final_errors=(JobFailed,),
+    abandoned=_l("The worker stopped before the job was done."),
 )
 
 

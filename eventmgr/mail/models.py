@@ -38,7 +38,8 @@ class MailMessage(db.Model):
     event_id: Mapped[int | None] = mapped_column(db.ForeignKey("events.id", ondelete="SET NULL"), index=True)
     #: The organiser's announcement this message is part of, to show its progress.
     announcement_id: Mapped[int | None] = mapped_column(
-        db.ForeignKey("announcements.id", ondelete="SET NULL"), index=True)
+        db.ForeignKey("announcements.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -150,13 +150,16 @@ def build_email(message: MailMessage) -> EmailMessage:
         maintype, _, subtype = mime_type.partition("/")
         extra = dict(param.split("=", 1) for param in params if "=" in param)
         if maintype == "text":
-            email.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"],
-                                 params=extra)
+            email.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"], params=extra)
         else:
-            content = (base64.b64decode(attachment["content_base64"]) if "content_base64" in attachment
-                       else attachment["content"].encode())
-            email.add_attachment(content, maintype=maintype, subtype=subtype, filename=attachment["filename"],
-                                 params=extra)
+            content = (
+                base64.b64decode(attachment["content_base64"])
+                if "content_base64" in attachment
+                else attachment["content"].encode()
+            )
+            email.add_attachment(
+                content, maintype=maintype, subtype=subtype, filename=attachment["filename"], params=extra
+            )
     return email
 
 
@@ -165,9 +168,16 @@ SENDING_TIMEOUT = timedelta(minutes=10)
 
 #: Queued messages: claimed one at a time, retried with backoff (1, 2, 4 ... minutes) until MAIL_MAX_ATTEMPTS.
 OUTBOX = queue.Queue(
-    "mail", MailMessage, waiting=MailMessage.state.in_(("queued", "sending")), due="next_attempt_at",
-    lease=lambda: SENDING_TIMEOUT, max_attempts=lambda: current_app.config["MAIL_MAX_ATTEMPTS"],
-    claimed={"state": "sending"}, retried={"state": "queued"}, given_up={"state": "failed"}, error="last_error",
+    "mail",
+    MailMessage,
+    waiting=MailMessage.state.in_(("queued", "sending")),
+    due="next_attempt_at",
+    lease=lambda: SENDING_TIMEOUT,
+    max_attempts=lambda: current_app.config["MAIL_MAX_ATTEMPTS"],
+    claimed={"state": "sending"},
+    retried={"state": "queued"},
+    given_up={"state": "failed"},
+    error="last_error",
     abandoned=_l("The sender stopped before the message was sent."),
 )
 

@@ -13,8 +13,9 @@ class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
     kind = SelectField(_l("Kind"), choices=select_choices(ORGANISATION_KINDS))
-    country_code = SelectField(_l("Country"), validators=[Optional()],
-                               description=_l("Leave empty for an international body."))
+    country_code = SelectField(
+        _l("Country"), validators=[Optional()], description=_l("Leave empty for an international body.")
+    )
     website = URLField(_l("Web site"), validators=[Optional(), URL(), Length(max=500)])
 
     def __init__(self, *args, **kwargs):

@@ -39,7 +39,8 @@ class Organisation(db.Model):
 
     #: Who may change the entry: whoever created it, and whom an administrator adds.
     owners: Mapped[list["User"]] = relationship(  # noqa: F821
-        secondary="organisation_owners", order_by="User.name")
+        secondary="organisation_owners", order_by="User.name"
+    )
 
     @property
     def display_name(self) -> str:

@@ -27,12 +27,14 @@ def organisations_findable(user):
     unowned = ~exists().where(OrganisationOwner.organisation_id == Organisation.id)
     conditions = [unowned, *(source(user) for source in named_on)]
     if is_authenticated(user):
-        conditions.append(exists().where(OrganisationOwner.organisation_id == Organisation.id,
-                                         OrganisationOwner.user_id == user.id))
+        conditions.append(
+            exists().where(OrganisationOwner.organisation_id == Organisation.id, OrganisationOwner.user_id == user.id)
+        )
     return or_(*conditions)
 
 
 def can_find_organisation(user, organisation) -> bool:
     """Whether the user may find the organisation in the directory (and so choose it)."""
     return db.session.execute(
-        select(exists().where(Organisation.id == organisation.id, organisations_findable(user)))).scalar()
+        select(exists().where(Organisation.id == organisation.id, organisations_findable(user)))
+    ).scalar()

@@ -25,8 +25,11 @@ def _check(data: dict, organisation: Organisation | None) -> dict:
     if organisation is not None:
         same_name = same_name.where(Organisation.id != organisation.id)
     if db.session.execute(same_name).first():
-        raise EventMgrError("An organisation with this name is in the directory already; if you cannot find it, "
-                            "ask the site's administrators.", field="name")
+        raise EventMgrError(
+            "An organisation with this name is in the directory already; if you cannot find it, "
+            "ask the site's administrators.",
+            field="name",
+        )
     return data
 
 
@@ -43,13 +46,17 @@ def create_organisation(data: dict, user=None) -> Organisation:
 
 def update_organisation(organisation: Organisation, data: dict, user=None) -> dict:
     """Change an organisation's details; return the changes (the caller checked the user may)."""
-    changes = {key: (getattr(organisation, key), value) for key, value in _check(data, organisation).items()
-               if getattr(organisation, key) != value}
+    changes = {
+        key: (getattr(organisation, key), value)
+        for key, value in _check(data, organisation).items()
+        if getattr(organisation, key) != value
+    }
     for key, (_before, after) in changes.items():
         setattr(organisation, key, after)
     if changes:
-        record("organisation.update", user, summary=f"{organisation.display_name} (#{organisation.id})",
-               changes=changes)
+        record(
+            "organisation.update", user, summary=f"{organisation.display_name} (#{organisation.id})", changes=changes
+        )
     db.session.flush()
     return changes
 

@@ -30,18 +30,26 @@ def index():
     """List the organisations the user may find, with search."""
     text = request.args.get("q", "").strip()[:200]
     page = services.search(text, current_user, request.args.get("page", 1, type=page_number))
-    return render_template("organisations/index.html", page=page, q=text,
-                           can_create=can_create_events(current_user),
-                           editable={o.id for o in page.items if can_edit_organisation(current_user, o)})
+    return render_template(
+        "organisations/index.html",
+        page=page,
+        q=text,
+        can_create=can_create_events(current_user),
+        editable={o.id for o in page.items if can_edit_organisation(current_user, o)},
+    )
 
 
 def _owner_form(organisation) -> OwnerForm | None:
     """Administrators give an entry owners: accounts that may create events."""
     if organisation is None or not is_admin(current_user):
         return None
-    candidates = db.session.execute(
-        select(User).where(User.is_active_account.is_(True), User.can_organise | User.is_admin)
-        .order_by(User.name)).scalars().all()
+    candidates = (
+        db.session.execute(
+            select(User).where(User.is_active_account.is_(True), User.can_organise | User.is_admin).order_by(User.name)
+        )
+        .scalars()
+        .all()
+    )
     return OwnerForm(candidates=[user for user in candidates if user not in organisation.owners], prefix="owner")
 
 
@@ -70,9 +78,13 @@ def form(organisation_id: int | None = None):
             flash(_("Saved %(name)s.", name=organisation.name), "success")
             back = request.args.get("next", "")
             return redirect(back if back.startswith("/manage/") else url_for("organisations.index"))
-    return render_template("organisations/form.html", form=form, organisation=organisation,
-                           owner_form=_owner_form(organisation), confirm_form=ConfirmForm()), \
-        422 if form.errors else 200
+    return render_template(
+        "organisations/form.html",
+        form=form,
+        organisation=organisation,
+        owner_form=_owner_form(organisation),
+        confirm_form=ConfirmForm(),
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:organisation_id>/owners", methods=["POST"])

@@ -28,30 +28,50 @@ class PersonFields(SubForm):
 
     honorific = SelectField(_l("Honorific"), validators=[Optional()])
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=300)],
-                           description=_l("E.g. Programme Manager, Transnational Threats Department."))
+    position = StringField(
+        _l("Position"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("E.g. Programme Manager, Transnational Threats Department."),
+    )
     organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validate_choice=False)
-    organisation_name = StringField(_l("Organisation, if not in the directory"),
-                                    validators=[Optional(), Length(max=300)])
+    organisation_name = StringField(
+        _l("Organisation, if not in the directory"), validators=[Optional(), Length(max=300)]
+    )
     country = SelectField(_l("Country"), validators=[Optional()])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)],
-                       description=_l("Private: used to recognise the person again, never shown publicly."))
-    bio = TextAreaField(_l("Bio"), validators=[Optional(), Length(max=10_000)],
-                        description=_l("Markdown: blank lines between paragraphs, **bold**, lists, links."))
-    links = TextAreaField(_l("Links"), validators=[Optional(), Length(max=3000)],
-                          description=_l("One per line: the address, then a label if you like, "
-                                         "e.g. https://www.osce.org OSCE profile."))
-    photo = FileField(_l("Photo"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
-                      description=_l("JPEG, PNG or WebP, at most %(mb)d MB. It is re-encoded and its metadata "
-                                     "(such as the place it was taken) removed.", mb=MAX_BYTES // (1024 * 1024)))
+    email = EmailField(
+        _l("E-mail"),
+        validators=[Optional(), Email(), Length(max=254)],
+        description=_l("Private: used to recognise the person again, never shown publicly."),
+    )
+    bio = TextAreaField(
+        _l("Bio"),
+        validators=[Optional(), Length(max=10_000)],
+        description=_l("Markdown: blank lines between paragraphs, **bold**, lists, links."),
+    )
+    links = TextAreaField(
+        _l("Links"),
+        validators=[Optional(), Length(max=3000)],
+        description=_l("One per line: the address, then a label if you like, e.g. https://www.osce.org OSCE profile."),
+    )
+    photo = FileField(
+        _l("Photo"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+        description=_l(
+            "JPEG, PNG or WebP, at most %(mb)d MB. It is re-encoded and its metadata "
+            "(such as the place it was taken) removed.",
+            mb=MAX_BYTES // (1024 * 1024),
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.honorific.choices = [("", _l("(none)"))] + [(h, h) for h in HONORIFICS]
         organisations = db.session.execute(
-            db.select(Organisation).where(organisations_findable(current_user)).order_by(Organisation.name)).scalars()
-        self.organisation_id.choices = [("", _l("(none or not in the directory)"))] + \
-            [(o.id, o.display_name) for o in organisations]
+            db.select(Organisation).where(organisations_findable(current_user)).order_by(Organisation.name)
+        ).scalars()
+        self.organisation_id.choices = [("", _l("(none or not in the directory)"))] + [
+            (o.id, o.display_name) for o in organisations
+        ]
         self.country.choices = [("", _l("(none)"))] + locales.country_choices()
 
     def validate_organisation_id(self, field) -> None:
@@ -60,9 +80,21 @@ class PersonFields(SubForm):
 
     def person_data(self) -> dict:
         """The submitted details as the people services take them."""
-        return {name: self[name].data for name in ("honorific", "full_name", "position", "organisation_id",
-                                                   "organisation_name", "country", "email", "bio", "links")
-                if name in self}
+        return {
+            name: self[name].data
+            for name in (
+                "honorific",
+                "full_name",
+                "position",
+                "organisation_id",
+                "organisation_name",
+                "country",
+                "email",
+                "bio",
+                "links",
+            )
+            if name in self
+        }
 
     def uploaded_photo(self):
         """The uploaded file, or None when no file was chosen."""
@@ -71,8 +103,13 @@ class PersonFields(SubForm):
 
     def is_filled(self) -> bool:
         """Whether the user typed anything that describes a new person."""
-        return any((self[name].data or "") for name in ("full_name", "position", "organisation_name", "email",
-                                                       "bio", "links")) or self.uploaded_photo() is not None
+        return (
+            any(
+                (self[name].data or "")
+                for name in ("full_name", "position", "organisation_name", "email", "bio", "links")
+            )
+            or self.uploaded_photo() is not None
+        )
 
 
 class PersonForm(PersonFields, Form):
@@ -81,8 +118,16 @@ class PersonForm(PersonFields, Form):
     remove_photo = BooleanField(_l("Remove the photo"))
 
     def fill_from(self, person) -> None:
-        for name in ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country", "email",
-                     "bio"):
+        for name in (
+            "honorific",
+            "full_name",
+            "position",
+            "organisation_id",
+            "organisation_name",
+            "country",
+            "email",
+            "bio",
+        ):
             if name in self:
                 self[name].data = getattr(person, name)
         self.links.data = links_text(person.links)

@@ -35,8 +35,7 @@ class Person(db.Model):
     #: Job title, e.g. "Programme Manager, Transnational Threats Department".
     position: Mapped[str | None] = mapped_column(String(300))
     #: The person's organisation from the directory ...
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"),
-                                                        index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     #: ... or its name as free text when it is not in the directory.
     organisation_name: Mapped[str | None] = mapped_column(String(300))
     #: ISO 3166-1 alpha-2 code.
@@ -55,8 +54,9 @@ class Person(db.Model):
     profile_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship()
-    photo: Mapped["PersonPhoto | None"] = relationship(back_populates="person", cascade="all, delete-orphan",
-                                                       uselist=False)
+    photo: Mapped["PersonPhoto | None"] = relationship(
+        back_populates="person", cascade="all, delete-orphan", uselist=False
+    )
 
     @property
     def display_name(self) -> str:

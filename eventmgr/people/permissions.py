@@ -50,10 +50,16 @@ def editable_people(user, people) -> set[int]:
     events_of: dict[int, set[int]] = {person_id: set() for person_id in ids}
     for person_id, event_id in event_pairs(ids):
         events_of[person_id].add(event_id)
-    managed = set(db.session.execute(
-        select(EventRole.event_id).where(EventRole.user_id == user.id, EventRole.role == "organiser")).scalars())
-    return {person.id for person in people
-            if (events_of[person.id] <= managed if events_of[person.id] else person.created_by_id == user.id)}
+    managed = set(
+        db.session.execute(
+            select(EventRole.event_id).where(EventRole.user_id == user.id, EventRole.role == "organiser")
+        ).scalars()
+    )
+    return {
+        person.id
+        for person in people
+        if (events_of[person.id] <= managed if events_of[person.id] else person.created_by_id == user.id)
+    }
 
 
 def can_merge_people(user, kept, duplicate) -> bool:

@@ -78,8 +78,13 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     # The small one is a square crop centred a little above the middle, where faces usually are.
     small = ImageOps.fit(image, PHOTO_SIZES["small"], Image.Resampling.LANCZOS, centering=(0.5, 0.4))
     large_bytes = _jpeg(large)
-    return ProcessedPhoto(large=large_bytes, small=_jpeg(small), width=large.width, height=large.height,
-                          digest=hashlib.sha256(large_bytes).hexdigest())
+    return ProcessedPhoto(
+        large=large_bytes,
+        small=_jpeg(small),
+        width=large.width,
+        height=large.height,
+        digest=hashlib.sha256(large_bytes).hexdigest(),
+    )
 
 
 @contextmanager
@@ -120,8 +125,10 @@ def _open_checked(data: bytes) -> Image.Image:
 
 def _too_many_pixels_message(width: int | None = None, height: int | None = None) -> str:
     size = f" ({width} × {height} pixels)" if width and height else ""
-    return (f"The image is too large{size}: at most {MAX_PIXELS // 1_000_000} megapixels are accepted. "
-            f"Resize it and upload it again.")
+    return (
+        f"The image is too large{size}: at most {MAX_PIXELS // 1_000_000} megapixels are accepted. "
+        f"Resize it and upload it again."
+    )
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

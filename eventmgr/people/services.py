@@ -26,8 +26,17 @@ from eventmgr.people.photos import process_photo
 from eventmgr.urls import external_url
 
 #: Fields a form or the API may set on a person.
-PERSON_FIELDS = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country", "email",
-                 "bio", "links")
+PERSON_FIELDS = (
+    "honorific",
+    "full_name",
+    "position",
+    "organisation_id",
+    "organisation_name",
+    "country",
+    "email",
+    "bio",
+    "links",
+)
 MAX_LINKS = 6
 MAX_BIO = 10_000
 
@@ -120,8 +129,15 @@ def create_person(data: dict, user=None, photo: bytes | None = None, event: Even
     return person
 
 
-def update_person(person: Person, data: dict, user=None, photo: bytes | None = None, remove_photo: bool = False,
-                  event: Event | None = None, action: str = "person.update") -> dict:
+def update_person(
+    person: Person,
+    data: dict,
+    user=None,
+    photo: bytes | None = None,
+    remove_photo: bool = False,
+    event: Event | None = None,
+    action: str = "person.update",
+) -> dict:
     """Change a person's details and photo; return the changed fields. The caller has checked that `user` may
     (permissions.can_edit_person)."""
     data = _clean(data)
@@ -148,8 +164,14 @@ def update_person(person: Person, data: dict, user=None, photo: bytes | None = N
 
 
 def _store_photo(person: Person, processed) -> PersonPhoto:
-    fields = {"digest": processed.digest, "media_type": processed.media_type, "width": processed.width,
-              "height": processed.height, "large": processed.large, "small": processed.small}
+    fields = {
+        "digest": processed.digest,
+        "media_type": processed.media_type,
+        "width": processed.width,
+        "height": processed.height,
+        "large": processed.large,
+        "small": processed.small,
+    }
     if person.photo is None:
         person.photo = PersonPhoto(**fields)
     else:
@@ -173,22 +195,27 @@ def find_person(email: str | None = None, full_name: str | None = None, user=Non
         found = db.session.execute(select(Person).where(Person.email == normalise_email(email))).scalar_one_or_none()
         if found is not None:
             if user is not None and not permissions.can_find_person(user, found):
-                raise ProfileOutOfReach("Another profile in the directory has this address. Leave the address "
-                                        "empty to add a separate profile, or ask the site's administrators.",
-                                        field="email")
+                raise ProfileOutOfReach(
+                    "Another profile in the directory has this address. Leave the address "
+                    "empty to add a separate profile, or ask the site's administrators.",
+                    field="email",
+                )
             return found
     if full_name and full_name.strip():
-        same_name = db.session.execute(
-            select(Person).where(Person.name_key == name_key(full_name), scope).limit(2)
-        ).scalars().all()
+        same_name = (
+            db.session.execute(select(Person).where(Person.name_key == name_key(full_name), scope).limit(2))
+            .scalars()
+            .all()
+        )
         # Two people may share a name; only an unambiguous match without a different address is the same person.
         if len(same_name) == 1 and not (email and same_name[0].email and same_name[0].email != normalise_email(email)):
             return same_name[0]
     return None
 
 
-def find_or_create_person(data: dict, user=None, photo: bytes | None = None,
-                          event: Event | None = None) -> tuple[Person, bool]:
+def find_or_create_person(
+    data: dict, user=None, photo: bytes | None = None, event: Event | None = None
+) -> tuple[Person, bool]:
     """The person these details describe (by e-mail, then name), completed with what it lacked; else a new one.
 
     Return the person and whether it was created. With `user`, only people that user may find are found, and
@@ -201,8 +228,7 @@ def find_or_create_person(data: dict, user=None, photo: bytes | None = None,
     if user is not None and not permissions.can_edit_person(user, found):
         return found, False
     cleaned = _clean(data)
-    missing = {key: value for key, value in cleaned.items()
-               if value and key != "full_name" and not getattr(found, key)}
+    missing = {key: value for key, value in cleaned.items() if value and key != "full_name" and not getattr(found, key)}
     if found.organisation_id or found.organisation_name:
         missing.pop("organisation_id", None)
         missing.pop("organisation_name", None)
@@ -213,23 +239,38 @@ def find_or_create_person(data: dict, user=None, photo: bytes | None = None,
 
 def search_people(text: str | None, user, limit: int = 100) -> list[Person]:
     """People the user may find whose name, position or organisation contains the text, by name."""
-    query = (select(Person).where(permissions.people_findable(user)).options(joinedload(Person.organisation))
-             .order_by(Person.full_name).limit(limit))
+    query = (
+        select(Person)
+        .where(permissions.people_findable(user))
+        .options(joinedload(Person.organisation))
+        .order_by(Person.full_name)
+        .limit(limit)
+    )
     if text and text.strip():
-        query = query.outerjoin(Organisation, Person.organisation_id == Organisation.id).where(or_(
-            contains_text(Person.full_name, text), contains_text(Person.position, text),
-            contains_text(Person.organisation_name, text), contains_text(Organisation.name, text),
-            contains_text(Organisation.acronym, text),
-        ))
+        query = query.outerjoin(Organisation, Person.organisation_id == Organisation.id).where(
+            or_(
+                contains_text(Person.full_name, text),
+                contains_text(Person.position, text),
+                contains_text(Person.organisation_name, text),
+                contains_text(Organisation.name, text),
+                contains_text(Organisation.acronym, text),
+            )
+        )
     return list(db.session.execute(query).unique().scalars())
 
 
 def event_people(event: Event) -> list[Person]:
     """Everyone in the event's programme or among its featured presenters, by name."""
-    return list(db.session.execute(
-        select(Person).where(appears_in(Event.id == event.id))
-        .options(joinedload(Person.organisation), selectinload(Person.photo)).order_by(Person.full_name)
-    ).unique().scalars())
+    return list(
+        db.session.execute(
+            select(Person)
+            .where(appears_in(Event.id == event.id))
+            .options(joinedload(Person.organisation), selectinload(Person.photo))
+            .order_by(Person.full_name)
+        )
+        .unique()
+        .scalars()
+    )
 
 
 def takes_part_in(person: Person, event: Event) -> bool:
@@ -239,9 +280,11 @@ def takes_part_in(person: Person, event: Event) -> bool:
 
 def person_events(person: Person) -> list[Event]:
     """Every event the person takes part in, in sessions or as a featured presenter."""
-    return list(db.session.execute(
-        select(Event).where(events_of(person.id)).options(selectinload(Event.roles)).order_by(Event.start_at.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Event).where(events_of(person.id)).options(selectinload(Event.roles)).order_by(Event.start_at.desc())
+        ).scalars()
+    )
 
 
 def duplicate_candidates(people: list[Person], user) -> list[tuple[Person, Person]]:
@@ -250,11 +293,17 @@ def duplicate_candidates(people: list[Person], user) -> list[tuple[Person, Perso
     keys = {person.name_key for person in people if person.name_key}
     if not keys:
         return []
-    same_names = db.session.execute(
-        select(Person).where(Person.name_key.in_(keys), permissions.people_findable(user))
-        .options(joinedload(Person.organisation))
-        .order_by(Person.name_key, Person.id)
-    ).unique().scalars().all()
+    same_names = (
+        db.session.execute(
+            select(Person)
+            .where(Person.name_key.in_(keys), permissions.people_findable(user))
+            .options(joinedload(Person.organisation))
+            .order_by(Person.name_key, Person.id)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
     groups: dict[str, list[Person]] = {}
     for person in same_names:
         groups.setdefault(person.name_key, []).append(person)
@@ -267,16 +316,22 @@ def merge_people(kept: Person, duplicate: Person, user=None, event: Event | None
         raise EventMgrError("Choose two different people.", field="duplicate_id")
     # Where both are in the same session or featured on the same event, the kept person's entry stays.
     move_appearances(kept, duplicate)
-    gaps = {key: getattr(duplicate, key) for key in PERSON_FIELDS
-            if key not in ("full_name", "email") and getattr(duplicate, key) and not getattr(kept, key)}
+    gaps = {
+        key: getattr(duplicate, key)
+        for key in PERSON_FIELDS
+        if key not in ("full_name", "email") and getattr(duplicate, key) and not getattr(kept, key)
+    }
     if kept.organisation_id or kept.organisation_name:
         gaps.pop("organisation_id", None)
         gaps.pop("organisation_name", None)
     email = duplicate.email
     photo = duplicate.photo
     # Read the photo's bytes now: the row goes with the duplicate.
-    photo_fields = ({key: getattr(photo, key) for key in ("digest", "media_type", "width", "height", "large", "small")}
-                    if photo is not None and kept.photo is None else None)
+    photo_fields = (
+        {key: getattr(photo, key) for key in ("digest", "media_type", "width", "height", "large", "small")}
+        if photo is not None and kept.photo is None
+        else None
+    )
     summary = f"{duplicate.full_name} (#{duplicate.id}) merged into {kept.full_name} (#{kept.id})"
     db.session.delete(duplicate)
     db.session.flush()  # the duplicate's address is free only once it is gone
@@ -309,8 +364,16 @@ def photo_image(person_id: int, digest: str, size: str) -> tuple[PersonPhoto, by
 # --- The person's own link to their profile ------------------------------------------------------------
 
 #: Fields the person may change through their link: not the address, by which organisers know them.
-SELF_EDITABLE_FIELDS = ("honorific", "full_name", "position", "organisation_id", "organisation_name", "country",
-                        "bio", "links")
+SELF_EDITABLE_FIELDS = (
+    "honorific",
+    "full_name",
+    "position",
+    "organisation_id",
+    "organisation_name",
+    "country",
+    "bio",
+    "links",
+)
 #: How long a mailed profile link works, and how often an organiser may have one sent.
 PROFILE_LINK_MAX_AGE = 14 * 24 * 3600
 PROFILE_LINK_INTERVAL = timedelta(hours=1)
@@ -352,14 +415,20 @@ def send_profile_link(person: Person, event: Event, user, now=None) -> None:
     queue_mail(
         to=person.email,
         subject=f"Please check your speaker profile: {event.title}",
-        body=render_template("email/profile_link.txt", person=person, event=event, asked_by=user,
-                             link=external_url("people.own_profile", person_id=person.id, token=profile_token(person)),
-                             days=PROFILE_LINK_MAX_AGE // 86400),
+        body=render_template(
+            "email/profile_link.txt",
+            person=person,
+            event=event,
+            asked_by=user,
+            link=external_url("people.own_profile", person_id=person.id, token=profile_token(person)),
+            days=PROFILE_LINK_MAX_AGE // 86400,
+        ),
         event_id=event.id,
     )
     # Bookkeeping, not an edit of the profile: calendars and pages built from it stay as they are.
-    db.session.execute(update(Person).where(Person.id == person.id).values(profile_link_sent_at=now,
-                                                                           updated_at=Person.updated_at))
+    db.session.execute(
+        update(Person).where(Person.id == person.id).values(profile_link_sent_at=now, updated_at=Person.updated_at)
+    )
     record("person.profile_link", user, event, summary=person.full_name)
 
 

@@ -67,8 +67,9 @@ def own_profile(person_id: int, token: str):
         try:
             upload = form.uploaded_photo()
             photo = read_upload(upload.stream) if upload is not None else None
-            changes = services.update_own_profile(person, form.person_data(), photo,
-                                                  remove_photo=form.remove_photo.data)
+            changes = services.update_own_profile(
+                person, form.person_data(), photo, remove_photo=form.remove_photo.data
+            )
         except EventMgrError as error:
             db.session.rollback()
             show_error(form, error)
@@ -76,9 +77,9 @@ def own_profile(person_id: int, token: str):
             db.session.commit()
             flash(_("Thank you: your profile is saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for("people.own_profile", person_id=person.id, token=token))
-    response = current_app.make_response((render_template(
-        "people/own_profile.html", person=person, form=form),
-        422 if form.errors else 200))
+    response = current_app.make_response(
+        (render_template("people/own_profile.html", person=person, form=form), 422 if form.errors else 200)
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -22,8 +22,7 @@ from eventmgr.registration.services import event_questions
 
 def filtered_query(event, filters: dict):
     """Registrations of the event matching the desk's filters, newest first."""
-    query = (select(Registration).where(Registration.event_id == event.id)
-             .options(joinedload(Registration.organisation)))
+    query = select(Registration).where(Registration.event_id == event.id).options(joinedload(Registration.organisation))
     if filters.get("status") in REGISTRATION_STATUSES:
         query = query.where(Registration.status == filters["status"])
     if filters.get("country"):
@@ -36,12 +35,16 @@ def filtered_query(event, filters: dict):
         query = query.where(Registration.checked_in_at.is_(None))
     if filters.get("q"):
         text = filters["q"]
-        query = query.where(or_(
-            contains_text(Registration.given_name, text), contains_text(Registration.family_name, text),
-            contains_text(Registration.email, text), contains_text(Registration.organisation_name, text),
-            contains_text(Registration.delegation, text),
-            contains_text(Registration.given_name + " " + Registration.family_name, text),
-        ))
+        query = query.where(
+            or_(
+                contains_text(Registration.given_name, text),
+                contains_text(Registration.family_name, text),
+                contains_text(Registration.email, text),
+                contains_text(Registration.organisation_name, text),
+                contains_text(Registration.delegation, text),
+                contains_text(Registration.given_name + " " + Registration.family_name, text),
+            )
+        )
     rows = query.order_by(Registration.created_at.desc(), Registration.id.desc())
     question_id, answer = filters.get("question"), filters.get("answer")
     return rows, (str(question_id), answer) if question_id and answer else None
@@ -49,16 +52,26 @@ def filtered_query(event, filters: dict):
 
 def registered_organisations(event) -> list[Organisation]:
     """The directory's organisations that delegates of the event chose, by name (the desk's filter offers them)."""
-    return db.session.execute(
-        select(Organisation).join(Registration, Registration.organisation_id == Organisation.id)
-        .where(Registration.event_id == event.id).distinct().order_by(Organisation.name)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(Organisation)
+            .join(Registration, Registration.organisation_id == Organisation.id)
+            .where(Registration.event_id == event.id)
+            .distinct()
+            .order_by(Organisation.name)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def offer_codes(event) -> list[OfferCode]:
     """The event's offer codes, by code."""
-    return db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id)
-                              .order_by(OfferCode.code)).scalars().all()
+    return (
+        db.session.execute(select(OfferCode).where(OfferCode.event_id == event.id).order_by(OfferCode.code))
+        .scalars()
+        .all()
+    )
 
 
 def matches_answer(registration: Registration, answer_filter) -> bool:
@@ -83,13 +96,32 @@ def find(event, filters: dict, page: int, per_page: int = 50):
     # Answers live in a JSON column; filter them here so the query stays portable.
     matching = [r for r in db.session.execute(query).scalars() if matches_answer(r, answer_filter)]
     start = (page - 1) * per_page
-    return matching[start:start + per_page], len(matching)
+    return matching[start : start + per_page], len(matching)
 
 
-CSV_COLUMNS = ("id", "status", "honorific", "given_name", "family_name", "email", "position", "organisation",
-               "country", "country_name", "delegation", "needs_visa_letter", "accessibility_needs",
-               "dietary_needs", "interpretation_language", "list_publicly", "offer_code", "amount_due",
-               "amount_paid", "registered_at", "checked_in_at")
+CSV_COLUMNS = (
+    "id",
+    "status",
+    "honorific",
+    "given_name",
+    "family_name",
+    "email",
+    "position",
+    "organisation",
+    "country",
+    "country_name",
+    "delegation",
+    "needs_visa_letter",
+    "accessibility_needs",
+    "dietary_needs",
+    "interpretation_language",
+    "list_publicly",
+    "offer_code",
+    "amount_due",
+    "amount_paid",
+    "registered_at",
+    "checked_in_at",
+)
 
 
 def export_table(event, filters: dict) -> tuple[list[str], Iterator[list]]:
@@ -99,8 +131,9 @@ def export_table(event, filters: dict) -> tuple[list[str], Iterator[list]]:
     """
     questions = event_questions(event.id)
     query, answer_filter = filtered_query(event, filters)
-    query = query.options(joinedload(Registration.offer_code), selectinload(Registration.payments)) \
-        .execution_options(yield_per=500)
+    query = query.options(joinedload(Registration.offer_code), selectinload(Registration.payments)).execution_options(
+        yield_per=500
+    )
 
     def rows() -> Iterator[list]:
         for registration in db.session.execute(query).scalars():
@@ -108,14 +141,26 @@ def export_table(event, filters: dict) -> tuple[list[str], Iterator[list]]:
                 continue
             answers = registration.answers or {}
             yield [
-                registration.id, registration.status, registration.honorific, registration.given_name,
-                registration.family_name, registration.email, registration.position,
-                registration.organisation_display, registration.country, country_name(registration.country),
-                registration.delegation, "yes" if registration.needs_visa_letter else "no",
-                registration.accessibility_needs, registration.dietary_needs,
-                registration.interpretation_language, "yes" if registration.list_publicly else "no",
-                registration.offer_code.code if registration.offer_code else None, registration.amount_due,
-                registration.amount_paid, registration.created_at.isoformat(),
+                registration.id,
+                registration.status,
+                registration.honorific,
+                registration.given_name,
+                registration.family_name,
+                registration.email,
+                registration.position,
+                registration.organisation_display,
+                registration.country,
+                country_name(registration.country),
+                registration.delegation,
+                "yes" if registration.needs_visa_letter else "no",
+                registration.accessibility_needs,
+                registration.dietary_needs,
+                registration.interpretation_language,
+                "yes" if registration.list_publicly else "no",
+                registration.offer_code.code if registration.offer_code else None,
+                registration.amount_due,
+                registration.amount_paid,
+                registration.created_at.isoformat(),
                 registration.checked_in_at.isoformat() if registration.checked_in_at else None,
             ] + [_answer_text(answers.get(str(q.id))) for q in questions]
 
@@ -137,19 +182,23 @@ def statistics(event) -> dict:
     active = Registration.status == "confirmed"
     by_country = db.session.execute(
         select(Registration.country, func.count(), func.count(Registration.checked_in_at))
-        .where(Registration.event_id == event.id, active).group_by(Registration.country)
+        .where(Registration.event_id == event.id, active)
+        .group_by(Registration.country)
         .order_by(func.count().desc())
     ).all()
     by_kind = db.session.execute(
         select(Organisation.kind, func.count(), func.count(Registration.checked_in_at))
-        .select_from(Registration).outerjoin(Organisation, Registration.organisation_id == Organisation.id)
-        .where(Registration.event_id == event.id, active).group_by(Organisation.kind)
+        .select_from(Registration)
+        .outerjoin(Organisation, Registration.organisation_id == Organisation.id)
+        .where(Registration.event_id == event.id, active)
+        .group_by(Organisation.kind)
         .order_by(func.count().desc())
     ).all()
     return {
         "by_country": [(code, country_name(code) if code else "—", n, attended) for code, n, attended in by_country],
-        "by_kind": [(ORGANISATION_KINDS.get(kind, "Not in the directory"), n, attended)
-                    for kind, n, attended in by_kind],
+        "by_kind": [
+            (ORGANISATION_KINDS.get(kind, "Not in the directory"), n, attended) for kind, n, attended in by_kind
+        ],
     }
 
 
@@ -161,13 +210,18 @@ def announce(event, subject: str, body: str, filters: dict, by) -> Announcement:
     recipients = [r for r in db.session.execute(query).scalars() if matches_answer(r, answer_filter)]
     if not recipients:
         raise EventMgrError("No registration matches these filters.")
-    announcement = Announcement(event_id=event.id, subject=subject, body=body, audience=filters,
-                                recipients=len(recipients), sent_by_id=by.id)
+    announcement = Announcement(
+        event_id=event.id, subject=subject, body=body, audience=filters, recipients=len(recipients), sent_by_id=by.id
+    )
     db.session.add(announcement)
     db.session.flush()
     for registration in recipients:
-        message = queue_mail(to=registration.email, subject=f"{subject} · {event.title}",
-                             body=f"Dear {registration.full_name},\n\n{body}\n", event_id=event.id)
+        message = queue_mail(
+            to=registration.email,
+            subject=f"{subject} · {event.title}",
+            body=f"Dear {registration.full_name},\n\n{body}\n",
+            event_id=event.id,
+        )
         if message is not None:  # None while mail is withheld
             message.announcement_id = announcement.id
     record("announcement.send", by, event, summary=f"{subject} ({len(recipients)} recipients)")
@@ -176,9 +230,13 @@ def announce(event, subject: str, body: str, filters: dict, by) -> Announcement:
 
 def announcement_progress(event) -> list[tuple[Announcement, dict]]:
     """Each announcement of the event with how many of its messages are sent, queued and failed."""
-    announcements = db.session.execute(
-        select(Announcement).where(Announcement.event_id == event.id).order_by(Announcement.created_at.desc())
-    ).scalars().all()
+    announcements = (
+        db.session.execute(
+            select(Announcement).where(Announcement.event_id == event.id).order_by(Announcement.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     states = db.session.execute(
         select(MailMessage.announcement_id, MailMessage.state, func.count())
         .where(MailMessage.announcement_id.in_([a.id for a in announcements] or [-1]))
@@ -204,12 +262,13 @@ def invitation_entries(text: str, csv_data: bytes | None = None) -> list[tuple[s
     sources = [("emails", text or "")]
     if csv_data:
         if len(csv_data) > INVITE_CSV_BYTES:
-            raise EventMgrError(f"The file is larger than the {INVITE_CSV_BYTES / 2**20:g} MB allowed; split it.",
-                                field="csv_file")
+            raise EventMgrError(
+                f"The file is larger than the {INVITE_CSV_BYTES / 2**20:g} MB allowed; split it.", field="csv_file"
+            )
         try:
             sources.append(("csv_file", csv_data.decode("utf-8-sig")))
         except UnicodeDecodeError as error:
-            raise EventMgrError("Save the file as CSV in UTF-8 (\"CSV UTF-8\" in Excel).", field="csv_file") from error
+            raise EventMgrError('Save the file as CSV in UTF-8 ("CSV UTF-8" in Excel).', field="csv_file") from error
     entries = []
     for field, content in sources:
         for row in csv.reader(io.StringIO(content)):

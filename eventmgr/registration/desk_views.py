@@ -77,12 +77,20 @@ def registrations(event_id: int):
     page = request.args.get("page", 1, type=page_number)
     rows, total = desk.find(event, filters, page)
     return render_template(
-        "registration/desk/registrations.html", event=event, rows=rows, total=total, page=page, per_page=50,
-        filters=filters, counts=services.status_counts(event.id),
+        "registration/desk/registrations.html",
+        event=event,
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=50,
+        filters=filters,
+        counts=services.status_counts(event.id),
         # Translated once here, not once per row of the page.
         statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
-        countries=locales.country_choices(), organisations=desk.registered_organisations(event),
-        questions=services.event_questions(event.id), confirm_form=ConfirmForm(),
+        countries=locales.country_choices(),
+        organisations=desk.registered_organisations(event),
+        questions=services.event_questions(event.id),
+        confirm_form=ConfirmForm(),
     )
 
 
@@ -119,8 +127,12 @@ def export(event_id: int):
 def statistics(event_id: int):
     """Confirmed and attended delegates by country and kind of organisation."""
     event = get_event_or_404(event_id)
-    return render_template("registration/desk/statistics.html", event=event, stats=desk.statistics(event),
-                           counts=services.status_counts(event.id))
+    return render_template(
+        "registration/desk/statistics.html",
+        event=event,
+        stats=desk.statistics(event),
+        counts=services.status_counts(event.id),
+    )
 
 
 @bp.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
@@ -143,13 +155,20 @@ def registration(event_id: int, registration_id: int):
         else:
             db.session.commit()
             flash(_("Saved."), "success")
-            return redirect(url_for("registration_desk.registration", event_id=event.id,
-                                    registration_id=registration.id))
+            return redirect(
+                url_for("registration_desk.registration", event_id=event.id, registration_id=registration.id)
+            )
     may_check_in = not registration.checked_in_at and services.check_in_refusal(registration, current_user) is None
     return render_template(
-        "registration/desk/registration.html", event=event, registration=registration, form=form,
-        decision_form=DecisionForm(), payment_form=PaymentForm(), confirm_form=ConfirmForm(),
-        questions=services.event_questions(event.id), may_check_in=may_check_in,
+        "registration/desk/registration.html",
+        event=event,
+        registration=registration,
+        form=form,
+        decision_form=DecisionForm(),
+        payment_form=PaymentForm(),
+        confirm_form=ConfirmForm(),
+        questions=services.event_questions(event.id),
+        may_check_in=may_check_in,
     ), 422 if form.errors else 200
 
 
@@ -173,8 +192,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
             form = PaymentForm()
             if not form.validate_on_submit():
                 raise EventMgrError(" ".join(str(e) for errors in form.errors.values() for e in errors))
-            services.record_payment(registration, form.amount.data, form.method.data, form.reference.data,
-                                    current_user)
+            services.record_payment(registration, form.amount.data, form.method.data, form.reference.data, current_user)
         else:
             abort(404)
     except EventMgrError as error:
@@ -201,9 +219,15 @@ def check_in(event_id: int):
                 _check_in_scanned(by_token)
         else:
             found, _total = desk.find(event, {"q": query, "status": "confirmed"}, page=1, per_page=30)
-    return render_template("registration/desk/check_in.html", event=event, query=query, found=found,
-                           may_check_in={r.id for r in found if services.check_in_refusal(r, current_user) is None},
-                           confirm_form=ConfirmForm(), attended=services.attendance_count(event.id))
+    return render_template(
+        "registration/desk/check_in.html",
+        event=event,
+        query=query,
+        found=found,
+        may_check_in={r.id for r in found if services.check_in_refusal(r, current_user) is None},
+        confirm_form=ConfirmForm(),
+        attended=services.attendance_count(event.id),
+    )
 
 
 def _check_in_scanned(registration: Registration) -> None:
@@ -215,9 +239,12 @@ def _check_in_scanned(registration: Registration) -> None:
         flash(f"{registration.full_name}: {error.message}", "error")
         return
     db.session.commit()
-    flash(_("%(name)s checked in.", name=registration.full_name) if first
-          else _("%(name)s was already checked in.", name=registration.full_name),
-          "success" if first else "info")
+    flash(
+        _("%(name)s checked in.", name=registration.full_name)
+        if first
+        else _("%(name)s was already checked in.", name=registration.full_name),
+        "success" if first else "info",
+    )
 
 
 @bp.route("/registration-settings", methods=["GET", "POST"])
@@ -232,21 +259,29 @@ def settings(event_id: int):
     submitted = request.form.get("form")
     try:
         if submitted == "question" and question_form.validate_on_submit():
-            services.add_question(event, question_form.data | {
-                "options": (question_form.options.data or "").splitlines()}, current_user)
+            services.add_question(
+                event, question_form.data | {"options": (question_form.options.data or "").splitlines()}, current_user
+            )
             return _saved(event, _("Question added."))
         if submitted == "capacity" and capacity_form.validate_on_submit():
             promoted = services.set_capacity(event, capacity_form.capacity.data, current_user)
             return _saved(event, _("Seats saved; %(n)d moved up from the waiting list.", n=len(promoted)))
         if submitted == "offer" and offer_form.validate_on_submit():
-            services.create_offer_code(event, offer_form.data | {
-                "valid_from": _local(offer_form.valid_from.data, event),
-                "valid_until": _local(offer_form.valid_until.data, event)}, current_user)
+            services.create_offer_code(
+                event,
+                offer_form.data
+                | {
+                    "valid_from": _local(offer_form.valid_from.data, event),
+                    "valid_until": _local(offer_form.valid_until.data, event),
+                },
+                current_user,
+            )
             return _saved(event, _("Offer code added."))
         if submitted == "invite" and invite_form.validate_on_submit():
             upload = invite_form.csv_file.data
-            entries = desk.invitation_entries(invite_form.emails.data,
-                                              upload.read(desk.INVITE_CSV_BYTES + 1) if upload else None)
+            entries = desk.invitation_entries(
+                invite_form.emails.data, upload.read(desk.INVITE_CSV_BYTES + 1) if upload else None
+            )
             added = services.invite(event, entries, current_user)
             return _saved(event, _("%(n)d invitation(s) sent.", n=added))
         if submitted == "resend" and ConfirmForm().validate_on_submit():
@@ -255,12 +290,21 @@ def settings(event_id: int):
             return _saved(event, _("The invitation to %(email)s is sent again.", email=invitation.email))
     except EventMgrError as error:
         db.session.rollback()
-        show_error({"question": question_form, "capacity": capacity_form, "offer": offer_form,
-                    "invite": invite_form}[submitted], error)
+        show_error(
+            {"question": question_form, "capacity": capacity_form, "offer": offer_form, "invite": invite_form}[
+                submitted
+            ],
+            error,
+        )
     status = 422 if any(f.errors for f in (question_form, capacity_form, offer_form, invite_form)) else 200
     return render_template(
-        "registration/desk/settings.html", event=event, question_form=question_form, capacity_form=capacity_form,
-        offer_form=offer_form, invite_form=invite_form, confirm_form=ConfirmForm(),
+        "registration/desk/settings.html",
+        event=event,
+        question_form=question_form,
+        capacity_form=capacity_form,
+        offer_form=offer_form,
+        invite_form=invite_form,
+        confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
         offer_codes=desk.offer_codes(event),
         invitations=services.invitations_with_status(event),
@@ -314,7 +358,12 @@ def announcements(event_id: int):
             db.session.commit()
             flash(_("Queued for %(n)d recipients.", n=announcement.recipients), "success")
             return redirect(url_for("registration_desk.announcements", event_id=event.id))
-    return render_template("registration/desk/announcements.html", event=event, form=form, filters=filters,
-                           statuses=REGISTRATION_STATUSES, countries=locales.country_choices(),
-                           progress=desk.announcement_progress(event)), 422 if form.errors else 200
-
+    return render_template(
+        "registration/desk/announcements.html",
+        event=event,
+        form=form,
+        filters=filters,
+        statuses=REGISTRATION_STATUSES,
+        countries=locales.country_choices(),
+        progress=desk.announcement_progress(event),
+    ), 422 if form.errors else 200

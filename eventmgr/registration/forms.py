@@ -40,15 +40,25 @@ class DelegateForm(Form):
     honorific = SelectField(_l("Title"), validators=[Optional()])
     given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=120)])
     family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-                       description=_l("Your confirmation and private link are sent here."))
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        description=_l("Your confirmation and private link are sent here."),
+    )
     position = StringField(_l("Position"), validators=[Optional(), Length(max=300)])
-    organisation_id = SelectField(_l("Organisation"), coerce=lambda v: int(v) if v else None, validate_choice=False,
-                                  description=_l("Choose yours, or name it below if it is not in the list."))
+    organisation_id = SelectField(
+        _l("Organisation"),
+        coerce=lambda v: int(v) if v else None,
+        validate_choice=False,
+        description=_l("Choose yours, or name it below if it is not in the list."),
+    )
     organisation_name = StringField(_l("Organisation not in the list"), validators=[Optional(), Length(max=300)])
     country = SelectField(_l("Country"), validators=[DataRequired(_l("Choose your country."))], validate_choice=False)
-    delegation = StringField(_l("Delegation"), validators=[Optional(), Length(max=300)],
-                             description=_l("The country or organisation you represent, if not your own."))
+    delegation = StringField(
+        _l("Delegation"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("The country or organisation you represent, if not your own."),
+    )
     needs_visa_letter = BooleanField(_l("I need a visa support letter"))
     accessibility_needs = TextAreaField(_l("Accessibility needs"), validators=[Optional(), Length(max=2000)])
     dietary_needs = StringField(_l("Dietary needs"), validators=[Optional(), Length(max=300)])
@@ -62,17 +72,23 @@ class DelegateForm(Form):
         # A registration keeps the organisation it has, even one the reader may not find.
         self._kept_organisation_id = getattr(kwargs.get("obj"), "organisation_id", None)
         self.honorific.choices = [("", "—")] + [(h, h) for h in HONORIFICS]
-        self.organisation_id.choices = lambda: [("", _l("(not in the list)"))] + [
-            (o.id, o.display_name) for o in (organisations if organisations is not None else _directory())]
+        self.organisation_id.choices = lambda: (
+            [("", _l("(not in the list)"))]
+            + [(o.id, o.display_name) for o in (organisations if organisations is not None else _directory())]
+        )
         self.country.choices = lambda: [("", _l("Choose…"))] + locales.country_choices()
         languages = (event.languages if event is not None else None) or []
         self.interpretation_language.choices = [("", _l("None needed"))] + [
-            (code, locales.language_name(code)) for code in languages]
+            (code, locales.language_name(code)) for code in languages
+        ]
 
     def validate_organisation_id(self, field):
         organisation = db.session.get(Organisation, field.data) if field.data is not None else None
-        if field.data is not None and (organisation is None or not can_find_organisation(current_user, organisation)
-                                       and organisation.id != self._kept_organisation_id):
+        if field.data is not None and (
+            organisation is None
+            or not can_find_organisation(current_user, organisation)
+            and organisation.id != self._kept_organisation_id
+        ):
             raise ValidationError(_l("Choose an organisation from the list."))
 
     def validate_country(self, field):
@@ -83,8 +99,11 @@ class DelegateForm(Form):
         return {name[2:]: field.data for name, field in self._fields.items() if name.startswith("q_")}
 
     def delegate_data(self) -> dict:
-        data = {name: field.data for name, field in self._fields.items()
-                if name not in ("csrf_token", "consent", "website", "offer_code") and not name.startswith("q_")}
+        data = {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in ("csrf_token", "consent", "website", "offer_code") and not name.startswith("q_")
+        }
         for key in ("honorific", "interpretation_language"):
             data[key] = data.get(key) or None
         data["answers"] = self.answers()
@@ -93,8 +112,11 @@ class DelegateForm(Form):
 
 def _directory() -> list[Organisation]:
     """The organisations a delegate may choose: those anyone may find (never another organiser's private ones)."""
-    return db.session.execute(select(Organisation).where(organisations_findable(current_user))
-                              .order_by(Organisation.name)).scalars().all()
+    return (
+        db.session.execute(select(Organisation).where(organisations_findable(current_user)).order_by(Organisation.name))
+        .scalars()
+        .all()
+    )
 
 
 class RegistrationForm(DelegateForm):
@@ -125,14 +147,26 @@ def with_questions(form_class, questions):
         elif question.kind == "long_text":
             field = TextAreaField(label, validators=validators + [Length(max=5000)], description=help_text)
         elif question.kind == "single_choice":
-            field = RadioField(label, choices=select_choices((o, o) for o in question.options), validators=validators,
-                               description=help_text)
+            field = RadioField(
+                label,
+                choices=select_choices((o, o) for o in question.options),
+                validators=validators,
+                description=help_text,
+            )
         elif question.kind == "multiple_choice":
-            field = MultiCheckboxField(label, choices=select_choices((o, o) for o in question.options),
-                                       validators=validators, description=help_text)
+            field = MultiCheckboxField(
+                label,
+                choices=select_choices((o, o) for o in question.options),
+                validators=validators,
+                description=help_text,
+            )
         else:
-            field = RadioField(label, choices=select_choices({"yes": _l("Yes"), "no": _l("No")}), validators=validators,
-                               description=help_text)
+            field = RadioField(
+                label,
+                choices=select_choices({"yes": _l("Yes"), "no": _l("No")}),
+                validators=validators,
+                description=help_text,
+            )
         setattr(Form, f"q_{question.id}", field)
     return Form
 
@@ -145,33 +179,49 @@ class QuestionForm(Form):
     label = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
     help_text = StringField(_l("Help text"), validators=[Optional(), Length(max=500)])
     kind = SelectField(_l("Kind of answer"), choices=select_choices(QUESTION_KINDS))
-    options = TextAreaField(_l("Choices, one per line"), validators=[Optional()],
-                            description=_l("For single and multiple choice questions."))
+    options = TextAreaField(
+        _l("Choices, one per line"),
+        validators=[Optional()],
+        description=_l("For single and multiple choice questions."),
+    )
     required = BooleanField(_l("An answer is required"))
 
 
 class OfferCodeForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    discount_kind = SelectField(_l("Discount"),
-                                choices=select_choices({"percent": _l("Percent"), "fixed": _l("Fixed amount")}))
+    discount_kind = SelectField(
+        _l("Discount"), choices=select_choices({"percent": _l("Percent"), "fixed": _l("Fixed amount")})
+    )
     discount = DecimalField(_l("Amount"), places=2, validators=[DataRequired()])
     max_uses = IntegerField(_l("Uses allowed"), validators=[Optional()], description=_l("Empty: no limit."))
     valid_from = DateTimeLocalField(_l("Valid from"), validators=[Optional()])
     valid_until = DateTimeLocalField(_l("Valid until"), validators=[Optional()])
-    email = EmailField(_l("Personal to"), validators=[Optional(), Email(check_deliverability=False)],
-                       description=_l("Only this address may use the code."))
+    email = EmailField(
+        _l("Personal to"),
+        validators=[Optional(), Email(check_deliverability=False)],
+        description=_l("Only this address may use the code."),
+    )
 
 
 class InviteForm(Form):
-    emails = TextAreaField(_l("Addresses to invite"), validators=[Optional()],
-                           description=_l("One per line, optionally followed by a comma and the name."))
-    csv_file = FileField(_l("…or a CSV file"), validators=[Optional(), FileAllowed(["csv", "txt"], _l("A CSV file."))],
-                         description=_l("Columns: email, name (a header row is fine)."))
+    emails = TextAreaField(
+        _l("Addresses to invite"),
+        validators=[Optional()],
+        description=_l("One per line, optionally followed by a comma and the name."),
+    )
+    csv_file = FileField(
+        _l("…or a CSV file"),
+        validators=[Optional(), FileAllowed(["csv", "txt"], _l("A CSV file."))],
+        description=_l("Columns: email, name (a header row is fine)."),
+    )
 
 
 class CapacityForm(Form):
-    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1)],
-                            description=_l("Empty: no limit. Raising it moves the waiting list up."))
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[Optional(), NumberRange(min=1)],
+        description=_l("Empty: no limit. Raising it moves the waiting list up."),
+    )
 
 
 class DecisionForm(Form):
@@ -187,4 +237,3 @@ class PaymentForm(Form):
 class AnnouncementForm(Form):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
-

@@ -90,8 +90,9 @@ class Registration(db.Model):
     event: Mapped["Event"] = relationship()  # noqa: F821
     organisation: Mapped[Organisation | None] = relationship()
     offer_code: Mapped["OfferCode | None"] = relationship()
-    payments: Mapped[list["Payment"]] = relationship(back_populates="registration", cascade="all, delete-orphan",
-                                                     order_by="Payment.received_at")
+    payments: Mapped[list["Payment"]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan", order_by="Payment.received_at"
+    )
 
     @property
     def full_name(self) -> str:

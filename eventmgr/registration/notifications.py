@@ -44,10 +44,17 @@ def manage_url(registration) -> str:
 def compose(registration, kind: str, **context) -> dict:
     """The message of this kind to the delegate: {to, subject, body}."""
     event = registration.event
-    return {"to": registration.email,
-            "subject": SUBJECTS[kind].format(title=event.title, when=context.get("when", "")),
-            "body": render_template(f"email/registration/{kind}.txt", registration=registration, event=event,
-                                    link=manage_url(registration), **context)}
+    return {
+        "to": registration.email,
+        "subject": SUBJECTS[kind].format(title=event.title, when=context.get("when", "")),
+        "body": render_template(
+            f"email/registration/{kind}.txt",
+            registration=registration,
+            event=event,
+            link=manage_url(registration),
+            **context,
+        ),
+    }
 
 
 def queue(registration, kind: str, **context) -> None:
@@ -64,8 +71,10 @@ def queue(registration, kind: str, **context) -> None:
     if kind == "event_updated":
         attachments = [_invite(registration, "REQUEST")]
     elif kind in WITH_INVITE:
-        attachments = [made_when_sent("registration.invite", registration_id=registration.id),
-                       made_when_sent("registration.check_in_code", registration_id=registration.id)]
+        attachments = [
+            made_when_sent("registration.invite", registration_id=registration.id),
+            made_when_sent("registration.check_in_code", registration_id=registration.id),
+        ]
     elif kind in ("cancelled", "event_cancelled"):
         attachments = [_invite(registration, "CANCEL")]
     queue_mail(**compose(registration, kind, **context), attachments=attachments, event_id=event.id)
@@ -74,8 +83,9 @@ def queue(registration, kind: str, **context) -> None:
 def queue_link_request(event, email: str) -> None:
     """Queue "send me my link" for an address, whether or not it is registered: the registration is looked up
     when the message is sent, so that neither the answer nor its timing tells who is registered."""
-    queue_made_when_sent(to=email, made=made_when_sent("registration.link", event_id=event.id, email=email),
-                         event_id=event.id)
+    queue_made_when_sent(
+        to=email, made=made_when_sent("registration.link", event_id=event.id, email=email), event_id=event.id
+    )
 
 
 def _link_message(event_id: int, email: str) -> dict | None:
@@ -93,10 +103,13 @@ def _seat_invite(registration_id: int) -> dict | None:
 
 def _invite(registration, method: str) -> dict:
     """The event as a calendar invite (REQUEST) or its cancellation (CANCEL) to the delegate."""
-    ics = event_to_ics(registration.event, method=method, attendee=(registration.full_name, registration.email),
-                       include_join_url=method == "REQUEST")
-    return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}",
-            "content": ics.decode()}
+    ics = event_to_ics(
+        registration.event,
+        method=method,
+        attendee=(registration.full_name, registration.email),
+        include_join_url=method == "REQUEST",
+    )
+    return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
 
 
 def check_in_qr(token: str) -> segno.QRCode:
@@ -112,8 +125,11 @@ def _check_in_code(registration_id: int) -> dict | None:
         return None
     buffer = BytesIO()
     check_in_qr(registration.access_token).save(buffer, kind="png", scale=8, border=2)
-    return {"filename": "check-in-code.png", "content_type": "image/png",
-            "content_base64": base64.b64encode(buffer.getvalue()).decode()}
+    return {
+        "filename": "check-in-code.png",
+        "content_type": "image/png",
+        "content_base64": base64.b64encode(buffer.getvalue()).decode(),
+    }
 
 
 def register_makers() -> None:
@@ -128,8 +144,13 @@ def queue_invitation(event, invitation) -> None:
     queue_mail(
         to=invitation.email,
         subject=f"Invitation to register: {event.title}",
-        body=render_template("email/registration/invitation.txt", event=event, name=invitation.name,
-                             email=invitation.email, link=invitation_url(event, invitation)),
+        body=render_template(
+            "email/registration/invitation.txt",
+            event=event,
+            name=invitation.name,
+            email=invitation.email,
+            link=invitation_url(event, invitation),
+        ),
         event_id=event.id,
     )
 

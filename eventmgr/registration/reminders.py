@@ -22,10 +22,15 @@ def queue_due_reminders(now: datetime | None = None) -> int:
     """Queue every reminder that is due and not yet sent; return how many were queued."""
     now = now or utcnow()
     # Only events starting within the longest reminder window (14 days) can have one due.
-    events = db.session.execute(
-        select(Event).where(Event.status == "published", Event.start_at > now,
-                            Event.start_at <= now + timedelta(days=14))
-    ).scalars().all()
+    events = (
+        db.session.execute(
+            select(Event).where(
+                Event.status == "published", Event.start_at > now, Event.start_at <= now + timedelta(days=14)
+            )
+        )
+        .scalars()
+        .all()
+    )
     queued = 0
     for event in events:
         for minutes_column, sent_column in REMINDERS:
@@ -33,15 +38,21 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             if minutes is None or now < event.start_at - timedelta(minutes=minutes):
                 continue
             sent = getattr(Registration, sent_column)
-            candidates = db.session.execute(
-                select(Registration.id).where(Registration.event_id == event.id,
-                                              Registration.status == "confirmed", sent.is_(None))
-            ).scalars().all()
+            candidates = (
+                db.session.execute(
+                    select(Registration.id).where(
+                        Registration.event_id == event.id, Registration.status == "confirmed", sent.is_(None)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             when = "in " + format_timedelta(event.start_at - now, locale="en", threshold=1.5)
             for registration_id in candidates:
                 # Claim the reminder row by row: a second sender running at once finds it taken.
                 claimed = db.session.execute(
-                    update(Registration).where(Registration.id == registration_id, sent.is_(None))
+                    update(Registration)
+                    .where(Registration.id == registration_id, sent.is_(None))
                     .values({sent_column: now})
                 ).rowcount
                 if claimed:

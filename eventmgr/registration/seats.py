@@ -48,12 +48,18 @@ def count_seats(session: Session, _flush_context, _instances) -> None:
     events = Event.__table__
     for event_id, change in changes.items():
         if change and event_id is not None:
-            taken = session.connection().execute(
-                update(events).where(events.c.id == event_id)
-                # updated_at is set to itself, or its onupdate would date the event (its calendar files'
-                # Last-Modified and ETag) from every registration.
-                .values(seats_taken=events.c.seats_taken + change, updated_at=events.c.updated_at)
-                .returning(events.c.seats_taken)).scalar_one()
+            taken = (
+                session.connection()
+                .execute(
+                    update(events)
+                    .where(events.c.id == event_id)
+                    # updated_at is set to itself, or its onupdate would date the event (its calendar files'
+                    # Last-Modified and ETag) from every registration.
+                    .values(seats_taken=events.c.seats_taken + change, updated_at=events.c.updated_at)
+                    .returning(events.c.seats_taken)
+                )
+                .scalar_one()
+            )
             # The event in this session sees the new count at once (cancelling, then promoting, reads it).
             loaded = session.identity_map.get(session.identity_key(Event, event_id))
             if loaded is not None:
@@ -63,8 +69,14 @@ def count_seats(session: Session, _flush_context, _instances) -> None:
 def recount(session: Session) -> int:
     """Set every event's count from its registrations (after rows were written outside the ORM); return how
     many events were wrong."""
-    confirmed = (select(func.count()).where(Registration.event_id == Event.__table__.c.id,
-                                            Registration.status == "confirmed").scalar_subquery())
+    confirmed = (
+        select(func.count())
+        .where(Registration.event_id == Event.__table__.c.id, Registration.status == "confirmed")
+        .scalar_subquery()
+    )
     events = Event.__table__
-    return session.execute(update(events).where(events.c.seats_taken != confirmed)
-                           .values(seats_taken=confirmed, updated_at=events.c.updated_at)).rowcount
+    return session.execute(
+        update(events)
+        .where(events.c.seats_taken != confirmed)
+        .values(seats_taken=confirmed, updated_at=events.c.updated_at)
+    ).rowcount

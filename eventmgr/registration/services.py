@@ -35,9 +35,20 @@ from eventmgr.registration.models import (
 
 #: Fields of a registration the delegate fills in (and may change later through their link).
 DELEGATE_FIELDS = (
-    "honorific", "given_name", "family_name", "position", "organisation_id", "organisation_name", "country",
-    "delegation", "answers", "needs_visa_letter", "accessibility_needs", "dietary_needs",
-    "interpretation_language", "list_publicly",
+    "honorific",
+    "given_name",
+    "family_name",
+    "position",
+    "organisation_id",
+    "organisation_name",
+    "country",
+    "delegation",
+    "answers",
+    "needs_visa_letter",
+    "accessibility_needs",
+    "dietary_needs",
+    "interpretation_language",
+    "list_publicly",
 )
 
 
@@ -101,8 +112,9 @@ def lock_event(event_id: int) -> Event:
     if db.engine.dialect.name == "sqlite":
         # A write as the first statement makes SQLite take its single write lock now, not at commit.
         # (updated_at is set to itself, or its onupdate would mark the event as changed.)
-        db.session.execute(update(Event).where(Event.id == event_id)
-                           .values(capacity=Event.capacity, updated_at=Event.updated_at))
+        db.session.execute(
+            update(Event).where(Event.id == event_id).values(capacity=Event.capacity, updated_at=Event.updated_at)
+        )
         return db.session.get(Event, event_id, populate_existing=True)
     return db.session.execute(
         select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
@@ -130,8 +142,7 @@ def seats_left(event: Event) -> int | None:
 def status_counts(event_id: int) -> dict[str, int]:
     """How many registrations the event has in each status (and checked in)."""
     rows = db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event_id)
-        .group_by(Registration.status)
+        select(Registration.status, func.count()).where(Registration.event_id == event_id).group_by(Registration.status)
     ).all()
     counts = dict.fromkeys(("pending", "confirmed", "waitlisted", "declined", "cancelled"), 0) | dict(rows)
     counts["attended"] = attendance_count(event_id)
@@ -159,6 +170,7 @@ def attendance_count(event_id: int) -> int:
 
 
 # --- Offer codes -----------------------------------------------------------------------------------
+
 
 def find_offer_code(event: Event, code: str, email: str, now: datetime) -> OfferCode:
     """The usable code with this text for this address, or a clear error at the offer code field."""
@@ -188,8 +200,7 @@ def _claim_offer_code(offer: OfferCode) -> None:
     """Count one use, atomically: the UPDATE only matches while uses remain."""
     result = db.session.execute(
         update(OfferCode)
-        .where(OfferCode.id == offer.id,
-               (OfferCode.max_uses.is_(None)) | (OfferCode.uses < OfferCode.max_uses))
+        .where(OfferCode.id == offer.id, (OfferCode.max_uses.is_(None)) | (OfferCode.uses < OfferCode.max_uses))
         .values(uses=OfferCode.uses + 1)
     )
     if result.rowcount != 1:
@@ -198,8 +209,11 @@ def _claim_offer_code(offer: OfferCode) -> None:
 
 def _release_offer_code(registration: Registration) -> None:
     if registration.offer_code_id is not None:
-        db.session.execute(update(OfferCode).where(OfferCode.id == registration.offer_code_id, OfferCode.uses > 0)
-                           .values(uses=OfferCode.uses - 1))
+        db.session.execute(
+            update(OfferCode)
+            .where(OfferCode.id == registration.offer_code_id, OfferCode.uses > 0)
+            .values(uses=OfferCode.uses - 1)
+        )
 
 
 def create_offer_code(event: Event, data: dict, user) -> OfferCode:
@@ -218,10 +232,16 @@ def create_offer_code(event: Event, data: dict, user) -> OfferCode:
         raise EventMgrError("Allow at least one use, or leave it empty for no limit.", field="max_uses")
     if data.get("valid_from") and data.get("valid_until") and data["valid_until"] <= data["valid_from"]:
         raise EventMgrError("The code must stop being valid after it starts.", field="valid_until")
-    offer = OfferCode(event_id=event.id, code=code, discount_kind=kind, discount=discount,
-                      max_uses=data.get("max_uses"), valid_from=data.get("valid_from"),
-                      valid_until=data.get("valid_until"),
-                      email=normalise_email(data["email"]) if data.get("email") else None)
+    offer = OfferCode(
+        event_id=event.id,
+        code=code,
+        discount_kind=kind,
+        discount=discount,
+        max_uses=data.get("max_uses"),
+        valid_from=data.get("valid_from"),
+        valid_until=data.get("valid_until"),
+        email=normalise_email(data["email"]) if data.get("email") else None,
+    )
     db.session.add(offer)
     record("offer_code.create", user, event, summary=code)
     db.session.flush()
@@ -229,6 +249,7 @@ def create_offer_code(event: Event, data: dict, user) -> OfferCode:
 
 
 # --- Registering -----------------------------------------------------------------------------------
+
 
 def check_answers(event: Event, answers: dict, questions: list[RegistrationQuestion] | None = None) -> dict:
     """Validate answers to the event's questions (read unless given); return them keyed by question id (str)."""
@@ -254,10 +275,15 @@ def check_answers(event: Event, answers: dict, questions: list[RegistrationQuest
 
 
 def event_questions(event_id: int) -> list[RegistrationQuestion]:
-    return db.session.execute(
-        select(RegistrationQuestion).where(RegistrationQuestion.event_id == event_id)
-        .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(RegistrationQuestion)
+            .where(RegistrationQuestion.event_id == event_id)
+            .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def invitation_for(event: Event, email: str) -> Invitation | None:
@@ -267,9 +293,13 @@ def invitation_for(event: Event, email: str) -> Invitation | None:
     ).scalar_one_or_none()
 
 
-def register(event: Event, data: dict, now: datetime | None = None,
-             questions: list[RegistrationQuestion] | None = None,
-             invitation: Invitation | None = None) -> Registration:
+def register(
+    event: Event,
+    data: dict,
+    now: datetime | None = None,
+    questions: list[RegistrationQuestion] | None = None,
+    invitation: Invitation | None = None,
+) -> Registration:
     """Register a delegate: confirmed while seats remain, else waitlisted; pending under approval.
 
     An invitation-only event registers only with the `invitation` its link carries, and then exactly the
@@ -306,11 +336,18 @@ def register(event: Event, data: dict, now: datetime | None = None,
         status = "waitlisted"
     fields = {key: data.get(key) for key in DELEGATE_FIELDS} | {
         # Flags left out (CLI, API) mean no; None would break NOT NULL when an old row is reused.
-        "needs_visa_letter": bool(data.get("needs_visa_letter")), "list_publicly": bool(data.get("list_publicly")),
-        "answers": answers, "status": status, "consented_at": now, "created_at": now,
-        "offer_code_id": offer.id if offer else None, "amount_due": amount_due,
+        "needs_visa_letter": bool(data.get("needs_visa_letter")),
+        "list_publicly": bool(data.get("list_publicly")),
+        "answers": answers,
+        "status": status,
+        "consented_at": now,
+        "created_at": now,
+        "offer_code_id": offer.id if offer else None,
+        "amount_due": amount_due,
         "waitlisted_at": now if status == "waitlisted" else None,
-        "cancelled_at": None, "decided_at": None, "decision_message": None,
+        "cancelled_at": None,
+        "decided_at": None,
+        "decision_message": None,
     }
     if existing is not None:
         # A cancelled or declined delegate registers anew: same row, same link, new decision.
@@ -367,8 +404,11 @@ def promote_waitlisted(event: Event, now: datetime | None = None) -> list[Regist
     """Fill free seats from the waiting list, first come first served; the caller holds the event lock."""
     now = now or utcnow()
     free = seats_left(event)
-    query = (select(Registration).where(Registration.event_id == event.id, Registration.status == "waitlisted")
-             .order_by(Registration.waitlisted_at, Registration.id))
+    query = (
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+        .order_by(Registration.waitlisted_at, Registration.id)
+    )
     if free is not None:
         if free == 0:
             return []
@@ -426,7 +466,8 @@ def check_in(registration: Registration, by, now: datetime | None = None) -> boo
     if refusal is not None:
         raise refusal
     result = db.session.execute(
-        update(Registration).where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
         .values(checked_in_at=now or utcnow(), checked_in_by_id=by.id if by else None)
     )
     db.session.refresh(registration)
@@ -437,8 +478,9 @@ def record_payment(registration: Registration, amount: Decimal, method: str, ref
     """Record money received from a delegate."""
     if amount is None or amount <= 0:
         raise EventMgrError("Give the amount received.", field="amount")
-    payment = Payment(amount=amount, method=method or None, reference=reference or None,
-                      recorded_by_id=by.id if by else None)
+    payment = Payment(
+        amount=amount, method=method or None, reference=reference or None, recorded_by_id=by.id if by else None
+    )
     registration.payments.append(payment)
     record("payment.record", by, registration.event, summary=f"{registration.email}: {amount}")
     db.session.flush()
@@ -452,8 +494,9 @@ def invite(event: Event, entries: list[tuple[str, str | None]], by) -> int:
         email = normalise_email(email)
         if invitation_for(event, email) is not None:
             continue
-        invitation = Invitation(event_id=event.id, email=email, name=name or None, invited_by_id=by.id,
-                                token=new_access_token())
+        invitation = Invitation(
+            event_id=event.id, email=email, name=name or None, invited_by_id=by.id, token=new_access_token()
+        )
         db.session.add(invitation)
         notifications.queue_invitation(event, invitation)
         added += 1
@@ -472,10 +515,16 @@ def resend_invitation(invitation: Invitation, by) -> None:
 
 def invitations_with_status(event: Event) -> list[tuple[Invitation, str | None]]:
     """The event's invitations by address, each with the status of its address's registration, if any."""
-    statuses = dict(db.session.execute(
-        select(Registration.email, Registration.status).where(Registration.event_id == event.id)).all())
-    invitations = db.session.execute(
-        select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.email)).scalars().all()
+    statuses = dict(
+        db.session.execute(
+            select(Registration.email, Registration.status).where(Registration.event_id == event.id)
+        ).all()
+    )
+    invitations = (
+        db.session.execute(select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.email))
+        .scalars()
+        .all()
+    )
     return [(invitation, statuses.get(invitation.email)) for invitation in invitations]
 
 
@@ -486,12 +535,21 @@ def add_question(event: Event, data: dict, by=None) -> RegistrationQuestion:
     options = [o.strip() for o in data.get("options") or [] if o.strip()]
     if data["kind"] in ("single_choice", "multiple_choice") and len(options) < 2:
         raise EventMgrError("Give at least two choices, one per line.", field="options")
-    last = db.session.execute(select(func.max(RegistrationQuestion.position))
-                              .where(RegistrationQuestion.event_id == event.id)).scalar() or 0
-    question = RegistrationQuestion(event_id=event.id, label=data["label"].strip(), kind=data["kind"],
-                                    help_text=(data.get("help_text") or "").strip() or None,
-                                    options=options if data["kind"] in ("single_choice", "multiple_choice") else [],
-                                    required=bool(data.get("required")), position=last + 1)
+    last = (
+        db.session.execute(
+            select(func.max(RegistrationQuestion.position)).where(RegistrationQuestion.event_id == event.id)
+        ).scalar()
+        or 0
+    )
+    question = RegistrationQuestion(
+        event_id=event.id,
+        label=data["label"].strip(),
+        kind=data["kind"],
+        help_text=(data.get("help_text") or "").strip() or None,
+        options=options if data["kind"] in ("single_choice", "multiple_choice") else [],
+        required=bool(data.get("required")),
+        position=last + 1,
+    )
     db.session.add(question)
     record("question.add", by, event, summary=question.label)
     db.session.flush()
@@ -499,12 +557,18 @@ def add_question(event: Event, data: dict, by=None) -> RegistrationQuestion:
 
 
 def active_registration_ids(event_id: int) -> list[int]:
-    return db.session.execute(select(Registration.id).where(Registration.event_id == event_id,
-                                                            Registration.status.in_(ACTIVE_STATUSES))).scalars().all()
+    return (
+        db.session.execute(
+            select(Registration.id).where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
+        )
+        .scalars()
+        .all()
+    )
 
 
 # --- The desk's rules: questions' order, check-in ---------------------------------------------------------
 # (Moved out of registration/desk_views.py, so that the CLI and the API keep them too.)
+
 
 def move_question(event: Event, question: RegistrationQuestion, step: int, by) -> None:
     """Move one of the event's questions up (-1) or down (+1) the form."""

@@ -39,11 +39,13 @@ def register(slug: str):
         return render_template("registration/closed.html", event=event), 200
     form = _form(RegistrationForm, event)
     invitation = services.invitation_by_token(
-        event, form.invitation.data if request.method == "POST" else request.args.get("invitation"))
+        event, form.invitation.data if request.method == "POST" else request.args.get("invitation")
+    )
     if event.registration_policy == "invitation" and invitation is None:
         # Checked before any address is read: the answer is the same for every address, invited or not.
-        return render_template("registration/invitation_only.html", event=event), \
-            403 if request.method == "POST" else 200
+        return render_template(
+            "registration/invitation_only.html", event=event
+        ), 403 if request.method == "POST" else 200
     if invitation is not None:
         form.invitation.data = invitation.token
         form.email.data = invitation.email  # the invitation fixes the address; the form does not ask for it
@@ -59,9 +61,13 @@ def register(slug: str):
             if request.form.get("action") == "quote":
                 quote = services.quote(event, form.offer_code.data, form.email.data, now)[0]
             else:
-                services.register(event, form.delegate_data() | {"email": form.email.data,
-                                                                 "offer_code": form.offer_code.data}, now,
-                                  questions=form.questions, invitation=invitation)
+                services.register(
+                    event,
+                    form.delegate_data() | {"email": form.email.data, "offer_code": form.offer_code.data},
+                    now,
+                    questions=form.questions,
+                    invitation=invitation,
+                )
                 db.session.commit()
                 return redirect(url_for("registration.done", slug=slug))
         except services.AlreadyRegistered:
@@ -76,9 +82,15 @@ def register(slug: str):
         status = 422
     if quote is None and not event.is_free:
         quote = event.fee
-    return render_template("registration/register.html", event=event, form=form, quote=quote,
-                           invitation=invitation, has_questions=bool(form.questions),
-                           seats_left=services.seats_left(event)), status
+    return render_template(
+        "registration/register.html",
+        event=event,
+        form=form,
+        quote=quote,
+        invitation=invitation,
+        has_questions=bool(form.questions),
+        seats_left=services.seats_left(event),
+    ), status
 
 
 @bp.route("/events/<slug>/register/done")
@@ -116,9 +128,19 @@ def _registration_or_404(slug: str, token: str) -> Registration:
 def _private_page(template: str, registration: Registration, token: str, status: int = 200, **context):
     """A page of the delegate's private link: never cached, never sent on as a referrer."""
     event = registration.event
-    response = current_app.make_response((render_template(
-        template, registration=registration, event=event, token=token,
-        register_again_url=_register_again_url(registration), **context), status))
+    response = current_app.make_response(
+        (
+            render_template(
+                template,
+                registration=registration,
+                event=event,
+                token=token,
+                register_again_url=_register_again_url(registration),
+                **context,
+            ),
+            status,
+        )
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -143,8 +165,9 @@ def _register_again_url(registration: Registration) -> str | None:
 def manage(slug: str, token: str):
     """The delegate's own page: status, details, calendar, cancel; or, once inactive, how to register again."""
     registration = _registration_or_404(slug, token)
-    return _private_page("registration/manage.html", registration, token,
-                         questions=services.event_questions(registration.event_id))
+    return _private_page(
+        "registration/manage.html", registration, token, questions=services.event_questions(registration.event_id)
+    )
 
 
 @bp.route("/events/<slug>/registration/<token>/edit", methods=["GET", "POST"])
@@ -174,8 +197,7 @@ def edit(slug: str, token: str):
             db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("registration.manage", slug=event.slug, token=token))
-    return _private_page("registration/edit.html", registration, token, status=422 if form.errors else 200,
-                         form=form)
+    return _private_page("registration/edit.html", registration, token, status=422 if form.errors else 200, form=form)
 
 
 @bp.route("/events/<slug>/registration/<token>/cancel", methods=["POST"])
@@ -212,9 +234,17 @@ def participants(slug: str):
         return moved
     if not event.publish_participant_list:
         abort(404)
-    listed = db.session.execute(
-        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed",
-                                   Registration.list_publicly.is_(True))
-        .order_by(Registration.country, Registration.family_name, Registration.given_name)
-    ).scalars().all()
+    listed = (
+        db.session.execute(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == "confirmed",
+                Registration.list_publicly.is_(True),
+            )
+            .order_by(Registration.country, Registration.family_name, Registration.given_name)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("registration/participants.html", event=event, participants=listed)
