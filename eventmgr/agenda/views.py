@@ -13,8 +13,8 @@ from eventmgr.agenda.forms import PersonalAgendaForm
 from eventmgr.builtfiles import built_file_response
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
+from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.events.permissions import can_manage_event
-from eventmgr.events.services import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_for_link

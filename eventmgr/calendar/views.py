@@ -14,7 +14,7 @@ from eventmgr.agenda.models import EventSession
 from eventmgr.agenda.services import personal_sessions
 from eventmgr.builtfiles import built_files
 from eventmgr.calendar import services
-from eventmgr.events.services import visible_event_or_redirect
+from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.extensions import db
 from eventmgr.ics import event_days_to_ics, event_to_ics, sessions_to_ics
 from eventmgr.pagecache import cached_public_page

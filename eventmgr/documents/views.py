@@ -8,8 +8,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import ServiceUnavailable
 
 from eventmgr.documents import services
+from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.events.permissions import can_edit_documents, can_view_event
-from eventmgr.events.services import visible_event_or_redirect
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_for_link

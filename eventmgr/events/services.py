@@ -6,8 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import current_app, render_template
 from slugify import slugify
 from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
@@ -773,21 +772,6 @@ def event_by_slug(slug: str, eager: bool = True) -> tuple[Event | None, str | No
         .where(EventSlugRedirect.slug == slug)
     ).scalar_one_or_none()
     return None, moved
-
-
-def visible_event_or_redirect(slug: str, endpoint: str, eager: bool = True, **values):
-    """(event, None) for a page of the event the reader may see; (None, a 301 to the same page under the
-    event's new slug, query string kept) for an old slug; 404 when there is no such event or the reader may
-    not see it."""
-    event, moved_to = event_by_slug(slug, eager=eager)
-    if event is None:
-        if moved_to:
-            query = request.query_string.decode()
-            return None, redirect(url_for(endpoint, slug=moved_to, **values) + (f"?{query}" if query else ""), 301)
-        abort(404)
-    if not permissions.can_view_event(current_user, event):
-        abort(404)
-    return event, None
 
 
 def related_events(event: Event, limit: int = 4) -> list[Event]:

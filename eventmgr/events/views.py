@@ -8,9 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from eventmgr import locales
+from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.events.models import EVENT_KINDS, Series
 from eventmgr.events.permissions import can_find_event, can_manage_event
-from eventmgr.events.services import related_events, search_public_events, visible_event_or_redirect
+from eventmgr.events.services import related_events, search_public_events
 from eventmgr.extensions import db
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
-from eventmgr.events.services import visible_event_or_redirect
+from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.forms import show_error
 from eventmgr.registration import notifications, services
