@@ -23,18 +23,8 @@ from eventmgr.people.photos import UPLOAD_REQUEST_LIMIT, read_upload
 
 bp = Blueprint("agenda_manage", __name__, url_prefix="/manage/events/<int:event_id>")
 
-PERSON_FIELD_NAMES = (
-    "honorific",
-    "full_name",
-    "position",
-    "organisation_id",
-    "organisation_name",
-    "country",
-    "email",
-    "bio",
-    "links",
-    "photo",
-)
+#: The person fields of the nested form a service error may name (the photo is checked by the view).
+PERSON_FIELD_NAMES = (*people_services.PERSON_FIELDS, "photo")
 
 
 @bp.before_request

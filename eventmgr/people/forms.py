@@ -13,7 +13,7 @@ from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import organisations_findable
 from eventmgr.people.models import HONORIFICS
 from eventmgr.people.photos import MAX_BYTES
-from eventmgr.people.services import links_text
+from eventmgr.people.services import PERSON_FIELDS, links_text
 
 
 def optional_int(value):
@@ -80,21 +80,7 @@ class PersonFields(SubForm):
 
     def person_data(self) -> dict:
         """The submitted details as the people services take them."""
-        return {
-            name: self[name].data
-            for name in (
-                "honorific",
-                "full_name",
-                "position",
-                "organisation_id",
-                "organisation_name",
-                "country",
-                "email",
-                "bio",
-                "links",
-            )
-            if name in self
-        }
+        return {name: self[name].data for name in PERSON_FIELDS if name in self}
 
     def uploaded_photo(self):
         """The uploaded file, or None when no file was chosen."""
