@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from eventmgr.database import utcnow
+from eventmgr.locales import country_name
 
 
 def event_dates(event) -> str:
@@ -40,6 +41,34 @@ def event_times(event) -> str:
     if start.date() == end.date():
         return f"{start_text}–{format_time(end, 'short', locale=locale)}"
     return f"{start_text} – {format_date(end, 'long', locale=locale)}, {format_time(end, 'short', locale=locale)}"
+
+
+def untranslated(text: str, **values) -> str:
+    """gettext for what is always written in English (calendar files): the text itself, with its values."""
+    return text % values if values else text
+
+
+def event_place(event, mode: str | None = None, short: bool = False, gettext=None, locale=None) -> str:
+    """Where the event happens, for everyone (mode None) or for a delegate attending in that mode.
+
+    "Rixos Borovoe, Borovoe, Kazakhstan"; "Online (Zoom Webinars)"; "Hotel Karven, Cholpon-Ata, Kyrgyzstan
+    and online (Zoom)". `short` names the city, not the venue, and no platform: "Hybrid: in
+    Cholpon-Ata and online", for cards and lists. In the reader's language, or through `gettext` (untranslated)
+    and in `locale` for calendar files, which are in English.
+    """
+    _ = gettext or globals()["_"]
+    locale = locale or get_locale()
+    named = () if short else (event.venue_name, event.venue_address)
+    parts = (*named, event.venue_city, country_name(event.venue_country, locale))
+    venue = ", ".join(part for part in parts if part)
+    platform = "" if short or not event.online_platform else f" ({event.online_platform})"
+    if mode == "online" or event.format == "online":
+        return _("Online") + platform
+    if mode == "in_person" or event.format == "in_person":
+        return venue
+    if short:
+        return _("Hybrid: in %(place)s and online", place=event.venue_city or venue)
+    return _("%(place)s and online", place=venue) + platform
 
 
 def zone_name(tz_name: str, moment: datetime | None = None) -> str:

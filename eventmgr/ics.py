@@ -19,7 +19,7 @@ from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from eventmgr.database import utcnow
-from eventmgr.locales import country_name
+from eventmgr.formatting import event_place, untranslated
 from eventmgr.text import plain_text
 from eventmgr.urls import external_url
 
@@ -36,22 +36,26 @@ def event_uid(event) -> str:
     return f"event-{event.id}@{_domain()}"
 
 
-def location_text(event) -> str:
-    """The venue in one line, or "Online"."""
-    if not event.has_venue:
-        return "Online"
-    parts = [event.venue_name, event.venue_address, event.venue_city, country_name(event.venue_country, ENGLISH)]
-    place = ", ".join(part for part in parts if part)
-    return f"{place} and online" if event.kind == "hybrid" else place
+def location_text(event, mode: str | None = None, join_url: bool = False) -> str:
+    """Where the event is, in one line, for everyone or for a delegate attending in `mode`: the venue, or
+    online on its platform, or both; for an online delegate with `join_url`, the link itself, which calendar
+    clients make clickable."""
+    place = event_place(event, mode, gettext=untranslated, locale=ENGLISH)
+    return f"{place}: {event.join_url}" if join_url and mode == "online" and event.join_url else place
+
+
+def _joins(event, mode: str | None, include_join_url: bool) -> bool:
+    """Whether a delegate's entry carries the join link: asked for, and they follow online (or may)."""
+    return include_join_url and bool(event.join_url) and event.is_online and mode != "in_person"
 
 
 def session_uid(event_session) -> str:
     return f"session-{event_session.id}@{_domain()}"
 
 
-def session_location(event_session) -> str:
+def session_location(event_session, mode: str | None = None) -> str:
     """The room or stream, then the event's place."""
-    place = location_text(event_session.event)
+    place = location_text(event_session.event, mode)
     return f"{event_session.room}, {place}" if event_session.room else place
 
 
@@ -121,8 +125,9 @@ def event_component(
     attendee: tuple[str, str] | None = None,
     include_join_url: bool = False,
     cancelled: bool = False,
+    mode: str | None = None,
 ) -> VEvent:
-    """One VEVENT for the whole event, in its own time zone."""
+    """One VEVENT for the whole event, in its own time zone; `mode`: the attendee's, for where and how to join."""
     vevent = VEvent()
     vevent.add("uid", event_uid(event))
     vevent.add("dtstamp", utcnow())
@@ -132,10 +137,11 @@ def event_component(
     vevent.add("dtstart", event.local_start)
     vevent.add("dtend", event.local_end)
     vevent.add("summary", event.title)
-    vevent.add("location", location_text(event))
+    joins = _joins(event, mode, include_join_url)
+    vevent.add("location", location_text(event, mode, joins))
     page = external_url("events.detail", slug=event.slug)
     description = plain_text(event.description, length=1500)
-    if include_join_url and event.join_url:
+    if joins:
         description = f"Join online: {event.join_url}\n\n{description}"
     vevent.add("description", f"{description}\n\n{page}".strip())
     vevent.add("url", page)
@@ -154,6 +160,7 @@ def session_component(
     attendee: tuple[str, str] | None = None,
     include_join_url: bool = False,
     cancelled: bool = False,
+    mode: str | None = None,
 ) -> VEvent:
     """One VEVENT for a session of the programme, in the event's time zone."""
     event = event_session.event
@@ -166,10 +173,11 @@ def session_component(
     vevent.add("dtstart", event_session.start_at.astimezone(event.tz))
     vevent.add("dtend", event_session.end_at.astimezone(event.tz))
     vevent.add("summary", f"{event_session.title} · {event.title}")
-    vevent.add("location", session_location(event_session))
+    joins = _joins(event, mode, include_join_url)
+    vevent.add("location", session_location(event_session, mode))
     page = external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}")
     description = session_description(event_session)
-    if include_join_url and event.join_url:
+    if joins:
         description = f"Join online: {event.join_url}\n\n{description}"
     vevent.add("description", f"{description}\n\n{page}".strip())
     vevent.add("url", page)
@@ -190,13 +198,15 @@ def event_to_ics(
     include_join_url: bool = False,
     cancelled: bool = False,
     sessions=(),
+    mode: str | None = None,
 ) -> bytes:
-    """The event, and after it each of `sessions` as its own entry; REQUEST and CANCEL carry ATTENDEE."""
+    """The event, and after it each of `sessions` as its own entry; REQUEST and CANCEL carry ATTENDEE. `mode`:
+    the attendee's attendance mode, which decides the LOCATION and whether the join link is given."""
     calendar = _new_calendar(method, event.title)
-    calendar.add_component(event_component(event, method, attendee, include_join_url, cancelled))
+    calendar.add_component(event_component(event, method, attendee, include_join_url, cancelled, mode))
     moments = [event.local_start, event.local_end]
     for event_session in sessions:
-        calendar.add_component(session_component(event_session, method, attendee, include_join_url, cancelled))
+        calendar.add_component(session_component(event_session, method, attendee, include_join_url, cancelled, mode))
         moments += [event_session.start_at.astimezone(event.tz), event_session.end_at.astimezone(event.tz)]
     return _finish(calendar, moments)
 

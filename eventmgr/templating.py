@@ -49,6 +49,7 @@ def register(app: Flask) -> None:
         # Dates, times and zones
         event_dates=formatting.event_dates,
         event_times=formatting.event_times,
+        event_place=formatting.event_place,
         zone_label=formatting.zone_label,
         zone_name=formatting.zone_name,
         local_datetime=formatting.local_datetime,

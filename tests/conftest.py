@@ -327,6 +327,8 @@ def make_registration(db):
             "family_name": "Delegate",
             "email": email,
             "country": "KZ",
+            # A hybrid event's delegate chooses; here, unless told, the event's first mode (in person).
+            "attendance_mode": event.default_mode(),
         } | fields
         registration = services.register(event, data, now)
         if checked_in:

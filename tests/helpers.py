@@ -15,6 +15,16 @@ from conftest import PASSWORD, csrf_token
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
+#: make_event(**IN_PERSON): a conference in a room, whose delegates are asked for visa letters and dietary needs
+#: (the factory's default event is an online webinar).
+IN_PERSON = {
+    "kind": "conference",
+    "format": "in_person",
+    "venue_name": "Hotel Karven",
+    "venue_city": "Cholpon-Ata",
+    "venue_country": "KG",
+}
+
 # --- Pages -----------------------------------------------------------------------------------------
 
 

@@ -95,7 +95,7 @@ def pages_to_check(db, make_user, make_event, make_organisation):
         online_platform="Zoom Webinars",
         series_id=series.id,
         edition=2,
-        capacity=300,
+        online_capacity=300,
         description=(
             "In exploring the landscape of border management in Central Asia, there is a need to look beyond the "
             "physical control over external borders.\n\n"

@@ -61,7 +61,8 @@ def programme(db, make_event, make_user, make_session):
     event = make_event(
         organiser=organiser,
         title="Border Management Conference",
-        kind="hybrid",
+        kind="conference",
+        format="hybrid",
         timezone="Europe/Brussels",
         start_at=start,
         end_at=end,
@@ -128,7 +129,7 @@ def test_the_event_file_holds_the_event_and_each_session_at_the_right_moment(cli
     assert saturday["DTSTART"].dt.astimezone(UTC) == datetime(2027, 10, 30, 8, 0, tzinfo=UTC)  # UTC+2
     assert sunday["DTSTART"].dt.astimezone(UTC) == datetime(2027, 10, 31, 9, 0, tzinfo=UTC)  # UTC+1
     assert saturday["DTSTART"].params["TZID"] == "Europe/Brussels"
-    assert str(saturday["LOCATION"]) == "Hall A, Egmont Palace, Brussels, Belgium and online"
+    assert str(saturday["LOCATION"]) == "Hall A, Egmont Palace, Brussels, Belgium and online (Zoom Webinars)"
     description = str(saturday["DESCRIPTION"])
     assert "Moderator: Dr. Aida Nurlanovna (Programme Manager, BOMCA), “Data sharing at the border”" in description
     assert "Cross-border cooperation." in description and "*" not in description
@@ -301,7 +302,7 @@ def test_a_delegates_feed_holds_their_event_and_chosen_sessions_and_nothing_of_o
     client, programme, db, make_registration
 ):
     event = programme["event"]
-    mine = make_registration(event, "delegate@example.kz")
+    mine = make_registration(event, "delegate@example.kz", attendance_mode="online")
     theirs = make_registration(event, "other@example.tj", given_name="Farrukh")
     agenda.set_personal_agenda(mine, [programme["sunday"].id])
     agenda.set_personal_agenda(theirs, [programme["saturday"].id])

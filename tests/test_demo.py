@@ -111,19 +111,21 @@ def test_load_creates_the_past_events_on_their_days_in_their_zones(runner, db):
         assert found.contact_email and len(found.description.split("\n\n")) >= 2
 
 
-def test_conferences_have_venues_and_webinars_a_platform(runner, db):
+def test_conferences_have_venues_and_online_events_a_platform(runner, db):
     run(runner)
     places = {
-        slug: (e.kind, e.venue_city, e.venue_country, e.online_platform)
+        slug: (e.format, e.venue_city, e.venue_country, e.online_platform)
         for slug in ALL_SLUGS
         for e in [event(db, slug)]
     }
-    assert places["issyk-kul-initiative-2018-borovoe"][:3] == ("conference", "Borovoe", "KZ")
-    assert places["japan-eu-tajikistan-afghanistan-border-2012"][:3] == ("conference", "Dushanbe", "TJ")
-    assert places[UPCOMING_CONFERENCE][:3] == ("conference", "Cholpon-Ata", "KG")
+    assert places["issyk-kul-initiative-2018-borovoe"][:3] == ("in_person", "Borovoe", "KZ")
+    assert places["japan-eu-tajikistan-afghanistan-border-2012"][:3] == ("in_person", "Dushanbe", "TJ")
+    assert places[UPCOMING_CONFERENCE][:3] == ("in_person", "Cholpon-Ata", "KG")
     for slug in ("central-asia-border-challenges", "cica-regional-security-in-asia-2021", UPCOMING_WEBINAR):
-        kind, city, country, platform = places[slug]
-        assert (kind, city, country) == ("webinar", None, None) and platform
+        format_, city, country, platform = places[slug]
+        assert (format_, city, country) == ("online", None, None) and platform
+    # The CICA conference was an online conference: its page says so.
+    assert event(db, "cica-regional-security-in-asia-2021").kind == "conference"
     assert "online conference" in event(db, "cica-regional-security-in-asia-2021").description
     assert "illustrative" in event(db, "japan-eu-tajikistan-afghanistan-border-2010").description
 
@@ -144,7 +146,7 @@ def test_upcoming_events_are_dated_from_the_day_of_loading(db):
     webinar = event(db, UPCOMING_WEBINAR)
     assert webinar.local_start == datetime(2030, 4, 1, 15, 0, tzinfo=ZoneInfo("Asia/Almaty"))  # + 21 days
     assert webinar.end_at - webinar.start_at == timedelta(hours=2, minutes=30)
-    assert webinar.capacity == 300
+    assert (webinar.format, webinar.capacity, webinar.online_capacity) == ("online", None, 300)
 
     for upcoming in (conference, webinar):
         assert (upcoming.status, upcoming.visibility) == ("published", "public")

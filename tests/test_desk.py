@@ -165,7 +165,7 @@ def crowd(db, desk_event, make_organisation, make_registration):
         event, {"label": "Topics", "kind": "multiple_choice", "options": ["Risk analysis", "Data sharing"]}
     )
     speaker = services.add_question(event, {"label": "Will you speak?", "kind": "yes_no"})
-    event.capacity = 3
+    event.online_capacity = 3
     db.session.commit()
     people = {
         "dina": make_registration(
@@ -415,7 +415,7 @@ def test_payments_are_recorded_and_the_balance_shown(client, db, make_event, org
 def test_the_desk_cancels_and_the_waiting_list_moves_up(
     client, db, make_event, organiser, login, mailbox, make_registration
 ):
-    event = make_event(organiser=organiser, capacity=1)
+    event = make_event(organiser=organiser, online_capacity=1)
     aida, bakyt = make_registration(event, "aida@example.kz"), make_registration(event, "bakyt@example.kg")
     login(organiser)
     page = desk(event, f"/registrations/{aida.id}")
@@ -699,7 +699,7 @@ def test_only_the_events_organisers_check_in_and_not_once_it_is_cancelled(
 def test_the_participant_list_shows_only_opted_in_confirmed_delegates(
     client, db, make_event, organiser, make_organisation, make_registration
 ):
-    event = make_event(organiser=organiser, capacity=2, publish_participant_list=True)
+    event = make_event(organiser=organiser, online_capacity=2, publish_participant_list=True)
     ministry = make_organisation("Ministry of Foreign Affairs", kind="ministry")
     make_registration(
         event,
@@ -711,7 +711,7 @@ def test_the_participant_list_shows_only_opted_in_confirmed_delegates(
     )
     make_registration(event, "private@example.kz", given_name="Private", family_name="Person", list_publicly=False)
     make_registration(event, "waiting@example.kg", given_name="Waiting", family_name="Person", list_publicly=True)
-    cancelled = make_registration(make_event(title="Other", capacity=5), "gone@example.uz", list_publicly=True)
+    cancelled = make_registration(make_event(title="Other", online_capacity=5), "gone@example.uz", list_publicly=True)
     services.cancel(cancelled)
     db.session.commit()
     gone_here = make_registration(event, "gone@example.uz", given_name="Gone", family_name="Person", list_publicly=True)
@@ -802,22 +802,22 @@ def settings_post(client, event, data):
 def test_raising_capacity_on_the_settings_page_moves_the_list_up(
     client, db, make_event, organiser, login, mailbox, make_registration
 ):
-    event = make_event(organiser=organiser, capacity=1)
+    event = make_event(organiser=organiser, online_capacity=1)
     people = [make_registration(event, f"d{n}@example.org") for n in range(4)]
     mailbox.deliver()
     before = len(mailbox.messages)
     login(organiser)
-    response = settings_post(client, event, {"form": "capacity", "capacity-capacity": "3"})
+    response = settings_post(client, event, {"form": "capacity", "capacity-online_capacity": "3"})
     assert response.status_code == 302
     assert "Seats saved; 2 moved up from the waiting list." in client.get(response.location).text
     assert [fresh(db, r).status for r in people] == ["confirmed", "confirmed", "confirmed", "waitlisted"]
     mailbox.deliver()  # sent after the response already; nothing is left, nothing is sent twice
     assert sorted(m["To"] for m in mailbox.messages[before:]) == ["d1@example.org", "d2@example.org"]
     assert all(m["Subject"].startswith("A seat is free") for m in mailbox.messages[before:])
-    refused = settings_post(client, event, {"form": "capacity", "capacity-capacity": "0"})
-    assert refused.status_code == 422 and field_error(refused, "capacity-capacity")
+    refused = settings_post(client, event, {"form": "capacity", "capacity-online_capacity": "0"})
+    assert refused.status_code == 422 and field_error(refused, "capacity-online_capacity")
     db.session.expire_all()
-    assert db.session.get(Event, event.id).capacity == 3
+    assert db.session.get(Event, event.id).online_capacity == 3
 
 
 def test_questions_are_added_ordered_and_removed_on_the_settings_page(client, db, desk_event):

@@ -32,6 +32,7 @@ def event_form(**overrides) -> dict:
     data = {
         "title": "Central Asia Border Challenges",
         "kind": "webinar",
+        "format": "online",
         "timezone": "Asia/Almaty",
         "start": f"{DAY}T09:00",
         "end": f"{DAY}T12:00",
@@ -137,13 +138,17 @@ def organiser(make_user, login):
     [
         ({"end": f"{DAY}T08:00"}, "end", "The event must end after it starts."),
         ({"end": f"{DAY}T09:00"}, "end", "The event must end after it starts."),
-        ({"kind": "conference"}, "venue_name", "A conference needs a venue"),
+        ({"kind": "conference", "format": "in_person"}, "venue_name", "An event in person or hybrid needs a venue"),
         (
-            {"kind": "conference", "venue_name": "Hotel Rixos", "venue_city": "Borovoe"},
+            {"kind": "conference", "format": "in_person", "venue_name": "Hotel Rixos", "venue_city": "Borovoe"},
             "venue_country",
             "Give the venue's country.",
         ),
-        ({"kind": "hybrid", "venue_country": "KZ"}, "venue_name", "A conference needs a venue"),
+        (
+            {"kind": "workshop", "format": "hybrid", "venue_country": "KZ"},
+            "venue_name",
+            "An event in person or hybrid needs a venue",
+        ),
         (
             {"kind": "conference", "venue_name": "Hotel Rixos", "venue_country": "ZZ"},
             "venue_country",
@@ -191,7 +196,7 @@ def test_bad_event_input_is_refused_at_its_field_and_nothing_is_saved(organiser,
 @pytest.mark.parametrize(
     "overrides, field, message",
     [
-        ({"kind": "seminar"}, "kind", "Choose conference, webinar or hybrid."),
+        ({"kind": "seminar"}, "kind", "Choose conference, webinar, meeting or workshop."),
         ({"title": "  "}, "title", "Give the event a title."),
         ({"visibility": "secret"}, "visibility", "Choose who can see the event."),
         ({"registration_policy": "lottery"}, "registration_policy", "Choose how delegates register."),
@@ -230,6 +235,7 @@ def test_a_webinar_needs_no_venue_and_a_conference_with_one_is_accepted(organise
     conference = event_form(
         title="Regional Cooperation Conference",
         kind="conference",
+        format="in_person",
         venue_name="Rixos Borovoe",
         venue_city="Borovoe",
         venue_country="KZ",
@@ -292,7 +298,7 @@ def test_a_bad_edit_changes_nothing(organiser, client, post, make_event, db):
         ({"end_at": datetime(2030, 5, 1, 8, tzinfo=UTC)}, "end_at"),
         ({"kind": "conference"}, "venue_name"),
         ({"kind": "conference", "venue_name": "Hotel"}, "venue_country"),
-        ({"capacity": 0}, "capacity"),
+        ({"online_capacity": 0}, "online_capacity"),
         (
             {
                 "registration_opens_at": datetime(2030, 4, 2, tzinfo=UTC),
@@ -650,7 +656,7 @@ def test_the_log_records_who_did_what_when_and_which_fields_changed(organiser, c
     event = db.session.execute(select(Event)).scalar_one()
     edit, overview = f"/manage/events/{event.id}/edit", f"/manage/events/{event.id}"
     data = form_values(client.get(edit).text)
-    replace(data, title="New title", capacity="80", join_url="https://zoom.example.org/j/second-secret")
+    replace(data, title="New title", online_capacity="80", join_url="https://zoom.example.org/j/second-secret")
     assert post(edit, data).status_code == 302
     post(f"{overview}/publish", token_from=overview)
     post(f"{overview}/roles", {"email": "sam@example.org", "role": "secretariat"})
@@ -669,7 +675,7 @@ def test_the_log_records_who_did_what_when_and_which_fields_changed(organiser, c
     assert all(before <= e.created_at <= after for e in entries)
     update = entries[1]
     assert update.changes["title"] == ["Old title", "New title"]
-    assert update.changes["capacity"] == [None, 80]
+    assert update.changes["online_capacity"] == [None, 80]
     assert entries[3].summary == "sam@example.org: Secretariat"
     assert entries[4].changes == {"reason": [None, "Speakers unavailable."]}
 
@@ -1075,7 +1081,7 @@ def test_the_dashboard_counts_each_events_registrations(organiser, client, make_
     """The counts come from registration (a template global it registers): events import nothing of it."""
     from eventmgr.registration import services as registration
 
-    event = make_event(organiser=organiser, title="My full webinar", capacity=1)
+    event = make_event(organiser=organiser, title="My full webinar", online_capacity=1)
     first, _second = (
         registration.register(
             event,

@@ -103,3 +103,58 @@ def test_accounts_that_run_events_keep_creating_them_after_0010(app, tmp_path):
             }
             db.session.remove()
             db.engine.dispose()
+
+
+def test_0015_splits_kind_and_format_and_gives_online_delegates_their_mode(app, tmp_path):
+    """Down to 0014 the old kinds come back (webinar, hybrid); up again a webinar is an online webinar whose seats
+    are online places, a hybrid event a hybrid conference, and the delegates of online events attend online."""
+    with new_database(tmp_path) as url:
+        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
+        with scratch.app_context():
+            upgrade()
+            start = datetime(2030, 5, 20, 4, tzinfo=UTC)
+            common = {
+                "timezone": "Asia/Almaty",
+                "start_at": start,
+                "end_at": start + timedelta(hours=3),
+                "visibility": "public",
+                "registration_policy": "open",
+            }
+            webinar = create_event(
+                common | {"title": "Joint Risk Analysis", "kind": "webinar", "online_capacity": 1}, None
+            )
+            hybrid = create_event(
+                common
+                | {
+                    "title": "Issyk-Kul Initiative",
+                    "kind": "conference",
+                    "format": "hybrid",
+                    "venue_name": "Hotel Karven",
+                    "venue_country": "KG",
+                },
+                None,
+            )
+            publish_event(webinar, None)
+            publish_event(hybrid, None)
+            with withheld():
+                for name in ("aida", "bakyt"):
+                    registration.register(
+                        webinar,
+                        {"given_name": name, "family_name": "D", "email": f"{name}@example.org", "country": "KZ"},
+                    )
+            db.session.commit()
+            db.session.remove()
+
+            downgrade(revision="0014")
+            kinds = "SELECT kind, capacity, seats_taken FROM events ORDER BY id"
+            assert db.session.execute(text(kinds)).all() == [("webinar", 1, 1), ("hybrid", None, 0)]
+            db.session.remove()
+            upgrade()
+            rows = db.session.execute(
+                text("SELECT kind, format, capacity, online_capacity, seats_taken, online_seats_taken FROM events")
+            ).all()
+            assert rows == [("webinar", "online", None, 1, 1, 1), ("conference", "hybrid", None, None, 0, 0)]
+            modes = db.session.execute(text("SELECT attendance_mode, status FROM registrations ORDER BY id")).all()
+            assert modes == [("online", "confirmed"), ("online", "waitlisted")]
+            db.session.remove()
+            db.engine.dispose()

@@ -228,6 +228,12 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             visibility=visibility,
             series_id=series.id,
             edition=1,
+            # In person: its delegates have visa letters and badges to fetch.
+            kind="conference",
+            format="in_person",
+            venue_name="Hotel Karven",
+            venue_city="Cholpon-Ata",
+            venue_country="KG",
             capacity=5,
             publish_participant_list=True,
         )

@@ -86,7 +86,8 @@ def catalogue(db, make_event, make_organisation, organiser):
         "cyrillic": make_event(
             organiser=organiser,
             title="Пограничная безопасность",
-            kind="hybrid",
+            kind="conference",
+            format="hybrid",
             venue_name="Дом дружбы",
             venue_city="Dushanbe",
             venue_country="TJ",
@@ -166,8 +167,10 @@ def test_search_results_count_and_order(client, catalogue):
         ("country=TJ", ["Пограничная безопасность"]),
         ("country=AF", []),
         ("kind=webinar", ["Central Asia Border Challenges", "Regional Security in Asia"]),
-        ("kind=conference", ["Regional Cooperation Conference"]),
-        ("kind=hybrid", ["Пограничная безопасность"]),
+        ("kind=conference", ["Regional Cooperation Conference", "Пограничная безопасность"]),
+        ("format=hybrid", ["Пограничная безопасность"]),
+        ("format=online", ["Central Asia Border Challenges", "Regional Security in Asia"]),
+        ("kind=conference&format=in_person", ["Regional Cooperation Conference"]),
         ("q=regional&country=KZ&kind=conference", ["Regional Cooperation Conference"]),
     ],
 )
@@ -319,7 +322,8 @@ def test_a_conference_page_names_its_venue_and_a_hybrid_also_online(client, make
     hybrid = make_event(
         organiser=organiser,
         title="Dushanbe Conference",
-        kind="hybrid",
+        kind="conference",
+        format="hybrid",
         venue_name="Serena Hotel",
         venue_city="Dushanbe",
         venue_country="TJ",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import segno
 from conftest import csrf_token
-from helpers import attachment, body, count, field_error
+from helpers import IN_PERSON, attachment, body, count, field_error
 from icalendar import Calendar
 from PIL import Image
 from sqlalchemy import select
@@ -243,7 +243,7 @@ def test_organisation_from_the_directory_or_named_new(client, db, make_event, ma
 
 
 def test_every_field_is_stored(client, db, make_event):
-    event = make_event(languages=["en", "ru"])
+    event = make_event(languages=["en", "ru"], **IN_PERSON)
     response = register(
         client,
         event,
@@ -287,7 +287,7 @@ def test_the_email_is_stored_lower_case(client, db, make_event):
 
 
 def test_open_policy_confirms_while_seats_remain_then_waitlists(client, db, make_event, mailbox):
-    event = make_event(capacity=2)
+    event = make_event(online_capacity=2)
     for email in ("aida@example.kz", "bakyt@example.kg", "nodira@example.uz"):
         assert register(client, event, email=email).status_code == 302
     assert [r.status for r in all_registrations(db)] == ["confirmed", "confirmed", "waitlisted"]
@@ -300,14 +300,14 @@ def test_open_policy_confirms_while_seats_remain_then_waitlists(client, db, make
 
 
 def test_an_event_without_capacity_confirms_everyone(db, make_event, make_registration):
-    event = make_event(capacity=None)
+    event = make_event(online_capacity=None)
     statuses = {make_registration(event, f"d{n}@example.org").status for n in range(5)}
     assert statuses == {"confirmed"}
 
 
 def test_approval_policy(client, db, make_event, make_user, mailbox):
     organiser = make_user()
-    event = make_event(organiser=organiser, registration_policy="approval", capacity=1)
+    event = make_event(organiser=organiser, registration_policy="approval", online_capacity=1)
     for email in ("aida@example.kz", "bakyt@example.kg", "nodira@example.uz"):
         assert register(client, event, email=email).status_code == 302
     aida, bakyt, nodira = all_registrations(db)
@@ -506,7 +506,7 @@ def test_invitations_made_before_tokens_get_one_from_the_migration(tmp_path):
     with new_database(tmp_path) as url:
         scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test secret key"})
         with scratch.app_context():
-            upgrade(revision="0009")
+            upgrade()
             start = datetime(2030, 5, 20, 4, tzinfo=UTC)
             create_event(
                 {
@@ -523,6 +523,8 @@ def test_invitations_made_before_tokens_get_one_from_the_migration(tmp_path):
                 None,
             )
             database.session.commit()
+            database.session.remove()
+            downgrade(revision="0009")
             database.session.execute(
                 text("INSERT INTO invitations (event_id, email, created_at) SELECT id, :email, :now FROM events"),
                 [{"email": f"d{n}@example.org", "now": datetime(2030, 1, 1, tzinfo=UTC)} for n in range(3)],
@@ -609,7 +611,7 @@ def test_a_second_registration_is_answered_like_a_new_one(client, db, make_event
 
 
 def test_a_cancelled_delegate_may_register_again(db, make_event, make_registration):
-    event = make_event(capacity=1)
+    event = make_event(online_capacity=1)
     first = make_registration(event, "aida@example.kz")
     services.cancel(first)
     db.session.commit()
@@ -622,7 +624,7 @@ def test_a_cancelled_delegate_may_register_again(db, make_event, make_registrati
 
 
 def test_a_cancellation_promotes_the_first_on_the_waiting_list(client, db, make_event, mailbox, make_registration):
-    event = make_event(capacity=1, join_url=JOIN_URL)
+    event = make_event(online_capacity=1, join_url=JOIN_URL)
     start = datetime.now(UTC)
     aida = make_registration(event, "aida@example.kz", now=start)
     bakyt = make_registration(event, "bakyt@example.kg", now=start + timedelta(seconds=1))
@@ -641,12 +643,12 @@ def test_a_cancellation_promotes_the_first_on_the_waiting_list(client, db, make_
     promoted = one_mail(mailbox, "bakyt@example.kg", f"A seat is free: your registration is confirmed: {event.title}")
     assert JOIN_URL in body(promoted)
     assert Calendar.from_ical(attachment(promoted, "invite.ics").get_content())["METHOD"] == "REQUEST"
-    assert attachment(promoted, "check-in-code.png") is not None
+    assert attachment(promoted, "check-in-code.png") is None  # online: no desk to show it at
     assert len(mailbox.messages) == before + 2  # Nodira waits, and hears nothing
 
 
 def test_cancelling_without_a_seat_promotes_nobody(db, make_event, make_registration):
-    event = make_event(capacity=1)
+    event = make_event(online_capacity=1)
     make_registration(event, "aida@example.kz")
     bakyt = make_registration(event, "bakyt@example.kg")
     nodira = make_registration(event, "nodira@example.uz")
@@ -658,7 +660,7 @@ def test_cancelling_without_a_seat_promotes_nobody(db, make_event, make_registra
 
 def test_raising_capacity_moves_the_list_up_in_order(db, make_event, make_user, make_registration):
     organiser = make_user()
-    event = make_event(organiser=organiser, capacity=1)
+    event = make_event(organiser=organiser, online_capacity=1)
     start = datetime.now(UTC)
     for n, email in enumerate(("a@example.org", "b@example.org", "c@example.org", "d@example.org")):
         make_registration(event, email, now=start + timedelta(seconds=n))
@@ -680,8 +682,8 @@ def test_the_count_of_seats_taken_follows_every_change(db, make_event, make_user
     from eventmgr.registration.seats import recount
 
     organiser = make_user()
-    event = make_event(organiser=organiser, capacity=2)
-    approval = make_event(organiser=organiser, capacity=1, registration_policy="approval")
+    event = make_event(organiser=organiser, online_capacity=2)
+    approval = make_event(organiser=organiser, online_capacity=1, registration_policy="approval")
 
     def taken(e):
         db.session.expire_all()
@@ -727,7 +729,7 @@ def test_a_wrong_count_is_mended_by_recounting(db, make_event, make_registration
     from eventmgr.events.models import Event
     from eventmgr.registration.seats import recount
 
-    event = make_event(capacity=5)
+    event = make_event(online_capacity=5)
     make_registration(event, "a@example.org")
     db.session.execute(Event.__table__.update().values(seats_taken=4))  # rows written around the ORM
     assert recount(db.session) == 1
@@ -915,7 +917,7 @@ def test_a_token_of_another_events_registration_is_not_found(client, db, make_ev
 
 
 def test_the_manage_page_is_private(client, db, make_event, make_registration):
-    event = make_event(capacity=1, join_url=JOIN_URL)
+    event = make_event(online_capacity=1, join_url=JOIN_URL)
     aida = make_registration(event, "aida@example.kz", position="Head of unit")
     bakyt = make_registration(event, "bakyt@example.kg")
     page = client.get(manage_path(aida))
@@ -1120,7 +1122,7 @@ def test_cancelling_needs_a_post_with_a_csrf_token(client, db, make_event, make_
 def test_the_calendar_download_holds_the_join_link_only_for_a_confirmed_delegate(
     client, db, make_event, make_registration
 ):
-    event = make_event(capacity=1, join_url=JOIN_URL)
+    event = make_event(online_capacity=1, join_url=JOIN_URL)
     aida = make_registration(event, "aida@example.kz")
     bakyt = make_registration(event, "bakyt@example.kg")
     response = client.get(f"{manage_path(aida)}/invite.ics")
@@ -1174,12 +1176,14 @@ def test_the_link_is_sent_again_only_to_a_registered_address(client, db, make_ev
 
 
 def test_the_confirmation_carries_the_invite_and_the_check_in_code(client, db, make_event, mailbox):
-    event = make_event(title="Регион и границы", join_url=JOIN_URL)
+    """In person: the invite and the code to show at the desk (an online delegate's mail: test_formats)."""
+    event = make_event(title="Регион и границы", **IN_PERSON)
     register(client, event, honorific="Dr.")
     (registration,) = all_registrations(db)
     message = one_mail(mailbox, "aida@example.kz", "Registration confirmed: Регион и границы")
     text = body(message)
-    assert "Dear Dr. Aida Nurlanova" in text and manage_path(registration) in text and JOIN_URL in text
+    assert "Dear Dr. Aida Nurlanova" in text and manage_path(registration) in text
+    assert "Hotel Karven, Cholpon-Ata, Kyrgyzstan" in text and "registration desk" in text
 
     invite = attachment(message, "invite.ics")
     assert invite.get_content_type() == "text/calendar" and invite.get_param("method") == "REQUEST"
@@ -1194,7 +1198,7 @@ def test_the_confirmation_carries_the_invite_and_the_check_in_code(client, db, m
     attendee = vevent["ATTENDEE"]
     assert str(attendee).lower() == "mailto:aida@example.kz"
     assert attendee.params["CN"] == "Dr. Aida Nurlanova"
-    assert JOIN_URL in str(vevent["DESCRIPTION"])
+    assert str(vevent["LOCATION"]) == "Hotel Karven, Cholpon-Ata, Kyrgyzstan"
 
     code = attachment(message, "check-in-code.png")
     assert code.get_content_type() == "image/png"
@@ -1205,7 +1209,7 @@ def test_the_confirmation_carries_the_invite_and_the_check_in_code(client, db, m
 def test_a_seats_invite_and_code_are_made_when_the_message_is_sent(db, make_event, mailbox, make_registration):
     """Registering stores only what to make; whoever delivers the message makes the invite and the QR code,
     from the registration as it is then (and leaves them out if it is gone)."""
-    event = make_event(title="Border Security Webinar", join_url=JOIN_URL)
+    event = make_event(title="Border Security Conference", **IN_PERSON)
     make_registration(event, "aida@example.kz")
     bakyt = make_registration(event, "bakyt@example.kg")
     stored = db.session.execute(select(MailMessage).order_by(MailMessage.id)).scalars().all()
@@ -1220,12 +1224,14 @@ def test_a_seats_invite_and_code_are_made_when_the_message_is_sent(db, make_even
 
 def test_every_kind_of_message_is_sent_once(client, db, make_event, make_user, mailbox, make_registration):
     organiser = make_user()
-    approval = make_event(organiser=organiser, title="Approval event", registration_policy="approval", capacity=1)
+    approval = make_event(
+        organiser=organiser, title="Approval event", registration_policy="approval", online_capacity=1
+    )
     make_registration(approval, "pending@example.org")
     services.decide(make_registration(approval, "approved@example.org"), True, organiser, "See you there.")
     services.decide(make_registration(approval, "declined@example.org"), False, organiser, "No seats for observers.")
     db.session.commit()
-    open_event = make_event(organiser=organiser, title="Open event", capacity=1)
+    open_event = make_event(organiser=organiser, title="Open event", online_capacity=1)
     first = make_registration(open_event, "first@example.org")
     make_registration(open_event, "second@example.org")
     services.cancel(first)
@@ -1268,10 +1274,10 @@ def test_a_rolled_back_registration_leaves_no_mail(db, make_event):
 
 
 def test_reminders_a_day_and_an_hour_before_each_once(db, make_event, mailbox, make_registration):
-    event = make_event(capacity=1, join_url=JOIN_URL)
+    event = make_event(online_capacity=1, join_url=JOIN_URL)
     make_registration(event, "aida@example.kz")
     make_registration(event, "bakyt@example.kg")  # waitlisted: no reminder
-    cancelled = make_registration(make_event(title="Other", capacity=5), "nodira@example.uz")
+    cancelled = make_registration(make_event(title="Other", online_capacity=5), "nodira@example.uz")
     services.cancel(cancelled)
     db.session.commit()
     mailbox.deliver()

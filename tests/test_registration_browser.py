@@ -50,7 +50,7 @@ def register(page, slug, given, family, email):
 def test_a_delegate_registers_cancels_and_the_waiting_list_moves_up(
     page, browser, live_server, make_event, mailbox, db
 ):
-    event = make_event(title="Joint Risk Analysis Webinar", capacity=1, join_url=JOIN_URL)
+    event = make_event(title="Joint Risk Analysis Webinar", online_capacity=1, join_url=JOIN_URL)
     page.goto(f"/events/{event.slug}")
     page.get_by_role("link", name=re.compile("Register")).first.click()
     expect(page).to_have_url(re.compile(f"/events/{event.slug}/register$"))

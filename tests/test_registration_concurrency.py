@@ -80,7 +80,7 @@ def statuses(db, event_id) -> dict[str, int]:
 
 
 def test_fifty_delegates_at_once_for_ten_seats(app, db, make_event):
-    event_id = make_event(capacity=SEATS).id  # threads must not touch the main thread's objects
+    event_id = make_event(online_capacity=SEATS).id  # threads must not touch the main thread's objects
 
     def register(n):
         from eventmgr.extensions import db as thread_db
@@ -99,7 +99,7 @@ def test_fifty_delegates_at_once_for_ten_seats(app, db, make_event):
 
 def test_fifty_delegates_post_the_form_at_once_for_ten_seats(app, db, make_event, mailbox):
     """The same through the web: separate clients (one address each, so no rate limit), mail sent after."""
-    event = make_event(capacity=SEATS)
+    event = make_event(online_capacity=SEATS)
     url = f"/events/{event.slug}/register"
     clients = []
     for n in range(DELEGATES):
@@ -154,7 +154,7 @@ def test_an_offer_code_with_five_uses_is_used_five_times(app, db, make_event):
 
 def test_cancellations_and_registrations_at_once_never_overfill(app, db, make_event):
     """Confirmed delegates cancel while others register: the seats stay full, never over."""
-    event_id = make_event(capacity=SEATS).id
+    event_id = make_event(online_capacity=SEATS).id
     for n in range(SEATS):
         services.register(db.session.get(Event, event_id), delegate(n))
     db.session.commit()

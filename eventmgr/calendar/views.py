@@ -159,12 +159,19 @@ def personal_calendar(slug: str, token: str):
         "personal",
         registration.id,
         registration.status,
+        registration.attendance_mode,
         registration.updated_at,
         *_identity(event),
         tuple(s.id for s in sessions),
     )
     return calendar_response(
-        lambda: event_to_ics(event, include_join_url=confirmed, cancelled=withdrawn, sessions=sessions),
+        lambda: event_to_ics(
+            event,
+            include_join_url=confirmed,
+            cancelled=withdrawn,
+            sessions=sessions,
+            mode=registration.attendance_mode,
+        ),
         f"{event.slug}.ics",
         parts,
         private=True,

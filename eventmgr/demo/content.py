@@ -399,8 +399,9 @@ def events(now: datetime) -> list[DemoEvent]:
                 slug="cica-regional-security-in-asia-2021",
                 title="International scientific-practical conference on regional security in Asia in the "
                 "context of preventing new challenges and threats",
-                # Online only: a conference kind needs a venue, so it is a webinar that calls itself a conference.
-                kind="webinar",
+                # A conference held online: welcoming remarks and two panels on Zoom.
+                kind="conference",
+                format="online",
                 description=CICA_2021,
                 timezone="Asia/Almaty",
                 start_at=at("Asia/Almaty", date(2021, 7, 14), 10),
@@ -457,7 +458,7 @@ def events(now: datetime) -> list[DemoEvent]:
                 online_platform="Zoom Webinars",
                 join_url="https://webinars.example.org/joint-risk-analysis",
                 registration_policy="open",
-                capacity=300,
+                online_capacity=300,
                 registration_opens_at=registration_opened,
                 registration_closes_at=webinar_start,
                 contact_email="webinars@example.org",

@@ -21,6 +21,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Op
 
 from eventmgr import locales
 from eventmgr.events.models import (
+    EVENT_FORMATS,
     EVENT_KINDS,
     EVENT_ROLES,
     ORGANISATION_ROLES,
@@ -39,6 +40,7 @@ LOCAL_TIME_FIELDS = {
     "end": "end_at",
     "registration_opens": "registration_opens_at",
     "registration_closes": "registration_closes_at",
+    "delegation_deadline": "delegation_deadline",
 }
 
 
@@ -50,6 +52,11 @@ class EventForm(Form):
         description=_l("The last part of /events/…; made from the title when left empty."),
     )
     kind = SelectField(_l("Kind"), choices=select_choices(EVENT_KINDS))
+    format = SelectField(
+        _l("Format"),
+        choices=select_choices(EVENT_FORMATS),
+        description=_l("In person needs a venue; online a platform and a join link; hybrid both."),
+    )
     series_id = SelectField(
         _l("Series"),
         coerce=lambda v: int(v) if v else None,
@@ -92,7 +99,34 @@ class EventForm(Form):
     )
     visibility = SelectField(_l("Who can see it"), choices=select_choices(VISIBILITIES))
     registration_policy = SelectField(_l("Registration"), choices=select_choices(REGISTRATION_POLICIES))
-    capacity = IntegerField(_l("Seats"), validators=[Optional()], description=_l("Leave empty for no limit."))
+    capacity = IntegerField(
+        _l("Seats in the room"), validators=[Optional()], description=_l("In person. Leave empty for no limit.")
+    )
+    online_capacity = IntegerField(
+        _l("Places online"), validators=[Optional()], description=_l("Online. Leave empty for no limit.")
+    )
+    delegations_enabled = BooleanField(_l("Delegations may register, each through its head or a focal point"))
+    delegation_max_size = IntegerField(
+        _l("Members per delegation"),
+        validators=[Optional(), NumberRange(min=1, max=10_000)],
+        description=_l("Head included. Leave empty for no limit."),
+    )
+    delegation_deadline = DateTimeLocalField(
+        _l("Delegations may change members until"),
+        validators=[Optional()],
+        description=_l("Empty: until registration closes."),
+    )
+    delegation_countries = SelectMultipleField(
+        _l("Countries that may send a delegation"),
+        validators=[Optional()],
+        description=_l("None chosen: any country. Focal points you invite by e-mail may register whatever this says."),
+    )
+    delegation_organisation_ids = SelectMultipleField(
+        _l("Organisations that may send a delegation"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l("None chosen: any organisation."),
+    )
     registration_opens = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
     registration_closes = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
     fee = DecimalField(_l("Fee"), places=2, validators=[Optional()], description=_l("0 or empty: free."))
@@ -109,7 +143,7 @@ class EventForm(Form):
         _l("Second reminder, minutes before the start"),
         validators=[Optional()],
         default=60,
-        description=_l("A webinar's reminder carries the join link."),
+        description=_l("Online delegates' reminders carry the join link."),
     )
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     recording_url = URLField(
@@ -119,8 +153,10 @@ class EventForm(Form):
     )
     version = HiddenField()
 
-    def __init__(self, *args, series_choices=(), **kwargs):
+    def __init__(self, *args, series_choices=(), organisation_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.delegation_countries.choices = locales.country_choices()
+        self.delegation_organisation_ids.choices = [(o.id, o.display_name) for o in organisation_choices]
         self.series_id.choices = [("", _l("(none)"))] + [(s.id, s.title) for s in series_choices]
         self.timezone.choices = locales.timezone_choices()
         self.venue_country.choices = [("", _l("(none)"))] + locales.country_choices()

@@ -86,9 +86,10 @@ def new_event():
     """Create a draft event."""
     if not can_create_events(current_user):
         abort(403)
-    form = EventForm(series_choices=_series_choices()).for_event(None)
+    form = EventForm(series_choices=_series_choices(), organisation_choices=_organisation_choices()).for_event(None)
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "conference")
+        form.format.data = request.args.get("format", "online" if form.kind.data == "webinar" else "in_person")
         form.timezone.data = "UTC"
         form.currency.data = "EUR"
         form.visibility.data = "public"
@@ -105,6 +106,20 @@ def new_event():
             flash(_("Draft created. Publish it when it is ready."), "success")
             return redirect(url_for("events_manage.event", event_id=event.id))
     return render_template("events/manage/event_form.html", form=form, event=None), 422 if form.errors else 200
+
+
+def _organisation_choices(event=None) -> list[Organisation]:
+    """The organisations an organiser may allow to send a delegation: those they can find, and those allowed."""
+    allowed = event.delegation_organisation_ids if event is not None else []
+    return (
+        db.session.execute(
+            select(Organisation)
+            .where(organisations_findable(current_user) | Organisation.id.in_(allowed or [-1]))
+            .order_by(Organisation.name)
+        )
+        .scalars()
+        .all()
+    )
 
 
 @bp.route("/events/<int:event_id>")
@@ -125,7 +140,9 @@ def event(event_id: int):
 def edit_event(event_id: int):
     """Change an event; a save from a form older than the last save is refused."""
     event = get_event_or_404(event_id)
-    form = EventForm(series_choices=_series_choices(event)).for_event(event)
+    form = EventForm(
+        series_choices=_series_choices(event), organisation_choices=_organisation_choices(event)
+    ).for_event(event)
     if request.method == "GET":
         form.fill_from(event)
     conflict = None

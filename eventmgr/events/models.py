@@ -12,7 +12,11 @@ from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 from eventmgr.organisations.models import Organisation
 
-EVENT_KINDS = {"conference": "Conference", "webinar": "Webinar", "hybrid": "Hybrid"}
+EVENT_KINDS = {"conference": "Conference", "webinar": "Webinar", "meeting": "Meeting", "workshop": "Workshop"}
+#: Where an event happens, whatever its kind: an online conference is as common as an in-person workshop.
+EVENT_FORMATS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
+#: How one delegate attends: the event's format decides which modes it offers (Event.modes).
+ATTENDANCE_MODES = {"in_person": "In person", "online": "Online"}
 EVENT_STATUSES = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
 VISIBILITIES = {
     "public": "Public: listed on the site",
@@ -52,7 +56,7 @@ class Series(db.Model):
 
 
 class Event(db.Model):
-    """A conference, webinar or hybrid event."""
+    """A conference, webinar, meeting or workshop, in person, online or both."""
 
     __tablename__ = "events"
     __table_args__ = (
@@ -64,8 +68,10 @@ class Event(db.Model):
     #: Used in the public URL /events/<slug>; unique, editable (old slugs redirect).
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    #: One of EVENT_KINDS.
+    #: One of EVENT_KINDS: what the event is.
     kind: Mapped[str] = mapped_column(String(16))
+    #: One of EVENT_FORMATS: where it happens. In-person parts have a venue, online parts a platform and link.
+    format: Mapped[str] = mapped_column(String(16), default="in_person", server_default="in_person")
     #: One of EVENT_STATUSES; "finished" is not stored, it is a published event whose end has passed.
     status: Mapped[str] = mapped_column(String(16), default="draft")
     #: One of VISIBILITIES.
@@ -90,11 +96,15 @@ class Event(db.Model):
     join_url: Mapped[str | None] = mapped_column(String(1000))
     #: One of REGISTRATION_POLICIES.
     registration_policy: Mapped[str] = mapped_column(String(16), default="open")
-    #: Seats for confirmed delegates; None means no limit.
+    #: Seats in the room for confirmed in-person delegates; None means no limit.
     capacity: Mapped[int | None]
-    #: How many registrations are confirmed, kept by eventmgr.registration.seats outside the ORM (like
-    #: programme_version), so that deciding a new delegate's seat reads one number instead of counting.
+    #: Places for confirmed online delegates; None means no limit.
+    online_capacity: Mapped[int | None]
+    #: How many registrations are confirmed (in either mode), kept by eventmgr.registration.seats outside the
+    #: ORM (like programme_version), so that deciding a new delegate's seat reads one number instead of counting.
     seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: How many of them attend online; the others hold seats in the room.
+    online_seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: 0 means free.
@@ -108,6 +118,17 @@ class Event(db.Model):
     #: Recording of a past webinar, shown publicly afterwards.
     recording_url: Mapped[str | None] = mapped_column(String(1000))
     cancellation_reason: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
+    #: Whether heads of delegation (or focal points) may register a delegation and its members.
+    delegations_enabled: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: Members one delegation may have, head included; None means no limit.
+    delegation_max_size: Mapped[int | None]
+    #: Until when delegations may add, replace or remove members; None means until registration closes.
+    delegation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ISO 3166-1 alpha-2 codes of the countries that may send a delegation; empty means any.
+    delegation_countries: Mapped[list] = mapped_column(JSON, default=list)
+    #: Ids of the organisations that may send a delegation; empty means any. Focal points invited by e-mail
+    #: (eventmgr.registration.models.DelegationInvitation) may send one for any country or organisation.
+    delegation_organisation_ids: Mapped[list] = mapped_column(JSON, default=list)
     #: Whether /events/<slug>/participants lists the delegates who agreed to be listed.
     publish_participant_list: Mapped[bool] = mapped_column(default=False)
     #: Minutes before the start at which confirmed delegates get their two reminders; None turns one off.
@@ -156,12 +177,45 @@ class Event(db.Model):
         return not self.fee
 
     @property
-    def has_venue(self) -> bool:
-        return self.kind != "webinar" and bool(self.venue_name)
+    def is_in_person(self) -> bool:
+        """Some delegates are in the room (in person or hybrid)."""
+        return self.format != "online"
 
     @property
     def is_online(self) -> bool:
-        return self.kind in ("webinar", "hybrid")
+        """Some delegates follow online (online or hybrid)."""
+        return self.format != "in_person"
+
+    @property
+    def has_venue(self) -> bool:
+        return self.is_in_person and bool(self.venue_name)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The attendance modes a delegate may choose from, in ATTENDANCE_MODES' order."""
+        offered = {"in_person": self.is_in_person, "online": self.is_online}
+        return tuple(mode for mode in ATTENDANCE_MODES if offered[mode])
+
+    def default_mode(self) -> str:
+        return self.modes[0]
+
+    def capacity_for(self, mode: str) -> int | None:
+        """Seats (in person) or places (online) for confirmed delegates of that mode; None means no limit."""
+        return self.online_capacity if mode == "online" else self.capacity
+
+    def taken_for(self, mode: str) -> int:
+        return self.online_seats_taken if mode == "online" else self.seats_taken - self.online_seats_taken
+
+    def seats_left(self, mode: str | None = None) -> int | None:
+        """Free seats in that mode (or in all the event's modes together), or None when there is no limit."""
+        modes = (mode,) if mode else self.modes
+        if any(self.capacity_for(m) is None for m in modes):
+            return None
+        return sum(max(self.capacity_for(m) - self.taken_for(m), 0) for m in modes)
+
+    def is_full(self, mode: str | None = None) -> bool:
+        """No seat left in that mode (or in any of the event's modes)."""
+        return self.seats_left(mode) == 0
 
     @hybrid_property
     def is_listed(self) -> bool:

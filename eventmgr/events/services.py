@@ -18,6 +18,7 @@ from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import ConflictError, EventMgrError, raise_first
 from eventmgr.events import permissions, signals
 from eventmgr.events.models import (
+    EVENT_FORMATS,
     EVENT_KINDS,
     EVENT_ROLES,
     ORGANISATION_ROLES,
@@ -45,6 +46,7 @@ EDITABLE_FIELDS = (
     "title",
     "slug",
     "kind",
+    "format",
     "series_id",
     "edition",
     "description",
@@ -60,6 +62,12 @@ EDITABLE_FIELDS = (
     "visibility",
     "registration_policy",
     "capacity",
+    "online_capacity",
+    "delegations_enabled",
+    "delegation_max_size",
+    "delegation_deadline",
+    "delegation_countries",
+    "delegation_organisation_ids",
     "registration_opens_at",
     "registration_closes_at",
     "fee",
@@ -82,6 +90,7 @@ def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
         | _venue_errors(data)
         | _audience_errors(data)
         | _capacity_errors(data)
+        | _delegation_errors(data)
         | _registration_window_errors(data)
         | _reminder_errors(data)
         | _price_errors(data)
@@ -92,10 +101,19 @@ def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
     )
 
 
+def format_of(data: dict) -> str:
+    """The format the event's data gives, or when it gives none (an older API client, a script), the usual one
+    for its kind: a webinar online, anything else in person."""
+    return data.get("format") or ("online" if data.get("kind") == "webinar" else "in_person")
+
+
 def _kind_errors(data: dict) -> dict[str, str]:
+    errors = {}
     if data.get("kind") not in EVENT_KINDS:
-        return {"kind": "Choose conference, webinar or hybrid."}
-    return {}
+        errors["kind"] = "Choose conference, webinar, meeting or workshop."
+    if format_of(data) not in EVENT_FORMATS:
+        errors["format"] = "Choose in person, online or hybrid."
+    return errors
 
 
 def _title_errors(data: dict) -> dict[str, str]:
@@ -116,11 +134,11 @@ def _time_errors(data: dict) -> dict[str, str]:
 
 
 def _venue_errors(data: dict) -> dict[str, str]:
-    """A conference (in person or hybrid) has a venue in a known country."""
+    """An event in person (or hybrid) has a venue in a known country, whatever its kind."""
     errors = {}
-    in_person = data.get("kind") in ("conference", "hybrid")
+    in_person = format_of(data) != "online"
     if in_person and not (data.get("venue_name") or "").strip():
-        errors["venue_name"] = "A conference needs a venue; for an online-only event choose Webinar."
+        errors["venue_name"] = "An event in person or hybrid needs a venue; for an online-only event choose Online."
     if data.get("venue_country") and data["venue_country"] not in locales.country_codes():
         errors["venue_country"] = "Choose a country from the list."
     elif in_person and not data.get("venue_country"):
@@ -139,10 +157,24 @@ def _audience_errors(data: dict) -> dict[str, str]:
 
 
 def _capacity_errors(data: dict) -> dict[str, str]:
-    capacity = data.get("capacity")
-    if capacity is not None and capacity < 1:
-        return {"capacity": "Capacity must be at least 1 seat; leave it empty for no limit."}
-    return {}
+    return {
+        key: "Capacity must be at least 1 seat; leave it empty for no limit."
+        for key in ("capacity", "online_capacity")
+        if data.get(key) is not None and data[key] < 1
+    }
+
+
+def _delegation_errors(data: dict) -> dict[str, str]:
+    """Delegations have room for their head, come from known countries, and close before the event ends."""
+    errors = {}
+    if data.get("delegation_max_size") is not None and data["delegation_max_size"] < 1:
+        errors["delegation_max_size"] = "A delegation has at least its head; leave it empty for no limit."
+    if any(code not in locales.country_codes() for code in data.get("delegation_countries") or []):
+        errors["delegation_countries"] = "Choose countries from the list."
+    deadline, end = data.get("delegation_deadline"), data.get("end_at")
+    if deadline and end and deadline > end:
+        errors["delegation_deadline"] = "Delegations must be settled before the event ends."
+    return errors
 
 
 def _registration_window_errors(data: dict) -> dict[str, str]:
@@ -254,10 +286,17 @@ def _clean(data: dict) -> dict:
         cleaned["fee"] = Decimal("0")
     if "languages" in cleaned and cleaned["languages"] is None:
         cleaned["languages"] = []
-    if cleaned.get("kind") == "webinar":
-        # A webinar has no venue; drop one left over from a change of kind.
-        for key in ("venue_name", "venue_address", "venue_city", "venue_country"):
+    for key in ("delegation_countries", "delegation_organisation_ids"):
+        if key in cleaned and cleaned[key] is None:
+            cleaned[key] = []
+    if cleaned.get("delegations_enabled") is None and "delegations_enabled" in cleaned:
+        cleaned["delegations_enabled"] = False
+    if cleaned.get("format") == "online":
+        # An online event has no venue and no seats in a room; drop those left over from a change of format.
+        for key in ("venue_name", "venue_address", "venue_city", "venue_country", "capacity"):
             cleaned[key] = None
+    elif cleaned.get("format") == "in_person":
+        cleaned["online_capacity"] = None
     return cleaned
 
 
@@ -274,8 +313,8 @@ def _check_series_choice(data: dict, event: Event | None, user) -> None:
 
 
 def create_event(data: dict, user) -> Event:
-    """Create a draft event with `user` as its organiser."""
-    data = _clean(data)
+    """Create a draft event with `user` as its organiser, in the format `format_of` gives it."""
+    data = _clean(data | {"format": format_of(data)})
     if not data.get("slug"):
         data["slug"] = unique_slug(data.get("title") or "")
     raise_first(event_rule_errors(data))
@@ -698,6 +737,7 @@ def search_public_events(
     text: str | None = None,
     country: str | None = None,
     kind: str | None = None,
+    format: str | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     when: str = "upcoming",
@@ -737,6 +777,8 @@ def search_public_events(
         query = query.where(or_(Event.venue_country == country, host_in_country))
     if kind in EVENT_KINDS:
         query = query.where(Event.kind == kind)
+    if format in EVENT_FORMATS:
+        query = query.where(Event.format == format)
     if date_from:
         query = query.where(Event.end_at >= date_from)
     if date_to:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eventmgr import locales
 from eventmgr.events.links import visible_event_or_redirect
-from eventmgr.events.models import EVENT_KINDS, Series
+from eventmgr.events.models import EVENT_FORMATS, EVENT_KINDS, Series
 from eventmgr.events.permissions import can_find_event, can_manage_event
 from eventmgr.events.services import related_events, search_public_events
 from eventmgr.extensions import db
@@ -37,6 +37,7 @@ def index():
         "text": request.args.get("q", "").strip()[:200] or None,
         "country": request.args.get("country") if request.args.get("country") in locales.country_codes() else None,
         "kind": request.args.get("kind") if request.args.get("kind") in EVENT_KINDS else None,
+        "format": request.args.get("format") if request.args.get("format") in EVENT_FORMATS else None,
         "date_from": _date_arg("from"),
         "date_to": _date_arg("to", end_of_day=True),
     }
@@ -58,6 +59,7 @@ def index():
         upcoming=upcoming,
         recent=recent,
         kinds=EVENT_KINDS,
+        formats=EVENT_FORMATS,
         countries=locales.country_choices(),
     )
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from eventmgr.audit.services import record
 from eventmgr.database import contains_text
 from eventmgr.errors import EventMgrError
+from eventmgr.events.models import ATTENDANCE_MODES
 from eventmgr.extensions import db
 from eventmgr.locales import country_name
 from eventmgr.mail.models import MailMessage
@@ -27,6 +28,10 @@ def filtered_query(event, filters: dict):
         query = query.where(Registration.status == filters["status"])
     if filters.get("country"):
         query = query.where(Registration.country == filters["country"])
+    if filters.get("mode") in ATTENDANCE_MODES:
+        query = query.where(Registration.attendance_mode == filters["mode"])
+    if filters.get("delegation_id"):
+        query = query.where(Registration.delegation_id == filters["delegation_id"])
     if filters.get("organisation_id"):
         query = query.where(Registration.organisation_id == filters["organisation_id"])
     if filters.get("checked_in") == "yes":
@@ -111,6 +116,8 @@ CSV_COLUMNS = (
     "country",
     "country_name",
     "delegation",
+    "head_of_delegation",
+    "attendance_mode",
     "needs_visa_letter",
     "accessibility_needs",
     "dietary_needs",
@@ -152,6 +159,8 @@ def export_table(event, filters: dict) -> tuple[list[str], Iterator[list]]:
                 registration.country,
                 country_name(registration.country),
                 registration.delegation,
+                "yes" if registration.is_head else "no",
+                registration.attendance_mode,
                 "yes" if registration.needs_visa_letter else "no",
                 registration.accessibility_needs,
                 registration.dietary_needs,

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from eventmgr import locales
 from eventmgr.errors import EventMgrError
+from eventmgr.events.models import ATTENDANCE_MODES
 from eventmgr.events.permissions import get_event_or_404
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
@@ -50,6 +51,8 @@ def _filters() -> dict:
     return {
         "status": args.get("status") if args.get("status") in REGISTRATION_STATUSES else None,
         "country": args.get("country") if args.get("country") in locales.country_codes() else None,
+        "mode": args.get("mode") if args.get("mode") in ATTENDANCE_MODES else None,
+        "delegation_id": args.get("delegation_id", type=whole_number),
         "organisation_id": args.get("organisation_id", type=whole_number),
         "checked_in": args.get("checked_in") if args.get("checked_in") in ("yes", "no") else None,
         "question": args.get("question", type=whole_number),
@@ -85,6 +88,7 @@ def registrations(event_id: int):
         per_page=50,
         filters=filters,
         counts=services.status_counts(event.id),
+        mode_counts=services.counts_by_mode(event.id) if len(event.modes) > 1 else None,
         # Translated once here, not once per row of the page.
         statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
         countries=locales.country_choices(),
@@ -253,7 +257,9 @@ def settings(event_id: int):
     """The event's own questions, seats, offer codes and invitations (sent, and sent again on request)."""
     event = get_event_or_404(event_id)
     question_form = QuestionForm(prefix="question")
-    capacity_form = CapacityForm(prefix="capacity", data={"capacity": event.capacity})
+    capacity_form = CapacityForm(
+        prefix="capacity", data={"capacity": event.capacity, "online_capacity": event.online_capacity}
+    )
     offer_form = OfferCodeForm(prefix="offer")
     invite_form = InviteForm(prefix="invite")
     submitted = request.form.get("form")
@@ -264,7 +270,13 @@ def settings(event_id: int):
             )
             return _saved(event, _("Question added."))
         if submitted == "capacity" and capacity_form.validate_on_submit():
-            promoted = services.set_capacity(event, capacity_form.capacity.data, current_user)
+            promoted = [
+                registration
+                for mode in event.modes
+                for registration in services.set_capacity(
+                    event, capacity_form[CapacityForm.FIELDS[mode]].data, current_user, mode
+                )
+            ]
             return _saved(event, _("Seats saved; %(n)d moved up from the waiting list.", n=len(promoted)))
         if submitted == "offer" and offer_form.validate_on_submit():
             services.create_offer_code(

@@ -59,6 +59,12 @@ class DelegateForm(Form):
         validators=[Optional(), Length(max=300)],
         description=_l("The country or organisation you represent, if not your own."),
     )
+    attendance_mode = RadioField(
+        _l("How you attend"),
+        validators=[Optional()],
+        validate_choice=False,
+        description=_l("In the room, or online through the link we send you."),
+    )
     needs_visa_letter = BooleanField(_l("I need a visa support letter"))
     accessibility_needs = TextAreaField(_l("Accessibility needs"), validators=[Optional(), Length(max=2000)])
     dietary_needs = StringField(_l("Dietary needs"), validators=[Optional(), Length(max=300)])
@@ -77,6 +83,11 @@ class DelegateForm(Form):
             + [(o.id, o.display_name) for o in (organisations if organisations is not None else _directory())]
         )
         self.country.choices = lambda: [("", _l("Choose…"))] + locales.country_choices()
+        modes = event.modes if event is not None else ()
+        labels = {"in_person": _l("In person"), "online": _l("Online")}
+        self.attendance_mode.choices = [(mode, labels[mode]) for mode in modes]
+        if event is not None and self.attendance_mode.data is None and len(modes) == 1:
+            self.attendance_mode.data = modes[0]
         languages = (event.languages if event is not None else None) or []
         self.interpretation_language.choices = [("", _l("None needed"))] + [
             (code, locales.language_name(code)) for code in languages
@@ -104,7 +115,7 @@ class DelegateForm(Form):
             for name, field in self._fields.items()
             if name not in ("csrf_token", "consent", "website", "offer_code") and not name.startswith("q_")
         }
-        for key in ("honorific", "interpretation_language"):
+        for key in ("honorific", "interpretation_language", "attendance_mode"):
             data[key] = data.get(key) or None
         data["answers"] = self.answers()
         return data
@@ -217,11 +228,21 @@ class InviteForm(Form):
 
 
 class CapacityForm(Form):
+    """Seats in the room and places online: each of the event's modes has its own (and its own waiting list)."""
+
     capacity = IntegerField(
-        _l("Seats"),
+        _l("Seats in the room"),
         validators=[Optional(), NumberRange(min=1)],
         description=_l("Empty: no limit. Raising it moves the waiting list up."),
     )
+    online_capacity = IntegerField(
+        _l("Places online"),
+        validators=[Optional(), NumberRange(min=1)],
+        description=_l("Empty: no limit. Raising it moves the online waiting list up."),
+    )
+
+    #: The field of each attendance mode.
+    FIELDS = {"in_person": "capacity", "online": "online_capacity"}
 
 
 class DecisionForm(Form):

@@ -59,8 +59,17 @@ class Registration(db.Model):
     organisation_name: Mapped[str | None] = mapped_column(String(300))
     #: ISO 3166-1 alpha-2 code of the delegate's country.
     country: Mapped[str | None] = mapped_column(String(2), index=True)
-    #: The country or organisation the delegate represents.
+    #: The country or organisation the delegate represents (for a member of a registered delegation, its name).
     delegation: Mapped[str | None] = mapped_column(String(300))
+    #: The registered delegation the delegate belongs to, if any (eventmgr.registration.delegations).
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id", ondelete="SET NULL"), index=True)
+    #: Whether the delegate heads their delegation (one head per delegation).
+    is_head: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: One of eventmgr.events.models.ATTENDANCE_MODES, among the event's modes: each has its own seats and
+    #: waiting list. Loaded before it is replaced, like status, for the count of online seats.
+    attendance_mode: Mapped[str] = mapped_column(
+        String(16), default="in_person", server_default="in_person", active_history=True
+    )
     #: Answers to the event's own questions: {question id (str): text, or list of choices, or bool}.
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     needs_visa_letter: Mapped[bool] = mapped_column(default=False)
@@ -89,6 +98,7 @@ class Registration(db.Model):
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     organisation: Mapped[Organisation | None] = relationship()
+    delegation_group: Mapped["Delegation | None"] = relationship(back_populates="members")
     offer_code: Mapped["OfferCode | None"] = relationship()
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="Payment.received_at"
@@ -115,6 +125,69 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def in_person(self) -> bool:
+        """Attends in the room: asked for visa and dietary needs, given a badge and a check-in code."""
+        return self.attendance_mode == "in_person"
+
+
+class Delegation(db.Model):
+    """A country's or an organisation's delegation to an event, registered and managed by its head or a focal
+    point through a private link; its members are registrations, each with their own link."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (UniqueConstraint("event_id", "country"), UniqueConstraint("event_id", "organisation_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: The secret in the manager's private link (256 bits, URL-safe); compared in constant time.
+    access_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What the delegation represents: a country (ISO 3166-1 alpha-2) or an organisation, one of the two.
+    country: Mapped[str | None] = mapped_column(String(2))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    #: How it is named: "Kazakhstan", or the border agency's name; shown on badges and lists.
+    name: Mapped[str] = mapped_column(String(300))
+    #: Who registered it and manages it (the head, or a focal point at a ministry who may not attend).
+    contact_name: Mapped[str] = mapped_column(String(240))
+    #: Lower-cased.
+    contact_email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Set when its manager withdraws it; its members are cancelled with it.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation | None] = relationship()
+    members: Mapped[list[Registration]] = relationship(
+        back_populates="delegation_group", order_by=(Registration.is_head.desc(), Registration.id)
+    )
+
+    @property
+    def active_members(self) -> list[Registration]:
+        return [member for member in self.members if member.is_active]
+
+    @property
+    def head(self) -> Registration | None:
+        return next((member for member in self.active_members if member.is_head), None)
+
+
+class DelegationInvitation(db.Model):
+    """A focal point invited by e-mail to register a delegation, whatever the event's list of countries and
+    organisations allows."""
+
+    __tablename__ = "delegation_invitations"
+    __table_args__ = (UniqueConstraint("event_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Lower-cased.
+    email: Mapped[str] = mapped_column(String(254))
+    #: The secret in the invitation's link; compared in constant time.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(240))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RegistrationQuestion(db.Model):

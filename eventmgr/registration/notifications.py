@@ -32,6 +32,7 @@ SUBJECTS = {
     "reminder": "Reminder: {title} starts {when}",
     "event_updated": "Updated: {title}",
     "event_cancelled": "Cancelled: {title}",
+    "mode_changed": "How you attend has changed: {title}",
 }
 #: Messages that carry the event as a calendar invite.
 WITH_INVITE = {"confirmed", "approved", "promoted", "event_updated"}
@@ -68,13 +69,13 @@ def queue(registration, kind: str, **context) -> None:
         return
     event = registration.event
     attachments = None
-    if kind == "event_updated":
+    if kind == "event_updated" or kind == "mode_changed" and registration.status == "confirmed":
         attachments = [_invite(registration, "REQUEST")]
     elif kind in WITH_INVITE:
-        attachments = [
-            made_when_sent("registration.invite", registration_id=registration.id),
-            made_when_sent("registration.check_in_code", registration_id=registration.id),
-        ]
+        # Only a delegate in the room has a check-in code to show at the desk.
+        attachments = [made_when_sent("registration.invite", registration_id=registration.id)] + [
+            made_when_sent("registration.check_in_code", registration_id=registration.id)
+        ] * registration.in_person
     elif kind in ("cancelled", "event_cancelled"):
         attachments = [_invite(registration, "CANCEL")]
     queue_mail(**compose(registration, kind, **context), attachments=attachments, event_id=event.id)
@@ -108,6 +109,7 @@ def _invite(registration, method: str) -> dict:
         method=method,
         attendee=(registration.full_name, registration.email),
         include_join_url=method == "REQUEST",
+        mode=registration.attendance_mode,
     )
     return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
 

@@ -1,8 +1,9 @@
-"""Keep each event's count of seats taken (Event.seats_taken) equal to its confirmed registrations.
+"""Keep each event's count of seats taken (Event.seats_taken) equal to its confirmed registrations, and its count
+of online places taken (Event.online_seats_taken) equal to those of them who attend online.
 
 Registering reads this one number under the event's lock instead of counting thousands of rows. Rather than
 trusting every service (and every future one) to adjust it, a flush listener looks at the registrations
-about to be written: new ones, deleted ones and those whose status changes, into or out of "confirmed". The
+about to be written: new ones, deleted ones and those whose status or mode changes. The
 count is moved by a plain UPDATE on the events table, outside the ORM, so that it never counts as an edit
 of the event (its optimistic lock), and inside the same transaction, so that it commits or rolls back with
 the registrations it counts.
@@ -19,10 +20,16 @@ from eventmgr.events.models import Event
 from eventmgr.registration.models import Registration
 
 
-def _was_confirmed(registration: Registration) -> bool:
-    history = inspect(registration).attrs.status.history
+def _before(registration: Registration, attribute: str):
+    history = getattr(inspect(registration).attrs, attribute).history
     before = history.deleted or history.unchanged
-    return bool(before) and before[0] == "confirmed"
+    return before[0] if before else None
+
+
+def _holds(status: str | None, mode: str | None) -> tuple[int, int]:
+    """What a registration in that state counts for: (seats taken, of which online)."""
+    confirmed = status == "confirmed"
+    return int(confirmed), int(confirmed and mode == "online")
 
 
 def listen() -> None:
@@ -32,51 +39,77 @@ def listen() -> None:
 
 
 def count_seats(session: Session, _flush_context, _instances) -> None:
-    changes: Counter[int] = Counter()
+    changes: dict[int, Counter] = {}
+
+    def change(event_id: int, now: tuple[int, int], before: tuple[int, int] = (0, 0)) -> None:
+        counter = changes.setdefault(event_id, Counter())
+        counter["seats_taken"] += now[0] - before[0]
+        counter["online_seats_taken"] += now[1] - before[1]
+
     for registration in session.new:
         if isinstance(registration, Registration) and registration.status == "confirmed":
+            holds = _holds(registration.status, registration.attendance_mode)
             if registration.event_id is None and registration.event in session.new:
-                registration.event.seats_taken = (registration.event.seats_taken or 0) + 1  # inserted with it
+                event = registration.event  # inserted with it
+                event.seats_taken = (event.seats_taken or 0) + holds[0]
+                event.online_seats_taken = (event.online_seats_taken or 0) + holds[1]
             else:
-                changes[registration.event_id or registration.event.id] += 1
+                change(registration.event_id or registration.event.id, holds)
     for registration in session.deleted:
-        if isinstance(registration, Registration) and _was_confirmed(registration):
-            changes[registration.event_id] -= 1
-    for registration in session.dirty:
-        if isinstance(registration, Registration) and inspect(registration).attrs.status.history.has_changes():
-            changes[registration.event_id] += (registration.status == "confirmed") - _was_confirmed(registration)
-    events = Event.__table__
-    for event_id, change in changes.items():
-        if change and event_id is not None:
-            taken = (
-                session.connection()
-                .execute(
-                    update(events)
-                    .where(events.c.id == event_id)
-                    # updated_at is set to itself, or its onupdate would date the event (its calendar files'
-                    # Last-Modified and ETag) from every registration.
-                    .values(seats_taken=events.c.seats_taken + change, updated_at=events.c.updated_at)
-                    .returning(events.c.seats_taken)
-                )
-                .scalar_one()
+        if isinstance(registration, Registration):
+            change(
+                registration.event_id,
+                (0, 0),
+                _holds(_before(registration, "status"), _before(registration, "attendance_mode")),
             )
-            # The event in this session sees the new count at once (cancelling, then promoting, reads it).
-            loaded = session.identity_map.get(session.identity_key(Event, event_id))
-            if loaded is not None:
-                set_committed_value(loaded, "seats_taken", taken)
+    for registration in session.dirty:
+        if isinstance(registration, Registration):
+            attrs = inspect(registration).attrs
+            if attrs.status.history.has_changes() or attrs.attendance_mode.history.has_changes():
+                before = _holds(_before(registration, "status"), _before(registration, "attendance_mode"))
+                change(registration.event_id, _holds(registration.status, registration.attendance_mode), before)
+    events = Event.__table__
+    for event_id, counter in changes.items():
+        if event_id is None or not any(counter.values()):
+            continue
+        taken, online = (
+            session.connection()
+            .execute(
+                update(events)
+                .where(events.c.id == event_id)
+                # updated_at is set to itself, or its onupdate would date the event (its calendar files'
+                # Last-Modified and ETag) from every registration.
+                .values(
+                    seats_taken=events.c.seats_taken + counter["seats_taken"],
+                    online_seats_taken=events.c.online_seats_taken + counter["online_seats_taken"],
+                    updated_at=events.c.updated_at,
+                )
+                .returning(events.c.seats_taken, events.c.online_seats_taken)
+            )
+            .one()
+        )
+        # The event in this session sees the new counts at once (cancelling, then promoting, reads them).
+        loaded = session.identity_map.get(session.identity_key(Event, event_id))
+        if loaded is not None:
+            set_committed_value(loaded, "seats_taken", taken)
+            set_committed_value(loaded, "online_seats_taken", online)
 
 
 def recount(session: Session) -> int:
-    """Set every event's count from its registrations (after rows were written outside the ORM); return how
+    """Set every event's counts from its registrations (after rows were written outside the ORM); return how
     many events were wrong."""
-    confirmed = (
-        select(func.count())
-        .where(Registration.event_id == Event.__table__.c.id, Registration.status == "confirmed")
-        .scalar_subquery()
-    )
     events = Event.__table__
+
+    def confirmed(*conditions):
+        return (
+            select(func.count())
+            .where(Registration.event_id == events.c.id, Registration.status == "confirmed", *conditions)
+            .scalar_subquery()
+        )
+
+    total, online = confirmed(), confirmed(Registration.attendance_mode == "online")
     return session.execute(
         update(events)
-        .where(events.c.seats_taken != confirmed)
-        .values(seats_taken=confirmed, updated_at=events.c.updated_at)
+        .where((events.c.seats_taken != total) | (events.c.online_seats_taken != online))
+        .values(seats_taken=total, online_seats_taken=online, updated_at=events.c.updated_at)
     ).rowcount

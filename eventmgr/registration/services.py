@@ -17,7 +17,7 @@ from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError, PermissionDenied
-from eventmgr.events.models import Event
+from eventmgr.events.models import ATTENDANCE_MODES, Event
 from eventmgr.events.permissions import can_manage_event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
@@ -49,7 +49,11 @@ DELEGATE_FIELDS = (
     "dietary_needs",
     "interpretation_language",
     "list_publicly",
+    "attendance_mode",
 )
+#: What only a delegate in the room is asked: an online delegate's are cleared (eventmgr.registration.models
+#: Registration.in_person; the form shows them under "If you attend in person").
+IN_PERSON_FIELDS = ("needs_visa_letter", "accessibility_needs", "dietary_needs")
 
 
 INVITATION_REQUIRED = "This event is by invitation: please register through the link in your invitation."
@@ -128,15 +132,25 @@ def confirmed_count(event_id: int) -> int:
     ).scalar_one()
 
 
-def has_free_seat(event: Event) -> bool:
-    return event.capacity is None or event.seats_taken < event.capacity
+def has_free_seat(event: Event, mode: str) -> bool:
+    return not event.is_full(mode)
 
 
-def seats_left(event: Event) -> int | None:
-    """Free seats, or None when the event has no limit."""
-    if event.capacity is None:
-        return None
-    return max(event.capacity - event.seats_taken, 0)
+def mode_for(event: Event, mode: str | None) -> str:
+    """The attendance mode a delegate asked for, checked against the event's: an in-person or online event has
+    one, which is taken whatever was asked; a hybrid event needs a choice."""
+    if len(event.modes) == 1:
+        return event.modes[0]
+    if mode not in event.modes:
+        raise EventMgrError("Choose whether you attend in person or online.", field="attendance_mode")
+    return mode
+
+
+def fit_to_mode(fields: dict, mode: str) -> dict:
+    """The delegate's fields with what their mode does not ask cleared (IN_PERSON_FIELDS for online)."""
+    if mode == "online":
+        fields = fields | {"needs_visa_letter": False, "accessibility_needs": None, "dietary_needs": None}
+    return fields
 
 
 def status_counts(event_id: int) -> dict[str, int]:
@@ -146,6 +160,19 @@ def status_counts(event_id: int) -> dict[str, int]:
     ).all()
     counts = dict.fromkeys(("pending", "confirmed", "waitlisted", "declined", "cancelled"), 0) | dict(rows)
     counts["attended"] = attendance_count(event_id)
+    return counts
+
+
+def counts_by_mode(event_id: int) -> dict[str, dict[str, int]]:
+    """How many active registrations the event has in each attendance mode and status: {mode: {status: n}}."""
+    counts = {mode: dict.fromkeys(ACTIVE_STATUSES, 0) for mode in ATTENDANCE_MODES}
+    rows = db.session.execute(
+        select(Registration.attendance_mode, Registration.status, func.count())
+        .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Registration.attendance_mode, Registration.status)
+    ).all()
+    for mode, status, count in rows:
+        counts.setdefault(mode, dict.fromkeys(ACTIVE_STATUSES, 0))[status] = count
     return counts
 
 
@@ -300,7 +327,7 @@ def register(
     questions: list[RegistrationQuestion] | None = None,
     invitation: Invitation | None = None,
 ) -> Registration:
-    """Register a delegate: confirmed while seats remain, else waitlisted; pending under approval.
+    """Register a delegate: confirmed while seats remain in their mode, else waitlisted; pending under approval.
 
     An invitation-only event registers only with the `invitation` its link carries, and then exactly the
     invited address, whatever `data` says: without one, every address gets the same InvitationRequired,
@@ -319,18 +346,45 @@ def register(
         raise InvitationRequired(INVITATION_REQUIRED)
     email = invitation.email if invitation is not None else normalise_email(data.get("email") or "")
     answers = check_answers(event, data.get("answers") or {}, questions)
-    existing = db.session.execute(
-        select(Registration).where(Registration.event_id == event.id, Registration.email == email)
-    ).scalar_one_or_none()
+    existing = registration_for_email(event, email)
     if existing is not None and existing.is_active:
         notifications.queue(existing, "link")
         raise AlreadyRegistered("registered already")
     amount_due, offer = quote(event, data.get("offer_code"), email, now)
+    mode = mode_for(event, data.get("attendance_mode"))
     if offer is not None:
         _claim_offer_code(offer)
+    return admit(event, email, data | {"answers": answers, "attendance_mode": mode}, now, existing, offer, amount_due)
+
+
+def registration_for_email(event: Event, email: str) -> Registration | None:
+    """The event's registration (active or not) of this address, if any."""
+    return db.session.execute(
+        select(Registration).where(Registration.event_id == event.id, Registration.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def admit(
+    event: Event,
+    email: str,
+    data: dict,
+    now: datetime,
+    existing: Registration | None = None,
+    offer: OfferCode | None = None,
+    amount_due: Decimal | None = None,
+    delegation=None,
+) -> Registration:
+    """Write a registration whose data is checked (answers, an attendance mode among the event's) and give it its
+    status and mail; the caller holds the event's lock and has refused an active `existing` one.
+
+    Confirmed while seats remain in its mode, else waitlisted; pending under approval. `existing`: the address's
+    cancelled or declined registration, which registers anew with the same row and link. `delegation`: the
+    registered delegation it joins as a member.
+    """
+    mode = data["attendance_mode"]
     if event.registration_policy == "approval":
         status = "pending"
-    elif has_free_seat(event):
+    elif has_free_seat(event, mode):
         status = "confirmed"
     else:
         status = "waitlisted"
@@ -338,17 +392,21 @@ def register(
         # Flags left out (CLI, API) mean no; None would break NOT NULL when an old row is reused.
         "needs_visa_letter": bool(data.get("needs_visa_letter")),
         "list_publicly": bool(data.get("list_publicly")),
-        "answers": answers,
         "status": status,
         "consented_at": now,
         "created_at": now,
         "offer_code_id": offer.id if offer else None,
-        "amount_due": amount_due,
+        "amount_due": Decimal(event.fee or 0) if amount_due is None else amount_due,
         "waitlisted_at": now if status == "waitlisted" else None,
         "cancelled_at": None,
         "decided_at": None,
         "decision_message": None,
+        "delegation_id": delegation.id if delegation is not None else None,
+        "is_head": bool(data.get("is_head")) and delegation is not None,
     }
+    if delegation is not None:
+        fields["delegation"] = delegation.name
+    fields = fit_to_mode(fields, mode)
     if existing is not None:
         # A cancelled or declined delegate registers anew: same row, same link, new decision.
         registration = existing
@@ -372,8 +430,11 @@ def update_details(registration: Registration, data: dict, by=None) -> None:
         raise RegistrationInactive("This registration is no longer active, so its details cannot be changed.")
     data = dict(data)
     data["answers"] = check_answers(registration.event, data.get("answers") or {})
+    if (data.get("attendance_mode") or registration.attendance_mode) != registration.attendance_mode:
+        change_mode(registration, data["attendance_mode"], by)
+    data = fit_to_mode(data, registration.attendance_mode)
     for key in DELEGATE_FIELDS:
-        if key in data:
+        if key in data and key != "attendance_mode":
             setattr(registration, key, data[key])
     if by is not None:
         record("registration.update", by, registration.event, summary=registration.email)
@@ -388,6 +449,8 @@ def cancel(registration: Registration, by=None, now: datetime | None = None) -> 
     if not registration.is_active:
         raise EventMgrError("This registration is not active.")
     held_seat = registration.status == "confirmed"
+    if registration.is_head and registration.delegation_id is not None:
+        _refuse_removing_head(registration)
     signals.registration_cancelled.send(registration)
     registration.status = "cancelled"
     registration.cancelled_at = now
@@ -397,23 +460,45 @@ def cancel(registration: Registration, by=None, now: datetime | None = None) -> 
         record("registration.cancel", by, event, summary=registration.email)
     db.session.flush()
     if held_seat:
-        promote_waitlisted(event, now)
+        promote_waitlisted(event, now, registration.attendance_mode)
 
 
-def promote_waitlisted(event: Event, now: datetime | None = None) -> list[Registration]:
-    """Fill free seats from the waiting list, first come first served; the caller holds the event lock."""
+def _refuse_removing_head(registration: Registration) -> None:
+    others = db.session.execute(
+        select(func.count()).where(
+            Registration.delegation_id == registration.delegation_id,
+            Registration.id != registration.id,
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+    ).scalar_one()
+    if others:
+        raise EventMgrError(
+            "The head of the delegation cannot be removed while members remain: name another head first.",
+            field="head",
+        )
+
+
+def promote_waitlisted(event: Event, now: datetime | None = None, mode: str | None = None) -> list[Registration]:
+    """Fill free seats from the waiting list of that mode (or of each of the event's), first come first served;
+    the caller holds the event lock."""
     now = now or utcnow()
-    free = seats_left(event)
-    query = (
-        select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
-        .order_by(Registration.waitlisted_at, Registration.id)
-    )
-    if free is not None:
+    promoted = []
+    for each in (mode,) if mode else event.modes:
+        free = event.seats_left(each)
         if free == 0:
-            return []
-        query = query.limit(free)
-    promoted = db.session.execute(query).scalars().all()
+            continue
+        query = (
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == "waitlisted",
+                Registration.attendance_mode == each,
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
+        )
+        if free is not None:
+            query = query.limit(free)
+        promoted += db.session.execute(query).scalars().all()
     for registration in promoted:
         registration.status = "confirmed"
         registration.decided_at = now
@@ -422,16 +507,58 @@ def promote_waitlisted(event: Event, now: datetime | None = None) -> list[Regist
     return promoted
 
 
-def set_capacity(event: Event, capacity: int | None, by) -> list[Registration]:
-    """Change the number of seats; when it rises, the waiting list moves up."""
+def set_capacity(event: Event, capacity: int | None, by, mode: str | None = None) -> list[Registration]:
+    """Change the number of seats in the room or places online (`mode`; by default the event's first mode: its
+    only one, or in person); when it rises, that waiting list moves up."""
     if capacity is not None and capacity < 1:
         raise EventMgrError("Capacity must be at least 1 seat; leave it empty for no limit.", field="capacity")
     event = lock_event(event.id)
-    before = event.capacity
-    event.capacity = capacity
-    record("event.update", by, event, summary=event.title, changes={"capacity": (before, capacity)})
+    mode = mode or event.default_mode()
+    if mode not in event.modes:
+        raise EventMgrError("This event has no such way of attending.", field="capacity")
+    column = "online_capacity" if mode == "online" else "capacity"
+    before = getattr(event, column)
+    if before != capacity:
+        setattr(event, column, capacity)
+        record("event.update", by, event, summary=event.title, changes={column: (before, capacity)})
     db.session.flush()
-    return promote_waitlisted(event)
+    return promote_waitlisted(event, mode=mode)
+
+
+def change_mode(registration: Registration, mode: str, by=None, now: datetime | None = None) -> None:
+    """Move a delegate of a hybrid event to the other attendance mode, by an organiser (`by`) or by themselves.
+
+    A confirmed delegate takes a free seat in the new mode (refused when it is full) and frees theirs, which
+    goes to the first on the old mode's waiting list; a waitlisted one joins the new mode's waiting list at the
+    place their first registration gives them, and is confirmed at once if a seat is free there. They are
+    mailed what changed. What the new mode does not ask (a visa letter for online) is cleared.
+    """
+    now = now or utcnow()
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if mode not in event.modes:
+        raise EventMgrError("This event has no such way of attending.", field="attendance_mode")
+    before = registration.attendance_mode
+    if mode == before:
+        return
+    if not registration.is_active:
+        raise RegistrationInactive("This registration is no longer active.")
+    if registration.status == "confirmed" and event.is_full(mode):
+        raise EventMgrError(
+            "There is no free seat online." if mode == "online" else "There is no free seat in the room.",
+            field="attendance_mode",
+        )
+    registration.attendance_mode = mode
+    for key, value in fit_to_mode({}, mode).items():
+        setattr(registration, key, value)
+    db.session.flush()
+    if registration.status == "waitlisted":
+        promote_waitlisted(event, now, mode)
+    notifications.queue(registration, "mode_changed", before=before)
+    if by is not None:
+        record("registration.mode", by, event, summary=f"{registration.email}: {before} → {mode}")
+    db.session.flush()
+    promote_waitlisted(event, now, before)
 
 
 def decide(registration: Registration, approve: bool, by, message: str = "", now: datetime | None = None) -> None:
@@ -447,7 +574,7 @@ def decide(registration: Registration, approve: bool, by, message: str = "", now
         registration.status = "declined"
         _release_offer_code(registration)
         notifications.queue(registration, "declined")
-    elif has_free_seat(event):
+    elif has_free_seat(event, registration.attendance_mode):
         registration.status = "confirmed"
         notifications.queue(registration, "approved")
     elif registration.status != "waitlisted":

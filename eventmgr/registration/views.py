@@ -89,7 +89,6 @@ def register(slug: str):
         quote=quote,
         invitation=invitation,
         has_questions=bool(form.questions),
-        seats_left=services.seats_left(event),
     ), status
 
 
