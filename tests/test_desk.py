@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import csrf_token
-from helpers import body, count, field_error, text_of
+from helpers import IN_PERSON, body, count, field_error, text_of
 from sqlalchemy import select, update
 
 from eventmgr.audit.models import AuditEntry
@@ -40,8 +40,8 @@ def organiser(make_user):
 
 @pytest.fixture
 def desk_event(make_event, organiser, login):
-    """A published webinar of the logged-in organiser."""
-    event = make_event(organiser=organiser)
+    """A published in-person conference of the logged-in organiser (its delegates have needs, badges, codes)."""
+    event = make_event(organiser=organiser, **IN_PERSON)
     login(organiser)
     return event
 
@@ -165,7 +165,7 @@ def crowd(db, desk_event, make_organisation, make_registration):
         event, {"label": "Topics", "kind": "multiple_choice", "options": ["Risk analysis", "Data sharing"]}
     )
     speaker = services.add_question(event, {"label": "Will you speak?", "kind": "yes_no"})
-    event.online_capacity = 3
+    event.capacity = 3
     db.session.commit()
     people = {
         "dina": make_registration(

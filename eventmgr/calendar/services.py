@@ -31,6 +31,9 @@ CALENDAR_FIELDS = (
     "venue_country",
     "online_platform",
     "kind",
+    "format",
+    # An online delegate's entry carries the link as its place.
+    "join_url",
 )
 #: What each session's calendar entry shows of its event (its title, place, join link for presenters).
 SESSION_ENTRY_FIELDS = (
@@ -41,6 +44,7 @@ SESSION_ENTRY_FIELDS = (
     "venue_city",
     "venue_country",
     "kind",
+    "format",
     "join_url",
 )
 #: What a session's calendar entry shows; a change to any of these is owed to calendars.

@@ -18,9 +18,10 @@ def __getattr__(name: str):
 
 def init_app(app) -> None:
     """Keep seats counted, let the outbox make registration mails, and give the events' pages attendance."""
-    from eventmgr.registration import notifications, seats, services
+    from eventmgr.registration import notifications, receivers, seats, services
 
     seats.listen()
+    receivers.connect()
     notifications.register_makers()
     # Events sit below registration: their pages show attendance through these, without importing it.
     app.add_template_global(services.attendance_count)

@@ -155,7 +155,7 @@ def registration(event_id: int, registration_id: int):
             services.update_details(registration, form.delegate_data(), by=current_user)
         except EventMgrError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
