@@ -24,6 +24,7 @@ from eventmgr.people.models import Person
 
 UPCOMING_CONFERENCE = "issyk-kul-initiative-4th-conference"
 UPCOMING_WEBINAR = "joint-risk-analysis-central-asia-webinar"
+UPCOMING_WORKSHOP = "joint-risk-analysis-workshop-almaty"
 
 #: Past events: zone, local start, local end, and the start in UTC (pins the zone's offset on that day).
 PAST_EVENTS = {
@@ -58,7 +59,7 @@ PAST_EVENTS = {
         datetime(2021, 7, 14, 4, 0),
     ),
 }
-ALL_SLUGS = set(PAST_EVENTS) | {UPCOMING_CONFERENCE, UPCOMING_WEBINAR}
+ALL_SLUGS = set(PAST_EVENTS) | {UPCOMING_CONFERENCE, UPCOMING_WEBINAR, UPCOMING_WORKSHOP}
 #: Events that publish outcome documents, on which the secretariat account works.
 CONFERENCES = {
     "issyk-kul-initiative-2018-borovoe",
@@ -95,7 +96,7 @@ def event(db, slug: str) -> Event:
 
 def test_load_creates_the_past_events_on_their_days_in_their_zones(runner, db):
     output = run(runner)
-    assert "events         7 created, 0 already present" in output
+    assert "events         8 created, 0 already present" in output
     for slug, (zone, local_start, local_end, utc_start) in PAST_EVENTS.items():
         found = event(db, slug)
         assert found.timezone == zone
@@ -263,7 +264,7 @@ def test_running_twice_creates_nothing_twice(runner, db, accounts_file):
     assert not set(printed_passwords(first).values()) & set(second.split())
     assert "nothing to add" in second
     for line in (
-        "events         0 created, 7 already present",
+        "events         0 created, 8 already present",
         "organisations  0 created, 19 already present",
         "accounts       0 created, 3 already present",
         "series         0 created, 2 already present",
@@ -287,8 +288,8 @@ def test_a_later_day_does_not_add_a_second_upcoming_edition(db):
 
     report = load_demo(echo=lambda _: None, now=now + timedelta(days=9))
     db.session.commit()
-    assert "events         0 created, 7 already present" in report
-    assert count(db, Event) == 7
+    assert "events         0 created, 8 already present" in report
+    assert count(db, Event) == 8
     assert event(db, UPCOMING_CONFERENCE).start_at == start
 
 
@@ -317,15 +318,15 @@ def test_edited_and_renamed_events_are_left_as_they_are(runner, db):
 
     output = run(runner)
     db.session.expire_all()
-    assert "events         0 created, 7 already present" in output
-    assert count(db, Event) == 7
+    assert "events         0 created, 8 already present" in output
+    assert count(db, Event) == 8
     assert event(db, "issyk-kul-3").title == "Issyk-Kul Initiative, 3rd conference"
 
 
 def test_load_if_empty_loads_an_empty_database(runner, db):
     output = run(runner, "load-if-empty")
-    assert "events         7 created" in output
-    assert count(db, Event) == 7
+    assert "events         8 created" in output
+    assert count(db, Event) == 8
 
 
 def test_load_if_empty_leaves_a_database_with_data_alone(runner, db, make_user, accounts_file):
@@ -515,3 +516,14 @@ def test_demo_programmes_follow_the_seeds_and_show_on_the_public_pages(runner, d
     leaked = {email for email in emails for page in public_pages if email in page}
     assert not leaked
     assert not any("presenters.example.org" in page for page in public_pages)
+
+
+def test_the_hybrid_workshop_has_delegates_in_both_modes_and_on_both_waiting_lists(runner, db):
+    from eventmgr.registration.services import counts_by_mode
+
+    run(runner)
+    workshop = event(db, UPCOMING_WORKSHOP)
+    assert (workshop.kind, workshop.format, workshop.modes) == ("workshop", "hybrid", ("in_person", "online"))
+    counts = counts_by_mode(workshop.id)
+    assert (counts["in_person"]["confirmed"], counts["in_person"]["waitlisted"]) == (8, 3)
+    assert (counts["online"]["confirmed"], counts["online"]["waitlisted"]) == (20, 3)

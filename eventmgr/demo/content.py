@@ -281,12 +281,24 @@ RISK_ANALYSIS_UPCOMING = _text("""
     """)
 
 
+RISK_ANALYSIS_WORKSHOP = _text("""
+    The webinar on joint risk analysis raised more questions than two hours could answer. This workshop
+    takes them further, hands on: analysts of the region's border services work through a shared case,
+    from the data each service holds to a joint assessment all of them can sign.
+
+    The workshop is hybrid. A small group of analysts works together in the room in Almaty; others follow
+    the presentations online and join the discussion of each step. Seats in the room are few: choose
+    online if you cannot travel, and we will send you the link to join.
+    """)
+
+
 def events(now: datetime) -> list[DemoEvent]:
     """The demo events; the upcoming two are dated from `now`, the day the data is loaded."""
     conference_day = now.astimezone(ZoneInfo("Asia/Bishkek")).date() + timedelta(days=60)
     webinar_day = now.astimezone(ZoneInfo("Asia/Almaty")).date() + timedelta(days=21)
     conference_start = at("Asia/Bishkek", conference_day, 9)
     webinar_start = at("Asia/Almaty", webinar_day, 15)
+    workshop_start = at("Asia/Almaty", webinar_day + timedelta(days=14), 10)
     # Registration opened the day before loading, so that it is open whenever the demo is shown.
     registration_opened = now.replace(microsecond=0) - timedelta(days=1)
     return [
@@ -464,5 +476,30 @@ def events(now: datetime) -> list[DemoEvent]:
                 contact_email="webinars@example.org",
             ),
             organisations=(("bsr", "host"), ("bomca", "partner")),
+        ),
+        DemoEvent(
+            _common(
+                slug="joint-risk-analysis-workshop-almaty",
+                title="Joint Risk Analysis Workshop: from shared data to a joint assessment",
+                kind="workshop",
+                format="hybrid",
+                description=RISK_ANALYSIS_WORKSHOP,
+                timezone="Asia/Almaty",
+                start_at=workshop_start,
+                end_at=workshop_start + timedelta(hours=7),
+                venue_name="Hotel Kazakhstan",
+                venue_address="Dostyk Avenue 52/2",
+                venue_city="Almaty",
+                venue_country="KZ",
+                online_platform="Zoom",
+                join_url="https://webinars.example.org/joint-risk-analysis-workshop",
+                registration_policy="open",
+                capacity=8,
+                online_capacity=20,
+                registration_opens_at=registration_opened,
+                registration_closes_at=workshop_start - timedelta(days=3),
+                contact_email="webinars@example.org",
+            ),
+            organisations=(("bsr", "host"), ("bomca", "co_organiser")),
         ),
     ]

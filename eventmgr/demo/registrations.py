@@ -134,6 +134,8 @@ PLAN = {
     "central-asia-border-challenges": {"count": 142, "attended": 115, "cancelled": 6},
     "issyk-kul-initiative-4th-conference": {"count": 31, "approve": 27},
     "joint-risk-analysis-central-asia-webinar": {"count": 12},
+    # Hybrid: more want the room's 8 seats and the 20 places online than there are; three wait for each.
+    "joint-risk-analysis-workshop-almaty": {"count": 34, "in_person": 11},
 }
 
 
@@ -192,8 +194,12 @@ def load_registration_demo(echo=print) -> str:
 def _register_plan(event, plan, organisations, slug, start, window_end) -> None:
     """Register, approve, check in and cancel the plan's delegates, each dated as it would have happened."""
     created = []
+    in_person = plan.get("in_person", plan["count"])
     for n, data in enumerate(_delegates(slug, plan["count"], organisations)):
         moment = min(start + (window_end - start) * (n + 1) / (plan["count"] + 2), window_end)
+        # On a hybrid event, one in three chooses the room, until the plan's number of them have.
+        mode = "in_person" if n % 3 == 0 and n // 3 < in_person else "online"
+        data["attendance_mode"] = mode if len(event.modes) > 1 else event.default_mode()
         created.append(services.register(event, data, now=max(moment, start)))
     for registration in created[: plan.get("approve", 0)]:
         services.decide(registration, True, None, now=registration.created_at + timedelta(days=1))
