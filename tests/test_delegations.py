@@ -354,6 +354,10 @@ def test_the_form_adds_member_rows_without_javascript_and_shows_errors_at_their_
     assert response.status_code == 422
     assert field_error(response, "members-2-email") == "This field is required.", field_errors(response)
     assert count(db, Registration) == 0
+    response = client.post(url, data=data | {"members-0-is_head": "", "members-2-email": "ainur@border.kz"})
+    assert field_error(response, "members-0-is_head") == "Mark exactly one member as the head of the delegation."
+    response = client.post(url, data=data | {"members-1-email": "", "members-0-email": ""})
+    assert field_error(response, "members-0-email") == "This field is required."
     response = client.post(url, data=data | {"members-2-email": "ainur@border.kz", "action": "register"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/delegations/register/done")
     assert [m.email for m in registrations(db)] == ["head@border.kz", "ainur@border.kz"]
@@ -364,6 +368,19 @@ def test_the_form_asks_each_members_mode_on_a_hybrid_event_and_the_event_page_li
     page = client.get(f"/events/{event.slug}/delegations/register")
     assert 'name="members-0-attendance_mode"' in page.text
     assert f'href="/events/{event.slug}/delegations/register"' in client.get(f"/events/{event.slug}").text
+
+
+def test_the_form_says_at_the_top_when_the_delegation_is_too_large(db, client, conference):
+    event = conference(delegation_max_size=1)
+    url = f"/events/{event.slug}/delegations/register"
+    data = {"csrf_token": csrf_token(client, url), "country": "KZ", "contact_name": "Aigul Focal"}
+    data |= {"contact_email": "focal@mfa.kz", "consent": "y", "members-0-is_head": "y"}
+    for n, (given, email) in enumerate([("Nurlan", "head@border.kz"), ("Ainur", "ainur@border.kz")]):
+        data |= {f"members-{n}-given_name": given, f"members-{n}-family_name": "Test", f"members-{n}-email": email}
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert "A delegation has at most 1 members, its head included." in flashes(response)
+    assert count(db, Registration) == 0
 
 
 def test_the_form_is_not_found_when_the_event_takes_no_delegations(client, make_event):

@@ -47,6 +47,8 @@ def show_member_error(form, error: EventMgrError, rows: list[int]) -> None:
     if parts[0] == "members" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
         field = form.members[rows[int(parts[1])]].form[parts[2]]
         field.errors = list(field.errors) + [error.message]
+    elif error.field == "members":
+        flash(error.message, "error")  # about the members as a whole: at the top of the page
     else:
         show_error(form, error)
 
