@@ -383,9 +383,17 @@ def test_the_form_says_at_the_top_when_the_delegation_is_too_large(db, client, c
     assert count(db, Registration) == 0
 
 
-def test_the_form_is_not_found_when_the_event_takes_no_delegations(client, make_event):
+def test_the_form_says_when_the_event_takes_no_delegations_or_no_longer(db, client, make_event, conference, post):
     event = make_event(**IN_PERSON)
-    assert client.get(f"/events/{event.slug}/delegations/register").status_code == 404
+    response = client.get(f"/events/{event.slug}/delegations/register")
+    assert response.status_code == 200 and "This event does not register delegations" in response.text
+    assert 'name="members-0-email"' not in response.text
+    response = post(f"/events/{event.slug}/delegations/register", {"country": "KZ"}, token_from="/login")
+    assert "This event does not register delegations" in response.text
+    assert count(db, Delegation) == 0
+    late = conference(delegation_deadline=datetime.now(UTC) - timedelta(minutes=1), title="Late")
+    response = client.get(f"/events/{late.slug}/delegations/register")
+    assert "Registration of delegations for this event is closed." in response.text
     assert "/delegations/register" not in client.get(f"/events/{event.slug}").text
 
 

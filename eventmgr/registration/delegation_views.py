@@ -63,10 +63,8 @@ def register(slug: str):
     event, moved = visible_event_or_redirect(slug, "registration_delegations.register", eager=False)
     if moved:
         return moved
-    if not event.delegations_enabled:
-        abort(404)
     if not delegations.may_register(event, utcnow()):
-        return render_template("registration/closed.html", event=event), 200
+        return render_template("registration/delegations/closed.html", event=event), 200
     token = request.form.get("invitation") if request.method == "POST" else request.args.get("invitation")
     invitation = delegations.focal_point_invitation(event, token)
     if event.registration_policy == "invitation" and invitation is None:
