@@ -453,3 +453,24 @@ def test_the_delegations_link_mail_names_the_deadline_with_its_zone(db, conferen
     register_three(db, event)
     [mail] = [m for m in delivered(mailbox) if m["To"] == "focal@mfa.kz"]
     assert re.search(r"until .+, Asia/Almaty\)", body(mail))
+
+
+def test_a_focal_points_link_opens_the_form_to_any_country(db, client, conference, make_user):
+    event = conference(delegation_countries=["KZ"])
+    url = f"/events/{event.slug}/delegations/register"
+    assert '<option value="RU">' not in client.get(url).text
+    delegations.invite_focal_points(event, [("focal@mid.ru", "Ivan Focal")], make_user())
+    db.session.commit()
+    invitation = db.session.execute(select(DelegationInvitation)).scalar_one()
+    page = client.get(f"{url}?invitation={invitation.token}")
+    assert '<option value="RU">' in page.text and 'value="focal@mid.ru"' in page.text
+    data = {"csrf_token": csrf_token(client, url), "invitation": invitation.token, "country": "RU"}
+    data |= {"contact_name": "Ivan Focal", "contact_email": "focal@mid.ru", "consent": "y", "members-0-is_head": "y"}
+    data |= {"members-0-given_name": "Pavel", "members-0-family_name": "Test", "members-0-email": "pavel@fps.ru"}
+    assert client.post(url, data=data).status_code == 302
+    # Without the invitation, the same country is refused at its field.
+    data |= {"invitation": "", "country": "CN", "members-0-email": "other@mps.cn"}
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert field_error(response, "country") == "This event does not take a delegation from this country."
+    assert [d.name for d in db.session.execute(select(Delegation)).scalars()] == ["Russia"]

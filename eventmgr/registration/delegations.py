@@ -13,6 +13,7 @@ from datetime import datetime
 from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
@@ -71,7 +72,12 @@ def _by_token(model, column, event: Event, token: str | None):
 def delegations_of(event: Event) -> list[tuple[Delegation, dict]]:
     """The event's delegations by name, each with its counts for the desk: {"active": n, mode: {status: n}}."""
     delegations = (
-        db.session.execute(select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name))
+        db.session.execute(
+            select(Delegation)
+            .where(Delegation.event_id == event.id)
+            .order_by(Delegation.name)
+            .options(selectinload(Delegation.members))  # each row names its head
+        )
         .scalars()
         .all()
     )
@@ -261,6 +267,7 @@ def register_delegation(
         raise EventMgrError("This delegation has been registered already.", field=field) from error
     for member, existing in checked:
         _admit_member(event, delegation, member, existing, now)
+    _active_members(delegation)  # the manager's mail lists the members just admitted
     notifications.queue_delegation_link(delegation)
     record("delegation.register", None, event, summary=f"{delegation.name}: {len(checked)} member(s)")
     db.session.flush()
