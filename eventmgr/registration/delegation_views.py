@@ -41,8 +41,8 @@ def _registration_limit() -> str:
 
 
 def show_member_error(form, error: EventMgrError, rows: list[int]) -> None:
-    """Put a service error at its field; "members-2-email" names the second member given, which is the form's
-    row rows[2] (empty rows are not sent to the service)."""
+    """Put a service error at its field. The service numbers only the members it was given ("members-2-email":
+    the third), and empty rows are not given: that member is the form's row rows[2]."""
     parts = (error.field or "").split("-", 2)
     if parts[0] == "members" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
         field = form.members[rows[int(parts[1])]].form[parts[2]]

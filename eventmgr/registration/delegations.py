@@ -348,11 +348,8 @@ def withdraw_delegation(delegation: Delegation, now: datetime | None = None) -> 
     """Withdraw the delegation: every member's registration is cancelled, and their seats go to the waiting list."""
     now = now or utcnow()
     event = _locked(delegation, now)
-    members = _active_members(delegation)
-    for member in members:
-        member.is_head = False  # nobody is left to head; the head is cancelled with the others
-    db.session.flush()  # cancel() reads each registration afresh
-    for member in members:
+    # The head last: services.cancel refuses the head while others remain, and the record keeps who headed it.
+    for member in sorted(_active_members(delegation), key=lambda member: member.is_head):
         services.cancel(member, now=now)
     delegation.cancelled_at = now
     record("delegation.withdraw", None, event, summary=delegation.name)
