@@ -149,6 +149,8 @@ def register_blueprints(app: Flask) -> None:
         events.manage_bp,
         registration.bp,
         registration.desk_bp,
+        registration.delegations_bp,
+        registration.delegation_desk_bp,
         calendar.bp,
         agenda.bp,
         agenda.manage_bp,

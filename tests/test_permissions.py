@@ -34,6 +34,7 @@ INVITED = "invited"  # the account of the address a role invitation was sent to
 PUBLIC = "public"  # everyone: the pages of a published public event, the directory of people
 LOGIN = "login"  # the login page: visitors; a logged-in account is sent on
 DELEGATE = "delegate"  # whoever holds the delegate's private link
+DELEGATION_LINK = "delegation link"  # whoever holds the private link mailed to a delegation's manager
 PRESENTER = "presenter"  # whoever holds the link mailed to a presenter for their own profile
 PASSWORD_LINK = "password link"  # whoever holds a mailed password link (none in the walk: a forged one is refused)
 SESSION = "session"  # POST-only actions on one's own session (log out)
@@ -55,6 +56,13 @@ RULES = {
     "/events/<slug>/register": PUBLIC,
     "/events/<slug>/register/done": PUBLIC,
     "/events/<slug>/register/link": PUBLIC,
+    "/events/<slug>/delegations/register": PUBLIC,
+    "/events/<slug>/delegations/register/done": PUBLIC,
+    "/events/<slug>/delegations/<token>": DELEGATION_LINK,
+    "/events/<slug>/delegations/<token>/members": DELEGATION_LINK,
+    "/events/<slug>/delegations/<token>/members/<int:registration_id>/<action>": DELEGATION_LINK,
+    "/events/<slug>/delegations/<token>/replace": DELEGATION_LINK,
+    "/events/<slug>/delegations/<token>/withdraw": DELEGATION_LINK,
     "/events/<slug>/sessions/<int:session_id>.ics": PUBLIC,
     "/events/<slug>/documents/<doc>": PUBLIC,
     "/events/<slug>/documents/<doc>.pdf": PUBLIC,
@@ -114,6 +122,8 @@ RULES = {
     "/manage/events/<int:event_id>/registration-settings": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/announcements": ORGANISERS,
+    "/manage/events/<int:event_id>/delegations": ORGANISERS,
+    "/manage/events/<int:event_id>/delegations/<int:delegation_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/agenda": ORGANISERS,
     "/manage/events/<int:event_id>/agenda/new": ORGANISERS,
     "/manage/events/<int:event_id>/agenda/<int:session_id>": ORGANISERS,
@@ -159,6 +169,8 @@ ACTIONS = {
     "/admin/users/<int:user_id>/<action>": "make-admin",
     "/manage/events/<int:event_id>/organisations/<int:position>/<action>": "down",
     "/manage/events/<int:event_id>/registrations/<int:registration_id>/<action>": "check-in",
+    "/manage/events/<int:event_id>/delegations/<int:delegation_id>/<action>": "approve",
+    "/events/<slug>/delegations/<token>/members/<int:registration_id>/<action>": "head",
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": "down",
     "/manage/events/<int:event_id>/agenda/<int:session_id>/participants/<int:participant_id>/<action>": "down",
     "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": "label",
@@ -215,6 +227,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
     from eventmgr.events.services import create_series, grant_role, invite_to_role, request_series, set_organisations
     from eventmgr.organisations.services import create_organisation
     from eventmgr.people.services import create_person, profile_token
+    from eventmgr.registration import delegations
     from eventmgr.registration import services as registration_services
 
     def build(status="published", visibility="public", organiser=None, publish_document=False):
@@ -236,6 +249,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             venue_country="KG",
             capacity=5,
             publish_participant_list=True,
+            delegations_enabled=True,
         )
         organisation = create_organisation(
             {"name": f"Border Service {uuid.uuid4().hex[:6]}", "kind": "border_agency"}, organiser
@@ -268,12 +282,16 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
         if publish_document:
             document_services.publish(document, secretary)
             db.session.commit()
-        registration = None
+        registration = delegation = None
         if status == "published":
             registration = make_registration(event, "aida@example.kz", family_name="N", needs_visa_letter=True)
             # Checked in, with an approved visa letter: the certificate and the letter exist to be fetched.
             registration_services.check_in(registration, organiser)
             letters.approve_visa_letter(registration, organiser)
+            db.session.commit()
+            head = {"given_name": "Nurlan", "family_name": "A", "email": "nurlan@border.kz", "is_head": True}
+            contact = {"contact_name": "Nurlan A", "contact_email": "nurlan@border.kz", "country": "KZ"}
+            delegation = delegations.register_delegation(event, contact, [head])
             db.session.commit()
         # A finished job with its file, to fetch (rendering one is test_jobs' business, not this walk's).
         job = Job(
@@ -297,6 +315,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             "question_id": questions[0].id,
             "user_id": secretary.id,
             "registration_id": registration.id if registration else 0,
+            "delegation_id": delegation.id if delegation else 0,
             "slug": event.slug,
             "token": delegate_token,
             "session_id": panel.id,
@@ -325,6 +344,11 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             "/series/<slug>": {"slug": series.slug},
             "/people/<int:person_id>-<slug>": {"slug": moderator.slug},
         }
+        delegation_token = {"token": delegation.access_token if delegation else "x" * 43}
+        for rule, who in RULES.items():
+            if who == DELEGATION_LINK:
+                overrides[rule] = dict(delegation_token)
+
         return {
             "organiser": organiser,
             "secretary": secretary,
@@ -365,7 +389,8 @@ def fill(rule, values, overrides=None, role=None) -> str:
     """
     values = values | ({"action": ACTIONS[rule.rule]} if rule.rule in ACTIONS else {})
     values = values | (overrides or {}).get(rule.rule, {})
-    holder = {DELEGATE: "delegate", PRESENTER: "presenter"}.get(RULES.get(rule.rule))
+    # The walk's delegate holds their own link and their delegation's (they registered it).
+    holder = {DELEGATE: "delegate", DELEGATION_LINK: "delegate", PRESENTER: "presenter"}.get(RULES.get(rule.rule))
     if role is not None and holder is not None and role != holder:
         values = values | {"token": "forged-" + "x" * 37}
     missing = [name for name in rule.arguments if name not in values]
@@ -398,7 +423,7 @@ def expected_statuses(who: str, role: str) -> set[int]:
         return {200, 301}  # 301: /people/<id> to the address with the person's name
     if who == LOGIN:
         return {200} if role in VISITORS else {302}
-    if who == DELEGATE:
+    if who in (DELEGATE, DELEGATION_LINK):
         return {200} if role == "delegate" else {404}
     if who == PRESENTER:
         return {200} if role == "presenter" else {404}

@@ -2,7 +2,7 @@
 
 
 def __getattr__(name: str):
-    """The blueprints (bp, desk_bp), imported from the views on first use."""
+    """The blueprints (bp, desk_bp, delegations_bp, delegation_desk_bp), imported from the views on first use."""
     # Not at the top: the package is imported for its models everywhere, and importing views with
     # them would make import cycles between features.
     if name == "bp":
@@ -13,6 +13,14 @@ def __getattr__(name: str):
         from eventmgr.registration.desk_views import bp
 
         return bp
+    if name == "delegations_bp":
+        from eventmgr.registration.delegation_views import bp
+
+        return bp
+    if name == "delegation_desk_bp":
+        from eventmgr.registration.delegation_views import desk_bp
+
+        return desk_bp
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

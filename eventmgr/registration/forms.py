@@ -9,6 +9,8 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     EmailField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -22,11 +24,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventmgr import locales
 from eventmgr.extensions import db
-from eventmgr.forms import Form, select_choices
+from eventmgr.forms import Form, SubForm, select_choices
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import can_find_organisation, organisations_findable
 from eventmgr.people.models import HONORIFICS
 from eventmgr.registration.models import QUESTION_KINDS
+
+#: The most member rows the delegation's form shows (a larger delegation adds members through its link).
+MAX_MEMBER_ROWS = 60
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -258,3 +263,114 @@ class PaymentForm(Form):
 class AnnouncementForm(Form):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
+
+
+# --- Delegations ---------------------------------------------------------------------------------------------
+
+
+class _MemberFields:
+    """A delegation member's fields. All optional here: a row left empty is no member, and the service says
+    which field a member lacks (eventmgr.registration.delegations)."""
+
+    honorific = SelectField(
+        _l("Title"), choices=select_choices([("", "—")] + [(h, h) for h in HONORIFICS]), validators=[Optional()]
+    )
+    given_name = StringField(_l("Given name"), validators=[Optional(), Length(max=120)])
+    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=120)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=300)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+        description=_l("The member's own confirmation and private link are sent here."),
+    )
+    attendance_mode = RadioField(_l("How they attend"), validators=[Optional()], validate_choice=False)
+
+    def member_data(self) -> dict:
+        return {name: self[name].data for name in ("honorific", "given_name", "family_name", "position", "email")} | {
+            "attendance_mode": self.attendance_mode.data or None,
+            "is_head": bool(getattr(self, "is_head", None) and self.is_head.data),
+        }
+
+    def is_empty(self) -> bool:
+        return not any((self[name].data or "").strip() for name in ("given_name", "family_name", "email"))
+
+
+class MemberRowForm(SubForm, _MemberFields):
+    """One row of members on the delegation's registration form."""
+
+    is_head = BooleanField(_l("Head of delegation"))
+
+
+class MemberForm(Form, _MemberFields):
+    """A member the delegation's manager adds, or a substitute for one."""
+
+
+def mode_choices(event) -> list[tuple[str, str]]:
+    labels = {"in_person": _l("In person"), "online": _l("Online")}
+    return [(mode, labels[mode]) for mode in event.modes]
+
+
+class DelegationForm(Form):
+    """The delegation's registration: whom it represents, who manages it, its members (rows added without JS)."""
+
+    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=False)
+    organisation_id = SelectField(
+        _l("…or organisation"),
+        coerce=lambda v: int(v) if v else None,
+        validators=[Optional()],
+        validate_choice=False,
+        description=_l("A delegation represents a country or an international organisation."),
+    )
+    contact_name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(), Length(max=240)],
+        description=_l("The head of delegation, or the focal point who registers it."),
+    )
+    contact_email = EmailField(
+        _l("Your e-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        description=_l("The delegation's private link, to change it later, is sent here."),
+    )
+    members = FieldList(FormField(MemberRowForm), min_entries=1, max_entries=MAX_MEMBER_ROWS)
+    consent = BooleanField(
+        _l("The members agree that the organisers process their data to run this event"),
+        validators=[DataRequired(_l("We cannot register the delegation without this consent."))],
+    )
+    #: The token of the focal point's invitation whose link opened the form.
+    invitation = HiddenField(validators=[Optional(), Length(max=64)])
+
+    def __init__(self, *args, event=None, invited: bool = False, **kwargs):
+        """`invited`: the focal point's invitation lets any country or organisation register."""
+        super().__init__(*args, **kwargs)
+        self.event = event
+        countries = [] if invited else list(event.delegation_countries or [])
+        self.country.choices = lambda: (
+            [("", _l("Choose…"))]
+            + [(code, name) for code, name in locales.country_choices() if not countries or code in countries]
+        )
+        organisation_ids = [] if invited else list(event.delegation_organisation_ids or [])
+        self.organisation_id.choices = lambda: (
+            [("", _l("(none: a country's delegation)"))]
+            + [(o.id, o.display_name) for o in _directory() if not organisation_ids or o.id in organisation_ids]
+        )
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Give every row (also one just added) the event's attendance modes to choose from."""
+        for row in self.members:
+            row.form.attendance_mode.choices = mode_choices(self.event)
+
+    def add_row(self) -> None:
+        if len(self.members) < MAX_MEMBER_ROWS:
+            self.members.append_entry()
+            self.fit_rows()
+
+    def member_rows(self) -> list[tuple[int, dict]]:
+        """(row number, member data) of every row that is filled in."""
+        return [(n, row.form.member_data()) for n, row in enumerate(self.members) if not row.form.is_empty()]
+
+
+class ReplaceMemberForm(MemberForm):
+    """A substitute for one of the delegation's members."""
+
+    replaces = SelectField(_l("Replace"), coerce=lambda v: int(v) if v else None, validate_choice=False)

@@ -159,3 +159,38 @@ def queue_invitation(event, invitation) -> None:
 
 def invitation_url(event, invitation) -> str:
     return external_url("registration.register", slug=event.slug, invitation=invitation.token)
+
+
+def delegation_url(delegation) -> str:
+    return external_url("registration_delegations.manage", slug=delegation.event.slug, token=delegation.access_token)
+
+
+def queue_delegation_link(delegation) -> None:
+    """Mail the delegation's manager its private link (each member gets their own registration's mail)."""
+    event = delegation.event
+    queue_mail(
+        to=delegation.contact_email,
+        subject=f"Your delegation's link: {event.title}",
+        body=render_template(
+            "email/registration/delegation_link.txt",
+            delegation=delegation,
+            event=event,
+            link=delegation_url(delegation),
+        ),
+        event_id=event.id,
+    )
+
+
+def queue_delegation_invitation(event, invitation) -> None:
+    """Invite a focal point to register a delegation: the link carries the invitation's token."""
+    queue_mail(
+        to=invitation.email,
+        subject=f"Invitation to register a delegation: {event.title}",
+        body=render_template(
+            "email/registration/delegation_invitation.txt",
+            event=event,
+            name=invitation.name,
+            link=external_url("registration_delegations.register", slug=event.slug, invitation=invitation.token),
+        ),
+        event_id=event.id,
+    )

@@ -441,8 +441,12 @@ def update_details(registration: Registration, data: dict, by=None) -> None:
     db.session.flush()
 
 
-def cancel(registration: Registration, by=None, now: datetime | None = None) -> None:
-    """Cancel a registration; its seat goes to the first on the waiting list."""
+def cancel(registration: Registration, by=None, now: datetime | None = None, promote: bool = True) -> None:
+    """Cancel a registration; its seat goes to the first on the waiting list.
+
+    `promote=False` leaves the seat free for the caller, which holds the event lock: a delegation's substitute
+    takes the seat of the member they replace (eventmgr.registration.delegations.replace_member).
+    """
     now = now or utcnow()
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
@@ -459,7 +463,7 @@ def cancel(registration: Registration, by=None, now: datetime | None = None) -> 
     if by is not None:
         record("registration.cancel", by, event, summary=registration.email)
     db.session.flush()
-    if held_seat:
+    if held_seat and promote:
         promote_waitlisted(event, now, registration.attendance_mode)
 
 
