@@ -112,6 +112,7 @@ RULES = {
     "/manage/events/<int:event_id>/registrations/<int:registration_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/check-in": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings": ORGANISERS,
+    "/manage/events/<int:event_id>/attendance": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/announcements": ORGANISERS,
     "/manage/events/<int:event_id>/agenda": ORGANISERS,
@@ -151,6 +152,8 @@ RULES = {
     "/manage/events/<int:event_id>/documents/letters/certificate/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>/approve": ORGANISERS,
+    "/manage/events/<int:event_id>/documents/letters/delegations/<int:delegation_id>/approve": ORGANISERS,
+    "/manage/events/<int:event_id>/documents/letters/delegations/<int:delegation_id>/visa-letters.pdf": ORGANISERS,
 }
 MANAGEMENT = {ANY_ACCOUNT, CAN_ORGANISE, ADMINS, EVENT_STAFF, ORGANISERS, SERIES_MANAGERS, ORGANISATION_OWNERS, INVITED}
 
@@ -216,6 +219,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
     from eventmgr.organisations.services import create_organisation
     from eventmgr.people.services import create_person, profile_token
     from eventmgr.registration import services as registration_services
+    from eventmgr.registration.models import Delegation
 
     def build(status="published", visibility="public", organiser=None, publish_document=False):
         organiser = organiser or make_user(name="Olga Organiser")
@@ -268,12 +272,28 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
         if publish_document:
             document_services.publish(document, secretary)
             db.session.commit()
-        registration = None
+        registration = delegation = None
         if status == "published":
             registration = make_registration(event, "aida@example.kz", family_name="N", needs_visa_letter=True)
             # Checked in, with an approved visa letter: the certificate and the letter exist to be fetched.
             registration_services.check_in(registration, organiser)
             letters.approve_visa_letter(registration, organiser)
+            # Her delegation: its visa letters are fetched together.
+            delegation = Delegation(
+                event_id=event.id,
+                access_token=uuid.uuid4().hex,
+                country="KZ",
+                name="Kazakhstan",
+                contact_name="Aida N",
+                contact_email="aida@example.kz",
+            )
+            db.session.add(delegation)
+            db.session.flush()
+            registration.delegation_id, registration.delegation, registration.is_head = (
+                delegation.id,
+                "Kazakhstan",
+                True,
+            )
             db.session.commit()
         # A finished job with its file, to fetch (rendering one is test_jobs' business, not this walk's).
         job = Job(
@@ -297,6 +317,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             "question_id": questions[0].id,
             "user_id": secretary.id,
             "registration_id": registration.id if registration else 0,
+            "delegation_id": delegation.id if delegation else 0,
             "slug": event.slug,
             "token": delegate_token,
             "session_id": panel.id,
