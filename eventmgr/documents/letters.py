@@ -186,11 +186,6 @@ def visa_letter_pdf(registration) -> bytes:
 
 
 # --- A whole delegation's visa letters --------------------------------------------------------------------
-#
-# A delegation's focal point usually sends one list for all its members, and embassies get their letters
-# together. Approval stays a decision about each person (the organisers vouch for them to a consulate), so
-# the delegation's PDF holds only the letters already approved; the organiser who has checked the list can
-# approve the rest in one step first (approve_delegation_visa_letters), which numbers them like single ones.
 
 
 def delegation_visa_requests(delegation) -> list:
@@ -241,8 +236,14 @@ def approve_delegation_visa_letters(delegation, user) -> int:
 def delegation_visa_letters_pdf(delegation) -> bytes:
     """One PDF with the approved visa letters of the delegation's in-person members, one letter to a page.
 
+    A delegation's focal point usually sends one list for all its members, and its embassy gets their letters
+    together. Approval stays a decision about each person, since the organisers vouch for them to a consulate:
+    printing the PDF approves nobody, and it holds only the letters already approved (each with its own number
+    and date). The organiser who has checked the whole list approves the waiting ones in one step first
+    (approve_delegation_visa_letters, the same approval as one by one) and then prints them.
+
     A delegation is tens of people, not the hundreds of an event's badges: it is rendered in the request, like
-    a single letter, within the same render time limit."""
+    a single letter, within the same render time limit, rather than queued as a job."""
     letters = [(member, approval) for member, approval in delegation_visa_requests(delegation) if approval]
     if not letters:
         raise DocumentError("No visa letter of this delegation has been approved yet.")
