@@ -93,3 +93,13 @@ def csv_response(header: Sequence, rows: Iterable[Sequence], filename: str) -> R
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of an uploaded CSV file: UTF-8 (with or without Excel's byte-order mark), else Windows-1252, which
+    Excel in Western European locales and many meeting platforms still write. Raise UnicodeDecodeError when
+    neither reads it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")

@@ -152,7 +152,8 @@ def test_0015_splits_kind_and_format_and_gives_online_delegates_their_mode(app, 
             upgrade()
             rows = db.session.execute(
                 text(
-                    "SELECT kind, format, capacity, online_capacity, seats_taken, online_seats_taken FROM events ORDER BY id"
+                    "SELECT kind, format, capacity, online_capacity, seats_taken, online_seats_taken"
+                    " FROM events ORDER BY id"
                 )
             ).all()
             assert rows == [("webinar", "online", None, 1, 1, 1), ("conference", "hybrid", None, None, 0, 0)]

@@ -120,6 +120,7 @@ RULES = {
     "/manage/events/<int:event_id>/registrations/<int:registration_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/check-in": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings": ORGANISERS,
+    "/manage/events/<int:event_id>/attendance": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/announcements": ORGANISERS,
     "/manage/events/<int:event_id>/delegations": ORGANISERS,
@@ -161,6 +162,8 @@ RULES = {
     "/manage/events/<int:event_id>/documents/letters/certificate/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>.pdf": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/visa/<int:registration_id>/approve": ORGANISERS,
+    "/manage/events/<int:event_id>/documents/letters/delegations/<int:delegation_id>/approve": ORGANISERS,
+    "/manage/events/<int:event_id>/documents/letters/delegations/<int:delegation_id>/visa-letters.pdf": ORGANISERS,
 }
 MANAGEMENT = {ANY_ACCOUNT, CAN_ORGANISE, ADMINS, EVENT_STAFF, ORGANISERS, SERIES_MANAGERS, ORGANISATION_OWNERS, INVITED}
 
@@ -289,9 +292,11 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             registration_services.check_in(registration, organiser)
             letters.approve_visa_letter(registration, organiser)
             db.session.commit()
+            # A delegation registered by its head, which she joins: its link and its visa letters are fetched.
             head = {"given_name": "Nurlan", "family_name": "A", "email": "nurlan@border.kz", "is_head": True}
             contact = {"contact_name": "Nurlan A", "contact_email": "nurlan@border.kz", "country": "KZ"}
             delegation = delegations.register_delegation(event, contact, [head])
+            registration.delegation_id, registration.delegation = delegation.id, delegation.name
             db.session.commit()
         # A finished job with its file, to fetch (rendering one is test_jobs' business, not this walk's).
         job = Job(

@@ -31,10 +31,18 @@ def save_letter_settings(event, data: dict, user) -> LetterSettings:
     return settings
 
 
+def attends_in_person(registration) -> bool:
+    """Whether the delegate is in the room: only they get a visa letter and a badge (an online delegate of a hybrid
+    event gets neither, nor does anyone of an online event)."""
+    return registration.event.is_in_person and registration.in_person
+
+
 def visa_requests(event) -> list:
-    """Confirmed delegates who asked for a visa support letter, with their approval if any."""
+    """Confirmed in-person delegates who asked for a visa support letter, with their approval if any."""
     from eventmgr.registration.models import Registration
 
+    if not event.is_in_person:
+        return []
     rows = db.session.execute(
         select(Registration, VisaLetterApproval)
         .outerjoin(VisaLetterApproval, VisaLetterApproval.registration_id == Registration.id)
@@ -42,6 +50,7 @@ def visa_requests(event) -> list:
             Registration.event_id == event.id,
             Registration.needs_visa_letter.is_(True),
             Registration.status == "confirmed",
+            Registration.attendance_mode == "in_person",
         )
         .order_by(Registration.family_name, Registration.given_name)
     ).all()
@@ -52,6 +61,8 @@ def approve_visa_letter(registration, user) -> VisaLetterApproval:
     """Approve one delegate's visa support letter; it gets the event's next letter number."""
     if registration.status != "confirmed" or not registration.needs_visa_letter:
         raise DocumentError("Only confirmed delegates who asked for a visa letter can be given one.")
+    if not attends_in_person(registration):
+        raise DocumentError("Visa letters are for delegates who attend in person.")
     existing = db.session.execute(
         select(VisaLetterApproval).where(VisaLetterApproval.registration_id == registration.id)
     ).scalar_one_or_none()
@@ -102,7 +113,12 @@ def delegate_documents(registration) -> list[tuple[str, str]]:
     available = []
     if registration.checked_in_at is not None:
         available.append(("Certificate of attendance", "certificate"))
-    if registration.status == "confirmed" and registration.needs_visa_letter and approval_for(registration):
+    if (
+        registration.status == "confirmed"
+        and registration.needs_visa_letter
+        and attends_in_person(registration)
+        and approval_for(registration)
+    ):
         available.append(("Visa support letter", "visa-letter"))
     return available
 
@@ -121,7 +137,8 @@ def _common(event) -> dict:
 
 
 def certificate_pdf(registration) -> bytes:
-    """A certificate of attendance; only for a delegate who was checked in."""
+    """A certificate of attendance; for a delegate who was checked in at the desk or, online, marked as attended
+    from the platform's participant report."""
     if registration.checked_in_at is None:
         raise DocumentError("Certificates are issued to delegates who were checked in.")
     return _render("certificate.html", registration=registration, issued_at=utcnow(), **_common(registration.event))
@@ -158,9 +175,79 @@ def certificates_pdf(event, timeout: int | None = None) -> bytes:
 def visa_letter_pdf(registration) -> bytes:
     """The visa support letter of a confirmed delegate whose request an organiser approved."""
     approval = approval_for(registration)
-    if approval is None or registration.status != "confirmed" or not registration.needs_visa_letter:
+    if (
+        approval is None
+        or registration.status != "confirmed"
+        or not registration.needs_visa_letter
+        or not attends_in_person(registration)
+    ):
         raise DocumentError("This delegate's visa letter has not been approved.")
     return _render("visa_letter.html", registration=registration, approval=approval, **_common(registration.event))
+
+
+# --- A whole delegation's visa letters --------------------------------------------------------------------
+
+
+def delegation_visa_requests(delegation) -> list:
+    """(registration, approval or None) for each active in-person member of the delegation who asked for a visa
+    letter and is confirmed, head first."""
+    if not delegation.event.is_in_person:
+        return []
+    members = [
+        member
+        for member in delegation.active_members
+        if member.status == "confirmed" and member.needs_visa_letter and member.in_person
+    ]
+    return [(member, approval_for(member)) for member in members]
+
+
+def delegations_with_visa_requests(event) -> list[tuple]:
+    """(delegation, approved, waiting) for each of the event's delegations with a member asking for a visa
+    letter: the numbers of letters approved and still to approve."""
+    from eventmgr.registration.models import Delegation
+
+    delegations = (
+        db.session.execute(
+            select(Delegation)
+            .where(Delegation.event_id == event.id, Delegation.cancelled_at.is_(None))
+            .order_by(Delegation.name)
+        )
+        .scalars()
+        .all()
+    )
+    summary = []
+    for delegation in delegations:
+        requests = delegation_visa_requests(delegation)
+        if requests:
+            approved = sum(1 for _registration, approval in requests if approval is not None)
+            summary.append((delegation, approved, len(requests) - approved))
+    return summary
+
+
+def approve_delegation_visa_letters(delegation, user) -> int:
+    """Approve the visa letters of every member of the delegation who asked for one and is still waiting; return
+    how many were approved now."""
+    waiting = [member for member, approval in delegation_visa_requests(delegation) if approval is None]
+    for member in waiting:
+        approve_visa_letter(member, user)
+    return len(waiting)
+
+
+def delegation_visa_letters_pdf(delegation) -> bytes:
+    """One PDF with the approved visa letters of the delegation's in-person members, one letter to a page.
+
+    A delegation's focal point usually sends one list for all its members, and its embassy gets their letters
+    together. Approval stays a decision about each person, since the organisers vouch for them to a consulate:
+    printing the PDF approves nobody, and it holds only the letters already approved (each with its own number
+    and date). The organiser who has checked the whole list approves the waiting ones in one step first
+    (approve_delegation_visa_letters, the same approval as one by one) and then prints them.
+
+    A delegation is tens of people, not the hundreds of an event's badges: it is rendered in the request, like
+    a single letter, within the same render time limit, rather than queued as a job."""
+    letters = [(member, approval) for member, approval in delegation_visa_requests(delegation) if approval]
+    if not letters:
+        raise DocumentError("No visa letter of this delegation has been approved yet.")
+    return _render("visa_letters.html", letters=letters, delegation=delegation, **_common(delegation.event))
 
 
 def _qr_svg(text: str) -> Markup:
@@ -173,22 +260,34 @@ def _badges_job(job) -> tuple[bytes, str, str]:
     return badges_pdf(event, timeout=time_limit()), "application/pdf", f"{event.slug}-badges.pdf"
 
 
-def badges_pdf(event, timeout: int | None = None) -> bytes:
-    """Name badges of the confirmed delegates, eight to an A4 page, each with a QR code for the desk.
-
-    A thousand delegates make 125 pages: organisers ask for them as a job (`jobs.services.enqueue`), which the
-    worker renders, never a web worker."""
+def badge_holders(event) -> list:
+    """The confirmed delegates who attend in person (none at an online event), by family name."""
     from eventmgr.registration.models import Registration
 
-    registrations = (
+    if not event.is_in_person:
+        return []
+    return (
         db.session.execute(
             select(Registration)
-            .where(Registration.event_id == event.id, Registration.status == "confirmed")
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == "confirmed",
+                Registration.attendance_mode == "in_person",
+            )
             .order_by(Registration.family_name, Registration.given_name)
         )
         .scalars()
         .all()
     )
+
+
+def badges_pdf(event, timeout: int | None = None) -> bytes:
+    """Name badges of the confirmed in-person delegates, eight to an A4 page, each with its delegation (and
+    "Head of delegation" for its head) and a QR code for the desk.
+
+    A thousand delegates make 125 pages: organisers ask for them as a job (`jobs.services.enqueue`), which the
+    worker renders, never a web worker."""
+    registrations = badge_holders(event)
     badges = [
         {
             "registration": r,

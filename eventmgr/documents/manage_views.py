@@ -536,6 +536,8 @@ def letters(event_id: int):
         event=event,
         form=form,
         requests=letters_service.visa_requests(event),
+        delegation_requests=letters_service.delegations_with_visa_requests(event),
+        badge_holders=len(letters_service.badge_holders(event)),
         attended=letters_service.attended(event),
         badge_jobs=jobs.recent_jobs(event, "badges"),
         certificate_jobs=jobs.recent_jobs(event, "certificates"),
@@ -572,6 +574,44 @@ def visa_letter(event_id: int, registration_id: int):
     return _pdf(body, f"visa-letter-{registration.id}.pdf")
 
 
+def _delegation(event, delegation_id: int):
+    from eventmgr.registration.models import Delegation
+
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.event_id != event.id or delegation.cancelled_at is not None:
+        abort(404)
+    return delegation
+
+
+@bp.route("/letters/delegations/<int:delegation_id>/approve", methods=["POST"])
+def approve_delegation_visa_letters(event_id: int, delegation_id: int):
+    """Approve at once the visa letters still waiting of a delegation's in-person members."""
+    event = get_event_or_404(event_id)
+    delegation = _delegation(event, delegation_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            approved = letters_service.approve_delegation_visa_letters(delegation, current_user)
+        except EventMgrError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)d visa letter(s) of %(name)s approved.", n=approved, name=delegation.name), "success")
+    return redirect(url_for("documents_manage.letters", event_id=event.id, _anchor="visa-heading"))
+
+
+@bp.route("/letters/delegations/<int:delegation_id>/visa-letters.pdf")
+def delegation_visa_letters(event_id: int, delegation_id: int):
+    """The approved visa letters of a delegation's in-person members, in one PDF."""
+    event = get_event_or_404(event_id)
+    delegation = _delegation(event, delegation_id)
+    try:
+        body = letters_service.delegation_visa_letters_pdf(delegation)
+    except EventMgrError as error:
+        abort(409, error.message)
+    return _pdf(body, f"visa-letters-delegation-{delegation.id}.pdf")
+
+
 @bp.route("/letters/certificate/<int:registration_id>.pdf")
 def certificate(event_id: int, registration_id: int):
     """A checked-in delegate's certificate of attendance."""
@@ -589,6 +629,8 @@ def prepare(event_id: int, kind: str):
     """Ask the worker for every confirmed delegate's badge, or every checked-in delegate's certificate, in one
     PDF (a job: they may run to hundreds of pages)."""
     event = get_event_or_404(event_id)
+    if kind == "badges" and not event.is_in_person:
+        abort(409, _("An online event has no badges: nobody is in the room."))
     if ConfirmForm().validate_on_submit():
         jobs.enqueue(kind, event, current_user)
         db.session.commit()

@@ -38,7 +38,9 @@ class RenderFailed(DocumentError):
 
 
 def participation_annex(event, language: str = "en") -> dict:
-    """Countries and organisations of the delegates who were confirmed or attended, by name."""
+    """Countries and organisations of the delegates who were confirmed or attended, by name; when the event has
+    registered delegations, also each delegation with its members ("delegations")."""
+    from eventmgr.registration import participants
     from eventmgr.registration.models import Registration
 
     rows = (
@@ -58,7 +60,27 @@ def participation_annex(event, language: str = "en") -> dict:
         name = registration.organisation_display.strip()
         if name:
             organisations.setdefault(name.casefold(), name)
-    return {"countries": countries, "organisations": sorted(organisations.values(), key=str.casefold)}
+    annex = {"countries": countries, "organisations": sorted(organisations.values(), key=str.casefold)}
+    if participants.has_delegations(event):
+        annex["delegations"] = _delegations_annex(rows)
+    return annex
+
+
+def _delegations_annex(rows) -> list[dict]:
+    """Each delegation with its members: named when they agreed to be listed publicly (the annex is published),
+    counted otherwise; the head named apart."""
+    from eventmgr.registration import participants
+
+    groups, _individuals = participants.by_delegation(rows)
+    return [
+        {
+            "name": group.name,
+            "head": group.head.full_name if group.head and group.head.list_publicly else None,
+            "members": [m.full_name for m in group.members if m.list_publicly and m is not group.head],
+            "unlisted": sum(1 for m in group.members if not m.list_publicly),
+        }
+        for group in groups
+    ]
 
 
 def _organisation_names(event, role: str) -> list[str]:

@@ -159,7 +159,8 @@ def export_table(event, filters: dict) -> tuple[list[str], Iterator[list]]:
                 registration.country,
                 country_name(registration.country),
                 registration.delegation,
-                "yes" if registration.is_head else "no",
+                # A head whose delegation was withdrawn (delegation_id set to NULL) heads nothing any more.
+                "yes" if registration.is_head and registration.delegation_id else "no",
                 registration.attendance_mode,
                 "yes" if registration.needs_visa_letter else "no",
                 registration.accessibility_needs,

@@ -14,9 +14,10 @@ from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
 from eventmgr.ordering import STEPS
-from eventmgr.registration import desk, services
+from eventmgr.registration import attendance, desk, services
 from eventmgr.registration.forms import (
     AnnouncementForm,
+    AttendanceReportForm,
     CapacityForm,
     DecisionForm,
     DelegateForm,
@@ -379,3 +380,32 @@ def announcements(event_id: int):
         countries=locales.country_choices(),
         progress=desk.announcement_progress(event),
     ), 422 if form.errors else 200
+
+
+@bp.route("/attendance", methods=["GET", "POST"])
+@accepts_upload(attendance.REPORT_BYTES + 1024 * 1024)
+def attendance_report(event_id: int):
+    """Mark online delegates as attended from the participant report the meeting platform exports."""
+    event = get_event_or_404(event_id)
+    form = AttendanceReportForm()
+    outcome = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            outcome = attendance.import_attendance(
+                event, form.report.data.read(attendance.REPORT_BYTES + 1), current_user
+            )
+        except EventMgrError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+    if form.errors:
+        status = 422
+    return render_template(
+        "registration/desk/attendance.html",
+        event=event,
+        form=form,
+        outcome=outcome,
+        attended=services.attendance_count(event.id),
+    ), status

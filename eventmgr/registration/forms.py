@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileAllowed, FileField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -374,3 +374,16 @@ class ReplaceMemberForm(MemberForm):
     """A substitute for one of the delegation's members."""
 
     replaces = SelectField(_l("Replace"), coerce=lambda v: int(v) if v else None, validate_choice=False)
+
+
+class AttendanceReportForm(Form):
+    """The participant report of the online platform, to mark who attended."""
+
+    report = FileField(
+        _l("Participant report (CSV)"),
+        validators=[FileRequired(_l("Choose the report's file.")), FileAllowed(["csv", "txt"], _l("A CSV file."))],
+        description=_l(
+            "As Zoom, Webex or Teams export it, with the participants' e-mail addresses. Importing the same report "
+            "again changes nothing."
+        ),
+    )

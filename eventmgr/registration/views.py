@@ -4,7 +4,6 @@ from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
@@ -12,6 +11,7 @@ from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.extensions import db, limiter
 from eventmgr.forms import show_error
 from eventmgr.registration import notifications, services
+from eventmgr.registration import participants as participants_service
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
 from eventmgr.registration.models import Registration
 
@@ -227,23 +227,13 @@ def qr_code(slug: str, token: str):
 
 @bp.route("/events/<slug>/participants")
 def participants(slug: str):
-    """The participants who agreed to be listed, when the organisers publish the list."""
+    """The participants who agreed to be listed, by delegation, when the organisers publish the list."""
     event, moved = visible_event_or_redirect(slug, "registration.resend_link", eager=False)
     if moved:
         return moved
     if not event.publish_participant_list:
         abort(404)
-    listed = (
-        db.session.execute(
-            select(Registration)
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == "confirmed",
-                Registration.list_publicly.is_(True),
-            )
-            .order_by(Registration.country, Registration.family_name, Registration.given_name)
-        )
-        .scalars()
-        .all()
+    delegations, individuals = participants_service.listed_participants(event)
+    return render_template(
+        "registration/participants.html", event=event, delegations=delegations, participants=individuals
     )
-    return render_template("registration/participants.html", event=event, participants=listed)
