@@ -527,3 +527,19 @@ def test_the_hybrid_workshop_has_delegates_in_both_modes_and_on_both_waiting_lis
     counts = counts_by_mode(workshop.id)
     assert (counts["in_person"]["confirmed"], counts["in_person"]["waitlisted"]) == (8, 3)
     assert (counts["online"]["confirmed"], counts["online"]["waitlisted"]) == (20, 3)
+
+
+def test_borovoe_had_ten_delegations_and_the_fourth_conference_takes_them(runner, db):
+    from eventmgr.registration.delegations import delegations_of
+
+    run(runner)
+    borovoe = delegations_of(event(db, "issyk-kul-initiative-2018-borovoe"))
+    names = [delegation.name for delegation, _counts in borovoe]
+    assert len(names) == 10 and {"Kazakhstan", "Iran", "CIS Border Troops Commanders Council"} <= set(names)
+    assert all(delegation.head is not None and len(delegation.active_members) == 3 for delegation, _ in borovoe)
+    fourth = event(db, UPCOMING_CONFERENCE)
+    assert fourth.delegations_enabled and fourth.delegation_max_size == 4
+    assert {d.name for d, _ in delegations_of(fourth)} == {
+        "Kyrgyzstan",
+        "European Border and Coast Guard Agency (Frontex)",
+    }

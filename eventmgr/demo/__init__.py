@@ -14,6 +14,7 @@ from eventmgr.auth.services import create_user, find_user
 from eventmgr.database import utcnow
 from eventmgr.demo import content
 from eventmgr.demo.agenda import load_agenda_demo
+from eventmgr.demo.delegations import load_delegation_demo
 from eventmgr.demo.documents import load_document_demo
 from eventmgr.demo.registrations import load_registration_demo
 from eventmgr.errors import EventMgrError
@@ -76,6 +77,7 @@ def load_demo(echo=print, now: datetime | None = None) -> str:
     lines += [f"  {kind:<14} {tally}" for kind, tally in tallies.items()]
     db.session.flush()
     lines.append(load_registration_demo(echo))
+    lines.append(load_delegation_demo(echo))
     lines.append(load_agenda_demo(echo))
     lines.append(load_document_demo(echo))
     if new_passwords:

@@ -318,6 +318,8 @@ def events(now: datetime) -> list[DemoEvent]:
                 venue_country="KZ",
                 registration_policy="invitation",
                 capacity=60,
+                # Ten delegations came, each registered by its head (eventmgr.demo.delegations).
+                delegations_enabled=True,
                 contact_email="issyk-kul-secretariat@example.org",
             ),
             series="issyk-kul",
@@ -441,6 +443,11 @@ def events(now: datetime) -> list[DemoEvent]:
                 venue_country="KG",
                 registration_policy="approval",
                 capacity=24,
+                # Open to the delegations of the region's border services and of international bodies.
+                delegations_enabled=True,
+                delegation_max_size=4,
+                delegation_deadline=conference_start - timedelta(days=21),
+                delegation_countries=["AF", "KG", "KZ", "TJ", "TM", "UZ"],
                 registration_opens_at=registration_opened,
                 registration_closes_at=conference_start - timedelta(days=14),
                 contact_email="issyk-kul-secretariat@example.org",
