@@ -379,7 +379,7 @@ def test_the_form_says_at_the_top_when_the_delegation_is_too_large(db, client, c
         data |= {f"members-{n}-given_name": given, f"members-{n}-family_name": "Test", f"members-{n}-email": email}
     response = client.post(url, data=data)
     assert response.status_code == 422
-    assert "A delegation has at most 1 member(s), its head included." in flashes(response)
+    assert "A delegation has at most 1 member, its head included." in flashes(response)
     assert count(db, Registration) == 0
 
 

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from helpers import pdf_info, pdf_words
+from helpers import IN_PERSON, pdf_info, pdf_words
 from sqlalchemy import select
 
 from eventmgr.database import utcnow
@@ -52,7 +52,7 @@ def _forget_what_was_done():
 @pytest.fixture
 def conference(make_user, make_event, make_registration):
     organiser = make_user(name="Olga Organiser")
-    event = make_event(organiser=organiser, title="Regional Conference on Border Security", online_capacity=100)
+    event = make_event(organiser=organiser, title="Regional Conference on Border Security", capacity=100, **IN_PERSON)
     for n in range(9):
         make_registration(event, f"d{n}@example.kz", family_name=f"Nurlanova{n}", organisation_name="Border Service")
     return event, organiser

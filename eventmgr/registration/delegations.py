@@ -195,7 +195,9 @@ def _clean_member(event: Event, member: dict, prefix: str, taken: set[str]) -> t
 def _check_size(event: Event, size: int, field: str) -> None:
     if event.delegation_max_size is not None and size > event.delegation_max_size:
         raise EventMgrError(
-            f"A delegation has at most {event.delegation_max_size} member(s), its head included.", field=field
+            f"A delegation has at most {event.delegation_max_size} "
+            f"{'member' if event.delegation_max_size == 1 else 'members'}, its head included.",
+            field=field,
         )
 
 
