@@ -7,7 +7,6 @@ takes the event's lock first, so that seats and each delegation's size limit hol
 and checks everything before it writes, so that a refused change leaves nothing behind.
 """
 
-import hmac
 from datetime import datetime
 
 from babel import Locale
@@ -21,7 +20,6 @@ from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
-from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
 from eventmgr.organisations.models import Organisation
 from eventmgr.registration import notifications, services
@@ -44,29 +42,18 @@ class DelegationClosed(EventMgrError):
 
 def delegation_by_token(event: Event, token: str | None) -> Delegation | None:
     """The event's delegation with this manager's token, compared in constant time."""
-    return _by_token(Delegation, Delegation.access_token, event, token)
+    return services.by_token(Delegation, Delegation.access_token, event, token)
 
 
 def delegation_for_link(slug: str, token: str) -> Delegation | None:
     """The delegation a manager's link names, /events/<slug>/delegations/<token>, also under an old slug."""
-    event, moved_to = event_by_slug(slug, eager=False)
-    if event is None and moved_to:
-        event, _moved = event_by_slug(moved_to, eager=False)
+    event = services.event_for_link(slug)
     return delegation_by_token(event, token) if event is not None else None
 
 
 def focal_point_invitation(event: Event, token: str | None) -> DelegationInvitation | None:
     """The event's focal-point invitation with this token (from its link), compared in constant time."""
-    return _by_token(DelegationInvitation, DelegationInvitation.token, event, token)
-
-
-def _by_token(model, column, event: Event, token: str | None):
-    if not token or len(token) > 64:
-        return None
-    found = db.session.execute(select(model).where(column == token, model.event_id == event.id)).scalar_one_or_none()
-    if found is None or not hmac.compare_digest(getattr(found, column.key).encode(), token.encode()):
-        return None
-    return found
+    return services.by_token(DelegationInvitation, DelegationInvitation.token, event, token)
 
 
 def delegations_of(event: Event) -> list[tuple[Delegation, dict]]:

@@ -82,7 +82,7 @@ def new_access_token() -> str:
 
 def registration_by_token(event: Event, token: str) -> Registration | None:
     """The event's registration with this private token, compared in constant time."""
-    return _by_token(Registration, Registration.access_token, event, token)
+    return by_token(Registration, Registration.access_token, event, token)
 
 
 def registration_for_link(slug: str, token: str) -> Registration | None:
@@ -91,18 +91,26 @@ def registration_for_link(slug: str, token: str) -> Registration | None:
     The slug may be one the event had before: the organisers may rename the event, and links already mailed,
     calendars already subscribed and certificates already shared keep working.
     """
+    event = event_for_link(slug)
+    return registration_by_token(event, token) if event is not None else None
+
+
+def event_for_link(slug: str) -> Event | None:
+    """The event a private link's slug names, also a slug it had before (links already mailed keep working)."""
     event, moved_to = event_by_slug(slug, eager=False)
     if event is None and moved_to:
         event, _moved = event_by_slug(moved_to, eager=False)
-    return registration_by_token(event, token) if event is not None else None
+    return event
 
 
 def invitation_by_token(event: Event, token: str | None) -> Invitation | None:
     """The event's invitation with this token (from the invitation's link), compared in constant time."""
-    return _by_token(Invitation, Invitation.token, event, token)
+    return by_token(Invitation, Invitation.token, event, token)
 
 
-def _by_token(model, column, event: Event, token: str | None):
+def by_token(model, column, event: Event, token: str | None):
+    """The event's row of `model` whose secret `column` holds this token (from a private link), compared in
+    constant time; None for no token, an overlong one or no match."""
     if not token or len(token) > 64:
         return None
     found = db.session.execute(select(model).where(column == token, model.event_id == event.id)).scalar_one_or_none()
