@@ -6,6 +6,8 @@ FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
+# Workers for pytest-xdist: one per CPU; each has its own database, mail server and Redis (see tests/conftest.py).
+TEST_WORKERS ?= auto
 export FLASK_APP := eventmgr
 export TEST_POSTGRES_URL
 
@@ -39,7 +41,7 @@ test: install system-deps
 	$(MAKE) --no-print-directory test-postgresql
 
 test-sqlite: install
-	EVENTMGR_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
+	EVENTMGR_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 # Under CI PostgreSQL is required (the suite fails if it is unreachable); elsewhere it runs when reachable.
 test-postgresql: install
@@ -47,7 +49,7 @@ test-postgresql: install
 	    u = make_url('$(TEST_POSTGRES_URL)'); \
 	    psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, connect_timeout=3).close()" \
 	    >/dev/null 2>&1; then \
-	  EVENTMGR_TEST_DB=postgresql $(PY) -m pytest -q -p no:cacheprovider --durations=20 $(PYTEST_ARGS); \
+	  EVENTMGR_TEST_DB=postgresql $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS); \
 	else \
 	  echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL): the PostgreSQL pass was not run."; \
 	fi

@@ -495,9 +495,17 @@ def pytest_collection_modifyitems(config, items):
         if BACKEND != "postgresql" and item.get_closest_marker("postgresql"):
             left_out.append(item)
     config.stash[LEFT_OUT] = len(left_out)
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker: its controller writes the summary
+        config.workeroutput["left_out"] = len(left_out)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if item not in left_out]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """A pytest-xdist worker finished: every worker collects the whole suite, so any one's count is the count."""
+    node.config.stash[LEFT_OUT] = node.workeroutput.get("left_out", 0)
 
 
 def pytest_sessionfinish(session):
