@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from eventmgr import locales
@@ -355,31 +356,88 @@ def question_action(event_id: int, question_id: int, action: str):
     return redirect(url_for("registration_desk.settings", event_id=event.id))
 
 
+def _audience_text(audience: dict) -> str:
+    """An announcement's audience in words: "Confirmed · Kazakhstan · Online"."""
+    parts = [_(REGISTRATION_STATUSES[audience["status"]]) if audience.get("status") else _("Everyone registered")]
+    if audience.get("country"):
+        parts.append(locales.country_name(audience["country"]))
+    if audience.get("mode") in ATTENDANCE_MODES:
+        parts.append(_(ATTENDANCE_MODES[audience["mode"]]))
+    return " · ".join(parts)
+
+
+def _reach_text(count: int) -> str:
+    return ngettext("%(num)d person will receive it.", "%(num)d people will receive it.", count)
+
+
 @bp.route("/announcements", methods=["GET", "POST"])
 def announcements(event_id: int):
-    """Write to all or filtered registrants; show how far each message has gone out."""
+    """Write to all or some registrants: choose the audience, preview the mail, confirm whom it goes to; show how
+    far each announcement has gone out. Asked for JSON, the number of people the audience filters reach."""
     event = get_event_or_404(event_id)
-    form = AnnouncementForm()
-    filters = _filters()
+    chosen = {key: value for key, value in _filters().items() if key in desk.AUDIENCE_FILTERS}
+    if request.method == "GET" and request.accept_mimetypes.best == "application/json":
+        count = len(desk.audience(event, chosen))
+        return {"count": count, "text": _reach_text(count)}
+    form = AnnouncementForm(event=event, **{key: value or "" for key, value in chosen.items()})
+    if request.method == "POST":
+        chosen = form.audience_filters()
+    preview, status = None, 200
     if form.validate_on_submit():
-        try:
-            announcement = desk.announce(event, form.subject.data, form.body.data, filters, current_user)
-        except EventMgrError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Queued for %(n)d recipients.", n=announcement.recipients), "success")
-            return redirect(url_for("registration_desk.announcements", event_id=event.id))
+        recipients = desk.audience(event, chosen)
+        key = desk.audience_key(recipients)
+        content = desk.content_key(form.subject.data, form.body.data)
+        confirmed = "send" in request.form and form.audience_key.data
+        if not recipients:
+            flash(_("No registration matches these filters."), "error")
+            status = 422
+        elif confirmed and form.content_key.data != content:
+            flash(_("The message was changed after the preview: check it and confirm again."), "error")
+            status = 409
+        elif confirmed:
+            try:
+                announcement = desk.announce(
+                    event, form.subject.data, form.body.data, chosen, current_user, confirmed_key=form.audience_key.data
+                )
+            except desk.AudienceChanged as error:
+                db.session.rollback()
+                flash(
+                    ngettext(
+                        "Not sent: the audience changed since the preview, and is now %(num)d person. Check and "
+                        "confirm again.",
+                        "Not sent: the audience changed since the preview, and is now %(num)d people. Check and "
+                        "confirm again.",
+                        error.count,
+                    ),
+                    "error",
+                )
+                status = 409
+            else:
+                db.session.commit()
+                flash(
+                    ngettext("Sending to %(num)d person.", "Sending to %(num)d people.", announcement.recipients),
+                    "success",
+                )
+                return redirect(url_for("registration_desk.announcements", event_id=event.id, _anchor="sent"))
+        if recipients:
+            form.audience_key.data, form.content_key.data = key, content
+            preview = {
+                "count": len(recipients),
+                "audience": _audience_text(chosen),
+                "name": recipients[0].full_name,
+                "message": desk.announcement_message(event, recipients[0], form.subject.data, form.body.data),
+            }
+    elif form.errors:
+        status = 422
     return render_template(
         "registration/desk/announcements.html",
         event=event,
         form=form,
-        filters=filters,
-        statuses=REGISTRATION_STATUSES,
-        countries=locales.country_choices(),
+        preview=preview,
+        reach=_reach_text(len(desk.audience(event, chosen))) if preview is None else _reach_text(preview["count"]),
+        audience_text=_audience_text,
         progress=desk.announcement_progress(event),
-    ), 422 if form.errors else 200
+    ), status
 
 
 @bp.route("/attendance", methods=["GET", "POST"])
