@@ -1,7 +1,12 @@
 """Announcements in the browser: the chosen audience is counted as it changes, previewed and the one mailed."""
 
+from pathlib import Path
+
 from helpers import IN_PERSON, log_in_browser, wait_for
 from playwright.sync_api import expect
+
+#: Where the pages are kept as looked at (desk and phone widths), beside a failing test's screenshot.
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def test_an_organiser_writes_to_the_confirmed_only(page, db, make_event, make_user, make_registration, mailbox):
@@ -33,9 +38,9 @@ def test_an_organiser_writes_to_the_confirmed_only(page, db, make_event, make_us
     expect(preview).to_contain_text("To 3 people: Confirmed")
     expect(preview).to_contain_text("Shuttle from the airport · Border Management Conference")
     expect(preview).to_contain_text("A shuttle leaves the airport every hour from 8:00.")
-    page.screenshot(path="/tmp/mail-announcement-preview-1280.png", full_page=True)
+    page.screenshot(path=str(SHOTS / "announcement-preview-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path="/tmp/mail-announcement-preview-390.png", full_page=True)
+    page.screenshot(path=str(SHOTS / "announcement-preview-390.png"), full_page=True)
 
     # Changing the audience after the preview takes the offer to send away until it is previewed again.
     send = page.get_by_role("button", name="Send to 3 people")
@@ -52,4 +57,4 @@ def test_an_organiser_writes_to_the_confirmed_only(page, db, make_event, make_us
     assert sorted(m["To"] for m in received) == ["aidar@example.kz", "bakyt@example.kz", "dina@example.kz"]
     page.reload()  # the progress, once the outbox has sent them
     expect(page.locator("article.announcement").first).to_contain_text("3 sent, 0 waiting, 0 failed")
-    page.screenshot(path="/tmp/mail-announcement-sent-390.png", full_page=True)
+    page.screenshot(path=str(SHOTS / "announcement-sent-390.png"), full_page=True)

@@ -317,7 +317,8 @@ def test_a_decision_carries_the_organisers_message(
     response = client.post(
         f"{page}/{action}", data={"csrf_token": csrf_token(client, page), "message": "Please bring your passport."}
     )
-    assert response.status_code == 302 and "Done." in client.get(response.location).text
+    outcome = {"confirmed": "Approved: Aida Delegate is confirmed", "declined": "Declined: Aida Delegate"}[status]
+    assert response.status_code == 302 and outcome in client.get(response.location).text
     assert fresh(db, aida).status == status
     mailbox.deliver()
     (message,) = [m for m in mailbox.messages if m["Subject"].startswith(subject)]

@@ -252,7 +252,13 @@ class CapacityForm(Form):
 
 
 class DecisionForm(Form):
-    message = TextAreaField(_l("Message to the delegate (optional)"), validators=[Optional(), Length(max=2000)])
+    message = TextAreaField(
+        _l("Message to the delegate (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Sent in the mail that tells them the decision."),
+    )
+    #: Set by the button pressed when the delegate's mode is full: "raise" the capacity, or "waitlist".
+    when_full = HiddenField(validators=[Optional(), Length(max=16)])
 
 
 class PaymentForm(Form):
