@@ -270,7 +270,11 @@ class PaymentForm(Form):
 class AnnouncementForm(Form):
     """One form: the audience, the message, then a preview and an explicit confirmation of whom it goes to."""
 
-    status = SelectField(_l("To"), validators=[Optional()])
+    status = SelectField(
+        _l("To"),
+        validators=[Optional()],
+        description=_l("Everyone registered: pending, confirmed and on the waiting list."),
+    )
     country = SelectField(_l("Delegates from"), validators=[Optional()])
     mode = SelectField(_l("Attending"), validators=[Optional()])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
@@ -282,8 +286,7 @@ class AnnouncementForm(Form):
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = select_choices(
-            [("", _l("Everyone registered (pending, confirmed, waiting list)"))]
-            + [(code, _l(label)) for code, label in REGISTRATION_STATUSES.items()]
+            [("", _l("Everyone registered"))] + [(code, _l(label)) for code, label in REGISTRATION_STATUSES.items()]
         )
         self.country.choices = select_choices([("", _l("Any country"))] + locales.country_choices())
         self.mode.choices = select_choices(
