@@ -63,6 +63,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'eventmgr.sqlite'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    if not app.config.get("MAIL_DIRECTORY"):
+        app.config["MAIL_DIRECTORY"] = str(Path(app.instance_path) / "mail")
     # Links are built from the public address alone, and requests for any other host are refused.
     config_module.settle_public_address(app.config)
     if app.config["PREFERRED_URL_SCHEME"] == "https":

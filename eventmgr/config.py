@@ -23,6 +23,7 @@ _ENV_SETTINGS = {
     "MAIL_PASSWORD": str,
     "MAIL_USE_TLS": lambda v: v.lower() in {"1", "true", "yes", "on"},
     "MAIL_DEFAULT_SENDER": str,
+    "MAIL_DIRECTORY": str,
     "MAIL_SEND_AFTER_REQUEST": lambda v: v.lower() in {"1", "true", "yes", "on"},
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
@@ -75,8 +76,10 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
 
-    # Mail: with no MAIL_SERVER, messages are written to the log instead of sent.
+    # Mail: with no MAIL_SERVER, each message is written to a file in MAIL_DIRECTORY instead of sent.
     MAIL_SERVER = None
+    #: Where messages are written when no MAIL_SERVER is set; unset: instance/mail.
+    MAIL_DIRECTORY = None
     MAIL_PORT = 25
     MAIL_USERNAME = None
     MAIL_PASSWORD = None

@@ -51,7 +51,7 @@ def test_with_no_configuration_sqlite_and_a_secret_key_live_in_the_instance_fold
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     key = key_file.read_text().strip()
     assert len(key) >= 32 and app.secret_key == key
-    assert app.config["MAIL_SERVER"] is None  # mail is logged, not sent, until a server is named
+    assert app.config["MAIL_SERVER"] is None  # mail is written to files, not sent, until a server is named
 
     # Created once: a second start (another worker, a restart) uses the same key.
     again = new_app()

@@ -317,7 +317,8 @@ def test_a_decision_carries_the_organisers_message(
     response = client.post(
         f"{page}/{action}", data={"csrf_token": csrf_token(client, page), "message": "Please bring your passport."}
     )
-    assert response.status_code == 302 and "Done." in client.get(response.location).text
+    outcome = {"confirmed": "Approved: Aida Delegate is confirmed", "declined": "Declined: Aida Delegate"}[status]
+    assert response.status_code == 302 and outcome in client.get(response.location).text
     assert fresh(db, aida).status == status
     mailbox.deliver()
     (message,) = [m for m in mailbox.messages if m["Subject"].startswith(subject)]
@@ -736,6 +737,16 @@ def test_the_participant_list_is_not_published_unless_chosen(client, db, make_ev
 # --- Announcements ------------------------------------------------------------------------------------
 
 
+def send_announcement(client, event, data):
+    """Preview an announcement, then confirm it with the keys the preview gave (the desk's two steps)."""
+    url = desk(event, "/announcements")
+    form = {"csrf_token": csrf_token(client, url)} | data
+    preview = client.post(url, data=form | {"preview": "1"})
+    keys = dict(re.findall(r'name="(audience_key|content_key)" type="hidden" value="([^"]*)"', preview.text))
+    assert keys, preview.text
+    return client.post(url, data=form | keys | {"send": "1"})
+
+
 def test_announcements_go_to_the_filtered_registrants_through_the_outbox(
     app, client, db, crowd, mailbox, monkeypatch, make_registration
 ):
@@ -746,26 +757,19 @@ def test_announcements_go_to_the_filtered_registrants_through_the_outbox(
     mailbox.deliver()
     before = len(mailbox.messages)
     monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_REQUEST", False)  # watch the queue before it is sent
-    url = desk(event, "/announcements?country=KZ")
-    assert client.get(url).status_code == 200
-    response = client.post(
-        url, data={"csrf_token": csrf_token(client, url), "subject": "Visa letters", "body": "Your letters are ready."}
+    assert client.get(desk(event, "/announcements?country=KZ")).status_code == 200
+    response = send_announcement(
+        client, event, {"country": "KZ", "subject": "Visa letters", "body": "Your letters are ready."}
     )
     assert response.status_code == 302
     queued = db.session.execute(select(MailMessage).where(MailMessage.announcement_id.is_not(None))).scalars().all()
     assert sorted(m.recipient for m in queued) == ["aidar@example.kz", "dina@example.kz"]
     progress = text_of(client.get(desk(event, "/announcements")))
-    assert "Queued for 2 recipients." in progress and "2 recipients" in progress
+    assert "Sending to 2 people." in progress and "2 recipients" in progress
     assert "Visa letters" in progress and "0 sent, 2 waiting, 0 failed" in progress
 
-    waitlist = desk(event, "/announcements?status=waitlisted")
-    client.post(
-        waitlist,
-        data={
-            "csrf_token": csrf_token(client, waitlist),
-            "subject": "Waiting list news",
-            "body": "A larger room is booked.",
-        },
+    send_announcement(
+        client, event, {"status": "waitlisted", "subject": "Waiting list news", "body": "A larger room is booked."}
     )
     assert mailbox.deliver() == 3
     progress = text_of(client.get(desk(event, "/announcements")))
@@ -783,9 +787,11 @@ def test_announcements_go_to_the_filtered_registrants_through_the_outbox(
 
 def test_an_announcement_to_nobody_is_refused(client, db, desk_event, make_registration):
     make_registration(desk_event, "aida@example.kz")
-    url = desk(desk_event, "/announcements?country=UZ")
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "subject": "Hello", "body": "Hi"})
-    assert "No registration matches these filters." in response.text
+    url = desk(desk_event, "/announcements")
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "country": "UZ", "subject": "Hello", "body": "Hi"}
+    )
+    assert response.status_code == 422 and "No registration matches these filters." in response.text
     assert count(db, Announcement) == 0 and count(db, MailMessage, MailMessage.subject.like("Hello%")) == 0
     empty = client.post(url, data={"csrf_token": csrf_token(client, url), "subject": "", "body": ""})
     assert empty.status_code == 422 and field_error(empty, "subject") and field_error(empty, "body")

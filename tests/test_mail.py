@@ -299,16 +299,6 @@ def test_one_failure_does_not_hold_up_the_others(app, db, mailbox, monkeypatch):
     assert reload(db, fine).state == "sent"
 
 
-def test_without_a_mail_server_messages_are_logged_not_sent(app, db, mailbox, monkeypatch, caplog):
-    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
-    message = queued(db, subject="Logged only")
-    with caplog.at_level("WARNING", logger="eventmgr.mail.services"):
-        assert send_queued() == 1
-    assert reload(db, message).state == "logged"
-    assert "Logged only" in caplog.text
-    assert mailbox.messages == []
-
-
 def test_mail_queued_by_a_request_goes_out_after_the_response(app, client, make_user, mailbox, db, monkeypatch):
     make_user(email="ada@example.org")
     token = csrf_token(client, "/password/forgot")

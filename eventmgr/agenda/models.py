@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
@@ -53,6 +53,9 @@ class EventSession(db.Model):
     calendar_sent_sequence: Mapped[int] = mapped_column(default=0)
     #: When the owed update goes out: a while after the last edit, so a burst of edits sends one.
     calendar_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the calendars showed before the owed update's changes ({field: value before}; the event's title and
+    #: place as "event_title", "event_venue_city" ...), kept from the first change after the last update sent.
+    calendar_changed_from: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

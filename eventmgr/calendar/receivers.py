@@ -9,10 +9,11 @@ from eventmgr.registration import signals as registration
 def event_changed(event, changes: dict) -> None:
     """Raise the event's SEQUENCE and owe updates when what its entry, or its sessions' entries, show changed."""
     if any(key in services.CALENDAR_FIELDS for key in changes):
+        services.remember_before(event, changes, services.SHOWN_FIELDS)
         event.calendar_sequence += 1
         services.schedule_update(event)
     if any(key in services.SESSION_ENTRY_FIELDS for key in changes):
-        services.schedule_programme_update(event)
+        services.schedule_programme_update(event, changes)
 
 
 def event_published(event) -> None:
@@ -29,6 +30,7 @@ def event_cancelled(event) -> None:
 def session_changed(event_session, changes: dict) -> None:
     """Owe the session's people an update when what its entry shows changed."""
     if any(key in services.SESSION_CALENDAR_FIELDS for key in changes):
+        services.remember_before(event_session, changes, services.SESSION_CALENDAR_FIELDS)
         services.schedule_session_update(event_session)
 
 

@@ -2,9 +2,11 @@
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
-from sqlalchemy import case, select, update
+from sqlalchemy import case, null, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr import queue
@@ -12,6 +14,7 @@ from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionPart
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.formatting import event_place, event_times, local_datetime, session_times
 from eventmgr.ics import sessions_to_ics
 from eventmgr.mail.services import is_withheld, queue_mail
 from eventmgr.people.models import Person
@@ -49,12 +52,94 @@ SESSION_ENTRY_FIELDS = (
 )
 #: What a session's calendar entry shows; a change to any of these is owed to calendars.
 SESSION_CALENDAR_FIELDS = ("title", "start_at", "end_at", "room")
+#: What an event's time and place are made of, for the mail that says what changed.
+TIME_FIELDS = ("start_at", "end_at", "timezone")
+PLACE_FIELDS = ("venue_name", "venue_address", "venue_city", "venue_country", "online_platform", "format")
+#: What an update's mail shows as before and now, of the event's entry and of what a session's shows of it.
+SHOWN_FIELDS = ("title", *TIME_FIELDS, *PLACE_FIELDS)
+SHOWN_EVENT_FIELDS = ("title", "timezone", *PLACE_FIELDS)
+#: How a session keeps what its event's entry showed before (its title, its place).
+EVENT_PREFIX = "event_"
+
+
+def remember_before(entry, changes: dict, fields: Iterable[str], prefix: str = "") -> None:
+    """Keep what the calendars of an event or session (`entry`) showed before these changes ({field: (before,
+    after)}): the first value since the last update sent is the one they hold, however many edits follow."""
+    before = dict(entry.calendar_changed_from or {})  # a new dict, or the JSON column would not be written
+    for key in fields:
+        if key in changes:
+            value = changes[key][0]
+            before.setdefault(prefix + key, value.isoformat() if isinstance(value, datetime) else value)
+    entry.calendar_changed_from = before
+
+
+def _moment(before: dict, key: str, now: datetime) -> datetime:
+    return datetime.fromisoformat(before[key]) if key in before else now
+
+
+def _event_time(start: datetime, end: datetime, zone: str) -> str:
+    tz = ZoneInfo(zone)
+    return f"{event_times(SimpleNamespace(local_start=start.astimezone(tz), local_end=end.astimezone(tz)))} ({zone})"
+
+
+def _session_time(start: datetime, end: datetime, zone: str) -> str:
+    times = session_times(SimpleNamespace(start_at=start, end_at=end), zone)
+    return f"{local_datetime(start, zone, 'EEEE d MMMM y')}, {times} ({zone})"
+
+
+def _place_before(event: Event, before: dict, prefix: str = "") -> SimpleNamespace:
+    """The event's place as it was: what changed from `before`, the rest as it is."""
+    return SimpleNamespace(**{key: before.get(prefix + key, getattr(event, key)) for key in PLACE_FIELDS})
+
+
+def _changed(found: dict, key: str, before: str, now: str) -> None:
+    if before != now:
+        found[key] = (before, now)
+
+
+def event_changes(event: Event, mode: str | None = None) -> dict[str, tuple[str, str]]:
+    """What the owed update changes in the event's entry, as a delegate attending in `mode` reads it:
+    {"title" | "time" | "place": (before, now)}; the time with its zone."""
+    before, found = event.calendar_changed_from or {}, {}
+    if "title" in before:
+        _changed(found, "title", before["title"], event.title)
+    if any(key in before for key in TIME_FIELDS):
+        start, end = _moment(before, "start_at", event.start_at), _moment(before, "end_at", event.end_at)
+        was = _event_time(start, end, before.get("timezone", event.timezone))
+        _changed(found, "time", was, _event_time(event.start_at, event.end_at, event.timezone))
+    if any(key in before for key in PLACE_FIELDS):
+        _changed(found, "place", event_place(_place_before(event, before), mode), event_place(event, mode))
+    return found
+
+
+def session_changes(event_session: EventSession) -> dict[str, tuple[str, str]]:
+    """What the owed update changes in the session's entry: {"title" | "time" | "place" | "event_title": (before,
+    now)}; the time with its zone, the place with the room."""
+    before, found, event = event_session.calendar_changed_from or {}, {}, event_session.event
+    if "title" in before:
+        _changed(found, "title", before["title"], event_session.title)
+    zone_before = before.get(EVENT_PREFIX + "timezone", event.timezone)
+    if {"start_at", "end_at", EVENT_PREFIX + "timezone"} & before.keys():
+        start, end = (
+            _moment(before, "start_at", event_session.start_at),
+            _moment(before, "end_at", event_session.end_at),
+        )
+        now = _session_time(event_session.start_at, event_session.end_at, event.timezone)
+        _changed(found, "time", _session_time(start, end, zone_before), now)
+    if "room" in before or any(EVENT_PREFIX + key in before for key in PLACE_FIELDS):
+        room_before = before.get("room", event_session.room)
+        was = ", ".join(filter(None, (room_before, event_place(_place_before(event, before, EVENT_PREFIX)))))
+        _changed(found, "place", was, ", ".join(filter(None, (event_session.room, event_place(event)))))
+    if EVENT_PREFIX + "title" in before:
+        _changed(found, "event_title", before[EVENT_PREFIX + "title"], event.title)
+    return found
 
 
 def schedule_update(event: Event, now: datetime | None = None, at_once: bool = False) -> None:
     """Owe delegates an update; it goes out once the organiser has stopped editing for a while."""
     if event.status == "draft":
         event.calendar_sent_sequence = event.calendar_sequence
+        event.calendar_changed_from = None  # nobody holds a draft's entry
         return
     event.calendar_update_due_at = _due(now, at_once)
 
@@ -71,6 +156,7 @@ def schedule_session_update(event_session: EventSession, now: datetime | None = 
     _raise_sequence(event_session)
     if event_session.event.status == "draft":
         event_session.calendar_sent_sequence = event_session.calendar_sequence
+        event_session.calendar_changed_from = None
         return
     event_session.calendar_update_due_at = _due(now)
 
@@ -135,6 +221,10 @@ def _update_sent(updates: queue.Queue, row_id: int, sequence: int) -> None:
             calendar_update_due_at=case(
                 (table.c.calendar_sequence == sequence, None), else_=table.c.calendar_update_due_at
             ),
+            # What was changed from is now what calendars hold, unless an edit since owes a new update of it.
+            calendar_changed_from=case(
+                (table.c.calendar_sequence == sequence, null()), else_=table.c.calendar_changed_from
+            ),
         )
     )
 
@@ -148,8 +238,12 @@ def _queue_event_update(event: Event) -> int:
         .scalars()
         .all()
     )
+    changes: dict[str, dict] = {}  # as each mode reads them: the place of an online delegate is the platform
     for registration in registrations:
-        notifications.queue(registration, kind)
+        mode = registration.attendance_mode
+        if mode not in changes:
+            changes[mode] = event_changes(event, mode)
+        notifications.queue(registration, kind, changes=changes[mode])
     queued = len(registrations)
     if event.status == "cancelled":
         # Presenters and delegates hold the sessions as entries of their own: cancel those too.
@@ -161,10 +255,13 @@ def _queue_event_update(event: Event) -> int:
 def _queue_session_update(event_session: EventSession) -> int:
     if event_session.event.status != "published":
         return 0
+    changes = session_changes(event_session)
     sent = [
         email
         for name, email, join in session_recipients(event_session)
-        if queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)
+        if queue_session_invite(
+            event_session, name, email, "REQUEST", update=True, include_join_url=join, changes=changes
+        )
     ]
     if sent:  # the delegates among them now hold the session in their calendars, from this mail
         db.session.execute(
@@ -244,9 +341,11 @@ def _queue_cancels(event_session: EventSession, people: list[tuple[str, str]], w
     )
 
 
-def schedule_programme_update(event: Event) -> None:
-    """The event's title, place or join link changed: every session's entry shows them, so each owes an update."""
+def schedule_programme_update(event: Event, changes: dict | None = None) -> None:
+    """The event's title, place or join link changed (`changes`, {field: (before, after)}): every session's entry
+    shows them, so each owes an update, which says what it showed before."""
     for event_session in db.session.execute(select(EventSession).where(EventSession.event_id == event.id)).scalars():
+        remember_before(event_session, changes or {}, SHOWN_EVENT_FIELDS, prefix=EVENT_PREFIX)
         schedule_session_update(event_session)
 
 
@@ -308,9 +407,11 @@ def queue_session_invite(
     update: bool = False,
     include_join_url: bool = False,
     withdrawn: bool = False,
+    changes: dict | None = None,
 ) -> bool:
     """Mail one person the session as an invite (REQUEST) or its cancellation (CANCEL); not once it is over.
-    `withdrawn`: a CANCEL to a delegate who left a session that goes ahead.
+    `withdrawn`: a CANCEL to a delegate who left a session that goes ahead; `changes`: what an update changed
+    (session_changes).
 
     Return whether a message was queued.
     """
@@ -336,6 +437,7 @@ def queue_session_invite(
             event=event,
             event_session=event_session,
             name=name,
+            changes=changes or {},
             agenda_url=external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}"),
         ),
         attachments=[

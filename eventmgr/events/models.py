@@ -142,6 +142,9 @@ class Event(db.Model):
     calendar_sent_sequence: Mapped[int] = mapped_column(default=0)
     #: When to send the owed update: a while after the last change, so a burst of edits sends one.
     calendar_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the calendars showed before the owed update's changes ({field: value before, times in ISO 8601}),
+    #: kept from the first change after the last update sent, so that its mail says old → new.
+    calendar_changed_from: Mapped[dict | None] = mapped_column(JSON)
     #: Rises with every change to the programme (its sessions, their people and organisations), written by
     #: eventmgr.agenda.changes outside the ORM so that it never trips the optimistic lock above.
     programme_version: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -29,8 +29,8 @@ class MailMessage(db.Model):
     made: Mapped[dict | None] = mapped_column(JSON)
     #: Set when queued and kept on every attempt, so receivers can tell a resend.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    #: queued, sending, sent, logged (no SMTP server configured), failed, or dropped (made when sent, its
-    #: maker found nobody to send it to).
+    #: queued, sending, sent, logged (no SMTP server configured: written to a file in MAIL_DIRECTORY), failed, or
+    #: dropped (made when sent, its maker found nobody to send it to).
     state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

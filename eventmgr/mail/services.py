@@ -2,14 +2,17 @@
 
 import base64
 import logging
+import os
 import smtplib
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import partial
+from pathlib import Path
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
@@ -133,8 +136,18 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def build_email(message: MailMessage) -> EmailMessage:
-    """Turn a stored message into a MIME message."""
+#: The longest line SMTP allows (RFC 5322); a file written for a person keeps lines up to it unwrapped.
+LONGEST_LINE = 998
+
+
+def _readable_cte(text: str) -> str | None:
+    """8bit, so that a file's text and links read as written, unless a line is too long for any mail reader."""
+    return "8bit" if all(len(line.encode()) <= LONGEST_LINE for line in text.splitlines()) else None
+
+
+def build_email(message: MailMessage, readable: bool = False) -> EmailMessage:
+    """Turn a stored message into a MIME message; `readable`: its texts in 8-bit UTF-8, not quoted-printable or
+    base64, for a file a person opens (a link stays one line, a name reads as typed)."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = _one_line(message.recipient)
@@ -142,9 +155,11 @@ def build_email(message: MailMessage) -> EmailMessage:
     # in it must neither fail the message (Python refuses it) nor add a header.
     email["Subject"] = _one_line(message.subject)
     email["Message-ID"] = message.message_id
-    email.set_content(message.body_text)
+    email.set_content(message.body_text, cte=_readable_cte(message.body_text) if readable else None)
     if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+        email.add_alternative(
+            message.body_html, subtype="html", cte=_readable_cte(message.body_html) if readable else None
+        )
     for attachment in _made(message.attachments or []):
         mime_type, *params = (part.strip() for part in attachment["content_type"].split(";"))
         maintype, _, subtype = mime_type.partition("/")
@@ -192,7 +207,7 @@ def send_queued(limit: int = 100) -> int:
 def _deliver(message: MailMessage, postman: "_Postman") -> bool:
     """Send a claimed message, made first if it is made when sent; False if it was not sent (dropped, refused)."""
     # Makes what was described at queueing (the message, its attachments): queries, rendering.
-    email = build_email(message) if _make(message) else None
+    email = build_email(message, readable=not current_app.config["MAIL_SERVER"]) if _make(message) else None
     if email is None:
         message.state = "dropped"
         return False
@@ -206,11 +221,33 @@ def _deliver(message: MailMessage, postman: "_Postman") -> bool:
             return False
         message.state = "sent"
     else:
-        log.warning("MAIL_SERVER is not set; message to %s logged, not sent:\n%s", message.recipient, email)
+        try:
+            path = write_to_directory(email, message, Path(current_app.config["MAIL_DIRECTORY"]))
+        except OSError as error:
+            log.warning("Writing mail %s failed: %s", message.id, error)
+            queue.fail(OUTBOX, message.id, error, utcnow())
+            return False
+        log.info("Mail to %s, %r: not sent (no MAIL_SERVER), written to %s", message.recipient, message.subject, path)
         message.state = "logged"
     message.sent_at = utcnow()
     message.last_error = None
     return True
+
+
+#: How a file is written: headers in UTF-8 as well (a subject in Cyrillic reads as typed), lines ended as on disk.
+FILE_POLICY = policy.default.clone(utf8=True, linesep="\n")
+
+
+def write_to_directory(email: EmailMessage, message: MailMessage, directory: Path) -> Path:
+    """Write the message as an .eml file a mail program or a text editor opens; named by the time it is written
+    and the message's number, so that a listing of the folder is in the order the messages went out."""
+    directory.mkdir(parents=True, exist_ok=True)
+    now = utcnow()
+    path = directory / f"{now:%Y%m%d-%H%M%S-%f}-{message.id:06d}.eml"
+    partial_path = path.with_suffix(".eml.part")  # never a half-written .eml, whoever reads the folder meanwhile
+    partial_path.write_bytes(email.as_bytes(policy=FILE_POLICY))
+    os.replace(partial_path, path)
+    return path
 
 
 class _Postman:

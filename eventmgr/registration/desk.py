@@ -1,10 +1,12 @@
 """The organiser's desk: finding registrations, exporting them, statistics, announcements, lists of invitees."""
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterator
 
 from email_validator import EmailNotValidError, validate_email
+from flask import render_template
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -17,7 +19,13 @@ from eventmgr.locales import country_name
 from eventmgr.mail.models import MailMessage
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import ORGANISATION_KINDS, Organisation
-from eventmgr.registration.models import REGISTRATION_STATUSES, Announcement, OfferCode, Registration
+from eventmgr.registration.models import (
+    ACTIVE_STATUSES,
+    REGISTRATION_STATUSES,
+    Announcement,
+    OfferCode,
+    Registration,
+)
 from eventmgr.registration.services import event_questions
 
 
@@ -212,26 +220,74 @@ def statistics(event) -> dict:
     }
 
 
-def announce(event, subject: str, body: str, filters: dict, by) -> Announcement:
-    """Queue one message per matching active registrant; the outbox sends them."""
+class AudienceChanged(EventMgrError):
+    """Who an announcement would reach is no longer who the organiser confirmed; `count`: how many it is now."""
+
+    status_code = 409
+
+    def __init__(self, message: str, count: int):
+        super().__init__(message)
+        self.count = count
+
+
+#: The audience filters an announcement takes (the desk's list takes more).
+AUDIENCE_FILTERS = ("status", "country", "mode")
+
+
+def audience(event, filters: dict) -> list[Registration]:
+    """The registrants an announcement with these filters reaches: the active ones (pending, confirmed, waiting
+    list) unless a status is chosen, by name."""
     query, answer_filter = filtered_query(event, filters)
     if filters.get("status") not in REGISTRATION_STATUSES:
-        query = query.where(Registration.status.in_(("pending", "confirmed", "waitlisted")))
-    recipients = [r for r in db.session.execute(query).scalars() if matches_answer(r, answer_filter)]
+        query = query.where(Registration.status.in_(ACTIVE_STATUSES))
+    query = query.order_by(None).order_by(Registration.family_name, Registration.given_name, Registration.id)
+    return [r for r in db.session.execute(query).scalars() if matches_answer(r, answer_filter)]
+
+
+def audience_key(recipients: list[Registration]) -> str:
+    """A short digest of exactly who the recipients are: the same count can be other people."""
+    ids = ",".join(str(r.id) for r in sorted(recipients, key=lambda r: r.id))
+    return hashlib.sha256(ids.encode()).hexdigest()[:32]
+
+
+def content_key(subject: str, body: str) -> str:
+    """A short digest of the message as previewed, to tell when it was edited after the preview."""
+    return hashlib.sha256(f"{subject}\0{body}".encode()).hexdigest()[:32]
+
+
+def announcement_message(event, registration: Registration, subject: str, body: str) -> dict:
+    """The announcement as this registrant gets it: {to, subject, body} (the preview shows the same)."""
+    return {
+        "to": registration.email,
+        "subject": f"{subject} · {event.title}",
+        "body": render_template(
+            "email/registration/announcement.txt", event=event, name=registration.full_name, body=body
+        ),
+    }
+
+
+def announce(event, subject: str, body: str, filters: dict, by, confirmed_key: str | None = None) -> Announcement:
+    """Queue one message per registrant of the audience; the outbox sends them.
+
+    `confirmed_key`: the audience_key of the recipients the organiser saw and confirmed; when the audience has
+    changed since (a registration, a cancellation), nothing is sent and AudienceChanged says how many it is now.
+    """
+    filters = {key: filters.get(key) for key in AUDIENCE_FILTERS if filters.get(key)}
+    recipients = audience(event, filters)
     if not recipients:
         raise EventMgrError("No registration matches these filters.")
+    if confirmed_key is not None and audience_key(recipients) != confirmed_key:
+        raise AudienceChanged(
+            f"The audience has changed since the preview: it is now {len(recipients)} people. Check and confirm again.",
+            count=len(recipients),
+        )
     announcement = Announcement(
         event_id=event.id, subject=subject, body=body, audience=filters, recipients=len(recipients), sent_by_id=by.id
     )
     db.session.add(announcement)
     db.session.flush()
     for registration in recipients:
-        message = queue_mail(
-            to=registration.email,
-            subject=f"{subject} · {event.title}",
-            body=f"Dear {registration.full_name},\n\n{body}\n",
-            event_id=event.id,
-        )
+        message = queue_mail(**announcement_message(event, registration, subject, body), event_id=event.id)
         if message is not None:  # None while mail is withheld
             message.announcement_id = announcement.id
     record("announcement.send", by, event, summary=f"{subject} ({len(recipients)} recipients)")

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from eventmgr import locales
@@ -106,16 +107,26 @@ def bulk_decide(event_id: int):
     action = request.form.get("action")
     if action not in ("approve", "decline") or not ConfirmForm().validate_on_submit():
         abort(400)
-    done, refused = 0, 0
+    done, refused, waitlisted = 0, 0, 0
     for registration_id in request.form.getlist("ids", type=whole_number):
         registration = _registration_or_404(event, registration_id)
         try:
-            services.decide(registration, action == "approve", current_user)
+            outcome = services.decide(registration, action == "approve", current_user, when_full="waitlist")
             done += 1
+            waitlisted += outcome == "waitlisted"
         except EventMgrError:
             refused += 1
     db.session.commit()
     flash(_("%(done)d decided, %(refused)d left as they were.", done=done, refused=refused), "success")
+    if waitlisted:
+        flash(
+            ngettext(
+                "%(num)d approved delegate is on the waiting list: there was no free seat.",
+                "%(num)d approved delegates are on the waiting list: there was no free seat.",
+                waitlisted,
+            ),
+            "info",
+        )
     return redirect(request.referrer or url_for("registration_desk.registrations", event_id=event.id))
 
 
@@ -145,12 +156,7 @@ def registration(event_id: int, registration_id: int):
     """One registration: details (editable), decision, payments, check-in, cancel."""
     event = get_event_or_404(event_id)
     registration = _registration_or_404(event, registration_id)
-    form = with_questions(DelegateForm, services.event_questions(event.id))(event=event, obj=registration)
-    if request.method == "GET":
-        for key, value in (registration.answers or {}).items():
-            if f"q_{key}" in form:
-                form[f"q_{key}"].data = ("yes" if value else "no") if isinstance(value, bool) else value
-    form.email.data = registration.email
+    form = _details_form(event, registration, from_request=True)
     if form.validate_on_submit():
         try:
             services.update_details(registration, form.delegate_data(), by=current_user)
@@ -163,36 +169,95 @@ def registration(event_id: int, registration_id: int):
             return redirect(
                 url_for("registration_desk.registration", event_id=event.id, registration_id=registration.id)
             )
+    return _registration_page(event, registration, form, DecisionForm())
+
+
+def _details_form(event, registration: Registration, from_request: bool):
+    """The form of the registration's details: as posted (from_request, on a POST), else as stored."""
+    form_class = with_questions(DelegateForm, services.event_questions(event.id))
+    form = (
+        form_class(event=event, obj=registration) if from_request else form_class(None, event=event, obj=registration)
+    )
+    if request.method == "GET" or not from_request:
+        for key, value in (registration.answers or {}).items():
+            if f"q_{key}" in form:
+                form[f"q_{key}"].data = ("yes" if value else "no") if isinstance(value, bool) else value
+    form.email.data = registration.email
+    return form
+
+
+def _registration_page(event, registration: Registration, form, decision_form, status: int = 200):
+    """The page of one registration, with its details' form and the decision's (kept as typed when refused)."""
     may_check_in = not registration.checked_in_at and services.check_in_refusal(registration, current_user) is None
     return render_template(
         "registration/desk/registration.html",
         event=event,
         registration=registration,
         form=form,
-        decision_form=DecisionForm(),
+        decision_form=decision_form,
         payment_form=PaymentForm(),
         confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
         may_check_in=may_check_in,
-    ), 422 if form.errors else 200
+        seats=_seats(event, registration),
+    ), 422 if form.errors else status
+
+
+def _seats(event, registration: Registration) -> dict | None:
+    """For an undecided registration: whether its mode has a free seat, and what approving into it needs."""
+    if registration.status not in ("pending", "waitlisted"):
+        return None
+    mode = registration.attendance_mode
+    return {
+        "full": event.is_full(mode),
+        "online": mode == "online",
+        "capacity": event.capacity_for(mode),
+        "taken": event.taken_for(mode),
+        # Raised to fit this one more: the seats taken (more than the capacity, if it was lowered) plus one.
+        "raised": event.taken_for(mode) + 1,
+        "waiting": services.counts_by_mode(event.id).get(mode, {}).get("waitlisted", 0),
+    }
+
+
+#: What the desk says once an action is done; a decision names its outcome.
+DONE = {
+    "cancel": lambda r: _("The registration is cancelled; %(name)s has been mailed.", name=r.full_name),
+    "check-in": lambda r: _("%(name)s is checked in.", name=r.full_name),
+    "payment": lambda r: _("The payment is recorded."),
+}
+DECIDED = {
+    "confirmed": lambda r: _("Approved: %(name)s is confirmed and has been mailed.", name=r.full_name),
+    "waitlisted": lambda r: _("%(name)s is on the waiting list and has been mailed.", name=r.full_name),
+    "declined": lambda r: _("Declined: %(name)s has been mailed.", name=r.full_name),
+}
 
 
 @bp.route("/registrations/<int:registration_id>/<action>", methods=["POST"])
 def registration_action(event_id: int, registration_id: int, action: str):
-    """Approve, decline, cancel, check in or record a payment."""
+    """Approve (into a full event, as the organiser chooses), decline, cancel, check in or record a payment."""
     event = get_event_or_404(event_id)
     registration = _registration_or_404(event, registration_id)
+    done = None
     try:
         if action in ("approve", "decline"):
             form = DecisionForm()
             if not form.validate_on_submit():
                 abort(400)
-            services.decide(registration, action == "approve", current_user, form.message.data or "")
+            capacity_before = event.capacity_for(registration.attendance_mode)
+            when_full = form.when_full.data if form.when_full.data in services.WHEN_FULL else None
+            outcome = services.decide(
+                registration, action == "approve", current_user, form.message.data or "", when_full=when_full
+            )
+            done = DECIDED[outcome](registration)
+            capacity = event.capacity_for(registration.attendance_mode)
+            if capacity != capacity_before:
+                done = " ".join((_("Capacity raised to %(num)d.", num=capacity), done))
         elif action == "cancel":
             services.cancel(registration, by=current_user)
         elif action == "check-in":
             if not services.check_in(registration, current_user):
                 flash(_("Already checked in."), "info")
+                done = ""
         elif action == "payment":
             form = PaymentForm()
             if not form.validate_on_submit():
@@ -200,12 +265,21 @@ def registration_action(event_id: int, registration_id: int, action: str):
             services.record_payment(registration, form.amount.data, form.method.data, form.reference.data, current_user)
         else:
             abort(404)
+    except services.EventFull:
+        # Said before anything happens; the organiser's message is kept for the choice they make now.
+        db.session.rollback()
+        flash(_("No free seat: raise the capacity and approve, or put the delegate on the waiting list."), "error")
+        details = _details_form(event, registration, from_request=False)
+        return _registration_page(event, registration, details, form, status=409)
     except EventMgrError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(_("Done."), "success")
+        if done is None:
+            done = DONE[action](registration)
+        if done:
+            flash(done, "success")
     return redirect(url_for("registration_desk.registration", event_id=event.id, registration_id=registration.id))
 
 
@@ -355,31 +429,88 @@ def question_action(event_id: int, question_id: int, action: str):
     return redirect(url_for("registration_desk.settings", event_id=event.id))
 
 
+def _audience_text(audience: dict) -> str:
+    """An announcement's audience in words: "Confirmed · Kazakhstan · Online"."""
+    parts = [_(REGISTRATION_STATUSES[audience["status"]]) if audience.get("status") else _("Everyone registered")]
+    if audience.get("country"):
+        parts.append(locales.country_name(audience["country"]))
+    if audience.get("mode") in ATTENDANCE_MODES:
+        parts.append(_(ATTENDANCE_MODES[audience["mode"]]))
+    return " · ".join(parts)
+
+
+def _reach_text(count: int) -> str:
+    return ngettext("%(num)d person will receive it.", "%(num)d people will receive it.", count)
+
+
 @bp.route("/announcements", methods=["GET", "POST"])
 def announcements(event_id: int):
-    """Write to all or filtered registrants; show how far each message has gone out."""
+    """Write to all or some registrants: choose the audience, preview the mail, confirm whom it goes to; show how
+    far each announcement has gone out. Asked for JSON, the number of people the audience filters reach."""
     event = get_event_or_404(event_id)
-    form = AnnouncementForm()
-    filters = _filters()
+    chosen = {key: value for key, value in _filters().items() if key in desk.AUDIENCE_FILTERS}
+    if request.method == "GET" and request.accept_mimetypes.best == "application/json":
+        count = len(desk.audience(event, chosen))
+        return {"count": count, "text": _reach_text(count)}
+    form = AnnouncementForm(event=event, **{key: value or "" for key, value in chosen.items()})
+    if request.method == "POST":
+        chosen = form.audience_filters()
+    preview, status = None, 200
     if form.validate_on_submit():
-        try:
-            announcement = desk.announce(event, form.subject.data, form.body.data, filters, current_user)
-        except EventMgrError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Queued for %(n)d recipients.", n=announcement.recipients), "success")
-            return redirect(url_for("registration_desk.announcements", event_id=event.id))
+        recipients = desk.audience(event, chosen)
+        key = desk.audience_key(recipients)
+        content = desk.content_key(form.subject.data, form.body.data)
+        confirmed = "send" in request.form and form.audience_key.data
+        if not recipients:
+            flash(_("No registration matches these filters."), "error")
+            status = 422
+        elif confirmed and form.content_key.data != content:
+            flash(_("The message was changed after the preview: check it and confirm again."), "error")
+            status = 409
+        elif confirmed:
+            try:
+                announcement = desk.announce(
+                    event, form.subject.data, form.body.data, chosen, current_user, confirmed_key=form.audience_key.data
+                )
+            except desk.AudienceChanged as error:
+                db.session.rollback()
+                flash(
+                    ngettext(
+                        "Not sent: the audience changed since the preview, and is now %(num)d person. Check and "
+                        "confirm again.",
+                        "Not sent: the audience changed since the preview, and is now %(num)d people. Check and "
+                        "confirm again.",
+                        error.count,
+                    ),
+                    "error",
+                )
+                status = 409
+            else:
+                db.session.commit()
+                flash(
+                    ngettext("Sending to %(num)d person.", "Sending to %(num)d people.", announcement.recipients),
+                    "success",
+                )
+                return redirect(url_for("registration_desk.announcements", event_id=event.id, _anchor="sent"))
+        if recipients:
+            form.audience_key.data, form.content_key.data = key, content
+            preview = {
+                "count": len(recipients),
+                "audience": _audience_text(chosen),
+                "name": recipients[0].full_name,
+                "message": desk.announcement_message(event, recipients[0], form.subject.data, form.body.data),
+            }
+    elif form.errors:
+        status = 422
     return render_template(
         "registration/desk/announcements.html",
         event=event,
         form=form,
-        filters=filters,
-        statuses=REGISTRATION_STATUSES,
-        countries=locales.country_choices(),
+        preview=preview,
+        reach=_reach_text(len(desk.audience(event, chosen))) if preview is None else _reach_text(preview["count"]),
+        audience_text=_audience_text,
         progress=desk.announcement_progress(event),
-    ), 422 if form.errors else 200
+    ), status
 
 
 @bp.route("/attendance", methods=["GET", "POST"])

@@ -23,12 +23,13 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventmgr import locales
+from eventmgr.events.models import ATTENDANCE_MODES
 from eventmgr.extensions import db
 from eventmgr.forms import Form, SubForm, select_choices
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import can_find_organisation, organisations_findable
 from eventmgr.people.models import HONORIFICS
-from eventmgr.registration.models import QUESTION_KINDS
+from eventmgr.registration.models import QUESTION_KINDS, REGISTRATION_STATUSES
 
 #: The most member rows the delegation's form shows (a larger delegation adds members through its link).
 MAX_MEMBER_ROWS = 60
@@ -251,7 +252,13 @@ class CapacityForm(Form):
 
 
 class DecisionForm(Form):
-    message = TextAreaField(_l("Message to the delegate (optional)"), validators=[Optional(), Length(max=2000)])
+    message = TextAreaField(
+        _l("Message to the delegate (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Sent in the mail that tells them the decision."),
+    )
+    #: Set by the button pressed when the delegate's mode is full: "raise" the capacity, or "waitlist".
+    when_full = HiddenField(validators=[Optional(), Length(max=16)])
 
 
 class PaymentForm(Form):
@@ -261,8 +268,34 @@ class PaymentForm(Form):
 
 
 class AnnouncementForm(Form):
+    """One form: the audience, the message, then a preview and an explicit confirmation of whom it goes to."""
+
+    status = SelectField(
+        _l("To"),
+        validators=[Optional()],
+        description=_l("Everyone registered: pending, confirmed and on the waiting list."),
+    )
+    country = SelectField(_l("Delegates from"), validators=[Optional()])
+    mode = SelectField(_l("Attending"), validators=[Optional()])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
+    #: Who the organiser saw in the preview and confirms (desk.audience_key), and the text they saw.
+    audience_key = HiddenField(validators=[Optional(), Length(max=64)])
+    content_key = HiddenField(validators=[Optional(), Length(max=64)])
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = select_choices(
+            [("", _l("Everyone registered"))] + [(code, _l(label)) for code, label in REGISTRATION_STATUSES.items()]
+        )
+        self.country.choices = select_choices([("", _l("Any country"))] + locales.country_choices())
+        self.mode.choices = select_choices(
+            [("", _l("In person or online"))] + [(mode, _l(ATTENDANCE_MODES[mode])) for mode in event.modes]
+        )
+
+    def audience_filters(self) -> dict:
+        """The chosen filters, as desk.audience takes them."""
+        return {name: self[name].data or None for name in ("status", "country", "mode")}
 
 
 # --- Delegations ---------------------------------------------------------------------------------------------

@@ -573,30 +573,69 @@ def change_mode(registration: Registration, mode: str, by=None, now: datetime | 
     promote_waitlisted(event, now, before)
 
 
-def decide(registration: Registration, approve: bool, by, message: str = "", now: datetime | None = None) -> None:
-    """Approve (confirmed, or waitlisted when full) or decline a pending registration."""
+class EventFull(EventMgrError):
+    """Approving would take a seat the delegate's mode no longer has; the organiser chooses what to do."""
+
+    status_code = 409
+
+
+#: What an organiser may choose when approving into a full event (or mode of a hybrid one).
+WHEN_FULL = ("raise", "waitlist")
+
+
+def decide(
+    registration: Registration,
+    approve: bool,
+    by,
+    message: str = "",
+    now: datetime | None = None,
+    when_full: str | None = "waitlist",
+) -> str:
+    """Decline, or approve, a pending or waitlisted registration, and return the status it is left in; its mail
+    carries the organiser's `message`, whichever it is (approved, waiting list, declined).
+
+    Approved while its mode has a free seat, it is confirmed. When it has none, `when_full` says what happens:
+    "raise" the capacity of that mode by the seats needed (the seats taken plus this one; the waiting list keeps
+    its places) and confirm it; put it on the "waitlist" (approvals in bulk, of a delegation, the demo); or, None,
+    refuse with EventFull, so that the organiser who approves one delegate is told and chooses.
+    """
     now = now or utcnow()
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
-    if registration.status not in ("pending", "waitlisted") or (not approve and registration.status == "declined"):
+    if registration.status not in ("pending", "waitlisted"):
         raise EventMgrError("Only pending or waitlisted registrations can be decided.")
+    mode = registration.attendance_mode
+    full = approve and not has_free_seat(event, mode)
+    if full and when_full not in WHEN_FULL:
+        raise EventFull(
+            "There is no free place online: raise the capacity or put the delegate on the waiting list."
+            if mode == "online"
+            else "There is no free seat in the room: raise the capacity or put the delegate on the waiting list."
+        )
+    if full and when_full == "waitlist" and registration.status == "waitlisted":
+        raise EventMgrError("The delegate is already on the waiting list.")
     registration.decision_message = message.strip() or None
     registration.decided_at = now
     if not approve:
         registration.status = "declined"
         _release_offer_code(registration)
         notifications.queue(registration, "declined")
-    elif has_free_seat(event, registration.attendance_mode):
-        registration.status = "confirmed"
-        notifications.queue(registration, "approved")
-    elif registration.status != "waitlisted":
+    elif full and when_full == "waitlist":
         registration.status = "waitlisted"
         registration.waitlisted_at = now
         notifications.queue(registration, "waitlisted")
     else:
-        raise EventMgrError("The event is full; raise the capacity first.")
+        registration.status = "confirmed"
+        db.session.flush()  # the seat is counted (registration.seats), so the capacity below fits it
+        if full:
+            column = "online_capacity" if mode == "online" else "capacity"
+            before = getattr(event, column)
+            setattr(event, column, event.taken_for(mode))
+            record("event.update", by, event, summary=event.title, changes={column: (before, getattr(event, column))})
+        notifications.queue(registration, "approved")
     record("registration.approve" if approve else "registration.decline", by, event, summary=registration.email)
     db.session.flush()
+    return registration.status
 
 
 def check_in(registration: Registration, by, now: datetime | None = None) -> bool:
