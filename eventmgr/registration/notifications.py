@@ -18,6 +18,7 @@ from eventmgr.mail.services import (
     queue_mail,
 )
 from eventmgr.registration.models import Registration
+from eventmgr.registration.seats import waiting_list_position
 from eventmgr.urls import external_url
 
 SUBJECTS = {
@@ -53,6 +54,7 @@ def compose(registration, kind: str, **context) -> dict:
             registration=registration,
             event=event,
             link=manage_url(registration),
+            waiting_position=waiting_list_position(registration),
             **context,
         ),
     }
