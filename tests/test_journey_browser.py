@@ -114,7 +114,7 @@ def test_a_full_event_offers_its_waiting_list_and_tells_the_place(page, make_eve
     expect(status).to_contain_text("On the waiting list")
     expect(status).to_contain_text("You are number 2 on the waiting list.")
     expect(page.get_by_text("We have sent a message to bakyt@example.kg.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Add to calendar")).to_have_count(0)
+    expect(page.get_by_role("link", name="Add to calendar (.ics)")).to_have_count(0)
     shot(page, "done-waitlisted-390")
 
     mail = wait_for_mail(mailbox, "bakyt@example.kg", "You are on the waiting list")
