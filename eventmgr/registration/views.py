@@ -5,6 +5,7 @@ from io import BytesIO
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.links import visible_event_or_redirect
@@ -134,7 +135,8 @@ def _outcome(event, email: str, status: str, mode: str | None) -> dict:
 def _remember_likely_outcome(event, form) -> None:
     """Remember what a new registration would have got: the answer for an address registered already."""
     status, position = services.likely_outcome(event, form.attendance_mode.data)
-    email = form.email.data.strip().lower() if form.email.data else ""
+    # The address as a registration stores it, so that the page reads the same either way.
+    email = normalise_email(form.email.data or "")
     session[OUTCOME_KEY] = _outcome(event, email, status, form.attendance_mode.data) | {"position": position}
 
 
