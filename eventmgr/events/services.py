@@ -733,6 +733,15 @@ def update_series(series: Series, title: str, description: str, slug: str) -> No
 # --- Finding events ---------------------------------------------------------------------------------
 
 
+#: The most words a search looks for (each adds a condition to the query); the rest are ignored.
+MAX_SEARCH_WORDS = 8
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a search, each to be found somewhere in the event (in any order, any field)."""
+    return list(dict.fromkeys((text or "").split()))[:MAX_SEARCH_WORDS]
+
+
 def search_public_events(
     text: str | None = None,
     country: str | None = None,
@@ -744,7 +753,11 @@ def search_public_events(
     page: int = 1,
     per_page: int = 20,
 ):
-    """Listed events matching the filters: upcoming soonest first, or past most recent first."""
+    """Listed events matching the filters: upcoming soonest first, or past most recent first.
+
+    `text` matches an event when each of its words is in the title, the description, the city or a host's name
+    or acronym ("webinar border" finds the border webinars).
+    """
     now = utcnow()
     query = (
         select(Event)
@@ -754,17 +767,17 @@ def search_public_events(
             selectinload(Event.series),
         )
     )
-    if text:
+    for word in search_words(text):
         host_match = exists().where(
             EventOrganisation.event_id == Event.id,
             EventOrganisation.organisation_id == Organisation.id,
-            or_(contains_text(Organisation.name, text), contains_text(Organisation.acronym, text)),
+            or_(contains_text(Organisation.name, word), contains_text(Organisation.acronym, word)),
         )
         query = query.where(
             or_(
-                contains_text(Event.title, text),
-                contains_text(Event.description, text),
-                contains_text(Event.venue_city, text),
+                contains_text(Event.title, word),
+                contains_text(Event.description, word),
+                contains_text(Event.venue_city, word),
                 host_match,
             )
         )

@@ -4,6 +4,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -42,9 +43,15 @@ def index():
         "date_to": _date_arg("to", end_of_day=True),
     }
     searching = any(filters.values())
+    errors = {}
+    if filters["date_from"] and filters["date_to"] and filters["date_from"] > filters["date_to"]:
+        # Said at the field: a range that ends before it starts would silently find nothing.
+        errors["to"] = _("This date is before the “From” date: choose one on or after it.")
     page = request.args.get("page", 1, type=page_number)
     per_page = current_app.config["EVENTS_PER_PAGE"]
-    if searching:
+    if errors:
+        results = upcoming = recent = None
+    elif searching:
         results = search_public_events(**filters, when="all", page=page, per_page=per_page)
         upcoming = recent = None
     else:
@@ -54,6 +61,7 @@ def index():
     return render_template(
         "events/index.html",
         filters=filters,
+        errors=errors,
         searching=searching,
         results=results,
         upcoming=upcoming,
@@ -61,7 +69,7 @@ def index():
         kinds=EVENT_KINDS,
         formats=EVENT_FORMATS,
         countries=locales.country_choices(),
-    )
+    ), 422 if errors else 200
 
 
 @bp.route("/events/<slug>")

@@ -18,6 +18,7 @@ from eventmgr.mail.services import (
     queue_mail,
 )
 from eventmgr.registration.models import Registration
+from eventmgr.registration.seats import waiting_list_position
 from eventmgr.urls import external_url
 
 SUBJECTS = {
@@ -34,6 +35,8 @@ SUBJECTS = {
     "event_cancelled": "Cancelled: {title}",
     "mode_changed": "How you attend has changed: {title}",
 }
+#: Messages that tell a waitlisted delegate their place on the waiting list.
+TELL_PLACE = {"waitlisted", "link", "mode_changed"}
 #: Messages that carry the event as a calendar invite.
 WITH_INVITE = {"confirmed", "approved", "promoted", "event_updated"}
 
@@ -53,6 +56,7 @@ def compose(registration, kind: str, **context) -> dict:
             registration=registration,
             event=event,
             link=manage_url(registration),
+            waiting_position=waiting_list_position(registration) if kind in TELL_PLACE else None,
             **context,
         ),
     }

@@ -95,6 +95,30 @@ def count_seats(session: Session, _flush_context, _instances) -> None:
             set_committed_value(loaded, "online_seats_taken", online)
 
 
+def waiting_list(event_id: int, mode: str):
+    """SELECT of the event's waiting list in that mode, in the order seats are offered: first come first served."""
+    return (
+        select(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == "waitlisted",
+            Registration.attendance_mode == mode,
+        )
+        .order_by(Registration.waitlisted_at, Registration.id)
+    )
+
+
+def waiting_list_position(registration: Registration) -> int | None:
+    """The registration's place on its mode's waiting list (1 is next to get a seat); None when not on it."""
+    if registration.status != "waitlisted":
+        return None
+    session = inspect(registration).session
+    ids = session.execute(
+        waiting_list(registration.event_id, registration.attendance_mode).with_only_columns(Registration.id)
+    ).scalars()
+    return next((number for number, found in enumerate(ids, start=1) if found == registration.id), None)
+
+
 def recount(session: Session) -> int:
     """Set every event's counts from its registrations (after rows were written outside the ORM); return how
     many events were wrong."""

@@ -22,7 +22,7 @@ from eventmgr.events.permissions import can_manage_event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
 from eventmgr.ordering import move, renumber
-from eventmgr.registration import notifications, signals
+from eventmgr.registration import notifications, seats, signals
 from eventmgr.registration.models import (
     ACTIVE_STATUSES,
     QUESTION_KINDS,
@@ -32,6 +32,7 @@ from eventmgr.registration.models import (
     Registration,
     RegistrationQuestion,
 )
+from eventmgr.urls import external_url
 
 #: Fields of a registration the delegate fills in (and may change later through their link).
 DELEGATE_FIELDS = (
@@ -214,6 +215,8 @@ def find_offer_code(event: Event, code: str, email: str, now: datetime) -> Offer
     ).scalar_one_or_none()
     if found is None:
         raise EventMgrError("This offer code is not valid for this event.", field="offer_code")
+    if found.email and not (email or "").strip():
+        raise EventMgrError("This offer code is personal: type the e-mail address it was given to.", field="offer_code")
     if found.email and found.email != normalise_email(email):
         raise EventMgrError("This offer code is personal to another delegate.", field="offer_code")
     if (found.valid_from and now < found.valid_from) or (found.valid_until and now >= found.valid_until):
@@ -365,6 +368,33 @@ def register(
     return admit(event, email, data | {"answers": answers, "attendance_mode": mode}, now, existing, offer, amount_due)
 
 
+def register_again_args(registration: Registration) -> dict:
+    """The registration form's arguments for a cancelled or declined delegate: on an invitation-only event the
+    address's invitation (whoever holds the registration's link holds the address's mail, where the invitation
+    went), else the address to fill in."""
+    invitation = invitation_for(registration.event, registration.email)
+    if invitation is not None:
+        return {"invitation": invitation.token}
+    return {"email": registration.email}
+
+
+def likely_outcome(event: Event, mode: str | None) -> tuple[str, int | None]:
+    """The status a new registration in that mode would get now, and its place on the waiting list.
+
+    The page after registering says this when the address was registered already (or a bot filled the form),
+    so that it tells nobody whether an address is registered: what it says follows from the event alone.
+    """
+    mode = mode if mode in event.modes else event.default_mode()
+    if event.registration_policy == "approval":
+        return "pending", None
+    if has_free_seat(event, mode):
+        return "confirmed", None
+    waiting = db.session.execute(
+        select(func.count()).select_from(seats.waiting_list(event.id, mode).subquery())
+    ).scalar_one()
+    return "waitlisted", waiting + 1
+
+
 def registration_for_email(event: Event, email: str) -> Registration | None:
     """The event's registration (active or not) of this address, if any."""
     return db.session.execute(
@@ -467,7 +497,12 @@ def cancel(registration: Registration, by=None, now: datetime | None = None, pro
     registration.status = "cancelled"
     registration.cancelled_at = now
     _release_offer_code(registration)
-    notifications.queue(registration, "cancelled")
+    again = register_again_args(registration) if event.registration_is_open(now) else None
+    notifications.queue(
+        registration,
+        "cancelled",
+        register_again_url=external_url("registration.register", slug=event.slug, **again) if again else None,
+    )
     if by is not None:
         record("registration.cancel", by, event, summary=registration.email)
     db.session.flush()
@@ -499,15 +534,7 @@ def promote_waitlisted(event: Event, now: datetime | None = None, mode: str | No
         free = event.seats_left(each)
         if free == 0:
             continue
-        query = (
-            select(Registration)
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == "waitlisted",
-                Registration.attendance_mode == each,
-            )
-            .order_by(Registration.waitlisted_at, Registration.id)
-        )
+        query = seats.waiting_list(event.id, each)
         if free is not None:
             query = query.limit(free)
         promoted += db.session.execute(query).scalars().all()

@@ -2,9 +2,10 @@
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.links import visible_event_or_redirect
@@ -14,6 +15,7 @@ from eventmgr.registration import notifications, services
 from eventmgr.registration import participants as participants_service
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
 from eventmgr.registration.models import Registration
+from eventmgr.registration.seats import waiting_list_position
 
 bp = Blueprint("registration", __name__)
 
@@ -51,28 +53,33 @@ def register(slug: str):
         form.email.data = invitation.email  # the invitation fixes the address; the form does not ask for it
     elif request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"]
-    quote = None
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and request.form.get("action") == "quote":
+        # "Apply the code" reads the code alone: the rest of the form is kept as typed, unjudged until Register.
+        if not _code_applies(form, event, now):
+            status = 422
+    elif form.validate_on_submit():
         if form.website.data:
             # Only bots fill the hidden field: answer as if all went well, register nobody.
+            _remember_likely_outcome(event, form)
             return redirect(url_for("registration.done", slug=event.slug))
         try:
-            if request.form.get("action") == "quote":
-                quote = services.quote(event, form.offer_code.data, form.email.data, now)[0]
-            else:
-                services.register(
-                    event,
-                    form.delegate_data() | {"email": form.email.data, "offer_code": form.offer_code.data},
-                    now,
-                    questions=form.questions,
-                    invitation=invitation,
-                )
-                db.session.commit()
-                return redirect(url_for("registration.done", slug=slug))
+            registration = services.register(
+                event,
+                form.delegate_data() | {"email": form.email.data, "offer_code": form.offer_code.data},
+                now,
+                questions=form.questions,
+                invitation=invitation,
+            )
+            outcome = _outcome(event, registration.email, registration.status, registration.attendance_mode)
+            outcome["position"] = waiting_list_position(registration)
+            db.session.commit()
+            session[OUTCOME_KEY] = outcome
+            return redirect(url_for("registration.done", slug=slug))
         except services.AlreadyRegistered:
             # The address's link was queued; answer exactly as for a new registration.
             db.session.commit()
+            _remember_likely_outcome(event, form)
             return redirect(url_for("registration.done", slug=slug))
         except EventMgrError as error:
             db.session.rollback()
@@ -80,25 +87,69 @@ def register(slug: str):
             status = 422
     elif form.errors:
         status = 422
-    if quote is None and not event.is_free:
-        quote = event.fee
     return render_template(
         "registration/register.html",
         event=event,
         form=form,
-        quote=quote,
+        quote=_amount_due(form, event, now),
         invitation=invitation,
         has_questions=bool(form.questions),
     ), status
 
 
+def _code_applies(form, event, now) -> bool:
+    """Check the offer code field alone (its length, then the code itself); put what is wrong at that field."""
+    if not form.offer_code.validate(form):
+        return False
+    if not (form.offer_code.data or "").strip():
+        form.offer_code.errors.append(_("Type the code you were given, then apply it."))
+        return False
+    try:
+        services.quote(event, form.offer_code.data, form.email.data or "", now)
+    except EventMgrError as error:
+        show_error(form, error)
+        return False
+    return True
+
+
+def _amount_due(form, event, now):
+    """What the delegate would pay: the fee, less the discount of the code typed when that code is usable."""
+    if event.is_free:
+        return None
+    code = form.offer_code.data if not form.offer_code.errors else None
+    try:
+        return services.quote(event, code, form.email.data or "", now)[0]
+    except EventMgrError:
+        return event.fee
+
+
+#: Where the outcome of the browser's last registration waits for the page after registering (in the signed session
+#: cookie: the page needs no query, and no other browser sees it).
+OUTCOME_KEY = "registered"
+
+
+def _outcome(event, email: str, status: str, mode: str | None) -> dict:
+    return {"event": event.id, "email": email, "status": status, "mode": mode, "position": None}
+
+
+def _remember_likely_outcome(event, form) -> None:
+    """Remember what a new registration would have got: the answer for an address registered already."""
+    status, position = services.likely_outcome(event, form.attendance_mode.data)
+    # The address as a registration stores it, so that the page reads the same either way.
+    email = normalise_email(form.email.data or "")
+    session[OUTCOME_KEY] = _outcome(event, email, status, form.attendance_mode.data) | {"position": position}
+
+
 @bp.route("/events/<slug>/register/done")
 def done(slug: str):
-    """Tell the delegate to look for the e-mail, without saying what it holds."""
+    """Tell the delegate what became of the registration and where its mail went, and offer the calendar."""
     event, moved = visible_event_or_redirect(slug, "registration.done", eager=False)
     if moved:
         return moved
-    return render_template("registration/done.html", event=event)
+    outcome = session.get(OUTCOME_KEY)
+    if not isinstance(outcome, dict) or outcome.get("event") != event.id:
+        outcome = None
+    return render_template("registration/done.html", event=event, outcome=outcome)
 
 
 @bp.route("/events/<slug>/register/link", methods=["GET", "POST"])
@@ -135,6 +186,7 @@ def _private_page(template: str, registration: Registration, token: str, status:
                 event=event,
                 token=token,
                 register_again_url=_register_again_url(registration),
+                waiting_position=waiting_list_position(registration),
                 **context,
             ),
             status,
@@ -146,18 +198,10 @@ def _private_page(template: str, registration: Registration, token: str, status:
 
 
 def _register_again_url(registration: Registration) -> str | None:
-    """The registration form with the delegate's address filled in, for a cancelled or declined delegate.
-
-    On an invitation-only event it is the invitation's own link: whoever holds the private link of a
-    registration holds the address's mail, where the invitation went.
-    """
+    """The registration form for a cancelled or declined delegate: their address filled in, or their invitation."""
     if registration.is_active:
         return None
-    event = registration.event
-    invitation = services.invitation_for(event, registration.email)
-    if invitation is not None:
-        return url_for("registration.register", slug=event.slug, invitation=invitation.token)
-    return url_for("registration.register", slug=event.slug, email=registration.email)
+    return url_for("registration.register", slug=registration.event.slug, **services.register_again_args(registration))
 
 
 @bp.route("/events/<slug>/registration/<token>")

@@ -6,3 +6,63 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// "Apply the code": ask the server for the amount and show it in place, keeping the rest of the form as typed.
+// Without this, the button submits the form and the page comes back with the amount (the same server answer).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("button[data-apply-code]") : null;
+  if (!button || !window.fetch || !window.FormData || !window.DOMParser) {
+    return;
+  }
+  var form = button.form;
+  var part = document.getElementById(button.getAttribute("data-apply-code"));
+  if (!form || !part) {
+    return;
+  }
+  event.preventDefault();
+  var data = new FormData(form);
+  data.append(button.name, button.value);
+  button.disabled = true;
+  // Not form.action: the button is named "action", and a form's control of that name hides the property.
+  fetch(form.getAttribute("action") || window.location.href, { method: "POST", body: data, credentials: "same-origin" })
+    .then(function (response) {
+      return response.text();
+    })
+    .then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(part.id);
+      if (!fresh) {
+        throw new Error("no answer for " + part.id);
+      }
+      // The status line stays in the page and only its text changes, so that screen readers announce it.
+      var live = part.querySelector("[role=status]");
+      var freshLive = fresh.querySelector("[role=status]");
+      var afterLive = false;
+      Array.prototype.slice.call(part.children).forEach(function (child) {
+        if (child !== live) {
+          child.remove();
+        }
+      });
+      Array.prototype.slice.call(fresh.children).forEach(function (child) {
+        if (child === freshLive) {
+          afterLive = true;
+        } else if (live && !afterLive) {
+          part.insertBefore(child, live);
+        } else {
+          part.appendChild(child);
+        }
+      });
+      if (live) {
+        live.innerHTML = freshLive ? freshLive.innerHTML : "";
+      }
+      var input = part.querySelector("input");
+      if (input) {
+        input.focus();
+      }
+    })
+    .catch(function () {
+      // Rate-limited, offline, or a page without the part: let the browser submit the form as it would.
+      button.disabled = false;
+      button.removeAttribute("data-apply-code");
+      form.requestSubmit ? form.requestSubmit(button) : button.click();
+    });
+});
