@@ -77,6 +77,8 @@ RULES = {
     "/events/<slug>/registration/<token>/certificate.pdf": DELEGATE,
     "/events/<slug>/registration/<token>/edit": DELEGATE,
     "/events/<slug>/registration/<token>/invite.ics": DELEGATE,
+    "/events/<slug>/registration/<token>/invoice": DELEGATE,
+    "/events/<slug>/registration/<token>/invoice.pdf": DELEGATE,
     "/events/<slug>/registration/<token>/qr.svg": DELEGATE,
     "/events/<slug>/registration/<token>/visa-letter.pdf": DELEGATE,
     "/series/<slug>": PUBLIC,

@@ -14,7 +14,7 @@ from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
 from eventmgr.ordering import STEPS
-from eventmgr.registration import attendance, desk, services
+from eventmgr.registration import attendance, desk, payments, services
 from eventmgr.registration.forms import (
     AnnouncementForm,
     AttendanceReportForm,
@@ -24,6 +24,7 @@ from eventmgr.registration.forms import (
     InviteForm,
     OfferCodeForm,
     PaymentForm,
+    PaymentSettingsForm,
     QuestionForm,
     with_questions,
 )
@@ -71,6 +72,11 @@ def _registration_or_404(event, registration_id: int) -> Registration:
 
 def _local(value: datetime | None, event) -> datetime | None:
     return value.replace(tzinfo=event.tz) if value else None
+
+
+def _wall_clock(value: datetime | None, event) -> datetime | None:
+    """A stored time as the event's clock shows it, for a form's date and time field (the reverse of _local)."""
+    return value.astimezone(event.tz).replace(tzinfo=None) if value else None
 
 
 @bp.route("/registrations")
@@ -164,6 +170,7 @@ def registration(event_id: int, registration_id: int):
                 url_for("registration_desk.registration", event_id=event.id, registration_id=registration.id)
             )
     may_check_in = not registration.checked_in_at and services.check_in_refusal(registration, current_user) is None
+    invoice = payments.invoice_for(registration)
     return render_template(
         "registration/desk/registration.html",
         event=event,
@@ -174,6 +181,9 @@ def registration(event_id: int, registration_id: int):
         confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
         may_check_in=may_check_in,
+        payment_reference=payments.payment_reference(registration),
+        invoice=invoice,
+        invoice_number=payments.invoice_label(invoice) if invoice else None,
     ), 422 if form.errors else 200
 
 
@@ -197,7 +207,14 @@ def registration_action(event_id: int, registration_id: int, action: str):
             form = PaymentForm()
             if not form.validate_on_submit():
                 raise EventMgrError(" ".join(str(e) for errors in form.errors.values() for e in errors))
-            services.record_payment(registration, form.amount.data, form.method.data, form.reference.data, current_user)
+            payments.receive(
+                registration,
+                form.amount.data,
+                form.method.data,
+                form.reference.data,
+                current_user,
+                send_receipt=form.send_receipt.data,
+            )
         else:
             abort(404)
     except EventMgrError as error:
@@ -263,6 +280,13 @@ def settings(event_id: int):
     )
     offer_form = OfferCodeForm(prefix="offer")
     invite_form = InviteForm(prefix="invite")
+    saved_payments = payments.payment_settings(event)
+    payment_form = PaymentSettingsForm(
+        prefix="payment",
+        data={key: getattr(saved_payments, key) for key in payments.SETTINGS_FIELDS}
+        | {"deadline_at": _wall_clock(saved_payments.deadline_at, event)},
+    )
+    payment_form.deadline_at.description = _("In the event's time zone (%(zone)s).", zone=event.timezone)
     submitted = request.form.get("form")
     try:
         if submitted == "question" and question_form.validate_on_submit():
@@ -290,6 +314,11 @@ def settings(event_id: int):
                 current_user,
             )
             return _saved(event, _("Offer code added."))
+        if submitted == "payment" and payment_form.validate_on_submit():
+            payments.save_payment_settings(
+                event, payment_form.data | {"deadline_at": _local(payment_form.deadline_at.data, event)}, current_user
+            )
+            return _saved(event, _("Payment settings saved."))
         if submitted == "invite" and invite_form.validate_on_submit():
             upload = invite_form.csv_file.data
             entries = desk.invitation_entries(
@@ -304,12 +333,17 @@ def settings(event_id: int):
     except EventMgrError as error:
         db.session.rollback()
         show_error(
-            {"question": question_form, "capacity": capacity_form, "offer": offer_form, "invite": invite_form}[
-                submitted
-            ],
+            {
+                "question": question_form,
+                "capacity": capacity_form,
+                "offer": offer_form,
+                "invite": invite_form,
+                "payment": payment_form,
+            }[submitted],
             error,
         )
-    status = 422 if any(f.errors for f in (question_form, capacity_form, offer_form, invite_form)) else 200
+    forms = (question_form, capacity_form, offer_form, invite_form, payment_form)
+    status = 422 if any(f.errors for f in forms) else 200
     return render_template(
         "registration/desk/settings.html",
         event=event,
@@ -317,6 +351,7 @@ def settings(event_id: int):
         capacity_form=capacity_form,
         offer_form=offer_form,
         invite_form=invite_form,
+        payment_form=payment_form,
         confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
         offer_codes=desk.offer_codes(event),

@@ -33,6 +33,8 @@ SUBJECTS = {
     "event_updated": "Updated: {title}",
     "event_cancelled": "Cancelled: {title}",
     "mode_changed": "How you attend has changed: {title}",
+    "payment_received": "Payment received, with your receipt: {title}",
+    "payment_reminder": "Reminder: your payment for {title} is due",
 }
 #: Messages that carry the event as a calendar invite.
 WITH_INVITE = {"confirmed", "approved", "promoted", "event_updated"}
