@@ -156,7 +156,7 @@ def test_a_confirmed_delegate_is_told_how_much_by_when_and_how_to_pay(client, db
 
     (confirmation,) = mails_to(mailbox, "aida@example.kz", "Registration confirmed")
     text = body(confirmation)
-    assert "Amount to pay: €60.00" in text
+    assert "Amount due: €60.00" in text
     assert f"Payment reference: {reference}" in text
     assert "Pay by: " in text and deadline in text
     assert "Beneficiary: OSCE Academy in Bishkek" in text
@@ -192,7 +192,7 @@ def test_an_offer_code_lowers_what_the_delegate_is_asked_to_pay(client, db, paid
     db.session.commit()
     aida = register(client, paid_event, "aida@example.kz", offer_code="ngo")
     (confirmation,) = mails_to(mailbox, "aida@example.kz", "Registration confirmed")
-    assert "Amount to pay: €30.00" in body(confirmation)
+    assert "Amount due: €30.00" in body(confirmation)
     assert "Amount due €30.00 (offer code NGO)" in text_of(client.get(private_page(aida)))
 
 
@@ -218,7 +218,7 @@ def test_no_amount_for_a_delegate_without_a_seat_until_promoted(client, db, make
     db.session.commit()
     (promoted,) = mails_to(mailbox, "waiting@example.kz", "A seat is free")
     text = body(promoted)
-    assert "Amount to pay: €60.00" in text and f"Payment reference: {payments.payment_reference(waiting)}" in text
+    assert "Amount due: €60.00" in text and f"Payment reference: {payments.payment_reference(waiting)}" in text
     assert "€60.00" in text_of(client.get(private_page(waiting)))
 
 
@@ -243,7 +243,7 @@ def test_no_amount_while_pending_approval(client, db, make_event, organiser, mai
     desk_page = f"/manage/events/{event.id}/registrations/{aida.id}"
     client.post(f"{desk_page}/approve", data={"csrf_token": csrf_token(client, desk_page), "message": "Welcome."})
     (approved,) = mails_to(mailbox, "aida@example.kz", "approved")
-    assert "Amount to pay: €60.00" in body(approved) and "Welcome." in body(approved)
+    assert "Amount due: €60.00" in body(approved) and "Welcome." in body(approved)
 
 
 # --- Receipts -------------------------------------------------------------------------------------------------
@@ -415,7 +415,7 @@ def test_unpaid_confirmed_delegates_are_reminded_once_before_the_deadline(
     reminders = [m for m in mailbox.messages if "payment for" in m["Subject"]]
     assert sorted(m["To"] for m in reminders) == ["partly@example.kz", "unpaid@example.kz"]
     partly_text = body(next(m for m in reminders if m["To"] == "partly@example.kz"))
-    assert "Amount to pay: €40.00" in partly_text
+    assert "Amount due: €40.00" in partly_text
     assert f"Payment reference: {partly_reference}" in partly_text
     assert "(Asia/Almaty)" in partly_text
 

@@ -166,7 +166,8 @@ def owes(registration) -> bool:
 
 @dataclass(frozen=True)
 class PaymentInstructions:
-    """How to pay, as a provider tells it: facts to copy (label, value), a note, and where to pay online."""
+    """How to pay, as a provider tells it: facts to copy (label, value), a note, and where to pay online. The
+    amount and the payment reference are shown beside them, whatever the provider."""
 
     method: str
     fields: list[tuple[str, str]] = field(default_factory=list)
@@ -199,7 +200,6 @@ class BankTransfer:
             (_l("Bank"), settings.bank_name),
             (account_label, settings.account),
             (_l("SWIFT/BIC"), settings.swift_bic),
-            (_l("Payment reference"), payment_reference(registration)),
         ]
         return PaymentInstructions(
             method=str(_l("Bank transfer")),
