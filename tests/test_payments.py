@@ -170,7 +170,7 @@ def test_a_confirmed_delegate_is_told_how_much_by_when_and_how_to_pay(client, db
     assert "How to pay: Bank transfer" in shown and "HSBKKZKX" in shown
     # Two weeks after the seat was confirmed, in the event's zone and named.
     due = (aida.created_at + timedelta(days=14)).astimezone(paid_event.tz)
-    assert f"Pay by {due.day} {due:%b %Y}" in shown and "(Asia/Almaty)" in shown
+    assert f"Pay by {due.day} {due:%b %Y}, 23:59:00 (Asia/Almaty)" in shown
 
 
 def test_the_earlier_deadline_counts(db, paid_event, make_registration):
@@ -183,7 +183,9 @@ def test_the_earlier_deadline_counts(db, paid_event, make_registration):
     )  # a later fixed date: the days to pay come first
     db.session.commit()
     db.session.expire_all()
-    assert payments.payment_deadline(aida) == aida.created_at + timedelta(days=14)
+    # Fourteen days after the seat was confirmed, to the end of that day in the event's zone.
+    last_day = (aida.created_at + timedelta(days=14)).astimezone(paid_event.tz)
+    assert payments.payment_deadline(aida) == last_day.replace(hour=23, minute=59, second=0, microsecond=0)
 
 
 def test_an_offer_code_lowers_what_the_delegate_is_asked_to_pay(client, db, paid_event, mailbox):
@@ -447,6 +449,24 @@ def test_a_reference_as_typed_on_a_statement_finds_its_registration(db, paid_eve
     for typo in (wrong_check, swapped, "", "nonsense"):
         if typo != reference:
             assert payments.registration_by_reference(paid_event, typo) is None, typo
+
+
+def test_the_desk_finds_a_registration_by_the_reference_on_a_bank_statement(
+    client, db, paid_event, organiser, login, make_event, make_registration
+):
+    aida = make_registration(paid_event, "aida@example.kz")
+    elsewhere = make_registration(make_event(organiser=organiser, title="Elsewhere"), "bolat@example.kz")
+    login(organiser)
+    desk_list = f"/manage/events/{paid_event.id}/registrations"
+    found = client.get(f"{desk_list}?q={payments.payment_reference(aida).lower()}")
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"{desk_list}/{aida.id}")
+    # Another event's reference, or one with a typing error, is searched for as text: nothing found.
+    reference = payments.payment_reference(aida)
+    mistyped = reference[:-1] + str((int(reference[-1]) + 1) % 10)
+    for other in (payments.payment_reference(elsewhere), mistyped):
+        response = client.get(f"{desk_list}?q={other}")
+        assert response.status_code == 200 and "aida@example.kz" not in response.text
 
 
 def test_an_unknown_payment_provider_is_refused_at_start(app):

@@ -84,6 +84,10 @@ def registrations(event_id: int):
     """List registrations with filters and search; bulk approve or decline."""
     event = get_event_or_404(event_id)
     filters = _filters()
+    # A payment reference from a bank statement leads straight to the registration it names.
+    paying = payments.registration_by_reference(event, filters["q"]) if filters["q"] else None
+    if paying is not None:
+        return redirect(url_for("registration_desk.registration", event_id=event.id, registration_id=paying.id))
     page = request.args.get("page", 1, type=page_number)
     rows, total = desk.find(event, filters, page)
     return render_template(

@@ -14,7 +14,7 @@ reference and no instructions until they are confirmed (the mail that confirms t
 import base64
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
@@ -148,11 +148,14 @@ def seat_confirmed_at(registration) -> datetime:
 
 def payment_deadline(registration, settings: PaymentSettings | None = None) -> datetime | None:
     """The delegate's last moment to pay: the event's deadline, or the days to pay counted from when their seat
-    was confirmed, whichever comes first; None when the organisers set neither."""
+    was confirmed (to the end of that day, 23:59 in the event's zone), whichever comes first; None when the
+    organisers set neither."""
     settings = settings or payment_settings(registration.event)
     candidates = [settings.deadline_at] if settings.deadline_at else []
     if settings.days_to_pay:
-        candidates.append(seat_confirmed_at(registration) + timedelta(days=settings.days_to_pay))
+        zone = registration.event.tz
+        last_day = (seat_confirmed_at(registration) + timedelta(days=settings.days_to_pay)).astimezone(zone)
+        candidates.append(last_day.replace(hour=23, minute=59, second=0, microsecond=0).astimezone(UTC))
     return min(candidates) if candidates else None
 
 
