@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         events.manage_bp,
         registration.bp,
         registration.desk_bp,
+        registration.payments_bp,
         registration.delegations_bp,
         registration.delegation_desk_bp,
         calendar.bp,

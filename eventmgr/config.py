@@ -44,6 +44,7 @@ _ENV_SETTINGS = {
     "EVENTS_PER_PAGE": int,
     "DOCUMENT_RENDER_TIMEOUT": int,
     "JOB_MAX_ATTEMPTS": int,
+    "PAYMENT_PROVIDER": str,
 }
 
 
@@ -132,6 +133,8 @@ class DefaultConfig:
     DOCUMENT_RENDER_TIMEOUT = 25
     #: Seconds after an organiser's last change of time, place or title before delegates get one update.
     CALENDAR_UPDATE_DELAY = 600
+    #: How delegates are told to pay (eventmgr.registration.payments.PROVIDERS): "bank_transfer", the only one.
+    PAYMENT_PROVIDER = "bank_transfer"
 
 
 #: Where links point when no public address is configured: the address `make run` serves.

@@ -1,9 +1,9 @@
 """The site's background work, in rounds: the features' periodic jobs, composed here at the application level.
 
-Each round queues what the clock made due (reminders, calendar updates), forgets idle failed logins, delivers
-the outbox and does queued jobs. The queues are worked through by eventmgr.queue, which commits after each
-item; the rest of a round is committed here, step by step. Run as many workers as you like, on any hosts:
-they share the queues without doing anything twice.
+Each round queues what the clock made due (reminders of events and of payments, calendar updates), forgets idle
+failed logins, delivers the outbox and does queued jobs. The queues are worked through by eventmgr.queue, which
+commits after each item; the rest of a round is committed here, step by step. Run as many workers as you like,
+on any hosts: they share the queues without doing anything twice.
 """
 
 import time
@@ -18,6 +18,7 @@ from eventmgr.calendar.services import queue_calendar_updates
 from eventmgr.extensions import db
 from eventmgr.jobs.services import run_due_jobs
 from eventmgr.mail.services import send_queued
+from eventmgr.registration.payments import queue_payment_reminders
 from eventmgr.registration.reminders import queue_due_reminders
 
 
@@ -37,8 +38,11 @@ class Round:
 
 
 def queue_scheduled(now: datetime | None = None) -> tuple[int, int]:
-    """Queue what is due by the clock: reminders, then calendar updates. Return the two counts."""
+    """Queue what is due by the clock: reminders (of the event, of payments), then calendar updates. Return the
+    two counts."""
     reminders = queue_due_reminders(now)
+    db.session.commit()
+    reminders += queue_payment_reminders(now)
     db.session.commit()
     return reminders, queue_calendar_updates(now)
 

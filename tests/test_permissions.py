@@ -77,6 +77,8 @@ RULES = {
     "/events/<slug>/registration/<token>/certificate.pdf": DELEGATE,
     "/events/<slug>/registration/<token>/edit": DELEGATE,
     "/events/<slug>/registration/<token>/invite.ics": DELEGATE,
+    "/events/<slug>/registration/<token>/invoice": DELEGATE,
+    "/events/<slug>/registration/<token>/invoice.pdf": DELEGATE,
     "/events/<slug>/registration/<token>/qr.svg": DELEGATE,
     "/events/<slug>/registration/<token>/visa-letter.pdf": DELEGATE,
     "/series/<slug>": PUBLIC,
@@ -291,6 +293,13 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             # Checked in, with an approved visa letter: the certificate and the letter exist to be fetched.
             registration_services.check_in(registration, organiser)
             letters.approve_visa_letter(registration, organiser)
+            # A fee to pay and an invoice issued: the invoice exists to be fetched.
+            from eventmgr.registration import payments
+            from eventmgr.registration.models import PaymentSettings
+
+            registration.amount_due = 60
+            db.session.add(PaymentSettings(event_id=event.id, legal_name="Border Academy"))
+            payments.issue_invoice(registration)
             db.session.commit()
             # A delegation registered by its head, which she joins: its link and its visa letters are fetched.
             head = {"given_name": "Nurlan", "family_name": "A", "email": "nurlan@border.kz", "is_head": True}

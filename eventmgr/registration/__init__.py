@@ -2,7 +2,8 @@
 
 
 def __getattr__(name: str):
-    """The blueprints (bp, desk_bp, delegations_bp, delegation_desk_bp), imported from the views on first use."""
+    """The blueprints (bp, desk_bp, payments_bp, delegations_bp, delegation_desk_bp), imported from the views on
+    first use."""
     # Not at the top: the package is imported for its models everywhere, and importing views with
     # them would make import cycles between features.
     if name == "bp":
@@ -11,6 +12,10 @@ def __getattr__(name: str):
         return bp
     if name == "desk_bp":
         from eventmgr.registration.desk_views import bp
+
+        return bp
+    if name == "payments_bp":
+        from eventmgr.registration.payment_views import bp
 
         return bp
     if name == "delegations_bp":
@@ -26,11 +31,15 @@ def __getattr__(name: str):
 
 def init_app(app) -> None:
     """Keep seats counted, let the outbox make registration mails, and give the events' pages attendance."""
-    from eventmgr.registration import notifications, receivers, seats, services
+    from eventmgr.registration import notifications, payments, receivers, seats, services
 
+    payments.check_provider_setting(app.config)
     seats.listen()
     receivers.connect()
     notifications.register_makers()
+    payments.register_makers()
     # Events sit below registration: their pages show attendance through these, without importing it.
     app.add_template_global(services.attendance_count)
     app.add_template_global(services.counts_by_event, "registration_counts")
+    # What a confirmed delegate owes and how to pay it, for their page and their mails.
+    app.add_template_global(payments.payment_due)

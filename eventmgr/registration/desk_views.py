@@ -15,7 +15,7 @@ from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
 from eventmgr.ordering import STEPS
-from eventmgr.registration import attendance, desk, services
+from eventmgr.registration import attendance, desk, payments, services
 from eventmgr.registration.forms import (
     AnnouncementForm,
     AttendanceReportForm,
@@ -25,6 +25,7 @@ from eventmgr.registration.forms import (
     InviteForm,
     OfferCodeForm,
     PaymentForm,
+    PaymentSettingsForm,
     QuestionForm,
     with_questions,
 )
@@ -74,11 +75,20 @@ def _local(value: datetime | None, event) -> datetime | None:
     return value.replace(tzinfo=event.tz) if value else None
 
 
+def _wall_clock(value: datetime | None, event) -> datetime | None:
+    """A stored time as the event's clock shows it, for a form's date and time field (the reverse of _local)."""
+    return value.astimezone(event.tz).replace(tzinfo=None) if value else None
+
+
 @bp.route("/registrations")
 def registrations(event_id: int):
     """List registrations with filters and search; bulk approve or decline."""
     event = get_event_or_404(event_id)
     filters = _filters()
+    # A payment reference from a bank statement leads straight to the registration it names.
+    paying = payments.registration_by_reference(event, filters["q"]) if filters["q"] else None
+    if paying is not None:
+        return redirect(url_for("registration_desk.registration", event_id=event.id, registration_id=paying.id))
     page = request.args.get("page", 1, type=page_number)
     rows, total = desk.find(event, filters, page)
     return render_template(
@@ -189,6 +199,7 @@ def _details_form(event, registration: Registration, from_request: bool):
 def _registration_page(event, registration: Registration, form, decision_form, status: int = 200):
     """The page of one registration, with its details' form and the decision's (kept as typed when refused)."""
     may_check_in = not registration.checked_in_at and services.check_in_refusal(registration, current_user) is None
+    invoice = payments.invoice_for(registration)
     return render_template(
         "registration/desk/registration.html",
         event=event,
@@ -200,6 +211,9 @@ def _registration_page(event, registration: Registration, form, decision_form, s
         questions=services.event_questions(event.id),
         may_check_in=may_check_in,
         seats=_seats(event, registration),
+        payment_reference=payments.payment_reference(registration),
+        invoice=invoice,
+        invoice_number=payments.invoice_label(invoice) if invoice else None,
     ), 422 if form.errors else status
 
 
@@ -262,7 +276,14 @@ def registration_action(event_id: int, registration_id: int, action: str):
             form = PaymentForm()
             if not form.validate_on_submit():
                 raise EventMgrError(" ".join(str(e) for errors in form.errors.values() for e in errors))
-            services.record_payment(registration, form.amount.data, form.method.data, form.reference.data, current_user)
+            payments.receive(
+                registration,
+                form.amount.data,
+                form.method.data,
+                form.reference.data,
+                current_user,
+                send_receipt=form.send_receipt.data,
+            )
         else:
             abort(404)
     except services.EventFull:
@@ -337,6 +358,13 @@ def settings(event_id: int):
     )
     offer_form = OfferCodeForm(prefix="offer")
     invite_form = InviteForm(prefix="invite")
+    saved_payments = payments.payment_settings(event)
+    payment_form = PaymentSettingsForm(
+        prefix="payment",
+        data={key: getattr(saved_payments, key) for key in payments.SETTINGS_FIELDS}
+        | {"deadline_at": _wall_clock(saved_payments.deadline_at, event)},
+    )
+    payment_form.deadline_at.description = _("In the event's time zone (%(zone)s).", zone=event.timezone)
     submitted = request.form.get("form")
     try:
         if submitted == "question" and question_form.validate_on_submit():
@@ -364,6 +392,11 @@ def settings(event_id: int):
                 current_user,
             )
             return _saved(event, _("Offer code added."))
+        if submitted == "payment" and payment_form.validate_on_submit():
+            payments.save_payment_settings(
+                event, payment_form.data | {"deadline_at": _local(payment_form.deadline_at.data, event)}, current_user
+            )
+            return _saved(event, _("Payment settings saved."))
         if submitted == "invite" and invite_form.validate_on_submit():
             upload = invite_form.csv_file.data
             entries = desk.invitation_entries(
@@ -378,12 +411,17 @@ def settings(event_id: int):
     except EventMgrError as error:
         db.session.rollback()
         show_error(
-            {"question": question_form, "capacity": capacity_form, "offer": offer_form, "invite": invite_form}[
-                submitted
-            ],
+            {
+                "question": question_form,
+                "capacity": capacity_form,
+                "offer": offer_form,
+                "invite": invite_form,
+                "payment": payment_form,
+            }[submitted],
             error,
         )
-    status = 422 if any(f.errors for f in (question_form, capacity_form, offer_form, invite_form)) else 200
+    forms = (question_form, capacity_form, offer_form, invite_form, payment_form)
+    status = 422 if any(f.errors for f in forms) else 200
     return render_template(
         "registration/desk/settings.html",
         event=event,
@@ -391,6 +429,7 @@ def settings(event_id: int):
         capacity_form=capacity_form,
         offer_form=offer_form,
         invite_form=invite_form,
+        payment_form=payment_form,
         confirm_form=ConfirmForm(),
         questions=services.event_questions(event.id),
         offer_codes=desk.offer_codes(event),

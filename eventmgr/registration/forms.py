@@ -262,9 +262,58 @@ class DecisionForm(Form):
 
 
 class PaymentForm(Form):
-    amount = DecimalField(_l("Amount received"), places=2, validators=[DataRequired(), NumberRange(min=0.01)])
+    amount = DecimalField(
+        _l("Amount received"), places=2, validators=[DataRequired(), NumberRange(min=0.01, max=99_999_999)]
+    )
     method = StringField(_l("Method"), validators=[Optional(), Length(max=60)])
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=200)])
+    send_receipt = BooleanField(_l("E-mail the delegate a receipt (PDF)"), default=True)
+
+
+class PaymentSettingsForm(Form):
+    """How the event's delegates pay, by when, and who invoices them."""
+
+    beneficiary = StringField(
+        _l("Beneficiary"), validators=[Optional(), Length(max=200)], description=_l("The account holder's name.")
+    )
+    bank_name = StringField(
+        _l("Bank"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("The bank's name and, if payers need it, its address."),
+    )
+    account = StringField(
+        _l("IBAN or account number"),
+        validators=[Optional(), Length(max=64)],
+        description=_l("Delegates see payment instructions once this is set."),
+    )
+    swift_bic = StringField(_l("SWIFT/BIC"), validators=[Optional(), Length(max=11)])
+    note = TextAreaField(
+        _l("Other instructions"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("For example: bank charges are paid by the sender."),
+    )
+    deadline_at = DateTimeLocalField(_l("Pay by"), validators=[Optional()])
+    days_to_pay = IntegerField(
+        _l("Days to pay after the seat is confirmed"),
+        validators=[Optional(), NumberRange(min=1, max=365)],
+        description=_l("Each delegate's deadline is the earlier of the two; leave one empty to use the other."),
+    )
+    reminder_days = IntegerField(
+        _l("Remind unpaid delegates this many days before their deadline"),
+        validators=[Optional(), NumberRange(min=1, max=60)],
+        description=_l("Once, by e-mail, to confirmed delegates who have not paid in full. Empty: no reminder."),
+    )
+    legal_name = StringField(
+        _l("Legal name of the organiser"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Printed on invoices and receipts; delegates can download an invoice once it is set."),
+    )
+    legal_address = TextAreaField(_l("Legal address"), validators=[Optional(), Length(max=1000)])
+    tax_number = StringField(_l("Tax or registration number"), validators=[Optional(), Length(max=64)])
+
+    def validate_deadline_at(self, field):
+        if field.data is not None and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("Give a date between 2000 and 2100."))
 
 
 class AnnouncementForm(Form):

@@ -90,6 +90,8 @@ class Registration(db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reminder_day_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_hour_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the reminder to pay before the deadline was queued (eventmgr.registration.payments); sent once.
+    payment_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Order on the waiting list: when the registration last joined it.
@@ -273,6 +275,60 @@ class Payment(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     registration: Mapped[Registration] = relationship(back_populates="payments")
+
+
+class PaymentSettings(db.Model):
+    """How the delegates of one event pay: the bank transfer's details, the deadline, and the organiser's legal
+    details for invoices and receipts (eventmgr.registration.payments)."""
+
+    __tablename__ = "payment_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    #: Who the money goes to: the account holder's name, as the bank knows it.
+    beneficiary: Mapped[str | None] = mapped_column(String(200))
+    #: The beneficiary's bank: its name and, where payers need it, its address.
+    bank_name: Mapped[str | None] = mapped_column(String(300))
+    #: An IBAN (spaces removed, upper-cased) or a national account number.
+    account: Mapped[str | None] = mapped_column(String(64))
+    #: The bank's SWIFT/BIC code (8 or 11 characters).
+    swift_bic: Mapped[str | None] = mapped_column(String(11))
+    #: Anything else payers must know ("bank charges are borne by the payer").
+    note: Mapped[str | None] = mapped_column(Text, info={"max_length": 1000})
+    #: The last moment to pay, for everyone (shown in the event's zone).
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Days a delegate has to pay once their seat is confirmed; with deadline_at, the earlier of the two counts.
+    days_to_pay: Mapped[int | None]
+    #: Days before a delegate's deadline that an unpaid confirmed delegate is reminded, once; None: no reminder.
+    reminder_days: Mapped[int | None]
+    #: The organiser's legal details, printed on invoices and receipts.
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    legal_address: Mapped[str | None] = mapped_column(Text, info={"max_length": 1000})
+    tax_number: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Invoice(db.Model):
+    """An invoice issued to a delegate, numbered per event without gaps; what it says is kept as issued."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: One invoice per registration.
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), unique=True)
+    #: 1, 2, 3 ... within the event, allocated under the event's row lock.
+    number: Mapped[int]
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    #: The registration's payment reference when it was issued.
+    reference: Mapped[str] = mapped_column(String(32))
+    #: What was printed, kept so that every download shows the same invoice: {seller, buyer, items}.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    registration: Mapped[Registration] = relationship()
 
 
 class Announcement(db.Model):

@@ -34,6 +34,8 @@ SUBJECTS = {
     "event_updated": "Updated: {title}",
     "event_cancelled": "Cancelled: {title}",
     "mode_changed": "How you attend has changed: {title}",
+    "payment_received": "Payment received, with your receipt: {title}",
+    "payment_reminder": "Reminder: your payment for {title} is due",
 }
 #: Messages that tell a waitlisted delegate their place on the waiting list.
 TELL_PLACE = {"waitlisted", "link", "mode_changed"}
