@@ -3,6 +3,7 @@ last pages never hold a lone line or a lone session."""
 
 import re
 import subprocess
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import IN_PERSON, pdf_words
@@ -103,3 +104,70 @@ def test_badge_text_stays_clear_of_the_qr_code_whatever_its_length(
     assert len(LONG_ORGANISATION) >= 120
     assert LONG_ORGANISATION in pdf_words(path.read_bytes(), tmp_path)
     assert max(word[4] for word in words) < 209.8
+
+
+def last_page_lines(pdf: bytes, tmp_path) -> tuple[int, list[str]]:
+    """How many pages the PDF has, and the text lines of its last one (its running header and footer included)."""
+    path = tmp_path / "last.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(  # noqa: S603
+        ["pdftotext", "-layout", str(path), "-"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    return len(pages), [line.strip() for line in pages[-1].splitlines() if line.strip()]
+
+
+def test_the_agenda_s_last_page_never_holds_a_lone_session_or_the_printed_line(
+    client, db, make_event, make_session, organiser, tmp_path
+):
+    """Programmes of growing length: the first one that needs a third page carries two sessions over to it."""
+    start = datetime(2031, 6, 3, 3, tzinfo=UTC)  # 09:00 in Almaty
+    for count in range(16, 30):
+        event = make_event(
+            organiser=organiser,
+            title=f"Conference {count}",
+            start_at=start,
+            end_at=start + timedelta(hours=14),
+            **IN_PERSON,
+        )
+        for k in range(count):
+            at = start + timedelta(minutes=30 * k)
+            make_session(
+                event,
+                title=f"Session {k + 1}",
+                start_at=at,
+                end_at=at + timedelta(minutes=30),
+                description="A discussion of border management across the region.",
+            )
+        pages, lines = last_page_lines(client.get(f"/events/{event.slug}/agenda.pdf").data, tmp_path)
+        if pages > 2:
+            break
+    else:
+        pytest.fail("no programme needed a third page")
+    sessions = [line for line in lines if re.match(r"\d\d:\d\d–\d\d:\d\d", line)]
+    assert len(sessions) >= 2, lines
+    assert any(line.startswith("Printed") for line in lines)
+
+
+def test_a_document_s_last_page_never_holds_a_lone_line(
+    client, login, db, make_event, make_document, organiser, tmp_path
+):
+    """Documents of growing length: the first one that needs a third page carries two paragraphs over to it."""
+    event = make_event(organiser=organiser, **IN_PERSON)
+    login(organiser)
+    for count in range(44, 64):
+        text = "## Recommendations\n\n" + "\n\n".join(
+            f"({k}) The parties agree to cooperate on point {k}." for k in range(1, count + 1)
+        )
+        document = make_document(event, organiser, text, title=f"Recommendations {count}")
+        pdf = client.get(f"/manage/events/{event.id}/documents/{document.id}/preview.pdf").data
+        pages, lines = last_page_lines(pdf, tmp_path)
+        if pages > 2:
+            break
+    else:
+        pytest.fail("no document needed a third page")
+    paragraphs = [line for line in lines if re.match(r"\(\d+\)", line)]
+    assert len(paragraphs) >= 2, lines
