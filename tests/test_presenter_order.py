@@ -85,15 +85,6 @@ def _first_session(db, event):
     return db.session.execute(db.select(EventSession).where(EventSession.event_id == event.id).limit(1)).scalar_one()
 
 
-def test_featured_presenters_are_placed_as_the_programme_orders_them(programme, db, organiser):
-    event, people = programme
-    for name in ("Bolat Baimukhanov", "Aigerim Abenova", "Zhanna Zaitova"):
-        agenda.add_featured(event, people[name], "", organiser)
-    db.session.commit()
-    order = [entry.person.full_name for entry in agenda.featured_presenters(event)]
-    assert order == ["Zhanna Zaitova", "Aigerim Abenova", "Bolat Baimukhanov"]
-
-
 def test_only_the_event_s_organisers_move_its_presenters(client, login, post, programme, make_user):
     event, people = programme
     login(make_user(name="Otto Outsider"))

@@ -217,24 +217,15 @@ def featured_presenters(event: Event) -> list[FeaturedPresenter]:
 
 
 def add_featured(event: Event, person: Person, role_label: str, user=None) -> FeaturedPresenter:
-    """Feature a person on the event's pages with a role label, placed among those already featured as the event's
-    presenter order has them (someone not in the programme: last)."""
+    """Feature a person on the event's pages with a role label, after those already featured."""
     role_label = " ".join((role_label or "").split())
     if len(role_label) > 120:
         raise EventMgrError("Keep the role label under 120 characters.", field="role_label")
     current = featured_presenters(event)
     if any(entry.person_id == person.id for entry in current):
         raise EventMgrError(f"{person.full_name} is already featured.", field="person_id")
-    rank = {someone.id: index for index, someone in enumerate(presenter_order(event))}
-    last = len(rank)
-    place = next(
-        (i for i, other in enumerate(current) if rank.get(other.person_id, last) > rank.get(person.id, last)),
-        len(current),
-    )
-    entry = FeaturedPresenter(event_id=event.id, person=person, role_label=role_label)
+    entry = FeaturedPresenter(event_id=event.id, person=person, role_label=role_label, position=len(current))
     db.session.add(entry)
-    current.insert(place, entry)
-    renumber(current)
     db.session.flush()
     record("featured.add", user, event, summary=f"{person.full_name} · {role_label}")
     return entry
