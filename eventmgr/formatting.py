@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import (
     format_date,
-    format_datetime,
     format_time,
+    get_datetime_format,
     get_timezone_gmt,
     get_timezone_name,
 )
@@ -101,10 +101,20 @@ def agenda_day(day) -> str:
     return format_date(day, "full", locale=get_locale())
 
 
-def local_datetime(moment: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:
+def local_datetime(moment: datetime | None, timezone: str = "UTC") -> str:
+    """The one way a date and time is shown: in the zone given, in the reader's locale, naming the zone.
+
+    '3 Dec 2026, 00:06 (Asia/Almaty)'; '3 дек. 2026 г., 00:06 (Asia/Almaty)'. '' for no moment.
+    """
     if moment is None:
         return ""
-    return format_datetime(moment, fmt, tzinfo=ZoneInfo(timezone), locale=get_locale())
+    locale = get_locale()
+    local = moment.astimezone(ZoneInfo(timezone))
+    pattern = get_datetime_format("medium", locale=locale)
+    text = pattern.replace("{1}", format_date(local, "medium", locale=locale)).replace(
+        "{0}", format_time(local, "short", locale=locale)
+    )
+    return f"{text} ({timezone})"
 
 
 def money(amount, currency: str) -> str:

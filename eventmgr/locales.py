@@ -1,14 +1,17 @@
 """Countries, languages, currencies and time zones from maintained packages, named in the reader's locale."""
 
-from functools import cache
+from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
+from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 from babel import Locale
 from babel.core import get_global
 from babel.dates import get_timezone_location
-from babel.numbers import list_currencies
+from babel.numbers import get_territory_currencies, list_currencies
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 
 def _locale() -> Locale:
@@ -79,20 +82,49 @@ def language_choices() -> list[tuple[str, str]]:
 
 @cache
 def currency_codes() -> tuple[str, ...]:
-    """ISO 4217 codes in current use."""
-    return tuple(sorted(list_currencies()))
+    """ISO 4217 codes of the currencies some country uses as legal tender today (no historic ones: no DEM, HRK)."""
+    today = date.today()
+    return tuple(
+        sorted(
+            {
+                code
+                for territory in get_global("territory_currencies")
+                for code in get_territory_currencies(territory, today, tender=True, non_tender=False)
+            }
+        )
+    )
 
 
-def currency_choices() -> list[tuple[str, str]]:
+def currency_choices(keep: str | None = None) -> list[tuple[str, str]]:
+    """(code, 'EUR · Euro') of today's currencies, and of `keep` (an event's stored one) if it is no longer current."""
     locale = _locale()
-    return [(code, f"{code} · {locale.currencies.get(code, code)}") for code in currency_codes()]
+    codes = currency_codes()
+    if keep and keep not in codes and is_currency(keep):
+        codes = (*codes, keep)
+    return [(code, f"{code} · {locale.currencies.get(code, code)}") for code in codes]
+
+
+def _tzdata_text(name: str) -> str:
+    return (resources.files("tzdata.zoneinfo") / name).read_text(encoding="utf-8")
 
 
 @cache
 def timezone_names() -> tuple[str, ...]:
-    """IANA time zone names (Area/City), without the legacy aliases."""
-    legacy = ("Etc/", "SystemV/", "US/")
-    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith(legacy)))
+    """The IANA zones people choose from (Area/Location, one per region of a country, as tzdata's zone.tab lists
+    them), without the backward links: no 'US/Eastern', 'Asia/Calcutta' or 'Europe/Kiev'."""
+    rows = (line.split("\t") for line in _tzdata_text("zone.tab").splitlines() if line and not line.startswith("#"))
+    return tuple(sorted(name for *_, name in (row[:3] for row in rows) if name in available_timezones()))
+
+
+@cache
+def timezone_aliases() -> dict[str, str]:
+    """Old or alternative zone names (tzdata's links: 'Asia/Calcutta') -> the zone offered for them ('Asia/Kolkata').
+
+    Browsers still report some old names, so a form preselecting the browser's zone maps them through this.
+    """
+    offered = set(timezone_names())
+    links = (line.split()[1:3] for line in _tzdata_text("tzdata.zi").splitlines() if line.startswith("L "))
+    return {alias: target for target, alias in links if target in offered}
 
 
 def timezone_label(name: str, locale: Locale | None = None) -> str:
@@ -119,8 +151,64 @@ def _sorted_timezones(locale_name: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(((name, timezone_label(name, locale)) for name in timezone_names()), key=lambda z: z[1]))
 
 
+def utc_offset(name: str, moment: datetime | None = None) -> str:
+    """The zone's offset from UTC at `moment` (now by default): 'UTC+05:00', 'UTC−03:30', 'UTC±00:00'."""
+    offset = (moment or datetime.now(UTC)).astimezone(ZoneInfo(name)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    if not minutes:
+        return "UTC±00:00"
+    sign = "+" if minutes > 0 else "\u2212"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+#: The regions of the IANA names ('Asia' of 'Asia/Almaty'), for grouping zones in a list.
+ZONE_REGIONS = {
+    "Africa": _l("Africa"),
+    "America": _l("Americas"),
+    "Antarctica": _l("Antarctica"),
+    "Arctic": _l("Arctic"),
+    "Asia": _l("Asia"),
+    "Atlantic": _l("Atlantic Ocean"),
+    "Australia": _l("Australia"),
+    "Europe": _l("Europe"),
+    "Indian": _l("Indian Ocean"),
+    "Pacific": _l("Pacific Ocean"),
+}
+
+
+def grouped_timezone_choices(keep: str | None = None, moment: datetime | None = None) -> dict[str, list]:
+    """Zones by region for a select with option groups, each labelled with its current offset:
+    {'Asia': [('Asia/Almaty', 'Kazakhstan (Almaty) · Asia/Almaty (UTC+05:00)'), ...], ...}, UTC first.
+
+    `keep` (an event's stored zone) is offered too when it is not among them, so an old event still saves.
+    """
+    moment = moment or datetime.now(UTC)
+    hour = moment.replace(minute=0, second=0, microsecond=0)  # offsets change on the hour at most
+    return {
+        str(ZONE_REGIONS.get(region, region)): list(zones) for region, zones in _grouped(str(_locale()), hour, keep)
+    }
+
+
+@lru_cache(maxsize=64)
+def _grouped(locale_name: str, hour: datetime, keep: str | None) -> tuple:
+    locale = Locale.parse(locale_name)
+    names = list(timezone_names())
+    if keep and keep not in names and keep != "UTC" and is_timezone(keep):
+        names.append(keep)
+    groups: dict[str, list[tuple[str, str]]] = {"UTC": [("UTC", f"UTC ({utc_offset('UTC', hour)})")]}
+    for name, label in sorted(((n, timezone_label(n, locale)) for n in names), key=lambda z: z[1]):
+        groups.setdefault(name.split("/")[0], []).append((name, f"{label} ({utc_offset(name, hour)})"))
+    return tuple((region, tuple(zones)) for region, zones in groups.items())
+
+
 def is_timezone(name: str) -> bool:
-    return name in timezone_names() or name == "UTC"
+    """Whether the name is a zone: one offered, or an older name an event may already be stored with."""
+    return name in timezone_names() or name == "UTC" or ("/" in name and name in available_timezones())
+
+
+def is_currency(code: str) -> bool:
+    """Whether the code is an ISO 4217 currency Babel knows, current or historic."""
+    return code in list_currencies()
 
 
 def zone(name: str) -> ZoneInfo:

@@ -135,6 +135,7 @@ RULES = {
     "/manage/events/<int:event_id>/agenda/<int:session_id>/participants/<int:participant_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/presenters": ORGANISERS,
     "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": ORGANISERS,
+    "/manage/events/<int:event_id>/presenters/order/<int:person_id>/<any(up, down):action>": ORGANISERS,
     "/manage/events/<int:event_id>/people/<int:person_id>": ORGANISERS,
     "/manage/events/<int:event_id>/people/<int:person_id>/send-link": ORGANISERS,
     "/manage/events/<int:event_id>/people/merge": ORGANISERS,
@@ -179,6 +180,7 @@ ACTIONS = {
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": "down",
     "/manage/events/<int:event_id>/agenda/<int:session_id>/participants/<int:participant_id>/<action>": "down",
     "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": "label",
+    "/manage/events/<int:event_id>/presenters/order/<int:person_id>/<any(up, down):action>": "down",
     "/manage/series/<int:series_id>/requests/<int:request_id>/<any(accept, decline):action>": "accept",
     "/manage/events/<int:event_id>/roles/invitations/<int:invitation_id>/<any(resend, withdraw):action>": "resend",
 }
@@ -197,6 +199,7 @@ FORMS = {
     "/manage/events/<int:event_id>/presenters/<int:featured_id>/<action>": {"role_label": "Webinar hosting presenter"},
     "/manage/organisations/<int:organisation_id>/owners": {"owner-user_id": "SECRETARY"},
     DOCUMENT + "/comments": {"body": "Please cite the 2010 conference here."},
+    DOCUMENT + "/publish": {"accept_unresolved": "y"},  # over the world's open comment
     DOCUMENT + "/import": {"text": "1. Introduction\n\n(1) The delegations met in Dushanbe."},
     DOCUMENT + "/sections": {"heading": "Way forward"},
     DOCUMENT + "/sections/<int:section_id>/move": {"direction": "down"},
@@ -285,7 +288,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
         series_request = request_series(elsewhere, series, 2, elsewhere.roles[0].user)
         db.session.commit()
         if publish_document:
-            document_services.publish(document, secretary)
+            document_services.publish(document, secretary, accept_unresolved=True)
             db.session.commit()
         registration = delegation = None
         if status == "published":

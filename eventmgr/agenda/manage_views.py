@@ -251,13 +251,17 @@ def participant_action(event_id: int, session_id: int, participant_id: int, acti
 
 
 def _render_presenters(event, form, status=200):
-    people = people_services.event_people(event)
+    # The programme's people in the event's presenter order, then those only featured.
+    ordered = services.presenter_order(event)
+    in_programme = [person.id for person in ordered]
+    people = ordered + [p for p in people_services.event_people(event) if p.id not in set(in_programme)]
     return render_template(
         "agenda/manage/presenters.html",
         event=event,
         form=form,
         featured=services.featured_presenters(event),
         people=people,
+        in_programme=in_programme,
         editable=editable_people(current_user, people),
         suggestions=FEATURED_ROLE_SUGGESTIONS,
         confirm_form=ConfirmForm(),
@@ -306,6 +310,23 @@ def featured_action(event_id: int, featured_id: int, action: str):
         if action == "label":
             flash(_("Role label saved."), "success")
     return redirect(url_for("agenda_manage.presenters", event_id=event.id))
+
+
+@bp.route("/presenters/order/<int:person_id>/<any(up, down):action>", methods=["POST"])
+def move_presenter(event_id: int, person_id: int, action: str):
+    """Move someone up or down the event's list of presenters."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    person = _event_person_or_404(event, person_id)
+    try:
+        services.move_presenter(event, person, action, current_user)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("agenda_manage.presenters", event_id=event.id) + "#everyone-heading")
 
 
 def _event_person_or_404(event, person_id: int) -> Person:

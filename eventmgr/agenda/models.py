@@ -125,6 +125,18 @@ class FeaturedPresenter(db.Model):
     person: Mapped[Person] = relationship()
 
 
+class PresenterPosition(db.Model):
+    """A person's place in the event's list of presenters, as the organiser set it (without one: by first
+    appearance in the programme, the host of the welcoming remarks first)."""
+
+    __tablename__ = "presenter_positions"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True)
+    #: Order on the pages, from 0.
+    position: Mapped[int] = mapped_column(default=0)
+
+
 class PersonalAgendaItem(db.Model):
     """A session a registered delegate means to attend (for their personal agenda and calendar)."""
 

@@ -15,6 +15,7 @@ from eventmgr.agenda.models import (
     EventSession,
     FeaturedPresenter,
     PersonalAgendaItem,
+    PresenterPosition,
     SessionParticipant,
 )
 from eventmgr.audit.services import record
@@ -366,6 +367,59 @@ def warnings_for(warnings: list[AgendaWarning], event_session: EventSession) -> 
     return [w for w in warnings if event_session.id in w.session_ids]
 
 
+# --- The order of presenters ------------------------------------------------------------------------
+
+
+def _first_appearance(sessions: list[EventSession]) -> dict[int, tuple]:
+    """Each person's sort key by default: the hosts, chairs and moderators of the welcoming remarks first, then
+    everyone by their first part in the programme (its start, then their place among its people)."""
+    keys: dict[int, tuple] = {}
+    for event_session in sorted(sessions, key=lambda s: (s.start_at, s.id)):
+        for part in event_session.participants:
+            welcoming = event_session.kind == "opening" and part.role in ("host", "chair", "moderator")
+            key = (0 if welcoming else 1, event_session.start_at, event_session.id, part.position)
+            keys[part.person_id] = min(keys.get(part.person_id, key), key)
+    return keys
+
+
+def presenter_order(event: Event, sessions: list[EventSession] | None = None) -> list[Person]:
+    """Everyone in the event's programme, in the order the organiser set; who has no place set yet (nobody, until
+    the organiser moves someone; later, who joined the programme since) follows by first appearance."""
+    sessions = event_sessions(event) if sessions is None else sessions
+    people = {part.person_id: part.person for s in sessions for part in s.participants}
+    default = _first_appearance(sessions)
+    positions = dict(
+        db.session.execute(
+            select(PresenterPosition.person_id, PresenterPosition.position).where(
+                PresenterPosition.event_id == event.id
+            )
+        ).all()
+    )
+    return sorted(
+        people.values(),
+        key=lambda person: (0, positions[person.id], ()) if person.id in positions else (1, 0, default[person.id]),
+    )
+
+
+def move_presenter(event: Event, person: Person, action: str, user=None) -> None:
+    """Move a presenter up or down the event's list; the whole list as it then stands becomes the set order."""
+    if action not in STEPS:
+        raise EventMgrError("Unknown action.")
+    order = presenter_order(event)
+    index = next((i for i, someone in enumerate(order) if someone.id == person.id), None)
+    if index is None:
+        raise EventMgrError(f"{person.full_name} is not in the programme.")
+    if not move(order, index, STEPS[action]):
+        return
+    db.session.execute(delete(PresenterPosition).where(PresenterPosition.event_id == event.id))
+    db.session.add_all(
+        PresenterPosition(event_id=event.id, person_id=someone.id, position=position)
+        for position, someone in enumerate(order)
+    )
+    db.session.flush()
+    record("presenter.move", user, event, summary=f"{person.full_name}: {action}")
+
+
 @dataclass
 class PresenterEntry:
     """A person on the presenters page: featured entry if any, and their parts in the event's sessions."""
@@ -378,7 +432,8 @@ class PresenterEntry:
 def presenters(
     event: Event, sessions: list[EventSession] | None = None
 ) -> tuple[list[PresenterEntry], list[PresenterEntry]]:
-    """(featured presenters in the organiser's order, everyone else in the sessions by name)."""
+    """(featured presenters in the organiser's order, everyone else in the programme in the event's presenter
+    order)."""
     sessions = event_sessions(event) if sessions is None else sessions
     featured = [PresenterEntry(entry.person, entry) for entry in featured_presenters(event)]
     by_person = {entry.person.id: entry for entry in featured}
@@ -387,7 +442,7 @@ def presenters(
         for part in event_session.participants:
             entry = by_person.get(part.person_id) or others.setdefault(part.person_id, PresenterEntry(part.person))
             entry.parts.append(part)
-    return featured, sorted(others.values(), key=lambda e: (e.person.name_key, e.person.id))
+    return featured, [others[person.id] for person in presenter_order(event, sessions) if person.id in others]
 
 
 # --- Personal agendas -------------------------------------------------------------------------------

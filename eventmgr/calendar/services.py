@@ -14,7 +14,7 @@ from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionPart
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
-from eventmgr.formatting import event_place, event_times, local_datetime, session_times
+from eventmgr.formatting import agenda_day, event_place, event_times, session_times
 from eventmgr.ics import sessions_to_ics
 from eventmgr.mail.services import is_withheld, queue_mail
 from eventmgr.people.models import Person
@@ -84,7 +84,7 @@ def _event_time(start: datetime, end: datetime, zone: str) -> str:
 
 def _session_time(start: datetime, end: datetime, zone: str) -> str:
     times = session_times(SimpleNamespace(start_at=start, end_at=end), zone)
-    return f"{local_datetime(start, zone, 'EEEE d MMMM y')}, {times} ({zone})"
+    return f"{agenda_day(start.astimezone(ZoneInfo(zone)).date())}, {times} ({zone})"
 
 
 def _place_before(event: Event, before: dict, prefix: str = "") -> SimpleNamespace:

@@ -93,6 +93,7 @@ class PublishForm(Form):
         validators=[Optional(), Length(max=500)],
         description=_l("Required for a correction; shown with the list of versions."),
     )
+    accept_unresolved = BooleanField(_l("Publish although review comments are unresolved"))
 
 
 class MoveForm(Form):

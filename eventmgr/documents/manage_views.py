@@ -133,6 +133,7 @@ def _render_editor(event, document, status=200, **forms):
         document=document,
         content=services.document_content(document),
         comments=services.comments_by_paragraph(document),
+        unresolved=services.unresolved_count(document),
         comment_form=CommentForm(formdata=None),
         paragraph_form=ParagraphForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
@@ -464,7 +465,9 @@ def publish(event_id: int, document_id: int):
     form = PublishForm()
     if form.validate_on_submit():
         try:
-            version = services.publish(document, current_user, form.note.data or "")
+            version = services.publish(
+                document, current_user, form.note.data or "", accept_unresolved=form.accept_unresolved.data
+            )
             db.session.commit()
         except EventMgrError as error:
             db.session.rollback()

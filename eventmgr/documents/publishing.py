@@ -15,6 +15,7 @@ from eventmgr import locales
 from eventmgr.audit.services import record
 from eventmgr.database import utcnow
 from eventmgr.documents.models import DOCUMENT_KINDS, Document, DocumentVersion
+from eventmgr.documents.review import unresolved_count
 from eventmgr.documents.structure import DocumentError, document_locale
 from eventmgr.extensions import db
 from eventmgr.jobs import services as jobs
@@ -38,32 +39,46 @@ class RenderFailed(DocumentError):
 
 
 def participation_annex(event, language: str = "en") -> dict:
-    """Countries and organisations of the delegates who were confirmed or attended, by name; when the event has
-    registered delegations, also each delegation with its members ("delegations")."""
+    """Countries and organisations taking part, by name: once the event has ended and the desk recorded who came,
+    of the delegates who attended; before that, of those registered (confirmed). Each delegate's own country and
+    organisation counts, and so do those a delegation is sent by. When the event has registered delegations, also
+    each delegation with its members ("delegations")."""
     from eventmgr.registration import participants
     from eventmgr.registration.models import Registration
 
+    attended = Registration.checked_in_at.is_not(None)
+    ended = event.end_at <= utcnow()
+    if ended and _any(select(Registration.id).where(Registration.event_id == event.id, attended)):
+        taking_part = attended
+    else:
+        taking_part = (Registration.status == "confirmed") | attended
     rows = (
-        db.session.execute(
-            select(Registration).where(
-                Registration.event_id == event.id,
-                (Registration.status == "confirmed") | Registration.checked_in_at.is_not(None),
-            )
-        )
-        .scalars()
-        .all()
+        db.session.execute(select(Registration).where(Registration.event_id == event.id, taking_part)).scalars().all()
     )
     locale = document_locale(language)
-    countries = sorted({locales.country_name(r.country, locale) for r in rows if r.country}, key=str.casefold)
+    codes = {r.country for r in rows} | {r.delegation_group.country for r in rows if _sent_by_delegation(r)}
+    countries = sorted({locales.country_name(code, locale) for code in codes if code}, key=str.casefold)
     organisations: dict[str, str] = {}
     for registration in rows:
-        name = registration.organisation_display.strip()
-        if name:
-            organisations.setdefault(name.casefold(), name)
+        names = [registration.organisation_display]
+        if _sent_by_delegation(registration) and registration.delegation_group.organisation is not None:
+            names.append(registration.delegation_group.organisation.name)
+        for name in (n.strip() for n in names):
+            if name:
+                organisations.setdefault(name.casefold(), name)
     annex = {"countries": countries, "organisations": sorted(organisations.values(), key=str.casefold)}
     if participants.has_delegations(event):
         annex["delegations"] = _delegations_annex(rows)
     return annex
+
+
+def _any(query) -> bool:
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def _sent_by_delegation(registration) -> bool:
+    delegation = registration.delegation_group
+    return delegation is not None and delegation.cancelled_at is None
 
 
 def _delegations_annex(rows) -> list[dict]:
@@ -166,8 +181,11 @@ def _author(document: Document) -> str:
 # --- Publishing ------------------------------------------------------------------------------------
 
 
-def publish(document: Document, user, note: str = "") -> DocumentVersion:
-    """Freeze the working copy as the next version and render its PDF once; nothing changes if that fails."""
+def publish(document: Document, user, note: str = "", accept_unresolved: bool = False) -> DocumentVersion:
+    """Freeze the working copy as the next version and render its PDF once; nothing changes if that fails.
+
+    Review comments still open stop it, unless the publisher confirms (`accept_unresolved`) they know of them.
+    """
     # Two secretariat members pressing Publish at once: the second waits here, then finds it published.
     db.session.refresh(document, with_for_update=True)
     if document.status == "published":
@@ -176,6 +194,13 @@ def publish(document: Document, user, note: str = "") -> DocumentVersion:
         raise DocumentError("Write at least one paragraph before publishing.")
     if document.versions and not note.strip():
         raise DocumentError("Say what this correction changes.", field="note")
+    unresolved = unresolved_count(document)
+    if unresolved and not accept_unresolved:
+        raise DocumentError(
+            ("1 review comment is unresolved." if unresolved == 1 else f"{unresolved} review comments are unresolved.")
+            + " Resolve them, or confirm that you publish with them unresolved.",
+            field="accept_unresolved",
+        )
     number = (
         db.session.execute(
             select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)

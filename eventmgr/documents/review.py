@@ -53,6 +53,11 @@ def resolve_comment(comment: DocumentComment, user) -> None:
         db.session.flush()
 
 
+def unresolved_count(document: Document) -> int:
+    """How many review comments on the document nobody has marked as dealt with."""
+    return sum(1 for comment in document.comments if comment.resolved_at is None)
+
+
 def comments_by_paragraph(document: Document) -> dict[int | None, list[DocumentComment]]:
     """Open and resolved comments, grouped by paragraph id (None: about the whole document)."""
     grouped: dict[int | None, list[DocumentComment]] = {}

@@ -36,6 +36,7 @@ from eventmgr.documents.review import (
     resolve_comment,
     return_to_draft,
     submit_for_review,
+    unresolved_count,
 )
 from eventmgr.documents.structure import (
     MAX_PARAGRAPHS,
@@ -105,6 +106,7 @@ __all__ = [
     "return_to_draft",
     "stored_pdf",
     "submit_for_review",
+    "unresolved_count",
     "update_document",
     "update_paragraph",
     "update_section",

@@ -1,5 +1,6 @@
 """Forms for events, series, organisations on events and roles."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventmgr import locales
 from eventmgr.events.models import (
@@ -33,7 +35,14 @@ from eventmgr.events.services import event_rule_errors
 from eventmgr.forms import ConfirmForm, Form, select_choices  # noqa: F401 - kept importable from here
 
 #: Fields of the form that are not the event's own (the version it was loaded at, a request to join a series).
-NOT_EVENT_FIELDS = ("csrf_token", "version", "join_series", "join_edition")
+NOT_EVENT_FIELDS = (
+    "csrf_token",
+    "version",
+    "join_series",
+    "join_edition",
+    "reminder_early_unit",
+    "reminder_late_unit",
+)
 # Form field name -> model field, for the times entered in the event's own time zone.
 LOCAL_TIME_FIELDS = {
     "start": "start_at",
@@ -42,6 +51,18 @@ LOCAL_TIME_FIELDS = {
     "registration_closes": "registration_closes_at",
     "delegation_deadline": "delegation_deadline",
 }
+# Form field name -> model field, for the reminders entered as a number of hours or days (stored in minutes).
+REMINDER_FIELDS = {"reminder_early": "reminder_early_minutes", "reminder_late": "reminder_late_minutes"}
+REMINDER_UNITS = {"hours": 60, "days": 24 * 60}
+# Model field -> form field, where they differ: for putting a service's message at the field the user filled.
+FORM_FIELD_OF = {attr: name for name, attr in (LOCAL_TIME_FIELDS | REMINDER_FIELDS).items()}
+
+
+class CheckboxesField(SelectMultipleField):
+    """A choice of several, each a checkbox: nothing to Ctrl-click."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class EventForm(Form):
@@ -131,20 +152,22 @@ class EventForm(Form):
     registration_closes = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
     fee = DecimalField(_l("Fee"), places=2, validators=[Optional()], description=_l("0 or empty: free."))
     currency = SelectField(_l("Currency"), default="EUR")
-    languages = SelectMultipleField(_l("Working languages"), validators=[Optional()])
+    languages = CheckboxesField(_l("Working languages"), validators=[Optional()])
     publish_participant_list = BooleanField(_l("Publish the list of participants who agree to be listed"))
-    reminder_early_minutes = IntegerField(
-        _l("First reminder, minutes before the start"),
+    reminder_early = IntegerField(
+        _l("First reminder before the start"),
         validators=[Optional()],
-        default=24 * 60,
-        description=_l("1440 is a day. Empty: no reminder."),
+        default=1,
+        description=_l("Empty: no reminder."),
     )
-    reminder_late_minutes = IntegerField(
-        _l("Second reminder, minutes before the start"),
+    reminder_early_unit = SelectField(_l("Unit of the first reminder"), default="days")
+    reminder_late = IntegerField(
+        _l("Second reminder before the start"),
         validators=[Optional()],
-        default=60,
+        default=1,
         description=_l("Online delegates' reminders carry the join link."),
     )
+    reminder_late_unit = SelectField(_l("Unit of the second reminder"), default="hours")
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     recording_url = URLField(
         _l("Recording"),
@@ -153,25 +176,43 @@ class EventForm(Form):
     )
     version = HiddenField()
 
-    def __init__(self, *args, series_choices=(), organisation_choices=(), **kwargs):
+    def __init__(self, *args, series_choices=(), organisation_choices=(), event: Event | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.delegation_countries.choices = locales.country_choices()
         self.delegation_organisation_ids.choices = [(o.id, o.display_name) for o in organisation_choices]
         self.series_id.choices = [("", _l("(none)"))] + [(s.id, s.title) for s in series_choices]
-        self.timezone.choices = locales.timezone_choices()
+        # An event keeps a zone or currency it was saved with even when the lists no longer offer it.
+        self.timezone.choices = locales.grouped_timezone_choices(keep=event.timezone if event else None)
         self.venue_country.choices = [("", _l("(none)"))] + locales.country_choices()
-        self.currency.choices = locales.currency_choices()
+        self.currency.choices = locales.currency_choices(keep=event.currency if event else None)
         self.languages.choices = locales.language_choices()
+        self.languages.usual = locales.FIRST_LANGUAGES  # shown first; the rest one click away
+        units = [("hours", _l("hours")), ("days", _l("days"))]
+        if event is not None and any(
+            (getattr(event, attr) or 0) % 60 for attr in REMINDER_FIELDS.values()
+        ):  # saved in minutes before reminders were asked in hours or days
+            units.insert(0, ("minutes", _l("minutes")))
+        self.reminder_early_unit.choices = self.reminder_late_unit.choices = units
+        self._event = event
+
+    def browser_zone_fallback(self) -> None:
+        """Let the page's script choose the browser's zone, when the server knows none better (no script: UTC)."""
+        self.timezone.render_kw = {
+            "data-browser-zone": "",
+            "data-zone-aliases": json.dumps(locales.timezone_aliases(), separators=(",", ":")),
+        }
 
     def fill_from(self, event: Event) -> None:
         """Show an event's stored values, with times in its own zone."""
         for name in self._fields:
-            if name in LOCAL_TIME_FIELDS or name in NOT_EVENT_FIELDS:
+            if name in LOCAL_TIME_FIELDS or name in REMINDER_FIELDS or name in NOT_EVENT_FIELDS:
                 continue
             self[name].data = getattr(event, name)
         for name, attr in LOCAL_TIME_FIELDS.items():
             value = getattr(event, attr)
             self[name].data = value.astimezone(event.tz).replace(tzinfo=None) if value else None
+        for name, attr in REMINDER_FIELDS.items():
+            self[name].data, self[f"{name}_unit"].data = _in_largest_unit(getattr(event, attr))
         self.version.data = event.version
 
     def event_data(self) -> dict:
@@ -179,8 +220,11 @@ class EventForm(Form):
         data = {
             name: field.data
             for name, field in self._fields.items()
-            if name not in LOCAL_TIME_FIELDS and name not in NOT_EVENT_FIELDS
+            if name not in LOCAL_TIME_FIELDS and name not in REMINDER_FIELDS and name not in NOT_EVENT_FIELDS
         }
+        for name, attr in REMINDER_FIELDS.items():
+            amount, unit = self[name].data, self[f"{name}_unit"].data
+            data[attr] = amount * REMINDER_UNITS.get(unit, 1) if amount is not None else None
         zone = ZoneInfo(self.timezone.data) if locales.is_timezone(self.timezone.data or "") else None
         for name, attr in LOCAL_TIME_FIELDS.items():
             value: datetime | None = self[name].data
@@ -190,18 +234,23 @@ class EventForm(Form):
     def validate(self, extra_validators=None) -> bool:
         """Field checks first, then the event rules, each message at its field."""
         valid = super().validate(extra_validators)
-        model_to_form = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
         for field, message in event_rule_errors(self.event_data(), getattr(self, "_event", None)).items():
-            form_field = self[model_to_form.get(field, field)]
+            form_field = self[FORM_FIELD_OF.get(field, field)]
             if message not in form_field.errors:
                 form_field.errors = list(form_field.errors) + [message]
             valid = False
         return valid
 
-    def for_event(self, event: Event | None) -> "EventForm":
-        """Tell the rules which event is being edited (its own slug is not taken)."""
-        self._event = event
-        return self
+
+def _in_largest_unit(minutes: int | None) -> tuple[int | None, str]:
+    """A reminder's minutes as the form shows them: (2, 'days'), (5, 'hours'), or (90, 'minutes') for what neither
+    divides."""
+    if minutes is None:
+        return None, "hours"
+    for unit in ("days", "hours"):
+        if minutes % REMINDER_UNITS[unit] == 0:
+            return minutes // REMINDER_UNITS[unit], unit
+    return minutes, "minutes"
 
 
 class CancelForm(Form):

@@ -1,6 +1,6 @@
 """The organisers' area: dashboard, event editing and its life cycle, roles, audit log, series."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from eventmgr.auth.permissions import can_create_events
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.events import services
 from eventmgr.events.forms import (
-    LOCAL_TIME_FIELDS,
+    FORM_FIELD_OF,
     CancelForm,
     EventForm,
     EventOrganisationForm,
@@ -35,7 +35,7 @@ from eventmgr.organisations.permissions import organisations_findable
 bp = Blueprint("events_manage", __name__, url_prefix="/manage")
 
 #: The form's names of the model attributes services report errors for (times are entered locally).
-FORM_FIELDS = {attr: name for name, attr in LOCAL_TIME_FIELDS.items()}
+FORM_FIELDS = FORM_FIELD_OF
 
 
 @bp.before_request
@@ -86,11 +86,14 @@ def new_event():
     """Create a draft event."""
     if not can_create_events(current_user):
         abort(403)
-    form = EventForm(series_choices=_series_choices(), organisation_choices=_organisation_choices()).for_event(None)
+    form = EventForm(series_choices=_series_choices(), organisation_choices=_organisation_choices())
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "conference")
         form.format.data = request.args.get("format", "online" if form.kind.data == "webinar" else "in_person")
-        form.timezone.data = "UTC"
+        form.timezone.data = services.last_timezone(current_user)
+        if form.timezone.data is None:
+            form.timezone.data = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+            form.browser_zone_fallback()
         form.currency.data = "EUR"
         form.visibility.data = "public"
         form.registration_policy.data = "open"
@@ -141,8 +144,8 @@ def edit_event(event_id: int):
     """Change an event; a save from a form older than the last save is refused."""
     event = get_event_or_404(event_id)
     form = EventForm(
-        series_choices=_series_choices(event), organisation_choices=_organisation_choices(event)
-    ).for_event(event)
+        series_choices=_series_choices(event), organisation_choices=_organisation_choices(event), event=event
+    )
     if request.method == "GET":
         form.fill_from(event)
     conflict = None

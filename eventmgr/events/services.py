@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
+from eventmgr.audit.models import AuditEntry
 from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import contains_text, utcnow
@@ -93,7 +94,7 @@ def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
         | _delegation_errors(data)
         | _registration_window_errors(data)
         | _reminder_errors(data)
-        | _price_errors(data)
+        | _price_errors(data, event)
         | _language_errors(data)
         | _series_errors(data)
         | _edition_errors(data, event)
@@ -197,11 +198,13 @@ def _reminder_errors(data: dict) -> dict[str, str]:
     }
 
 
-def _price_errors(data: dict) -> dict[str, str]:
+def _price_errors(data: dict, event: Event | None) -> dict[str, str]:
     errors = {}
     if data.get("fee") is not None and data["fee"] < 0:
         errors["fee"] = "The fee cannot be negative; 0 means free."
-    if data.get("currency") and data["currency"] not in locales.currency_codes():
+    # A currency no longer in use is kept on an event that has it, never chosen anew.
+    kept = event is not None and data.get("currency") == event.currency
+    if data.get("currency") and data["currency"] not in locales.currency_codes() and not kept:
         errors["currency"] = "Choose a currency from the list."
     return errors
 
@@ -331,6 +334,17 @@ def create_event(data: dict, user) -> Event:
     record("event.create", user, event, summary=event.title)
     db.session.flush()
     return event
+
+
+def last_timezone(user) -> str | None:
+    """The zone of the last event this user created or changed, for their next one; None if they have none."""
+    return db.session.execute(
+        select(Event.timezone)
+        .join(AuditEntry, AuditEntry.event_id == Event.id)
+        .where(AuditEntry.user_id == user.id, AuditEntry.action.in_(("event.create", "event.update", "event.copy")))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def update_event(event: Event, data: dict, user, expected_version: int | None) -> dict:

@@ -66,3 +66,17 @@ document.addEventListener("click", function (event) {
       form.requestSubmit ? form.requestSubmit(button) : button.click();
     });
 });
+
+// A new event's zone: where the server knows no better (no earlier event of this organiser), the browser's own.
+document.addEventListener("DOMContentLoaded", function () {
+  var select = document.querySelector("select[data-browser-zone]");
+  if (!select || !window.Intl) {
+    return;
+  }
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  var aliases = JSON.parse(select.getAttribute("data-zone-aliases") || "{}");
+  zone = aliases[zone] || zone;
+  if (zone && select.querySelector('option[value="' + zone + '"]')) {
+    select.value = zone;
+  }
+});
