@@ -25,6 +25,9 @@ from eventmgr.people.models import Person
 UPCOMING_CONFERENCE = "issyk-kul-initiative-4th-conference"
 UPCOMING_WEBINAR = "joint-risk-analysis-central-asia-webinar"
 UPCOMING_WORKSHOP = "joint-risk-analysis-workshop-almaty"
+#: Paid, with bank transfer details and a partner code; and a course running on the day of loading.
+PAID_COURSE = "document-security-course-bishkek"
+TODAY_COURSE = "joint-border-patrols-course-dushanbe"
 
 #: Past events: zone, local start, local end, and the start in UTC (pins the zone's offset on that day).
 PAST_EVENTS = {
@@ -59,7 +62,7 @@ PAST_EVENTS = {
         datetime(2021, 7, 14, 4, 0),
     ),
 }
-ALL_SLUGS = set(PAST_EVENTS) | {UPCOMING_CONFERENCE, UPCOMING_WEBINAR, UPCOMING_WORKSHOP}
+ALL_SLUGS = set(PAST_EVENTS) | {UPCOMING_CONFERENCE, UPCOMING_WEBINAR, UPCOMING_WORKSHOP, PAID_COURSE, TODAY_COURSE}
 #: Events that publish outcome documents, on which the secretariat account works.
 CONFERENCES = {
     "issyk-kul-initiative-2018-borovoe",
@@ -96,7 +99,7 @@ def event(db, slug: str) -> Event:
 
 def test_load_creates_the_past_events_on_their_days_in_their_zones(runner, db):
     output = run(runner)
-    assert "events         8 created, 0 already present" in output
+    assert "events         10 created, 0 already present" in output
     for slug, (zone, local_start, local_end, utc_start) in PAST_EVENTS.items():
         found = event(db, slug)
         assert found.timezone == zone
@@ -264,7 +267,7 @@ def test_running_twice_creates_nothing_twice(runner, db, accounts_file):
     assert not set(printed_passwords(first).values()) & set(second.split())
     assert "nothing to add" in second
     for line in (
-        "events         0 created, 8 already present",
+        "events         0 created, 10 already present",
         "organisations  0 created, 19 already present",
         "accounts       0 created, 3 already present",
         "series         0 created, 2 already present",
@@ -288,8 +291,8 @@ def test_a_later_day_does_not_add_a_second_upcoming_edition(db):
 
     report = load_demo(echo=lambda _: None, now=now + timedelta(days=9))
     db.session.commit()
-    assert "events         0 created, 8 already present" in report
-    assert count(db, Event) == 8
+    assert "events         0 created, 10 already present" in report
+    assert count(db, Event) == 10
     assert event(db, UPCOMING_CONFERENCE).start_at == start
 
 
@@ -318,15 +321,15 @@ def test_edited_and_renamed_events_are_left_as_they_are(runner, db):
 
     output = run(runner)
     db.session.expire_all()
-    assert "events         0 created, 8 already present" in output
-    assert count(db, Event) == 8
+    assert "events         0 created, 10 already present" in output
+    assert count(db, Event) == 10
     assert event(db, "issyk-kul-3").title == "Issyk-Kul Initiative, 3rd conference"
 
 
 def test_load_if_empty_loads_an_empty_database(runner, db):
     output = run(runner, "load-if-empty")
-    assert "events         8 created" in output
-    assert count(db, Event) == 8
+    assert "events         10 created" in output
+    assert count(db, Event) == 10
 
 
 def test_load_if_empty_leaves_a_database_with_data_alone(runner, db, make_user, accounts_file):

@@ -105,7 +105,7 @@ def test_a_session_update_says_old_and_new_time_and_room(client, runner, db, con
     text = body(mail).replace("\r\n", "\n")
     assert "Title: Risk analysis\n     → Joint risk analysis\n" in text
     assert (
-        "Time: Monday 12 May 2031, 10:00–11:00 (Asia/Almaty)\n    → Monday 12 May 2031, 12:00–13:00 (Asia/Almaty)\n"
+        "Time: Monday, 12 May 2031, 10:00–11:00 (Asia/Almaty)\n    → Monday, 12 May 2031, 12:00–13:00 (Asia/Almaty)\n"
         in text
     )
     assert "Place: Hall A, Hotel Karven, Cholpon-Ata, Kyrgyzstan and online (Zoom)\n" in text

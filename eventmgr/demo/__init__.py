@@ -16,6 +16,7 @@ from eventmgr.demo import content
 from eventmgr.demo.agenda import load_agenda_demo
 from eventmgr.demo.delegations import load_delegation_demo
 from eventmgr.demo.documents import load_document_demo
+from eventmgr.demo.payments import load_payment_demo, prepare_payment_demo
 from eventmgr.demo.registrations import load_registration_demo
 from eventmgr.errors import EventMgrError
 from eventmgr.events import services as event_services
@@ -76,14 +77,16 @@ def load_demo(echo=print, now: datetime | None = None) -> str:
     ]
     lines += [f"  {kind:<14} {tally}" for kind, tally in tallies.items()]
     db.session.flush()
+    lines.append(prepare_payment_demo(users["organiser"]))
     lines.append(load_registration_demo(echo))
+    lines.append(load_payment_demo(users["organiser"]))
     lines.append(load_delegation_demo(echo))
     lines.append(load_agenda_demo(echo))
     lines.append(load_document_demo(echo))
     if new_passwords:
         path = _save_passwords(new_passwords)
         lines.append(f"The new accounts and their passwords are also in {path} (readable by you only).")
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line)
 
 
 def _accounts(echo, tally: Tally) -> tuple[dict[str, User], list[tuple[str, str, str]]]:

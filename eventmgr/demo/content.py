@@ -291,14 +291,40 @@ RISK_ANALYSIS_WORKSHOP = _text("""
     online if you cannot travel, and we will send you the link to join.
     """)
 
+DOCUMENT_SECURITY_COURSE = _text("""
+    Forged and fraudulently obtained documents remain the commonest way across a border for those who
+    should not cross it. This paid course gives first-line officers three days with document examiners:
+    security features of the region's passports and visas, impostor detection at the counter, and how to
+    hand a suspect document on to the second line.
+
+    The fee covers the course materials, lunches and the certificate of attendance. Partner agencies of the
+    border management programme receive a code for half the fee from their focal point; pay by bank transfer
+    within two weeks of your seat being confirmed.
+    """)
+
+PATROL_COURSE_TODAY = _text("""
+    A three-day course on joint patrols along the Tajik-Afghan border for officers of both border services:
+    planning a patrol together, exchanging what each side saw, and handing over at the line. Days one and
+    three are in the classroom in Dushanbe; day two is an exercise with the patrol teams.
+
+    Delegates check in at the desk each morning with the QR code on their badge or in their confirmation
+    e-mail.
+    """)
+
 
 def events(now: datetime) -> list[DemoEvent]:
-    """The demo events; the upcoming two are dated from `now`, the day the data is loaded."""
+    """The demo events; the upcoming ones, and the course running today, are dated from `now`, the day the data is
+    loaded."""
     conference_day = now.astimezone(ZoneInfo("Asia/Bishkek")).date() + timedelta(days=60)
     webinar_day = now.astimezone(ZoneInfo("Asia/Almaty")).date() + timedelta(days=21)
     conference_start = at("Asia/Bishkek", conference_day, 9)
     webinar_start = at("Asia/Almaty", webinar_day, 15)
     workshop_start = at("Asia/Almaty", webinar_day + timedelta(days=14), 10)
+    course_day = now.astimezone(ZoneInfo("Asia/Bishkek")).date() + timedelta(days=35)
+    course_start = at("Asia/Bishkek", course_day, 9)
+    # The patrol course runs from yesterday to tomorrow wherever the demo is loaded: the check-in desk is open.
+    patrol_day = now.astimezone(ZoneInfo("Asia/Dushanbe")).date() - timedelta(days=1)
+    patrol_start = at("Asia/Dushanbe", patrol_day, 9)
     # Registration opened the day before loading, so that it is open whenever the demo is shown.
     registration_opened = now.replace(microsecond=0) - timedelta(days=1)
     return [
@@ -508,5 +534,49 @@ def events(now: datetime) -> list[DemoEvent]:
                 contact_email="webinars@example.org",
             ),
             organisations=(("bsr", "host"), ("bomca", "co_organiser")),
+        ),
+        DemoEvent(
+            _common(
+                slug="document-security-course-bishkek",
+                title="Document security and impostor detection: a course for first-line officers",
+                kind="workshop",
+                description=DOCUMENT_SECURITY_COURSE,
+                timezone="Asia/Bishkek",
+                start_at=course_start,
+                end_at=at("Asia/Bishkek", course_day + timedelta(days=2), 17),
+                venue_name="Border Management Staff College",
+                venue_address="Chui Avenue 32",
+                venue_city="Bishkek",
+                venue_country="KG",
+                registration_policy="open",
+                capacity=20,
+                # Paid: bank transfer details, an offer code for partner agencies (eventmgr.demo.payments).
+                fee=Decimal("60.00"),
+                currency="EUR",
+                registration_opens_at=registration_opened,
+                registration_closes_at=course_start - timedelta(days=7),
+                contact_email="training@example.org",
+            ),
+            organisations=(("bomca", "host"), ("kg_border", "partner")),
+        ),
+        DemoEvent(
+            _common(
+                slug="joint-border-patrols-course-dushanbe",
+                title="Joint border patrols: a course for Tajik and Afghan border officers",
+                kind="workshop",
+                description=PATROL_COURSE_TODAY,
+                timezone="Asia/Dushanbe",
+                start_at=patrol_start,
+                end_at=at("Asia/Dushanbe", patrol_day + timedelta(days=2), 17),
+                venue_name="Border Troops training centre",
+                venue_city="Dushanbe",
+                venue_country="TJ",
+                registration_policy="open",
+                capacity=24,
+                registration_opens_at=patrol_start - timedelta(days=30),
+                registration_closes_at=patrol_start,
+                contact_email="training@example.org",
+            ),
+            organisations=(("bomca", "host"), ("tj_border", "partner"), ("af_border", "partner")),
         ),
     ]
