@@ -26,7 +26,7 @@ def __getattr__(name: str):
 
 def init_app(app) -> None:
     """Keep seats counted, let the outbox make registration mails, and give the events' pages attendance."""
-    from eventmgr.registration import notifications, receivers, seats, services
+    from eventmgr.registration import checkin, notifications, receivers, seats, services
 
     seats.listen()
     receivers.connect()
@@ -34,3 +34,5 @@ def init_app(app) -> None:
     # Events sit below registration: their pages show attendance through these, without importing it.
     app.add_template_global(services.attendance_count)
     app.add_template_global(services.counts_by_event, "registration_counts")
+    # The delegate's page shows the code under its QR image, for a desk whose scanner cannot read it.
+    app.add_template_global(checkin.check_in_code)
