@@ -279,7 +279,10 @@ def delegation_visa_letters_pdf(delegation) -> bytes:
 
 
 def _qr_svg(text: str) -> Markup:
-    return Markup(segno.make(text, error="m").svg_inline(scale=2.4, border=0))  # noqa: S704 - made by segno
+    """The badge's QR code as inline SVG: a viewBox (no fixed size), so that the whole code fills the box the badge's
+    stylesheet gives it instead of being cut at its edge, and a quiet zone of two modules for the camera."""
+    qr = segno.make(text, error="m", micro=False, mask=2)
+    return Markup(qr.svg_inline(border=2, omitsize=True))  # noqa: S704 - made by segno
 
 
 @job_kind("badges")

@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   var STORAGE_KEY = "eventmgr.checkin.camera";
+  var LAST_KEY = "eventmgr.checkin.last";
+  // The badge just read is still in front of the camera when it starts again: it is not sent twice in a row.
+  var REPEAT_MS = 10000;
   var form = document.getElementById("checkin-form");
 
   /** The text of the QR code in an ImageData (a camera frame or a picture), or null. */
@@ -51,6 +54,23 @@
     }
   }
 
+  function justSent(text) {
+    try {
+      var last = JSON.parse(window.sessionStorage.getItem(LAST_KEY) || "null");
+      return last !== null && last.code === text && Date.now() - last.at < REPEAT_MS;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function rememberSent(text) {
+    try {
+      window.sessionStorage.setItem(LAST_KEY, JSON.stringify({ code: text, at: Date.now() }));
+    } catch (error) {
+      // Without storage the same badge may be read twice; the desk then says it was already checked in.
+    }
+  }
+
   function say(key) {
     status.textContent = status.getAttribute("data-" + key) || "";
   }
@@ -78,8 +98,9 @@
       canvas.height = Math.round(video.videoHeight * scale);
       context.drawImage(video, 0, 0, canvas.width, canvas.height);
       var text = decode(context.getImageData(0, 0, canvas.width, canvas.height));
-      if (text) {
+      if (text && !justSent(text)) {
         submitted = true;
+        rememberSent(text);
         say("found");
         field.value = text;
         // The camera is released before the page changes; it starts again on the next page.
@@ -105,6 +126,8 @@
         stopButton.hidden = false;
         say("looking");
         remember(true);
+        // On a phone the field, the camera's picture and who was checked in last fit on the screen together.
+        form.scrollIntoView({ block: "start" });
         return video.play();
       })
       .then(function () {
