@@ -138,6 +138,18 @@ def test_a_typed_code_checks_in_on_a_phone_and_the_field_is_ready_for_the_next(p
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=SCREENSHOTS / "checkin-desktop-done.png", full_page=True)
 
+    # The organisers open check-in earlier from the registration settings, on a phone too.
+    page.set_viewport_size(PHONE)
+    page.goto(f"/manage/events/{event.id}/registration-settings")
+    page.get_by_label("Check-in opens this many hours before the start").fill("6")
+    page.get_by_role("button", name="Save check-in hours").click()
+    expect(page.locator(".flash-success")).to_contain_text("Check-in hours saved.")
+    opens = (event.start_at - timedelta(hours=6)).astimezone(event.tz).strftime("%H:%M")
+    expect(page.locator("#checkin-heading + p")).to_contain_text(opens)
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE["width"]
+    page.locator("#checkin-heading").scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "checkin-settings-phone.png")
+
 
 @pytest.fixture
 def camera_browser(browser, tmp_path, conference):
