@@ -14,6 +14,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from eventmgr.audit.services import record
 from eventmgr.errors import EventMgrError
@@ -67,7 +68,9 @@ def set_check_in_opens(event, hours: int, by) -> None:
     """Set how many hours before the start the desk may check delegates in (within CHECK_IN_OPENS_HOURS)."""
     low, high = CHECK_IN_OPENS_HOURS
     if hours is None or not low <= hours <= high:
-        raise EventMgrError(f"Give a number of hours from {low} to {high}.", field="check_in_opens_hours")
+        raise EventMgrError(
+            _("Give a number of hours from %(low)d to %(high)d.", low=low, high=high), field="check_in_opens_hours"
+        )
     if hours != event.check_in_opens_hours:
         record(
             "event.check_in_window",
