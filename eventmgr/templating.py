@@ -18,6 +18,7 @@ from eventmgr.auth import permissions as auth_permissions
 from eventmgr.calendar import views as calendar
 from eventmgr.database import utcnow
 from eventmgr.documents import views as documents
+from eventmgr.documents.letters import certificates_refusal
 from eventmgr.events import permissions as event_permissions
 from eventmgr.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.organisations import permissions as organisation_permissions
@@ -76,6 +77,7 @@ def register(app: Flask) -> None:
         event_featured_presenters=agenda.event_featured_presenters,
         published_documents=documents.published_documents,
         delegate_documents=documents.delegate_documents,
+        certificates_refusal=certificates_refusal,
         photo_url=people.photo_url,
         person_appearances=public_appearances,
     )

@@ -1,6 +1,8 @@
 """A delegate's private link (/events/<slug>/registration/<token>/...) keeps working after the organisers rename
 the event: every page behind it finds the registration by the old slug too (registration_for_link)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from eventmgr.events.services import update_event
@@ -23,16 +25,23 @@ def delegate(db, make_event, make_user):
     from eventmgr.agenda.services import create_session
 
     organiser = make_user()
-    event = make_event(organiser=organiser, title="Border Management Webinar")
+    # Last week's: its certificates of attendance are issued.
+    event = make_event(
+        organiser=organiser,
+        title="Border Management Webinar",
+        start_at=datetime.now(UTC).replace(microsecond=0) - timedelta(days=7),
+    )
     create_session(
         event,
         {"kind": "panel", "title": "Data sharing at the border", "start_at": event.start_at, "end_at": event.end_at},
         organiser,
     )
     found = registration.register(
-        event, {"given_name": "Dana", "family_name": "Sultanova", "email": "dana@example.kz", "country": "KZ"}
+        event,
+        {"given_name": "Dana", "family_name": "Sultanova", "email": "dana@example.kz", "country": "KZ"},
+        now=event.start_at - timedelta(days=3),
     )
-    registration.check_in(found, organiser)
+    registration.check_in(found, organiser, now=event.start_at)
     db.session.commit()
     slugs = [event.slug]
     for slug in ("border-management-2027", "border-management-webinar-2027"):

@@ -3,6 +3,7 @@ a delegation's visa letters; online delegates get no visa letter or badge, but a
 
 import re
 import secrets
+from datetime import timedelta
 
 import pytest
 from conftest import csrf_token
@@ -199,7 +200,11 @@ def test_online_delegates_get_no_visa_letter_or_badge_but_a_certificate(
     assert letters.visa_requests(hybrid) == [] and letters.badge_holders(hybrid) == []
     from eventmgr.registration import services
 
-    services.check_in(online, organiser)
+    # Marked as attended as of the start (as the platform's participant report does); certified once it ended.
+    services.check_in(online, organiser, now=hybrid.start_at)
+    db.session.commit()
+    assert letters.delegate_documents(online) == []
+    hybrid.start_at, hybrid.end_at = hybrid.start_at - timedelta(days=60), hybrid.end_at - timedelta(days=60)
     db.session.commit()
     assert [kind for _label, kind in letters.delegate_documents(online)] == ["certificate"]
     own = f"/events/{hybrid.slug}/registration/{online.access_token}"

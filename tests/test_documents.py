@@ -24,6 +24,7 @@ from sqlalchemy import func, select, text
 from eventmgr.documents import changes, importing, imports, publishing, services
 from eventmgr.documents.models import Document, DocumentComment, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
+from eventmgr.events.models import Event
 from eventmgr.jobs.models import Job
 from eventmgr.jobs.services import run_due_jobs
 
@@ -1295,6 +1296,12 @@ def test_certificates_visa_letters_and_badges(staff, client, login, post, db, tm
     assert post(f"{base}/visa/{not_confirmed.id}/approve", token_from=base).status_code == 302
     assert client.get(f"{base}/visa/{not_confirmed.id}.pdf").status_code == 409
 
+    # Attendance is certified once the event has ended: before, the desk is told when.
+    refused = client.get(f"{base}/certificate/{attended.id}.pdf")
+    assert refused.status_code == 409 and "issued once the event has ended" in refused.text
+    ended = db.session.get(Event, event.id)
+    ended.start_at, ended.end_at = ended.start_at - timedelta(days=60), ended.end_at - timedelta(days=60)
+    db.session.commit()
     certificate = client.get(f"{base}/certificate/{attended.id}.pdf")
     text = pdf_words(certificate.data, tmp_path)
     assert "Certificate of attendance" in text and attended.full_name in text and "Test Conference on Borders" in text

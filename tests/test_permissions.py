@@ -10,7 +10,7 @@ private people, series or organisations anywhere.
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -121,6 +121,8 @@ RULES = {
     "/manage/events/<int:event_id>/registrations/<int:registration_id>": ORGANISERS,
     "/manage/events/<int:event_id>/registrations/<int:registration_id>/<action>": ORGANISERS,
     "/manage/events/<int:event_id>/check-in": ORGANISERS,
+    "/manage/events/<int:event_id>/check-in/<int:registration_id>": ORGANISERS,
+    "/manage/events/<int:event_id>/check-in/<int:registration_id>/undo": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings": ORGANISERS,
     "/manage/events/<int:event_id>/attendance": ORGANISERS,
     "/manage/events/<int:event_id>/registration-settings/questions/<int:question_id>/<action>": ORGANISERS,
@@ -191,6 +193,8 @@ DOCUMENT = "/manage/events/<int:event_id>/documents/<int:document_id>"
 FORMS = {
     "/manage/events/<int:event_id>/cancel": {"reason": "Postponed."},
     "/manage/events/<int:event_id>/registrations/bulk": {"action": "approve"},
+    # A check-in the desk showed (not this registration's: it is refused as changed since, and said so).
+    "/manage/events/<int:event_id>/check-in/<int:registration_id>/undo": {"checked_in_at": "2026-01-01T08:00:00+00:00"},
     # A new person each time: the world's people are already in its session.
     "/manage/events/<int:event_id>/agenda/<int:session_id>/participants": {
         "person-full_name": "Bolat Nurgaliyev",
@@ -293,8 +297,9 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
         registration = delegation = None
         if status == "published":
             registration = make_registration(event, "aida@example.kz", family_name="N", needs_visa_letter=True)
-            # Checked in, with an approved visa letter: the certificate and the letter exist to be fetched.
-            registration_services.check_in(registration, organiser)
+            # Checked in, with an approved visa letter: the letter exists to be fetched (the certificate, once the
+            # event has ended: the past event's below).
+            registration_services.check_in(registration, organiser, now=event.start_at)
             letters.approve_visa_letter(registration, organiser)
             # A fee to pay and an invoice issued: the invoice exists to be fetched.
             from eventmgr.registration import payments
@@ -353,8 +358,24 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             "size": "small",
             "digest": moderator.photo.url_digest,
         }
+        # Certificates of attendance are issued once an event has ended: the same organiser's event of last week.
+        ended = make_event(
+            organiser=organiser,
+            title=f"Last week's webinar {uuid.uuid4().hex[:6]}",
+            start_at=datetime.now(UTC).replace(microsecond=0) - timedelta(days=7),
+        )
+        attendee = make_registration(ended, "attended@example.kz", now=ended.start_at - timedelta(days=3))
+        registration_services.check_in(attendee, organiser, now=ended.start_at)
+        # As visible as the world's event, so that those who may not see that one may not see this one either.
+        ended.status, ended.visibility = status, visibility
+        db.session.commit()
         # Rules whose <token> or <slug> is another than the delegate's token and the event's slug.
         overrides = {
+            "/manage/events/<int:event_id>/documents/letters/certificate/<int:registration_id>.pdf": {
+                "event_id": ended.id,
+                "registration_id": attendee.id,
+            },
+            "/events/<slug>/registration/<token>/certificate.pdf": {"slug": ended.slug, "token": attendee.access_token},
             "/manage/invitations/<token>": {"token": invitation.token},
             "/people/<int:person_id>/profile/<token>": {"token": profile_token(moderator)},
             "/password/reset/<token>": {"token": "forged"},

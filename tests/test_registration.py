@@ -23,6 +23,7 @@ from eventmgr.errors import EventMgrError
 from eventmgr.ics import event_uid
 from eventmgr.mail.models import MailMessage
 from eventmgr.registration import services
+from eventmgr.registration.checkin import check_in_code
 from eventmgr.registration.models import Invitation, OfferCode, Registration
 from eventmgr.registration.reminders import queue_due_reminders
 
@@ -79,7 +80,7 @@ def png_holds(data: bytes, text: str) -> bool:
     image = Image.open(io.BytesIO(data)).convert("L")
     left, top, right, bottom = Image.eval(image, lambda v: 255 - v).getbbox()
     for error, boost, mask in itertools.product("lmqh", (True, False), range(8)):
-        code = segno.make(text, error=error, boost_error=boost, mask=mask)
+        code = segno.make(text, error=error, boost_error=boost, mask=mask, micro=False)  # the app makes no Micro QR
         size = code.symbol_size(scale=1, border=0)[0]
         scale = (right - left) / size
         if scale != int(scale) or (bottom - top) / size != scale:
@@ -1143,15 +1144,17 @@ def test_the_calendar_download_holds_the_join_link_only_for_a_confirmed_delegate
     assert JOIN_URL.encode() not in client.get(f"/events/{event.slug}/calendar.ics").data
 
 
-def test_the_check_in_code_holds_the_token(client, db, make_event, make_registration):
+def test_the_qr_code_holds_the_check_in_code_not_the_private_token(client, db, make_event, make_registration):
     event = make_event()
     registration = make_registration(event, "aida@example.kz")
     response = client.get(f"{manage_path(registration)}/qr.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert "no-store" in response.headers["Cache-Control"]
     expected = io.BytesIO()
-    # The same code segno makes of the token (with the fixed mask the app uses for speed).
-    segno.make(registration.access_token, error="m", micro=False, mask=2).save(expected, kind="svg", scale=6, border=2)
+    # The same code segno makes of the check-in code (with the fixed mask the app uses for speed): the one on the
+    # badge, not the token of the private link (tests/test_check_in*.py).
+    code = check_in_code(registration)
+    segno.make(code, error="m", micro=False, mask=2).save(expected, kind="svg", scale=6, border=2)
     assert response.data == expected.getvalue()
     other = make_registration(event, "bakyt@example.kg")
     assert client.get(f"{manage_path(other)}/qr.svg").data != response.data
@@ -1202,8 +1205,8 @@ def test_the_confirmation_carries_the_invite_and_the_check_in_code(client, db, m
 
     code = attachment(message, "check-in-code.png")
     assert code.get_content_type() == "image/png"
-    assert png_holds(code.get_content(), registration.access_token)
-    assert not png_holds(code.get_content(), registration.access_token[:-1] + "x")
+    assert png_holds(code.get_content(), check_in_code(registration))
+    assert not png_holds(code.get_content(), registration.access_token)
 
 
 def test_a_seats_invite_and_code_are_made_when_the_message_is_sent(db, make_event, mailbox, make_registration):

@@ -1,6 +1,7 @@
 """Documents for delegates, from the same renderer: certificates of attendance, visa support letters, badges."""
 
 import segno
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -10,8 +11,9 @@ from eventmgr.documents.models import LetterSettings, VisaLetterApproval
 from eventmgr.documents.structure import DocumentError, event_dates_text, event_place
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.formatting import local_datetime
 from eventmgr.jobs.services import job_kind, time_limit
-from eventmgr.urls import external_url
+from eventmgr.registration.checkin import check_in_code
 
 
 def letter_settings(event) -> LetterSettings:
@@ -111,7 +113,7 @@ def approval_for(registration) -> VisaLetterApproval | None:
 def delegate_documents(registration) -> list[tuple[str, str]]:
     """The letters a delegate may download through their private link: (label, kind)."""
     available = []
-    if registration.checked_in_at is not None:
+    if registration.checked_in_at is not None and certificates_refusal(registration.event) is None:
         available.append(("Certificate of attendance", "certificate"))
     if (
         registration.status == "confirmed"
@@ -136,11 +138,32 @@ def _common(event) -> dict:
     }
 
 
+def certificates_refusal(event, now=None) -> str | None:
+    """Why the event's certificates of attendance cannot be issued yet, or None once they can: attendance is
+    certified for an event that took place, so from its end on (never for a cancelled one)."""
+    if event.status == "cancelled":
+        return _("The event was cancelled: there is no attendance to certify.")
+    if event.end_at > (now or utcnow()):
+        return _(
+            "Certificates of attendance are issued once the event has ended, from %(when)s.",
+            when=local_datetime(event.end_at, event.timezone),
+        )
+    return None
+
+
 def certificate_pdf(registration) -> bytes:
-    """A certificate of attendance; for a delegate who was checked in at the desk or, online, marked as attended
-    from the platform's participant report."""
+    """A certificate of attendance, once the event has ended; for a delegate who was checked in at the desk or,
+    online, marked as attended from the platform's participant report."""
     if registration.checked_in_at is None:
-        raise DocumentError("Certificates are issued to delegates who were checked in.")
+        raise DocumentError(
+            _(
+                "%(name)s was not checked in (nor marked as attended): certificates are issued to those who were.",
+                name=registration.full_name,
+            )
+        )
+    refusal = certificates_refusal(registration.event)
+    if refusal is not None:
+        raise DocumentError(refusal)
     return _render("certificate.html", registration=registration, issued_at=utcnow(), **_common(registration.event))
 
 
@@ -166,7 +189,11 @@ def _certificates_job(job) -> tuple[bytes, str, str]:
 
 
 def certificates_pdf(event, timeout: int | None = None) -> bytes:
-    """Every checked-in delegate's certificate, one to a page, to print them all at once (a job)."""
+    """Every checked-in delegate's certificate, one to a page, to print them all at once (a job), once the event
+    has ended."""
+    refusal = certificates_refusal(event)
+    if refusal is not None:
+        raise DocumentError(refusal)
     return _render(
         "certificates.html", timeout=timeout, registrations=attended(event), issued_at=utcnow(), **_common(event)
     )
@@ -251,7 +278,10 @@ def delegation_visa_letters_pdf(delegation) -> bytes:
 
 
 def _qr_svg(text: str) -> Markup:
-    return Markup(segno.make(text, error="m").svg_inline(scale=2.4, border=0))  # noqa: S704 - made by segno
+    """The badge's QR code as inline SVG: a viewBox (no fixed size), so that the whole code fills the box the badge's
+    stylesheet gives it instead of being cut at its edge, and a quiet zone of two modules for the camera."""
+    qr = segno.make(text, error="m", micro=False, mask=2)
+    return Markup(qr.svg_inline(border=2, omitsize=True))  # noqa: S704 - made by segno
 
 
 @job_kind("badges")
@@ -291,7 +321,9 @@ def badges_pdf(event, timeout: int | None = None) -> bytes:
     badges = [
         {
             "registration": r,
-            "qr": _qr_svg(external_url("registration_desk.registration", event_id=event.id, registration_id=r.id)),
+            # The same code as the one mailed and shown on the delegate's page (not their private token: a badge is
+            # worn in public); the desk's scan field reads it.
+            "qr": _qr_svg(check_in_code(r)),
         }
         for r in registrations
     ]

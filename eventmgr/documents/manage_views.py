@@ -542,6 +542,7 @@ def letters(event_id: int):
         delegation_requests=letters_service.delegations_with_visa_requests(event),
         badge_holders=len(letters_service.badge_holders(event)),
         attended=letters_service.attended(event),
+        certificates_refusal=letters_service.certificates_refusal(event),
         badge_jobs=jobs.recent_jobs(event, "badges"),
         certificate_jobs=jobs.recent_jobs(event, "certificates"),
         confirm_form=ConfirmForm(),
@@ -634,6 +635,8 @@ def prepare(event_id: int, kind: str):
     event = get_event_or_404(event_id)
     if kind == "badges" and not event.is_in_person:
         abort(409, _("An online event has no badges: nobody is in the room."))
+    if kind == "certificates" and (refusal := letters_service.certificates_refusal(event)) is not None:
+        abort(409, refusal)
     if ConfirmForm().validate_on_submit():
         jobs.enqueue(kind, event, current_user)
         db.session.commit()

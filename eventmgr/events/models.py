@@ -1,6 +1,6 @@
 """Events, the series they belong to, the organisations behind them and the people who run them."""
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,8 @@ REGISTRATION_POLICIES = {
 }
 ORGANISATION_ROLES = {"host": "Host", "co_organiser": "Co-organiser", "partner": "Partner"}
 EVENT_ROLES = {"organiser": "Organiser", "secretariat": "Secretariat"}
+#: The hours before its start from which an event's desk may check delegates in: at least 0, at most two days.
+CHECK_IN_OPENS_HOURS = (0, 48)
 
 
 class Series(db.Model):
@@ -134,6 +136,9 @@ class Event(db.Model):
     #: Minutes before the start at which confirmed delegates get their two reminders; None turns one off.
     reminder_early_minutes: Mapped[int | None] = mapped_column(default=24 * 60)
     reminder_late_minutes: Mapped[int | None] = mapped_column(default=60)
+    #: Hours before the start from which the desk checks delegates in (CHECK_IN_OPENS_HOURS bounds it); check-in
+    #: closes at the end of the event's last day in its zone.
+    check_in_opens_hours: Mapped[int] = mapped_column(default=2, server_default="2")
     #: Rises on every save; a save from an older form is refused (optimistic locking).
     version: Mapped[int] = mapped_column(default=1)
     #: Rises whenever time, place or title change, for calendar updates.
@@ -248,6 +253,14 @@ class Event(db.Model):
         if self.registration_opens_at and now < self.registration_opens_at:
             return False
         return not (self.registration_closes_at and now >= self.registration_closes_at)
+
+    def check_in_window(self) -> tuple[datetime, datetime]:
+        """When the desk may check delegates in: from check_in_opens_hours before the start until midnight after
+        the event's last day in its own zone (UTC, like every stored time)."""
+        opens_at = self.start_at - timedelta(hours=self.check_in_opens_hours)
+        next_day = self.local_end.date() + timedelta(days=1)
+        closes_at = datetime.combine(next_day, time(0), tzinfo=self.tz).astimezone(self.start_at.tzinfo)
+        return opens_at, closes_at
 
     def organisations_with_role(self, role: str) -> list[Organisation]:
         return [link.organisation for link in self.organisation_links if link.role == role]

@@ -31,7 +31,7 @@ def __getattr__(name: str):
 
 def init_app(app) -> None:
     """Keep seats counted, let the outbox make registration mails, and give the events' pages attendance."""
-    from eventmgr.registration import notifications, payments, receivers, seats, services
+    from eventmgr.registration import checkin, notifications, payments, receivers, seats, services
 
     payments.check_provider_setting(app.config)
     seats.listen()
@@ -43,3 +43,5 @@ def init_app(app) -> None:
     app.add_template_global(services.counts_by_event, "registration_counts")
     # What a confirmed delegate owes and how to pay it, for their page and their mails.
     app.add_template_global(payments.payment_due)
+    # The delegate's page shows the code under its QR image, for a desk whose scanner cannot read it.
+    app.add_template_global(checkin.check_in_code)

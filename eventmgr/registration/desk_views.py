@@ -12,14 +12,16 @@ from eventmgr.errors import EventMgrError
 from eventmgr.events.models import ATTENDANCE_MODES
 from eventmgr.events.permissions import get_event_or_404
 from eventmgr.extensions import db
+from eventmgr.formatting import local_datetime as format_local
 from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload, page_number, whole_number
 from eventmgr.ordering import STEPS
-from eventmgr.registration import attendance, desk, payments, services
+from eventmgr.registration import attendance, checkin, desk, payments, services
 from eventmgr.registration.forms import (
     AnnouncementForm,
     AttendanceReportForm,
     CapacityForm,
+    CheckInSettingsForm,
     DecisionForm,
     DelegateForm,
     InviteForm,
@@ -306,45 +308,109 @@ def registration_action(event_id: int, registration_id: int, action: str):
 
 @bp.route("/check-in", methods=["GET", "POST"])
 def check_in(event_id: int):
-    """Find delegates by name or by the token their QR code holds, and check them in."""
+    """The desk's scan field: a scanned or typed code checks the delegate in at once and the field is ready for the
+    next; a name finds confirmed delegates to check in with a button. The last one checked in is shown with Undo."""
     event = get_event_or_404(event_id)
-    query = (request.values.get("q") or "").strip()
+    query = (request.values.get("q") or "").strip()[:300]
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        scanned = checkin.registration_for_check_in(event, query)
+        if scanned is not None:
+            return _check_in_and_return(event, scanned)
+        if _looks_like_code(query):
+            flash(_("No registration of this event has the code %(code)s.", code=query[:80]), "error")
+            return redirect(url_for("registration_desk.check_in", event_id=event.id))
+        return redirect(url_for("registration_desk.check_in", event_id=event.id, q=query or None))
     found: list[Registration] = []
     if query:
-        by_token = services.registration_by_token(event, query)
-        if by_token is not None:
-            found = [by_token]
-            if request.method == "POST":
-                # A scanner types the token and Enter: check in at once.
-                _check_in_scanned(by_token)
+        scanned = checkin.registration_for_check_in(event, query)
+        if scanned is not None:
+            found = [scanned]
         else:
             found, _total = desk.find(event, {"q": query, "status": "confirmed"}, page=1, per_page=30)
+    last = request.args.get("last", type=whole_number)
+    last = _registration_or_404(event, last) if last else None
     return render_template(
         "registration/desk/check_in.html",
         event=event,
         query=query,
         found=found,
+        last=last,
+        last_is_new=request.args.get("outcome") == "new",
         may_check_in={r.id for r in found if services.check_in_refusal(r, current_user) is None},
+        window_refusal=services.check_in_window_refusal(event),
+        window=event.check_in_window(),
         confirm_form=ConfirmForm(),
         attended=services.attendance_count(event.id),
+        modes={code: _(label) for code, label in ATTENDANCE_MODES.items()},
     )
 
 
-def _check_in_scanned(registration: Registration) -> None:
-    """Check in the delegate whose code was scanned, and say how it went."""
+def _looks_like_code(text: str) -> bool:
+    """Whether the desk was given a code (scanned or typed) rather than a name: no space, digits or a long token."""
+    return bool(text) and " " not in text and (any(c.isdigit() for c in text) or len(text) >= 32)
+
+
+@bp.route("/check-in/<int:registration_id>", methods=["POST"])
+def check_in_one(event_id: int, registration_id: int):
+    """Check in a delegate found by name, and come back to the scan field."""
+    event = get_event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _check_in_and_return(event, _registration_or_404(event, registration_id))
+
+
+def _check_in_and_return(event, registration: Registration):
+    """Check the delegate in, say how it went, and go back to an empty scan field showing who it was."""
     try:
         first = services.check_in(registration, current_user)
     except EventMgrError as error:
         db.session.rollback()
-        flash(f"{registration.full_name}: {error.message}", "error")
-        return
+        flash(error.message, "error")
+        return redirect(url_for("registration_desk.check_in", event_id=event.id))
     db.session.commit()
-    flash(
-        _("%(name)s checked in.", name=registration.full_name)
-        if first
-        else _("%(name)s was already checked in.", name=registration.full_name),
-        "success" if first else "info",
+    if first:
+        flash(_("%(name)s checked in.", name=registration.full_name), "success")
+    else:
+        flash(
+            _(
+                "%(name)s was already checked in %(when)s.",
+                name=registration.full_name,
+                when=format_local(registration.checked_in_at, event.timezone),
+            ),
+            "info",
+        )
+    return redirect(
+        url_for(
+            "registration_desk.check_in",
+            event_id=event.id,
+            last=registration.id,
+            outcome="new" if first else "already",
+        )
     )
+
+
+@bp.route("/check-in/<int:registration_id>/undo", methods=["POST"])
+def undo_check_in(event_id: int, registration_id: int):
+    """Undo the check-in the desk just showed (a wrong badge scanned, a wrong name pressed)."""
+    event = get_event_or_404(event_id)
+    registration = _registration_or_404(event, registration_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        checked_in_at = datetime.fromisoformat(request.form.get("checked_in_at", ""))
+    except ValueError:
+        abort(400)
+    try:
+        services.undo_check_in(registration, current_user, checked_in_at)
+    except EventMgrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Check-in of %(name)s undone.", name=registration.full_name), "success")
+    return redirect(url_for("registration_desk.check_in", event_id=event.id))
 
 
 @bp.route("/registration-settings", methods=["GET", "POST"])
@@ -357,6 +423,7 @@ def settings(event_id: int):
         prefix="capacity", data={"capacity": event.capacity, "online_capacity": event.online_capacity}
     )
     offer_form = OfferCodeForm(prefix="offer")
+    check_in_form = CheckInSettingsForm(prefix="checkin", data={"check_in_opens_hours": event.check_in_opens_hours})
     invite_form = InviteForm(prefix="invite")
     saved_payments = payments.payment_settings(event)
     payment_form = PaymentSettingsForm(
@@ -381,6 +448,9 @@ def settings(event_id: int):
                 )
             ]
             return _saved(event, _("Seats saved; %(n)d moved up from the waiting list.", n=len(promoted)))
+        if submitted == "checkin" and check_in_form.validate_on_submit():
+            checkin.set_check_in_opens(event, check_in_form.check_in_opens_hours.data, current_user)
+            return _saved(event, _("Check-in hours saved."))
         if submitted == "offer" and offer_form.validate_on_submit():
             services.create_offer_code(
                 event,
@@ -414,19 +484,21 @@ def settings(event_id: int):
             {
                 "question": question_form,
                 "capacity": capacity_form,
+                "checkin": check_in_form,
                 "offer": offer_form,
                 "invite": invite_form,
                 "payment": payment_form,
             }[submitted],
             error,
         )
-    forms = (question_form, capacity_form, offer_form, invite_form, payment_form)
+    forms = (question_form, capacity_form, check_in_form, offer_form, invite_form, payment_form)
     status = 422 if any(f.errors for f in forms) else 200
     return render_template(
         "registration/desk/settings.html",
         event=event,
         question_form=question_form,
         capacity_form=capacity_form,
+        check_in_form=check_in_form,
         offer_form=offer_form,
         invite_form=invite_form,
         payment_form=payment_form,

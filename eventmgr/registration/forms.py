@@ -19,11 +19,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventmgr import locales
-from eventmgr.events.models import ATTENDANCE_MODES
+from eventmgr.events.models import ATTENDANCE_MODES, CHECK_IN_OPENS_HOURS
 from eventmgr.extensions import db
 from eventmgr.forms import Form, SubForm, select_choices
 from eventmgr.organisations.models import Organisation
@@ -468,4 +468,14 @@ class AttendanceReportForm(Form):
             "As Zoom, Webex or Teams export it, with the participants' e-mail addresses. Importing the same report "
             "again changes nothing."
         ),
+    )
+
+
+class CheckInSettingsForm(Form):
+    """When the desk starts checking delegates in; it stops at the end of the event's last day."""
+
+    check_in_opens_hours = IntegerField(
+        _l("Check-in opens this many hours before the start"),
+        validators=[InputRequired(), NumberRange(min=CHECK_IN_OPENS_HOURS[0], max=CHECK_IN_OPENS_HOURS[1])],
+        description=_l("From 0 to 48; check-in closes at midnight after the event's last day, in its time zone."),
     )

@@ -17,6 +17,7 @@ from eventmgr.mail.services import (
     queue_made_when_sent,
     queue_mail,
 )
+from eventmgr.registration.checkin import check_in_code
 from eventmgr.registration.models import Registration
 from eventmgr.registration.seats import waiting_list_position
 from eventmgr.urls import external_url
@@ -120,19 +121,21 @@ def _invite(registration, method: str) -> dict:
     return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
 
 
-def check_in_qr(token: str) -> segno.QRCode:
-    """The QR code of a private token. A fixed mask: every mask reads equally well with a phone, and
-    choosing the "best" of eight costs three times as much on each registration."""
-    return segno.make(token, error="m", micro=False, mask=2)
+def check_in_qr(registration) -> segno.QRCode:
+    """The QR code the desk scans: the registration's check-in code (eventmgr.registration.checkin).
+
+    A fixed mask: every mask reads equally well with a phone, and choosing the "best" of eight costs three times
+    as much on each registration."""
+    return segno.make(check_in_code(registration), error="m", micro=False, mask=2)
 
 
 def _check_in_code(registration_id: int) -> dict | None:
-    """The QR code the desk scans, as a PNG: it holds the private token."""
+    """The QR code the desk scans, as a PNG."""
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         return None
     buffer = BytesIO()
-    check_in_qr(registration.access_token).save(buffer, kind="png", scale=8, border=2)
+    check_in_qr(registration).save(buffer, kind="png", scale=8, border=2)
     return {
         "filename": "check-in-code.png",
         "content_type": "image/png",

@@ -11,21 +11,24 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
-from eventmgr.errors import EventMgrError, PermissionDenied
+from eventmgr.errors import ConflictError, EventMgrError, PermissionDenied
 from eventmgr.events.models import ATTENDANCE_MODES, Event
 from eventmgr.events.permissions import can_manage_event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
+from eventmgr.formatting import local_datetime
 from eventmgr.ordering import move, renumber
 from eventmgr.registration import notifications, seats, signals
 from eventmgr.registration.models import (
     ACTIVE_STATUSES,
     QUESTION_KINDS,
+    REGISTRATION_STATUSES,
     Invitation,
     OfferCode,
     Payment,
@@ -68,6 +71,12 @@ class InvitationRequired(EventMgrError):
     """An invitation-only event registers only through a valid invitation link."""
 
     status_code = 403
+
+
+class CheckInClosed(EventMgrError):
+    """The desk checks delegates in only within the event's check-in window."""
+
+    status_code = 409
 
 
 class RegistrationInactive(EventMgrError):
@@ -666,8 +675,12 @@ def decide(
 
 
 def check_in(registration: Registration, by, now: datetime | None = None) -> bool:
-    """Record attendance once, as check_in_refusal allows; return False when the delegate was checked in already."""
-    refusal = check_in_refusal(registration, by)
+    """Record attendance once, as check_in_refusal allows; return False when the delegate was checked in already.
+
+    Without `now`, a person checks the delegate in at the desk at this moment: within the event's check-in window,
+    and written to the audit log. With `now`, attendance is recorded as of then (a platform's participant report,
+    which writes its own entry for all it marks)."""
+    refusal = check_in_refusal(registration, by, at_desk=now is None)
     if refusal is not None:
         raise refusal
     result = db.session.execute(
@@ -676,7 +689,35 @@ def check_in(registration: Registration, by, now: datetime | None = None) -> boo
         .values(checked_in_at=now or utcnow(), checked_in_by_id=by.id if by else None)
     )
     db.session.refresh(registration)
-    return result.rowcount == 1
+    first = result.rowcount == 1
+    if first and now is None and by is not None:
+        record(
+            "registration.check_in", by, registration.event, summary=f"{registration.full_name} ({registration.email})"
+        )
+    return first
+
+
+def undo_check_in(registration: Registration, by, checked_in_at: datetime | None) -> None:
+    """Undo the check-in made at `checked_in_at` (the one the desk showed), and nothing else: not a later one after
+    it was undone already."""
+    if not can_manage_event(by, registration.event):
+        raise PermissionDenied(_("Only the event's organisers can check delegates in."))
+    if checked_in_at is None or registration.checked_in_at != checked_in_at:
+        raise ConflictError(_("%(name)s's check-in was undone or changed already.", name=registration.full_name))
+    result = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.checked_in_at == checked_in_at)
+        .values(checked_in_at=None, checked_in_by_id=None)
+    )
+    db.session.refresh(registration)
+    if result.rowcount != 1:
+        raise ConflictError(_("%(name)s's check-in was undone or changed already.", name=registration.full_name))
+    record(
+        "registration.check_in_undo",
+        by,
+        registration.event,
+        summary=f"{registration.full_name} ({registration.email}), checked in {checked_in_at.isoformat()}",
+    )
 
 
 def record_payment(registration: Registration, amount: Decimal, method: str, reference: str, by) -> Payment:
@@ -791,20 +832,43 @@ def delete_question(event: Event, question: RegistrationQuestion, by) -> None:
     db.session.flush()
 
 
-def check_in_refusal(registration: Registration, by) -> EventMgrError | None:
+def check_in_refusal(registration: Registration, by, at_desk: bool = True) -> EventMgrError | None:
     """Why the registration may not be checked in by `by`, or None when it may.
 
     Who: the event's organisers (`by` None is the system itself, as in imports). What: a confirmed
-    registration. When: while the event is published, before, during or after it (attendance is often
-    completed from paper lists afterwards); not once it is cancelled.
+    registration. When: while the event is published, not once it is cancelled; at the desk (`at_desk`, a
+    person checking in now) only within the event's check-in window (Event.check_in_window). Attendance recorded
+    afterwards from a participant report is not bound to the window.
     """
     event = registration.event
     if by is not None and not can_manage_event(by, event):
-        return PermissionDenied("Only the event's organisers can check delegates in.")
+        return PermissionDenied(_("Only the event's organisers can check delegates in."))
     if event.status == "cancelled":
-        return EventMgrError("The event is cancelled: nobody can be checked in.")
+        return EventMgrError(_("The event is cancelled: nobody can be checked in."))
     if event.status != "published":
-        return EventMgrError("Delegates can be checked in once the event is published.")
+        return EventMgrError(_("Delegates can be checked in once the event is published."))
     if registration.status != "confirmed":
-        return EventMgrError("Only confirmed delegates can be checked in.")
+        return EventMgrError(
+            _(
+                "%(name)s is not confirmed (%(status)s): only confirmed delegates can be checked in.",
+                name=registration.full_name,
+                status=_(REGISTRATION_STATUSES[registration.status]),
+            )
+        )
+    if at_desk and by is not None:
+        return check_in_window_refusal(event)
+    return None
+
+
+def check_in_window_refusal(event: Event, now: datetime | None = None) -> EventMgrError | None:
+    """Why the desk may not check anyone in now, saying when it opens or when it closed; None while it is open."""
+    now = now or utcnow()
+    opens_at, closes_at = event.check_in_window()
+    zone = event.timezone
+    if now < opens_at:
+        return CheckInClosed(_("Check-in opens %(when)s.", when=local_datetime(opens_at, zone)))
+    if now >= closes_at:
+        return CheckInClosed(
+            _("Check-in closed %(when)s, at the end of the event's last day.", when=local_datetime(closes_at, zone))
+        )
     return None

@@ -260,10 +260,10 @@ def cancel(slug: str, token: str):
 
 @bp.route("/events/<slug>/registration/<token>/qr.svg")
 def qr_code(slug: str, token: str):
-    """The QR code the check-in desk scans: it holds the private token."""
+    """The QR code the check-in desk scans: the same check-in code as on the badge and in the mail."""
     registration = _registration_or_404(slug, token)
     buffer = BytesIO()
-    notifications.check_in_qr(registration.access_token).save(buffer, kind="svg", scale=6, border=2)
+    notifications.check_in_qr(registration).save(buffer, kind="svg", scale=6, border=2)
     response = current_app.response_class(buffer.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-store"
     return response
