@@ -546,3 +546,37 @@ def test_borovoe_had_ten_delegations_and_the_fourth_conference_takes_them(runner
         "Kyrgyzstan",
         "European Border and Coast Guard Agency (Frontex)",
     }
+
+
+def test_the_demo_lets_a_newcomer_try_paying_a_waiting_list_and_the_check_in_desk(runner, db, client):
+    from eventmgr.registration import payments, services
+    from eventmgr.registration.models import Invoice, OfferCode, Payment, PaymentSettings, Registration
+
+    run(runner)
+    # A paid course: bank transfer details, a partner code some delegates used, payments and an invoice.
+    paid = event(db, PAID_COURSE)
+    assert paid.fee == Decimal("60.00") and not paid.is_free
+    settings = db.session.execute(select(PaymentSettings).where(PaymentSettings.event_id == paid.id)).scalar_one()
+    assert payments.iban_is_valid(settings.account) and settings.legal_name and settings.days_to_pay
+    code = db.session.execute(select(OfferCode).where(OfferCode.event_id == paid.id)).scalar_one()
+    delegates = db.session.execute(select(Registration).where(Registration.event_id == paid.id)).scalars().all()
+    with_code = [r for r in delegates if r.offer_code_id == code.id]
+    assert with_code and code.uses == len(with_code) and {r.amount_due for r in with_code} == {Decimal("30.00")}
+    paid_amounts = sorted(
+        p.amount for p in db.session.execute(select(Payment)).scalars() if p.registration in delegates
+    )
+    assert len(paid_amounts) == 2
+    assert db.session.execute(select(func.count()).where(Invoice.event_id == paid.id)).scalar_one() == 1
+    assert "Apply the code" in client.get(f"/events/{PAID_COURSE}/register").get_data(as_text=True)
+    # A full event: its page offers the waiting list, not seats.
+    assert "Full: join the waiting list" in client.get(f"/events/{UPCOMING_WORKSHOP}").get_data(as_text=True)
+    # A course running today: the desk checks in now, and some delegates are yet to come.
+    today = event(db, TODAY_COURSE)
+    assert today.start_at < datetime.now(UTC) < today.end_at
+    assert services.check_in_window_refusal(today) is None
+    waiting_at_desk = [
+        r
+        for r in db.session.execute(select(Registration).where(Registration.event_id == today.id)).scalars()
+        if r.status == "confirmed" and not r.checked_in_at
+    ]
+    assert len(waiting_at_desk) == 7
