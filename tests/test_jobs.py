@@ -86,8 +86,10 @@ def test_every_certificate_in_one_pdf(conference, client, login, post, db, tmp_p
 
     event, organiser = conference
     delegates = db.session.execute(select(Registration).order_by(Registration.id)).scalars().all()
+    # Attendance is certified once the event has ended: the conference took place last month.
+    event.start_at, event.end_at = event.start_at - timedelta(days=60), event.end_at - timedelta(days=60)
     for registration in delegates[:3]:
-        registration_services.check_in(registration, organiser)
+        registration_services.check_in(registration, organiser, now=event.start_at + timedelta(minutes=20))
     db.session.commit()
     login(organiser)
     letters = f"/manage/events/{event.id}/documents/letters"
