@@ -76,6 +76,6 @@ def load_payment_demo(organiser) -> str:
         full, part, invoiced = confirmed[:3]
         reference = payments.payment_reference
         payments.receive(full, full.amount_due, "bank transfer", reference(full), organiser, send_receipt=False)
-        payments.receive(part, Decimal("30.00"), "bank transfer", reference(part), organiser, send_receipt=False)
+        payments.receive(part, part.amount_due / 2, "bank transfer", reference(part), organiser, send_receipt=False)
         payments.issue_invoice(invoiced, now=invoiced.created_at + timedelta(days=1))
     return f"Demo payments: {PAID_EVENT}: one delegate paid in full, one in part, one asked for an invoice"
