@@ -10,10 +10,10 @@ from helpers import IN_PERSON, logged_in, pdf_words, text_of
 
 # Text read as one piece: a paragraph, a cell, a list item, a term or its description, a heading.
 BLOCKS = {"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "caption", "figcaption", "label", "option"}
-# A date-time: a year and, after it in the same block, a time of day.
-DATE_TIME = re.compile(r"\b(?:19|20)\d\d\b[^|]*?\b\d{1,2}:\d\d\b")
+# A date-time: a year and, after it in the same block, a time of day (not a zone's offset such as GMT+05:00).
+DATE_TIME = re.compile(r"\b(?:19|20)\d\d\b[^|]*?(?<![+-])\b\d{1,2}:\d\d(?!\d)")
 # What names a zone: an IANA name (Asia/Almaty), UTC, or a GMT offset.
-ZONE = re.compile(r"\b[A-Z][A-Za-z_]+/[A-Za-z_+-]+\b|\bUTC\b|\bGMT[+-]\d")
+ZONE = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z_]+/[A-Za-z_+-]+\b|UTC\b|GMT[+-]\d)")
 
 
 class _Blocks(HTMLParser):
@@ -62,6 +62,13 @@ def test_the_checker_finds_a_time_without_its_zone():
     assert times_without_zone("<p>Registered 3 Dec 2026, 00:06 (Asia/Almaty)</p>") == []
     assert times_without_zone("<p>3 Dec 2026, <span>00:06</span> <span>(UTC)</span></p>") == []
     assert times_without_zone("<li><time>09:30–10:15</time> Opening</li>") == []
+    # Across midnight, with the zone's name right after the end: the offset (GMT+05:00) is not a time of day.
+    across = "<p>2 January 2027, 21:05 – 3 January 2027, 00:05<br>Kazakhstan Time (Asia/Almaty, GMT+05:00)</p>"
+    assert times_without_zone(across) == []
+    assert times_without_zone("<p>2 January 2027, 21:05 – 3 January 2027, 00:05<br>GMT+05:00</p>") == []
+    assert times_without_zone("<p>3 January 2027, 00:05<br>Kazakhstan Time</p>") == [
+        "3 January 2027, 00:05Kazakhstan Time"
+    ]
 
 
 @pytest.fixture
