@@ -4,9 +4,10 @@ import os
 from pathlib import Path
 
 import argon2.profiles
-from flask import Flask, request
+from flask import Flask
 
 from eventmgr import config as config_module
+from eventmgr import languages
 from eventmgr.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PACKAGE = Path(__file__).parent
@@ -87,7 +88,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=languages.select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -126,17 +127,6 @@ def register_pdf_resources(app: Flask) -> None:
         return (found[1], found[0].media_type) if found is not None else None
 
     pdf.serve_resource(app, "people.photo", photo)
-
-
-def select_locale() -> str | None:
-    """Pick the interface language from the browser's preferences (the default outside a request)."""
-    from flask import current_app, has_request_context
-
-    if not has_request_context():
-        return None
-    languages = current_app.config["LANGUAGES"]
-    best = request.accept_languages.best_match(list(languages))
-    return languages.get(best) if best else None
 
 
 def register_blueprints(app: Flask) -> None:

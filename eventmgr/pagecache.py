@@ -24,6 +24,8 @@ from cachetools import TLRUCache
 from flask import current_app, request, session
 from flask_login import current_user
 
+from eventmgr.languages import cache_key_language
+
 #: Sent with every response (the app adds them after each request; the middleware to what it serves).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -124,15 +126,15 @@ def _cacheable_request() -> bool:
 
 
 def _key(environ) -> str:
-    """The URL as asked for (scheme, host, path, query) and the languages the browser accepts, which alone
-    decide the language of the page."""
+    """The URL as asked for (scheme, host, path, query) and what alone decides an anonymous visitor's language:
+    the language switcher's cookie and the languages the browser accepts."""
     parts = (
         environ.get("wsgi.url_scheme", "http"),
         environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
         environ.get("SCRIPT_NAME", ""),
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
-        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+        cache_key_language(environ),
     )
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 

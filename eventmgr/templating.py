@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from flask import Flask
 from flask_babel import get_locale
 
-from eventmgr import formatting, locales
+from eventmgr import formatting, languages, locales
 from eventmgr.agenda import views as agenda
 from eventmgr.agenda.appearances import public_appearances
 from eventmgr.auth import permissions as auth_permissions
@@ -68,6 +68,8 @@ def register(app: Flask) -> None:
         field_attrs=formatting.field_attrs,
         permissions=permissions,
         get_locale=get_locale,
+        current_language=languages.current_language,
+        language_switcher=languages.language_switcher,
         url_for_page=formatting.url_for_page,
         external_url=external_url,
         google_calendar_url=google_calendar_url,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
+from eventmgr.languages import Translatable
 from eventmgr.people.models import Person
 
 SESSION_KINDS = {
@@ -29,8 +30,10 @@ PARTICIPANT_ROLES = {
 FEATURED_ROLE_SUGGESTIONS = ("Webinar hosting presenter", "Keynote speaker", "Moderator", "Panellist", "Host")
 
 
-class EventSession(db.Model):
+class EventSession(Translatable, db.Model):
     """One item of an event's programme: remarks, a keynote, a panel, a break ..."""
+
+    TRANSLATED = {"title": 300, "description": 20_000}
 
     __tablename__ = "event_sessions"
     __table_args__ = (Index("ix_event_sessions_event_id_start_at", "event_id", "start_at"),)
@@ -63,6 +66,11 @@ class EventSession(db.Model):
     participants: Mapped[list["SessionParticipant"]] = relationship(
         back_populates="event_session", cascade="all, delete-orphan", order_by="SessionParticipant.position"
     )
+
+    @property
+    def original_language(self) -> str:
+        """A session is written in its event's language."""
+        return self.event.original_language
 
     @property
     def kind_label(self) -> str:

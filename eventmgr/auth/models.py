@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Raised at every logout: part of what sessions and remember-me cookies hold, so that all of them end.
     session_version: Mapped[int] = mapped_column(default=0)
+    #: The interface language the account chose (ISO 639-1); None: the browser's. Staff mail is written in it.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

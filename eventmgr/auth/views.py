@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -20,6 +20,7 @@ from eventmgr.auth.services import (
 )
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db, limiter, login_manager
+from eventmgr.languages import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS, supported
 
 bp = Blueprint("auth", __name__)
 
@@ -34,13 +35,13 @@ def load_user(session_id: str) -> User | None:
     return user if user is not None and user.get_id() == session_id else None
 
 
-def _safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path on this site."""
+def _safe_next(target: str | None, default: str = "events_manage.dashboard") -> str:
+    """Follow ?next= only to a path on this site (browsers read "/\\host" as "//host")."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if not parts.scheme and not parts.netloc and target.startswith("/") and target[1:2] not in ("/", "\\"):
             return target
-    return url_for("events_manage.dashboard")
+    return url_for(default)
 
 
 def _login_limit() -> str:
@@ -89,6 +90,30 @@ def _known_from_now_on(response, user: User):
         path=url_for("auth.login"),
         httponly=True,
         secure=config.get("REMEMBER_COOKIE_SECURE", False),
+        samesite="Lax",
+    )
+    return response
+
+
+@bp.route("/language/<code>", methods=["GET", "POST"])
+def choose_language(code: str):
+    """Switch the interface's language and go back to the page: remembered in a cookie, and, when a signed-in
+    account asks by POST (the switcher's form), in the account, so that its mail is written in it too."""
+    code = supported(code)
+    if code is None:
+        abort(404)
+    if request.method == "POST" and current_user.is_authenticated:
+        current_user.language = code
+        db.session.commit()
+    # Back to the page it was chosen on; an error page names none (it must not echo the address), so the referrer.
+    back = request.values.get("next") or urlsplit(request.referrer or "").path
+    response = redirect(_safe_next(back, default="events.index"))
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        secure=current_app.config["PREFERRED_URL_SCHEME"] == "https",
+        httponly=True,
         samesite="Lax",
     )
     return response

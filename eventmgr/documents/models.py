@@ -35,6 +35,8 @@ class Document(db.Model):
     reference: Mapped[str] = mapped_column(String(80), default="")
     #: ISO 639-1 code of the document's language.
     language: Mapped[str] = mapped_column(String(8), default="en")
+    #: The document this one is a language version of (its original); versions of one text point at the same one.
+    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), index=True)
     #: Where it was adopted, e.g. "Dushanbe, Tajikistan"; filled from the event.
     place: Mapped[str] = mapped_column(String(200), default="")
     #: When, as printed, e.g. "28-29 February 2012"; filled from the event.
@@ -46,6 +48,7 @@ class Document(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
+    translation_of: Mapped["Document | None"] = relationship(remote_side="Document.id")
     sections: Mapped[list["DocumentSection"]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="DocumentSection.position"
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
+from eventmgr.languages import Translatable, original_language_column
 from eventmgr.organisations.models import Organisation
 
 EVENT_KINDS = {"conference": "Conference", "webinar": "Webinar", "meeting": "Meeting", "workshop": "Workshop"}
@@ -57,8 +58,10 @@ class Series(db.Model):
         return f"<Series {self.slug}>"
 
 
-class Event(db.Model):
+class Event(Translatable, db.Model):
     """A conference, webinar, meeting or workshop, in person, online or both."""
+
+    TRANSLATED = {"title": 300, "description": 20_000}
 
     __tablename__ = "events"
     __table_args__ = (
@@ -83,6 +86,8 @@ class Event(db.Model):
     edition: Mapped[int | None]
     #: Markdown, sanitised when shown.
     description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
+    #: ISO 639-1 code of the language title and description are written in; other languages in `translations`.
+    original_language: Mapped[str] = original_language_column()
     #: IANA name such as Asia/Almaty; times are shown in it.
     timezone: Mapped[str] = mapped_column(String(64))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
+from eventmgr.languages import Translatable, original_language_column
 from eventmgr.organisations.models import Organisation
 
 #: The honorifics offered before a name, to presenters and delegates alike.
@@ -21,8 +22,10 @@ def name_key(full_name: str) -> str:
     return " ".join(sorted(slugify(full_name or "").split("-")))[:200]
 
 
-class Person(db.Model):
+class Person(Translatable, db.Model):
     """A presenter, chair, moderator or host, shared by every event they take part in."""
+
+    TRANSLATED = {"position": 300, "bio": 10_000}
 
     __tablename__ = "people"
 
@@ -44,6 +47,8 @@ class Person(db.Model):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     #: Markdown, sanitised when shown.
     bio: Mapped[str] = mapped_column(Text, default="", info={"max_length": 10_000})
+    #: ISO 639-1 code of the language position and bio are written in; other languages in `translations`.
+    original_language: Mapped[str] = original_language_column()
     #: Web pages about the person: [{"url": "https://...", "label": "..."}].
     links: Mapped[list] = mapped_column(JSON, default=list)
     #: Who added the person; while the person is in no event, only they (and admins) may change the profile.

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
+from eventmgr.languages import Translatable, original_language_column
 from eventmgr.organisations.models import Organisation
 
 REGISTRATION_STATUSES = {
@@ -75,6 +76,8 @@ class Registration(db.Model):
     needs_visa_letter: Mapped[bool] = mapped_column(default=False)
     accessibility_needs: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
     dietary_needs: Mapped[str | None] = mapped_column(String(300))
+    #: The interface language the delegate registered in (ISO 639-1): their mail is written in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     #: ISO 639-1 code of the interpretation language wanted, if any.
     interpretation_language: Mapped[str | None] = mapped_column(String(8))
     #: When the delegate consented to the processing of their data.
@@ -331,8 +334,11 @@ class Invoice(db.Model):
     registration: Mapped[Registration] = relationship()
 
 
-class Announcement(db.Model):
-    """A message an organiser sent to all or some registrants, through the outbox."""
+class Announcement(Translatable, db.Model):
+    """A message an organiser sent to all or some registrants, through the outbox: each in the language they
+    registered in when the organiser wrote it in that language too."""
+
+    TRANSLATED = {"subject": 300, "body": 20_000}
 
     __tablename__ = "announcements"
 
@@ -340,6 +346,7 @@ class Announcement(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, info={"max_length": 20_000})
+    original_language: Mapped[str] = original_language_column()
     #: The filters that chose the recipients, for the record.
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
     recipients: Mapped[int] = mapped_column(default=0)

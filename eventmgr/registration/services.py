@@ -23,6 +23,7 @@ from eventmgr.events.permissions import can_manage_event
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
 from eventmgr.formatting import local_datetime
+from eventmgr.languages import current_language, supported
 from eventmgr.ordering import move, renumber
 from eventmgr.registration import notifications, seats, signals
 from eventmgr.registration.models import (
@@ -450,6 +451,8 @@ def admit(
         "decision_message": None,
         "delegation_id": delegation.id if delegation is not None else None,
         "is_head": bool(data.get("is_head")) and delegation is not None,
+        # Mail is written in the language the delegate registered in (a delegation's member: its focal point's).
+        "language": supported(data.get("language")) or current_language(),
     }
     if delegation is not None:
         fields["delegation"] = delegation.name
