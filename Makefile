@@ -13,7 +13,7 @@ export TEST_POSTGRES_URL
 
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server
+SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server
 
 .PHONY: install run test test-sqlite test-postgresql system-deps bench lint clean messages
 
@@ -81,10 +81,10 @@ lint: install
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
 
-## Extract UI strings into eventmgr/translations/messages.pot and update each language's catalogue
+## Extract UI strings into eventmgr/translations/messages.pot, update each language's catalogue, compile it
+# A new language: `pybabel init -i eventmgr/translations/messages.pot -d eventmgr/translations -l kk` (README).
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o eventmgr/translations/messages.pot .
-	@for po in eventmgr/translations/*/LC_MESSAGES/messages.po; do \
-	  [ -f "$$po" ] && $(VENV)/bin/pybabel update -i eventmgr/translations/messages.pot -d eventmgr/translations || true; \
-	done
-	$(VENV)/bin/pybabel compile -d eventmgr/translations --statistics || true
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --project eventmgr --add-location=file --sort-by-file -w 120 \
+	    -o eventmgr/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i eventmgr/translations/messages.pot -d eventmgr/translations -w 120 --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d eventmgr/translations --statistics
