@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_permission_sources()  # the parts of permission rules that higher features know
     register_security_headers(app)
+    languages.register(app)
     register_errorhandlers(app)
     refuse_untrusted_hosts(app)
     register_commands(app)

@@ -92,6 +92,17 @@ def in_language(code: str | None) -> Iterator[str]:
         yield code
 
 
+def register(app) -> None:
+    """Say each page's language (Content-Language), and that it depends on the cookie and the browser's wish."""
+
+    @app.after_request
+    def say_language(response):
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Language", current_language())
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response
+
+
 def cache_key_language(environ) -> str:
     """What decides a cached anonymous page's language: the switcher's cookie and the browser's wish."""
     cookies = environ.get("HTTP_COOKIE", "")

@@ -4,6 +4,7 @@ import pytest
 from helpers import statements_sent
 
 from eventmgr import pagecache
+from eventmgr.languages import LANGUAGE_COOKIE
 
 
 @pytest.fixture
@@ -141,3 +142,14 @@ def _token(client) -> str:
     from conftest import csrf_token
 
     return csrf_token(client, "/manage/series/new")
+
+
+def test_a_cached_page_is_kept_apart_per_language(client, make_event, caching):
+    """The switcher's cookie decides the language as much as the browser's wish does: both are in the key."""
+    event = make_event(title="Border Security Conference")
+    english = client.get(f"/events/{event.slug}")
+    assert "Мероприятия" not in english.text
+    client.set_cookie(LANGUAGE_COOKIE, "ru")
+    assert "Мероприятия" in client.get(f"/events/{event.slug}").text
+    client.delete_cookie(LANGUAGE_COOKIE)
+    assert "Мероприятия" not in client.get(f"/events/{event.slug}").text
