@@ -44,6 +44,8 @@ def template_ids(tmp_path_factory):
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "_lp:1c,2",
             "-o",
             pot,
             ".",
@@ -53,7 +55,7 @@ def template_ids(tmp_path_factory):
         text=True,
     ).check_returncode()
     with open(pot, "rb") as file:
-        return {message.id for message in read_po(file) if message.id}
+        return {(message.context, message.id) for message in read_po(file) if message.id}
 
 
 def test_there_is_a_russian_catalogue():
@@ -62,7 +64,7 @@ def test_there_is_a_russian_catalogue():
 
 def test_the_template_holds_every_string_the_sources_mark(template_ids):
     with open(TRANSLATIONS / "messages.pot", "rb") as file:
-        committed = {message.id for message in read_po(file) if message.id}
+        committed = {(message.context, message.id) for message in read_po(file) if message.id}
     missing = template_ids - committed
     assert not missing, (
         f"run `make messages`: {len(missing)} strings are not in messages.pot, e.g. {sorted(missing)[:5]}"
@@ -72,9 +74,9 @@ def test_the_template_holds_every_string_the_sources_mark(template_ids):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_is_translated(language, template_ids):
     catalogue = _catalogue(language)
-    translated = {message.id for message in catalogue if message.id and all(_strings(message))}
+    translated = {(message.context, message.id) for message in catalogue if message.id and all(_strings(message))}
     fuzzy = sorted(str(message.id) for message in catalogue if message.id and message.fuzzy)
-    untranslated = sorted(str(msgid) for msgid in template_ids - translated)
+    untranslated = sorted(str(msgid) for _context, msgid in template_ids - translated)
     assert not fuzzy, f"{len(fuzzy)} fuzzy translations in {language}, e.g. {fuzzy[:5]}"
     assert not untranslated, f"{len(untranslated)} strings lack a {language} translation, e.g. {untranslated[:5]}"
 
@@ -116,7 +118,11 @@ def test_msgfmt_checks_the_catalogue(language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_compiled_catalogue_is_the_current_one(language):
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as file:
-        compiled = {_sources(message): _strings(message) for message in read_mo(file) if message.id}
+        compiled = {(message.context, _sources(message)): _strings(message) for message in read_mo(file) if message.id}
     catalogue = _catalogue(language)
-    written = {_sources(message): _strings(message) for message in catalogue if message.id and all(_strings(message))}
+    written = {
+        (message.context, _sources(message)): _strings(message)
+        for message in catalogue
+        if message.id and all(_strings(message))
+    }
     assert compiled == written, "run `make messages` to compile the catalogue"

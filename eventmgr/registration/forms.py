@@ -1,6 +1,7 @@
 """The registration form (with the event's own questions) and the organiser's desk forms."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
@@ -43,7 +44,7 @@ class MultiCheckboxField(SelectMultipleField):
 class DelegateForm(Form):
     """The delegate's own details; the event's questions are added per event by `delegate_form`."""
 
-    honorific = SelectField(_l("Title"), validators=[Optional()])
+    honorific = SelectField(_lp("form of address", "Title"), validators=[Optional()])
     given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=120)])
     family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
@@ -266,7 +267,7 @@ class PaymentForm(Form):
         _l("Amount received"), places=2, validators=[DataRequired(), NumberRange(min=0.01, max=99_999_999)]
     )
     method = StringField(_l("Method"), validators=[Optional(), Length(max=60)])
-    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=200)])
+    reference = StringField(_lp("payment", "Reference"), validators=[Optional(), Length(max=200)])
     send_receipt = BooleanField(_l("E-mail the delegate a receipt (PDF)"), default=True)
 
 
@@ -320,7 +321,7 @@ class AnnouncementForm(Form):
     """One form: the audience, the message, then a preview and an explicit confirmation of whom it goes to."""
 
     status = SelectField(
-        _l("To"),
+        _lp("recipients", "To"),
         validators=[Optional()],
         description=_l("Everyone registered: pending, confirmed and on the waiting list."),
     )
@@ -355,7 +356,7 @@ class _MemberFields:
     which field a member lacks (eventmgr.registration.delegations)."""
 
     honorific = SelectField(
-        _l("Title"), choices=select_choices([("", "—")] + [(h, h) for h in HONORIFICS]), validators=[Optional()]
+        _lp("form of address", "Title"), choices=select_choices([("", "—")] + [(h, h) for h in HONORIFICS]), validators=[Optional()]
     )
     given_name = StringField(_l("Given name"), validators=[Optional(), Length(max=120)])
     family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=120)])
