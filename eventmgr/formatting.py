@@ -10,6 +10,7 @@ from babel.dates import (
     get_timezone_gmt,
     get_timezone_name,
 )
+from babel.lists import format_list
 from babel.numbers import format_currency
 from flask import request, url_for
 from flask_babel import get_locale
@@ -43,21 +44,14 @@ def event_times(event) -> str:
     return f"{start_text} – {format_date(end, 'long', locale=locale)}, {format_time(end, 'short', locale=locale)}"
 
 
-def untranslated(text: str, **values) -> str:
-    """gettext for what is always written in English (calendar files): the text itself, with its values."""
-    return text % values if values else text
-
-
-def event_place(event, mode: str | None = None, short: bool = False, gettext=None, locale=None) -> str:
+def event_place(event, mode: str | None = None, short: bool = False) -> str:
     """Where the event happens, for everyone (mode None) or for a delegate attending in that mode.
 
     "Rixos Borovoe, Borovoe, Kazakhstan"; "Online (Zoom Webinars)"; "Hotel Karven, Cholpon-Ata, Kyrgyzstan
     and online (Zoom)". `short` names the city, not the venue, and no platform: "Hybrid: in
-    Cholpon-Ata and online", for cards and lists. In the reader's language, or through `gettext` (untranslated)
-    and in `locale` for calendar files, which are in English.
+    Cholpon-Ata and online", for cards and lists. In the reader's language (a calendar file's, a mail's too).
     """
-    _ = gettext or globals()["_"]
-    locale = locale or get_locale()
+    locale = get_locale()
     named = () if short else (event.venue_name, event.venue_address)
     parts = (*named, event.venue_city, country_name(event.venue_country, locale))
     venue = ", ".join(part for part in parts if part)
@@ -115,6 +109,11 @@ def local_datetime(moment: datetime | None, timezone: str = "UTC") -> str:
         "{0}", format_time(local, "short", locale=locale)
     )
     return f"{text} ({timezone})"
+
+
+def spoken_list(items) -> str:
+    """Items joined as the reader's language writes a list in a sentence: 'title, time and place'."""
+    return format_list([str(item) for item in items], locale=get_locale()) if items else ""
 
 
 def money(amount, currency: str) -> str:

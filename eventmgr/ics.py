@@ -6,6 +6,9 @@ without importing the features that store them: registration's mails as well as 
 Every TZID used gets a VTIMEZONE that the library builds from the zoneinfo database over a narrow
 window of years around the event (cached), so files stay small and never carry a hand-written zone.
 User text goes through the library's property types, which escape it: a title cannot add lines.
+
+Files are written in the current language (`languages.in_language` for a message to someone else): the labels go
+through gettext, titles and descriptions are read `.translated`, places and dates in the locale's own words.
 """
 
 from datetime import date, datetime, timedelta
@@ -13,18 +16,17 @@ from email.utils import parseaddr
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from babel import Locale
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from eventmgr.database import utcnow
-from eventmgr.formatting import event_place, untranslated
+from eventmgr.formatting import event_place
 from eventmgr.text import plain_text
 from eventmgr.urls import external_url
 
 PRODID = "-//eventmgr//eventmgr//EN"
-ENGLISH = Locale("en")
 
 
 def _domain() -> str:
@@ -40,7 +42,7 @@ def location_text(event, mode: str | None = None, join_url: bool = False) -> str
     """Where the event is, in one line, for everyone or for a delegate attending in `mode`: the venue, or
     online on its platform, or both; for an online delegate with `join_url`, the link itself, which calendar
     clients make clickable."""
-    place = event_place(event, mode, gettext=untranslated, locale=ENGLISH)
+    place = event_place(event, mode)
     return f"{place}: {event.join_url}" if join_url and mode == "online" and event.join_url else place
 
 
@@ -59,18 +61,24 @@ def session_location(event_session, mode: str | None = None) -> str:
     return f"{event_session.room}, {place}" if event_session.room else place
 
 
+def session_title(event_session) -> str:
+    """'Panel discussion · Central Asia Border Challenges', in the reader's language."""
+    return f"{event_session.translated.title} · {event_session.event.translated.title}"
+
+
 def session_description(event_session) -> str:
     """Plain text: the kind, who takes part and in what role, the theme, and where to read more."""
-    lines = [] if event_session.kind_label == event_session.title else [event_session.kind_label]
+    lines = [] if event_session.kind_label == event_session.title else [_(event_session.kind_label)]
     for part in event_session.participants:
         person = part.person
-        line = f"{part.role_label}: {person.display_name}"
-        if person.affiliation:
-            line += f" ({person.affiliation})"
+        line = f"{_(part.role_label)}: {person.display_name}"
+        affiliation = ", ".join(filter(None, (person.translated.position, person.organisation_display)))
+        if affiliation:
+            line += f" ({affiliation})"
         if part.talk_title:
             line += f", “{part.talk_title}”"
         lines.append(line)
-    text = plain_text(event_session.description, length=1500)
+    text = plain_text(event_session.translated.description, length=1500)
     return "\n".join(filter(None, ["\n".join(lines), text])).strip()
 
 
@@ -136,13 +144,13 @@ def event_component(
     vevent.add("sequence", event.calendar_sequence)
     vevent.add("dtstart", event.local_start)
     vevent.add("dtend", event.local_end)
-    vevent.add("summary", event.title)
+    vevent.add("summary", event.translated.title)
     joins = _joins(event, mode, include_join_url)
     vevent.add("location", location_text(event, mode, joins))
     page = external_url("events.detail", slug=event.slug)
-    description = plain_text(event.description, length=1500)
+    description = plain_text(event.translated.description, length=1500)
     if joins:
-        description = f"Join online: {event.join_url}\n\n{description}"
+        description = _("Join online: %(link)s", link=event.join_url) + f"\n\n{description}"
     vevent.add("description", f"{description}\n\n{page}".strip())
     vevent.add("url", page)
     is_cancelled = cancelled or method == "CANCEL" or event.status == "cancelled"
@@ -172,13 +180,13 @@ def session_component(
     vevent.add("sequence", event_session.calendar_sequence)
     vevent.add("dtstart", event_session.start_at.astimezone(event.tz))
     vevent.add("dtend", event_session.end_at.astimezone(event.tz))
-    vevent.add("summary", f"{event_session.title} · {event.title}")
+    vevent.add("summary", session_title(event_session))
     joins = _joins(event, mode, include_join_url)
     vevent.add("location", session_location(event_session, mode))
     page = external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}")
     description = session_description(event_session)
     if joins:
-        description = f"Join online: {event.join_url}\n\n{description}"
+        description = _("Join online: %(link)s", link=event.join_url) + f"\n\n{description}"
     vevent.add("description", f"{description}\n\n{page}".strip())
     vevent.add("url", page)
     is_cancelled = cancelled or method == "CANCEL" or event.status == "cancelled"
@@ -202,7 +210,7 @@ def event_to_ics(
 ) -> bytes:
     """The event, and after it each of `sessions` as its own entry; REQUEST and CANCEL carry ATTENDEE. `mode`:
     the attendee's attendance mode, which decides the LOCATION and whether the join link is given."""
-    calendar = _new_calendar(method, event.title)
+    calendar = _new_calendar(method, event.translated.title)
     calendar.add_component(event_component(event, method, attendee, include_join_url, cancelled, mode))
     moments = [event.local_start, event.local_end]
     for event_session in sessions:
@@ -230,7 +238,8 @@ def sessions_to_ics(
 
 def event_days_to_ics(event) -> bytes:
     """A multi-day event as one all-day entry per day, so it does not fill a calendar as one block."""
-    calendar = _new_calendar("PUBLISH", event.title)
+    title = event.translated.title
+    calendar = _new_calendar("PUBLISH", title)
     first, last = event.local_start.date(), event.local_end.date()
     days = (last - first).days + 1
     page = external_url("events.detail", slug=event.slug)
@@ -243,7 +252,8 @@ def event_days_to_ics(event) -> bytes:
         vevent.add("sequence", event.calendar_sequence)
         vevent.add("dtstart", day)
         vevent.add("dtend", day + timedelta(days=1))
-        vevent.add("summary", f"{event.title} (day {n + 1} of {days})" if days > 1 else event.title)
+        summary = _("%(title)s (day %(day)d of %(days)d)", title=title, day=n + 1, days=days) if days > 1 else title
+        vevent.add("summary", summary)
         vevent.add("location", location_text(event))
         vevent.add("description", page)
         vevent.add("url", page)
@@ -257,11 +267,11 @@ def _entry(item) -> tuple[str, str, str]:
     """(title, page, location) of an event or a session, for the web calendars' forms."""
     if hasattr(item, "event"):  # a session of an event
         return (
-            f"{item.title} · {item.event.title}",
+            session_title(item),
             external_url("agenda.agenda", slug=item.event.slug, _anchor=f"session-{item.id}"),
             session_location(item),
         )
-    return item.title, external_url("events.detail", slug=item.slug), location_text(item)
+    return item.translated.title, external_url("events.detail", slug=item.slug), location_text(item)
 
 
 def google_calendar_url(item) -> str:

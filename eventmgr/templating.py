@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
         inline_markdown=inline_markdown,
         excerpt=plain_text,
         css_string=documents.css_string,
+        spoken_list=formatting.spoken_list,
         numbered_first=documents.numbered_first,
         # Dates, times and zones
         event_dates=formatting.event_dates,

@@ -30,8 +30,8 @@ def test_an_organiser_writes_to_the_confirmed_only(page, db, make_event, make_us
     expect(count).to_have_text("0 people will receive it.")
     page.get_by_label("Delegates from").select_option(label="Any country")
     expect(count).to_have_text("3 people will receive it.")
-    page.get_by_label("Subject").fill("Shuttle from the airport")
-    page.get_by_label("Message").fill("A shuttle leaves the airport every hour from 8:00.")
+    page.get_by_role("textbox", name="Subject", exact=True).fill("Shuttle from the airport")
+    page.get_by_role("textbox", name="Message", exact=True).fill("A shuttle leaves the airport every hour from 8:00.")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Preview").click()
 

@@ -255,7 +255,7 @@ def test_the_owner_is_told_once_per_window_and_can_reset_the_password(app, make_
     assert message["To"] == "ada@example.org"
     assert message["Subject"] == "Someone is failing to log in to your eventmgr account"
     text = message.get_content()
-    assert "Ada Lovelace" in text and "wrong password(s) in the last 15 minutes" in text
+    assert "Ada Lovelace" in text and "wrong passwords in the last 15 minutes" in text
 
     # Failures in the next window are told again, once.
     later(monkeypatch, app)

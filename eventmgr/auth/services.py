@@ -7,6 +7,7 @@ from functools import cache
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, select
 
@@ -14,6 +15,7 @@ from eventmgr.auth.models import LoginFailure, User
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
+from eventmgr.languages import in_language
 from eventmgr.mail.services import made_when_sent, message_maker, queue_made_when_sent, queue_mail
 from eventmgr.urls import external_url
 
@@ -43,6 +45,14 @@ def normalise_email(email: str) -> str:
 def find_user(email: str) -> User | None:
     """Return the account with this e-mail address, if any."""
     return db.session.execute(db.select(User).filter_by(email=normalise_email(email))).scalar_one_or_none()
+
+
+def account_language(email: str | None) -> str | None:
+    """The language the account with this address chose for itself, if there is one and it chose (staff mail to
+    the address is written in it)."""
+    if not email:
+        return None
+    return db.session.execute(select(User.language).where(User.email == normalise_email(email))).scalar()
 
 
 def set_password(user: User, password: str) -> None:
@@ -152,18 +162,19 @@ def _failed_logins_message(email: str) -> dict | None:
     failures = _failures(email, "", utcnow())[1]
     link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
-    return {
-        "to": user.email,
-        "subject": "Someone is failing to log in to your eventmgr account",
-        "body": render_template(
-            "email/failed_logins.txt",
-            user=user,
-            failures=failures,
-            link=link,
-            hours=hours,
-            minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
-        ),
-    }
+    with in_language(user.language):
+        return {
+            "to": user.email,
+            "subject": _("Someone is failing to log in to your eventmgr account"),
+            "body": render_template(
+                "email/failed_logins.txt",
+                user=user,
+                failures=failures,
+                link=link,
+                hours=hours,
+                minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
+            ),
+        }
 
 
 # --- Known devices: browsers that logged in to an account before -----------------------------------------
@@ -255,19 +266,21 @@ def _password_reset_message(email: str) -> dict | None:
         return None
     link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
-    return {
-        "to": user.email,
-        "subject": "Reset your eventmgr password",
-        "body": render_template("email/password_reset.txt", user=user, link=link, hours=hours),
-    }
+    with in_language(user.language):
+        return {
+            "to": user.email,
+            "subject": _("Reset your eventmgr password"),
+            "body": render_template("email/password_reset.txt", user=user, link=link, hours=hours),
+        }
 
 
 def send_invitation(user: User, invited_by: User) -> None:
     """Queue an invitation to set a password for a new account."""
     link = external_url("auth.reset_password", token=make_password_token(user, "invitation"))
     days = current_app.config["INVITATION_MAX_AGE"] // 86400 or 1
-    queue_mail(
-        to=user.email,
-        subject="You have been invited to eventmgr",
-        body=render_template("email/invitation.txt", user=user, link=link, invited_by=invited_by, days=days),
-    )
+    with in_language(user.language):
+        queue_mail(
+            to=user.email,
+            subject=_("You have been invited to eventmgr"),
+            body=render_template("email/invitation.txt", user=user, link=link, invited_by=invited_by, days=days),
+        )

@@ -6,16 +6,19 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, null, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventmgr import queue
 from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionParticipant
+from eventmgr.auth.services import account_language
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.formatting import agenda_day, event_place, event_times, session_times
-from eventmgr.ics import sessions_to_ics
+from eventmgr.ics import session_title, sessions_to_ics
+from eventmgr.languages import in_language
 from eventmgr.mail.services import is_withheld, queue_mail
 from eventmgr.people.models import Person
 from eventmgr.registration import notifications
@@ -98,10 +101,11 @@ def _changed(found: dict, key: str, before: str, now: str) -> None:
 
 
 def event_changes(event: Event, mode: str | None = None) -> dict[str, tuple[str, str]]:
-    """What the owed update changes in the event's entry, as a delegate attending in `mode` reads it:
-    {"title" | "time" | "place": (before, now)}; the time with its zone."""
+    """What the owed update changes in the event's entry, as a delegate attending in `mode` reads it in the
+    current language: {"title" | "time" | "place": (before, now)}; the time with its zone. A change of the title
+    as written is left out for a reader who reads it in another language."""
     before, found = event.calendar_changed_from or {}, {}
-    if "title" in before:
+    if "title" in before and _reads_original(event, "title"):
         _changed(found, "title", before["title"], event.title)
     if any(key in before for key in TIME_FIELDS):
         start, end = _moment(before, "start_at", event.start_at), _moment(before, "end_at", event.end_at)
@@ -116,7 +120,7 @@ def session_changes(event_session: EventSession) -> dict[str, tuple[str, str]]:
     """What the owed update changes in the session's entry: {"title" | "time" | "place" | "event_title": (before,
     now)}; the time with its zone, the place with the room."""
     before, found, event = event_session.calendar_changed_from or {}, {}, event_session.event
-    if "title" in before:
+    if "title" in before and _reads_original(event_session, "title"):
         _changed(found, "title", before["title"], event_session.title)
     zone_before = before.get(EVENT_PREFIX + "timezone", event.timezone)
     if {"start_at", "end_at", EVENT_PREFIX + "timezone"} & before.keys():
@@ -130,9 +134,15 @@ def session_changes(event_session: EventSession) -> dict[str, tuple[str, str]]:
         room_before = before.get("room", event_session.room)
         was = ", ".join(filter(None, (room_before, event_place(_place_before(event, before, EVENT_PREFIX)))))
         _changed(found, "place", was, ", ".join(filter(None, (event_session.room, event_place(event)))))
-    if EVENT_PREFIX + "title" in before:
+    if EVENT_PREFIX + "title" in before and _reads_original(event, "title"):
         _changed(found, "event_title", before[EVENT_PREFIX + "title"], event.title)
     return found
+
+
+def _reads_original(entry, field: str) -> bool:
+    """Whether the current reader reads the field as written (not in a translation, whose earlier wording is not
+    kept): only then does a change of what is written change what they read."""
+    return entry.language_of(field) == entry.original_language
 
 
 def schedule_update(event: Event, now: datetime | None = None, at_once: bool = False) -> None:
@@ -238,12 +248,14 @@ def _queue_event_update(event: Event) -> int:
         .scalars()
         .all()
     )
-    changes: dict[str, dict] = {}  # as each mode reads them: the place of an online delegate is the platform
+    # As each mode reads them (the place of an online delegate is the platform), in each delegate's language.
+    changes: dict[tuple[str, str], dict] = {}
     for registration in registrations:
-        mode = registration.attendance_mode
-        if mode not in changes:
-            changes[mode] = event_changes(event, mode)
-        notifications.queue(registration, kind, changes=changes[mode])
+        key = (registration.attendance_mode, registration.language)
+        if key not in changes:
+            with in_language(registration.language):
+                changes[key] = event_changes(event, registration.attendance_mode)
+        notifications.queue(registration, kind, changes=changes[key])
     queued = len(registrations)
     if event.status == "cancelled":
         # Presenters and delegates hold the sessions as entries of their own: cancel those too.
@@ -255,13 +267,10 @@ def _queue_event_update(event: Event) -> int:
 def _queue_session_update(event_session: EventSession) -> int:
     if event_session.event.status != "published":
         return 0
-    changes = session_changes(event_session)
     sent = [
         email
         for name, email, join in session_recipients(event_session)
-        if queue_session_invite(
-            event_session, name, email, "REQUEST", update=True, include_join_url=join, changes=changes
-        )
+        if queue_session_invite(event_session, name, email, "REQUEST", update=True, include_join_url=join)
     ]
     if sent:  # the delegates among them now hold the session in their calendars, from this mail
         db.session.execute(
@@ -390,13 +399,25 @@ def session_recipients(event_session: EventSession) -> list[tuple[str, str, bool
     return sorted(found.values(), key=lambda item: item[1])
 
 
-#: Subjects of the session mails, by kind.
+#: Subjects of the session mails, by kind: formatted with the session's and the event's title.
 SESSION_SUBJECTS = {
-    "invite": "Invitation: {title}",
-    "updated": "Updated: {title}",
-    "cancelled": "Cancelled: {title}",
-    "withdrawn": "Removed from your agenda: {title}",
+    "invite": _l("Invitation: %(title)s"),
+    "updated": _l("Updated: %(title)s"),
+    "cancelled": _l("Cancelled: %(title)s"),
+    "withdrawn": _l("Removed from your agenda: %(title)s"),
 }
+
+
+def recipient_language(event: Event, email: str) -> str:
+    """The language a session's mail to this address is written in: that of the address's registration for the
+    event, else of its account, else the event's own."""
+    registered = db.session.execute(
+        select(Registration.language)
+        .where(Registration.event_id == event.id, Registration.email == email)
+        .order_by(Registration.id.desc())
+        .limit(1)
+    ).scalar()
+    return registered or account_language(email) or event.original_language
 
 
 def queue_session_invite(
@@ -407,44 +428,44 @@ def queue_session_invite(
     update: bool = False,
     include_join_url: bool = False,
     withdrawn: bool = False,
-    changes: dict | None = None,
 ) -> bool:
     """Mail one person the session as an invite (REQUEST) or its cancellation (CANCEL); not once it is over.
-    `withdrawn`: a CANCEL to a delegate who left a session that goes ahead; `changes`: what an update changed
-    (session_changes).
+    `update`: an update, which says what changed (session_changes); `withdrawn`: a CANCEL to a delegate who left
+    a session that goes ahead. In the language of the address (recipient_language), the invite as well.
 
     Return whether a message was queued.
     """
     if event_session.end_at <= utcnow() or is_withheld():
         return False
     event = event_session.event
-    ics = sessions_to_ics(
-        event.title,
-        [event_session],
-        method=method,
-        attendee=(name, email),
-        include_join_url=include_join_url and method == "REQUEST",
-    )
     if method == "CANCEL":
         kind = "withdrawn" if withdrawn else "cancelled"
     else:
         kind = "updated" if update else "invite"
-    queue_mail(
-        to=email,
-        subject=SESSION_SUBJECTS[kind].format(title=f"{event_session.title} · {event.title}"),
-        body=render_template(
-            f"email/calendar/session_{kind}.txt",
-            event=event,
-            event_session=event_session,
-            name=name,
-            changes=changes or {},
-            agenda_url=external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}"),
-        ),
-        attachments=[
-            {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
-        ],
-        event_id=event.id,
-    )
+    with in_language(recipient_language(event, email)):
+        ics = sessions_to_ics(
+            event.translated.title,
+            [event_session],
+            method=method,
+            attendee=(name, email),
+            include_join_url=include_join_url and method == "REQUEST",
+        )
+        queue_mail(
+            to=email,
+            subject=SESSION_SUBJECTS[kind] % {"title": session_title(event_session)},
+            body=render_template(
+                f"email/calendar/session_{kind}.txt",
+                event=event,
+                event_session=event_session,
+                name=name,
+                changes=session_changes(event_session) if update else {},
+                agenda_url=external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}"),
+            ),
+            attachments=[
+                {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
+            ],
+            event_id=event.id,
+        )
     return True
 
 

@@ -3,6 +3,9 @@
 Building the .ics of a large programme costs far more than finding out whether it changed (one
 aggregate query), so files are kept per worker, keyed by what they are built from, and a poller
 whose copy is current gets 304 without anything being built.
+
+Public files are written in the language of the request (the switcher's cookie, the browser's wish); a
+delegate's own feed in the language they registered in, whoever polls it.
 """
 
 import hashlib
@@ -17,6 +20,7 @@ from eventmgr.calendar import services
 from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.extensions import db
 from eventmgr.ics import event_days_to_ics, event_to_ics, sessions_to_ics
+from eventmgr.languages import current_language, in_language
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people.models import Person
 from eventmgr.registration.services import registration_for_link
@@ -43,8 +47,9 @@ def calendar_response(
     the file is built from). `last_modified` only where it rises with every change: a client that polls
     with If-Modified-Since alone would otherwise keep an old copy (the ETag always works).
     """
-    # Built files hold absolute links: the public address they point at is part of what they are built from.
-    etag = _etag((current_app.config["PUBLIC_URL"], *etag_parts))
+    # Built files hold absolute links and are written in a language: the public address they point at and the
+    # language are part of what they are built from.
+    etag = _etag((current_app.config["PUBLIC_URL"], current_language(), *etag_parts))
     response = current_app.response_class(content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.set_etag(etag)
@@ -56,6 +61,7 @@ def calendar_response(
         response.headers["Referrer-Policy"] = "no-referrer"
     else:
         response.cache_control.public = True
+        response.vary.update(("Accept-Language", "Cookie"))  # the language it is written in
     if request.if_none_match.contains(etag):
         return response.make_conditional(request)
     response.set_data(built_files.get_or_build(etag, build) if cache else build())
@@ -115,7 +121,7 @@ def session_calendar(slug: str, session_id: int):
     if event_session is None or event_session.event_id != event.id:
         abort(404)
     return calendar_response(
-        lambda: sessions_to_ics(event.title, [event_session]),
+        lambda: sessions_to_ics(event.translated.title, [event_session]),
         f"{event.slug}-session-{event_session.id}.ics",
         ("session", event_session.id, *_identity(event)),
         _changed_at(event),
@@ -164,18 +170,20 @@ def personal_calendar(slug: str, token: str):
         *_identity(event),
         tuple(s.id for s in sessions),
     )
-    return calendar_response(
-        lambda: event_to_ics(
-            event,
-            include_join_url=confirmed,
-            cancelled=withdrawn,
-            sessions=sessions,
-            mode=registration.attendance_mode,
-        ),
-        f"{event.slug}.ics",
-        parts,
-        private=True,
-    )
+    # The calendar that polls the feed says nothing of its reader: the feed is in the delegate's language.
+    with in_language(registration.language):
+        return calendar_response(
+            lambda: event_to_ics(
+                event,
+                include_join_url=confirmed,
+                cancelled=withdrawn,
+                sessions=sessions,
+                mode=registration.attendance_mode,
+            ),
+            f"{event.slug}.ics",
+            parts,
+            private=True,
+        )
 
 
 def webcal_url(endpoint: str, **values) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from slugify import slugify
 from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
@@ -14,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from eventmgr import locales
 from eventmgr.audit.models import AuditEntry
 from eventmgr.audit.services import record
-from eventmgr.auth.services import normalise_email
+from eventmgr.auth.services import account_language, normalise_email
 from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import ConflictError, EventMgrError, raise_first
 from eventmgr.events import permissions, signals
@@ -34,6 +35,7 @@ from eventmgr.events.models import (
     SeriesRequest,
 )
 from eventmgr.extensions import db
+from eventmgr.languages import in_language
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import can_find_organisation
@@ -371,7 +373,7 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
                 EventSlugRedirect.slug == data["slug"], EventSlugRedirect.event_id == event.id
             )
         )
-    for key, (_, value) in changes.items():
+    for key, (_before, value) in changes.items():
         setattr(event, key, value)
     signals.event_changed.send(event, changes=changes)
     # The join link is never written to the log: the log is shown to every organiser, the link is a secret.
@@ -566,21 +568,23 @@ def invite_to_role(event: Event, email: str, role: str, user) -> EventRoleInvita
 
 
 def _mail_role_invitation(invitation: EventRoleInvitation, user) -> None:
+    """In the language of the invitee's account, if the address has one, else in the event's own."""
     event = invitation.event
-    queue_mail(
-        to=invitation.email,
-        subject=f"Invitation to work on {event.title}",
-        body=render_template(
-            "email/role_invitation.txt",
-            event=event,
-            invitation=invitation,
-            invited_by=user,
-            role=EVENT_ROLES[invitation.role],
-            link=external_url("events_manage.role_invitation", token=invitation.token),
-            days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1,
-        ),
-        event_id=event.id,
-    )
+    with in_language(account_language(invitation.email) or event.original_language):
+        queue_mail(
+            to=invitation.email,
+            subject=_("Invitation to work on %(title)s", title=event.translated.title),
+            body=render_template(
+                "email/role_invitation.txt",
+                event=event,
+                invitation=invitation,
+                invited_by=user,
+                role=EVENT_ROLES[invitation.role],
+                link=external_url("events_manage.role_invitation", token=invitation.token),
+                days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1,
+            ),
+            event_id=event.id,
+        )
 
 
 def resend_role_invitation(invitation: EventRoleInvitation, user) -> None:
@@ -704,9 +708,20 @@ def decide_series_request(request: SeriesRequest, accept: bool, user) -> None:
     db.session.delete(request)
     db.session.flush()
     if requester is not None:
+        _mail_series_decision(requester, event, series, accept, edition)
+
+
+def _mail_series_decision(requester, event: Event, series: Series, accept: bool, edition: int | None) -> None:
+    """Tell the organiser who asked, in their account's language (else the event's own)."""
+    with in_language(requester.language or event.original_language):
+        subject = (
+            _("Your event joined the series: %(series)s", series=series.title)
+            if accept
+            else _("Not taken into the series: %(series)s", series=series.title)
+        )
         queue_mail(
             to=requester.email,
-            subject=("Your event joined the series: " if accept else "Not taken into the series: ") + series.title,
+            subject=subject,
             body=render_template(
                 "email/series_decision.txt",
                 accepted=accept,

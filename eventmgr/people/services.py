@@ -6,17 +6,19 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import exists, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from eventmgr import locales
 from eventmgr.audit.services import record
-from eventmgr.auth.services import normalise_email
+from eventmgr.auth.services import account_language, normalise_email
 from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.languages import in_language
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import Organisation
 from eventmgr.people import permissions
@@ -412,19 +414,21 @@ def send_profile_link(person: Person, event: Event, user, now=None) -> None:
         raise EventMgrError("This profile has no e-mail address to send a link to.")
     if person.profile_link_sent_at and now - person.profile_link_sent_at < PROFILE_LINK_INTERVAL:
         raise EventMgrError("A link was sent to this person less than an hour ago.")
-    queue_mail(
-        to=person.email,
-        subject=f"Please check your speaker profile: {event.title}",
-        body=render_template(
-            "email/profile_link.txt",
-            person=person,
-            event=event,
-            asked_by=user,
-            link=external_url("people.own_profile", person_id=person.id, token=profile_token(person)),
-            days=PROFILE_LINK_MAX_AGE // 86400,
-        ),
-        event_id=event.id,
-    )
+    # In the language of the person's account, if their address has one, else in the event's own.
+    with in_language(account_language(person.email) or event.original_language):
+        queue_mail(
+            to=person.email,
+            subject=_("Please check your speaker profile: %(title)s", title=event.translated.title),
+            body=render_template(
+                "email/profile_link.txt",
+                person=person,
+                event=event,
+                asked_by=user,
+                link=external_url("people.own_profile", person_id=person.id, token=profile_token(person)),
+                days=PROFILE_LINK_MAX_AGE // 86400,
+            ),
+            event_id=event.id,
+        )
     # Bookkeeping, not an edit of the profile: calendars and pages built from it stay as they are.
     db.session.execute(
         update(Person).where(Person.id == person.id).values(profile_link_sent_at=now, updated_at=Person.updated_at)

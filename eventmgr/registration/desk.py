@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from email_validator import EmailNotValidError, validate_email
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -15,7 +16,8 @@ from eventmgr.database import contains_text
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import ATTENDANCE_MODES
 from eventmgr.extensions import db
-from eventmgr.locales import country_name
+from eventmgr.languages import current_language, in_language, interface_languages, supported
+from eventmgr.locales import country_name, language_name
 from eventmgr.mail.models import MailMessage
 from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import ORGANISATION_KINDS, Organisation
@@ -250,28 +252,108 @@ def audience_key(recipients: list[Registration]) -> str:
     return hashlib.sha256(ids.encode()).hexdigest()[:32]
 
 
-def content_key(subject: str, body: str) -> str:
-    """A short digest of the message as previewed, to tell when it was edited after the preview."""
-    return hashlib.sha256(f"{subject}\0{body}".encode()).hexdigest()[:32]
+def draft_announcement(
+    event, subject: str, body: str, language: str | None = None, translations: dict[str, dict] | None = None
+) -> Announcement:
+    """The announcement as written, not yet sent: `subject` and `body` in `language` (the writer's own by default),
+    and in other interface languages `translations`, {"ru": {"subject": ..., "body": ...}}; a language given
+    neither is left out, one given only one of the two is refused (the field named is the missing one)."""
+    language = supported(language) or current_language()
+    announcement = Announcement(
+        event_id=event.id, subject=subject, body=body, original_language=language, translations={}
+    )
+    for code, version in (translations or {}).items():
+        code = supported(code)
+        if code is None or code == language:
+            continue
+        given = {field: (version.get(field) or "").strip() for field in ("subject", "body")}
+        missing = [field for field, value in given.items() if not value]
+        if len(missing) == 1:
+            raise EventMgrError(
+                _(
+                    "Give both the subject and the message in %(language)s, or neither.",
+                    language=language_name(code),
+                ),
+                field=f"{missing[0]}_{code}",
+            )
+        for field, value in given.items():
+            announcement.set_translation(code, field, value)
+    return announcement
 
 
-def announcement_message(event, registration: Registration, subject: str, body: str) -> dict:
-    """The announcement as this registrant gets it: {to, subject, body} (the preview shows the same)."""
-    return {
-        "to": registration.email,
-        "subject": f"{subject} · {event.title}",
-        "body": render_template(
-            "email/registration/announcement.txt", event=event, name=registration.full_name, body=body
-        ),
-    }
+def content_key(announcement: Announcement) -> str:
+    """A short digest of the message as previewed, in every language it is written in, to tell when it was edited
+    after the preview."""
+    versions = [announcement.original_language, announcement.subject, announcement.body]
+    for code, fields in sorted((announcement.translations or {}).items()):
+        versions += [code, fields.get("subject", ""), fields.get("body", "")]
+    return hashlib.sha256("\0".join(versions).encode()).hexdigest()[:32]
 
 
-def announce(event, subject: str, body: str, filters: dict, by, confirmed_key: str | None = None) -> Announcement:
-    """Queue one message per registrant of the audience; the outbox sends them.
+def version_language(announcement: Announcement, registration: Registration) -> str:
+    """The language of the version a registrant gets: the one they registered in if the announcement is written in
+    it, else the original."""
+    language = registration.language
+    return language if announcement.translation(language, "subject") else announcement.original_language
+
+
+def announcement_message(event, registration: Registration, announcement: Announcement) -> dict:
+    """The announcement as this registrant gets it, all of it in the language of their version: {to, subject, body}
+    (the preview shows the same)."""
+    language = version_language(announcement, registration)
+    with in_language(language):
+        return {
+            "to": registration.email,
+            "subject": f"{announcement.translation(language, 'subject')} · {event.translated.title}",
+            "body": render_template(
+                "email/registration/announcement.txt",
+                event=event,
+                name=registration.full_name,
+                body=announcement.translation(language, "body"),
+            ),
+        }
+
+
+def announcement_versions(event, announcement: Announcement, recipients: list[Registration]) -> list[dict]:
+    """Each language version of the announcement, the original first: {language, name (the language's), count
+    (of recipients who get it), message (as the first of them gets it, None when nobody does)}."""
+    groups: dict[str, list[Registration]] = {}
+    for registration in recipients:
+        groups.setdefault(version_language(announcement, registration), []).append(registration)
+    written = [announcement.original_language] + [
+        code
+        for code in interface_languages()
+        if code != announcement.original_language and announcement.translation(code, "subject")
+    ]
+    return [
+        {
+            "language": code,
+            "name": language_name(code),
+            "count": len(groups.get(code, ())),
+            "message": announcement_message(event, groups[code][0], announcement) if code in groups else None,
+            "recipient": groups[code][0].full_name if code in groups else None,
+        }
+        for code in written
+    ]
+
+
+def announce(
+    event,
+    subject: str,
+    body: str,
+    filters: dict,
+    by,
+    confirmed_key: str | None = None,
+    language: str | None = None,
+    translations: dict[str, dict] | None = None,
+) -> Announcement:
+    """Queue one message per registrant of the audience, each in their language when it is written in it (see
+    draft_announcement); the outbox sends them.
 
     `confirmed_key`: the audience_key of the recipients the organiser saw and confirmed; when the audience has
     changed since (a registration, a cancellation), nothing is sent and AudienceChanged says how many it is now.
     """
+    announcement = draft_announcement(event, subject, body, language, translations)
     filters = {key: filters.get(key) for key in AUDIENCE_FILTERS if filters.get(key)}
     recipients = audience(event, filters)
     if not recipients:
@@ -281,13 +363,11 @@ def announce(event, subject: str, body: str, filters: dict, by, confirmed_key: s
             f"The audience has changed since the preview: it is now {len(recipients)} people. Check and confirm again.",
             count=len(recipients),
         )
-    announcement = Announcement(
-        event_id=event.id, subject=subject, body=body, audience=filters, recipients=len(recipients), sent_by_id=by.id
-    )
+    announcement.audience, announcement.recipients, announcement.sent_by_id = filters, len(recipients), by.id
     db.session.add(announcement)
     db.session.flush()
     for registration in recipients:
-        message = queue_mail(**announcement_message(event, registration, subject, body), event_id=event.id)
+        message = queue_mail(**announcement_message(event, registration, announcement), event_id=event.id)
         if message is not None:  # None while mail is withheld
             message.announcement_id = announcement.id
     record("announcement.send", by, event, summary=f"{subject} ({len(recipients)} recipients)")

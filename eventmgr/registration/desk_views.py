@@ -18,7 +18,6 @@ from eventmgr.limits import accepts_upload, page_number, whole_number
 from eventmgr.ordering import STEPS
 from eventmgr.registration import attendance, checkin, desk, payments, services
 from eventmgr.registration.forms import (
-    AnnouncementForm,
     AttendanceReportForm,
     CapacityForm,
     CheckInSettingsForm,
@@ -29,6 +28,7 @@ from eventmgr.registration.forms import (
     PaymentForm,
     PaymentSettingsForm,
     QuestionForm,
+    announcement_form,
     with_questions,
 )
 from eventmgr.registration.models import (
@@ -556,21 +556,33 @@ def _reach_text(count: int) -> str:
 
 @bp.route("/announcements", methods=["GET", "POST"])
 def announcements(event_id: int):
-    """Write to all or some registrants: choose the audience, preview the mail, confirm whom it goes to; show how
-    far each announcement has gone out. Asked for JSON, the number of people the audience filters reach."""
+    """Write to all or some registrants, in one language or several: choose the audience, preview each language's
+    mail, confirm whom it goes to; show how far each announcement has gone out. Asked for JSON, the number of people
+    the audience filters reach."""
     event = get_event_or_404(event_id)
     chosen = {key: value for key, value in _filters().items() if key in desk.AUDIENCE_FILTERS}
     if request.method == "GET" and request.accept_mimetypes.best == "application/json":
         count = len(desk.audience(event, chosen))
         return {"count": count, "text": _reach_text(count)}
-    form = AnnouncementForm(event=event, **{key: value or "" for key, value in chosen.items()})
+    form = announcement_form(event, **{key: value or "" for key, value in chosen.items()})
     if request.method == "POST":
         chosen = form.audience_filters()
     preview, status = None, 200
+    draft = None
     if form.validate_on_submit():
+        try:
+            draft = desk.draft_announcement(
+                event, form.subject.data, form.body.data, form.language.data, form.translations()
+            )
+        except EventMgrError as error:
+            show_error(form, error)
+            status = 422
+    elif form.errors:
+        status = 422
+    if draft is not None:
         recipients = desk.audience(event, chosen)
         key = desk.audience_key(recipients)
-        content = desk.content_key(form.subject.data, form.body.data)
+        content = desk.content_key(draft)
         confirmed = "send" in request.form and form.audience_key.data
         if not recipients:
             flash(_("No registration matches these filters."), "error")
@@ -581,7 +593,14 @@ def announcements(event_id: int):
         elif confirmed:
             try:
                 announcement = desk.announce(
-                    event, form.subject.data, form.body.data, chosen, current_user, confirmed_key=form.audience_key.data
+                    event,
+                    form.subject.data,
+                    form.body.data,
+                    chosen,
+                    current_user,
+                    confirmed_key=form.audience_key.data,
+                    language=form.language.data,
+                    translations=form.translations(),
                 )
             except desk.AudienceChanged as error:
                 db.session.rollback()
@@ -608,11 +627,8 @@ def announcements(event_id: int):
             preview = {
                 "count": len(recipients),
                 "audience": _audience_text(chosen),
-                "name": recipients[0].full_name,
-                "message": desk.announcement_message(event, recipients[0], form.subject.data, form.body.data),
+                "versions": desk.announcement_versions(event, draft, recipients),
             }
-    elif form.errors:
-        status = 422
     return render_template(
         "registration/desk/announcements.html",
         event=event,

@@ -1,5 +1,6 @@
 """The registration form (with the event's own questions) and the organiser's desk forms."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
@@ -27,6 +28,7 @@ from eventmgr import locales
 from eventmgr.events.models import ATTENDANCE_MODES, CHECK_IN_OPENS_HOURS
 from eventmgr.extensions import db
 from eventmgr.forms import Form, SubForm, select_choices
+from eventmgr.languages import current_language, interface_languages, language_switcher
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import can_find_organisation, organisations_findable
 from eventmgr.people.models import HONORIFICS
@@ -318,7 +320,10 @@ class PaymentSettingsForm(Form):
 
 
 class AnnouncementForm(Form):
-    """One form: the audience, the message, then a preview and an explicit confirmation of whom it goes to."""
+    """One form: the audience, the message (in the language chosen, and optionally in the interface's other
+    languages), then a preview and an explicit confirmation of whom it goes to.
+
+    Made for the configured languages by `announcement_form`, which adds `subject_<code>` and `body_<code>`."""
 
     status = SelectField(
         _lp("recipients", "To"),
@@ -327,11 +332,22 @@ class AnnouncementForm(Form):
     )
     country = SelectField(_l("Delegates from"), validators=[Optional()])
     mode = SelectField(_l("Attending"), validators=[Optional()])
+    language = SelectField(
+        _l("Written in"),
+        validators=[Optional()],
+        default=current_language,
+        description=_l(
+            "Each registrant gets the message in the language they registered in when you write it in "
+            "that language too, otherwise in this one."
+        ),
+    )
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
     #: Who the organiser saw in the preview and confirms (desk.audience_key), and the text they saw.
     audience_key = HiddenField(validators=[Optional(), Length(max=64)])
     content_key = HiddenField(validators=[Optional(), Length(max=64)])
+    #: The interface languages, each with a subject and a message of its own (set by announcement_form).
+    languages: tuple[str, ...] = ()
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -342,10 +358,47 @@ class AnnouncementForm(Form):
         self.mode.choices = select_choices(
             [("", _l("In person or online"))] + [(mode, _l(ATTENDANCE_MODES[mode])) for mode in event.modes]
         )
+        self.language.choices = language_switcher()
+        if self.language.data not in self.languages:
+            self.language.data = current_language()
+        for code in self.languages:
+            name = locales.language_name(code)
+            self[f"subject_{code}"].label.text = _("Subject in %(language)s", language=name)
+            self[f"body_{code}"].label.text = _("Message in %(language)s", language=name)
 
     def audience_filters(self) -> dict:
         """The chosen filters, as desk.audience takes them."""
         return {name: self[name].data or None for name in ("status", "country", "mode")}
+
+    def versions(self) -> list[tuple[str, str, object, object]]:
+        """(code, name, subject field, body field) of each language the message may also be written in, the one it
+        is written in too (shown hidden, for the script that swaps them when the language chosen changes)."""
+        return [
+            (code, locales.language_name(code), self[f"subject_{code}"], self[f"body_{code}"])
+            for code in self.languages
+        ]
+
+    def translations(self) -> dict[str, dict]:
+        """{code: {"subject", "body"}} of the other languages the message is written in, as desk.announce takes
+        them."""
+        return {
+            code: {"subject": self[f"subject_{code}"].data or "", "body": self[f"body_{code}"].data or ""}
+            for code in self.languages
+            if code != self.language.data
+        }
+
+
+def announcement_form(event, **kwargs) -> AnnouncementForm:
+    """The announcement form with a subject and a message for each interface language."""
+
+    class Form(AnnouncementForm):
+        pass
+
+    Form.languages = tuple(interface_languages())
+    for code in Form.languages:
+        setattr(Form, f"subject_{code}", StringField(validators=[Optional(), Length(max=300)]))
+        setattr(Form, f"body_{code}", TextAreaField(validators=[Optional(), Length(max=20000)]))
+    return Form(event=event, **kwargs)
 
 
 # --- Delegations ---------------------------------------------------------------------------------------------

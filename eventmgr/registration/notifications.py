@@ -4,11 +4,16 @@ import base64
 from io import BytesIO
 
 import segno
+from babel.dates import format_timedelta
 from flask import render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from eventmgr.extensions import db
 from eventmgr.ics import event_to_ics
+from eventmgr.languages import in_language
 from eventmgr.mail.services import (
     attachment_maker,
     is_withheld,
@@ -18,25 +23,26 @@ from eventmgr.mail.services import (
     queue_mail,
 )
 from eventmgr.registration.checkin import check_in_code
-from eventmgr.registration.models import Registration
+from eventmgr.registration.models import REGISTRATION_STATUSES, Registration
 from eventmgr.registration.seats import waiting_list_position
 from eventmgr.urls import external_url
 
+#: Subjects of the delegate's messages, by kind: formatted with the event's title (and `when`, a reminder's).
 SUBJECTS = {
-    "confirmed": "Registration confirmed: {title}",
-    "pending": "Registration received, awaiting approval: {title}",
-    "waitlisted": "You are on the waiting list: {title}",
-    "approved": "Registration approved: {title}",
-    "promoted": "A seat is free: your registration is confirmed: {title}",
-    "declined": "Registration declined: {title}",
-    "cancelled": "Registration cancelled: {title}",
-    "link": "Your registration link: {title}",
-    "reminder": "Reminder: {title} starts {when}",
-    "event_updated": "Updated: {title}",
-    "event_cancelled": "Cancelled: {title}",
-    "mode_changed": "How you attend has changed: {title}",
-    "payment_received": "Payment received, with your receipt: {title}",
-    "payment_reminder": "Reminder: your payment for {title} is due",
+    "confirmed": _l("Registration confirmed: %(title)s"),
+    "pending": _l("Registration received, awaiting approval: %(title)s"),
+    "waitlisted": _l("You are on the waiting list: %(title)s"),
+    "approved": _l("Registration approved: %(title)s"),
+    "promoted": _l("A seat is free: your registration is confirmed: %(title)s"),
+    "declined": _l("Registration declined: %(title)s"),
+    "cancelled": _l("Registration cancelled: %(title)s"),
+    "link": _l("Your registration link: %(title)s"),
+    "reminder": _l("Reminder: %(title)s starts %(when)s"),
+    "event_updated": _l("Updated: %(title)s"),
+    "event_cancelled": _l("Cancelled: %(title)s"),
+    "mode_changed": _l("How you attend has changed: %(title)s"),
+    "payment_received": _l("Payment received, with your receipt: %(title)s"),
+    "payment_reminder": _l("Reminder: your payment for %(title)s is due"),
 }
 #: Messages that tell a waitlisted delegate their place on the waiting list.
 TELL_PLACE = {"waitlisted", "link", "mode_changed"}
@@ -49,20 +55,28 @@ def manage_url(registration) -> str:
 
 
 def compose(registration, kind: str, **context) -> dict:
-    """The message of this kind to the delegate: {to, subject, body}."""
-    event = registration.event
-    return {
-        "to": registration.email,
-        "subject": SUBJECTS[kind].format(title=event.title, when=context.get("when", "")),
-        "body": render_template(
-            f"email/registration/{kind}.txt",
-            registration=registration,
-            event=event,
-            link=manage_url(registration),
-            waiting_position=waiting_list_position(registration) if kind in TELL_PLACE else None,
-            **context,
-        ),
-    }
+    """The message of this kind to the delegate, in the language they registered in: {to, subject, body}.
+
+    `starts_in` (a timedelta): how soon the event starts, said in the message as "in 2 days"."""
+    with in_language(registration.language):
+        event = registration.event
+        if "starts_in" in context:
+            context["when"] = format_timedelta(
+                context.pop("starts_in"), threshold=1.5, add_direction=True, locale=get_locale()
+            )
+        return {
+            "to": registration.email,
+            "subject": str(SUBJECTS[kind]) % {"title": event.translated.title, "when": context.get("when", "")},
+            "body": render_template(
+                f"email/registration/{kind}.txt",
+                registration=registration,
+                event=event,
+                link=manage_url(registration),
+                status_label=REGISTRATION_STATUSES.get(registration.status, registration.status),
+                waiting_position=waiting_list_position(registration) if kind in TELL_PLACE else None,
+                **context,
+            ),
+        }
 
 
 def queue(registration, kind: str, **context) -> None:
@@ -110,14 +124,15 @@ def _seat_invite(registration_id: int) -> dict | None:
 
 
 def _invite(registration, method: str) -> dict:
-    """The event as a calendar invite (REQUEST) or its cancellation (CANCEL) to the delegate."""
-    ics = event_to_ics(
-        registration.event,
-        method=method,
-        attendee=(registration.full_name, registration.email),
-        include_join_url=method == "REQUEST",
-        mode=registration.attendance_mode,
-    )
+    """The event as a calendar invite (REQUEST) or its cancellation (CANCEL) to the delegate, in their language."""
+    with in_language(registration.language):
+        ics = event_to_ics(
+            registration.event,
+            method=method,
+            attendee=(registration.full_name, registration.email),
+            include_join_url=method == "REQUEST",
+            mode=registration.attendance_mode,
+        )
     return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
 
 
@@ -151,19 +166,21 @@ def register_makers() -> None:
 
 
 def queue_invitation(event, invitation) -> None:
-    """Invite an address to register: its link carries the invitation's token, which fixes the address."""
-    queue_mail(
-        to=invitation.email,
-        subject=f"Invitation to register: {event.title}",
-        body=render_template(
-            "email/registration/invitation.txt",
-            event=event,
-            name=invitation.name,
-            email=invitation.email,
-            link=invitation_url(event, invitation),
-        ),
-        event_id=event.id,
-    )
+    """Invite an address to register: its link carries the invitation's token, which fixes the address. Nobody
+    has said which language they read: the message is in the event's own."""
+    with in_language(event.original_language):
+        queue_mail(
+            to=invitation.email,
+            subject=_("Invitation to register: %(title)s", title=event.translated.title),
+            body=render_template(
+                "email/registration/invitation.txt",
+                event=event,
+                name=invitation.name,
+                email=invitation.email,
+                link=invitation_url(event, invitation),
+            ),
+            event_id=event.id,
+        )
 
 
 def invitation_url(event, invitation) -> str:
@@ -174,32 +191,47 @@ def delegation_url(delegation) -> str:
     return external_url("registration_delegations.manage", slug=delegation.event.slug, token=delegation.access_token)
 
 
+def delegation_language(delegation) -> str:
+    """The language the delegation's manager reads: their own registration's, else the one stored on the members
+    they registered (in the language of the form they filled in), else the event's own."""
+    own = db.session.execute(
+        select(Registration.language)
+        .where(Registration.event_id == delegation.event_id, Registration.email == delegation.contact_email)
+        .limit(1)
+    ).scalar_one_or_none()
+    members = [member.language for member in delegation.members if member.language]
+    return own or next(iter(members), None) or delegation.event.original_language
+
+
 def queue_delegation_link(delegation) -> None:
     """Mail the delegation's manager its private link (each member gets their own registration's mail)."""
     event = delegation.event
-    queue_mail(
-        to=delegation.contact_email,
-        subject=f"Your delegation's link: {event.title}",
-        body=render_template(
-            "email/registration/delegation_link.txt",
-            delegation=delegation,
-            event=event,
-            link=delegation_url(delegation),
-        ),
-        event_id=event.id,
-    )
+    with in_language(delegation_language(delegation)):
+        queue_mail(
+            to=delegation.contact_email,
+            subject=_("Your delegation's link: %(title)s", title=event.translated.title),
+            body=render_template(
+                "email/registration/delegation_link.txt",
+                delegation=delegation,
+                event=event,
+                link=delegation_url(delegation),
+            ),
+            event_id=event.id,
+        )
 
 
 def queue_delegation_invitation(event, invitation) -> None:
-    """Invite a focal point to register a delegation: the link carries the invitation's token."""
-    queue_mail(
-        to=invitation.email,
-        subject=f"Invitation to register a delegation: {event.title}",
-        body=render_template(
-            "email/registration/delegation_invitation.txt",
-            event=event,
-            name=invitation.name,
-            link=external_url("registration_delegations.register", slug=event.slug, invitation=invitation.token),
-        ),
-        event_id=event.id,
-    )
+    """Invite a focal point to register a delegation: the link carries the invitation's token. In the event's own
+    language, since nobody has said which language they read."""
+    with in_language(event.original_language):
+        queue_mail(
+            to=invitation.email,
+            subject=_("Invitation to register a delegation: %(title)s", title=event.translated.title),
+            body=render_template(
+                "email/registration/delegation_invitation.txt",
+                event=event,
+                name=invitation.name,
+                link=external_url("registration_delegations.register", slug=event.slug, invitation=invitation.token),
+            ),
+            event_id=event.id,
+        )

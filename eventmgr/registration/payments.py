@@ -28,6 +28,7 @@ from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.languages import in_language
 from eventmgr.locales import country_name
 from eventmgr.mail.services import attachment_maker, is_withheld, made_when_sent, queue_mail
 from eventmgr.pdf import RenderError, html_to_pdf, render_html
@@ -319,10 +320,12 @@ def _receipt_attachment(payment_id: int) -> dict | None:
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         return None
+    with in_language(payment.registration.language):  # the delegate's, as the message it is attached to
+        pdf = receipt_pdf(payment)
     return {
         "filename": f"receipt-{receipt_number(payment)}.pdf",
         "content_type": "application/pdf",
-        "content_base64": _base64(receipt_pdf(payment)),
+        "content_base64": _base64(pdf),
     }
 
 

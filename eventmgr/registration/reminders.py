@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 
-from babel.dates import format_timedelta
 from sqlalchemy import select, update
 
 from eventmgr.database import utcnow
@@ -47,7 +46,7 @@ def queue_due_reminders(now: datetime | None = None) -> int:
                 .scalars()
                 .all()
             )
-            when = "in " + format_timedelta(event.start_at - now, locale="en", threshold=1.5)
+            starts_in = event.start_at - now  # said in each delegate's language: "in 2 days", "через 2 дня"
             for registration_id in candidates:
                 # Claim the reminder row by row: a second sender running at once finds it taken.
                 claimed = db.session.execute(
@@ -56,6 +55,6 @@ def queue_due_reminders(now: datetime | None = None) -> int:
                     .values({sent_column: now})
                 ).rowcount
                 if claimed:
-                    notifications.queue(db.session.get(Registration, registration_id), "reminder", when=when)
+                    notifications.queue(db.session.get(Registration, registration_id), "reminder", starts_in=starts_in)
                     queued += 1
     return queued

@@ -15,11 +15,21 @@
     return params.toString();
   }
 
+  // Everything the preview showed: the audience, the language written in, and the message in every language.
   function snapshot(form) {
-    return ["status", "country", "mode", "subject", "body"].map(function (name) {
-      var input = form.elements[name];
-      return input ? input.value : "";
+    return Array.prototype.filter.call(form.elements, function (input) {
+      return /^(status|country|mode|language|subject|body)(_\w+)?$/.test(input.name);
+    }).map(function (input) {
+      return input.name + "=" + input.value;
     }).join("\u0000");
+  }
+
+  // The message's other languages: every interface language but the one it is written in.
+  function showVersions(form) {
+    var language = form.elements.language;
+    Array.prototype.forEach.call(form.querySelectorAll(".announcement-version"), function (fieldset) {
+      fieldset.hidden = language && fieldset.getAttribute("data-language") === language.value;
+    });
   }
 
   function start() {
@@ -59,6 +69,9 @@
     form.addEventListener("change", function (event) {
       if (["status", "country", "mode"].indexOf(event.target.name) !== -1) {
         refreshCount();
+      }
+      if (event.target.name === "language") {
+        showVersions(form);
       }
       markStale();
     });
