@@ -38,6 +38,7 @@ DELEGATION_LINK = "delegation link"  # whoever holds the private link mailed to 
 PRESENTER = "presenter"  # whoever holds the link mailed to a presenter for their own profile
 PASSWORD_LINK = "password link"  # whoever holds a mailed password link (none in the walk: a forged one is refused)
 SESSION = "session"  # POST-only actions on one's own session (log out)
+SWITCH = "switch"  # everyone, sent back to the page they were on: the language switcher (an account's POST saves it)
 
 #: Every rule of the app, with who may use it.
 RULES = {
@@ -45,6 +46,7 @@ RULES = {
     "/static/<path:filename>": PUBLIC,
     "/login": LOGIN,
     "/logout": SESSION,
+    "/language/<code>": SWITCH,
     "/password/forgot": PUBLIC,
     "/password/reset/<token>": PASSWORD_LINK,
     "/events/<slug>": PUBLIC,
@@ -371,6 +373,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
         db.session.commit()
         # Rules whose <token> or <slug> is another than the delegate's token and the event's slug.
         overrides = {
+            "/language/<code>": {"code": "ru"},
             "/manage/events/<int:event_id>/documents/letters/certificate/<int:registration_id>.pdf": {
                 "event_id": ended.id,
                 "registration_id": attendee.id,
@@ -457,6 +460,8 @@ def expected_statuses(who: str, role: str) -> set[int]:
     """What a GET of a rule for `who` answers `role` (on a world whose event is published and public)."""
     if who in MANAGEMENT and role in VISITORS:
         return {302}  # to the login page
+    if who == SWITCH:
+        return {302}
     if who == PUBLIC:
         return {200, 301}  # 301: /people/<id> to the address with the person's name
     if who == LOGIN:

@@ -44,6 +44,12 @@ def _safe_next(target: str | None, default: str = "events_manage.dashboard") -> 
     return url_for(default)
 
 
+def _path_of(url: str | None) -> str | None:
+    """The path and query of a URL, as a path on this site."""
+    parts = urlsplit(url or "")
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
@@ -105,8 +111,9 @@ def choose_language(code: str):
     if request.method == "POST" and current_user.is_authenticated:
         current_user.language = code
         db.session.commit()
-    # Back to the page it was chosen on; an error page names none (it must not echo the address), so the referrer.
-    back = request.values.get("next") or urlsplit(request.referrer or "").path
+    # Back to the page it was chosen on, which the browser names (Referrer-Policy: same-origin): the switcher's
+    # links hold no address, so a page never echoes its query (an invitation's token) and caches as one.
+    back = request.values.get("next") or _path_of(request.referrer)
     response = redirect(_safe_next(back, default="events.index"))
     response.set_cookie(
         LANGUAGE_COOKIE,
