@@ -217,6 +217,9 @@ def test_each_versions_page_and_pdf_link_to_the_other_in_its_own_language(publis
     assert language_links(russian_page) == [
         (f"/events/{english.event.slug}/documents/{english.slug}", "en", "en", "English")
     ]
+    # The header's switcher to the other language leads to the version in it.
+    assert f"/language/en?next=/events/{english.event.slug}/documents/{english.slug}" in html.unescape(russian_page)
+    assert f"/language/ru?next=/events/{english.event.slug}/documents/{russian.slug}" in html.unescape(english_page)
     # Search engines learn the alternatives at the public address.
     assert f'<link rel="alternate" hreflang="ru" href="{russian_url}">' in english_page
     assert f'<link rel="alternate" hreflang="en" href="{english_url}">' in russian_page

@@ -12,7 +12,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from eventmgr.documents import services
 from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.events.permissions import can_edit_documents, can_view_event
-from eventmgr.languages import in_language
+from eventmgr.languages import in_language, interface_languages
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_for_link
@@ -129,8 +129,9 @@ def version(slug: str, doc: str, number: int):
 
 
 def _render_version(event, document, shown):
+    language_versions = services.other_language_versions(document, published=True)
     # The page is in the document's language, as its PDF is: its labels, dates and <html lang>.
-    with in_language(shown.content.get("language") or document.language):
+    with in_language(shown.content.get("language") or document.language) as language:
         return render_template(
             "documents/show.html",
             event=event,
@@ -138,9 +139,18 @@ def _render_version(event, document, shown):
             version=shown,
             doc=shown.content,
             latest=document.latest_version,
-            language_versions=services.other_language_versions(document, published=True),
+            language_versions=language_versions,
             can_edit=can_edit_documents(current_user, event),
+            **_switcher_target(event, language, language_versions),
         )
+
+
+def _switcher_target(event, language: str, language_versions) -> dict:
+    """Where the header's language switcher leads from a document's page: a reader who switches to the one other
+    interface language asks for the text in it, so to that language version, if there is one."""
+    others = [code for code in interface_languages() if code != language]
+    version = next((d for d in language_versions if len(others) == 1 and d.language == others[0]), None)
+    return {"language_next": url_for("documents.show", slug=event.slug, doc=version.slug)} if version else {}
 
 
 @bp.route("/<doc>.pdf")
