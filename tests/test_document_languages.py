@@ -184,6 +184,17 @@ def test_versions_point_at_one_original_whichever_is_chosen(conference, two_vers
     assert {d.language for d in services.language_versions(russian)} == {"ru", "kk"}
 
 
+def test_a_document_switched_to_russian_gets_the_events_place_and_dates_in_russian(conference, make_document):
+    user = conference["secretariat"]
+    document = make_document(conference["event"], user, ENGLISH_TEXT)
+    assert (document.place, " ".join(document.dates.split())) == ("Almaty, Kazakhstan", "20–21 February 2031")
+    services.update_document(document, settings_form(document, language="ru"), user)
+    assert (document.place, " ".join(document.dates.split())) == ("Almaty, Казахстан", "20–21 февраля 2031 г.")
+    # What the secretariat typed stays as typed.
+    services.update_document(document, settings_form(document, language="en", place="Алматы, Казахстан"), user)
+    assert document.place == "Алматы, Казахстан" and document.dates.startswith("20–21 February")
+
+
 # --- The public page and the PDF ----------------------------------------------------------------------
 
 
