@@ -6,7 +6,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import get_timezone_location
 from babel.numbers import get_territory_currencies, list_currencies
@@ -27,12 +27,27 @@ def country_codes() -> tuple[str, ...]:
     return tuple(country.alpha_2 for country in pycountry.countries)
 
 
+#: Where CLDR's short name of a country differs from the form the country itself uses officially in that language
+#: (its constitution, its government's and the UN's documents in that language): {language: {code: name}}.
+#: Checked for the five Central Asian states and Afghanistan in Russian and English (the CLDR data of Babel 2.19):
+#: - ru KG: CLDR says "Киргизия", as Russia's own classifier (ОКСМ) does; the Kyrgyz Republic, where Russian is an
+#:   official language, writes "Кыргызстан" in its Constitution and laws, and so do the CIS's and the UN's
+#:   Russian texts, which our delegates read (formally "Кыргызская Республика").
+#: - ru KZ "Казахстан", TJ "Таджикистан", TM "Туркменистан", UZ "Узбекистан", AF "Афганистан": CLDR's names are
+#:   the official short forms already.
+#: - en: CLDR's "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan", "Uzbekistan", "Afghanistan" are the
+#:   short names these states and the UN use in English; none is overridden.
+OFFICIAL_COUNTRY_NAMES: dict[str, dict[str, str]] = {
+    "ru": {"KG": "Кыргызстан"},
+}
+
+
 def country_name(code: str | None, locale: Locale | None = None) -> str:
-    """The country's name in the reader's language, or '' for no code."""
+    """The country's name in the reader's language (the official form where CLDR's differs), or '' for no code."""
     if not code:
         return ""
     locale = locale or _locale()
-    name = locale.territories.get(code)
+    name = OFFICIAL_COUNTRY_NAMES.get(locale.language, {}).get(code) or locale.territories.get(code)
     if name:
         return name
     country = pycountry.countries.get(alpha_2=code)
@@ -54,6 +69,16 @@ def _sorted_countries(locale_name: str) -> tuple[tuple[str, str], ...]:
 def language_codes() -> tuple[str, ...]:
     """ISO 639-1 codes of the languages that have one."""
     return tuple(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+def language_autonym(code: str) -> str:
+    """The language's name in itself, as a link to a text in it reads: 'English', 'Русский', 'Қазақ тілі'."""
+    try:
+        name = Locale.parse(code).language_name or ""
+    except (ValueError, UnknownLocaleError):
+        name = ""
+    name = name or language_name(code, Locale("en"))
+    return name[:1].upper() + name[1:]
 
 
 def language_name(code: str, locale: Locale | None = None) -> str:

@@ -63,6 +63,7 @@ def register(app: Flask) -> None:
         money=formatting.money,
         country_name=locales.country_name,
         language_name=locales.language_name,
+        language_autonym=locales.language_autonym,
         dict_without_page=formatting.without_page,
     )
     app.jinja_env.globals.update(
@@ -79,6 +80,7 @@ def register(app: Flask) -> None:
         event_has_agenda=agenda.event_has_agenda,
         event_featured_presenters=agenda.event_featured_presenters,
         published_documents=documents.published_documents,
+        page_of_pages_css=documents.page_of_pages_css,
         delegate_documents=documents.delegate_documents,
         certificates_refusal=certificates_refusal,
         photo_url=people.photo_url,

@@ -1241,8 +1241,12 @@ def test_the_demo_documents_load_once(make_event, make_user, db):
     assert [s["heading"] for s in content["sections"]] == ["Introduction", "Lessons learned", "Way forward"]
     assert numbers(content) == [(1, [1, 2, 3, None]), (2, [1, 2, 3]), (3, [1, 2, 3, 4])]
     assert content["place"] == "Dushanbe, Tajikistan"
-    conclusions = db.session.execute(select(Document).where(Document.event_id == borovoe.id)).scalar_one()
+    conclusions, russian = db.session.execute(
+        select(Document).where(Document.event_id == borovoe.id).order_by(Document.id)
+    ).scalars()
     assert conclusions.status == "draft" and not conclusions.versions
+    # Its Russian version, linked to it, is a draft as it is.
+    assert (russian.language, russian.translation_of_id, russian.status) == ("ru", conclusions.id, "draft")
     assert load_document_demo(echo=lambda line: None).endswith("nothing to add")
     assert db.session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one() == 1
 

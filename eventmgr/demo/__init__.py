@@ -18,6 +18,7 @@ from eventmgr.demo.delegations import load_delegation_demo
 from eventmgr.demo.documents import load_document_demo
 from eventmgr.demo.payments import load_payment_demo, prepare_payment_demo
 from eventmgr.demo.registrations import load_registration_demo
+from eventmgr.demo.russian import load_russian_demo
 from eventmgr.errors import EventMgrError
 from eventmgr.events import services as event_services
 from eventmgr.events.models import Event, Series
@@ -82,6 +83,8 @@ def load_demo(echo=print, now: datetime | None = None) -> str:
     lines.append(load_payment_demo(users["organiser"]))
     lines.append(load_delegation_demo(echo))
     lines.append(load_agenda_demo(echo))
+    # Before the documents, whose Russian version names the event by its Russian title.
+    lines.append(load_russian_demo(echo))
     lines.append(load_document_demo(echo))
     if new_passwords:
         path = _save_passwords(new_passwords)

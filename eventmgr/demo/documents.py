@@ -1,5 +1,6 @@
 """Demo outcome documents: the Japan-EU conference's recommendations, published, and a draft of Borovoe's
-final conclusions. Written for the demo in our own words, in the shape of the real documents."""
+final conclusions in English with its Russian version. Written for the demo in our own words, in the shape of the
+real documents."""
 
 from sqlalchemy import select
 
@@ -100,6 +101,35 @@ migration; (b) the trafficking of drugs and precursors; (c) the movement of fore
 """
 
 
+#: The Russian version of the Borovoe conclusions: the same text, in the formal Russian of the region's official
+#: documents (lettered items keep the Latin letters the editor numbers them with).
+BOROVOE_CONCLUSIONS_RU = """\
+# Итоговые выводы Третьей региональной конференции по сотрудничеству в сфере пограничной безопасности в Центральной Азии
+
+## 1. Введение
+
+(1) Руководители пограничных служб государств Центральной Азии и их партнёры собрались в Боровом 24–25 июля
+2018 года на третью конференцию Иссык-Кульской инициативы, принимающей стороной которой выступила Пограничная
+служба Комитета национальной безопасности Республики Казахстан.
+
+(2) Участники конференции обсудили ход выполнения рекомендаций второй конференции и новые угрозы безопасности
+границ в регионе.
+
+## 2. Выводы
+
+(1) **Со времени второй конференции региональное сотрудничество пограничных служб расширилось.** Участники
+приветствовали совместные учения, проведённые в 2017 и 2018 годах.
+
+(2) Участники договорились регулярно обмениваться результатами анализа рисков, в частности по следующим
+вопросам: (a) незаконная миграция; (b) незаконный оборот наркотиков и прекурсоров; (c) перемещение
+иностранных боевиков-террористов.
+
+## 3. Дальнейшие шаги
+
+(1) Четвёртая конференция рассмотрит ход выполнения настоящих выводов.
+"""
+
+
 def _secretariat() -> User | None:
     return db.session.execute(select(User).where(User.email == "secretariat@example.org")).scalar_one_or_none()
 
@@ -148,7 +178,35 @@ def load_document_demo(echo=print) -> str:
         )
         services.import_text(document, BOROVOE_CONCLUSIONS, user)
         created.append("Borovoe final conclusions (draft)")
+    english = _document(borovoe, "final-conclusions") if borovoe is not None else None
+    if english is not None and _document(borovoe, "final-conclusions-ru") is None:
+        created.append(_russian_conclusions(borovoe, english, user, echo))
     db.session.flush()
     if not created:
         return "  documents      nothing to add"
     return "  documents      created: " + "; ".join(created)
+
+
+def _russian_conclusions(borovoe, english: Document, user, echo) -> str:
+    """The Russian version of Borovoe's conclusions, linked to the English one, and published if that one is."""
+    document = services.create_document(
+        borovoe,
+        {
+            "kind": english.kind,
+            "title": "Итоговые выводы",
+            "reference": english.reference,
+            "language": "ru",
+            "place": "Боровое, Казахстан",
+            "slug": "final-conclusions-ru",
+            "translation_of_id": english.id,
+        },
+        user,
+    )
+    services.import_text(document, BOROVOE_CONCLUSIONS_RU, user)
+    if not english.versions:
+        return "Borovoe final conclusions in Russian (draft)"
+    try:
+        services.publish(document, user)
+    except services.DocumentError as error:
+        echo(f"The Russian Borovoe conclusions were not published: {error.message}")
+    return "Borovoe final conclusions in Russian (version 1)"

@@ -3,10 +3,15 @@
 import re
 from io import BytesIO
 
+from babel.core import get_global, parse_locale
 from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from flask_babel import gettext as _
 
+from eventmgr.documents.structure import document_locale
+from eventmgr.languages import in_language
 from eventmgr.limits import xml_safe
 
 #: **bold**, *italic* and [text](url) spans of inline Markdown, in the order they appear.
@@ -42,18 +47,47 @@ def _xml_safe(value):
     return value
 
 
+def word_language_tag(language: str) -> str:
+    """The language as Word names it for spelling and hyphenation, with its region: 'ru-RU', 'en-GB', 'kk-KZ'."""
+    locale = document_locale(language)
+    territory = locale.territory
+    if not territory:
+        likely = get_global("likely_subtags").get(locale.language)
+        territory = parse_locale(likely)[1] if likely else None
+    return f"{locale.language}-{territory}" if territory else locale.language
+
+
+def _set_text_language(word, language: str) -> None:
+    """Mark all text as written in the document's language, so that Word checks it in that language."""
+    defaults = word.styles.element.find(qn("w:docDefaults"))
+    run_properties = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = run_properties.find(qn("w:lang"))
+    if lang is None:
+        lang = run_properties.makeelement(qn("w:lang"), {})
+        run_properties.append(lang)
+    lang.set(qn("w:val"), word_language_tag(language))
+
+
 def to_docx(content: dict) -> bytes:
     """Write the content (services.document_content) as .docx: headings "1. Introduction", paragraphs "(1)"."""
     content = _xml_safe(content)
+    language = content.get("language") or "en"
     word = WordDocument()
     section = word.sections[0]
     section.page_height, section.page_width = Mm(297), Mm(210)
     section.left_margin = section.right_margin = Mm(25)
     word.styles["Normal"].font.name = "Noto Serif"
     word.styles["Normal"].font.size = Pt(11)
+    _set_text_language(word, language)
     word.core_properties.title = content["title"]
-    word.core_properties.subject = f"{content['kind_label']}: {content['event']['title']}"
-    word.core_properties.language = content.get("language", "en")
+    word.core_properties.language = language
+    with in_language(language):
+        kind = _(content["kind_label"])
+        word.core_properties.subject = f"{kind}: {content['event']['title']}"
+        word.core_properties.keywords = ", ".join(
+            p for p in (kind, content["event"]["title"], content.get("reference")) if p
+        )
+        word.core_properties.comments = _("Draft, not for circulation") if not content.get("version") else ""
 
     word.add_heading(content["title"], level=0)
     # Subtitles are the title block's facts, which the editor fills in itself: importing skips them.

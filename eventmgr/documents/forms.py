@@ -11,7 +11,7 @@ from eventmgr.forms import Form, select_choices
 
 
 class DocumentForm(Form):
-    kind = SelectField(_l("Kind"), choices=select_choices(DOCUMENT_KINDS))
+    kind = SelectField(_l("Kind"), choices=select_choices({kind: _l(label) for kind, label in DOCUMENT_KINDS.items()}))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
     reference = StringField(
         _l("Reference code"),
@@ -19,6 +19,14 @@ class DocumentForm(Form):
         description=_l("Printed in the footer of every page, e.g. JEU/2012/REC/1."),
     )
     language = SelectField(_l("Language"))
+    translation_of_id = SelectField(
+        _l("Language version of"),
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        description=_l(
+            "The same text in another language, if there is one: the pages and PDFs of its language versions "
+            "link to each other."
+        ),
+    )
     place = StringField(
         _l("Place"),
         validators=[Optional(), Length(max=200)],
@@ -30,12 +38,18 @@ class DocumentForm(Form):
         description=_l("Filled in from the event when left empty."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, documents=(), document=None, **kwargs):
+        """`documents`: the event's documents, of which the one being edited (`document`) may be a version."""
         super().__init__(*args, **kwargs)
         self.language.choices = select_choices(locales.language_choices())
+        others = [other for other in documents if other is not document]
+        self.translation_of_id.choices = [("", _l("None: an original text"))] + [
+            (other.id, f"{other.title} · {locales.language_name(other.language)}") for other in others
+        ]
 
     def document_data(self) -> dict:
-        return {name: self[name].data for name in ("kind", "title", "reference", "language", "place", "dates")}
+        names = ("kind", "title", "reference", "language", "translation_of_id", "place", "dates")
+        return {name: self[name].data for name in names}
 
 
 class SectionForm(Form):

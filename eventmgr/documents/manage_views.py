@@ -97,7 +97,8 @@ def _back(document, anchor: str | None = None):
 def index(event_id: int):
     """List the event's outcome documents and start a new one."""
     event = _event(event_id)
-    form = DocumentForm()
+    documents = services.event_documents(event)
+    form = DocumentForm(documents=documents)
     if request.method == "GET":
         form.language.data = (event.languages or ["en"])[0]
         form.title.data = ""
@@ -111,13 +112,18 @@ def index(event_id: int):
             db.session.commit()
             flash(_("Document created. Paste its text below, or add sections one by one."), "success")
             return _back(document)
-    return render_template(
-        "documents/manage/index.html", event=event, documents=services.event_documents(event), form=form
-    ), 422 if form.errors else 200
+    return render_template("documents/manage/index.html", event=event, documents=documents, form=form), (
+        422 if form.errors else 200
+    )
+
+
+def _document_form(event, document, **kwargs) -> DocumentForm:
+    """The title block's form, offering the event's other documents to be a language version of."""
+    return DocumentForm(obj=document, documents=services.event_documents(event), document=document, **kwargs)
 
 
 def _render_editor(event, document, status=200, **forms):
-    forms.setdefault("form", DocumentForm(obj=document, formdata=None))
+    forms.setdefault("form", _document_form(event, document, formdata=None))
     forms.setdefault("import_form", ImportForm(formdata=None))
     forms.setdefault("section_form", SectionForm(formdata=None))
     forms.setdefault("publish_form", PublishForm(formdata=None))
@@ -132,6 +138,7 @@ def _render_editor(event, document, status=200, **forms):
         event=event,
         document=document,
         content=services.document_content(document),
+        language_versions=services.other_language_versions(document),
         comments=services.comments_by_paragraph(document),
         unresolved=services.unresolved_count(document),
         comment_form=CommentForm(formdata=None),
@@ -149,7 +156,7 @@ def edit(event_id: int, document_id: int):
     """Show the working copy with its numbering and comments; save its title block."""
     event = _event(event_id)
     document = _document(event, document_id)
-    form = DocumentForm(obj=document)
+    form = _document_form(event, document)
     if form.validate_on_submit():
         try:
             services.update_document(document, form.document_data(), current_user)

@@ -8,14 +8,21 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 
+
+def N_(label: str) -> str:
+    """Mark a label for the catalogue and keep it in English: it is stored so (a version's frozen content) and
+    translated where it is shown, `_(label)`, into the language of the page or of the document."""
+    return label
+
+
 DOCUMENT_KINDS = {
-    "recommendations": "Recommendations",
-    "final_conclusions": "Final conclusions",
-    "communique": "Communiqué",
-    "summary_report": "Summary report",
-    "other": "Other",
+    "recommendations": N_("Recommendations"),
+    "final_conclusions": N_("Final conclusions"),
+    "communique": N_("Communiqué"),
+    "summary_report": N_("Summary report"),
+    "other": N_("Other"),
 }
-DOCUMENT_STATUSES = {"draft": "Draft", "review": "In review", "published": "Published"}
+DOCUMENT_STATUSES = {"draft": N_("Draft"), "review": N_("In review"), "published": N_("Published")}
 
 
 class Document(db.Model):
@@ -48,7 +55,8 @@ class Document(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
-    translation_of: Mapped["Document | None"] = relationship(remote_side="Document.id")
+    # Updated after the rows are written: versions swapping which is the original would otherwise form a cycle.
+    translation_of: Mapped["Document | None"] = relationship(remote_side="Document.id", post_update=True)
     sections: Mapped[list["DocumentSection"]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="DocumentSection.position"
     )

@@ -8,7 +8,6 @@ import itertools
 from functools import lru_cache
 
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from eventmgr import locales
@@ -16,10 +15,11 @@ from eventmgr.audit.services import record
 from eventmgr.database import utcnow
 from eventmgr.documents.models import DOCUMENT_KINDS, Document, DocumentVersion
 from eventmgr.documents.review import unresolved_count
-from eventmgr.documents.structure import DocumentError, document_locale
+from eventmgr.documents.structure import DocumentError, document_locale, other_language_versions
 from eventmgr.extensions import db
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
+from eventmgr.languages import in_language
 
 #: Seconds a publication may spend rendering its PDF before it is given up: inside gunicorn's 30 s worker timeout.
 DEFAULT_RENDER_TIMEOUT = 25
@@ -68,7 +68,7 @@ def participation_annex(event, language: str = "en") -> dict:
                 organisations.setdefault(name.casefold(), name)
     annex = {"countries": countries, "organisations": sorted(organisations.values(), key=str.casefold)}
     if participants.has_delegations(event):
-        annex["delegations"] = _delegations_annex(rows)
+        annex["delegations"] = _delegations_annex(rows, locale)
     return annex
 
 
@@ -81,21 +81,22 @@ def _sent_by_delegation(registration) -> bool:
     return delegation is not None and delegation.cancelled_at is None
 
 
-def _delegations_annex(rows) -> list[dict]:
+def _delegations_annex(rows, locale) -> list[dict]:
     """Each delegation with its members: named when they agreed to be listed publicly (the annex is published),
-    counted otherwise; the head named apart."""
+    counted otherwise; the head named apart. A country's delegation is named in the document's language."""
     from eventmgr.registration import participants
 
     groups, _individuals = participants.by_delegation(rows)
-    return [
+    annex = [
         {
-            "name": group.name,
+            "name": locales.country_name(group.delegation.country, locale) if group.delegation.country else group.name,
             "head": group.head.full_name if group.head and group.head.list_publicly else None,
             "members": [m.full_name for m in group.members if m.list_publicly and m is not group.head],
             "unlisted": sum(1 for m in group.members if not m.list_publicly),
         }
         for group in groups
     ]
+    return sorted(annex, key=lambda delegation: delegation["name"].casefold())
 
 
 def _organisation_names(event, role: str) -> list[str]:
@@ -107,6 +108,7 @@ def document_content(document: Document, number: int | None = None) -> dict:
     event = document.event
     return {
         "kind": document.kind,
+        # The English label, which the PDF and the page translate into the document's language.
         "kind_label": DOCUMENT_KINDS.get(document.kind, document.kind),
         "title": document.title,
         "reference": document.reference,
@@ -114,13 +116,23 @@ def document_content(document: Document, number: int | None = None) -> dict:
         "place": document.place,
         "dates": document.dates,
         "version": number,
-        "event": {"title": event.title, "slug": event.slug},
+        "event": {"title": _event_title(document), "slug": event.slug},
         "hosts": _organisation_names(event, "host"),
         "co_organisers": _organisation_names(event, "co_organiser"),
         "author": _author(document),
         "annex": participation_annex(event, document.language),
         "sections": _numbered_sections(document.sections),
+        # The PDF links to them at their public address: a version published later is found there once it is.
+        "language_versions": [
+            {"language": other.language, "slug": other.slug} for other in other_language_versions(document)
+        ],
     }
+
+
+def _event_title(document: Document) -> str:
+    """The event's title in the document's language, if the organiser gave it, else as written."""
+    event = document.event
+    return event.translation(document.language, "title") or event.title
 
 
 def _numbered_sections(sections) -> list[dict]:
@@ -158,7 +170,8 @@ def render_content_pdf(
     """Typeset a document's content as an A4 PDF with the one renderer."""
     from eventmgr.pdf import RenderError, html_to_pdf, render_html
 
-    with force_locale(content.get("language") or "en"):
+    # Labels, footer and metadata in the document's language (the default one if the interface lacks it).
+    with in_language(content.get("language")):
         html_text = render_html("document.html", doc=content, published_at=published_at)
     if timeout is None:
         timeout = current_app.config.get("DOCUMENT_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
@@ -175,7 +188,7 @@ def render_content_pdf(
 def _author(document: Document) -> str:
     """Who the PDF names as author: the hosts, else the event."""
     hosts = _organisation_names(document.event, "host")
-    return "; ".join(hosts) if hosts else document.event.title
+    return "; ".join(hosts) if hosts else _event_title(document)
 
 
 # --- Publishing ------------------------------------------------------------------------------------

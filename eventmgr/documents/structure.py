@@ -4,6 +4,7 @@ import re
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval
+from flask_babel import gettext as _
 from slugify import slugify
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from eventmgr.database import utcnow
 from eventmgr.documents.models import DOCUMENT_KINDS, Document, DocumentParagraph, DocumentSection
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.extensions import db
+from eventmgr.languages import in_language
 from eventmgr.ordering import move, renumber
 
 MAX_SECTIONS = 50
@@ -40,7 +42,10 @@ def event_place(event, language: str = "en") -> str:
     if event.has_venue and event.venue_city:
         country = locales.country_name(event.venue_country, document_locale(language)) if event.venue_country else ""
         return ", ".join(part for part in (event.venue_city, country) if part)
-    return "Online" if event.is_online else ""
+    if event.is_online:
+        with in_language(language):
+            return _("Online")
+    return ""
 
 
 def event_dates_text(event, language: str = "en") -> str:
@@ -88,7 +93,8 @@ def _clean_metadata(data: dict) -> dict:
 
 
 def create_document(event, data: dict, user) -> Document:
-    """Start a draft outcome document, with place and dates taken from the event unless given."""
+    """Start a draft outcome document, with place and dates taken from the event unless given; with
+    `translation_of_id`, as a language version of another of the event's documents."""
     clean = _clean_metadata(data)
     clean["place"] = clean["place"] or event_place(event, clean["language"])
     clean["dates"] = clean["dates"] or event_dates_text(event, clean["language"])
@@ -97,27 +103,140 @@ def create_document(event, data: dict, user) -> Document:
     db.session.add(document)
     db.session.flush()
     record("document.create", user, event, summary=document.title)
+    if data.get("translation_of_id"):
+        set_translation_of(document, _event_document(event, data["translation_of_id"]), user)
     return document
 
 
 def update_document(document: Document, data: dict, user) -> Document:
-    """Change the document's kind, title, reference, language, place or dates."""
+    """Change the document's kind, title, reference, language, place or dates, and (with `translation_of_id`
+    in `data`) which document it is a language version of."""
     clean = _clean_metadata(data)
+    old_language = document.language
+    if clean["language"] != old_language:
+        # Place and dates the event filled in are written again in the new language; typed ones are kept.
+        event = document.event
+        if clean["place"] in ("", event_place(event, old_language)):
+            clean["place"] = event_place(event, clean["language"])
+        if clean["dates"] in ("", event_dates_text(event, old_language)):
+            clean["dates"] = event_dates_text(event, clean["language"])
     changes = {k: (getattr(document, k), v) for k, v in clean.items() if getattr(document, k) != v}
     for key, value in clean.items():
         setattr(document, key, value)
+    relinked = False
+    if "translation_of_id" in data:
+        original = _event_document(document.event, data["translation_of_id"]) if data["translation_of_id"] else None
+        if (original.id if original else None) != document.translation_of_id:
+            set_translation_of(document, original, user)
+            relinked = True
+    if not relinked and clean["language"] != old_language:
+        _check_one_per_language(document, field="language")
     if changes:
         record_edit(document, user, "document.update", changes=changes)
     return document
 
 
 def delete_document(document: Document, user) -> None:
-    """Delete a document that was never published."""
+    """Delete a document that was never published; its language versions stay linked to each other."""
     if document.versions:
         raise DocumentError("A published document cannot be deleted; publish a correction instead.")
+    set_translation_of(document, None, user)
     record("document.delete", user, document.event, summary=document.title)
     db.session.delete(document)
     db.session.flush()
+
+
+# --- Language versions ---------------------------------------------------------------------------
+# A text in several languages is one document per language: the original, and every other version pointing at it
+# (translation_of). Versions never point at a version, so the set is one query away from any of them.
+
+
+def language_versions(document: Document) -> list[Document]:
+    """The document's versions in every language, itself included: its original first, then the others by language."""
+    original = document.translation_of or document
+    if original.id is None:
+        return [document]
+    others = (
+        db.session.execute(
+            select(Document).where(Document.translation_of_id == original.id).order_by(Document.language, Document.id)
+        )
+        .scalars()
+        .all()
+    )
+    return [original, *others]
+
+
+def other_language_versions(document: Document, published: bool = False) -> list[Document]:
+    """The document's versions in the other languages (with `published`, only those visitors can read)."""
+    return [d for d in language_versions(document) if d is not document and (d.versions or not published)]
+
+
+def set_translation_of(document: Document, original: Document | None, user=None) -> None:
+    """Make the document a language version of `original`, one of its event's other documents; None: of no other.
+
+    The document brings its own language versions along when it is an original. Made a version of one of its own
+    versions, that one becomes their original. Taken out of its versions, those keep linked to each other.
+    """
+    if original is None:
+        versions = language_versions(document)
+        if document.translation_of_id is not None:
+            document.translation_of = None
+        elif len(versions) > 1:
+            new_original, *rest = versions[1:]
+            new_original.translation_of = None
+            for other in rest:
+                other.translation_of = new_original
+        db.session.flush()
+        return
+    if original.event_id != document.event_id:
+        raise DocumentError(_("Choose one of this event's documents."), field="translation_of_id")
+    if original is document:
+        raise DocumentError(_("A document cannot be a language version of itself."), field="translation_of_id")
+    root = original.translation_of or original
+    moving = [document]
+    if document.translation_of_id is None:
+        moving += language_versions(document)[1:]
+    if root is document:
+        root = original
+    joined = {id(d): d for d in [*language_versions(original), *moving]}
+    for member in joined.values():
+        member.translation_of = None if member is root else root
+    db.session.flush()
+    _check_one_per_language(document)
+    record(
+        "document.language_version",
+        user,
+        document.event,
+        summary=f"{document.title} ({document.language}) ↔ {root.title} ({root.language})",
+    )
+
+
+def _check_one_per_language(document: Document, field: str = "translation_of_id") -> None:
+    """Refuse two versions of one text in the same language."""
+    by_language: dict[str, list[Document]] = {}
+    for version in language_versions(document):
+        by_language.setdefault(version.language, []).append(version)
+    for language, same in by_language.items():
+        if len(same) > 1:
+            twin = next(version for version in same if version is not document)
+            raise DocumentError(
+                _(
+                    "%(title)s is this text's version in %(language)s already; a text has one version per language.",
+                    title=twin.title,
+                    language=locales.language_name(language),
+                ),
+                field=field,
+            )
+
+
+def _event_document(event, document_id) -> Document:
+    try:
+        document = get_document(event, int(document_id))
+    except (TypeError, ValueError):
+        document = None
+    if document is None:
+        raise DocumentError(_("Choose one of this event's documents."), field="translation_of_id")
+    return document
 
 
 def record_edit(document: Document, user, action: str, changes: dict | None = None) -> None:

@@ -1,5 +1,7 @@
 """Published outcome documents: the current version as a page and a PDF, older versions, what changed."""
 
+import re
+
 from babel.dates import format_date
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +12,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from eventmgr.documents import services
 from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.events.permissions import can_edit_documents, can_view_event
+from eventmgr.languages import in_language, interface_languages
 from eventmgr.limits import page_number
 from eventmgr.pagecache import cached_public_page
 from eventmgr.registration.services import registration_for_link
@@ -39,6 +42,16 @@ def css_string(text: str, length: int | None = None) -> Markup:
     # follows in the text stays.
     escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>&' or ord(c) < 32 else c for c in plain)
     return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end the string or the tag is escaped
+
+
+def page_of_pages_css() -> Markup:
+    """CSS `content` for a page margin's "Page 1 of 3", from one sentence of the catalogue (languages order its
+    words their own way), with the page counters where its placeholders are."""
+    page, pages = "\x01", "\x02"
+    sentence = _("Page %(page)s of %(pages)s", page=page, pages=pages)
+    counters = {page: Markup("counter(page)"), pages: Markup("counter(pages)")}
+    parts = [counters.get(part) or css_string(part) for part in re.split(f"([{page}{pages}])", sentence) if part]
+    return Markup(" ").join(parts)
 
 
 def numbered_first(html: Markup, number_html: Markup) -> Markup:
@@ -116,15 +129,28 @@ def version(slug: str, doc: str, number: int):
 
 
 def _render_version(event, document, shown):
-    return render_template(
-        "documents/show.html",
-        event=event,
-        document=document,
-        version=shown,
-        doc=shown.content,
-        latest=document.latest_version,
-        can_edit=can_edit_documents(current_user, event),
-    )
+    language_versions = services.other_language_versions(document, published=True)
+    # The page is in the document's language, as its PDF is: its labels, dates and <html lang>.
+    with in_language(shown.content.get("language") or document.language) as language:
+        return render_template(
+            "documents/show.html",
+            event=event,
+            document=document,
+            version=shown,
+            doc=shown.content,
+            latest=document.latest_version,
+            language_versions=language_versions,
+            can_edit=can_edit_documents(current_user, event),
+            **_switcher_target(event, language, language_versions),
+        )
+
+
+def _switcher_target(event, language: str, language_versions) -> dict:
+    """Where the header's language switcher leads from a document's page: a reader who switches to the one other
+    interface language asks for the text in it, so to that language version, if there is one."""
+    others = [code for code in interface_languages() if code != language]
+    version = next((d for d in language_versions if len(others) == 1 and d.language == others[0]), None)
+    return {"language_next": url_for("documents.show", slug=event.slug, doc=version.slug)} if version else {}
 
 
 @bp.route("/<doc>.pdf")
