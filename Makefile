@@ -82,8 +82,10 @@ clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
 
 ## Extract UI strings into eventmgr/translations/messages.pot and update each language's catalogue
+# --ignore-dirs: Babel skips folders whose names start with "_" unless told otherwise, and templates/_macros holds
+# strings every form shows.
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o eventmgr/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --ignore-dirs ".* __pycache__" -o eventmgr/translations/messages.pot .
 	@for po in eventmgr/translations/*/LC_MESSAGES/messages.po; do \
 	  [ -f "$$po" ] && $(VENV)/bin/pybabel update -i eventmgr/translations/messages.pot -d eventmgr/translations || true; \
 	done
