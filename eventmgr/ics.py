@@ -70,7 +70,7 @@ def session_description(event_session) -> str:
         if part.talk_title:
             line += f", “{part.talk_title}”"
         lines.append(line)
-    text = plain_text(event_session.description, length=1500)
+    text = plain_text(event_session.translated.description, length=1500)
     return "\n".join(filter(None, ["\n".join(lines), text])).strip()
 
 
@@ -136,11 +136,11 @@ def event_component(
     vevent.add("sequence", event.calendar_sequence)
     vevent.add("dtstart", event.local_start)
     vevent.add("dtend", event.local_end)
-    vevent.add("summary", event.title)
+    vevent.add("summary", event.translated.title)
     joins = _joins(event, mode, include_join_url)
     vevent.add("location", location_text(event, mode, joins))
     page = external_url("events.detail", slug=event.slug)
-    description = plain_text(event.description, length=1500)
+    description = plain_text(event.translated.description, length=1500)
     if joins:
         description = f"Join online: {event.join_url}\n\n{description}"
     vevent.add("description", f"{description}\n\n{page}".strip())
@@ -172,7 +172,7 @@ def session_component(
     vevent.add("sequence", event_session.calendar_sequence)
     vevent.add("dtstart", event_session.start_at.astimezone(event.tz))
     vevent.add("dtend", event_session.end_at.astimezone(event.tz))
-    vevent.add("summary", f"{event_session.title} · {event.title}")
+    vevent.add("summary", f"{event_session.translated.title} · {event.translated.title}")
     joins = _joins(event, mode, include_join_url)
     vevent.add("location", session_location(event_session, mode))
     page = external_url("agenda.agenda", slug=event.slug, _anchor=f"session-{event_session.id}")
@@ -202,7 +202,7 @@ def event_to_ics(
 ) -> bytes:
     """The event, and after it each of `sessions` as its own entry; REQUEST and CANCEL carry ATTENDEE. `mode`:
     the attendee's attendance mode, which decides the LOCATION and whether the join link is given."""
-    calendar = _new_calendar(method, event.title)
+    calendar = _new_calendar(method, event.translated.title)
     calendar.add_component(event_component(event, method, attendee, include_join_url, cancelled, mode))
     moments = [event.local_start, event.local_end]
     for event_session in sessions:
@@ -230,7 +230,7 @@ def sessions_to_ics(
 
 def event_days_to_ics(event) -> bytes:
     """A multi-day event as one all-day entry per day, so it does not fill a calendar as one block."""
-    calendar = _new_calendar("PUBLISH", event.title)
+    calendar = _new_calendar("PUBLISH", event.translated.title)
     first, last = event.local_start.date(), event.local_end.date()
     days = (last - first).days + 1
     page = external_url("events.detail", slug=event.slug)
@@ -243,7 +243,8 @@ def event_days_to_ics(event) -> bytes:
         vevent.add("sequence", event.calendar_sequence)
         vevent.add("dtstart", day)
         vevent.add("dtend", day + timedelta(days=1))
-        vevent.add("summary", f"{event.title} (day {n + 1} of {days})" if days > 1 else event.title)
+        title = event.translated.title
+        vevent.add("summary", f"{title} (day {n + 1} of {days})" if days > 1 else title)
         vevent.add("location", location_text(event))
         vevent.add("description", page)
         vevent.add("url", page)
@@ -257,11 +258,11 @@ def _entry(item) -> tuple[str, str, str]:
     """(title, page, location) of an event or a session, for the web calendars' forms."""
     if hasattr(item, "event"):  # a session of an event
         return (
-            f"{item.title} · {item.event.title}",
+            f"{item.translated.title} · {item.event.translated.title}",
             external_url("agenda.agenda", slug=item.event.slug, _anchor=f"session-{item.id}"),
             session_location(item),
         )
-    return item.title, external_url("events.detail", slug=item.slug), location_text(item)
+    return item.translated.title, external_url("events.detail", slug=item.slug), location_text(item)
 
 
 def google_calendar_url(item) -> str:

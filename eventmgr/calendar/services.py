@@ -16,6 +16,7 @@ from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.formatting import agenda_day, event_place, event_times, session_times
 from eventmgr.ics import sessions_to_ics
+from eventmgr.languages import current_language, field_of, translation_key
 from eventmgr.mail.services import is_withheld, queue_mail
 from eventmgr.people.models import Person
 from eventmgr.registration import notifications
@@ -66,9 +67,8 @@ def remember_before(entry, changes: dict, fields: Iterable[str], prefix: str = "
     """Keep what the calendars of an event or session (`entry`) showed before these changes ({field: (before,
     after)}): the first value since the last update sent is the one they hold, however many edits follow."""
     before = dict(entry.calendar_changed_from or {})  # a new dict, or the JSON column would not be written
-    for key in fields:
-        if key in changes:
-            value = changes[key][0]
+    for key, (value, _after) in changes.items():
+        if field_of(key) in fields:  # "title (ru)" too: calendars made in Russian showed that
             before.setdefault(prefix + key, value.isoformat() if isinstance(value, datetime) else value)
     entry.calendar_changed_from = before
 
@@ -97,12 +97,22 @@ def _changed(found: dict, key: str, before: str, now: str) -> None:
         found[key] = (before, now)
 
 
+def _title_before(entry, before: dict, prefix: str = "") -> str:
+    """The title of an event or session (`entry`) as calendars made in the current language showed it before the
+    changes kept in `before`: its translation then, if it had one, else its original then."""
+    original = before.get(prefix + "title", entry.title)
+    language = current_language()
+    if language == entry.original_language:
+        return original
+    key = prefix + translation_key("title", language)
+    return (before[key] if key in before else entry.translation(language, "title")) or original
+
+
 def event_changes(event: Event, mode: str | None = None) -> dict[str, tuple[str, str]]:
     """What the owed update changes in the event's entry, as a delegate attending in `mode` reads it:
     {"title" | "time" | "place": (before, now)}; the time with its zone."""
     before, found = event.calendar_changed_from or {}, {}
-    if "title" in before:
-        _changed(found, "title", before["title"], event.title)
+    _changed(found, "title", _title_before(event, before), event.translated.title)
     if any(key in before for key in TIME_FIELDS):
         start, end = _moment(before, "start_at", event.start_at), _moment(before, "end_at", event.end_at)
         was = _event_time(start, end, before.get("timezone", event.timezone))
@@ -116,8 +126,7 @@ def session_changes(event_session: EventSession) -> dict[str, tuple[str, str]]:
     """What the owed update changes in the session's entry: {"title" | "time" | "place" | "event_title": (before,
     now)}; the time with its zone, the place with the room."""
     before, found, event = event_session.calendar_changed_from or {}, {}, event_session.event
-    if "title" in before:
-        _changed(found, "title", before["title"], event_session.title)
+    _changed(found, "title", _title_before(event_session, before), event_session.translated.title)
     zone_before = before.get(EVENT_PREFIX + "timezone", event.timezone)
     if {"start_at", "end_at", EVENT_PREFIX + "timezone"} & before.keys():
         start, end = (
@@ -130,8 +139,7 @@ def session_changes(event_session: EventSession) -> dict[str, tuple[str, str]]:
         room_before = before.get("room", event_session.room)
         was = ", ".join(filter(None, (room_before, event_place(_place_before(event, before, EVENT_PREFIX)))))
         _changed(found, "place", was, ", ".join(filter(None, (event_session.room, event_place(event)))))
-    if EVENT_PREFIX + "title" in before:
-        _changed(found, "event_title", before[EVENT_PREFIX + "title"], event.title)
+    _changed(found, "event_title", _title_before(event, before, EVENT_PREFIX), event.translated.title)
     return found
 
 
@@ -419,7 +427,7 @@ def queue_session_invite(
         return False
     event = event_session.event
     ics = sessions_to_ics(
-        event.title,
+        event.translated.title,
         [event_session],
         method=method,
         attendee=(name, email),
@@ -431,7 +439,7 @@ def queue_session_invite(
         kind = "updated" if update else "invite"
     queue_mail(
         to=email,
-        subject=SESSION_SUBJECTS[kind].format(title=f"{event_session.title} · {event.title}"),
+        subject=SESSION_SUBJECTS[kind].format(title=f"{event_session.translated.title} · {event.translated.title}"),
         body=render_template(
             f"email/calendar/session_{kind}.txt",
             event=event,

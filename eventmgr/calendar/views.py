@@ -17,6 +17,7 @@ from eventmgr.calendar import services
 from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.extensions import db
 from eventmgr.ics import event_days_to_ics, event_to_ics, sessions_to_ics
+from eventmgr.languages import current_language
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people.models import Person
 from eventmgr.registration.services import registration_for_link
@@ -43,8 +44,9 @@ def calendar_response(
     the file is built from). `last_modified` only where it rises with every change: a client that polls
     with If-Modified-Since alone would otherwise keep an old copy (the ETag always works).
     """
-    # Built files hold absolute links: the public address they point at is part of what they are built from.
-    etag = _etag((current_app.config["PUBLIC_URL"], *etag_parts))
+    # Built files hold absolute links, and titles in the reader's language: the public address they point at and
+    # the language are part of what they are built from.
+    etag = _etag((current_app.config["PUBLIC_URL"], current_language(), *etag_parts))
     response = current_app.response_class(content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.set_etag(etag)
@@ -115,7 +117,7 @@ def session_calendar(slug: str, session_id: int):
     if event_session is None or event_session.event_id != event.id:
         abort(404)
     return calendar_response(
-        lambda: sessions_to_ics(event.title, [event_session]),
+        lambda: sessions_to_ics(event.translated.title, [event_session]),
         f"{event.slug}-session-{event_session.id}.ics",
         ("session", event_session.id, *_identity(event)),
         _changed_at(event),
