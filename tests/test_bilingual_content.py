@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from helpers import field_error, flashes, pdf_text, text_of
+from helpers import field_error, flashes, log_in_browser, pdf_text, text_of
 from sqlalchemy import select
 from test_events import DAY, event_form, form_values, replace
 
 from eventmgr.agenda.services import add_participant, create_session
 from eventmgr.audit.models import AuditEntry
+from eventmgr.calendar.services import event_changes
 from eventmgr.errors import EventMgrError
 from eventmgr.events import services
 from eventmgr.events.models import Event
 from eventmgr.extensions import db
+from eventmgr.languages import in_language
 from eventmgr.people import services as people_services
 from eventmgr.people.models import Person
 
@@ -424,3 +426,28 @@ def test_the_words_of_the_language_fieldsets_are_extracted_for_the_catalogue(tmp
         "Choose the language it is written in from the list.",
     ):
         assert msgid in catalogue, msgid
+
+
+def test_a_calendar_update_says_how_the_title_changed_in_the_language_it_is_written_in(organiser, make_event, db):
+    event = make_event(organiser=organiser, title=TITLE_EN, translations={"ru": {"title": TITLE_RU}})
+    services.update_event(event, {"translations": {"ru": {"title": "Новое название"}}}, organiser, None)
+    db.session.commit()
+    with in_language("ru"):
+        assert event_changes(event) == {"title": (TITLE_RU, "Новое название")}
+    with in_language("en"):
+        assert event_changes(event) == {}  # English calendars show the English title, which stays
+    services.update_event(event, {"title": "New title"}, organiser, None)
+    with in_language("en"):
+        assert event_changes(event) == {"title": (TITLE_EN, "New title")}
+    with in_language("ru"):
+        assert event_changes(event) == {"title": (TITLE_RU, "Новое название")}
+
+
+def test_in_the_browser_the_form_asks_only_for_the_languages_other_than_the_one_written_in(page, make_user):
+    log_in_browser(page, make_user())
+    page.goto("/manage/events/new")
+    english, russian = page.locator('fieldset[data-language="en"]'), page.locator('fieldset[data-language="ru"]')
+    assert russian.is_visible() and english.is_hidden()
+    assert page.locator(".translations-no-script").is_hidden()  # a note for pages without the script
+    page.select_option("#original_language", "ru")
+    assert english.is_visible() and russian.is_hidden()
