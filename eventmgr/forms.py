@@ -33,7 +33,7 @@ from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextArea
 
-from eventmgr.languages import current_language, interface_languages, language_switcher
+from eventmgr.languages import autonym, current_language, interface_languages, language_switcher
 from eventmgr.limits import MAX_ID, xml_safe
 
 #: The longest text a one-line field takes when it names no length of its own.
@@ -191,7 +191,8 @@ def add_translation_fields(form_class, translated: dict[str, int], languages: It
                 form_class,
                 field_name,
                 original.field_class(
-                    label,
+                    # "Title (Русский)": a label of its own, for voice control and whoever reads it out of its fieldset.
+                    _l("%(field)s (%(language)s)", field=label, language=autonym(language)),
                     validators=[wtf_validators.Optional(), wtf_validators.Length(max=translated[name])],
                     render_kw={"lang": language},
                 ),

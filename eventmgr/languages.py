@@ -58,6 +58,11 @@ def _autonym(locale_name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def autonym(code: str) -> str:
+    """The language's name in itself: 'English' of 'en', 'Русский' of 'ru'."""
+    return _autonym(code)
+
+
 def requested_language() -> str | None:
     """The language this request asks for: the account's setting, the switcher's cookie, the browser's wish."""
     if not has_request_context():
