@@ -451,3 +451,15 @@ def test_in_the_browser_the_form_asks_only_for_the_languages_other_than_the_one_
     assert page.locator(".translations-no-script").is_hidden()  # a note for pages without the script
     page.select_option("#original_language", "ru")
     assert english.is_visible() and russian.is_hidden()
+
+
+def test_a_delegates_own_pages_are_in_their_language(app, make_event, make_session, make_registration):
+    event = make_event(title=TITLE_EN, translations={"ru": {"title": TITLE_RU}})
+    make_session(event, title="Opening panel", translations={"ru": {"title": "Открывающая панель"}})
+    registration = make_registration(event)
+    russian = reader(app, "ru")
+    for path in ("", "/agenda"):
+        page = russian.get(f"/events/{event.slug}/registration/{registration.access_token}{path}").text
+        assert TITLE_RU in page and TITLE_EN not in page, path
+    agenda = russian.get(f"/events/{event.slug}/registration/{registration.access_token}/agenda").text
+    assert "Открывающая панель" in agenda and "Opening panel" not in agenda
