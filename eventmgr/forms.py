@@ -10,6 +10,7 @@ what the database and the files made from it can take, whatever the field's own 
 - a date or time lies between the years MIN_YEAR and MAX_YEAR, so converting it between zones cannot overflow.
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from flask import flash
@@ -25,12 +26,14 @@ from wtforms.fields import (
     FloatField,
     IntegerField,
     PasswordField,
+    SelectField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextArea
 
+from eventmgr.languages import autonym, current_language, interface_languages, language_switcher
 from eventmgr.limits import MAX_ID, xml_safe
 
 #: The longest text a one-line field takes when it names no length of its own.
@@ -140,3 +143,106 @@ def show_error(form, error, field_names: dict[str, str] | None = None) -> None:
 
 class ConfirmForm(Form):
     """A form with only the CSRF token, for buttons that change state (publish, delete, approve)."""
+
+
+# --- Content in more than one language -------------------------------------------------------------------------
+
+
+class LanguageField(SelectField):
+    """The language a text is written in: one of the interface's, each named in itself (English, Русский); the
+    reader's own language unless the form says otherwise."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("default", current_language)
+        super().__init__(label, validators, choices=language_switcher, **kwargs)
+
+    def chosen(self) -> str | None:
+        """The language the submitted form chose; None when it sent none (a client that knows no such field), which
+        services read as "unchanged", or for something new, the language being written in."""
+        return self.data if self.raw_data else None
+
+    def pre_validate(self, form) -> None:
+        if self.raw_data:
+            super().pre_validate(form)
+
+
+def translation_field_name(field: str, language: str) -> str:
+    """The form's field for a text in another language: 'title_ru'."""
+    return f"{field}_{language}"
+
+
+def add_translation_fields(form_class, translated: dict[str, int], languages: Iterable[str]) -> None:
+    """Give `form_class` a field `<field>_<language>` for each of its fields in `translated` (a model's TRANSLATED,
+    {field: longest length}) in each language: the same kind of input and label, optional, at most as long.
+
+    Called when an app is set up, since its LANGUAGES say which languages there are; adding them again does nothing.
+    """
+    names = [name for name in translated if hasattr(form_class, name)]
+    added = set(form_class.translation_field_names)
+    for language in languages:
+        for name in names:
+            field_name = translation_field_name(name, language)
+            added.add(field_name)
+            if field_name in vars(form_class):
+                continue
+            original = getattr(form_class, name)  # an UnboundField: its class and the arguments it was declared with
+            label = original.kwargs.get("label", original.args[0] if original.args else name)
+            setattr(
+                form_class,
+                field_name,
+                original.field_class(
+                    # "Title (Русский)": a label of its own, for voice control and whoever reads it out of its fieldset.
+                    _l("%(field)s (%(language)s)", field=label, language=autonym(language)),
+                    validators=[wtf_validators.Optional(), wtf_validators.Length(max=translated[name])],
+                    render_kw={"lang": language},
+                ),
+            )
+    form_class.translated_fields = tuple(names)
+    form_class.translation_field_names = frozenset(added)
+    _forget_fields(form_class)
+
+
+def _forget_fields(form_class) -> None:
+    """Make WTForms read the fields of the class and of its subclasses again (each keeps its own list once used)."""
+    form_class._unbound_fields = None
+    for subclass in form_class.__subclasses__():
+        _forget_fields(subclass)
+
+
+class Translations:
+    """A form with texts in other languages than the original (see add_translation_fields): fill them from a
+    model's stored translations, show them by language, and hand them to a service as `translations`."""
+
+    #: The model's fields the form has in other languages; set by add_translation_fields.
+    translated_fields: tuple[str, ...] = ()
+    #: The names of those fields, in every language they were added in.
+    translation_field_names: frozenset[str] = frozenset()
+
+    def _translation_fields(self, language: str) -> dict:
+        """{model field: the form's field for it in `language`}."""
+        names = {name: translation_field_name(name, language) for name in self.translated_fields}
+        return {name: self[field_name] for name, field_name in names.items() if field_name in self}
+
+    def translation_fieldsets(self, leave_out: str | None = None) -> list[tuple[str, str, list]]:
+        """(code, the language's name in itself, its fields) of every interface language but `leave_out`."""
+        return [
+            (code, name, list(fields.values()))
+            for code, name in language_switcher()
+            if code != leave_out and (fields := self._translation_fields(code))
+        ]
+
+    def fill_translations(self, obj) -> None:
+        """Show what `obj` keeps in each other language (never the original's text, nor a fallback to it)."""
+        for code in interface_languages():
+            stored = (obj.translations or {}).get(code) or {}
+            for name, field in self._translation_fields(code).items():
+                field.data = "" if code == obj.original_language else stored.get(name, "")
+
+    def translations_data(self) -> dict[str, dict[str, str]]:
+        """{language: {field: text}} as typed, for every interface language (the service leaves out the original's)."""
+        typed = {}
+        for code in interface_languages():
+            fields = self._translation_fields(code)
+            if fields:
+                typed[code] = {name: field.data or "" for name, field in fields.items()}
+        return typed

@@ -20,6 +20,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +56,11 @@ def language_switcher() -> list[tuple[str, str]]:
 def _autonym(locale_name: str) -> str:
     name = Locale.parse(locale_name).language_name or locale_name
     return name[:1].upper() + name[1:]
+
+
+def autonym(code: str) -> str:
+    """The language's name in itself: 'English' of 'en', 'Русский' of 'ru'."""
+    return _autonym(code)
 
 
 def requested_language() -> str | None:
@@ -161,6 +167,15 @@ class Translatable:
         return _Translated(self)
 
 
+def lang_attribute(obj: Translatable, field: str) -> Markup:
+    """' lang="en"' for an element showing `field` of `obj` in another language than the page's (the original, where
+    the reader's language has no translation), so that screen readers read it right; else nothing."""
+    shown = obj.language_of(field)
+    if shown == current_language():
+        return Markup("")
+    return Markup(' lang="%s"') % shown
+
+
 class _Translated:
     __slots__ = ("_obj",)
 
@@ -172,6 +187,55 @@ class _Translated:
         if field not in obj.TRANSLATED:
             raise AttributeError(field)
         return obj.translation(current_language(), field) or getattr(obj, field) or ""
+
+
+# --- Changes of content in other languages ------------------------------------------------------------------
+
+#: How a change of a text in another language is named in `changes` dicts, the audit log and signals: "title (ru)".
+TRANSLATION_KEY = "{field} ({language})"
+
+
+def translation_key(field: str, language: str) -> str:
+    """The name of a field's text in another language among a service's changes: 'title (ru)'."""
+    return TRANSLATION_KEY.format(field=field, language=language)
+
+
+def field_of(key: str) -> str:
+    """The field a change is of, whatever its language: 'title' of 'title (ru)' and of 'title'."""
+    return key.split(" (", 1)[0]
+
+
+def translation_changes(obj: Translatable, translations: dict | None, original_language: str) -> dict:
+    """What writing `translations` ({language: {field: text}}, empty text for none) on `obj` would change:
+    {'title (ru)': (before, after)}. Texts in `original_language` (the columns' language) and languages the
+    interface does not speak are left out; a text longer than its field takes is refused (EventMgrError at the
+    form's field, 'title_ru')."""
+    changes = {}
+    stored = obj.translations or {}
+    for language, fields in (translations or {}).items():
+        if language == original_language or supported(language) != language:
+            continue
+        for field, value in (fields or {}).items():
+            if field not in obj.TRANSLATED:
+                continue
+            value = (value or "").strip()
+            if len(value) > obj.TRANSLATED[field]:
+                raise EventMgrError(
+                    _("At most %(n)d characters.", n=obj.TRANSLATED[field]), field=f"{field}_{language}"
+                )
+            before = (stored.get(language) or {}).get(field) or ""
+            if value != before:
+                changes[translation_key(field, language)] = (before, value)
+    return changes
+
+
+def apply_translation_changes(obj: Translatable, changes: dict) -> None:
+    """Write the texts `translation_changes` found changed, and drop any kept in the original's own language."""
+    for key, (_before, after) in changes.items():
+        field, _sep, language = key.partition(" (")
+        obj.set_translation(language.rstrip(")"), field, after)
+    if obj.original_language in (obj.translations or {}):
+        obj.translations = {code: texts for code, texts in obj.translations.items() if code != obj.original_language}
 
 
 def original_language_column() -> Mapped[str]:

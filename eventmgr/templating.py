@@ -58,6 +58,8 @@ def register(app: Flask) -> None:
         session_times=formatting.session_times,
         agenda_day=formatting.agenda_day,
         document_date=documents.document_date,
+        # Content in the reader's language: <h1{{ event|lang_attr("title") }}>{{ event.translated.title }}</h1>
+        lang_attr=languages.lang_attribute,
         # Money, countries, languages, queries
         price=formatting.price,
         money=formatting.money,

@@ -36,7 +36,9 @@ def test_an_organiser_adds_a_panel_with_its_people_and_a_visitor_reads_it_and_a_
     page.goto(f"/manage/events/{event.id}/agenda")
     page.get_by_role("link", name="Add a session").click()
     page.get_by_label("Kind").select_option("panel")
-    page.get_by_label("Title").fill("New challenges and threats to regional security in the CICA space")
+    page.get_by_role("textbox", name="Title", exact=True).fill(
+        "New challenges and threats to regional security in the CICA space"
+    )
     page.get_by_label("Room or stream").fill("English channel")
     page.get_by_role("button", name="Add the session").click()  # the times the form proposes: the event's first hour
     expect(page.get_by_text("Session added. Add its people below.")).to_be_visible()

@@ -6,15 +6,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from eventmgr.agenda.models import PARTICIPANT_ROLES, SESSION_KINDS
-from eventmgr.forms import Form, select_choices
+from eventmgr.agenda.models import PARTICIPANT_ROLES, SESSION_KINDS, EventSession
+from eventmgr.forms import Form, Translations, add_translation_fields, select_choices
 from eventmgr.people.forms import PersonFields, optional_int
 
 #: Form field -> model field, for the times entered in the event's own zone.
 LOCAL_TIME_FIELDS = {"start": "start_at", "end": "end_at"}
 
 
-class SessionForm(Form):
+class SessionForm(Translations, Form):
+    """A session of the programme; its texts are in the event's language, and in others below."""
+
     kind = SelectField(_l("Kind"), choices=select_choices(SESSION_KINDS))
     title = StringField(
         _l("Title"),
@@ -38,16 +40,23 @@ class SessionForm(Form):
         """Show a session's values, with times in the event's zone."""
         for name in ("kind", "title", "description", "room"):
             self[name].data = getattr(event_session, name)
+        self.fill_translations(event_session)
         self.start.data = event_session.start_at.astimezone(tz).replace(tzinfo=None)
         self.end.data = event_session.end_at.astimezone(tz).replace(tzinfo=None)
 
     def session_data(self, tz) -> dict:
         """The submitted values as model fields, times read in the event's zone and kept in UTC."""
         data = {name: self[name].data for name in ("kind", "title", "description", "room")}
+        data["translations"] = self.translations_data()
         for name, attr in LOCAL_TIME_FIELDS.items():
             value: datetime | None = self[name].data
             data[attr] = value.replace(tzinfo=tz) if value else None
         return data
+
+
+def add_language_fields(languages) -> None:
+    """Give the session form the title and description in each of the interface's languages."""
+    add_translation_fields(SessionForm, EventSession.TRANSLATED, languages)
 
 
 class _PersonChoiceForm(Form):

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from eventmgr.agenda import services
 from eventmgr.agenda.forms import LOCAL_TIME_FIELDS, FeaturedForm, ParticipantForm, SessionForm
+from eventmgr.agenda.forms import add_language_fields as add_session_language_fields
 from eventmgr.agenda.models import FEATURED_ROLE_SUGGESTIONS, FeaturedPresenter, SessionParticipant
 from eventmgr.errors import EventMgrError
 from eventmgr.events.permissions import can_manage_event, get_event_or_404
@@ -17,6 +18,7 @@ from eventmgr.forms import ConfirmForm, show_error
 from eventmgr.limits import accepts_upload
 from eventmgr.people import services as people_services
 from eventmgr.people.forms import MergeForm, PersonForm
+from eventmgr.people.forms import add_language_fields as add_person_language_fields
 from eventmgr.people.models import Person
 from eventmgr.people.permissions import can_edit_person, can_find_person, can_merge_people, editable_people
 from eventmgr.people.photos import UPLOAD_REQUEST_LIMIT, read_upload
@@ -25,6 +27,13 @@ bp = Blueprint("agenda_manage", __name__, url_prefix="/manage/events/<int:event_
 
 #: The person fields of the nested form a service error may name (the photo is checked by the view).
 PERSON_FIELD_NAMES = (*people_services.PERSON_FIELDS, "photo")
+
+
+@bp.record_once
+def _ask_in_every_language(state) -> None:
+    """Sessions and profiles take their texts in each of the app's languages."""
+    add_session_language_fields(state.app.config["LANGUAGES"])
+    add_person_language_fields(state.app.config["LANGUAGES"])
 
 
 @bp.before_request

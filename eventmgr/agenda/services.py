@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventmgr import languages
 from eventmgr.agenda import signals
 from eventmgr.agenda.models import (
     PARTICIPANT_ROLES,
@@ -85,10 +86,15 @@ def _clean_session(data: dict) -> dict:
 
 
 def create_session(event: Event, data: dict, user=None) -> EventSession:
-    """Add a session to the event's programme."""
+    """Add a session to the event's programme; its texts are in the event's language, and in others in
+    `translations` ({"ru": {"title": ..., "description": ...}})."""
+    translations = data.get("translations")
     data = _clean_session(data)
     raise_first(session_rule_errors(event, data))
-    event_session = EventSession(event_id=event.id, **data)
+    event_session = EventSession(event_id=event.id, event=event, **data)
+    languages.apply_translation_changes(
+        event_session, languages.translation_changes(event_session, translations, event.original_language)
+    )
     db.session.add(event_session)
     db.session.flush()
     record("session.create", user, event, summary=event_session.title)
@@ -96,16 +102,21 @@ def create_session(event: Event, data: dict, user=None) -> EventSession:
 
 
 def update_session(event_session: EventSession, data: dict, user=None) -> dict:
-    """Change a session; return the changed fields."""
+    """Change a session and its texts in other languages (`translations`, as create_session takes them); return the
+    changes, those in other languages as 'title (ru)'."""
     event = event_session.event
+    translations = data.get("translations")
     data = _clean_session(data)
     merged = {key: getattr(event_session, key) for key in SESSION_FIELDS} | data
     raise_first(session_rule_errors(event, merged))
+    translated = languages.translation_changes(event_session, translations, event.original_language)
     changes = {
         key: (getattr(event_session, key), value) for key, value in data.items() if getattr(event_session, key) != value
     }
     for key, (_before, after) in changes.items():
         setattr(event_session, key, after)
+    languages.apply_translation_changes(event_session, translated)
+    changes |= translated
     if changes:
         signals.session_changed.send(event_session, changes=changes)
         record("session.update", user, event, summary=event_session.title, changes=changes)

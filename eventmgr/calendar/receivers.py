@@ -3,16 +3,18 @@
 from eventmgr.agenda import signals as agenda
 from eventmgr.calendar import services
 from eventmgr.events import signals as events
+from eventmgr.languages import field_of
 from eventmgr.registration import signals as registration
 
 
 def event_changed(event, changes: dict) -> None:
-    """Raise the event's SEQUENCE and owe updates when what its entry, or its sessions' entries, show changed."""
-    if any(key in services.CALENDAR_FIELDS for key in changes):
+    """Raise the event's SEQUENCE and owe updates when what its entry, or its sessions' entries, show changed (a title
+    in another language too: calendars made in that language show it)."""
+    if any(field_of(key) in services.CALENDAR_FIELDS for key in changes):
         services.remember_before(event, changes, services.SHOWN_FIELDS)
         event.calendar_sequence += 1
         services.schedule_update(event)
-    if any(key in services.SESSION_ENTRY_FIELDS for key in changes):
+    if any(field_of(key) in services.SESSION_ENTRY_FIELDS for key in changes):
         services.schedule_programme_update(event, changes)
 
 
@@ -29,7 +31,7 @@ def event_cancelled(event) -> None:
 
 def session_changed(event_session, changes: dict) -> None:
     """Owe the session's people an update when what its entry shows changed."""
-    if any(key in services.SESSION_CALENDAR_FIELDS for key in changes):
+    if any(field_of(key) in services.SESSION_CALENDAR_FIELDS for key in changes):
         services.remember_before(event_session, changes, services.SESSION_CALENDAR_FIELDS)
         services.schedule_session_update(event_session)
 

@@ -18,7 +18,7 @@ from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.formatting import agenda_day, event_place, event_times, session_times
 from eventmgr.ics import session_title, sessions_to_ics
-from eventmgr.languages import in_language
+from eventmgr.languages import current_language, field_of, in_language, translation_key
 from eventmgr.mail.services import is_withheld, queue_mail
 from eventmgr.people.models import Person
 from eventmgr.registration import notifications
@@ -69,9 +69,8 @@ def remember_before(entry, changes: dict, fields: Iterable[str], prefix: str = "
     """Keep what the calendars of an event or session (`entry`) showed before these changes ({field: (before,
     after)}): the first value since the last update sent is the one they hold, however many edits follow."""
     before = dict(entry.calendar_changed_from or {})  # a new dict, or the JSON column would not be written
-    for key in fields:
-        if key in changes:
-            value = changes[key][0]
+    for key, (value, _after) in changes.items():
+        if field_of(key) in fields:  # "title (ru)" too: calendars made in Russian showed that
             before.setdefault(prefix + key, value.isoformat() if isinstance(value, datetime) else value)
     entry.calendar_changed_from = before
 
@@ -100,13 +99,23 @@ def _changed(found: dict, key: str, before: str, now: str) -> None:
         found[key] = (before, now)
 
 
+def _title_before(entry, before: dict, prefix: str = "") -> str:
+    """The title of an event or session (`entry`) as calendars made in the current language showed it before the
+    changes kept in `before`: its translation then, if it had one, else its original then."""
+    original = before.get(prefix + "title", entry.title)
+    language = current_language()
+    if language == entry.original_language:
+        return original
+    key = prefix + translation_key("title", language)
+    return (before[key] if key in before else entry.translation(language, "title")) or original
+
+
 def event_changes(event: Event, mode: str | None = None) -> dict[str, tuple[str, str]]:
     """What the owed update changes in the event's entry, as a delegate attending in `mode` reads it in the
     current language: {"title" | "time" | "place": (before, now)}; the time with its zone. A change of the title
     as written is left out for a reader who reads it in another language."""
     before, found = event.calendar_changed_from or {}, {}
-    if "title" in before and _reads_original(event, "title"):
-        _changed(found, "title", before["title"], event.title)
+    _changed(found, "title", _title_before(event, before), event.translated.title)
     if any(key in before for key in TIME_FIELDS):
         start, end = _moment(before, "start_at", event.start_at), _moment(before, "end_at", event.end_at)
         was = _event_time(start, end, before.get("timezone", event.timezone))
@@ -120,8 +129,7 @@ def session_changes(event_session: EventSession) -> dict[str, tuple[str, str]]:
     """What the owed update changes in the session's entry: {"title" | "time" | "place" | "event_title": (before,
     now)}; the time with its zone, the place with the room."""
     before, found, event = event_session.calendar_changed_from or {}, {}, event_session.event
-    if "title" in before and _reads_original(event_session, "title"):
-        _changed(found, "title", before["title"], event_session.title)
+    _changed(found, "title", _title_before(event_session, before), event_session.translated.title)
     zone_before = before.get(EVENT_PREFIX + "timezone", event.timezone)
     if {"start_at", "end_at", EVENT_PREFIX + "timezone"} & before.keys():
         start, end = (
@@ -134,15 +142,8 @@ def session_changes(event_session: EventSession) -> dict[str, tuple[str, str]]:
         room_before = before.get("room", event_session.room)
         was = ", ".join(filter(None, (room_before, event_place(_place_before(event, before, EVENT_PREFIX)))))
         _changed(found, "place", was, ", ".join(filter(None, (event_session.room, event_place(event)))))
-    if EVENT_PREFIX + "title" in before and _reads_original(event, "title"):
-        _changed(found, "event_title", before[EVENT_PREFIX + "title"], event.title)
+    _changed(found, "event_title", _title_before(event, before, EVENT_PREFIX), event.translated.title)
     return found
-
-
-def _reads_original(entry, field: str) -> bool:
-    """Whether the current reader reads the field as written (not in a translation, whose earlier wording is not
-    kept): only then does a change of what is written change what they read."""
-    return entry.language_of(field) == entry.original_language
 
 
 def schedule_update(event: Event, now: datetime | None = None, at_once: bool = False) -> None:

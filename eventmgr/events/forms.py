@@ -32,7 +32,14 @@ from eventmgr.events.models import (
     Event,
 )
 from eventmgr.events.services import event_rule_errors
-from eventmgr.forms import ConfirmForm, Form, select_choices  # noqa: F401 - kept importable from here
+from eventmgr.forms import (  # noqa: F401 - ConfirmForm kept importable from here
+    ConfirmForm,
+    Form,
+    LanguageField,
+    Translations,
+    add_translation_fields,
+    select_choices,
+)
 
 #: Fields of the form that are not the event's own (the version it was loaded at, a request to join a series).
 NOT_EVENT_FIELDS = (
@@ -65,7 +72,10 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EventForm(Form):
+class EventForm(Translations, Form):
+    original_language = LanguageField(
+        _l("Written in"), description=_l("The language you wrote the title and the description in.")
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     slug = StringField(
         _l("Web address"),
@@ -195,6 +205,15 @@ class EventForm(Form):
         self.reminder_early_unit.choices = self.reminder_late_unit.choices = units
         self._event = event
 
+    def _is_event_field(self, name: str) -> bool:
+        """Whether the form's field is one of the event's own columns, entered as it is stored."""
+        return (
+            name not in LOCAL_TIME_FIELDS
+            and name not in REMINDER_FIELDS
+            and name not in NOT_EVENT_FIELDS
+            and name not in self.translation_field_names
+        )
+
     def browser_zone_fallback(self) -> None:
         """Let the page's script choose the browser's zone, when the server knows none better (no script: UTC)."""
         self.timezone.render_kw = {
@@ -205,9 +224,9 @@ class EventForm(Form):
     def fill_from(self, event: Event) -> None:
         """Show an event's stored values, with times in its own zone."""
         for name in self._fields:
-            if name in LOCAL_TIME_FIELDS or name in REMINDER_FIELDS or name in NOT_EVENT_FIELDS:
-                continue
-            self[name].data = getattr(event, name)
+            if self._is_event_field(name):
+                self[name].data = getattr(event, name)
+        self.fill_translations(event)
         for name, attr in LOCAL_TIME_FIELDS.items():
             value = getattr(event, attr)
             self[name].data = value.astimezone(event.tz).replace(tzinfo=None) if value else None
@@ -216,12 +235,10 @@ class EventForm(Form):
         self.version.data = event.version
 
     def event_data(self) -> dict:
-        """The submitted values as model fields, times converted to UTC."""
-        data = {
-            name: field.data
-            for name, field in self._fields.items()
-            if name not in LOCAL_TIME_FIELDS and name not in REMINDER_FIELDS and name not in NOT_EVENT_FIELDS
-        }
+        """The submitted values as model fields, times converted to UTC, texts in other languages as `translations`."""
+        data = {name: field.data for name, field in self._fields.items() if self._is_event_field(name)}
+        data["original_language"] = self.original_language.chosen()
+        data["translations"] = self.translations_data()
         for name, attr in REMINDER_FIELDS.items():
             amount, unit = self[name].data, self[f"{name}_unit"].data
             data[attr] = amount * REMINDER_UNITS.get(unit, 1) if amount is not None else None
@@ -240,6 +257,11 @@ class EventForm(Form):
                 form_field.errors = list(form_field.errors) + [message]
             valid = False
         return valid
+
+
+def add_language_fields(languages) -> None:
+    """Give the event form the title and description in each of the interface's languages."""
+    add_translation_fields(EventForm, Event.TRANSLATED, languages)
 
 
 def _in_largest_unit(minutes: int | None) -> tuple[int | None, str]:

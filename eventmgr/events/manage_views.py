@@ -17,6 +17,7 @@ from eventmgr.events.forms import (
     EventOrganisationForm,
     GrantRoleForm,
     SeriesForm,
+    add_language_fields,
 )
 from eventmgr.events.models import EventRole, EventRoleInvitation, Series, SeriesRequest
 from eventmgr.events.permissions import (
@@ -28,6 +29,7 @@ from eventmgr.events.permissions import (
 )
 from eventmgr.extensions import db
 from eventmgr.forms import ConfirmForm, show_error
+from eventmgr.languages import translation_key
 from eventmgr.ordering import STEPS, move
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import organisations_findable
@@ -36,6 +38,12 @@ bp = Blueprint("events_manage", __name__, url_prefix="/manage")
 
 #: The form's names of the model attributes services report errors for (times are entered locally).
 FORM_FIELDS = FORM_FIELD_OF
+
+
+@bp.record_once
+def _ask_in_every_language(state) -> None:
+    """The event form takes the title and description in each of the app's languages."""
+    add_language_fields(state.app.config["LANGUAGES"])
 
 
 @bp.before_request
@@ -190,6 +198,15 @@ def _conflict_details(event, form, error: ConflictError) -> dict:
         for key in services.EDITABLE_FIELDS
         if key in mine and key != "join_url" and (mine[key] or None) != (theirs[key] or None)
     ]
+    # The texts in other languages too, named as the log names them: "title (ru)".
+    for language, texts in mine["translations"].items():
+        if language == (mine["original_language"] or event.original_language):
+            continue
+        for field, text in texts.items():
+            key = translation_key(field, language)
+            theirs[key] = event.translation(language, field) if language != event.original_language else ""
+            if (text or "").strip() != theirs[key]:
+                differing.append(key)
     # Keep what the user typed, and let the next save go through knowingly.
     form.version.data = event.version
     return {"message": error.message, "fields": differing, "current": theirs}

@@ -12,7 +12,7 @@ from slugify import slugify
 from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
-from eventmgr import locales
+from eventmgr import languages, locales
 from eventmgr.audit.models import AuditEntry
 from eventmgr.audit.services import record
 from eventmgr.auth.services import account_language, normalise_email
@@ -81,6 +81,8 @@ EDITABLE_FIELDS = (
     "publish_participant_list",
     "reminder_early_minutes",
     "reminder_late_minutes",
+    # The language title and description are written in; their other languages come as `translations`.
+    "original_language",
 )
 
 
@@ -98,6 +100,7 @@ def event_rule_errors(data: dict, event: Event | None = None) -> dict[str, str]:
         | _reminder_errors(data)
         | _price_errors(data, event)
         | _language_errors(data)
+        | _original_language_errors(data)
         | _series_errors(data)
         | _edition_errors(data, event)
         | _slug_errors(data, event)
@@ -217,6 +220,15 @@ def _language_errors(data: dict) -> dict[str, str]:
     return {}
 
 
+def _original_language_errors(data: dict) -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    code = data.get("original_language")
+    if code is not None and languages.supported(code) != code:
+        return {"original_language": _("Choose the language it is written in from the list.")}
+    return {}
+
+
 def _series_errors(data: dict) -> dict[str, str]:
     if data.get("series_id") and db.session.get(Series, data["series_id"]) is None:
         return {"series_id": "Choose a series from the list."}
@@ -287,6 +299,8 @@ def _clean(data: dict) -> dict:
         cleaned[key] = value
     if "description" in cleaned and cleaned["description"] is None:
         cleaned["description"] = ""
+    if "original_language" in cleaned and cleaned["original_language"] is None:
+        del cleaned["original_language"]  # not given: unchanged, or the language being written in
     if "fee" in cleaned and cleaned["fee"] is None:
         cleaned["fee"] = Decimal("0")
     if "languages" in cleaned and cleaned["languages"] is None:
@@ -318,8 +332,14 @@ def _check_series_choice(data: dict, event: Event | None, user) -> None:
 
 
 def create_event(data: dict, user) -> Event:
-    """Create a draft event with `user` as its organiser, in the format `format_of` gives it."""
+    """Create a draft event with `user` as its organiser, in the format `format_of` gives it.
+
+    Title and description are in `original_language` (the one being written in by default), and in other languages
+    in `translations` ({"ru": {"title": ..., "description": ...}}).
+    """
+    translations = data.get("translations")
     data = _clean(data | {"format": format_of(data)})
+    data["original_language"] = data.get("original_language") or languages.current_language()
     if not data.get("slug"):
         data["slug"] = unique_slug(data.get("title") or "")
     raise_first(event_rule_errors(data))
@@ -329,6 +349,9 @@ def create_event(data: dict, user) -> Event:
         if key in data and data[key] is None:
             data[key] = null()
     event = Event(**data, status="draft", created_by_id=user.id if user else None)
+    languages.apply_translation_changes(
+        event, languages.translation_changes(event, translations, event.original_language)
+    )
     db.session.add(event)
     db.session.flush()
     if user is not None:
@@ -350,20 +373,23 @@ def last_timezone(user) -> str | None:
 
 
 def update_event(event: Event, data: dict, user, expected_version: int | None) -> dict:
-    """Apply changed fields; refuse if the event was saved since `expected_version`. Return the changes."""
+    """Apply changed fields, and texts in other languages (`translations`, as create_event takes them); refuse if
+    the event was saved since `expected_version`. Return the changes, those in other languages as 'title (ru)'."""
     if expected_version is not None and expected_version != event.version:
         raise ConflictError(
             "Someone else saved this event after you opened it. Nothing of yours was saved: "
             "review their changes below, then save again.",
         )
+    translations = data.get("translations")
     data = _clean(data)
     if not data.get("slug"):
         data["slug"] = event.slug
     merged = {key: getattr(event, key) for key in EDITABLE_FIELDS} | data
     raise_first(event_rule_errors(merged, event))
     _check_series_choice(data, event, user)
+    translated = languages.translation_changes(event, translations, merged["original_language"])
     changes = {key: (getattr(event, key), value) for key, value in data.items() if getattr(event, key) != value}
-    if not changes:
+    if not changes and not translated:
         return {}
     if "slug" in changes:
         db.session.add(EventSlugRedirect(slug=event.slug, event_id=event.id))
@@ -375,6 +401,8 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
         )
     for key, (_before, value) in changes.items():
         setattr(event, key, value)
+    languages.apply_translation_changes(event, translated)
+    changes |= translated
     signals.event_changed.send(event, changes=changes)
     # The join link is never written to the log: the log is shown to every organiser, the link is a secret.
     logged = {k: ("(changed)", "(changed)") if k == "join_url" else v for k, v in changes.items()}
@@ -433,6 +461,7 @@ def copy_as_next_edition(event: Event, user) -> Event:
         if data.get(key):
             data[key] = data[key] + shift
     data["join_url"] = None
+    data["translations"] = event.translations
     owns_series = user is None or permissions.can_manage_series(user, event.series)
     if not owns_series:
         data["series_id"], data["edition"] = None, None
@@ -771,6 +800,16 @@ def search_words(text: str | None) -> list[str]:
     return list(dict.fromkeys((text or "").split()))[:MAX_SEARCH_WORDS]
 
 
+def _translated_texts() -> list:
+    """SQL: the event's title and description in each language but the original, as plain text (the JSON column's
+    own text escapes letters beyond ASCII, so it is read field by field)."""
+    return [
+        Event.translations[(language, field)].as_string()
+        for language in languages.interface_languages()
+        for field in Event.TRANSLATED
+    ]
+
+
 def search_public_events(
     text: str | None = None,
     country: str | None = None,
@@ -784,8 +823,8 @@ def search_public_events(
 ):
     """Listed events matching the filters: upcoming soonest first, or past most recent first.
 
-    `text` matches an event when each of its words is in the title, the description, the city or a host's name
-    or acronym ("webinar border" finds the border webinars).
+    `text` matches an event when each of its words is in the title, the description (in any language they are
+    given in), the city or a host's name or acronym ("webinar border" finds the border webinars).
     """
     now = utcnow()
     query = (
@@ -806,6 +845,7 @@ def search_public_events(
             or_(
                 contains_text(Event.title, word),
                 contains_text(Event.description, word),
+                *(contains_text(text, word) for text in _translated_texts()),
                 contains_text(Event.venue_city, word),
                 host_match,
             )

@@ -8,10 +8,10 @@ from wtforms.validators import Email, Length, Optional, ValidationError
 
 from eventmgr import locales
 from eventmgr.extensions import db
-from eventmgr.forms import Form, SubForm
+from eventmgr.forms import Form, LanguageField, SubForm, Translations, add_translation_fields
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import organisations_findable
-from eventmgr.people.models import HONORIFICS
+from eventmgr.people.models import HONORIFICS, Person
 from eventmgr.people.photos import MAX_BYTES
 from eventmgr.people.services import PERSON_FIELDS, links_text
 
@@ -98,10 +98,20 @@ class PersonFields(SubForm):
         )
 
 
-class PersonForm(PersonFields, Form):
-    """Edit a person's profile."""
+class PersonForm(Translations, PersonFields, Form):
+    """Edit a person's profile; position and bio in the language they are written in, and in others."""
 
+    original_language = LanguageField(
+        _l("Written in"), description=_l("The language of the position and the bio above; others go below.")
+    )
     remove_photo = BooleanField(_l("Remove the photo"))
+
+    def person_data(self) -> dict:
+        """The submitted details as the people services take them, with the texts in other languages."""
+        return super().person_data() | {
+            "original_language": self.original_language.chosen(),
+            "translations": self.translations_data(),
+        }
 
     def fill_from(self, person) -> None:
         for name in (
@@ -117,6 +127,13 @@ class PersonForm(PersonFields, Form):
             if name in self:
                 self[name].data = getattr(person, name)
         self.links.data = links_text(person.links)
+        self.original_language.data = person.original_language
+        self.fill_translations(person)
+
+
+def add_language_fields(languages) -> None:
+    """Give the profile forms the position and bio in each of the interface's languages."""
+    add_translation_fields(PersonForm, Person.TRANSLATED, languages)
 
 
 class OwnProfileForm(PersonForm):

@@ -89,8 +89,8 @@ class Person(Translatable, db.Model):
 
     @property
     def affiliation(self) -> str:
-        """Position and organisation in one line."""
-        return ", ".join(part for part in (self.position, self.organisation_display) if part)
+        """Position (in the reader's language, where given) and organisation in one line."""
+        return ", ".join(part for part in (self.translated.position, self.organisation_display) if part)
 
     def __repr__(self) -> str:
         return f"<Person {self.full_name}>"

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import exists, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
-from eventmgr import locales
+from eventmgr import languages, locales
 from eventmgr.audit.services import record
 from eventmgr.auth.services import account_language, normalise_email
 from eventmgr.database import contains_text, utcnow
@@ -38,6 +38,8 @@ PERSON_FIELDS = (
     "email",
     "bio",
     "links",
+    # The language position and bio are written in; their other languages come as `translations`.
+    "original_language",
 )
 MAX_LINKS = 6
 MAX_BIO = 10_000
@@ -80,6 +82,11 @@ def person_rule_errors(data: dict, person: Person | None = None) -> dict[str, st
                 same = same.where(Person.id != person.id)
             if db.session.execute(same).first():
                 errors["email"] = "Another person has this e-mail address; choose that person instead."
+    code = data.get("original_language")
+    if code is not None and languages.supported(code) != code:
+        from flask_babel import gettext as _
+
+        errors["original_language"] = _("Choose the language it is written in from the list.")
     if len(data.get("bio") or "") > MAX_BIO:
         errors["bio"] = f"Keep the bio under {MAX_BIO} characters."
     links = data.get("links") or []
@@ -107,6 +114,8 @@ def _clean(data: dict) -> dict:
         cleaned["email"] = normalise_email(cleaned["email"])
     if "bio" in cleaned:
         cleaned["bio"] = cleaned["bio"] or ""
+    if "original_language" in cleaned and cleaned["original_language"] is None:
+        del cleaned["original_language"]  # not given: unchanged, or the language being written in
     if "links" in cleaned:
         links = cleaned["links"]
         cleaned["links"] = parse_links(links) if isinstance(links, str) else list(links or [])
@@ -117,11 +126,17 @@ def _clean(data: dict) -> dict:
 
 
 def create_person(data: dict, user=None, photo: bytes | None = None, event: Event | None = None) -> Person:
-    """Add a person to the shared directory, with a photo if one is given."""
+    """Add a person to the shared directory, with a photo if one is given; position and bio are in
+    `original_language` (the one being written in by default), and in others in `translations`."""
+    translations = data.get("translations")
     data = _clean(data)
+    data["original_language"] = data.get("original_language") or languages.current_language()
     raise_first(person_rule_errors(data))
     processed = process_photo(photo) if photo else None  # refused before anything is written
     person = Person(**data, name_key=name_key(data["full_name"]), created_by_id=user.id if user else None)
+    languages.apply_translation_changes(
+        person, languages.translation_changes(person, translations, person.original_language)
+    )
     db.session.add(person)
     db.session.flush()
     if processed:
@@ -140,15 +155,20 @@ def update_person(
     event: Event | None = None,
     action: str = "person.update",
 ) -> dict:
-    """Change a person's details and photo; return the changed fields. The caller has checked that `user` may
+    """Change a person's details, their texts in other languages (`translations`, as create_person takes them) and
+    photo; return the changes, those in other languages as 'bio (ru)'. The caller has checked that `user` may
     (permissions.can_edit_person)."""
+    translations = data.get("translations")
     data = _clean(data)
     merged = {key: getattr(person, key) for key in PERSON_FIELDS} | data
     raise_first(person_rule_errors(merged, person))
+    translated = languages.translation_changes(person, translations, merged["original_language"])
     processed = process_photo(photo) if photo else None
     changes = {key: (getattr(person, key), value) for key, value in data.items() if getattr(person, key) != value}
     for key, (_before, after) in changes.items():
         setattr(person, key, after)
+    languages.apply_translation_changes(person, translated)
+    changes |= translated
     if "full_name" in changes:
         person.name_key = name_key(person.full_name)
     if processed:
@@ -159,7 +179,7 @@ def update_person(
         changes["photo"] = ("removed", None)
     if changes:
         # The private address is never written to the log, not even as a change.
-        logged = {key: value for key, value in changes.items() if key not in ("email", "bio")}
+        logged = {key: value for key, value in changes.items() if languages.field_of(key) not in ("email", "bio")}
         record(action, user, event, summary=person.full_name, changes=logged)
     db.session.flush()
     return changes
@@ -327,6 +347,7 @@ def merge_people(kept: Person, duplicate: Person, user=None, event: Event | None
         gaps.pop("organisation_id", None)
         gaps.pop("organisation_name", None)
     email = duplicate.email
+    duplicate_translations = duplicate.translations
     photo = duplicate.photo
     # Read the photo's bytes now: the row goes with the duplicate.
     photo_fields = (
@@ -339,6 +360,10 @@ def merge_people(kept: Person, duplicate: Person, user=None, event: Event | None
     db.session.flush()  # the duplicate's address is free only once it is gone
     for key, value in gaps.items():
         setattr(kept, key, value)
+    for language, texts in (duplicate_translations or {}).items():
+        for field, text in texts.items():
+            if language != kept.original_language and not kept.translation(language, field):
+                kept.set_translation(language, field, text)
     if email and not kept.email:
         kept.email = email
     if photo_fields:
@@ -375,6 +400,8 @@ SELF_EDITABLE_FIELDS = (
     "country",
     "bio",
     "links",
+    "original_language",
+    "translations",
 )
 #: How long a mailed profile link works, and how often an organiser may have one sent.
 PROFILE_LINK_MAX_AGE = 14 * 24 * 3600

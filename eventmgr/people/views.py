@@ -11,11 +11,18 @@ from eventmgr.forms import show_error
 from eventmgr.limits import accepts_upload
 from eventmgr.pagecache import cached_public_page
 from eventmgr.people import services
-from eventmgr.people.forms import OwnProfileForm
+from eventmgr.people.forms import OwnProfileForm, add_language_fields
 from eventmgr.people.models import Person
 from eventmgr.people.photos import UPLOAD_REQUEST_LIMIT, read_upload
 
 bp = Blueprint("people", __name__)
+
+
+@bp.record_once
+def _ask_in_every_language(state) -> None:
+    """A presenter's own profile takes position and bio in each of the app's languages."""
+    add_language_fields(state.app.config["LANGUAGES"])
+
 
 #: Photo URLs carry the image's digest, so a URL's content never changes and may be cached for good.
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -409,7 +409,9 @@ class _MemberFields:
     which field a member lacks (eventmgr.registration.delegations)."""
 
     honorific = SelectField(
-        _lp("form of address", "Title"), choices=select_choices([("", "—")] + [(h, h) for h in HONORIFICS]), validators=[Optional()]
+        _lp("form of address", "Title"),
+        choices=select_choices([("", "—")] + [(h, h) for h in HONORIFICS]),
+        validators=[Optional()],
     )
     given_name = StringField(_l("Given name"), validators=[Optional(), Length(max=120)])
     family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=120)])

@@ -80,3 +80,25 @@ document.addEventListener("DOMContentLoaded", function () {
     select.value = zone;
   }
 });
+
+// Texts in other languages: show a fieldset for each language but the one chosen as the original ("Written in").
+// Without this every language shows, and the server ignores the original's.
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.slice.call(document.querySelectorAll("fieldset[data-original-select]")).forEach(function (group) {
+    var select = document.getElementById(group.getAttribute("data-original-select"));
+    if (!select) {
+      return;
+    }
+    var note = group.querySelector(".translations-no-script");
+    if (note) {
+      note.hidden = true;
+    }
+    function show() {
+      Array.prototype.slice.call(group.querySelectorAll("fieldset[data-language]")).forEach(function (fieldset) {
+        fieldset.hidden = fieldset.getAttribute("data-language") === select.value;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  });
+});
