@@ -2,14 +2,9 @@
 the forms; readers see their own language and, where it is missing, the original, marked with its language."""
 
 import re
-import shlex
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from helpers import field_error, flashes, log_in_browser, pdf_text, text_of
 from sqlalchemy import select
 from test_events import DAY, event_form, form_values, replace
@@ -141,7 +136,7 @@ def test_editing_in_the_russian_interface_keeps_the_original(client, organiser, 
     assert form["title_en"] == "" and form["description_en"] == ""
     response = client.post(url, data=form)
     assert response.status_code == 302
-    assert "Nothing was changed." in flashes(client.get(response.headers["Location"]))
+    assert "Ничего не изменено." in flashes(client.get(response.headers["Location"]))
     event = reloaded(event.id)
     assert (event.title, event.description) == (TITLE_EN, ABOUT_EN)
     assert event.translations == {"ru": {"title": TITLE_RU, "description": ABOUT_RU}}
@@ -403,29 +398,6 @@ def test_the_event_search_finds_words_of_the_translations(app, client, organiser
 
 
 # --- The forms' words reach the catalogue ----------------------------------------------------------
-
-
-def test_the_words_of_the_language_fieldsets_are_extracted_for_the_catalogue(tmp_path):
-    """`make messages` scans templates/_macros, where the fieldsets' words are (Babel skips "_" folders unless
-    told)."""
-    root = Path(__file__).resolve().parent.parent
-    makefile = (root / "Makefile").read_text()
-    command = re.search(r"\$\(VENV\)/bin/pybabel (extract .*)", makefile).group(1)
-    arguments = shlex.split(command.replace("eventmgr/translations/messages.pot", str(tmp_path / "messages.pot")))
-    subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", *arguments], cwd=root, check=True, capture_output=True
-    )
-    with open(tmp_path / "messages.pot", "rb") as pot:
-        catalogue = {message.id for message in read_po(pot) if message.id}
-    for msgid in (
-        "Written in",
-        "In other languages",
-        "Readers who chose one of these languages see these texts; where one is left empty, they see the original.",
-        "The language the texts above are written in is not saved from here: leave it empty.",
-        "Title and description are written in %(language)s, as the event's are.",
-        "Choose the language it is written in from the list.",
-    ):
-        assert msgid in catalogue, msgid
 
 
 def test_a_calendar_update_says_how_the_title_changed_in_the_language_it_is_written_in(organiser, make_event, db):

@@ -146,11 +146,15 @@ def _render_version(event, document, shown):
 
 
 def _switcher_target(event, language: str, language_versions) -> dict:
-    """Where the header's language switcher leads from a document's page: a reader who switches to the one other
-    interface language asks for the text in it, so to that language version, if there is one."""
-    others = [code for code in interface_languages() if code != language]
-    version = next((d for d in language_versions if len(others) == 1 and d.language == others[0]), None)
-    return {"language_next": url_for("documents.show", slug=event.slug, doc=version.slug)} if version else {}
+    """Where the header's language switcher leads from a document's page: a reader who switches to another
+    interface language asks for the text in it, so to that language version, where there is one."""
+    return {
+        "language_pages": {
+            version.language: url_for("documents.show", slug=event.slug, doc=version.slug)
+            for version in language_versions
+            if version.language in interface_languages() and version.language != language
+        }
+    }
 
 
 @bp.route("/<doc>.pdf")
