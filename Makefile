@@ -83,7 +83,7 @@ clean:
 
 ## Extract UI strings into eventmgr/translations/messages.pot and update each language's catalogue
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o eventmgr/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k _lp:1c,2 -o eventmgr/translations/messages.pot .
 	@for po in eventmgr/translations/*/LC_MESSAGES/messages.po; do \
 	  [ -f "$$po" ] && $(VENV)/bin/pybabel update -i eventmgr/translations/messages.pot -d eventmgr/translations || true; \
 	done

@@ -6,6 +6,9 @@ importing.py reads the text; this module keeps what it read within a document's 
 import hashlib
 import time
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from eventmgr.documents import importing
 from eventmgr.documents.models import Document, DocumentParagraph, DocumentSection
 from eventmgr.documents.structure import MAX_ITEMS, MAX_PARAGRAPHS, MAX_SECTIONS, DocumentError, record_edit
@@ -94,7 +97,7 @@ def import_word_file(
 def _import_job(job: Job) -> jobs.JobResult:
     document = db.session.get(Document, job.params["document_id"])
     if document is None:
-        raise jobs.JobFailed("The document was deleted before the file was imported.")
+        raise jobs.JobFailed(_("The document was deleted before the file was imported."))
     # As in publish(): a publication at the same moment waits, rather than freezing half an import.
     db.session.refresh(document, with_for_update=True)
     try:
@@ -117,11 +120,15 @@ def import_jobs(document: Document, limit: int = 1) -> list[Job]:
 
 def _apply_import(document: Document, parsed: importing.ParsedDocument, user, replace: bool, field: str = "text"):
     if not parsed.paragraph_count:
-        raise DocumentError("No paragraphs were found in what you imported.", field=field)
+        raise DocumentError(_("No paragraphs were found in what you imported."), field=field)
     kept = [] if replace else list(document.sections)
     if len(kept) + len(parsed.sections) > MAX_SECTIONS or parsed.paragraph_count > MAX_PARAGRAPHS:
         raise DocumentError(
-            f"That is more than a document may hold ({MAX_SECTIONS} sections, {MAX_PARAGRAPHS} paragraphs).",
+            _(
+                "That is more than a document may hold (%(sections)s, %(paragraphs)s).",
+                sections=ngettext("%(num)d section", "%(num)d sections", MAX_SECTIONS),
+                paragraphs=ngettext("%(num)d paragraph", "%(num)d paragraphs", MAX_PARAGRAPHS),
+            ),
             field=field,
         )
     new_sections = [

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -9,13 +11,18 @@ from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 
 DOCUMENT_KINDS = {
-    "recommendations": "Recommendations",
-    "final_conclusions": "Final conclusions",
-    "communique": "Communiqué",
-    "summary_report": "Summary report",
-    "other": "Other",
+    "recommendations": _l("Recommendations"),
+    "final_conclusions": _l("Final conclusions"),
+    "communique": _l("Communiqué"),
+    "summary_report": _l("Summary report"),
+    "other": _l("Other"),
 }
-DOCUMENT_STATUSES = {"draft": "Draft", "review": "In review", "published": "Published"}
+#: "document status": Russian agrees the word with "документ".
+DOCUMENT_STATUSES = {
+    "draft": _lp("document status", "Draft"),
+    "review": _lp("document status", "In review"),
+    "published": _lp("document status", "Published"),
+}
 
 
 class Document(db.Model):
@@ -61,11 +68,11 @@ class Document(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return DOCUMENT_KINDS.get(self.kind, self.kind)
+        return str(DOCUMENT_KINDS.get(self.kind, self.kind))
 
     @property
     def status_label(self) -> str:
-        return DOCUMENT_STATUSES.get(self.status, self.status)
+        return str(DOCUMENT_STATUSES.get(self.status, self.status))
 
     @property
     def latest_version(self) -> "DocumentVersion | None":

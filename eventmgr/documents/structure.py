@@ -4,6 +4,8 @@ import re
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from slugify import slugify
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from eventmgr.database import utcnow
 from eventmgr.documents.models import DOCUMENT_KINDS, Document, DocumentParagraph, DocumentSection
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.extensions import db
+from eventmgr.languages import in_language
 from eventmgr.ordering import move, renumber
 
 MAX_SECTIONS = 50
@@ -40,7 +43,10 @@ def event_place(event, language: str = "en") -> str:
     if event.has_venue and event.venue_city:
         country = locales.country_name(event.venue_country, document_locale(language)) if event.venue_country else ""
         return ", ".join(part for part in (event.venue_city, country) if part)
-    return "Online" if event.is_online else ""
+    if event.is_online:
+        with in_language(language):
+            return _("Online")
+    return ""
 
 
 def event_dates_text(event, language: str = "en") -> str:
@@ -79,11 +85,11 @@ def _clean_metadata(data: dict) -> dict:
     clean["kind"] = data.get("kind") or "recommendations"
     clean["language"] = (data.get("language") or "en").strip()
     if clean["kind"] not in DOCUMENT_KINDS:
-        raise DocumentError("Choose a kind of document from the list.", field="kind")
+        raise DocumentError(_("Choose a kind of document from the list."), field="kind")
     if not clean["title"]:
-        raise DocumentError("Give the document a title.", field="title")
+        raise DocumentError(_("Give the document a title."), field="title")
     if clean["language"] not in locales.language_codes():
-        raise DocumentError("Choose a language from the list.", field="language")
+        raise DocumentError(_("Choose a language from the list."), field="language")
     return clean
 
 
@@ -114,7 +120,7 @@ def update_document(document: Document, data: dict, user) -> Document:
 def delete_document(document: Document, user) -> None:
     """Delete a document that was never published."""
     if document.versions:
-        raise DocumentError("A published document cannot be deleted; publish a correction instead.")
+        raise DocumentError(_("A published document cannot be deleted; publish a correction instead."))
     record("document.delete", user, document.event, summary=document.title)
     db.session.delete(document)
     db.session.flush()
@@ -132,7 +138,13 @@ def record_edit(document: Document, user, action: str, changes: dict | None = No
 def add_section(document: Document, heading: str, user, position: int | None = None) -> DocumentSection:
     """Insert a section (at the end unless a position is given)."""
     if len(document.sections) >= MAX_SECTIONS:
-        raise DocumentError(f"A document may have at most {MAX_SECTIONS} sections.")
+        raise DocumentError(
+            ngettext(
+                "A document may have at most %(num)d section.",
+                "A document may have at most %(num)d sections.",
+                MAX_SECTIONS,
+            )
+        )
     section = DocumentSection(heading=(heading or "").strip()[:300])
     sections = list(document.sections)
     sections.insert(len(sections) if position is None else max(0, min(position, len(sections))), section)
@@ -172,7 +184,14 @@ def _clean_paragraph(data: dict) -> dict:
         items = items.splitlines()
     items = [re.sub(r"^\([a-z]\)\s*", "", item.strip()) for item in items if item.strip()]
     if len(items) > MAX_ITEMS:
-        raise DocumentError(f"A paragraph may have at most {MAX_ITEMS} lettered items.", field="items")
+        raise DocumentError(
+            ngettext(
+                "A paragraph may have at most %(num)d lettered item.",
+                "A paragraph may have at most %(num)d lettered items.",
+                MAX_ITEMS,
+            ),
+            field="items",
+        )
     clean = {
         "numbered": bool(data.get("numbered", True)),
         "lead": " ".join((data.get("lead") or "").split()),
@@ -180,7 +199,7 @@ def _clean_paragraph(data: dict) -> dict:
         "items": items,
     }
     if not (clean["lead"] or clean["body"] or clean["items"]):
-        raise DocumentError("Write the paragraph's text.", field="body")
+        raise DocumentError(_("Write the paragraph's text."), field="body")
     return clean
 
 
@@ -188,7 +207,13 @@ def add_paragraph(section: DocumentSection, data: dict, user, position: int | No
     """Insert a paragraph into a section (at the end unless a position is given)."""
     document = section.document
     if sum(len(s.paragraphs) for s in document.sections) >= MAX_PARAGRAPHS:
-        raise DocumentError(f"A document may have at most {MAX_PARAGRAPHS} paragraphs.")
+        raise DocumentError(
+            ngettext(
+                "A document may have at most %(num)d paragraph.",
+                "A document may have at most %(num)d paragraphs.",
+                MAX_PARAGRAPHS,
+            )
+        )
     paragraph = DocumentParagraph(**_clean_paragraph(data))
     paragraphs = list(section.paragraphs)
     paragraphs.insert(len(paragraphs) if position is None else max(0, min(position, len(paragraphs))), paragraph)
@@ -201,7 +226,7 @@ def add_paragraph(section: DocumentSection, data: dict, user, position: int | No
 def update_paragraph(paragraph: DocumentParagraph, data: dict, user, seen_at=None) -> None:
     """Change a paragraph; refused if someone else saved it after the editor loaded it (`seen_at`)."""
     if seen_at is not None and paragraph.updated_at and paragraph.updated_at > seen_at:
-        raise ConflictError("Someone else changed this paragraph after you opened it; reload to see their text.")
+        raise ConflictError(_("Someone else changed this paragraph after you opened it; reload to see their text."))
     clean = _clean_paragraph(data)
     changes = {k: (getattr(paragraph, k), v) for k, v in clean.items() if getattr(paragraph, k) != v}
     for key, value in clean.items():

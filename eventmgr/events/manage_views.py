@@ -167,8 +167,10 @@ def edit_event(event_id: int):
                 event,
                 form,
                 ConflictError(
-                    "Someone else saved this event at the same moment. Nothing of yours was saved: "
-                    "review their changes below, then save again."
+                    _(
+                        "Someone else saved this event at the same moment. Nothing of yours was saved: "
+                        "review their changes below, then save again."
+                    )
                 ),
             )
         except EventMgrError as error:
