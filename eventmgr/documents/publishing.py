@@ -204,8 +204,7 @@ def publish(document: Document, user, note: str = "", accept_unresolved: bool = 
     if unresolved and not accept_unresolved:
         raise DocumentError(
             ngettext(
-                "%(num)d review comment is unresolved. "
-                "Resolve it, or confirm that you publish with it unresolved.",
+                "%(num)d review comment is unresolved. Resolve it, or confirm that you publish with it unresolved.",
                 "%(num)d review comments are unresolved. "
                 "Resolve them, or confirm that you publish with them unresolved.",
                 unresolved,

@@ -44,10 +44,22 @@ VISIBILITIES = {
     "unlisted": _l("Unlisted: anyone with the link"),
     "private": _l("Private: organisers only"),
 }
+#: The visibilities in a word, for lists and summaries.
+VISIBILITY_NAMES = {
+    "public": _lp("event visibility", "Public"),
+    "unlisted": _lp("event visibility", "Unlisted"),
+    "private": _lp("event visibility", "Private"),
+}
 REGISTRATION_POLICIES = {
     "open": _l("Open: confirmed at once while seats remain"),
     "approval": _l("Approval: an organiser approves each registration"),
     "invitation": _l("Invitation: only invited addresses may register"),
+}
+#: The registration policies in a word, for lists and summaries.
+REGISTRATION_POLICY_NAMES = {
+    "open": _lp("registration policy", "Open"),
+    "approval": _lp("registration policy", "Approval"),
+    "invitation": _lp("registration policy", "Invitation"),
 }
 #: "organisation role": in Russian an organisation that hosts is not the host of a session (PARTICIPANT_ROLES).
 ORGANISATION_ROLES = {

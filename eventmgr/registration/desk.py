@@ -217,7 +217,8 @@ def statistics(event) -> dict:
     return {
         "by_country": [(code, country_name(code) if code else "—", n, attended) for code, n, attended in by_country],
         "by_kind": [
-            (ORGANISATION_KINDS.get(kind, "Not in the directory"), n, attended) for kind, n, attended in by_kind
+            (str(ORGANISATION_KINDS[kind]) if kind in ORGANISATION_KINDS else _("Not in the directory"), n, attended)
+            for kind, n, attended in by_kind
         ],
     }
 

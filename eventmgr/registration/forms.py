@@ -334,12 +334,10 @@ class AnnouncementForm(Form):
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = select_choices(
-            [("", _l("Everyone registered"))] + [(code, _l(label)) for code, label in REGISTRATION_STATUSES.items()]
-        )
+        self.status.choices = select_choices([("", _l("Everyone registered"))] + list(REGISTRATION_STATUSES.items()))
         self.country.choices = select_choices([("", _l("Any country"))] + locales.country_choices())
         self.mode.choices = select_choices(
-            [("", _l("In person or online"))] + [(mode, _l(ATTENDANCE_MODES[mode])) for mode in event.modes]
+            [("", _l("In person or online"))] + [(mode, ATTENDANCE_MODES[mode]) for mode in event.modes]
         )
 
     def audience_filters(self) -> dict:

@@ -857,7 +857,7 @@ def check_in_refusal(registration: Registration, by, at_desk: bool = True) -> Ev
             _(
                 "%(name)s is not confirmed (%(status)s): only confirmed delegates can be checked in.",
                 name=registration.full_name,
-                status=_(REGISTRATION_STATUSES[registration.status]),
+                status=REGISTRATION_STATUSES[registration.status],
             )
         )
     if at_desk and by is not None:
