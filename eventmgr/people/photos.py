@@ -107,7 +107,7 @@ def _refusing_truncated_images():
 
 def _open_checked(data: bytes) -> Image.Image:
     """Open the image lazily (headers only) and refuse the wrong format or too many pixels before decoding."""
-    not_an_image = "This file is not a photo: upload a JPEG, PNG or WebP image."
+    not_an_image = _("This file is not a photo: upload a JPEG, PNG or WebP image.")
     try:
         with warnings.catch_warnings():
             # Pillow's own guard warns (or raises) on huge images; both mean a refusal here.

@@ -473,7 +473,7 @@ def settings(event_id: int):
                 invite_form.emails.data, upload.read(desk.INVITE_CSV_BYTES + 1) if upload else None
             )
             added = services.invite(event, entries, current_user)
-            return _saved(event, _("%(n)d invitation(s) sent.", n=added))
+            return _saved(event, ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", added))
         if submitted == "resend" and ConfirmForm().validate_on_submit():
             invitation = _invitation_or_404(event, request.form.get("invitation_id", type=whole_number))
             services.resend_invitation(invitation, current_user)

@@ -28,7 +28,7 @@ from eventmgr.extensions import db
 from eventmgr.forms import Form, SubForm, select_choices
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import can_find_organisation, organisations_findable
-from eventmgr.people.models import HONORIFICS
+from eventmgr.people.models import HONORIFIC_LABELS
 from eventmgr.registration.models import QUESTION_KINDS, REGISTRATION_STATUSES
 
 #: The most member rows the delegation's form shows (a larger delegation adds members through its link).
@@ -83,7 +83,7 @@ class DelegateForm(Form):
         super().__init__(*args, **kwargs)
         # A registration keeps the organisation it has, even one the reader may not find.
         self._kept_organisation_id = getattr(kwargs.get("obj"), "organisation_id", None)
-        self.honorific.choices = [("", "—")] + [(h, h) for h in HONORIFICS]
+        self.honorific.choices = [("", "—")] + list(HONORIFIC_LABELS.items())
         self.organisation_id.choices = lambda: (
             [("", _l("(not in the list)"))]
             + [(o.id, o.display_name) for o in (organisations if organisations is not None else _directory())]
@@ -353,7 +353,7 @@ class _MemberFields:
     which field a member lacks (eventmgr.registration.delegations)."""
 
     honorific = SelectField(
-        _l("Title"), choices=select_choices([("", "—")] + [(h, h) for h in HONORIFICS]), validators=[Optional()]
+        _l("Title"), choices=select_choices([("", "—")] + list(HONORIFIC_LABELS.items())), validators=[Optional()]
     )
     given_name = StringField(_l("Given name"), validators=[Optional(), Length(max=120)])
     family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=120)])

@@ -61,9 +61,6 @@ DELEGATE_FIELDS = (
 IN_PERSON_FIELDS = ("needs_visa_letter", "accessibility_needs", "dietary_needs")
 
 
-INVITATION_REQUIRED = "This event is by invitation: please register through the link in your invitation."
-
-
 class AlreadyRegistered(EventMgrError):
     """The address has an active registration; its link was sent again instead."""
 
@@ -366,7 +363,7 @@ def register(
     if invitation is not None and invitation.event_id != event.id:
         invitation = None
     if event.registration_policy == "invitation" and invitation is None:
-        raise InvitationRequired(INVITATION_REQUIRED)
+        raise InvitationRequired(_("This event is by invitation: please register through the link in your invitation."))
     email = invitation.email if invitation is not None else normalise_email(data.get("email") or "")
     answers = check_answers(event, data.get("answers") or {}, questions)
     existing = registration_for_email(event, email)
@@ -598,7 +595,7 @@ def change_mode(registration: Registration, mode: str, by=None, now: datetime | 
         raise RegistrationInactive(_("This registration is no longer active."))
     if registration.status == "confirmed" and event.is_full(mode):
         raise EventMgrError(
-            "There is no free seat online." if mode == "online" else "There is no free seat in the room.",
+            _("There is no free seat online.") if mode == "online" else _("There is no free seat in the room."),
             field="attendance_mode",
         )
     registration.attendance_mode = mode
@@ -649,9 +646,9 @@ def decide(
     full = approve and not has_free_seat(event, mode)
     if full and when_full not in WHEN_FULL:
         raise EventFull(
-            "There is no free place online: raise the capacity or put the delegate on the waiting list."
+            _("There is no free place online: raise the capacity or put the delegate on the waiting list.")
             if mode == "online"
-            else "There is no free seat in the room: raise the capacity or put the delegate on the waiting list."
+            else _("There is no free seat in the room: raise the capacity or put the delegate on the waiting list.")
         )
     if full and when_full == "waitlist" and registration.status == "waitlisted":
         raise EventMgrError(_("The delegate is already on the waiting list."))
