@@ -99,7 +99,7 @@ def create_document(event, data: dict, user) -> Document:
     clean["place"] = clean["place"] or event_place(event, clean["language"])
     clean["dates"] = clean["dates"] or event_dates_text(event, clean["language"])
     document = Document(event=event, created_by_id=user.id if user else None, status="draft", **clean)
-    document.slug = _unique_slug(event, data.get("slug") or DOCUMENT_KINDS[clean["kind"]])
+    document.slug = _unique_slug(event, data.get("slug") or clean["kind"])  # the code reads as the English kind
     db.session.add(document)
     db.session.flush()
     record("document.create", user, event, summary=document.title)
