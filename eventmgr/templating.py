@@ -19,6 +19,7 @@ from eventmgr.calendar import views as calendar
 from eventmgr.database import utcnow
 from eventmgr.documents import views as documents
 from eventmgr.documents.letters import certificates_refusal
+from eventmgr.errors import error_texts
 from eventmgr.events import models as event_models
 from eventmgr.events import permissions as event_permissions
 from eventmgr.ics import google_calendar_url, outlook_calendar_url
@@ -82,6 +83,7 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         field_attrs=formatting.field_attrs,
+        error_texts=error_texts,
         permissions=permissions,
         labels=labels,
         get_locale=get_locale,
