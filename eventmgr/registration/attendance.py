@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -95,7 +96,7 @@ def read_report(data: bytes) -> list[tuple[str | None, str | None]]:
         raise EventMgrError(
             _(
                 "The file is larger than the %(mb)s MB allowed; export the report again.",
-                mb=f"{REPORT_BYTES / 2**20:g}",
+                mb=format_number(REPORT_BYTES / 2**20),
             ),
             field="report",
         )

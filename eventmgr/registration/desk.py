@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from email_validator import EmailNotValidError, validate_email
 from flask import render_template
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -336,7 +336,10 @@ def invitation_entries(text: str, csv_data: bytes | None = None) -> list[tuple[s
     if csv_data:
         if len(csv_data) > INVITE_CSV_BYTES:
             raise EventMgrError(
-                _("The file is larger than the %(mb)s MB allowed; split it.", mb=f"{INVITE_CSV_BYTES / 2**20:g}"),
+                _(
+                    "The file is larger than the %(mb)s MB allowed; split it.",
+                    mb=format_number(INVITE_CSV_BYTES / 2**20),
+                ),
                 field="csv_file",
             )
         try:
