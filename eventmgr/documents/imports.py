@@ -15,6 +15,7 @@ from eventmgr.documents.structure import MAX_ITEMS, MAX_PARAGRAPHS, MAX_SECTIONS
 from eventmgr.extensions import db
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
+from eventmgr.languages import in_language
 from eventmgr.ordering import renumber
 
 #: Word files whose text has more XML elements than this are imported by the worker, not in the request.
@@ -100,16 +101,19 @@ def _import_job(job: Job) -> jobs.JobResult:
         raise jobs.JobFailed(_("The document was deleted before the file was imported."))
     # As in publish(): a publication at the same moment waits, rather than freezing half an import.
     db.session.refresh(document, with_for_update=True)
-    try:
-        parsed = import_docx(
-            document,
-            job.payload,
-            job.requested_by,
-            replace=job.params.get("replace", True),
-            time_limit=jobs.time_limit(),
-        )
-    except DocumentError as error:
-        raise jobs.JobFailed(error.message) from error
+    # Why it failed is kept as text for whoever asked: written in their account's language, not the worker's.
+    requester = job.requested_by
+    with in_language(requester.language if requester is not None else None):
+        try:
+            parsed = import_docx(
+                document,
+                job.payload,
+                requester,
+                replace=job.params.get("replace", True),
+                time_limit=jobs.time_limit(),
+            )
+        except DocumentError as error:
+            raise jobs.JobFailed(error.message) from error
     return jobs.JobResult(report={"sections": len(parsed.sections), "paragraphs": parsed.paragraph_count})
 
 
