@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 
+# Help texts are read before any application (and its language) exists: they stay in English, like the commands.
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 mail_cli = AppGroup("mail", help="The mail outbox.")
@@ -33,8 +34,25 @@ def create_user_command(email: str, name: str | None, admin: bool, organiser: bo
         raise click.ClickException(error.message) from error
     user.can_organise = organiser
     db.session.commit()
-    role = "administrator" if user.is_admin else "organiser" if user.can_organise else "user"
-    click.echo(f"Created {role} {user.email}" + (f" with password: {password}" if generated else "."))
+    if user.is_admin:
+        created = (
+            _("Created administrator %(email)s with password: %(password)s", email=user.email, password=password)
+            if generated
+            else _("Created administrator %(email)s.", email=user.email)
+        )
+    elif user.can_organise:
+        created = (
+            _("Created organiser %(email)s with password: %(password)s", email=user.email, password=password)
+            if generated
+            else _("Created organiser %(email)s.", email=user.email)
+        )
+    else:
+        created = (
+            _("Created user %(email)s with password: %(password)s", email=user.email, password=password)
+            if generated
+            else _("Created user %(email)s.", email=user.email)
+        )
+    click.echo(created)
 
 
 @users_cli.command("set-password")
@@ -46,13 +64,13 @@ def set_password_command(email: str, password: str) -> None:
 
     user = find_user(email)
     if user is None:
-        raise click.ClickException(f"No account for {email}.")
+        raise click.ClickException(_("No account for %(email)s.", email=email))
     try:
         set_password(user, password)
     except EventMgrError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"Password changed for {user.email}.")
+    click.echo(_("Password changed for %(email)s.", email=user.email))
 
 
 @demo_cli.command("load")
@@ -76,7 +94,7 @@ def load_if_empty_command() -> None:
         db.session.execute(db.select(Event.id).limit(1)).first()
         or db.session.execute(db.select(User.id).limit(1)).first()
     ):
-        click.echo("The database has data already; demo data not loaded.")
+        click.echo(_("The database has data already; demo data not loaded."))
         return
     report = load_demo(echo=click.echo)
     db.session.commit()
@@ -108,7 +126,7 @@ def send_mail_command(limit: int) -> None:
     count = send_queued(limit=limit)
     click.echo(
         _(
-            "Queued %(reminders)d reminder(s) and %(updates)d calendar update(s); delivered %(count)d message(s).",
+            "Reminders queued: %(reminders)d; calendar updates queued: %(updates)d; messages delivered: %(count)d.",
             reminders=reminders,
             updates=updates,
             count=count,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from flask import flash
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
@@ -80,7 +81,7 @@ def _amount_check(form, field):
         field.data = None
         raise StopValidation(_l("Enter a number."))
     if abs(Decimal(value)) > MAX_AMOUNT:
-        raise StopValidation(_l("Enter an amount up to %(max)s.", max=f"{MAX_AMOUNT:,}"))
+        raise StopValidation(_l("Enter an amount up to %(max)s.", max=format_number(MAX_AMOUNT)))
 
 
 def _year_check(form, field):

@@ -19,11 +19,14 @@ from eventmgr.calendar import views as calendar
 from eventmgr.database import utcnow
 from eventmgr.documents import views as documents
 from eventmgr.documents.letters import certificates_refusal
+from eventmgr.errors import error_texts
+from eventmgr.events import models as event_models
 from eventmgr.events import permissions as event_permissions
 from eventmgr.ics import google_calendar_url, outlook_calendar_url
 from eventmgr.organisations import permissions as organisation_permissions
 from eventmgr.people import permissions as people_permissions
 from eventmgr.people import views as people
+from eventmgr.registration import models as registration_models
 from eventmgr.text import inline_markdown, plain_text, render_markdown
 from eventmgr.urls import external_url
 
@@ -35,6 +38,20 @@ permissions = SimpleNamespace(
         for name, rule in inspect.getmembers(module, inspect.isfunction)
         if rule.__module__ == module.__name__ and not name.startswith("_")
     }
+)
+
+#: What the codes stored on events and registrations are called, in the reader's language: `labels.event_kinds[...]`.
+labels = SimpleNamespace(
+    event_kinds=event_models.EVENT_KINDS,
+    event_formats=event_models.EVENT_FORMATS,
+    event_phases=event_models.EVENT_PHASES,
+    visibility_names=event_models.VISIBILITY_NAMES,
+    registration_policy_names=event_models.REGISTRATION_POLICY_NAMES,
+    organisation_roles=event_models.ORGANISATION_ROLES,
+    event_roles=event_models.EVENT_ROLES,
+    attendance_modes=event_models.ATTENDANCE_MODES,
+    registration_statuses=registration_models.REGISTRATION_STATUSES,
+    question_kinds=registration_models.QUESTION_KINDS,
 )
 
 
@@ -70,7 +87,9 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         field_attrs=formatting.field_attrs,
+        error_texts=error_texts,
         permissions=permissions,
+        labels=labels,
         get_locale=get_locale,
         current_language=languages.current_language,
         language_switcher=languages.language_switcher,

@@ -65,8 +65,8 @@ def run(interval: float, once: bool = False) -> None:
             if once:
                 click.echo(
                     _(
-                        "Queued %(reminders)d reminder(s) and %(updates)d calendar update(s); delivered "
-                        "%(delivered)d message(s); ran %(jobs)d job(s).",
+                        "Reminders queued: %(reminders)d; calendar updates queued: %(updates)d; "
+                        "messages delivered: %(delivered)d; jobs done: %(jobs)d.",
                         reminders=done.reminders,
                         updates=done.calendar_updates,
                         delivered=done.delivered,

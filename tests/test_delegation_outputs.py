@@ -165,7 +165,7 @@ def test_a_delegation_s_visa_letters_in_one_pdf_only_for_its_in_person_members(
 
     response = post(f"{base}/delegations/{group.id}/approve", token_from=base)
     assert response.status_code == 302
-    assert "1 visa letter(s) of Kazakhstan approved." in client.get(response.location).text
+    assert "1 visa letter of Kazakhstan approved." in client.get(response.location).text
     response = client.get(pdf_url)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
     (tmp_path / "letters.pdf").write_bytes(response.data)

@@ -68,7 +68,7 @@ def test_the_worker_renders_the_badges_an_organiser_asked_for(conference, client
     assert "Being prepared" in waiting and 'http-equiv="refresh"' in waiting  # the page looks again by itself
 
     result = runner.invoke(args=["worker", "--once"])
-    assert result.exit_code == 0 and "ran 1 job(s)" in result.output
+    assert result.exit_code == 0 and "jobs done: 1." in result.output
 
     ready = client.get(letters).text
     assert "Being prepared" not in ready and 'http-equiv="refresh"' not in ready

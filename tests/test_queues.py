@@ -280,7 +280,7 @@ def test_flask_mail_send_queues_what_is_due_then_delivers_it(app, db, make_event
     event.calendar_update_due_at = datetime.now(UTC)  # the organiser stopped editing a while ago
     db.session.commit()
     result = runner.invoke(args=["mail", "send"])
-    assert result.output == "Queued 0 reminder(s) and 1 calendar update(s); delivered 1 message(s).\n"
+    assert result.output == "Reminders queued: 0; calendar updates queued: 1; messages delivered: 1.\n"
     assert [m["Subject"] for m in mailbox.messages] == [
         "Registration confirmed: Border Security Webinar 0",
         "Updated: Border Security Webinar 0",

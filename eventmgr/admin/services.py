@@ -1,5 +1,7 @@
 """Inviting users and changing their site-wide role."""
 
+from flask_babel import gettext as _
+
 from eventmgr.audit.services import record
 from eventmgr.auth.models import User
 from eventmgr.auth.services import create_user, send_invitation
@@ -29,14 +31,14 @@ def set_organiser(user: User, can_organise: bool, by: User) -> None:
 def resend_invitation(user: User, by: User) -> None:
     """Send a new invitation link to a user who has not set a password yet."""
     if user.has_password:
-        raise EventMgrError("This user has set a password already; they can use 'Forgot password'.")
+        raise EventMgrError(_("This user has set a password already; they can use 'Forgot password'."))
     send_invitation(user, by)
 
 
 def set_admin(user: User, is_admin: bool, by: User) -> None:
     """Grant or revoke the site administrator role; nobody can drop their own."""
     if user.id == by.id and not is_admin:
-        raise EventMgrError("You cannot remove your own administrator role.")
+        raise EventMgrError(_("You cannot remove your own administrator role."))
     user.is_admin = is_admin
     record("user.admin" if is_admin else "user.unadmin", by, summary=user.email)
     db.session.flush()
@@ -45,7 +47,7 @@ def set_admin(user: User, is_admin: bool, by: User) -> None:
 def set_active(user: User, active: bool, by: User) -> None:
     """Deactivate or reactivate an account; its history stays."""
     if user.id == by.id and not active:
-        raise EventMgrError("You cannot deactivate your own account.")
+        raise EventMgrError(_("You cannot deactivate your own account."))
     user.is_active_account = active
     record("user.activate" if active else "user.deactivate", by, summary=user.email)
     db.session.flush()

@@ -79,7 +79,7 @@ def _chosen_or_new_person(form, event):
     if form.person_id.data is not None:
         person = db.session.get(Person, form.person_id.data)
         if person is None or not can_find_person(current_user, person):
-            raise EventMgrError("Choose a person from the list.", field="person_id")
+            raise EventMgrError(_("Choose a person from the list."), field="person_id")
         return person, False
     upload = form.person.uploaded_photo()
     photo = read_upload(upload.stream) if upload is not None else None
@@ -426,9 +426,9 @@ def merge_people(event_id: int):
         kept, duplicate = choices.get(form.kept_id.data), choices.get(form.duplicate_id.data)
         try:
             if kept is None or duplicate is None:
-                raise EventMgrError("Choose both people from the lists.", field="duplicate_id")
+                raise EventMgrError(_("Choose both people from the lists."), field="duplicate_id")
             if kept.id == duplicate.id:
-                raise EventMgrError("Choose two different people.", field="duplicate_id")
+                raise EventMgrError(_("Choose two different people."), field="duplicate_id")
             if not can_merge_people(current_user, kept, duplicate):
                 abort(403)
             name = duplicate.display_name

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,23 +12,29 @@ from eventmgr.languages import Translatable
 from eventmgr.people.models import Person
 
 SESSION_KINDS = {
-    "opening": "Opening or welcoming remarks",
-    "keynote": "Keynote",
-    "panel": "Panel",
-    "presentation": "Presentation",
-    "break": "Break",
-    "closing": "Closing",
-    "other": "Other",
+    "opening": _l("Opening or welcoming remarks"),
+    "keynote": _l("Keynote"),
+    "panel": _l("Panel"),
+    "presentation": _l("Presentation"),
+    "break": _l("Break"),
+    "closing": _l("Closing"),
+    "other": _l("Other"),
 }
 PARTICIPANT_ROLES = {
-    "chair": "Chair",
-    "moderator": "Moderator",
-    "speaker": "Speaker",
-    "discussant": "Discussant",
-    "host": "Host",
+    "chair": _l("Chair"),
+    "moderator": _l("Moderator"),
+    "speaker": _l("Speaker"),
+    "discussant": _l("Discussant"),
+    "host": _l("Host"),
 }
 #: Role labels offered for featured presenters; organisers may write any other.
-FEATURED_ROLE_SUGGESTIONS = ("Webinar hosting presenter", "Keynote speaker", "Moderator", "Panellist", "Host")
+FEATURED_ROLE_SUGGESTIONS = (
+    _l("Webinar hosting presenter"),
+    _l("Keynote speaker"),
+    _l("Moderator"),
+    _l("Panellist"),
+    _l("Host"),
+)
 
 
 class EventSession(Translatable, db.Model):
@@ -74,7 +81,7 @@ class EventSession(Translatable, db.Model):
 
     @property
     def kind_label(self) -> str:
-        return SESSION_KINDS.get(self.kind, self.kind)
+        return str(SESSION_KINDS.get(self.kind, self.kind))
 
     @property
     def is_break(self) -> bool:
@@ -113,7 +120,7 @@ class SessionParticipant(db.Model):
 
     @property
     def role_label(self) -> str:
-        return PARTICIPANT_ROLES.get(self.role, self.role)
+        return str(PARTICIPANT_ROLES.get(self.role, self.role))
 
 
 class FeaturedPresenter(db.Model):

@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from eventmgr import languages
+from eventmgr import formatting, languages
 from eventmgr.agenda import signals
 from eventmgr.agenda.models import (
     PARTICIPANT_ROLES,
@@ -40,32 +41,30 @@ def session_rule_errors(event: Event, data: dict) -> dict[str, str]:
     """Check the rules a session must keep; return {field: message} for every one broken."""
     errors: dict[str, str] = {}
     if data.get("kind") not in SESSION_KINDS:
-        errors["kind"] = "Choose a kind from the list."
+        errors["kind"] = _("Choose a kind from the list.")
     if not (data.get("title") or "").strip():
-        errors["title"] = "Give the session a title."
+        errors["title"] = _("Give the session a title.")
     elif len(data["title"]) > 300:
-        errors["title"] = "Keep the title under 300 characters."
+        errors["title"] = _("Keep the title under 300 characters.")
     if data.get("room") and len(data["room"]) > 120:
-        errors["room"] = "Keep the room's name under 120 characters."
+        errors["room"] = _("Keep the room's name under 120 characters.")
     start, end = data.get("start_at"), data.get("end_at")
     if start is None:
-        errors["start_at"] = "Give the time the session starts."
+        errors["start_at"] = _("Give the time the session starts.")
     if end is None:
-        errors["end_at"] = "Give the time the session ends."
+        errors["end_at"] = _("Give the time the session ends.")
     if start is not None and end is not None and end <= start:
-        errors["end_at"] = "The session must end after it starts."
+        errors["end_at"] = _("The session must end after it starts.")
     if start is not None and not event.start_at <= start < event.end_at:
-        errors["start_at"] = f"The session must start within the event's time ({_event_span(event)})."
+        errors["start_at"] = _("The session must start within the event's time (%(span)s).", span=_event_span(event))
     elif end is not None and end > event.end_at and "end_at" not in errors:
-        errors["end_at"] = f"The session must end by the event's end ({_event_span(event)})."
+        errors["end_at"] = _("The session must end by the event's end (%(span)s).", span=_event_span(event))
     return errors
 
 
 def _event_span(event: Event) -> str:
-    start, end = event.local_start, event.local_end
-    if start.date() == end.date():
-        return f"{start:%d %b %Y}, {start:%H:%M}–{end:%H:%M} {event.timezone}"
-    return f"{start:%d %b %Y %H:%M} – {end:%d %b %Y %H:%M} {event.timezone}"
+    """The event's start and end in its zone, in the reader's language, naming the zone."""
+    return f"{formatting.event_times(event)} ({event.timezone})"
 
 
 def _clean_session(data: dict) -> dict:
@@ -81,7 +80,7 @@ def _clean_session(data: dict) -> dict:
     if "description" in cleaned:
         cleaned["description"] = cleaned["description"] or ""
     if not cleaned.get("title") and cleaned.get("kind") in KINDS_WITH_DEFAULT_TITLE:
-        cleaned["title"] = SESSION_KINDS[cleaned["kind"]]
+        cleaned["title"] = str(SESSION_KINDS[cleaned["kind"]])  # stored: a plain string, not a lazy label
     return cleaned
 
 
@@ -166,12 +165,12 @@ def add_participant(
 ) -> SessionParticipant:
     """Put a person in a session with a role, after those already there."""
     if role not in PARTICIPANT_ROLES:
-        raise EventMgrError("Choose a role from the list.", field="role")
+        raise EventMgrError(_("Choose a role from the list."), field="role")
     talk_title = " ".join((talk_title or "").split()) or None
     if talk_title and len(talk_title) > 300:
-        raise EventMgrError("Keep the talk's title under 300 characters.", field="talk_title")
+        raise EventMgrError(_("Keep the talk's title under 300 characters."), field="talk_title")
     if any(p.person_id == person.id for p in event_session.participants):
-        raise EventMgrError(f"{person.full_name} is already in this session.", field="person_id")
+        raise EventMgrError(_("%(name)s is already in this session.", name=person.full_name), field="person_id")
     participant = SessionParticipant(
         person=person, role=role, talk_title=talk_title, position=len(event_session.participants)
     )
@@ -204,7 +203,7 @@ def move_participant(event_session: EventSession, participant: SessionParticipan
     elif action in STEPS:
         move(people, index, STEPS[action])
     else:
-        raise EventMgrError("Unknown action.")
+        raise EventMgrError(_("Unknown action."))
     renumber(people)
     db.session.flush()
 
@@ -231,10 +230,10 @@ def add_featured(event: Event, person: Person, role_label: str, user=None) -> Fe
     """Feature a person on the event's pages with a role label, after those already featured."""
     role_label = " ".join((role_label or "").split())
     if len(role_label) > 120:
-        raise EventMgrError("Keep the role label under 120 characters.", field="role_label")
+        raise EventMgrError(_("Keep the role label under 120 characters."), field="role_label")
     current = featured_presenters(event)
     if any(entry.person_id == person.id for entry in current):
-        raise EventMgrError(f"{person.full_name} is already featured.", field="person_id")
+        raise EventMgrError(_("%(name)s is already featured.", name=person.full_name), field="person_id")
     entry = FeaturedPresenter(event_id=event.id, person=person, role_label=role_label, position=len(current))
     db.session.add(entry)
     db.session.flush()
@@ -257,7 +256,7 @@ def change_featured(
     elif action == "label":
         label = " ".join((role_label or "").split())
         if len(label) > 120:
-            raise EventMgrError("Keep the role label under 120 characters.", field="role_label")
+            raise EventMgrError(_("Keep the role label under 120 characters."), field="role_label")
         if label != entry.role_label:
             record(
                 "featured.update",
@@ -268,7 +267,7 @@ def change_featured(
             )
             entry.role_label = label
     else:
-        raise EventMgrError("Unknown action.")
+        raise EventMgrError(_("Unknown action."))
     renumber(entries)
     db.session.flush()
 
@@ -340,7 +339,7 @@ def agenda_warnings(event: Event, sessions: list[EventSession]) -> list[AgendaWa
             warnings.append(
                 AgendaWarning(
                     "outside",
-                    f"“{first.title}” lies outside the event's time: its dates have changed since.",
+                    _("“%(title)s” lies outside the event's time: its dates have changed since.", title=first.title),
                     (first.id,),
                 )
             )
@@ -350,20 +349,32 @@ def agenda_warnings(event: Event, sessions: list[EventSession]) -> list[AgendaWa
             if not first.overlaps(second):
                 continue
             if _room_key(first) == _room_key(second):
-                where = first.room or "the main room or stream"
-                warnings.append(
-                    AgendaWarning(
-                        "room", f"“{first.title}” and “{second.title}” overlap in {where}.", (first.id, second.id)
+                if first.room:
+                    message = _(
+                        "“%(first)s” and “%(second)s” overlap in %(room)s.",
+                        first=first.title,
+                        second=second.title,
+                        room=first.room,
                     )
-                )
+                else:
+                    message = _(
+                        "“%(first)s” and “%(second)s” overlap in the main room or stream.",
+                        first=first.title,
+                        second=second.title,
+                    )
+                warnings.append(AgendaWarning("room", message, (first.id, second.id)))
             shared = {p.person_id for p in first.participants} & {p.person_id for p in second.participants}
             for participant in first.participants:
                 if participant.person_id in shared:
                     warnings.append(
                         AgendaWarning(
                             "person",
-                            f"{participant.person.display_name} is in both “{first.title}” and "
-                            f"“{second.title}”, which overlap.",
+                            _(
+                                "%(name)s is in both “%(first)s” and “%(second)s”, which overlap.",
+                                name=participant.person.display_name,
+                                first=first.title,
+                                second=second.title,
+                            ),
                             (first.id, second.id),
                         )
                     )
@@ -415,11 +426,11 @@ def presenter_order(event: Event, sessions: list[EventSession] | None = None) ->
 def move_presenter(event: Event, person: Person, action: str, user=None) -> None:
     """Move a presenter up or down the event's list; the whole list as it then stands becomes the set order."""
     if action not in STEPS:
-        raise EventMgrError("Unknown action.")
+        raise EventMgrError(_("Unknown action."))
     order = presenter_order(event)
     index = next((i for i, someone in enumerate(order) if someone.id == person.id), None)
     if index is None:
-        raise EventMgrError(f"{person.full_name} is not in the programme.")
+        raise EventMgrError(_("%(name)s is not in the programme.", name=person.full_name))
     if not move(order, index, STEPS[action]):
         return
     db.session.execute(delete(PresenterPosition).where(PresenterPosition.event_id == event.id))
@@ -483,7 +494,7 @@ def personal_sessions(registration: Registration) -> list[EventSession]:
 def set_personal_agenda(registration: Registration, session_ids: Iterable[int]) -> tuple[int, int]:
     """Keep exactly these sessions of the delegate's event on their agenda; return (added, removed)."""
     if not registration.is_active:
-        raise EventMgrError("Only a registration that is pending, confirmed or on the waiting list has an agenda.")
+        raise EventMgrError(_("Only a registration that is pending, confirmed or on the waiting list has an agenda."))
     allowed = set(
         db.session.execute(
             select(EventSession.id).where(EventSession.event_id == registration.event_id, EventSession.kind != "break")

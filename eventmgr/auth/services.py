@@ -8,6 +8,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, select
 
@@ -58,7 +59,10 @@ def account_language(email: str | None) -> str | None:
 def set_password(user: User, password: str) -> None:
     """Hash and store a new password; earlier reset links stop working."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise EventMgrError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise EventMgrError(
+            ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
+            field="password",
+        )
     user.password_hash = _hasher().hash(password)
     user.password_changed_at = utcnow()
     # Failures with the old password, the owner's or anyone's, no longer hold the account back.
@@ -74,7 +78,7 @@ def create_user(email: str, name: str, password: str | None = None, is_admin: bo
     """Create an account; without a password the user sets one through an invitation link."""
     email = normalise_email(email)
     if find_user(email) is not None:
-        raise EventMgrError("An account with this e-mail address exists already.", field="email")
+        raise EventMgrError(_("An account with this e-mail address exists already."), field="email")
     user = User(email=email, name=name.strip(), is_admin=is_admin)
     if password is not None:
         set_password(user, password)
@@ -105,7 +109,7 @@ def authenticate(email: str, password: str, client: str | None = None, device_co
     if from_client >= config["LOGIN_MAX_FAILURES"] or (
         from_anyone >= config["LOGIN_MAX_ADDRESS_FAILURES"] and device is None
     ):
-        raise LoginThrottled("Too many failed attempts. Try again later or reset your password.")
+        raise LoginThrottled(_("Too many failed attempts. Try again later or reset your password."))
     has_password = user is not None and user.password_hash is not None
     if not has_password:
         _verify(_hasher_for(config["PASSWORD_HASH_PROFILE"])[1], password)  # nobody's hash

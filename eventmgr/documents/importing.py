@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from lxml import etree
 
 SECTION_RE = re.compile(r"^(?:section\s+)?(\d{1,2}|[IVX]{1,5})[.)]\s+(\S.{0,200})$", re.IGNORECASE)
@@ -102,7 +104,14 @@ def _looks_like_section(text: str) -> re.Match | None:
 def parse_text(text: str) -> ParsedDocument:
     """Recognise title, sections, numbered paragraphs and items in pasted text or Markdown."""
     if len(text) > MAX_IMPORT_CHARS:
-        raise ImportProblem(f"The text is too long to import (over {MAX_IMPORT_CHARS:,} characters).")
+        raise ImportProblem(
+            ngettext(
+                "The text is too long to import (over %(limit)s character).",
+                "The text is too long to import (over %(limit)s characters).",
+                MAX_IMPORT_CHARS,
+                limit=format_number(MAX_IMPORT_CHARS),
+            )
+        )
     reader = _TextReader()
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         reader.read(line.strip())
@@ -320,14 +329,14 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
     file, or has more paragraphs than a document may).
     """
     if len(data) > MAX_DOCX_BYTES:
-        raise ImportTooLarge(f"The Word file is too large (over {MAX_DOCX_BYTES // 2**20} MB).")
+        raise ImportTooLarge(_("The Word file is too large (over %(mb)d MB).", mb=MAX_DOCX_BYTES // 2**20))
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
-        raise ImportProblem("This is not a Word (.docx) file.") from error
+        raise ImportProblem(_("This is not a Word (.docx) file.")) from error
     if len(parts) > MAX_DOCX_PARTS:
-        raise ImportTooLarge(f"The Word file has too many parts (over {MAX_DOCX_PARTS}).")
+        raise ImportTooLarge(_("The Word file has too many parts (over %(limit)d).", limit=MAX_DOCX_PARTS))
     # The sizes a zip declares are the ones it unpacks to: zipfile stops at them and fails the CRC past them.
     if sum(part.file_size for part in parts) > MAX_DOCX_UNPACKED or any(
         part.file_size > MAX_DOCX_PART
@@ -336,8 +345,10 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
         for part in parts
     ):
         raise ImportTooLarge(
-            f"The Word file unpacks to too much (over {MAX_DOCX_UNPACKED // 2**20} MB, or "
-            "compressed beyond what a document can be)."
+            _(
+                "The Word file unpacks to too much (over %(mb)d MB, or compressed beyond what a document can be).",
+                mb=MAX_DOCX_UNPACKED // 2**20,
+            )
         )
     name = _main_part_name(archive)
     try:
@@ -346,7 +357,7 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
     except ImportProblem:
         raise
     except KeyError as error:
-        raise ImportProblem("This file has no document text in it: it is not a Word (.docx) file.") from error
+        raise ImportProblem(_("This file has no document text in it: it is not a Word (.docx) file.")) from error
     except (
         zipfile.BadZipFile,
         NotImplementedError,
@@ -357,7 +368,7 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
         etree.XMLSyntaxError,
     ) as error:
         # A bad CRC, an encrypted or unknown compression, text that is not well-formed XML.
-        raise ImportProblem("The Word file is damaged: its text cannot be read.") from error
+        raise ImportProblem(_("The Word file is damaged: its text cannot be read.")) from error
 
 
 def _safe_parser(**options) -> etree.XMLParser:
@@ -393,7 +404,7 @@ class _Counter:
 
     def doctype(self, *args):
         # Word never writes one; a DTD only serves to define entities.
-        raise ImportProblem("The Word file is damaged: its text cannot be read.")
+        raise ImportProblem(_("The Word file is damaged: its text cannot be read."))
 
     def close(self):
         return self
@@ -408,10 +419,13 @@ def _count_paragraphs(stream, deadline: float | None) -> WordFileShape:
         parser.feed(chunk)
         if counter.paragraphs > MAX_WORD_PARAGRAPHS:
             raise ImportProblem(
-                f"The Word file has too many paragraphs (over {MAX_WORD_PARAGRAPHS:,}) for one document."
+                _(
+                    "The Word file has too many paragraphs (over %(limit)s) for one document.",
+                    limit=format_number(MAX_WORD_PARAGRAPHS),
+                )
             )
         if counter.elements > MAX_WORD_ELEMENTS:
-            raise ImportProblem("The Word file's text is too complex to import (too much formatting).")
+            raise ImportProblem(_("The Word file's text is too complex to import (too much formatting)."))
         _check_deadline(deadline)
     parser.close()
     return WordFileShape(paragraphs=counter.paragraphs, elements=counter.elements, text_bytes=size)
@@ -419,7 +433,7 @@ def _count_paragraphs(stream, deadline: float | None) -> WordFileShape:
 
 def _check_deadline(deadline: float | None) -> None:
     if deadline is not None and time.monotonic() > deadline:
-        raise ImportTimedOut("Reading the Word file took too long.")
+        raise ImportTimedOut(_("Reading the Word file took too long."))
 
 
 def docx_to_text(data: bytes, deadline: float | None = None) -> str:
@@ -435,7 +449,7 @@ def docx_to_text(data: bytes, deadline: float | None = None) -> str:
     except ImportProblem:
         raise
     except Exception as error:  # noqa: BLE001 - python-docx has no error of its own: whatever a file makes it raise
-        raise ImportProblem("This Word file cannot be read; save it again from Word, or paste its text.") from error
+        raise ImportProblem(_("This Word file cannot be read; save it again from Word, or paste its text.")) from error
 
 
 def _word_to_text(word, deadline: float | None) -> str:

@@ -6,12 +6,16 @@ importing.py reads the text; this module keeps what it read within a document's 
 import hashlib
 import time
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from eventmgr.documents import importing
 from eventmgr.documents.models import Document, DocumentParagraph, DocumentSection
 from eventmgr.documents.structure import MAX_ITEMS, MAX_PARAGRAPHS, MAX_SECTIONS, DocumentError, record_edit
 from eventmgr.extensions import db
 from eventmgr.jobs import services as jobs
 from eventmgr.jobs.models import Job
+from eventmgr.languages import in_language
 from eventmgr.ordering import renumber
 
 #: Word files whose text has more XML elements than this are imported by the worker, not in the request.
@@ -94,19 +98,22 @@ def import_word_file(
 def _import_job(job: Job) -> jobs.JobResult:
     document = db.session.get(Document, job.params["document_id"])
     if document is None:
-        raise jobs.JobFailed("The document was deleted before the file was imported.")
+        raise jobs.JobFailed(_("The document was deleted before the file was imported."))
     # As in publish(): a publication at the same moment waits, rather than freezing half an import.
     db.session.refresh(document, with_for_update=True)
-    try:
-        parsed = import_docx(
-            document,
-            job.payload,
-            job.requested_by,
-            replace=job.params.get("replace", True),
-            time_limit=jobs.time_limit(),
-        )
-    except DocumentError as error:
-        raise jobs.JobFailed(error.message) from error
+    # Why it failed is kept as text for whoever asked: written in their account's language, not the worker's.
+    requester = job.requested_by
+    with in_language(requester.language if requester is not None else None):
+        try:
+            parsed = import_docx(
+                document,
+                job.payload,
+                requester,
+                replace=job.params.get("replace", True),
+                time_limit=jobs.time_limit(),
+            )
+        except DocumentError as error:
+            raise jobs.JobFailed(error.message) from error
     return jobs.JobResult(report={"sections": len(parsed.sections), "paragraphs": parsed.paragraph_count})
 
 
@@ -117,11 +124,15 @@ def import_jobs(document: Document, limit: int = 1) -> list[Job]:
 
 def _apply_import(document: Document, parsed: importing.ParsedDocument, user, replace: bool, field: str = "text"):
     if not parsed.paragraph_count:
-        raise DocumentError("No paragraphs were found in what you imported.", field=field)
+        raise DocumentError(_("No paragraphs were found in what you imported."), field=field)
     kept = [] if replace else list(document.sections)
     if len(kept) + len(parsed.sections) > MAX_SECTIONS or parsed.paragraph_count > MAX_PARAGRAPHS:
         raise DocumentError(
-            f"That is more than a document may hold ({MAX_SECTIONS} sections, {MAX_PARAGRAPHS} paragraphs).",
+            _(
+                "That is more than a document may hold (%(sections)s, %(paragraphs)s).",
+                sections=ngettext("%(num)d section", "%(num)d sections", MAX_SECTIONS),
+                paragraphs=ngettext("%(num)d paragraph", "%(num)d paragraphs", MAX_PARAGRAPHS),
+            ),
             field=field,
         )
     new_sections = [

@@ -62,9 +62,9 @@ def visa_requests(event) -> list:
 def approve_visa_letter(registration, user) -> VisaLetterApproval:
     """Approve one delegate's visa support letter; it gets the event's next letter number."""
     if registration.status != "confirmed" or not registration.needs_visa_letter:
-        raise DocumentError("Only confirmed delegates who asked for a visa letter can be given one.")
+        raise DocumentError(_("Only confirmed delegates who asked for a visa letter can be given one."))
     if not attends_in_person(registration):
-        raise DocumentError("Visa letters are for delegates who attend in person.")
+        raise DocumentError(_("Visa letters are for delegates who attend in person."))
     existing = db.session.execute(
         select(VisaLetterApproval).where(VisaLetterApproval.registration_id == registration.id)
     ).scalar_one_or_none()
@@ -101,7 +101,7 @@ def _render(template: str, timeout: int | None = None, **context) -> bytes:
     try:
         return html_to_pdf(render_html(template, **context), variant=PDF_VARIANT, timeout=timeout)
     except RenderError as error:
-        raise RenderFailed("The PDF could not be rendered in time; try again in a moment.") from error
+        raise RenderFailed(_("The PDF could not be rendered in time; try again in a moment.")) from error
 
 
 def approval_for(registration) -> VisaLetterApproval | None:
@@ -114,14 +114,14 @@ def delegate_documents(registration) -> list[tuple[str, str]]:
     """The letters a delegate may download through their private link: (label, kind)."""
     available = []
     if registration.checked_in_at is not None and certificates_refusal(registration.event) is None:
-        available.append(("Certificate of attendance", "certificate"))
+        available.append((_("Certificate of attendance"), "certificate"))
     if (
         registration.status == "confirmed"
         and registration.needs_visa_letter
         and attends_in_person(registration)
         and approval_for(registration)
     ):
-        available.append(("Visa support letter", "visa-letter"))
+        available.append((_("Visa support letter"), "visa-letter"))
     return available
 
 
@@ -208,7 +208,7 @@ def visa_letter_pdf(registration) -> bytes:
         or not registration.needs_visa_letter
         or not attends_in_person(registration)
     ):
-        raise DocumentError("This delegate's visa letter has not been approved.")
+        raise DocumentError(_("This delegate's visa letter has not been approved."))
     return _render("visa_letter.html", registration=registration, approval=approval, **_common(registration.event))
 
 
@@ -273,7 +273,7 @@ def delegation_visa_letters_pdf(delegation) -> bytes:
     a single letter, within the same render time limit, rather than queued as a job."""
     letters = [(member, approval) for member, approval in delegation_visa_requests(delegation) if approval]
     if not letters:
-        raise DocumentError("No visa letter of this delegation has been approved yet.")
+        raise DocumentError(_("No visa letter of this delegation has been approved yet."))
     return _render("visa_letters.html", letters=letters, delegation=delegation, **_common(delegation.event))
 
 

@@ -6,6 +6,7 @@ from pathlib import PurePath
 import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -607,7 +608,15 @@ def approve_delegation_visa_letters(event_id: int, delegation_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(_("%(n)d visa letter(s) of %(name)s approved.", n=approved, name=delegation.name), "success")
+            flash(
+                ngettext(
+                    "%(num)d visa letter of %(name)s approved.",
+                    "%(num)d visa letters of %(name)s approved.",
+                    approved,
+                    name=delegation.name,
+                ),
+                "success",
+            )
     return redirect(url_for("documents_manage.letters", event_id=event.id, _anchor="visa-heading"))
 
 
@@ -667,4 +676,6 @@ def archive_command() -> None:
     worker gave up on one, or on data from before archival PDFs were made at publication)."""
     queued = services.queue_missing_archives()
     db.session.commit()
-    click.echo(f"Queued {queued} archival PDF(s) for the worker.")
+    click.echo(
+        ngettext("Queued %(num)d archival PDF for the worker.", "Queued %(num)d archival PDFs for the worker.", queued)
+    )

@@ -2,27 +2,27 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 
-
-def N_(label: str) -> str:
-    """Mark a label for the catalogue and keep it in English: it is stored so (a version's frozen content) and
-    translated where it is shown, `_(label)`, into the language of the page or of the document."""
-    return label
-
-
 DOCUMENT_KINDS = {
-    "recommendations": N_("Recommendations"),
-    "final_conclusions": N_("Final conclusions"),
-    "communique": N_("Communiqué"),
-    "summary_report": N_("Summary report"),
-    "other": N_("Other"),
+    "recommendations": _l("Recommendations"),
+    "final_conclusions": _l("Final conclusions"),
+    "communique": _l("Communiqué"),
+    "summary_report": _l("Summary report"),
+    "other": _l("Other"),
 }
-DOCUMENT_STATUSES = {"draft": N_("Draft"), "review": N_("In review"), "published": N_("Published")}
+#: "document status": Russian agrees the word with "документ".
+DOCUMENT_STATUSES = {
+    "draft": _lp("document status", "Draft"),
+    "review": _lp("document status", "In review"),
+    "published": _lp("document status", "Published"),
+}
 
 
 class Document(db.Model):
@@ -69,11 +69,11 @@ class Document(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return DOCUMENT_KINDS.get(self.kind, self.kind)
+        return str(DOCUMENT_KINDS.get(self.kind, self.kind))
 
     @property
     def status_label(self) -> str:
-        return DOCUMENT_STATUSES.get(self.status, self.status)
+        return str(DOCUMENT_STATUSES.get(self.status, self.status))
 
     @property
     def latest_version(self) -> "DocumentVersion | None":

@@ -8,6 +8,8 @@ import itertools
 from functools import lru_cache
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from eventmgr import locales
@@ -106,10 +108,11 @@ def _organisation_names(event, role: str) -> list[str]:
 def document_content(document: Document, number: int | None = None) -> dict:
     """Everything a version prints, numbered: the working copy as it is now, with the event's annex."""
     event = document.event
+    with in_language(document.language):  # stored with the version, in the document's language
+        kind_label = str(DOCUMENT_KINDS.get(document.kind, document.kind))
     return {
         "kind": document.kind,
-        # The English label, which the PDF and the page translate into the document's language.
-        "kind_label": DOCUMENT_KINDS.get(document.kind, document.kind),
+        "kind_label": kind_label,
         "title": document.title,
         "reference": document.reference,
         "language": document.language,
@@ -180,8 +183,10 @@ def render_content_pdf(
     except RenderError as error:
         current_app.logger.warning("Document PDF failed: %s", error)
         raise RenderFailed(
-            "The PDF could not be rendered, so nothing was published. Try again; if it fails "
-            "again, shorten the document or tell the site's administrators."
+            _(
+                "The PDF could not be rendered, so nothing was published. Try again; if it fails "
+                "again, shorten the document or tell the site's administrators."
+            )
         ) from error
 
 
@@ -202,16 +207,20 @@ def publish(document: Document, user, note: str = "", accept_unresolved: bool = 
     # Two secretariat members pressing Publish at once: the second waits here, then finds it published.
     db.session.refresh(document, with_for_update=True)
     if document.status == "published":
-        raise DocumentError("This version is already published; change the text to publish a correction.")
+        raise DocumentError(_("This version is already published; change the text to publish a correction."))
     if not any(s.paragraphs for s in document.sections):
-        raise DocumentError("Write at least one paragraph before publishing.")
+        raise DocumentError(_("Write at least one paragraph before publishing."))
     if document.versions and not note.strip():
-        raise DocumentError("Say what this correction changes.", field="note")
+        raise DocumentError(_("Say what this correction changes."), field="note")
     unresolved = unresolved_count(document)
     if unresolved and not accept_unresolved:
         raise DocumentError(
-            ("1 review comment is unresolved." if unresolved == 1 else f"{unresolved} review comments are unresolved.")
-            + " Resolve them, or confirm that you publish with them unresolved.",
+            ngettext(
+                "%(num)d review comment is unresolved. Resolve it, or confirm that you publish with it unresolved.",
+                "%(num)d review comments are unresolved. "
+                "Resolve them, or confirm that you publish with them unresolved.",
+                unresolved,
+            ),
             field="accept_unresolved",
         )
     number = (
@@ -271,7 +280,7 @@ def make_archive_pdf(version: DocumentVersion, timeout: float | None = None) -> 
 def _archive_job(job: Job) -> jobs.JobResult:
     version = db.session.get(DocumentVersion, job.params["version_id"])
     if version is None:
-        raise jobs.JobFailed("The version no longer exists.")
+        raise jobs.JobFailed(_("The version no longer exists."))
     make_archive_pdf(version, timeout=jobs.time_limit())
     return jobs.JobResult(report={"version": version.number})
 

@@ -1,5 +1,7 @@
 """Review: a draft sent for comment, comments on its paragraphs or on the whole, and the return to drafting."""
 
+from flask_babel import gettext as _
+
 from eventmgr.audit.services import record
 from eventmgr.database import utcnow
 from eventmgr.documents.models import Document, DocumentComment, DocumentParagraph
@@ -10,9 +12,9 @@ from eventmgr.extensions import db
 def submit_for_review(document: Document, user) -> None:
     """Ask the organisers and the secretariat to comment before publication."""
     if document.status != "draft":
-        raise DocumentError("Only a draft can be sent for review.")
+        raise DocumentError(_("Only a draft can be sent for review."))
     if not any(s.paragraphs for s in document.sections):
-        raise DocumentError("Write at least one paragraph before asking for review.")
+        raise DocumentError(_("Write at least one paragraph before asking for review."))
     document.status = "review"
     db.session.flush()
     record("document.review", user, document.event, summary=document.title)
@@ -21,7 +23,7 @@ def submit_for_review(document: Document, user) -> None:
 def return_to_draft(document: Document, user) -> None:
     """End the review and go on drafting."""
     if document.status != "review":
-        raise DocumentError("The document is not in review.")
+        raise DocumentError(_("The document is not in review."))
     document.status = "draft"
     db.session.flush()
     record("document.draft", user, document.event, summary=document.title)
@@ -31,11 +33,11 @@ def add_comment(document: Document, user, body: str, paragraph: DocumentParagrap
     """Comment on a paragraph, or on the document as a whole."""
     body = (body or "").strip()
     if not body:
-        raise DocumentError("Write a comment.", field="body")
+        raise DocumentError(_("Write a comment."), field="body")
     if len(body) > 5000:
-        raise DocumentError("Keep comments under 5,000 characters.", field="body")
+        raise DocumentError(_("Keep comments under 5,000 characters."), field="body")
     if document.status == "published":
-        raise DocumentError("Comments are taken on drafts and documents in review.", field="body")
+        raise DocumentError(_("Comments are taken on drafts and documents in review."), field="body")
     comment = DocumentComment(
         document=document, author_id=user.id, body=body, paragraph_id=paragraph.id if paragraph is not None else None
     )

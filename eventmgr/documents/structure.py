@@ -5,6 +5,7 @@ import re
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from slugify import slugify
 from sqlalchemy import select
 
@@ -84,11 +85,11 @@ def _clean_metadata(data: dict) -> dict:
     clean["kind"] = data.get("kind") or "recommendations"
     clean["language"] = (data.get("language") or "en").strip()
     if clean["kind"] not in DOCUMENT_KINDS:
-        raise DocumentError("Choose a kind of document from the list.", field="kind")
+        raise DocumentError(_("Choose a kind of document from the list."), field="kind")
     if not clean["title"]:
-        raise DocumentError("Give the document a title.", field="title")
+        raise DocumentError(_("Give the document a title."), field="title")
     if clean["language"] not in locales.language_codes():
-        raise DocumentError("Choose a language from the list.", field="language")
+        raise DocumentError(_("Choose a language from the list."), field="language")
     return clean
 
 
@@ -99,7 +100,7 @@ def create_document(event, data: dict, user) -> Document:
     clean["place"] = clean["place"] or event_place(event, clean["language"])
     clean["dates"] = clean["dates"] or event_dates_text(event, clean["language"])
     document = Document(event=event, created_by_id=user.id if user else None, status="draft", **clean)
-    document.slug = _unique_slug(event, data.get("slug") or DOCUMENT_KINDS[clean["kind"]])
+    document.slug = _unique_slug(event, data.get("slug") or clean["kind"])  # the code reads as the English kind
     db.session.add(document)
     db.session.flush()
     record("document.create", user, event, summary=document.title)
@@ -139,7 +140,7 @@ def update_document(document: Document, data: dict, user) -> Document:
 def delete_document(document: Document, user) -> None:
     """Delete a document that was never published; its language versions stay linked to each other."""
     if document.versions:
-        raise DocumentError("A published document cannot be deleted; publish a correction instead.")
+        raise DocumentError(_("A published document cannot be deleted; publish a correction instead."))
     set_translation_of(document, None, user)
     record("document.delete", user, document.event, summary=document.title)
     db.session.delete(document)
@@ -251,7 +252,13 @@ def record_edit(document: Document, user, action: str, changes: dict | None = No
 def add_section(document: Document, heading: str, user, position: int | None = None) -> DocumentSection:
     """Insert a section (at the end unless a position is given)."""
     if len(document.sections) >= MAX_SECTIONS:
-        raise DocumentError(f"A document may have at most {MAX_SECTIONS} sections.")
+        raise DocumentError(
+            ngettext(
+                "A document may have at most %(num)d section.",
+                "A document may have at most %(num)d sections.",
+                MAX_SECTIONS,
+            )
+        )
     section = DocumentSection(heading=(heading or "").strip()[:300])
     sections = list(document.sections)
     sections.insert(len(sections) if position is None else max(0, min(position, len(sections))), section)
@@ -291,7 +298,14 @@ def _clean_paragraph(data: dict) -> dict:
         items = items.splitlines()
     items = [re.sub(r"^\([a-z]\)\s*", "", item.strip()) for item in items if item.strip()]
     if len(items) > MAX_ITEMS:
-        raise DocumentError(f"A paragraph may have at most {MAX_ITEMS} lettered items.", field="items")
+        raise DocumentError(
+            ngettext(
+                "A paragraph may have at most %(num)d lettered item.",
+                "A paragraph may have at most %(num)d lettered items.",
+                MAX_ITEMS,
+            ),
+            field="items",
+        )
     clean = {
         "numbered": bool(data.get("numbered", True)),
         "lead": " ".join((data.get("lead") or "").split()),
@@ -299,7 +313,7 @@ def _clean_paragraph(data: dict) -> dict:
         "items": items,
     }
     if not (clean["lead"] or clean["body"] or clean["items"]):
-        raise DocumentError("Write the paragraph's text.", field="body")
+        raise DocumentError(_("Write the paragraph's text."), field="body")
     return clean
 
 
@@ -307,7 +321,13 @@ def add_paragraph(section: DocumentSection, data: dict, user, position: int | No
     """Insert a paragraph into a section (at the end unless a position is given)."""
     document = section.document
     if sum(len(s.paragraphs) for s in document.sections) >= MAX_PARAGRAPHS:
-        raise DocumentError(f"A document may have at most {MAX_PARAGRAPHS} paragraphs.")
+        raise DocumentError(
+            ngettext(
+                "A document may have at most %(num)d paragraph.",
+                "A document may have at most %(num)d paragraphs.",
+                MAX_PARAGRAPHS,
+            )
+        )
     paragraph = DocumentParagraph(**_clean_paragraph(data))
     paragraphs = list(section.paragraphs)
     paragraphs.insert(len(paragraphs) if position is None else max(0, min(position, len(paragraphs))), paragraph)
@@ -320,7 +340,7 @@ def add_paragraph(section: DocumentSection, data: dict, user, position: int | No
 def update_paragraph(paragraph: DocumentParagraph, data: dict, user, seen_at=None) -> None:
     """Change a paragraph; refused if someone else saved it after the editor loaded it (`seen_at`)."""
     if seen_at is not None and paragraph.updated_at and paragraph.updated_at > seen_at:
-        raise ConflictError("Someone else changed this paragraph after you opened it; reload to see their text.")
+        raise ConflictError(_("Someone else changed this paragraph after you opened it; reload to see their text."))
     clean = _clean_paragraph(data)
     changes = {k: (getattr(paragraph, k), v) for k, v in clean.items() if getattr(paragraph, k) != v}
     for key, value in clean.items():

@@ -175,8 +175,10 @@ def edit_event(event_id: int):
                 event,
                 form,
                 ConflictError(
-                    "Someone else saved this event at the same moment. Nothing of yours was saved: "
-                    "review their changes below, then save again."
+                    _(
+                        "Someone else saved this event at the same moment. Nothing of yours was saved: "
+                        "review their changes below, then save again."
+                    )
                 ),
             )
         except EventMgrError as error:
@@ -209,7 +211,9 @@ def _conflict_details(event, form, error: ConflictError) -> dict:
                 differing.append(key)
     # Keep what the user typed, and let the next save go through knowingly.
     form.version.data = event.version
-    return {"message": error.message, "fields": differing, "current": theirs}
+    # Each field named as the form labels it, in the reader's language.
+    labels = {key: form[FORM_FIELDS.get(key, key)].label.text for key in differing}
+    return {"message": error.message, "fields": differing, "labels": labels, "current": theirs}
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])

@@ -4,6 +4,8 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,24 +15,59 @@ from eventmgr.extensions import db
 from eventmgr.languages import Translatable, original_language_column
 from eventmgr.organisations.models import Organisation
 
-EVENT_KINDS = {"conference": "Conference", "webinar": "Webinar", "meeting": "Meeting", "workshop": "Workshop"}
+EVENT_KINDS = {
+    "conference": _l("Conference"),
+    "webinar": _l("Webinar"),
+    "meeting": _l("Meeting"),
+    "workshop": _l("Workshop"),
+}
 #: Where an event happens, whatever its kind: an online conference is as common as an in-person workshop.
-EVENT_FORMATS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
+EVENT_FORMATS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
 #: How one delegate attends: the event's format decides which modes it offers (Event.modes).
-ATTENDANCE_MODES = {"in_person": "In person", "online": "Online"}
-EVENT_STATUSES = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
+ATTENDANCE_MODES = {"in_person": _l("In person"), "online": _l("Online")}
+#: "event status": Russian agrees the word with "мероприятие"; a document's and a registration's differ.
+EVENT_STATUSES = {
+    "draft": _lp("event status", "Draft"),
+    "published": _lp("event status", "Published"),
+    "cancelled": _lp("event status", "Cancelled"),
+}
+#: An event's phase (Event.phase) as its organisers read it.
+EVENT_PHASES = {
+    "draft": _lp("event status", "Draft"),
+    "upcoming": _lp("event status", "Upcoming"),
+    "ongoing": _lp("event status", "Ongoing"),
+    "finished": _lp("event status", "Finished"),
+    "cancelled": _lp("event status", "Cancelled"),
+}
 VISIBILITIES = {
-    "public": "Public: listed on the site",
-    "unlisted": "Unlisted: anyone with the link",
-    "private": "Private: organisers only",
+    "public": _l("Public: listed on the site"),
+    "unlisted": _l("Unlisted: anyone with the link"),
+    "private": _l("Private: organisers only"),
+}
+#: The visibilities in a word, for lists and summaries.
+VISIBILITY_NAMES = {
+    "public": _lp("event visibility", "Public"),
+    "unlisted": _lp("event visibility", "Unlisted"),
+    "private": _lp("event visibility", "Private"),
 }
 REGISTRATION_POLICIES = {
-    "open": "Open: confirmed at once while seats remain",
-    "approval": "Approval: an organiser approves each registration",
-    "invitation": "Invitation: only invited addresses may register",
+    "open": _l("Open: confirmed at once while seats remain"),
+    "approval": _l("Approval: an organiser approves each registration"),
+    "invitation": _l("Invitation: only invited addresses may register"),
 }
-ORGANISATION_ROLES = {"host": "Host", "co_organiser": "Co-organiser", "partner": "Partner"}
-EVENT_ROLES = {"organiser": "Organiser", "secretariat": "Secretariat"}
+#: The registration policies in a word, for lists and summaries.
+REGISTRATION_POLICY_NAMES = {
+    "open": _lp("registration policy", "Open"),
+    "approval": _lp("registration policy", "Approval"),
+    "invitation": _lp("registration policy", "Invitation"),
+}
+#: "organisation role": in Russian an organisation that hosts is not the host of a session (PARTICIPANT_ROLES).
+ORGANISATION_ROLES = {
+    "host": _lp("organisation role", "Host"),
+    "co_organiser": _lp("organisation role", "Co-organiser"),
+    "partner": _lp("organisation role", "Partner"),
+}
+EVENT_ROLES = {"organiser": _l("Organiser"), "secretariat": _l("Secretariat")}
 #: The hours before its start from which an event's desk may check delegates in: at least 0, at most two days.
 CHECK_IN_OPENS_HOURS = (0, 48)
 

@@ -116,15 +116,15 @@ def format_of(data: dict) -> str:
 def _kind_errors(data: dict) -> dict[str, str]:
     errors = {}
     if data.get("kind") not in EVENT_KINDS:
-        errors["kind"] = "Choose conference, webinar, meeting or workshop."
+        errors["kind"] = _("Choose conference, webinar, meeting or workshop.")
     if format_of(data) not in EVENT_FORMATS:
-        errors["format"] = "Choose in person, online or hybrid."
+        errors["format"] = _("Choose in person, online or hybrid.")
     return errors
 
 
 def _title_errors(data: dict) -> dict[str, str]:
     if not (data.get("title") or "").strip():
-        return {"title": "Give the event a title."}
+        return {"title": _("Give the event a title.")}
     return {}
 
 
@@ -132,10 +132,10 @@ def _time_errors(data: dict) -> dict[str, str]:
     """The zone is a real one and the event ends after it starts."""
     errors = {}
     if data.get("timezone") and not locales.is_timezone(data["timezone"]):
-        errors["timezone"] = "Choose a time zone from the list."
+        errors["timezone"] = _("Choose a time zone from the list.")
     start, end = data.get("start_at"), data.get("end_at")
     if start and end and end <= start:
-        errors["end_at"] = "The event must end after it starts."
+        errors["end_at"] = _("The event must end after it starts.")
     return errors
 
 
@@ -144,11 +144,11 @@ def _venue_errors(data: dict) -> dict[str, str]:
     errors = {}
     in_person = format_of(data) != "online"
     if in_person and not (data.get("venue_name") or "").strip():
-        errors["venue_name"] = "An event in person or hybrid needs a venue; for an online-only event choose Online."
+        errors["venue_name"] = _("An event in person or hybrid needs a venue; for an online-only event choose Online.")
     if data.get("venue_country") and data["venue_country"] not in locales.country_codes():
-        errors["venue_country"] = "Choose a country from the list."
+        errors["venue_country"] = _("Choose a country from the list.")
     elif in_person and not data.get("venue_country"):
-        errors["venue_country"] = "Give the venue's country."
+        errors["venue_country"] = _("Give the venue's country.")
     return errors
 
 
@@ -156,15 +156,15 @@ def _audience_errors(data: dict) -> dict[str, str]:
     """Who may see the event and how delegates register are among the choices."""
     errors = {}
     if data.get("visibility") not in VISIBILITIES:
-        errors["visibility"] = "Choose who can see the event."
+        errors["visibility"] = _("Choose who can see the event.")
     if data.get("registration_policy") not in REGISTRATION_POLICIES:
-        errors["registration_policy"] = "Choose how delegates register."
+        errors["registration_policy"] = _("Choose how delegates register.")
     return errors
 
 
 def _capacity_errors(data: dict) -> dict[str, str]:
     return {
-        key: "Capacity must be at least 1 seat; leave it empty for no limit."
+        key: _("Capacity must be at least 1 seat; leave it empty for no limit.")
         for key in ("capacity", "online_capacity")
         if data.get(key) is not None and data[key] < 1
     }
@@ -174,12 +174,12 @@ def _delegation_errors(data: dict) -> dict[str, str]:
     """Delegations have room for their head, come from known countries, and close before the event ends."""
     errors = {}
     if data.get("delegation_max_size") is not None and data["delegation_max_size"] < 1:
-        errors["delegation_max_size"] = "A delegation has at least its head; leave it empty for no limit."
+        errors["delegation_max_size"] = _("A delegation has at least its head; leave it empty for no limit.")
     if any(code not in locales.country_codes() for code in data.get("delegation_countries") or []):
-        errors["delegation_countries"] = "Choose countries from the list."
+        errors["delegation_countries"] = _("Choose countries from the list.")
     deadline, end = data.get("delegation_deadline"), data.get("end_at")
     if deadline and end and deadline > end:
-        errors["delegation_deadline"] = "Delegations must be settled before the event ends."
+        errors["delegation_deadline"] = _("Delegations must be settled before the event ends.")
     return errors
 
 
@@ -187,17 +187,17 @@ def _registration_window_errors(data: dict) -> dict[str, str]:
     """Registration closes after it opens, and both before the event ends (the first broken rule is named)."""
     opens, closes, end = data.get("registration_opens_at"), data.get("registration_closes_at"), data.get("end_at")
     if opens and closes and closes <= opens:
-        return {"registration_closes_at": "Registration must close after it opens."}
+        return {"registration_closes_at": _("Registration must close after it opens.")}
     if closes and end and closes > end:
-        return {"registration_closes_at": "Registration must close before the event ends."}
+        return {"registration_closes_at": _("Registration must close before the event ends.")}
     if opens and end and opens >= end:
-        return {"registration_opens_at": "Registration must open before the event ends."}
+        return {"registration_opens_at": _("Registration must open before the event ends.")}
     return {}
 
 
 def _reminder_errors(data: dict) -> dict[str, str]:
     return {
-        key: "Between 1 minute and 14 days before the start, or empty for no reminder."
+        key: _("Between 1 minute and 14 days before the start, or empty for no reminder.")
         for key in ("reminder_early_minutes", "reminder_late_minutes")
         if data.get(key) is not None and not 1 <= data[key] <= 60 * 24 * 14
     }
@@ -206,17 +206,17 @@ def _reminder_errors(data: dict) -> dict[str, str]:
 def _price_errors(data: dict, event: Event | None) -> dict[str, str]:
     errors = {}
     if data.get("fee") is not None and data["fee"] < 0:
-        errors["fee"] = "The fee cannot be negative; 0 means free."
+        errors["fee"] = _("The fee cannot be negative; 0 means free.")
     # A currency no longer in use is kept on an event that has it, never chosen anew.
     kept = event is not None and data.get("currency") == event.currency
     if data.get("currency") and data["currency"] not in locales.currency_codes() and not kept:
-        errors["currency"] = "Choose a currency from the list."
+        errors["currency"] = _("Choose a currency from the list.")
     return errors
 
 
 def _language_errors(data: dict) -> dict[str, str]:
     if any(code not in locales.language_codes() for code in data.get("languages") or []):
-        return {"languages": "Choose languages from the list."}
+        return {"languages": _("Choose languages from the list.")}
     return {}
 
 
@@ -231,7 +231,7 @@ def _original_language_errors(data: dict) -> dict[str, str]:
 
 def _series_errors(data: dict) -> dict[str, str]:
     if data.get("series_id") and db.session.get(Series, data["series_id"]) is None:
-        return {"series_id": "Choose a series from the list."}
+        return {"series_id": _("Choose a series from the list.")}
     return {}
 
 
@@ -241,11 +241,11 @@ def _edition_errors(data: dict, event: Event | None) -> dict[str, str]:
     if edition is None:
         return {}
     if edition < 1:
-        return {"edition": "Editions are numbered from 1."}
+        return {"edition": _("Editions are numbered from 1.")}
     if not data.get("series_id"):
-        return {"edition": "An edition number needs a series."}
+        return {"edition": _("An edition number needs a series.")}
     if _edition_taken(data["series_id"], edition, event):
-        return {"edition": "Another event of this series has this edition number."}
+        return {"edition": _("Another event of this series has this edition number.")}
     return {}
 
 
@@ -254,9 +254,9 @@ def _slug_errors(data: dict, event: Event | None) -> dict[str, str]:
     if not slug:
         return {}
     if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:
-        return {"slug": "Use lower-case letters, digits and single hyphens, e.g. central-asia-border-2026."}
+        return {"slug": _("Use lower-case letters, digits and single hyphens, e.g. central-asia-border-2026.")}
     if slug_taken(slug, event):
-        return {"slug": "Another event uses this address."}
+        return {"slug": _("Another event uses this address.")}
     return {}
 
 
@@ -327,7 +327,7 @@ def _check_series_choice(data: dict, event: Event | None, user) -> None:
     series = db.session.get(Series, series_id)
     if series is not None and not permissions.can_manage_series(user, series):
         raise EventMgrError(
-            "Choose one of your own series; to join another organiser's series, ask to join it.", field="series_id"
+            _("Choose one of your own series; to join another organiser's series, ask to join it."), field="series_id"
         )
 
 
@@ -377,8 +377,10 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
     the event was saved since `expected_version`. Return the changes, those in other languages as 'title (ru)'."""
     if expected_version is not None and expected_version != event.version:
         raise ConflictError(
-            "Someone else saved this event after you opened it. Nothing of yours was saved: "
-            "review their changes below, then save again.",
+            _(
+                "Someone else saved this event after you opened it. Nothing of yours was saved: "
+                "review their changes below, then save again."
+            ),
         )
     translations = data.get("translations")
     data = _clean(data)
@@ -414,7 +416,7 @@ def update_event(event: Event, data: dict, user, expected_version: int | None) -
 def publish_event(event: Event, user) -> None:
     """Make a draft visible according to its visibility."""
     if event.status != "draft":
-        raise EventMgrError("Only a draft can be published.")
+        raise EventMgrError(_("Only a draft can be published."))
     raise_first(event_rule_errors({key: getattr(event, key) for key in EDITABLE_FIELDS}, event))
     event.status = "published"
     event.published_at = utcnow()
@@ -426,7 +428,7 @@ def publish_event(event: Event, user) -> None:
 def cancel_event(event: Event, user, reason: str = "") -> None:
     """Cancel a published event; its page stays up and says so."""
     if event.status != "published":
-        raise EventMgrError("Only a published event can be cancelled; delete a draft instead.")
+        raise EventMgrError(_("Only a published event can be cancelled; delete a draft instead."))
     event.status = "cancelled"
     event.cancellation_reason = reason.strip() or None
     signals.event_cancelled.send(event)
@@ -437,7 +439,7 @@ def cancel_event(event: Event, user, reason: str = "") -> None:
 def delete_draft(event: Event, user) -> None:
     """Delete an event that was never published."""
     if event.status != "draft":
-        raise EventMgrError("Only drafts can be deleted; cancel a published event instead.")
+        raise EventMgrError(_("Only drafts can be deleted; cancel a published event instead."))
     record("event.delete", user, None, summary=f"{event.title} ({event.slug})")
     db.session.delete(event)
     db.session.flush()
@@ -449,7 +451,7 @@ def copy_as_next_edition(event: Event, user) -> Event:
     Whoever does not own the series gets the draft outside it, with a request to join it as that edition.
     """
     if event.series is None:
-        raise EventMgrError("Only an event in a series can be copied as its next edition.")
+        raise EventMgrError(_("Only an event in a series can be copied as its next edition."))
     last_edition = (
         db.session.execute(select(func.max(Event.edition)).where(Event.series_id == event.series_id)).scalar() or 0
     )
@@ -511,14 +513,14 @@ def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
     current = {(link.organisation_id, link.role) for link in event.organisation_links}
     for org_id, role in links:
         if role not in ORGANISATION_ROLES:
-            raise EventMgrError("Choose host, co-organiser or partner.", field="role")
+            raise EventMgrError(_("Choose host, co-organiser or partner."), field="role")
         organisation = db.session.get(Organisation, org_id)
         if organisation is None or (
             user is not None and (org_id, role) not in current and not can_find_organisation(user, organisation)
         ):
-            raise EventMgrError("Choose an organisation from the list.", field="organisation_id")
+            raise EventMgrError(_("Choose an organisation from the list."), field="organisation_id")
     if len(set(links)) != len(links):
-        raise EventMgrError("An organisation is listed twice with the same role.", field="organisation_id")
+        raise EventMgrError(_("An organisation is listed twice with the same role."), field="organisation_id")
     before = [(link.organisation_id, link.role) for link in event.organisation_links]
     if before == list(links):
         return
@@ -546,11 +548,15 @@ def set_organisations(event: Event, links: list[tuple[int, str]], user) -> None:
 def grant_role(event: Event, target_user, role: str, user) -> EventRole:
     """Give a user the organiser or secretariat role on the event."""
     if role not in EVENT_ROLES:
-        raise EventMgrError("Choose organiser or secretariat.", field="role")
+        raise EventMgrError(_("Choose organiser or secretariat."), field="role")
     if not target_user.is_active:
-        raise EventMgrError("This account is deactivated.", field="email")
+        raise EventMgrError(_("This account is deactivated."), field="email")
     if any(r.user_id == target_user.id and r.role == role for r in event.roles):
-        raise EventMgrError(f"{target_user.name} is already {EVENT_ROLES[role].lower()}.", field="email")
+        if role == "organiser":
+            message = _("%(name)s is already an organiser of the event.", name=target_user.name)
+        else:
+            message = _("%(name)s is already in the event's secretariat.", name=target_user.name)
+        raise EventMgrError(message, field="email")
     granted = EventRole(user_id=target_user.id, role=role)
     event.roles.append(granted)
     record("role.grant", user, event, summary=f"{target_user.name}: {EVENT_ROLES[role]}")
@@ -567,10 +573,14 @@ def invite_to_role(event: Event, email: str, role: str, user) -> EventRoleInvita
     link. The answer and the mail are the same whether or not the address has an account, so granting a role
     tells nobody who has one."""
     if role not in EVENT_ROLES:
-        raise EventMgrError("Choose organiser or secretariat.", field="role")
+        raise EventMgrError(_("Choose organiser or secretariat."), field="role")
     email = normalise_email(email)
     if any(r.user.email == email and r.role == role for r in event.roles):
-        raise EventMgrError(f"This address is already {EVENT_ROLES[role].lower()} of the event.", field="email")
+        if role == "organiser":
+            message = _("This address is already an organiser of the event.")
+        else:
+            message = _("This address is already in the event's secretariat.")
+        raise EventMgrError(message, field="email")
     if db.session.execute(
         select(EventRoleInvitation.id).where(
             EventRoleInvitation.event_id == event.id,
@@ -579,7 +589,7 @@ def invite_to_role(event: Event, email: str, role: str, user) -> EventRoleInvita
         )
     ).first():
         raise EventMgrError(
-            "This address has been invited already; resend the invitation from the list.", field="email"
+            _("This address has been invited already; resend the invitation from the list."), field="email"
         )
     invitation = EventRoleInvitation(
         event_id=event.id,
@@ -648,7 +658,7 @@ def role_invitation_by_token(token: str) -> EventRoleInvitation | None:
 def accept_role_invitation(invitation: EventRoleInvitation, user) -> EventRole:
     """The invited address's own account takes the role."""
     if normalise_email(user.email) != invitation.email:
-        raise EventMgrError("This invitation was sent to another address: log in with the account of that address.")
+        raise EventMgrError(_("This invitation was sent to another address: log in with the account of that address."))
     event = invitation.event
     role = next((r for r in event.roles if r.user_id == user.id and r.role == invitation.role), None)
     if role is None:
@@ -676,7 +686,7 @@ def revoke_role(event: Event, role: EventRole, user) -> None:
     """Take a role away; the last organiser cannot be removed."""
     organisers = [r for r in event.roles if r.role == "organiser"]
     if role.role == "organiser" and len(organisers) == 1:
-        raise EventMgrError("An event needs at least one organiser.")
+        raise EventMgrError(_("An event needs at least one organiser."))
     event.roles.remove(role)
     record("role.revoke", user, event, summary=f"{role.user.name}: {EVENT_ROLES[role.role]}")
     db.session.flush()
@@ -686,9 +696,9 @@ def create_series(title: str, description: str, user, slug: str | None = None) -
     """Create a series of recurring events."""
     slug = slug or slugify(title, max_length=SLUG_MAX)
     if not SLUG_PATTERN.match(slug or ""):
-        raise EventMgrError("Use lower-case letters, digits and single hyphens.", field="slug")
+        raise EventMgrError(_("Use lower-case letters, digits and single hyphens."), field="slug")
     if db.session.execute(select(Series.id).where(Series.slug == slug)).first():
-        raise EventMgrError("Another series uses this address.", field="slug")
+        raise EventMgrError(_("Another series uses this address."), field="slug")
     series = Series(
         title=title.strip(), description=description or "", slug=slug, created_by_id=user.id if user else None
     )
@@ -700,9 +710,9 @@ def create_series(title: str, description: str, user, slug: str | None = None) -
 def request_series(event: Event, series: Series, edition: int | None, user) -> SeriesRequest:
     """Ask the series' owner to take the event in as an edition (replacing an earlier request of the event)."""
     if event.series_id == series.id:
-        raise EventMgrError("The event is in this series already.", field="join_series")
+        raise EventMgrError(_("The event is in this series already."), field="join_series")
     if edition is not None and edition < 1:
-        raise EventMgrError("Editions are numbered from 1.", field="join_edition")
+        raise EventMgrError(_("Editions are numbered from 1."), field="join_edition")
     request = db.session.execute(select(SeriesRequest).where(SeriesRequest.event_id == event.id)).scalar_one_or_none()
     if request is None:
         request = SeriesRequest(event_id=event.id)
@@ -781,9 +791,9 @@ def pending_series_request(event: Event) -> SeriesRequest | None:
 def update_series(series: Series, title: str, description: str, slug: str) -> None:
     """Change a series' title, description or address."""
     if not SLUG_PATTERN.match(slug or ""):
-        raise EventMgrError("Use lower-case letters, digits and single hyphens.", field="slug")
+        raise EventMgrError(_("Use lower-case letters, digits and single hyphens."), field="slug")
     if db.session.execute(select(Series.id).where(Series.slug == slug, Series.id != series.id)).first():
-        raise EventMgrError("Another series uses this address.", field="slug")
+        raise EventMgrError(_("Another series uses this address."), field="slug")
     series.title, series.description, series.slug = title.strip(), description or "", slug
     db.session.flush()
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,13 +10,13 @@ from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
 
 ORGANISATION_KINDS = {
-    "border_agency": "Border agency",
-    "ministry": "Ministry or government body",
-    "international": "International organisation",
-    "programme": "Programme or project",
-    "research": "Research institute",
-    "ngo": "NGO",
-    "other": "Other",
+    "border_agency": _l("Border agency"),
+    "ministry": _l("Ministry or government body"),
+    "international": _l("International organisation"),
+    "programme": _l("Programme or project"),
+    "research": _l("Research institute"),
+    "ngo": _l("NGO"),
+    "other": _l("Other"),
 }
 
 
@@ -48,7 +49,7 @@ class Organisation(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return ORGANISATION_KINDS.get(self.kind, self.kind)
+        return str(ORGANISATION_KINDS.get(self.kind, self.kind))
 
     def __repr__(self) -> str:
         return f"<Organisation {self.acronym or self.name}>"

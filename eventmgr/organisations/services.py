@@ -1,5 +1,6 @@
 """Create and change organisations; their owners; every change in the audit log."""
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from eventmgr import locales
@@ -16,18 +17,20 @@ FIELDS = ("name", "acronym", "kind", "country_code", "website")
 def _check(data: dict, organisation: Organisation | None) -> dict:
     data = {key: (data.get(key) or "").strip() or None for key in FIELDS}
     if not data["name"]:
-        raise EventMgrError("Give the organisation's name.", field="name")
+        raise EventMgrError(_("Give the organisation's name."), field="name")
     if data["kind"] not in ORGANISATION_KINDS:
-        raise EventMgrError("Choose a kind from the list.", field="kind")
+        raise EventMgrError(_("Choose a kind from the list."), field="kind")
     if data["country_code"] and data["country_code"] not in locales.country_codes():
-        raise EventMgrError("Choose a country from the list.", field="country_code")
+        raise EventMgrError(_("Choose a country from the list."), field="country_code")
     same_name = select(Organisation.id).where(func.lower(Organisation.name) == data["name"].lower())
     if organisation is not None:
         same_name = same_name.where(Organisation.id != organisation.id)
     if db.session.execute(same_name).first():
         raise EventMgrError(
-            "An organisation with this name is in the directory already; if you cannot find it, "
-            "ask the site's administrators.",
+            _(
+                "An organisation with this name is in the directory already; if you cannot find it, "
+                "ask the site's administrators."
+            ),
             field="name",
         )
     return data
@@ -64,7 +67,7 @@ def update_organisation(organisation: Organisation, data: dict, user=None) -> di
 def add_owner(organisation: Organisation, owner, by) -> None:
     """Let another account change the organisation's entry (an administrator's decision)."""
     if owner in organisation.owners:
-        raise EventMgrError(f"{owner.name} owns this entry already.", field="user_id")
+        raise EventMgrError(_("%(name)s owns this entry already.", name=owner.name), field="user_id")
     organisation.owners.append(owner)
     record("organisation.owner_add", by, summary=f"{organisation.display_name}: {owner.name}")
     db.session.flush()

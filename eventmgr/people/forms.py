@@ -11,7 +11,7 @@ from eventmgr.extensions import db
 from eventmgr.forms import Form, LanguageField, SubForm, Translations, add_translation_fields
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import organisations_findable
-from eventmgr.people.models import HONORIFICS, Person
+from eventmgr.people.models import HONORIFIC_LABELS, Person
 from eventmgr.people.photos import MAX_BYTES
 from eventmgr.people.services import PERSON_FIELDS, links_text
 
@@ -65,7 +65,7 @@ class PersonFields(SubForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.honorific.choices = [("", _l("(none)"))] + [(h, h) for h in HONORIFICS]
+        self.honorific.choices = [("", _l("(none)"))] + list(HONORIFIC_LABELS.items())
         organisations = db.session.execute(
             db.select(Organisation).where(organisations_findable(current_user)).order_by(Organisation.name)
         ).scalars()

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,18 @@ from eventmgr.organisations.models import Organisation
 
 #: The honorifics offered before a name, to presenters and delegates alike.
 HONORIFICS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Ambassador", "H.E.", "Col.", "Gen.")
+#: How each is offered in the reader's language; the English one is what is stored and printed.
+HONORIFIC_LABELS = {
+    "Mr.": _l("Mr."),
+    "Ms.": _l("Ms."),
+    "Mrs.": _l("Mrs."),
+    "Dr.": _l("Dr."),
+    "Prof.": _l("Prof."),
+    "Ambassador": _l("Ambassador"),
+    "H.E.": _l("H.E."),
+    "Col.": _l("Col."),
+    "Gen.": _l("Gen."),
+}
 #: Sizes a photo is kept in: name -> (width, height) it is fitted into; the small one is cropped square.
 PHOTO_SIZES = {"large": (800, 800), "small": (200, 200)}
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import BinaryIO
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from eventmgr.errors import EventMgrError
@@ -49,9 +51,9 @@ def read_upload(stream: BinaryIO) -> bytes:
     """Read an upload, refusing it as soon as it passes MAX_BYTES."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise PhotoError(f"The photo is larger than {MAX_BYTES // (1024 * 1024)} MB; choose a smaller file.")
+        raise PhotoError(_("The photo is larger than %(mb)d MB; choose a smaller file.", mb=MAX_BYTES // (1024 * 1024)))
     if not data:
-        raise PhotoError("The file is empty.")
+        raise PhotoError(_("The file is empty."))
     return data
 
 
@@ -61,7 +63,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     Re-encoding drops EXIF (location, camera serial numbers) and anything hidden after the image data.
     """
     if len(data) > MAX_BYTES:
-        raise PhotoError(f"The photo is larger than {MAX_BYTES // (1024 * 1024)} MB; choose a smaller file.")
+        raise PhotoError(_("The photo is larger than %(mb)d MB; choose a smaller file.", mb=MAX_BYTES // (1024 * 1024)))
     image = _open_checked(data)
     try:
         with warnings.catch_warnings(), _refusing_truncated_images():
@@ -71,7 +73,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
             image = ImageOps.exif_transpose(image)  # turn it upright before EXIF is dropped
             image = _to_rgb(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
-        raise PhotoError("The image could not be read; it may be damaged. Try another file.") from error
+        raise PhotoError(_("The image could not be read; it may be damaged. Try another file.")) from error
 
     large = image.copy()
     large.thumbnail(PHOTO_SIZES["large"], Image.Resampling.LANCZOS)
@@ -105,7 +107,7 @@ def _refusing_truncated_images():
 
 def _open_checked(data: bytes) -> Image.Image:
     """Open the image lazily (headers only) and refuse the wrong format or too many pixels before decoding."""
-    not_an_image = "This file is not a photo: upload a JPEG, PNG or WebP image."
+    not_an_image = _("This file is not a photo: upload a JPEG, PNG or WebP image.")
     try:
         with warnings.catch_warnings():
             # Pillow's own guard warns (or raises) on huge images; both mean a refusal here.
@@ -124,10 +126,21 @@ def _open_checked(data: bytes) -> Image.Image:
 
 
 def _too_many_pixels_message(width: int | None = None, height: int | None = None) -> str:
-    size = f" ({width} × {height} pixels)" if width and height else ""
-    return (
-        f"The image is too large{size}: at most {MAX_PIXELS // 1_000_000} megapixels are accepted. "
-        f"Resize it and upload it again."
+    megapixels = MAX_PIXELS // 1_000_000
+    if width and height:
+        return ngettext(
+            "The image is too large (%(width)d × %(height)d pixels): at most %(num)d megapixel is accepted. "
+            "Resize it and upload it again.",
+            "The image is too large (%(width)d × %(height)d pixels): at most %(num)d megapixels are accepted. "
+            "Resize it and upload it again.",
+            megapixels,
+            width=width,
+            height=height,
+        )
+    return ngettext(
+        "The image is too large: at most %(num)d megapixel is accepted. Resize it and upload it again.",
+        "The image is too large: at most %(num)d megapixels are accepted. Resize it and upload it again.",
+        megapixels,
     )
 
 

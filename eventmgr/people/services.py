@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import exists, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload, undefer
@@ -49,7 +50,7 @@ def parse_links(text: str | None) -> list[dict]:
     """Links typed one per line, each a URL optionally followed by a label: 'https://osce.org OSCE profile'."""
     links = []
     for line in (text or "").splitlines():
-        url, _, label = line.strip().partition(" ")
+        url, _space, label = line.strip().partition(" ")
         if url:
             links.append({"url": url, "label": label.strip()})
     return links
@@ -64,38 +65,38 @@ def person_rule_errors(data: dict, person: Person | None = None) -> dict[str, st
     """Check the rules a person's details must keep; return {field: message} for every one broken."""
     errors: dict[str, str] = {}
     if not (data.get("full_name") or "").strip():
-        errors["full_name"] = "Give the person's full name."
+        errors["full_name"] = _("Give the person's full name.")
     if data.get("country") and data["country"] not in locales.country_codes():
-        errors["country"] = "Choose a country from the list."
+        errors["country"] = _("Choose a country from the list.")
     if data.get("organisation_id") and db.session.get(Organisation, data["organisation_id"]) is None:
-        errors["organisation_id"] = "Choose an organisation from the list."
+        errors["organisation_id"] = _("Choose an organisation from the list.")
     email = data.get("email")
     if email:
         try:
             # As the forms check addresses (WTForms' Email validator): the syntax, not the mail server.
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
-            errors["email"] = "Give a valid e-mail address, or leave it empty."
+            errors["email"] = _("Give a valid e-mail address, or leave it empty.")
         else:
             same = select(Person.id).where(Person.email == email)
             if person is not None and person.id is not None:
                 same = same.where(Person.id != person.id)
             if db.session.execute(same).first():
-                errors["email"] = "Another person has this e-mail address; choose that person instead."
+                errors["email"] = _("Another person has this e-mail address; choose that person instead.")
     code = data.get("original_language")
     if code is not None and languages.supported(code) != code:
-        from flask_babel import gettext as _
-
         errors["original_language"] = _("Choose the language it is written in from the list.")
     if len(data.get("bio") or "") > MAX_BIO:
-        errors["bio"] = f"Keep the bio under {MAX_BIO} characters."
+        errors["bio"] = ngettext(
+            "Keep the bio under %(num)s character.", "Keep the bio under %(num)s characters.", MAX_BIO
+        )
     links = data.get("links") or []
     if len(links) > MAX_LINKS:
-        errors["links"] = f"Give at most {MAX_LINKS} links."
+        errors["links"] = ngettext("Give at most %(num)d link.", "Give at most %(num)d links.", MAX_LINKS)
     for link in links:
         parts = urlsplit(link.get("url", ""))
         if parts.scheme not in ("http", "https") or not parts.netloc or len(link["url"]) > 500:
-            errors["links"] = "Each link must be a web address starting with https:// or http://."
+            errors["links"] = _("Each link must be a web address starting with https:// or http://.")
             break
     return errors
 
@@ -218,8 +219,10 @@ def find_person(email: str | None = None, full_name: str | None = None, user=Non
         if found is not None:
             if user is not None and not permissions.can_find_person(user, found):
                 raise ProfileOutOfReach(
-                    "Another profile in the directory has this address. Leave the address "
-                    "empty to add a separate profile, or ask the site's administrators.",
+                    _(
+                        "Another profile in the directory has this address. Leave the address "
+                        "empty to add a separate profile, or ask the site's administrators."
+                    ),
                     field="email",
                 )
             return found
@@ -335,7 +338,7 @@ def duplicate_candidates(people: list[Person], user) -> list[tuple[Person, Perso
 def merge_people(kept: Person, duplicate: Person, user=None, event: Event | None = None) -> None:
     """Fold `duplicate` into `kept`: its sessions and featured entries move over, its details fill gaps; it goes."""
     if kept.id == duplicate.id:
-        raise EventMgrError("Choose two different people.", field="duplicate_id")
+        raise EventMgrError(_("Choose two different people."), field="duplicate_id")
     # Where both are in the same session or featured on the same event, the kept person's entry stays.
     move_appearances(kept, duplicate)
     gaps = {
@@ -438,9 +441,9 @@ def send_profile_link(person: Person, event: Event, user, now=None) -> None:
     """Mail the person a link to update their own profile, at the address it has; once an hour at most."""
     now = now or utcnow()
     if not person.email:
-        raise EventMgrError("This profile has no e-mail address to send a link to.")
+        raise EventMgrError(_("This profile has no e-mail address to send a link to."))
     if person.profile_link_sent_at and now - person.profile_link_sent_at < PROFILE_LINK_INTERVAL:
-        raise EventMgrError("A link was sent to this person less than an hour ago.")
+        raise EventMgrError(_("A link was sent to this person less than an hour ago."))
     # In the language of the person's account, if their address has one, else in the event's own.
     with in_language(account_language(person.email) or event.original_language):
         queue_mail(

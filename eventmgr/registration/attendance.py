@@ -12,6 +12,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventmgr.audit.services import record
@@ -92,13 +94,16 @@ def read_report(data: bytes) -> list[tuple[str | None, str | None]]:
     """(address lower-cased or None, join time as written or None) for each participant row of the report."""
     if len(data) > REPORT_BYTES:
         raise EventMgrError(
-            f"The file is larger than the {REPORT_BYTES / 2**20:g} MB allowed; export the report again.",
+            _(
+                "The file is larger than the %(mb)s MB allowed; export the report again.",
+                mb=format_number(REPORT_BYTES / 2**20),
+            ),
             field="report",
         )
     try:
         text = decode_csv(data)
     except UnicodeDecodeError as error:
-        raise EventMgrError('Save the report as CSV ("CSV UTF-8" in Excel).', field="report") from error
+        raise EventMgrError(_('Save the report as CSV ("CSV UTF-8" in Excel).'), field="report") from error
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -123,11 +128,15 @@ def read_report(data: bytes) -> list[tuple[str | None, str | None]]:
             joined = row[join_column].strip() if join_column is not None and join_column < len(row) else ""
             participants.append((address if "@" in address else None, joined or None))
     except csv.Error as error:
-        raise EventMgrError(f"The file is not a CSV file that can be read: {error}.", field="report") from error
+        raise EventMgrError(
+            _("The file is not a CSV file that can be read (%(error)s).", error=error), field="report"
+        ) from error
     if email_column is None:
         raise EventMgrError(
-            'The report has no e-mail column: export it with the participants\' addresses (a column named "Email" '
-            'or "User Email").',
+            _(
+                'The report has no e-mail column: export it with the participants\' addresses (a column named "Email" '
+                'or "User Email").'
+            ),
             field="report",
         )
     return participants

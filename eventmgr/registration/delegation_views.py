@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from eventmgr.database import utcnow
@@ -281,7 +282,7 @@ def delegations_list(event_id: int):
             status = 422
         else:
             db.session.commit()
-            flash(_("%(n)d focal point(s) invited.", n=added), "success")
+            flash(ngettext("%(num)d focal point invited.", "%(num)d focal points invited.", added), "success")
             return redirect(url_for("registration_delegation_desk.delegations_list", event_id=event.id))
     elif invite_form.errors:
         status = 422
@@ -313,7 +314,23 @@ def decide(event_id: int, delegation_id: int, action: str):
     else:
         db.session.commit()
         if action == "approve":
-            flash(_("%(n)d member(s) of %(name)s approved.", n=count, name=delegation.name), "success")
+            flash(
+                ngettext(
+                    "%(num)d member of %(name)s approved.",
+                    "%(num)d members of %(name)s approved.",
+                    count,
+                    name=delegation.name,
+                ),
+                "success",
+            )
         else:
-            flash(_("%(n)d member(s) of %(name)s declined.", n=count, name=delegation.name), "success")
+            flash(
+                ngettext(
+                    "%(num)d member of %(name)s declined.",
+                    "%(num)d members of %(name)s declined.",
+                    count,
+                    name=delegation.name,
+                ),
+                "success",
+            )
     return redirect(url_for("registration_delegation_desk.delegations_list", event_id=event.id))

@@ -10,6 +10,8 @@ and checks everything before it writes, so that a refused change leaves nothing 
 from datetime import datetime
 
 from babel import Locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -106,28 +108,28 @@ def may_change(event: Event, delegation: Delegation, now: datetime) -> bool:
 
 def _check_may_change(event: Event, delegation: Delegation, now: datetime) -> None:
     if delegation.cancelled_at is not None:
-        raise DelegationClosed("This delegation has been withdrawn.")
+        raise DelegationClosed(_("This delegation has been withdrawn."))
     if not may_change(event, delegation, now):
-        raise DelegationClosed("The deadline for changing delegations has passed.")
+        raise DelegationClosed(_("The deadline for changing delegations has passed."))
 
 
 def _represented(event: Event, data: dict, invitation: DelegationInvitation | None) -> tuple[str | None, Organisation]:
     """The country or the organisation the delegation represents, checked against what the event takes."""
     country, organisation_id = data.get("country") or None, data.get("organisation_id") or None
     if bool(country) == bool(organisation_id):
-        raise EventMgrError("Choose either a country or an organisation.", field="country")
+        raise EventMgrError(_("Choose either a country or an organisation."), field="country")
     if country:
         if country not in locales.country_codes():
-            raise EventMgrError("Choose a country from the list.", field="country")
+            raise EventMgrError(_("Choose a country from the list."), field="country")
         if invitation is None and event.delegation_countries and country not in event.delegation_countries:
-            raise EventMgrError("This event does not take a delegation from this country.", field="country")
+            raise EventMgrError(_("This event does not take a delegation from this country."), field="country")
         return country, None
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
-        raise EventMgrError("Choose an organisation from the list.", field="organisation_id")
+        raise EventMgrError(_("Choose an organisation from the list."), field="organisation_id")
     allowed = event.delegation_organisation_ids
     if invitation is None and allowed and organisation.id not in allowed:
-        raise EventMgrError("This event does not take a delegation from this organisation.", field="organisation_id")
+        raise EventMgrError(_("This event does not take a delegation from this organisation."), field="organisation_id")
     return None, organisation
 
 
@@ -142,7 +144,7 @@ def _existing_delegation(event: Event, country: str | None, organisation: Organi
         select(Delegation).where(Delegation.event_id == event.id, column == value)
     ).scalar_one_or_none()
     if found is not None and found.cancelled_at is None:
-        raise EventMgrError(f"{found.name} has registered a delegation already.", field=field)
+        raise EventMgrError(_("%(name)s has registered a delegation already.", name=found.name), field=field)
     return found
 
 
@@ -156,21 +158,23 @@ def _clean_member(event: Event, member: dict, prefix: str, taken: set[str]) -> t
     for key in ("given_name", "family_name", "email"):
         clean[key] = (clean[key] or "").strip() or None
         if clean[key] is None:
-            raise EventMgrError("This field is required.", field=f"{prefix}{key}")
+            raise EventMgrError(_("This field is required."), field=f"{prefix}{key}")
     clean["honorific"] = (clean["honorific"] or "").strip() or None
     clean["position"] = (clean["position"] or "").strip() or None
     clean["is_head"] = bool(clean["is_head"])
     email = clean["email"] = normalise_email(clean["email"])
     if email in taken:
-        raise EventMgrError("This address is given for another member already.", field=f"{prefix}email")
+        raise EventMgrError(_("This address is given for another member already."), field=f"{prefix}email")
     existing = services.registration_for_email(event, email)
     if existing is not None and existing.is_active:
-        where = (
-            f"as a member of the delegation of {existing.delegation}"
-            if existing.delegation_id is not None
-            else "as a delegate"
-        )
-        raise EventMgrError(f"This address is registered for the event already, {where}.", field=f"{prefix}email")
+        if existing.delegation_id is not None:
+            message = _(
+                "This address is registered for the event already, as a member of the delegation of %(delegation)s.",
+                delegation=existing.delegation,
+            )
+        else:
+            message = _("This address is registered for the event already, as a delegate.")
+        raise EventMgrError(message, field=f"{prefix}email")
     try:
         clean["attendance_mode"] = services.mode_for(event, clean["attendance_mode"])
     except EventMgrError as error:
@@ -182,8 +186,11 @@ def _clean_member(event: Event, member: dict, prefix: str, taken: set[str]) -> t
 def _check_size(event: Event, size: int, field: str) -> None:
     if event.delegation_max_size is not None and size > event.delegation_max_size:
         raise EventMgrError(
-            f"A delegation has at most {event.delegation_max_size} "
-            f"{'member' if event.delegation_max_size == 1 else 'members'}, its head included.",
+            ngettext(
+                "A delegation has at most %(num)d member, its head included.",
+                "A delegation has at most %(num)d members, its head included.",
+                event.delegation_max_size,
+            ),
             field=field,
         )
 
@@ -225,19 +232,19 @@ def register_delegation(
     if invitation is not None and invitation.event_id != event.id:
         invitation = None
     if not event.delegations_enabled:
-        raise EventMgrError("This event does not register delegations.")
+        raise EventMgrError(_("This event does not register delegations."))
     if not may_register(event, now):
-        raise EventMgrError("Registration of delegations for this event is closed.")
+        raise EventMgrError(_("Registration of delegations for this event is closed."))
     if event.registration_policy == "invitation" and invitation is None:
         raise services.InvitationRequired(
-            "This event is by invitation: please register the delegation through the link in your invitation."
+            _("This event is by invitation: please register the delegation through the link in your invitation.")
         )
     contact_name = (data.get("contact_name") or "").strip()
     contact_email = normalise_email(data.get("contact_email") or "")
     if not contact_name:
-        raise EventMgrError("This field is required.", field="contact_name")
+        raise EventMgrError(_("This field is required."), field="contact_name")
     if not contact_email:
-        raise EventMgrError("This field is required.", field="contact_email")
+        raise EventMgrError(_("This field is required."), field="contact_email")
     country, organisation = _represented(event, data, invitation)
     former = _existing_delegation(event, country, organisation)
     checked = _checked_members(event, members)
@@ -253,7 +260,7 @@ def register_delegation(
         db.session.flush()
     except IntegrityError as error:  # the lock makes this unlikely; the constraint has the last word
         field = "country" if country else "organisation_id"
-        raise EventMgrError("This delegation has been registered already.", field=field) from error
+        raise EventMgrError(_("This delegation has been registered already."), field=field) from error
     for member, existing in checked:
         _admit_member(event, delegation, member, existing, now)
     _active_members(delegation)  # the manager's mail lists the members just admitted
@@ -266,13 +273,13 @@ def register_delegation(
 def _checked_members(event: Event, members: list[dict]) -> list[tuple[dict, Registration | None]]:
     """Every member checked, then the delegation as a whole: at least one, exactly one head, within the size."""
     if not members:
-        raise EventMgrError("Name at least the head of the delegation.", field="members")
+        raise EventMgrError(_("Name at least the head of the delegation."), field="members")
     taken: set[str] = set()
     checked = [_clean_member(event, member, f"members-{n}-", taken) for n, member in enumerate(members)]
     heads = [n for n, (member, _existing) in enumerate(checked) if member["is_head"]]
     if len(heads) != 1:
         raise EventMgrError(
-            "Mark exactly one member as the head of the delegation.", field=f"members-{(heads or [0])[-1]}-is_head"
+            _("Mark exactly one member as the head of the delegation."), field=f"members-{(heads or [0])[-1]}-is_head"
         )
     _check_size(event, len(checked), "members")
     return checked
@@ -356,7 +363,7 @@ def _locked(delegation: Delegation, now: datetime) -> Event:
 def _check_member(delegation: Delegation, registration: Registration) -> None:
     db.session.refresh(registration)
     if registration.delegation_id != delegation.id or not registration.is_active:
-        raise EventMgrError("This person is not an active member of the delegation.")
+        raise EventMgrError(_("This person is not an active member of the delegation."))
 
 
 # --- The organisers' side -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from email_validator import EmailNotValidError, validate_email
 from flask import render_template
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -217,7 +218,8 @@ def statistics(event) -> dict:
     return {
         "by_country": [(code, country_name(code) if code else "—", n, attended) for code, n, attended in by_country],
         "by_kind": [
-            (ORGANISATION_KINDS.get(kind, "Not in the directory"), n, attended) for kind, n, attended in by_kind
+            (str(ORGANISATION_KINDS[kind]) if kind in ORGANISATION_KINDS else _("Not in the directory"), n, attended)
+            for kind, n, attended in by_kind
         ],
     }
 
@@ -357,10 +359,14 @@ def announce(
     filters = {key: filters.get(key) for key in AUDIENCE_FILTERS if filters.get(key)}
     recipients = audience(event, filters)
     if not recipients:
-        raise EventMgrError("No registration matches these filters.")
+        raise EventMgrError(_("No registration matches these filters."))
     if confirmed_key is not None and audience_key(recipients) != confirmed_key:
         raise AudienceChanged(
-            f"The audience has changed since the preview: it is now {len(recipients)} people. Check and confirm again.",
+            ngettext(
+                "The audience has changed since the preview: it is now %(num)d person. Check and confirm again.",
+                "The audience has changed since the preview: it is now %(num)d people. Check and confirm again.",
+                len(recipients),
+            ),
             count=len(recipients),
         )
     announcement.audience, announcement.recipients, announcement.sent_by_id = filters, len(recipients), by.id
@@ -409,12 +415,16 @@ def invitation_entries(text: str, csv_data: bytes | None = None) -> list[tuple[s
     if csv_data:
         if len(csv_data) > INVITE_CSV_BYTES:
             raise EventMgrError(
-                f"The file is larger than the {INVITE_CSV_BYTES / 2**20:g} MB allowed; split it.", field="csv_file"
+                _(
+                    "The file is larger than the %(mb)s MB allowed; split it.",
+                    mb=format_number(INVITE_CSV_BYTES / 2**20),
+                ),
+                field="csv_file",
             )
         try:
             sources.append(("csv_file", csv_data.decode("utf-8-sig")))
         except UnicodeDecodeError as error:
-            raise EventMgrError('Save the file as CSV in UTF-8 ("CSV UTF-8" in Excel).', field="csv_file") from error
+            raise EventMgrError(_('Save the file as CSV in UTF-8 ("CSV UTF-8" in Excel).'), field="csv_file") from error
     entries = []
     for field, content in sources:
         for row in csv.reader(io.StringIO(content)):
@@ -423,8 +433,10 @@ def invitation_entries(text: str, csv_data: bytes | None = None) -> list[tuple[s
             try:
                 email = validate_email(row[0].strip(), check_deliverability=False).normalized
             except EmailNotValidError as error:
-                raise EventMgrError(f"{row[0].strip()}: {error}", field=field) from error
+                raise EventMgrError(
+                    _("%(address)s is not a valid e-mail address.", address=row[0].strip()), field=field
+                ) from error
             entries.append((email, (row[1].strip() or None) if len(row) > 1 else None))
     if not entries:
-        raise EventMgrError("Give at least one address.", field="emails")
+        raise EventMgrError(_("Give at least one address."), field="emails")
     return entries

@@ -104,7 +104,7 @@ def registrations(event_id: int):
         counts=services.status_counts(event.id),
         mode_counts=services.counts_by_mode(event.id) if len(event.modes) > 1 else None,
         # Translated once here, not once per row of the page.
-        statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
+        statuses={code: str(label) for code, label in REGISTRATION_STATUSES.items()},
         countries=locales.country_choices(),
         organisations=desk.registered_organisations(event),
         questions=services.event_questions(event.id),
@@ -343,7 +343,7 @@ def check_in(event_id: int):
         window=event.check_in_window(),
         confirm_form=ConfirmForm(),
         attended=services.attendance_count(event.id),
-        modes={code: _(label) for code, label in ATTENDANCE_MODES.items()},
+        modes={code: str(label) for code, label in ATTENDANCE_MODES.items()},
     )
 
 
@@ -473,7 +473,7 @@ def settings(event_id: int):
                 invite_form.emails.data, upload.read(desk.INVITE_CSV_BYTES + 1) if upload else None
             )
             added = services.invite(event, entries, current_user)
-            return _saved(event, _("%(n)d invitation(s) sent.", n=added))
+            return _saved(event, ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", added))
         if submitted == "resend" and ConfirmForm().validate_on_submit():
             invitation = _invitation_or_404(event, request.form.get("invitation_id", type=whole_number))
             services.resend_invitation(invitation, current_user)
@@ -506,7 +506,7 @@ def settings(event_id: int):
         questions=services.event_questions(event.id),
         offer_codes=desk.offer_codes(event),
         invitations=services.invitations_with_status(event),
-        statuses={code: _(label) for code, label in REGISTRATION_STATUSES.items()},
+        statuses={code: str(label) for code, label in REGISTRATION_STATUSES.items()},
     ), status
 
 
@@ -542,11 +542,11 @@ def question_action(event_id: int, question_id: int, action: str):
 
 def _audience_text(audience: dict) -> str:
     """An announcement's audience in words: "Confirmed · Kazakhstan · Online"."""
-    parts = [_(REGISTRATION_STATUSES[audience["status"]]) if audience.get("status") else _("Everyone registered")]
+    parts = [str(REGISTRATION_STATUSES[audience["status"]]) if audience.get("status") else _("Everyone registered")]
     if audience.get("country"):
         parts.append(locales.country_name(audience["country"]))
     if audience.get("mode") in ATTENDANCE_MODES:
-        parts.append(_(ATTENDANCE_MODES[audience["mode"]]))
+        parts.append(str(ATTENDANCE_MODES[audience["mode"]]))
     return " · ".join(parts)
 
 

@@ -31,7 +31,7 @@ from eventmgr.forms import Form, SubForm, select_choices
 from eventmgr.languages import current_language, interface_languages, language_switcher
 from eventmgr.organisations.models import Organisation
 from eventmgr.organisations.permissions import can_find_organisation, organisations_findable
-from eventmgr.people.models import HONORIFICS
+from eventmgr.people.models import HONORIFIC_LABELS
 from eventmgr.registration.models import QUESTION_KINDS, REGISTRATION_STATUSES
 
 #: The most member rows the delegation's form shows (a larger delegation adds members through its link).
@@ -86,7 +86,7 @@ class DelegateForm(Form):
         super().__init__(*args, **kwargs)
         # A registration keeps the organisation it has, even one the reader may not find.
         self._kept_organisation_id = getattr(kwargs.get("obj"), "organisation_id", None)
-        self.honorific.choices = [("", "—")] + [(h, h) for h in HONORIFICS]
+        self.honorific.choices = [("", "—")] + list(HONORIFIC_LABELS.items())
         self.organisation_id.choices = lambda: (
             [("", _l("(not in the list)"))]
             + [(o.id, o.display_name) for o in (organisations if organisations is not None else _directory())]
@@ -351,12 +351,10 @@ class AnnouncementForm(Form):
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = select_choices(
-            [("", _l("Everyone registered"))] + [(code, _l(label)) for code, label in REGISTRATION_STATUSES.items()]
-        )
+        self.status.choices = select_choices([("", _l("Everyone registered"))] + list(REGISTRATION_STATUSES.items()))
         self.country.choices = select_choices([("", _l("Any country"))] + locales.country_choices())
         self.mode.choices = select_choices(
-            [("", _l("In person or online"))] + [(mode, _l(ATTENDANCE_MODES[mode])) for mode in event.modes]
+            [("", _l("In person or online"))] + [(mode, ATTENDANCE_MODES[mode]) for mode in event.modes]
         )
         self.language.choices = language_switcher()
         if self.language.data not in self.languages:
@@ -410,7 +408,7 @@ class _MemberFields:
 
     honorific = SelectField(
         _lp("form of address", "Title"),
-        choices=select_choices([("", "—")] + [(h, h) for h in HONORIFICS]),
+        choices=select_choices([("", "—")] + list(HONORIFIC_LABELS.items())),
         validators=[Optional()],
     )
     given_name = StringField(_l("Given name"), validators=[Optional(), Length(max=120)])

@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,20 +13,20 @@ from eventmgr.languages import Translatable, original_language_column
 from eventmgr.organisations.models import Organisation
 
 REGISTRATION_STATUSES = {
-    "pending": "Pending approval",
-    "confirmed": "Confirmed",
-    "waitlisted": "On the waiting list",
-    "declined": "Declined",
-    "cancelled": "Cancelled",
+    "pending": _l("Pending approval"),
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("On the waiting list"),
+    "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
 }
 #: Statuses that hold or wait for a seat; a second registration with the same address is refused.
 ACTIVE_STATUSES = ("pending", "confirmed", "waitlisted")
 QUESTION_KINDS = {
-    "short_text": "Short text",
-    "long_text": "Long text",
-    "single_choice": "Single choice",
-    "multiple_choice": "Multiple choice",
-    "yes_no": "Yes or no",
+    "short_text": _l("Short text"),
+    "long_text": _l("Long text"),
+    "single_choice": _l("Single choice"),
+    "multiple_choice": _l("Multiple choice"),
+    "yes_no": _l("Yes or no"),
 }
 
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -78,11 +79,13 @@ def save_payment_settings(event, data: dict, by) -> PaymentSettings:
     if clean["swift_bic"]:
         clean["swift_bic"] = clean["swift_bic"].replace(" ", "").upper()
         if not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", clean["swift_bic"]):
-            raise PaymentError("A SWIFT/BIC code has 8 or 11 letters and digits, such as KCJBKZKX.", field="swift_bic")
+            raise PaymentError(
+                _("A SWIFT/BIC code has 8 or 11 letters and digits, such as KCJBKZKX."), field="swift_bic"
+            )
     if clean["account"] and not clean["beneficiary"]:
-        raise PaymentError("Name who the account belongs to: banks check it.", field="beneficiary")
+        raise PaymentError(_("Name who the account belongs to: banks check it."), field="beneficiary")
     if clean["reminder_days"] and not (clean["deadline_at"] or clean["days_to_pay"]):
-        raise PaymentError("A reminder comes before a deadline: set the deadline first.", field="reminder_days")
+        raise PaymentError(_("A reminder comes before a deadline: set the deadline first."), field="reminder_days")
     settings = payment_settings(event)
     for key, value in clean.items():
         setattr(settings, key, value)
@@ -98,7 +101,9 @@ def _checked_account(text: str) -> str:
     if not is_iban_like(compact):
         return text
     if not iban_is_valid(compact):
-        raise PaymentError("The IBAN's check digits do not match: please check it for a typing error.", field="account")
+        raise PaymentError(
+            _("The IBAN's check digits do not match: please check it for a typing error."), field="account"
+        )
     return compact
 
 
@@ -366,10 +371,10 @@ def issue_invoice(registration, now: datetime | None = None) -> Invoice:
     if existing is not None:
         return existing
     if not owes(registration):
-        raise PaymentError("Invoices are issued to confirmed delegates who have an amount to pay.")
+        raise PaymentError(_("Invoices are issued to confirmed delegates who have an amount to pay."))
     settings = payment_settings(event)
     if not settings.legal_name:
-        raise PaymentError("The organisers have not yet given the details invoices need.")
+        raise PaymentError(_("The organisers have not yet given the details invoices need."))
     last = db.session.execute(select(func.max(Invoice.number)).where(Invoice.event_id == event.id)).scalar() or 0
     fee = Decimal(event.fee or 0)
     items = [{"kind": "fee", "title": event.title, "amount": str(fee)}]
@@ -429,7 +434,7 @@ def _render(template: str, **context) -> bytes:
     try:
         return html_to_pdf(render_html(template, **context), variant=PDF_VARIANT, timeout=timeout)
     except RenderError as error:
-        raise PaymentError("The PDF could not be rendered in time; try again in a moment.") from error
+        raise PaymentError(_("The PDF could not be rendered in time; try again in a moment.")) from error
 
 
 # --- Reminders -------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What registration makes of the changes events announce (their signals)."""
 
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from eventmgr.errors import EventMgrError
@@ -27,11 +28,19 @@ def event_changed(event, changes: dict) -> None:
         )
     ).scalar_one()
     if stranded:
-        where = "online" if "online" in dropped else "in person"
-        raise EventMgrError(
-            f"{stranded} registered delegate(s) attend {where}: make the event hybrid, or move or cancel them first.",
-            field="format",
-        )
+        if "online" in dropped:
+            message = ngettext(
+                "%(num)d registered delegate attends online: make the event hybrid, or move or cancel them first.",
+                "%(num)d registered delegates attend online: make the event hybrid, or move or cancel them first.",
+                stranded,
+            )
+        else:
+            message = ngettext(
+                "%(num)d registered delegate attends in person: make the event hybrid, or move or cancel them first.",
+                "%(num)d registered delegates attend in person: make the event hybrid, or move or cancel them first.",
+                stranded,
+            )
+        raise EventMgrError(message, field="format")
 
 
 def connect() -> None:

@@ -61,9 +61,6 @@ DELEGATE_FIELDS = (
 IN_PERSON_FIELDS = ("needs_visa_letter", "accessibility_needs", "dietary_needs")
 
 
-INVITATION_REQUIRED = "This event is by invitation: please register through the link in your invitation."
-
-
 class AlreadyRegistered(EventMgrError):
     """The address has an active registration; its link was sent again instead."""
 
@@ -161,7 +158,7 @@ def mode_for(event: Event, mode: str | None) -> str:
     if len(event.modes) == 1:
         return event.modes[0]
     if mode not in event.modes:
-        raise EventMgrError("Choose whether you attend in person or online.", field="attendance_mode")
+        raise EventMgrError(_("Choose whether you attend in person or online."), field="attendance_mode")
     return mode
 
 
@@ -224,15 +221,17 @@ def find_offer_code(event: Event, code: str, email: str, now: datetime) -> Offer
         select(OfferCode).where(OfferCode.event_id == event.id, OfferCode.code == code.strip().upper())
     ).scalar_one_or_none()
     if found is None:
-        raise EventMgrError("This offer code is not valid for this event.", field="offer_code")
+        raise EventMgrError(_("This offer code is not valid for this event."), field="offer_code")
     if found.email and not (email or "").strip():
-        raise EventMgrError("This offer code is personal: type the e-mail address it was given to.", field="offer_code")
+        raise EventMgrError(
+            _("This offer code is personal: type the e-mail address it was given to."), field="offer_code"
+        )
     if found.email and found.email != normalise_email(email):
-        raise EventMgrError("This offer code is personal to another delegate.", field="offer_code")
+        raise EventMgrError(_("This offer code is personal to another delegate."), field="offer_code")
     if (found.valid_from and now < found.valid_from) or (found.valid_until and now >= found.valid_until):
-        raise EventMgrError("This offer code is not valid at this time.", field="offer_code")
+        raise EventMgrError(_("This offer code is not valid at this time."), field="offer_code")
     if found.max_uses is not None and found.uses >= found.max_uses:
-        raise EventMgrError("This offer code has been used up.", field="offer_code")
+        raise EventMgrError(_("This offer code has been used up."), field="offer_code")
     return found
 
 
@@ -252,7 +251,7 @@ def _claim_offer_code(offer: OfferCode) -> None:
         .values(uses=OfferCode.uses + 1)
     )
     if result.rowcount != 1:
-        raise EventMgrError("This offer code has been used up.", field="offer_code")
+        raise EventMgrError(_("This offer code has been used up."), field="offer_code")
 
 
 def _release_offer_code(registration: Registration) -> None:
@@ -268,18 +267,18 @@ def create_offer_code(event: Event, data: dict, user) -> OfferCode:
     """Add an offer code to the event."""
     code = (data.get("code") or "").strip().upper()
     if not code or not code.replace("-", "").replace("_", "").isalnum():
-        raise EventMgrError("Use letters, digits, - and _ only.", field="code")
+        raise EventMgrError(_("Use letters, digits, - and _ only."), field="code")
     if db.session.execute(select(OfferCode.id).where(OfferCode.event_id == event.id, OfferCode.code == code)).first():
-        raise EventMgrError("The event has this code already.", field="code")
+        raise EventMgrError(_("The event has this code already."), field="code")
     kind, discount = data.get("discount_kind"), data.get("discount")
     if kind not in ("percent", "fixed"):
-        raise EventMgrError("Choose percent or a fixed amount.", field="discount_kind")
+        raise EventMgrError(_("Choose percent or a fixed amount."), field="discount_kind")
     if discount is None or discount <= 0 or (kind == "percent" and discount > 100):
-        raise EventMgrError("A percent discount is between 0 and 100; a fixed one above 0.", field="discount")
+        raise EventMgrError(_("A percent discount is between 0 and 100; a fixed one above 0."), field="discount")
     if data.get("max_uses") is not None and data["max_uses"] < 1:
-        raise EventMgrError("Allow at least one use, or leave it empty for no limit.", field="max_uses")
+        raise EventMgrError(_("Allow at least one use, or leave it empty for no limit."), field="max_uses")
     if data.get("valid_from") and data.get("valid_until") and data["valid_until"] <= data["valid_from"]:
-        raise EventMgrError("The code must stop being valid after it starts.", field="valid_until")
+        raise EventMgrError(_("The code must stop being valid after it starts."), field="valid_until")
     offer = OfferCode(
         event_id=event.id,
         code=code,
@@ -316,7 +315,7 @@ def check_answers(event: Event, answers: dict, questions: list[RegistrationQuest
         else:
             value = (value or "").strip() or None
         if question.required and value is None:
-            raise EventMgrError("Please answer this question.", field=f"q_{question.id}")
+            raise EventMgrError(_("Please answer this question."), field=f"q_{question.id}")
         if value is not None:
             clean[key] = value
     return clean
@@ -360,17 +359,17 @@ def register(
     now = now or utcnow()
     event = lock_event(event.id)
     if not event.registration_is_open(now):
-        raise EventMgrError("Registration for this event is closed.")
+        raise EventMgrError(_("Registration for this event is closed."))
     if invitation is not None and invitation.event_id != event.id:
         invitation = None
     if event.registration_policy == "invitation" and invitation is None:
-        raise InvitationRequired(INVITATION_REQUIRED)
+        raise InvitationRequired(_("This event is by invitation: please register through the link in your invitation."))
     email = invitation.email if invitation is not None else normalise_email(data.get("email") or "")
     answers = check_answers(event, data.get("answers") or {}, questions)
     existing = registration_for_email(event, email)
     if existing is not None and existing.is_active:
         notifications.queue(existing, "link")
-        raise AlreadyRegistered("registered already")
+        raise AlreadyRegistered(_("registered already"))
     amount_due, offer = quote(event, data.get("offer_code"), email, now)
     mode = mode_for(event, data.get("attendance_mode"))
     if offer is not None:
@@ -477,7 +476,7 @@ def update_details(registration: Registration, data: dict, by=None) -> None:
     was until they register again.
     """
     if by is None and not registration.is_active:
-        raise RegistrationInactive("This registration is no longer active, so its details cannot be changed.")
+        raise RegistrationInactive(_("This registration is no longer active, so its details cannot be changed."))
     data = dict(data)
     data["answers"] = check_answers(registration.event, data.get("answers") or {})
     if (data.get("attendance_mode") or registration.attendance_mode) != registration.attendance_mode:
@@ -501,7 +500,7 @@ def cancel(registration: Registration, by=None, now: datetime | None = None, pro
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
     if not registration.is_active:
-        raise EventMgrError("This registration is not active.")
+        raise EventMgrError(_("This registration is not active."))
     held_seat = registration.status == "confirmed"
     if registration.is_head and registration.delegation_id is not None:
         _refuse_removing_head(registration)
@@ -532,7 +531,7 @@ def _refuse_removing_head(registration: Registration) -> None:
     ).scalar_one()
     if others:
         raise EventMgrError(
-            "The head of the delegation cannot be removed while members remain: name another head first.",
+            _("The head of the delegation cannot be removed while members remain: name another head first."),
             field="head",
         )
 
@@ -562,11 +561,11 @@ def set_capacity(event: Event, capacity: int | None, by, mode: str | None = None
     """Change the number of seats in the room or places online (`mode`; by default the event's first mode: its
     only one, or in person); when it rises, that waiting list moves up."""
     if capacity is not None and capacity < 1:
-        raise EventMgrError("Capacity must be at least 1 seat; leave it empty for no limit.", field="capacity")
+        raise EventMgrError(_("Capacity must be at least 1 seat; leave it empty for no limit."), field="capacity")
     event = lock_event(event.id)
     mode = mode or event.default_mode()
     if mode not in event.modes:
-        raise EventMgrError("This event has no such way of attending.", field="capacity")
+        raise EventMgrError(_("This event has no such way of attending."), field="capacity")
     column = "online_capacity" if mode == "online" else "capacity"
     before = getattr(event, column)
     if before != capacity:
@@ -588,15 +587,15 @@ def change_mode(registration: Registration, mode: str, by=None, now: datetime | 
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
     if mode not in event.modes:
-        raise EventMgrError("This event has no such way of attending.", field="attendance_mode")
+        raise EventMgrError(_("This event has no such way of attending."), field="attendance_mode")
     before = registration.attendance_mode
     if mode == before:
         return
     if not registration.is_active:
-        raise RegistrationInactive("This registration is no longer active.")
+        raise RegistrationInactive(_("This registration is no longer active."))
     if registration.status == "confirmed" and event.is_full(mode):
         raise EventMgrError(
-            "There is no free seat online." if mode == "online" else "There is no free seat in the room.",
+            _("There is no free seat online.") if mode == "online" else _("There is no free seat in the room."),
             field="attendance_mode",
         )
     registration.attendance_mode = mode
@@ -642,17 +641,17 @@ def decide(
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status not in ("pending", "waitlisted"):
-        raise EventMgrError("Only pending or waitlisted registrations can be decided.")
+        raise EventMgrError(_("Only pending or waitlisted registrations can be decided."))
     mode = registration.attendance_mode
     full = approve and not has_free_seat(event, mode)
     if full and when_full not in WHEN_FULL:
         raise EventFull(
-            "There is no free place online: raise the capacity or put the delegate on the waiting list."
+            _("There is no free place online: raise the capacity or put the delegate on the waiting list.")
             if mode == "online"
-            else "There is no free seat in the room: raise the capacity or put the delegate on the waiting list."
+            else _("There is no free seat in the room: raise the capacity or put the delegate on the waiting list.")
         )
     if full and when_full == "waitlist" and registration.status == "waitlisted":
-        raise EventMgrError("The delegate is already on the waiting list.")
+        raise EventMgrError(_("The delegate is already on the waiting list."))
     registration.decision_message = message.strip() or None
     registration.decided_at = now
     if not approve:
@@ -726,7 +725,7 @@ def undo_check_in(registration: Registration, by, checked_in_at: datetime | None
 def record_payment(registration: Registration, amount: Decimal, method: str, reference: str, by) -> Payment:
     """Record money received from a delegate."""
     if amount is None or amount <= 0:
-        raise EventMgrError("Give the amount received.", field="amount")
+        raise EventMgrError(_("Give the amount received."), field="amount")
     payment = Payment(
         amount=amount, method=method or None, reference=reference or None, recorded_by_id=by.id if by else None
     )
@@ -780,10 +779,10 @@ def invitations_with_status(event: Event) -> list[tuple[Invitation, str | None]]
 def add_question(event: Event, data: dict, by=None) -> RegistrationQuestion:
     """Add one of the event's own questions at the end of the form."""
     if data.get("kind") not in QUESTION_KINDS:
-        raise EventMgrError("Choose a kind of question.", field="kind")
+        raise EventMgrError(_("Choose a kind of question."), field="kind")
     options = [o.strip() for o in data.get("options") or [] if o.strip()]
     if data["kind"] in ("single_choice", "multiple_choice") and len(options) < 2:
-        raise EventMgrError("Give at least two choices, one per line.", field="options")
+        raise EventMgrError(_("Give at least two choices, one per line."), field="options")
     last = (
         db.session.execute(
             select(func.max(RegistrationQuestion.position)).where(RegistrationQuestion.event_id == event.id)
@@ -855,7 +854,7 @@ def check_in_refusal(registration: Registration, by, at_desk: bool = True) -> Ev
             _(
                 "%(name)s is not confirmed (%(status)s): only confirmed delegates can be checked in.",
                 name=registration.full_name,
-                status=_(REGISTRATION_STATUSES[registration.status]),
+                status=REGISTRATION_STATUSES[registration.status],
             )
         )
     if at_desk and by is not None:
