@@ -85,7 +85,6 @@ clean:
 # --ignore-dirs: Babel skips folders whose names start with "_" unless told otherwise, and templates/_macros holds
 # strings every form shows. A new language: `pybabel init -i eventmgr/translations/messages.pot -d eventmgr/translations -l kk` (README).
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k _lp:1c,2 --ignore-dirs ".* __pycache__" --project eventmgr --add-location=file --sort-by-file -w 120 \
-	    -o eventmgr/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k _lp:1c,2 --ignore-dirs ".* __pycache__" --project eventmgr --add-location=file --sort-by-file -w 120 -o eventmgr/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i eventmgr/translations/messages.pot -d eventmgr/translations -w 120 --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d eventmgr/translations --statistics

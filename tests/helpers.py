@@ -7,8 +7,11 @@ import contextlib
 import hashlib
 import html
 import re
+import shlex
 import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from conftest import PASSWORD, csrf_token
@@ -183,3 +186,22 @@ def wait_for(condition, timeout: float = 10.0, interval: float = 0.02, what: str
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout} s")
         time.sleep(interval)
+
+
+# --- The catalogue ---------------------------------------------------------------------------------
+
+
+def extract_messages(pot: Path) -> str:
+    """Write the catalogue template to `pot` with the Makefile's own `make messages` command (its keywords and
+    folders are what the tests check too); return what pybabel said while extracting."""
+    root = Path(__file__).resolve().parent.parent
+    command = next(
+        line.strip().replace("$(VENV)/bin/", "")
+        for line in (root / "Makefile").read_text().splitlines()
+        if "pybabel extract" in line
+    )
+    args = shlex.split(command)
+    args[args.index("-o") + 1] = str(pot)
+    pybabel = Path(sys.executable).with_name("pybabel")
+    done = subprocess.run([str(pybabel), "-q", *args[1:]], cwd=root, check=True, capture_output=True, text=True)  # noqa: S603
+    return done.stderr

@@ -182,7 +182,7 @@ def test_the_conflict_page_names_a_translation_someone_else_changed(client, orga
     db.session.commit()
     response = client.post(url, data=replace(mine, title_ru="Моё название"))
     assert response.status_code == 409
-    assert "Title (ru)" in response.text and "Их название" in response.text
+    assert "Title (Русский)" in response.text and "Их название" in response.text
     # Saving again knowingly goes through.
     again = client.post(url, data=form_values(response.text))
     assert again.status_code == 302

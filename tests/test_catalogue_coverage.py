@@ -9,9 +9,6 @@ the reader's language when it is raised, not in the language of whoever imported
 import ast
 import importlib
 import re
-import shlex
-import subprocess
-import sys
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.pofile import read_po
 from flask_babel.speaklater import LazyString
-from helpers import field_errors
+from helpers import extract_messages, field_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "eventmgr"
@@ -227,18 +224,11 @@ def test_label_properties_and_stored_labels_are_plain_strings(
 def extraction(tmp_path_factory) -> tuple[dict, str]:
     """The catalogue template `make messages` writes, made with the Makefile's own command (its keywords are what
     this checks too): {(context, msgid): message}, and what pybabel said while extracting."""
-    command = next(
-        line.strip().replace("$(VENV)/bin/", "")
-        for line in (ROOT / "Makefile").read_text().splitlines()
-        if "pybabel extract" in line
-    )
-    args = shlex.split(command)
-    args[args.index("-o") + 1] = str(tmp_path_factory.mktemp("pot") / "messages.pot")
-    pybabel = Path(sys.executable).with_name("pybabel")
-    done = subprocess.run([str(pybabel), "-q", *args[1:]], cwd=ROOT, check=True, capture_output=True, text=True)
-    with open(args[args.index("-o") + 1], "rb") as pot:
+    path = tmp_path_factory.mktemp("pot") / "messages.pot"
+    said = extract_messages(path)
+    with open(path, "rb") as pot:
         catalogue = read_po(pot)
-    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in catalogue if m.id}, done.stderr
+    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in catalogue if m.id}, said
 
 
 def test_messages_labels_and_counts_are_extracted_with_their_contexts_and_plurals(extraction):

@@ -3,12 +3,12 @@ English, no translation loses a placeholder, and what the app loads (the .mo) is
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from helpers import extract_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "eventmgr" / "translations"
@@ -34,28 +34,7 @@ def _sources(message) -> tuple:
 def template_ids(tmp_path_factory):
     """The msgids the sources hold now, extracted as `make messages` does."""
     pot = tmp_path_factory.mktemp("catalogue") / "messages.pot"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "_l",
-            "-k",
-            "_lp:1c,2",
-            "--ignore-dirs",
-            ".* __pycache__",
-            "-o",
-            pot,
-            ".",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).check_returncode()
+    extract_messages(pot)
     with open(pot, "rb") as file:
         return {(message.context, message.id) for message in read_po(file) if message.id}
 

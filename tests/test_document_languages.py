@@ -6,11 +6,9 @@ import html
 import io
 import re
 import subprocess
-import sys
 import zipfile
 import zlib
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from babel import Locale
@@ -275,36 +273,6 @@ def test_a_russian_documents_word_file_is_marked_russian(conference, two_version
     assert "Конференция по вопросам границ" in core
     # Word checks spelling in Russian.
     assert re.search(r'<w:lang w:val="ru-RU"', styles)
-
-
-def test_the_documents_labels_are_extracted_for_the_catalogue(tmp_path):
-    """Every fixed label of the PDF, the page and the editor goes through the catalogue, whose Russian the
-    Russian version's labels then take."""
-    root = Path(__file__).resolve().parent.parent
-    pot = tmp_path / "messages.pot"
-    pybabel = Path(sys.executable).with_name("pybabel")
-    subprocess.run(  # noqa: S603
-        [str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
-        cwd=root,
-        check=True,
-    )
-    extracted = pot.read_text()
-    for msgid in (
-        "Page %(page)s of %(pages)s",
-        "Also available in",
-        "Language version of",
-        "Language versions",
-        "Final conclusions",
-        "Recommendations",
-        "Annex",
-        "Participating countries and organisations",
-        "Draft, not for circulation",
-        "Online",
-    ):
-        assert f'msgid "{msgid}"' in extracted, msgid
-
-
-# --- Country names ---------------------------------------------------------------------------------
 
 
 def test_countries_are_named_in_the_official_form_of_the_region():

@@ -39,6 +39,8 @@ ALLOWED = {
     "webcal",
     "Zoom",
     "Webinars",
+    "Teams",
+    "Webex",
     "URL",
     "ID",
     "CC",
@@ -49,7 +51,7 @@ NOT_WORDS = re.compile(
     r"[\w.+-]+@[\w.-]+"  # e-mail addresses
     r"|https?://\S+|/[\w/.?=&%-]+"  # links and paths
     r"|\b[A-Z][A-Za-z_]+/[A-Za-z_/+-]+"  # IANA zones: Asia/Almaty, America/Argentina/Buenos_Aires
-    r"|\b[A-Za-z]*\d[\w-]*"  # codes with digits: id-1A2B, E9-0221-65, 238-MLS5KY55
+    r"|\b[A-Za-z]*\d[\w-]*|\bid-\w+"  # codes: id-1A2B, E9-0221-65, 238-MLS5KY55
 )
 LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z'’-]+\b")
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventmgr.database import UTCDateTime, utcnow
 from eventmgr.extensions import db
-from eventmgr.languages import Translatable
+from eventmgr.languages import Translatable, in_language, interface_languages
 from eventmgr.people.models import Person
 
 SESSION_KINDS = {
@@ -82,6 +82,19 @@ class EventSession(Translatable, db.Model):
     @property
     def kind_label(self) -> str:
         return str(SESSION_KINDS.get(self.kind, self.kind))
+
+    @property
+    def titled_by_kind(self) -> bool:
+        """Whether the title is just the kind's name ("Break", "Перерыв"), in whichever interface language the
+        organiser left it untitled in: pages then name the kind in their reader's language."""
+        label = SESSION_KINDS.get(self.kind)
+        if label is None:
+            return False
+        names = set()
+        for code in interface_languages():
+            with in_language(code):
+                names.add(str(label))
+        return self.title in names
 
     @property
     def is_break(self) -> bool:

@@ -200,7 +200,8 @@ def _conflict_details(event, form, error: ConflictError) -> dict:
         for key in services.EDITABLE_FIELDS
         if key in mine and key != "join_url" and (mine[key] or None) != (theirs[key] or None)
     ]
-    # The texts in other languages too, named as the log names them: "title (ru)".
+    # The texts in other languages too, named as the log names them: "title (ru)"; their fields are "title_ru".
+    fields = {key: FORM_FIELDS.get(key, key) for key in differing}
     for language, texts in mine["translations"].items():
         if language == (mine["original_language"] or event.original_language):
             continue
@@ -209,10 +210,11 @@ def _conflict_details(event, form, error: ConflictError) -> dict:
             theirs[key] = event.translation(language, field) if language != event.original_language else ""
             if (text or "").strip() != theirs[key]:
                 differing.append(key)
+                fields[key] = f"{field}_{language}"
     # Keep what the user typed, and let the next save go through knowingly.
     form.version.data = event.version
     # Each field named as the form labels it, in the reader's language.
-    labels = {key: form[FORM_FIELDS.get(key, key)].label.text for key in differing}
+    labels = {key: form[fields[key]].label.text for key in differing}
     return {"message": error.message, "fields": differing, "labels": labels, "current": theirs}
 
 
