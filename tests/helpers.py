@@ -205,3 +205,58 @@ def extract_messages(pot: Path) -> str:
     pybabel = Path(sys.executable).with_name("pybabel")
     done = subprocess.run([str(pybabel), "-q", *args[1:]], cwd=root, check=True, capture_output=True, text=True)  # noqa: S603
     return done.stderr
+
+
+# --- Text in another language than English ---------------------------------------------------------
+
+
+#: Latin words a text in another language may hold: the brand, the switcher's "English", formats, codes and units.
+ALLOWED = {
+    "eventmgr",
+    "English",
+    "PDF",
+    "CSV",
+    "ics",
+    "iCalendar",
+    "QR",
+    "UTC",
+    "GMT",
+    "IBAN",
+    "BIC",
+    "SWIFT",
+    "EUR",
+    "USD",
+    "RUB",
+    "KZT",
+    "Word",
+    "docx",
+    "Markdown",
+    "Google",
+    "Outlook",
+    "Apple",
+    "webcal",
+    "Zoom",
+    "Webinars",
+    "Teams",
+    "Webex",
+    "URL",
+    "ID",
+    "CC",
+    "BY",
+}
+#: What is not words of the interface: addresses, links, zone names, check-in and payment codes.
+NOT_WORDS = re.compile(
+    r"[\w.+-]+@[\w.-]+"  # e-mail addresses
+    r"|https?://\S+|/[\w/.?=&%-]+"  # links and paths
+    r"|\b[\w-]+\.(?:ics|png|pdf|docx|csv)\b"  # attachments' file names: invite.ics
+    r"|\b[A-Z][A-Za-z_]+/[A-Za-z_/+-]+"  # IANA zones: Asia/Almaty, America/Argentina/Buenos_Aires
+    r"|\b[A-Za-z]*\d[\w-]*|\bid-\w+"  # codes: id-1A2B, E9-0221-65, 238-MLS5KY55
+)
+LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z'’-]+\b")
+
+
+def english_words(text: str) -> list[str]:
+    """The Latin-script words of a text meant to be in another language (Russian) that are not addresses, links,
+    zone names, codes or the few words allowed: what is left is English the catalogue did not translate."""
+    text = NOT_WORDS.sub(" ", text)
+    return sorted({word for word in LATIN_WORD.findall(text) if word.strip("'’-") not in ALLOWED})

@@ -1,59 +1,16 @@
 """The delegate's registration and the organiser's desk, walked in Russian in Debian's Chromium: no English
 is left on any page (names and content aside, which this event and its delegates give in Russian)."""
 
-import re
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import PASSWORD
+from helpers import english_words
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from eventmgr.registration.models import Registration
-
-#: Latin words a Russian page may hold: the brand, the switcher's "English", formats, codes and units.
-ALLOWED = {
-    "eventmgr",
-    "English",
-    "PDF",
-    "CSV",
-    "ics",
-    "iCalendar",
-    "QR",
-    "UTC",
-    "GMT",
-    "IBAN",
-    "BIC",
-    "SWIFT",
-    "EUR",
-    "USD",
-    "RUB",
-    "KZT",
-    "Word",
-    "docx",
-    "Markdown",
-    "Google",
-    "Outlook",
-    "Apple",
-    "webcal",
-    "Zoom",
-    "Webinars",
-    "Teams",
-    "Webex",
-    "URL",
-    "ID",
-    "CC",
-    "BY",
-}
-#: What is not words of the interface: addresses, links, zone names, check-in and payment codes.
-NOT_WORDS = re.compile(
-    r"[\w.+-]+@[\w.-]+"  # e-mail addresses
-    r"|https?://\S+|/[\w/.?=&%-]+"  # links and paths
-    r"|\b[A-Z][A-Za-z_]+/[A-Za-z_/+-]+"  # IANA zones: Asia/Almaty, America/Argentina/Buenos_Aires
-    r"|\b[A-Za-z]*\d[\w-]*|\bid-\w+"  # codes: id-1A2B, E9-0221-65, 238-MLS5KY55
-)
-LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z'’-]+\b")
 
 #: Every text a person may read on the page: visible text, and the labels of controls and images.
 READABLE = """() => {
@@ -77,8 +34,7 @@ READABLE = """() => {
 
 def english_on(page) -> list[str]:
     """The Latin-script words of the page that are not names, content, codes or the few allowed."""
-    text = NOT_WORDS.sub(" ", page.evaluate(READABLE))
-    return sorted({word for word in LATIN_WORD.findall(text) if word.strip("'’-") not in ALLOWED})
+    return english_words(page.evaluate(READABLE))
 
 
 def check(page, name: str, found: dict) -> None:
