@@ -145,8 +145,7 @@ class Translatable:
         if field not in self.TRANSLATED:
             raise KeyError(field)
         value = (value or "").strip()
-        if len(value) > self.TRANSLATED[field]:
-            raise EventMgrError(_("At most %(n)d characters.", n=self.TRANSLATED[field]), field=f"{field}_{language}")
+        self.refuse_overlong(language, field, value)
         translations = {code: dict(fields) for code, fields in (self.translations or {}).items()}
         fields = translations.setdefault(language, {})
         if value:
@@ -155,6 +154,11 @@ class Translatable:
             fields.pop(field, None)
         # A new dict, so that the ORM sees the change (a JSON column does not track changes inside it).
         self.translations = {code: fields for code, fields in translations.items() if fields}
+
+    def refuse_overlong(self, language: str, field: str, value: str) -> None:
+        """Refuse a text longer than its field takes, at the form's field for that language ('title_ru')."""
+        if len(value) > self.TRANSLATED[field]:
+            raise EventMgrError(_("At most %(n)d characters.", n=self.TRANSLATED[field]), field=f"{field}_{language}")
 
     def language_of(self, field: str, language: str | None = None) -> str:
         """The language `field` is shown in to a reader of `language` (the current one by default)."""
@@ -219,10 +223,7 @@ def translation_changes(obj: Translatable, translations: dict | None, original_l
             if field not in obj.TRANSLATED:
                 continue
             value = (value or "").strip()
-            if len(value) > obj.TRANSLATED[field]:
-                raise EventMgrError(
-                    _("At most %(n)d characters.", n=obj.TRANSLATED[field]), field=f"{field}_{language}"
-                )
+            obj.refuse_overlong(language, field, value)
             before = (stored.get(language) or {}).get(field) or ""
             if value != before:
                 changes[translation_key(field, language)] = (before, value)

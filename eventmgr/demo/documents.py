@@ -1,6 +1,6 @@
-"""Demo outcome documents: the Japan-EU conference's recommendations, published, and a draft of Borovoe's
-final conclusions in English with its Russian version. Written for the demo in our own words, in the shape of the
-real documents."""
+"""Demo outcome documents: the Japan-EU conference's recommendations, and Borovoe's final conclusions in English
+and in Russian, linked as language versions of each other; all published. Written for the demo in our own words,
+in the shape of the real documents."""
 
 from sqlalchemy import select
 
@@ -177,7 +177,11 @@ def load_document_demo(echo=print) -> str:
             user,
         )
         services.import_text(document, BOROVOE_CONCLUSIONS, user)
-        created.append("Borovoe final conclusions (draft)")
+        try:
+            services.publish(document, user)
+        except services.DocumentError as error:
+            echo(f"The Borovoe conclusions were not published: {error.message}")
+        created.append("Borovoe final conclusions (version 1)")
     english = _document(borovoe, "final-conclusions") if borovoe is not None else None
     if english is not None and _document(borovoe, "final-conclusions-ru") is None:
         created.append(_russian_conclusions(borovoe, english, user, echo))
@@ -188,7 +192,8 @@ def load_document_demo(echo=print) -> str:
 
 
 def _russian_conclusions(borovoe, english: Document, user, echo) -> str:
-    """The Russian version of Borovoe's conclusions, linked to the English one, and published if that one is."""
+    """The Russian version of Borovoe's conclusions, linked to the English one, and published if that one is: the
+    two pages and PDFs link to each other ("Русская версия" / "English version")."""
     document = services.create_document(
         borovoe,
         {

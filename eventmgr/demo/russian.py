@@ -1,9 +1,10 @@
 """The demo's content in Russian: the seed events' titles and descriptions, two presenters' positions and bios, the
-sessions' titles of the Borovoe and CICA programmes. Our own Russian, in the formal register of the region's
-official texts; names of bodies as they use them in Russian.
+sessions' titles and descriptions of the Borovoe and CICA programmes. Our own Russian, in the formal register of the
+region's official texts; names of bodies as they use them in Russian.
 
 Each text is written where the organiser has not written one yet, so a second run, or an organiser's own
-translation, is left as it is.
+translation, is left as it is. A session's description is translated only while its English text is still the
+demo's, so an organiser's rewrite is not given a Russian text of what it replaced.
 """
 
 from textwrap import dedent
@@ -11,7 +12,7 @@ from textwrap import dedent
 from sqlalchemy import select
 
 from eventmgr.agenda.models import EventSession
-from eventmgr.demo.agenda import BOROVOE, CICA, person_email
+from eventmgr.demo.agenda import BOROVOE, CICA, PROGRAMMES, person_email
 from eventmgr.events.services import event_by_slug
 from eventmgr.extensions import db
 from eventmgr.people.models import Person
@@ -261,6 +262,75 @@ SESSION_TITLES = {
 }
 
 
+#: Session descriptions by event slug: {English title: Russian description}. Sessions without a description
+#: (the breaks) have none here either.
+SESSION_DESCRIPTIONS = {
+    BOROVOE: {
+        "Opening of the conference": _text("""
+            Принимающая служба и программа BOMCA приветствуют делегации, напоминают о том, что сделано в рамках
+            Иссык-Кульской инициативы с 2011 года, и излагают задачи, которые предстоит решить третьей
+            конференции.
+            """),
+        "Panel 1: General challenges of border management in Central Asia and Afghanistan": _text("""
+            Каждая делегация излагает угрозы, с которыми её служба сталкивается сегодня (незаконный оборот
+            наркотиков, незаконное пересечение границы, терроризм и экстремизм), и называет участки границы,
+            охрана которых сопряжена с наибольшими трудностями. Затем участники обсуждают технологии, которые
+            помогают в работе, и сведения, которые соседним службам следует передавать друг другу без промедления.
+            """),
+        "Panel 2: Introducing integrated border management step by step": _text("""
+            Интегрированное управление границами требует от служб, действующих на границе, работать как единое
+            целое: внутри каждого ведомства, между ведомствами и с соседями по другую сторону границы. В ходе
+            панельной дискуссии рассматривается, как поэтапно внедрять этот подход и какие преимущества он даёт
+            по сравнению с охраной границы каждым ведомством в отдельности.
+            """),
+        "Panel 3: Capacity building: needs and priorities of the border agencies of Central Asia and Afghanistan": (
+            _text("""
+                В какой подготовке кадров, оснащении и экспертных знаниях пограничные ведомства региона нуждаются
+                больше всего, в какой очерёдности и каким образом международные программы могут удовлетворить эти
+                потребности, не дублируя друг друга.
+                """)
+        ),
+        "Reports from the panels and the draft conclusions": _text("""
+            Модераторы подводят итоги трёх панельных дискуссий, а делегации рассматривают проект выводов:
+            углубление сотрудничества между государствами и ведомствами, обмен оперативной информацией и
+            передовым опытом, совместное противодействие незаконному обороту наркотиков, совместный анализ
+            рисков и оценка угроз.
+            """),
+        "Adoption of the conclusions and closing": _text("""
+            Конференция принимает итоговые выводы, которые определят направления работы программы BOMCA после
+            2019 года и сотрудничество в сфере безопасности в рамках новой стратегии ЕС для Центральной Азии.
+            """),
+    },
+    CICA: {
+        "Welcoming remarks": _text("""
+            Конференцию открывают Секретариат СВМДА и Институт внешнеполитических исследований. По мере роста
+            значения Азии в мире всё большую остроту приобретают территориальные и водные споры, терроризм и
+            киберугрозы, и именно СВМДА, крупнейший межправительственный форум в Азии, служит площадкой, на
+            которой её народы могут сообща противостоять этим вызовам.
+            """),
+        "Panel session 1: New Challenges and Threats to Regional Security in the CICA Space and the Experience of "
+        "the Member States in Countering Them": _text("""
+            Эксперты государств-членов сопоставляют угрозы, с которыми сталкиваются их страны (терроризм,
+            религиозный экстремизм, незаконный оборот наркотиков, незаконная миграция, оружие массового
+            уничтожения), и опыт, накопленный ими в противодействии этим угрозам, уделяя особое внимание
+            Афганистану.
+            """),
+        "Panel session 2: Prospects for the Development of Cooperation Within CICA to Ensure Regional Security": (
+            _text("""
+                Направления дальнейшего развития сотрудничества в рамках СВМДА: межэтническая напряжённость,
+                ущерб окружающей среде и изменение климата, информационно-коммуникационные технологии,
+                кибербезопасность и эпидемии, а также обмен опытом, накопленным государствами-членами в период
+                кризиса, вызванного COVID-19, в интересах восстановления после него.
+                """)
+        ),
+        "Closing remarks": _text("""
+            Институты-организаторы подводят итоги дня и благодарят принявших участие в конференции экспертов из
+            17 государств-членов.
+            """),
+    },
+}
+
+
 def _write(obj, fields: dict[str, str]) -> int:
     """Write the fields in Russian where the object has none yet; how many were written."""
     written = 0
@@ -289,15 +359,21 @@ def load_russian_demo(echo=print) -> str:
         person = db.session.execute(select(Person).where(Person.email == person_email(key))).scalar_one_or_none()
         if person is not None:
             written += _write(person, fields)
-    for slug, titles in SESSION_TITLES.items():
+    for slug in dict.fromkeys([*SESSION_TITLES, *SESSION_DESCRIPTIONS]):
         event = _event(slug)
         if event is None:
             continue
+        titles, descriptions = SESSION_TITLES.get(slug, {}), SESSION_DESCRIPTIONS.get(slug, {})
+        english = {spec.title: spec.description for spec in PROGRAMMES.get(slug, [])}
         for event_session in db.session.execute(
             select(EventSession).where(EventSession.event_id == event.id)
         ).scalars():
+            fields = {}
             if event_session.title in titles:
-                written += _write(event_session, {"title": titles[event_session.title]})
+                fields["title"] = titles[event_session.title]
+            if event_session.title in descriptions and event_session.description == english.get(event_session.title):
+                fields["description"] = descriptions[event_session.title]
+            written += _write(event_session, fields)
     db.session.flush()
     if not written:
         return "  russian        nothing to add"
