@@ -1245,11 +1245,11 @@ def test_the_demo_documents_load_once(make_event, make_user, db):
     conclusions, russian = db.session.execute(
         select(Document).where(Document.event_id == borovoe.id).order_by(Document.id)
     ).scalars()
-    assert conclusions.status == "draft" and not conclusions.versions
-    # Its Russian version, linked to it, is a draft as it is.
-    assert (russian.language, russian.translation_of_id, russian.status) == ("ru", conclusions.id, "draft")
+    assert conclusions.status == "published" and len(conclusions.versions) == 1
+    # Its Russian version, linked to it, is published as it is: their pages link to each other.
+    assert (russian.language, russian.translation_of_id, russian.status) == ("ru", conclusions.id, "published")
     assert load_document_demo(echo=lambda line: None).endswith("nothing to add")
-    assert db.session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one() == 1
+    assert db.session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one() == 3
 
 
 # --- Letters, certificates and badges ----------------------------------------------------------------------

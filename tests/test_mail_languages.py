@@ -151,7 +151,7 @@ def test_the_link_asked_for_from_another_browser_comes_in_the_registrations_lang
     data = {"email": "aida@example.kz", "csrf_token": csrf_token(client, "/login")}
     response = client.post(f"/events/{event.slug}/register/link", data=data, headers={"Accept-Language": "en"})
     assert response.status_code == 302
-    message = mail_to(mailbox, "aida@example.kz", "Your registration link")
+    message = mail_to(mailbox, "aida@example.kz", "Ссылка на вашу регистрацию")
     assert RUSSIAN_TITLE in message["Subject"] and RUSSIAN_DAY in body(message)
 
 
@@ -166,7 +166,7 @@ def test_an_update_says_what_changed_in_each_delegates_language(
     day = (START + timedelta(days=1)).date()
     edit_event(client, post, event, start=f"{day}T10:30", end=f"{day}T18:00")
 
-    (russian,) = updates(runner, mailbox, "aida@example.kz")
+    (russian,) = updates(runner, mailbox, "aida@example.kz", "Изменения:")
     text = body(russian)
     assert RUSSIAN_TITLE in russian["Subject"] and invite_summary(russian) == RUSSIAN_TITLE
     assert RUSSIAN_DAY in text and f"16 декабря {START.year}" in text  # before → now, both in Russian
@@ -185,7 +185,7 @@ def test_a_reminder_says_when_in_the_delegates_language(app, db, conference, mai
     db.session.commit()
     assert queue_due_reminders(START - timedelta(days=2)) == 1
     db.session.commit()
-    message = mail_to(mailbox, "aida@example.kz", "Reminder")
+    message = mail_to(mailbox, "aida@example.kz", "Напоминание")
     assert "через 2 дня" in message["Subject"] and "через 2 дня" in body(message)
 
 
@@ -296,7 +296,7 @@ def test_staff_mail_follows_the_accounts_language(app, client, db, conference, m
     # A message the outbox makes when it sends it (a password reset) is made in the account's language too.
     with locales_rendered(app) as seen:
         client.post("/password/forgot", data={"email": "ivan@example.kz", "csrf_token": csrf_token(client, "/login")})
-        mail_to(mailbox, "ivan@example.kz", "Reset")
+        mail_to(mailbox, "ivan@example.kz", "Сброс пароля")
     assert seen["email/password_reset.txt"] == "ru"
     ivan.language = None  # the browser's: the default for mail
     db.session.commit()
@@ -320,11 +320,11 @@ def test_a_presenter_with_a_russian_account_gets_profile_link_and_session_invite
     send_profile_link(person, event, organiser)
     db.session.commit()
 
-    invite = mail_to(mailbox, "aida@bomca.example", "Invitation")
-    assert invite["Subject"] == f"Invitation: Анализ рисков · {RUSSIAN_TITLE}"
+    invite = mail_to(mailbox, "aida@bomca.example", "Приглашение")
+    assert invite["Subject"] == f"Приглашение: Анализ рисков · {RUSSIAN_TITLE}"
     assert invite_summary(invite) == f"Анализ рисков · {RUSSIAN_TITLE}"
     assert "Анализ рисков" in body(invite) and f"декабря {START.year}" in body(invite)
-    profile = mail_to(mailbox, "aida@bomca.example", "Please check")
+    profile = mail_to(mailbox, "aida@bomca.example", "Просим проверить")
     assert RUSSIAN_TITLE in profile["Subject"] and RUSSIAN_TITLE in body(profile)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from eventmgr.events.models import Event, EventRole, EventRoleInvitation
 from eventmgr.jobs.models import Job
+from eventmgr.languages import LANGUAGE_COOKIE
 
 # Who may use a management page:
 ANY_ACCOUNT = "any account"  # every logged-in account (their dashboard, the directories)
@@ -692,6 +693,7 @@ def test_nobody_finds_another_organisers_private_people_series_or_organisations(
                 assert secret.encode() not in body, (role, url, secret)
     # Nor can a picker's form be made to take them, nor their page be opened.
     organiser = clients["organiser"]
+    organiser.delete_cookie(LANGUAGE_COOKIE)  # the walk used the language switcher too
     values = hidden_world["values"]
     page = f"/manage/events/{values['event_id']}/presenters"
     response = organiser.post(
