@@ -450,10 +450,10 @@ def test_the_paragraphs_are_counted_before_python_docx_is_given_the_file(monkeyp
 
     empty_word_file()  # made (once) by python-docx itself, before it is barred
     monkeypatch.setattr(docx, "Document", never)
-    started = time.monotonic()
+    # Refused by the count alone: python-docx, barred above, never parses the 200,000 paragraphs (no timing here:
+    # on a loaded machine a second proves nothing).
     with pytest.raises(importing.ImportProblem, match="too many paragraphs"):
         importing.docx_to_text(word_file(many_paragraphs(200_000)))
-    assert time.monotonic() - started < 1
     monkeypatch.setattr(importing, "MAX_WORD_ELEMENTS", 50)
     with pytest.raises(importing.ImportProblem, match="too complex"):
         importing.docx_to_text(word_file(b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 20))
