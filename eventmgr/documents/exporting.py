@@ -9,6 +9,7 @@ template python-docx starts from.
 import re
 from datetime import UTC, datetime
 from io import BytesIO
+from xml.sax.saxutils import escape
 
 from babel.core import get_global, parse_locale
 from docx import Document as WordDocument
@@ -31,6 +32,7 @@ INLINE_RE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*|\[([^\]]+)\]\([^)]+\)")
 SITE_NAME = "eventmgr"
 #: Word 2010's copy of the styles, which later versions ignore; python-docx's template carries one.
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+WORD_2010_DOCUMENT_ID = "{http://schemas.microsoft.com/office/word/2010/wordml}docId"
 #: Word's limit for a core property (title, subject, keywords ...), in characters.
 MAX_PROPERTY_CHARS = 255
 #: The hanging indents of the PDF (static/pdf/document.css), in twentieths of a point: a paragraph's text 11 mm in
@@ -146,7 +148,8 @@ class _Numbering:
         return abstract_id
 
     def restarted(self) -> int:
-        """A new instance of the paragraphs' numbering that starts again at (1) and (a): one per section."""
+        """A new instance of the paragraphs' numbering that starts again at (1) and (a): one per section, and one
+        for the items of each paragraph without a number."""
         num = self.element.add_num(self.paragraphs)
         for level in (0, 1):
             num.add_lvlOverride(ilvl=level).add_startOverride(1)
@@ -198,9 +201,7 @@ def _set_properties(word, content: dict, author: str, tag: str) -> None:
     if content.get("reference"):
         core.keywords = _property(content["reference"])
     core.language = tag
-    # python-docx writes the time as UTC ("Z") whatever zone it is given.
-    written_at = _written_at(content).astimezone(UTC)
-    core.created = core.modified = written_at
+    core.created = core.modified = _written_at(content)  # in UTC: python-docx writes "Z" whatever the zone
     package = word.part.package
     for rel_id, rel in list(package.rels.items()):
         if rel.reltype == RELATIONSHIP_TYPE.THUMBNAIL:
@@ -212,8 +213,8 @@ def _set_properties(word, content: dict, author: str, tag: str) -> None:
             del word.part.rels[rel_id]
     settings = word.settings.element
     # The template's "save a preview picture" brought the thumbnail; "spelling checked, clean" would stop Word
-    # checking a text it has never seen.
-    for leftover in (qn("w:savePreviewPicture"), qn("w:proofState")):
+    # checking a text it has never seen; the template's document id would be every exported file's.
+    for leftover in (qn("w:savePreviewPicture"), qn("w:proofState"), WORD_2010_DOCUMENT_ID):
         for element in settings.findall(leftover):
             settings.remove(element)
 
@@ -221,8 +222,6 @@ def _set_properties(word, content: dict, author: str, tag: str) -> None:
 def _application_properties(company: str) -> bytes:
     """docProps/app.xml naming the application and the organisation, instead of the template's "Microsoft Macintosh
     Word" with its counts of an empty page."""
-    from xml.sax.saxutils import escape
-
     return (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
