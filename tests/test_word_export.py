@@ -162,8 +162,9 @@ def test_paragraphs_items_and_headings_are_numbered_by_word_and_start_again_in_e
     assert plain["Services should share it."] == ("BodyText", None)
 
 
-def libreoffice_pdfs(tmp_path, *docx_files: bytes) -> list[bytes]:
-    """The Word files as LibreOffice lays them out and prints them to PDF (one run for all)."""
+def libreoffice(tmp_path, target: str, *docx_files: bytes) -> list[bytes]:
+    """The Word files as LibreOffice opens them and saves them again (target "pdf": as it lays them out and
+    prints them; "docx": as a reader who edits them in LibreOffice sends them back), in one run for all."""
     office = shutil.which("libreoffice") or shutil.which("soffice")
     if office is None:
         missing("LibreOffice is not installed (Debian: libreoffice-writer-nogui)")
@@ -171,15 +172,16 @@ def libreoffice_pdfs(tmp_path, *docx_files: bytes) -> list[bytes]:
     for n, data in enumerate(docx_files):
         (tmp_path / f"file{n}.docx").write_bytes(data)
         names.append(f"file{n}.docx")
+    out = tmp_path / target
     subprocess.run(  # noqa: S603 - our own files, in a profile of their own
         [
             office,
             "--headless",
             f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
             "--convert-to",
-            "pdf",
+            target,
             "--outdir",
-            str(tmp_path / "out"),
+            str(out),
             *names,
         ],
         cwd=tmp_path,
@@ -187,7 +189,7 @@ def libreoffice_pdfs(tmp_path, *docx_files: bytes) -> list[bytes]:
         timeout=180,
         check=True,
     )
-    return [(tmp_path / "out" / name.replace(".docx", ".pdf")).read_bytes() for name in names]
+    return [(out / name.replace(".docx", f".{target}")).read_bytes() for name in names]
 
 
 #: Numbers at the start of a line as LibreOffice lays them out: (1), (a), or a heading's 1.
@@ -224,7 +226,7 @@ def test_libreoffice_shows_words_numbers_in_order_and_renumbers_an_inserted_para
     document, client, login, tmp_path
 ):
     docx = exported(client, login, *document)
-    original, changed = libreoffice_pdfs(tmp_path, docx, with_inserted_paragraph(docx))
+    original, changed = libreoffice(tmp_path, "pdf", docx, with_inserted_paragraph(docx))
     expected = [
         ("1.", "Introduction"),
         ("(1)", "The participants set out to discuss:"),
@@ -343,11 +345,19 @@ def test_our_own_file_and_one_with_typed_numbers_import_to_the_right_structure(
     assert structure(content) == [
         (heading, [(n, lead, body, items) for n, lead, body, items in paragraphs]) for heading, paragraphs in STRUCTURE
     ]
+    docx = exported(client, login, doc, secretariat)
     copy_of = make_document(doc.event, secretariat, title="Copy")
-    services.import_docx(copy_of, exported(client, login, doc, secretariat), secretariat)
+    services.import_docx(copy_of, docx, secretariat)
     copied = services.document_content(copy_of)
     assert copied["title"] == "Recommendations of the Test Conference"
     assert structure(copied) == structure(content)
+    # The file as a delegation sends it back from LibreOffice, which writes the numbering its own way (an instance
+    # where the numbering starts again, the others continuing the list).
+    (resaved,) = libreoffice(tmp_path, "docx", docx)
+    assert b"startOverride" in parts(resaved)["word/numbering.xml"]
+    from_libreoffice = make_document(doc.event, secretariat, title="Back from LibreOffice")
+    services.import_docx(from_libreoffice, resaved, secretariat)
+    assert structure(services.document_content(from_libreoffice)) == structure(content)
 
     # A file whose numbers are typed, as eventmgr wrote them before and others still do.
     word = WordDocument()

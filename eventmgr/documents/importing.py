@@ -477,12 +477,13 @@ CONTINUING_STYLES = ("Body Text", "List Continue")
 
 @dataclass
 class _WordNumber:
-    """How Word numbers a paragraph itself: the level and format, in which list (instance and definition)."""
+    """How Word numbers a paragraph itself: the level, its format, and the numbering instance (w:num) that does."""
 
     level: int
     format: str
     num_id: str
-    abstract_id: str | None
+    #: Whether the instance starts the level again (startOverride): Word's "restart numbering" at its first use.
+    starts_again: bool = False
 
     @property
     def kind(self) -> str:
@@ -503,8 +504,8 @@ class _WordReader:
         #: Numbered headings so far, so that one Word numbers reads as "2. Lessons learned".
         self.headings = 0
         self.chars = 0
-        #: The list (instance, definition) that numbers each paragraph read, or letters its first item.
-        self.lists: dict[int, tuple[str, str | None]] = {}
+        #: (numbering instance, level) met so far: an instance starts its level again only where it is first used.
+        self.instances_used: set[tuple[str, int]] = set()
         #: Whether Word numbers the file's paragraphs itself, so that it says where each paragraph starts.
         self.numbered_by_word = False
 
@@ -579,24 +580,20 @@ class _WordReader:
     def add_numbered(self, text: str, number: _WordNumber) -> None:
         """A paragraph Word numbers: a numbered paragraph, or an item of the paragraph being read."""
         reader = self.reader
-        key = (number.num_id, number.abstract_id)
+        instance = (number.num_id, number.level)
+        restarted = number.starts_again and instance not in self.instances_used
+        self.instances_used.add(instance)
         if number.kind == "paragraph":
             reader.start_paragraph(_one_line(text), explicit=True)
             reader.close_block()
-            self.lists[id(reader.paragraph)] = key
             return
         if not text:
             return
         paragraph = reader.paragraph
-        own = self.lists.get(id(paragraph))
-        # Items before any paragraph, or lettered from (a) again by another instance of the paragraphs' own list (as
-        # Word restarts a list): the items of a paragraph without a number.
-        if self.numbered_by_word and (
-            paragraph is None or (paragraph.explicit and own is not None and own != key and own[1] == key[1])
-        ):
+        # Items before any paragraph, or lettered from (a) again after items of the paragraph (Word's "restart
+        # numbering"): the items of a paragraph without a number.
+        if self.numbered_by_word and (paragraph is None or (restarted and paragraph.explicit and paragraph.items)):
             reader.start_paragraph("", numbered=False, explicit=True)
-            paragraph = reader.paragraph
-        self.lists.setdefault(id(paragraph), key)
         line = _one_line(text)
         reader.add_item(_Line("item", line, line))
         reader.last_item = False
@@ -634,8 +631,9 @@ def _continues(para, style) -> bool:
     return name.startswith(CONTINUING_STYLES)
 
 
-def _numbering_formats(word) -> dict[tuple[str, int], tuple[str, str | None]]:
-    """{(numId, level): (format, abstractNumId)} of the file's numbering ("decimal", "lowerLetter", "bullet" ...)."""
+def _numbering_formats(word) -> dict[tuple[str, int], tuple[str, bool]]:
+    """{(numId, level): (format, starts again)} of the file's numbering instances: the level's format ("decimal",
+    "lowerLetter", "bullet" ...), and whether the instance starts the level again (startOverride)."""
     from docx.opc.constants import RELATIONSHIP_TYPE
 
     # Looked up among the part's relationships: python-docx's `numbering_part` would try to create a
@@ -656,11 +654,14 @@ def _numbering_formats(word) -> dict[tuple[str, int], tuple[str, str | None]]:
         abstract_id = num.find(qn("w:abstractNumId"))
         abstract_id = abstract_id.get(qn("w:val")) if abstract_id is not None else None
         levels = dict(abstract.get(abstract_id, {}))
-        # An instance may give a level a format of its own.
+        starting_again = set()
+        # An instance may give a level a format of its own, or start it again.
         for override in num.findall(qn("w:lvlOverride")):
             levels |= _level_formats(override)
+            if override.find(qn("w:startOverride")) is not None:
+                starting_again.add(override.get(qn("w:ilvl"), "0"))
         for level, fmt in levels.items():
-            formats[(num.get(qn("w:numId")), level)] = (fmt, abstract_id)
+            formats[(num.get(qn("w:numId")), level)] = (fmt, str(level) in starting_again)
     return formats
 
 
@@ -686,10 +687,10 @@ def _numbering(para, style, formats) -> _WordNumber | None:
             if num_pr.ilvl is None and style_level:  # "List Number 2" is the second level
                 level = int(style_level.group(1)) - 1
             num_id = str(num_pr.numId.val)
-            fmt, abstract_id = formats.get((num_id, level), ("decimal", None))
+            fmt, starts_again = formats.get((num_id, level), ("decimal", False))
             if fmt == "none":
                 return None  # a number Word does not show
-            return _WordNumber(level, fmt, num_id, abstract_id)
+            return _WordNumber(level, fmt, num_id, starts_again)
     return None
 
 
