@@ -32,6 +32,7 @@ INLINE_RE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*|\[([^\]]+)\]\([^)]+\)")
 SITE_NAME = "eventmgr"
 #: Word 2010's copy of the styles, which later versions ignore; python-docx's template carries one.
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+#: The template's document id (w14:docId), which every file made from it would share.
 WORD_2010_DOCUMENT_ID = "{http://schemas.microsoft.com/office/word/2010/wordml}docId"
 #: Word's limit for a core property (title, subject, keywords ...), in characters.
 MAX_PROPERTY_CHARS = 255
