@@ -13,7 +13,7 @@ export TEST_POSTGRES_URL
 
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server
+SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server libreoffice-writer-nogui
 
 .PHONY: install run test test-sqlite test-postgresql system-deps bench lint clean messages
 
@@ -54,7 +54,8 @@ test-postgresql: install
 	  echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL): the PostgreSQL pass was not run."; \
 	fi
 
-# Chromium for the browser tests, poppler-utils to read PDFs, fonts for rendering; installed only when missing.
+# Chromium for the browser tests, poppler-utils to read PDFs, fonts for rendering, LibreOffice (without its GUI,
+# some 260 MB) to open the Word export as its readers do; installed only when missing.
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

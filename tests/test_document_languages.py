@@ -269,7 +269,7 @@ def test_a_russian_documents_word_file_is_marked_russian(conference, two_version
     with zipfile.ZipFile(io.BytesIO(exported.data)) as docx:
         core = docx.read("docProps/core.xml").decode()
         styles = docx.read("word/styles.xml").decode()
-    assert "<dc:language>ru</dc:language>" in core
+    assert "<dc:language>ru-RU</dc:language>" in core
     assert "Конференция по вопросам границ" in core
     # Word checks spelling in Russian.
     assert re.search(r'<w:lang w:val="ru-RU"', styles)

@@ -453,10 +453,10 @@ def test_the_paragraphs_are_counted_before_python_docx_is_given_the_file(monkeyp
     # Refused by the count alone: python-docx, barred above, never parses the 200,000 paragraphs (no timing here:
     # on a loaded machine a second proves nothing).
     with pytest.raises(importing.ImportProblem, match="too many paragraphs"):
-        importing.docx_to_text(word_file(many_paragraphs(200_000)))
+        importing.parse_docx(word_file(many_paragraphs(200_000)))
     monkeypatch.setattr(importing, "MAX_WORD_ELEMENTS", 50)
     with pytest.raises(importing.ImportProblem, match="too complex"):
-        importing.docx_to_text(word_file(b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 20))
+        importing.parse_docx(word_file(b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 20))
 
 
 def test_reading_a_word_file_is_bounded_in_time(staff, db, make_document):

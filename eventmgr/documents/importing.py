@@ -6,6 +6,11 @@ section, "(1)" a numbered paragraph, "(a)" a lettered item. A paragraph whose fi
 followed by more text (more than a closing line) has that sentence as its bold lead, as has one that
 starts with **bold** text. A heading-marked line that starts in lower case is a line broken off the
 paragraph before it (a page break in the source), and joins it again.
+
+A Word file may number its paragraphs itself (Word's numbering, as eventmgr's own export does): the numbers are then
+not in the text, and the file says where each paragraph starts. A paragraph Word numbers at the first level starts a
+numbered paragraph, one at a deeper level or lettered is an item; text after it continues it when it is indented
+or styled as continuing text ("Body Text", "List Continue"), and otherwise starts a paragraph without a number.
 """
 
 import re
@@ -14,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from docx.oxml.ns import qn
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from lxml import etree
@@ -70,6 +76,9 @@ class ParsedParagraph:
     items: list[str] = field(default_factory=list)
     #: Blocks (runs of lines between blank lines) before they are split into lead and body.
     blocks: list[str] = field(default_factory=list)
+    #: Whether a Word file said where the paragraph starts and which blocks are its own: its lead is then only
+    #: bold text, and none of its blocks is guessed to be a paragraph of its own.
+    explicit: bool = False
 
 
 @dataclass
@@ -101,17 +110,19 @@ def _looks_like_section(text: str) -> re.Match | None:
     return None
 
 
+def _too_long_message() -> str:
+    return ngettext(
+        "The text is too long to import (over %(limit)s character).",
+        "The text is too long to import (over %(limit)s characters).",
+        MAX_IMPORT_CHARS,
+        limit=format_number(MAX_IMPORT_CHARS),
+    )
+
+
 def parse_text(text: str) -> ParsedDocument:
     """Recognise title, sections, numbered paragraphs and items in pasted text or Markdown."""
     if len(text) > MAX_IMPORT_CHARS:
-        raise ImportProblem(
-            ngettext(
-                "The text is too long to import (over %(limit)s character).",
-                "The text is too long to import (over %(limit)s characters).",
-                MAX_IMPORT_CHARS,
-                limit=format_number(MAX_IMPORT_CHARS),
-            )
-        )
+        raise ImportProblem(_too_long_message())
     reader = _TextReader()
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         reader.read(line.strip())
@@ -216,10 +227,10 @@ class _TextReader:
         self.paragraph = None
         self.last_item = False
 
-    def start_paragraph(self, text: str) -> None:
-        """Start a numbered paragraph, whose text begins on the same line or the next."""
+    def start_paragraph(self, text: str, numbered: bool = True, explicit: bool = False) -> None:
+        """Start a paragraph (numbered unless said otherwise), whose text begins on the same line or the next."""
         self.close_block()
-        self.paragraph = ParsedParagraph(numbered=True)
+        self.paragraph = ParsedParagraph(numbered=numbered, explicit=explicit)
         self.current_section().paragraphs.append(self.paragraph)
         if text:
             self.block.append(text)
@@ -277,6 +288,8 @@ def _split_lead(paragraph: ParsedParagraph) -> list[ParsedParagraph]:
         paragraph.lead = bold.group(1).strip()
         blocks[0] = bold.group(2).strip()
         blocks = [b for b in blocks if b]
+    elif paragraph.explicit:
+        pass  # the file said which blocks are the paragraph's: none is guessed to be a lead or a paragraph apart
     elif (
         paragraph.numbered
         and _is_single_sentence(blocks[0] if blocks else "")
@@ -436,8 +449,9 @@ def _check_deadline(deadline: float | None) -> None:
         raise ImportTimedOut(_("Reading the Word file took too long."))
 
 
-def docx_to_text(data: bytes, deadline: float | None = None) -> str:
-    """Turn a Word file into the text parse_text reads: headings marked, bold and italic runs in Markdown.
+def parse_docx(data: bytes, deadline: float | None = None) -> ParsedDocument:
+    """Read title, sections, numbered paragraphs and items from a Word file, whether its numbers are typed in its
+    text or Word's own; bold and italic runs are kept as Markdown.
 
     The file is checked first (inspect_docx); `deadline` (time.monotonic()) bounds the time spent reading it.
     """
@@ -445,64 +459,182 @@ def docx_to_text(data: bytes, deadline: float | None = None) -> str:
 
     inspect_docx(data, deadline)
     try:
-        return _word_to_text(WordDocument(BytesIO(data)), deadline)
+        doc = _WordReader(WordDocument(BytesIO(data)), deadline).read()
     except ImportProblem:
         raise
     except Exception as error:  # noqa: BLE001 - python-docx has no error of its own: whatever a file makes it raise
         raise ImportProblem(_("This Word file cannot be read; save it again from Word, or paste its text.")) from error
+    _split_leads(doc)
+    doc.sections = [s for s in doc.sections if s.heading or s.paragraphs]
+    return doc
 
 
-def _word_to_text(word, deadline: float | None) -> str:
-    lines = []
-    formats = _numbering_formats(word)
-    styles: dict[str | None, object] = {}
-    for count, para in enumerate(word.paragraphs):
-        if count % 200 == 0:
-            _check_deadline(deadline)
-        text = _runs_to_markdown(para).strip()
-        if not text:
-            continue
-        # python-docx looks a paragraph's style up among all the file's styles each time it is asked.
-        style_id = para._p.style
-        if style_id not in styles:
-            styles[style_id] = para.style
-        style = styles[style_id]
-        line = _marked_line(text, (style.name if style is not None else "") or "", _numbering(para, style, formats))
-        if line is not None:
-            lines += [line, ""]
-    return "\n".join(lines)
+#: Number formats that letter items, (a) or A., wherever Word puts them.
+LETTER_FORMATS = ("lowerLetter", "upperLetter")
+#: Styles of text that continues the paragraph before it rather than starting one (Word's built-in names).
+CONTINUING_STYLES = ("Body Text", "List Continue")
 
 
-def _marked_line(text: str, style_name: str, numbering: tuple[int, str] | None) -> str | None:
-    """A Word paragraph's text marked as parse_text reads it (# title, ## heading, (1), (a) or - for numbers and
-    lists); None for a subtitle, which holds the title block's facts (event, place, dates, reference), kept in the
-    editor's fields."""
-    if style_name == "Subtitle":
-        return None
-    if (
-        numbering
-        and not style_name.startswith(("Heading", "Title"))
-        and not (PARAGRAPH_RE.match(text) or ITEM_RE.match(text))
-    ):
-        # Word's own numbering is not in the text: level 1 is a numbered paragraph, deeper ones items.
-        level, number_format = numbering
-        if number_format == "bullet":
-            text = f"- {text}"
+@dataclass
+class _WordNumber:
+    """How Word numbers a paragraph itself: the level, its format, and the numbering instance (w:num) that does."""
+
+    level: int
+    format: str
+    num_id: str
+    #: Whether the instance starts the level again (startOverride): Word's "restart numbering" at its first use.
+    starts_again: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the number makes the paragraph: "paragraph" (1), "item" (a) or "bullet"."""
+        if self.format == "bullet":
+            return "bullet"
+        return "item" if self.level > 0 or self.format in LETTER_FORMATS else "paragraph"
+
+
+class _WordReader:
+    """Reads a Word file's paragraphs into a document, one _TextReader step for each."""
+
+    def __init__(self, word, deadline: float | None):
+        self.word = word
+        self.deadline = deadline
+        self.formats = _numbering_formats(word)
+        self.reader = _TextReader()
+        #: Numbered headings so far, so that one Word numbers reads as "2. Lessons learned".
+        self.headings = 0
+        self.chars = 0
+        #: (numbering instance, level) met so far: an instance starts its level again only where it is first used.
+        self.instances_used: set[tuple[str, int]] = set()
+        #: Whether Word numbers the file's paragraphs itself, so that it says where each paragraph starts.
+        self.numbered_by_word = False
+
+    def read(self) -> ParsedDocument:
+        """The document, before its blocks are split into leads and bodies."""
+        styles: dict[str | None, object] = {}
+        paragraphs = []
+        for count, para in enumerate(self.word.paragraphs):
+            if count % 200 == 0:
+                _check_deadline(self.deadline)
+            # python-docx looks a paragraph's style up among all the file's styles each time it is asked.
+            style_id = para._p.style
+            if style_id not in styles:
+                styles[style_id] = para.style
+            style = styles[style_id]
+            style_name = (style.name if style is not None else "") or ""
+            number = _numbering(para, style, self.formats)
+            paragraphs.append((para, style, style_name, _runs_to_markdown(para).strip(), number))
+            if number and number.kind == "paragraph" and not style_name.startswith(("Heading", "Title")):
+                self.numbered_by_word = True
+        for para, style, style_name, text, number in paragraphs:
+            self.chars += len(text)
+            if self.chars > MAX_IMPORT_CHARS:
+                raise ImportProblem(_too_long_message())
+            self.add(para, style, style_name, text, number)
+        return self.reader.finish()
+
+    def add(self, para, style, style_name: str, text: str, number: _WordNumber | None) -> None:
+        """Read one Word paragraph."""
+        if style_name == "Subtitle":
+            return  # the title block's facts (event, place, dates, reference), kept in the editor's fields
+        if style_name == "Title" or style_name.startswith("Heading"):
+            if text:
+                self.lines(self.heading_line(text, style_name, number))
+            return
+        typed = PARAGRAPH_RE.match(text) or ITEM_RE.match(text)
+        if number and not typed:
+            self.add_numbered(text, number)
+        elif not text:
+            return
+        elif style_name.startswith("List") and not number and not typed:
+            self.lines(f"- {text}")
+        elif self.numbered_by_word and self.follows_word_numbering(text):
+            self.add_text(para, style, text)
         else:
-            text = f"(1) {text}" if level == 0 else f"(a) {text}"
-    if style_name == "Title":
-        return f"# {text}"
-    if style_name.startswith("Heading"):
+            self.lines(text)
+
+    def lines(self, text: str) -> None:
+        """Read text as pasted text is read, then a blank line: the Word paragraph ends there."""
+        for line in text.split("\n"):
+            self.reader.read(line.strip())
+        self.reader.read("")
+
+    def heading_line(self, text: str, style_name: str, number: _WordNumber | None) -> str:
+        """# Title, or ## Heading, with the number Word gives it: a heading in lower case is then no line broken
+        off the text before it."""
+        if style_name == "Title":
+            return f"# {text}"
+        if number and number.kind != "bullet" and not _looks_like_section(text):
+            self.headings += 1
+            if _looks_like_section(numbered := f"{self.headings}. {text}"):
+                return f"## {numbered}"
         return f"## {text}"
-    if style_name.startswith("List") and not numbering and not ITEM_RE.match(text):
-        return f"- {text}"
-    return text
+
+    def follows_word_numbering(self, text: str) -> bool:
+        """Whether text without a number of its own goes by Word's numbering: plain text (no typed number or mark)
+        after a paragraph Word numbered or in a new section, not after one whose number is typed."""
+        paragraph = self.reader.paragraph
+        line = _classify(text.split("\n")[0].strip())
+        return (paragraph is None or paragraph.explicit) and line is not None and line.kind == "text"
+
+    def add_numbered(self, text: str, number: _WordNumber) -> None:
+        """A paragraph Word numbers: a numbered paragraph, or an item of the paragraph being read."""
+        reader = self.reader
+        instance = (number.num_id, number.level)
+        restarted = number.starts_again and instance not in self.instances_used
+        self.instances_used.add(instance)
+        if number.kind == "paragraph":
+            reader.start_paragraph(_one_line(text), explicit=True)
+            reader.close_block()
+            return
+        if not text:
+            return
+        paragraph = reader.paragraph
+        # Items before any paragraph, or lettered from (a) again after items of the paragraph (Word's "restart
+        # numbering"): the items of a paragraph without a number.
+        if self.numbered_by_word and (paragraph is None or (restarted and paragraph.explicit and paragraph.items)):
+            reader.start_paragraph("", numbered=False, explicit=True)
+        line = _one_line(text)
+        reader.add_item(_Line("item", line, line))
+        reader.last_item = False
+
+    def add_text(self, para, style, text: str) -> None:
+        """Text without a number: more of the paragraph before when indented or styled as continuing it, else a
+        paragraph without a number."""
+        reader = self.reader
+        if reader.paragraph is not None and _continues(para, style):
+            reader.close_block()
+            reader.block.append(_one_line(text))
+            reader.close_block()
+        else:
+            reader.start_paragraph(_one_line(text), numbered=False, explicit=True)
+            reader.close_block()
+        reader.last_item = False
 
 
-def _numbering_formats(word) -> dict[tuple[str, int], str]:
-    """{(numId, level): format} of the file's numbering definitions ("decimal", "lowerLetter", "bullet" ...)."""
+def _one_line(text: str) -> str:
+    """A Word paragraph's lines (broken by line breaks) as one block."""
+    return " ".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def _continues(para, style) -> bool:
+    """Whether a Word paragraph continues the one before: indented, or in a style of continuing text."""
+    for properties in (para._p.pPr, style.element.pPr if style is not None else None):
+        indent = properties.find(qn("w:ind")) if properties is not None else None
+        if indent is not None:
+            value = indent.get(qn("w:left")) or indent.get(qn("w:start")) or "0"
+            try:
+                return float(value) > 0
+            except ValueError:
+                return False
+    name = (style.name if style is not None else "") or ""
+    return name.startswith(CONTINUING_STYLES)
+
+
+def _numbering_formats(word) -> dict[tuple[str, int], tuple[str, bool]]:
+    """{(numId, level): (format, starts again)} of the file's numbering instances: the level's format ("decimal",
+    "lowerLetter", "bullet" ...), and whether the instance starts the level again (startOverride)."""
     from docx.opc.constants import RELATIONSHIP_TYPE
-    from docx.oxml.ns import qn
 
     # Looked up among the part's relationships: python-docx's `numbering_part` would try to create a
     # missing one (which it cannot do). A file without numbering numbers nothing by itself.
@@ -516,20 +648,37 @@ def _numbering_formats(word) -> dict[tuple[str, int], str]:
     numbering = parts[0].element
     abstract: dict[str, dict[int, str]] = {}
     for definition in numbering.findall(qn("w:abstractNum")):
-        levels = abstract.setdefault(definition.get(qn("w:abstractNumId")), {})
-        for level in definition.findall(qn("w:lvl")):
-            fmt = level.find(qn("w:numFmt"))
-            levels[int(level.get(qn("w:ilvl"), "0"))] = fmt.get(qn("w:val")) if fmt is not None else "decimal"
+        abstract[definition.get(qn("w:abstractNumId"))] = _level_formats(definition)
     formats = {}
     for num in numbering.findall(qn("w:num")):
         abstract_id = num.find(qn("w:abstractNumId"))
-        for level, fmt in abstract.get(abstract_id.get(qn("w:val")) if abstract_id is not None else "", {}).items():
-            formats[(num.get(qn("w:numId")), level)] = fmt
+        abstract_id = abstract_id.get(qn("w:val")) if abstract_id is not None else None
+        levels = dict(abstract.get(abstract_id, {}))
+        starting_again = set()
+        # An instance may give a level a format of its own, or start it again.
+        for override in num.findall(qn("w:lvlOverride")):
+            levels |= _level_formats(override)
+            if override.find(qn("w:startOverride")) is not None:
+                starting_again.add(override.get(qn("w:ilvl"), "0"))
+        for level, fmt in levels.items():
+            formats[(num.get(qn("w:numId")), level)] = (fmt, str(level) in starting_again)
     return formats
 
 
-def _numbering(para, style, formats) -> tuple[int, str] | None:
-    """(level, format) when Word numbers this paragraph itself, directly or through its style; else None."""
+def _level_formats(element) -> dict[int, str]:
+    """{level: format} of the w:lvl elements in a numbering definition or an instance's override."""
+    levels = {}
+    for level in element.findall(qn("w:lvl")):
+        fmt = level.find(qn("w:numFmt"))
+        try:
+            levels[int(level.get(qn("w:ilvl"), "0"))] = fmt.get(qn("w:val")) if fmt is not None else "decimal"
+        except ValueError:
+            continue
+    return levels
+
+
+def _numbering(para, style, formats) -> _WordNumber | None:
+    """How Word numbers this paragraph itself, directly or through its style; None when it does not."""
     for properties in (para._p.pPr, style.element.pPr if style is not None else None):
         num_pr = properties.numPr if properties is not None else None
         if num_pr is not None and num_pr.numId is not None and num_pr.numId.val:
@@ -537,7 +686,11 @@ def _numbering(para, style, formats) -> tuple[int, str] | None:
             style_level = re.search(r"(\d)$", style.name or "") if style is not None else None
             if num_pr.ilvl is None and style_level:  # "List Number 2" is the second level
                 level = int(style_level.group(1)) - 1
-            return level, formats.get((str(num_pr.numId.val), level), "decimal")
+            num_id = str(num_pr.numId.val)
+            fmt, starts_again = formats.get((num_id, level), ("decimal", False))
+            if fmt == "none":
+                return None  # a number Word does not show
+            return _WordNumber(level, fmt, num_id, starts_again)
     return None
 
 

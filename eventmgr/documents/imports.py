@@ -68,7 +68,7 @@ def import_docx(
 ) -> importing.ParsedDocument:
     """Read sections and paragraphs from a Word file into the working copy, within `time_limit` seconds."""
     try:
-        parsed = importing.parse_text(importing.docx_to_text(data, time.monotonic() + time_limit))
+        parsed = importing.parse_docx(data, time.monotonic() + time_limit)
     except importing.ImportProblem as error:
         raise _file_error(error) from error
     return _apply_import(document, parsed, user, replace, field="file")

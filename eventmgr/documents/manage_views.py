@@ -214,7 +214,7 @@ def export_docx(event_id: int, document_id: int):
     """Download the working copy as a Word file."""
     event = _event(event_id)
     document = _document(event, document_id)
-    body = exporting.to_docx(services.document_content(document))
+    body = exporting.document_docx(document)
     response = current_app.response_class(
         body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
