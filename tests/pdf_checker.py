@@ -16,7 +16,11 @@ the rules of ISO 14289-1 (as veraPDF's PDF/UA-1 profile words them) that eventmg
   annotations have /Tabs /S;
 - fonts: embedded, with a ToUnicode map;
 - with `archival=True`, PDF/A instead of PDF/UA identification: pdfaid:part and pdfaid:conformance in the XMP
-  metadata, and an OutputIntent with its ICC profile.
+  metadata, the same title there as in the document information, and an OutputIntent with its ICC profile;
+- and what qpdf finds wrong with the file's syntax.
+
+veraPDF, the reference validator, is a Java program neither PyPI nor Debian carries; this is the part of its
+PDF/UA-1 and PDF/A checks that eventmgr's PDFs could fail.
 """
 
 import io
@@ -63,6 +67,7 @@ def check(pdf: bytes, archival: bool = False) -> list[str]:
         problems += _fonts(document)
         if archival:
             problems += _output_intent(document)
+        problems += [f"qpdf: {problem}" for problem in document.check_pdf_syntax()]
         return problems
 
 
@@ -99,6 +104,9 @@ def _metadata(document: pikepdf.Pdf, archival: bool) -> list[str]:
         part, conformance = meta.get("pdfaid:part"), meta.get("pdfaid:conformance")
         if not part or not conformance:
             problems.append(f"no PDF/A identification in the XMP metadata (part {part!r}, conformance {conformance!r})")
+        info_title = str(document.docinfo.get("/Title", "")) if "/Info" in document.trailer else ""
+        if info_title and info_title != str(title):
+            problems.append(f"the document information's /Title {info_title!r} differs from dc:title {str(title)!r}")
     elif meta.get("pdfuaid:part") != "1":
         problems.append(f"no PDF/UA-1 identification in the XMP metadata (pdfuaid:part {meta.get('pdfuaid:part')!r})")
     return problems

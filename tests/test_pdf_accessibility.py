@@ -370,8 +370,22 @@ def test_the_checker_finds_what_weasyprint_leaves_and_the_renderer_mends_it(app)
     texts, artifacts = tagged_text(mended)
     assert "Page 1 of 1" in artifacts
     assert {entry.text: entry.language for entry in texts}["Русский текст"] == "ru"
+    assert check(with_untagged_text(mended))[-1] == "page 1: 1 text outside tagged content and artifacts"
     within = {entry.text: entry.within for entry in texts}
     assert within["a nested item"] == ("Document", "L", "LI", "LBody", "L", "LI", "LBody", "Span")
     assert within["An item of blocks"] == ("Document", "L", "LI", "LBody", "P", "Span")
     assert within["Kyrgyzstan"] == ("Document", "L", "LI", "LBody", "Span")  # one list, in two columns
     assert within["A heading two levels down"] == ("Document", "H2", "Span")
+
+
+def with_untagged_text(pdf: bytes) -> bytes:
+    """The PDF with a word written on its first page outside any marked content, as an untagged writer would."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        font = next(iter(page.Resources.Font.keys()))
+        page.contents_add(document.make_stream(f"BT {font} 10 Tf 50 50 Td <0001> Tj ET".encode()))
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
