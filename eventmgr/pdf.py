@@ -6,6 +6,9 @@ folder and from what the app lets it serve (stored photos, see `serve_resource`)
 URL: file:, data:, and http(s) to anywhere else. WeasyPrint therefore never reads the file system or the
 network on a template's (or a user's) say.
 
+Every PDF is tagged for screen readers (PDF/UA-1, WeasyPrint's "pdf/ua-1" variant) unless asked for another variant
+(the archival "pdf/a-3a", tagged too); eventmgr.pdf_tagging adds and mends what WeasyPrint's tags lack.
+
 Rendering can also be given a time limit: WeasyPrint then lays the pages out in a child process (started
 from a clean fork server, never from the threaded app) that is killed when the time is up. The child asks
 the parent for every resource, so the same fetcher, in the parent, still decides what may be read.
@@ -24,9 +27,13 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
+from eventmgr import pdf_tagging
+
 #: A reserved name (RFC 2606): nothing outside this module answers for it.
 INTERNAL_HOST = "eventmgr.invalid"
 INTERNAL_ORIGIN = f"https://{INTERNAL_HOST}"
+#: What every PDF is unless told otherwise: tagged, with the title shown and the language given (ISO 14289-1).
+TAGGED = "pdf/ua-1"
 
 
 class RefusedURL(ValueError):
@@ -100,20 +107,26 @@ def render_html(template_name: str, **context) -> str:
 
 
 def render_pdf(template_name: str, **context) -> bytes:
-    """Render templates/pdf/<template_name> with `context` to PDF bytes."""
+    """Render templates/pdf/<template_name> with `context` to tagged PDF bytes."""
     return html_to_pdf(render_html(template_name, **context))
 
 
-def html_to_pdf(html: str, variant: str | None = None, timeout: float | None = None) -> bytes:
-    """Lay `html` out as PDF: tagged or archival with `variant` ("pdf/ua-1", "pdf/a-3a"), within `timeout` s.
+def html_to_pdf(html: str, variant: str = TAGGED, timeout: float | None = None) -> bytes:
+    """Lay `html` out as PDF: tagged ("pdf/ua-1") or archival ("pdf/a-3a") by `variant`, within `timeout` s.
 
     Raises RenderError when WeasyPrint fails or runs out of time.
     """
-    options = {"pdf_variant": variant} if variant else {}
+    options = {"pdf_variant": variant}
     if timeout is None:
-        document = HTML(string=html, base_url=base_url(), url_fetcher=AppURLFetcher(), media_type="print")
-        return document.write_pdf(**options)
+        return _write_pdf(html, base_url(), AppURLFetcher(), options)
     return _render_in_child(html, base_url(), options, timeout)
+
+
+def _write_pdf(html: str, base: str, fetcher: URLFetcher, options: dict) -> bytes:
+    """WeasyPrint's PDF of `html`, its tags completed (eventmgr.pdf_tagging)."""
+    pdf_tagging.mark_languages()
+    document = HTML(string=html, base_url=base, url_fetcher=fetcher, media_type="print")
+    return pdf_tagging.mend(document.write_pdf(**options))
 
 
 def _render_in_child(html: str, base: str, options: dict, timeout: float) -> bytes:
@@ -174,8 +187,7 @@ class _ProxyFetcher(URLFetcher):
 
 def _child_render(connection, html: str, base: str, options: dict) -> None:
     try:
-        document = HTML(string=html, base_url=base, url_fetcher=_ProxyFetcher(connection), media_type="print")
-        pdf = document.write_pdf(**options)
+        pdf = _write_pdf(html, base, _ProxyFetcher(connection), options)
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises RenderError
         connection.send(("error", f"{type(error).__name__}: {error}"[:500]))
     else:

@@ -13,6 +13,7 @@ from eventmgr.events.models import Event
 from eventmgr.extensions import db
 from eventmgr.formatting import local_datetime
 from eventmgr.jobs.services import job_kind, time_limit
+from eventmgr.languages import current_language
 from eventmgr.registration.checkin import check_in_code
 
 
@@ -126,7 +127,8 @@ def delegate_documents(registration) -> list[tuple[str, str]]:
 
 
 def _common(event) -> dict:
-    language = (event.languages or ["en"])[0]
+    # The whole letter in the language it is written in (the reader's), so that its /Lang is true of all of it.
+    language = current_language()
     return {
         "event": event,
         "settings": letter_settings(event),
@@ -279,9 +281,10 @@ def delegation_visa_letters_pdf(delegation) -> bytes:
 
 def _qr_svg(text: str) -> Markup:
     """The badge's QR code as inline SVG: a viewBox (no fixed size), so that the whole code fills the box the badge's
-    stylesheet gives it instead of being cut at its edge, and a quiet zone of two modules for the camera."""
+    stylesheet gives it instead of being cut at its edge, and a quiet zone of two modules for the camera. Its title is
+    the figure's alternative text in the PDF."""
     qr = segno.make(text, error="m", micro=False, mask=2)
-    return Markup(qr.svg_inline(border=2, omitsize=True))  # noqa: S704 - made by segno
+    return Markup(qr.svg_inline(border=2, omitsize=True, title=_("QR code for check-in")))  # noqa: S704 - by segno
 
 
 @job_kind("badges")
