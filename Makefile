@@ -13,7 +13,7 @@ export TEST_POSTGRES_URL
 
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server libreoffice-writer-nogui
+SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server libreoffice-writer-nogui nodejs npm
 
 .PHONY: install run test test-sqlite test-postgresql system-deps bench lint clean messages
 
@@ -24,6 +24,13 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# The npm packages the tests run (package.json, pinned by package-lock.json): ical.js reads the mailed invitations
+# as Thunderbird does. Installed when node_modules is missing or the lockfile changed.
+NODE_MODULES := node_modules/.package-lock.json
+$(NODE_MODULES): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+	else echo "npm not found: the tests that need node are skipped (make system-deps installs it)."; fi
 
 ## Serve the app with the demo data on http://127.0.0.1:$(PORT); a worker beside it sends mail and renders badges
 # Links made outside a request (the worker's invites, reminders) point at the port being served.
@@ -40,11 +47,11 @@ test: install system-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
-test-sqlite: install
+test-sqlite: install $(NODE_MODULES)
 	EVENTMGR_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 # Under CI PostgreSQL is required (the suite fails if it is unreachable); elsewhere it runs when reachable.
-test-postgresql: install
+test-postgresql: install $(NODE_MODULES)
 	@if case "$$CI" in true|1|yes) true;; *) false;; esac || $(PY) -c "import sys, psycopg; from sqlalchemy.engine import make_url; \
 	    u = make_url('$(TEST_POSTGRES_URL)'); \
 	    psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, connect_timeout=3).close()" \
@@ -80,7 +87,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts node_modules
 
 ## Extract UI strings into eventmgr/translations/messages.pot, update each language's catalogue, compile it
 # --ignore-dirs: Babel skips folders whose names start with "_" unless told otherwise, and templates/_macros holds

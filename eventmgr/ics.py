@@ -14,6 +14,7 @@ through gettext, titles and descriptions are read `.translated`, places and date
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -111,10 +112,36 @@ def _finish(calendar: Calendar, moments: list[datetime]) -> bytes:
     return calendar.to_ical()
 
 
+class Organiser(NamedTuple):
+    """Who runs an event, as its calendar entries and the mail sent for it name them."""
+
+    #: The event's first host organisation, else whoever created the event, else the site.
+    name: str
+    #: Where to write to them: the event's contact address, else the site's own.
+    address: str
+    #: The site's address when it is not theirs: it sends on their behalf (SENT-BY, Sender).
+    sent_by: str | None
+
+
+def organiser(event) -> Organiser:
+    """The event's organiser: its first host organisation's name, else its creator's, else the site's; at the
+    event's contact address, else the site's."""
+    site_name, site_address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    hosts = event.hosts
+    creator = None if hosts else event.created_by
+    name = hosts[0].name if hosts else (creator.name if creator is not None else None)
+    address = event.contact_email or site_address
+    sent_by = site_address if address.lower() != site_address.lower() else None
+    return Organiser(name or site_name or "eventmgr", address, sent_by)
+
+
 def _organizer(event) -> vCalAddress:
-    name, email = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
-    organizer = vCalAddress(f"mailto:{event.contact_email or email}")
-    organizer.params["cn"] = vText(name or "eventmgr")
+    """ORGANIZER, with SENT-BY the site's address when the organiser's is another (RFC 5545, 3.2.18)."""
+    who = organiser(event)
+    organizer = vCalAddress(f"mailto:{who.address}")
+    organizer.params["cn"] = vText(who.name)
+    if who.sent_by:
+        organizer.params["sent-by"] = vText(f"mailto:{who.sent_by}")
     return organizer
 
 
@@ -259,6 +286,7 @@ def event_days_to_ics(event) -> bytes:
         vevent.add("url", page)
         vevent.add("transp", "TRANSPARENT")
         vevent.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+        vevent.add("organizer", _organizer(event))
         calendar.add_component(vevent)
     return calendar.to_ical()
 

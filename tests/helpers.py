@@ -73,6 +73,12 @@ def attachment(message, filename):
     return next((p for p in message.iter_attachments() if p.get_filename() == filename), None)
 
 
+def calendar_part(message):
+    """The invitation an e-mail carries: its inline text/calendar part (iMIP), which calendar programs read; None
+    if it has none. (The same file is attached as invite.ics, application/ics, for programs that only import.)"""
+    return next((p for p in message.walk() if p.get_content_type() == "text/calendar"), None)
+
+
 def link_path(message) -> str:
     """The path of the one password link (reset or invitation) in an e-mail."""
     match = re.search(r"https?://\S+/password/reset/\S+", message.get_content())

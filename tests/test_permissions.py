@@ -36,6 +36,7 @@ PUBLIC = "public"  # everyone: the pages of a published public event, the direct
 LOGIN = "login"  # the login page: visitors; a logged-in account is sent on
 DELEGATE = "delegate"  # whoever holds the delegate's private link
 DELEGATION_LINK = "delegation link"  # whoever holds the private link mailed to a delegation's manager
+UNSUBSCRIBE_LINK = "unsubscribe link"  # whoever holds the link in a delegate's announcements (not their private one)
 PRESENTER = "presenter"  # whoever holds the link mailed to a presenter for their own profile
 PASSWORD_LINK = "password link"  # whoever holds a mailed password link (none in the walk: a forged one is refused)
 SESSION = "session"  # POST-only actions on one's own session (log out)
@@ -67,6 +68,7 @@ RULES = {
     "/events/<slug>/delegations/<token>/replace": DELEGATION_LINK,
     "/events/<slug>/delegations/<token>/withdraw": DELEGATION_LINK,
     "/events/<slug>/sessions/<int:session_id>.ics": PUBLIC,
+    "/events/<slug>/unsubscribe/<token>": UNSUBSCRIBE_LINK,
     "/events/<slug>/documents/<doc>": PUBLIC,
     "/events/<slug>/documents/<doc>.pdf": PUBLIC,
     "/events/<slug>/documents/<doc>/changes": PUBLIC,
@@ -75,6 +77,7 @@ RULES = {
     "/events/<slug>/documents/<doc>/v<int:number>-archive.pdf": PUBLIC,
     "/events/<slug>/registration/<token>": DELEGATE,
     "/events/<slug>/registration/<token>/agenda": DELEGATE,
+    "/events/<slug>/registration/<token>/announcements": DELEGATE,
     "/events/<slug>/registration/<token>/calendar.ics": DELEGATE,
     "/events/<slug>/registration/<token>/cancel": DELEGATE,
     "/events/<slug>/registration/<token>/certificate.pdf": DELEGATE,
@@ -173,6 +176,9 @@ RULES = {
     "/manage/events/<int:event_id>/documents/letters/delegations/<int:delegation_id>/approve": ORGANISERS,
     "/manage/events/<int:event_id>/documents/letters/delegations/<int:delegation_id>/visa-letters.pdf": ORGANISERS,
 }
+#: The one POST taken without a CSRF token: a mail program's one-click unsubscribe (RFC 8058), which cannot have
+#: one; the signed token in its address is the proof, and it can only stop the event's announcements.
+WITHOUT_CSRF = {"/events/<slug>/unsubscribe/<token>"}
 MANAGEMENT = {ANY_ACCOUNT, CAN_ORGANISE, ADMINS, EVENT_STAFF, ORGANISERS, SERIES_MANAGERS, ORGANISATION_OWNERS, INVITED}
 
 #: The <action> each POST-only rule is walked with: one that works, so that refusals are not just bad input.
@@ -244,6 +250,7 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
     from eventmgr.people.services import create_person, profile_token
     from eventmgr.registration import delegations
     from eventmgr.registration import services as registration_services
+    from eventmgr.registration.unsubscribing import unsubscribe_url
 
     def build(status="published", visibility="public", organiser=None, publish_document=False):
         organiser = organiser or make_user(name="Olga Organiser")
@@ -385,6 +392,9 @@ def build_world(db, make_user, make_event, make_organisation, make_session, make
             "/password/reset/<token>": {"token": "forged"},
             "/series/<slug>": {"slug": series.slug},
             "/people/<int:person_id>-<slug>": {"slug": moderator.slug},
+            "/events/<slug>/unsubscribe/<token>": {
+                "token": unsubscribe_url(registration).rpartition("/")[2] if registration else "x" * 43
+            },
         }
         delegation_token = {"token": delegation.access_token if delegation else "x" * 43}
         for rule, who in RULES.items():
@@ -432,7 +442,12 @@ def fill(rule, values, overrides=None, role=None) -> str:
     values = values | ({"action": ACTIONS[rule.rule]} if rule.rule in ACTIONS else {})
     values = values | (overrides or {}).get(rule.rule, {})
     # The walk's delegate holds their own link and their delegation's (they registered it).
-    holder = {DELEGATE: "delegate", DELEGATION_LINK: "delegate", PRESENTER: "presenter"}.get(RULES.get(rule.rule))
+    holder = {
+        DELEGATE: "delegate",
+        DELEGATION_LINK: "delegate",
+        UNSUBSCRIBE_LINK: "delegate",
+        PRESENTER: "presenter",
+    }.get(RULES.get(rule.rule))
     if role is not None and holder is not None and role != holder:
         values = values | {"token": "forged-" + "x" * 37}
     missing = [name for name in rule.arguments if name not in values]
@@ -467,7 +482,7 @@ def expected_statuses(who: str, role: str) -> set[int]:
         return {200, 301}  # 301: /people/<id> to the address with the person's name
     if who == LOGIN:
         return {200} if role in VISITORS else {302}
-    if who in (DELEGATE, DELEGATION_LINK):
+    if who in (DELEGATE, DELEGATION_LINK, UNSUBSCRIBE_LINK):
         return {200} if role == "delegate" else {404}
     if who == PRESENTER:
         return {200} if role == "presenter" else {404}
@@ -623,7 +638,7 @@ def test_every_post_needs_a_csrf_token(app, world, make_user):
     client = logged_in(app, make_user(is_admin=True))
     checked = 0
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods:
+        if "POST" not in rule.methods or rule.rule in WITHOUT_CSRF:
             continue
         url = fill(rule, world["values"], world["overrides"])
         for data in ({}, {"csrf_token": "forged"}):

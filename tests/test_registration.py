@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import segno
 from conftest import csrf_token
-from helpers import IN_PERSON, attachment, body, count, field_error
+from helpers import IN_PERSON, attachment, body, calendar_part, count, field_error
 from icalendar import Calendar
 from PIL import Image
 from sqlalchemy import select
@@ -993,7 +993,7 @@ def test_the_delegate_cancels(client, db, make_event, mailbox, make_registration
     calendar = Calendar.from_ical(attachment(cancelled, "invite.ics").get_content())
     assert calendar["METHOD"] == "CANCEL"
     assert calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
-    assert JOIN_URL not in attachment(cancelled, "invite.ics").get_content()
+    assert JOIN_URL not in calendar_part(cancelled).get_content()
 
 
 # --- A cancelled or declined registration ---------------------------------------------------------
@@ -1188,8 +1188,9 @@ def test_the_confirmation_carries_the_invite_and_the_check_in_code(client, db, m
     assert "Dear Dr. Aida Nurlanova" in text and manage_path(registration) in text
     assert "Hotel Karven, Cholpon-Ata, Kyrgyzstan" in text and "registration desk" in text
 
-    invite = attachment(message, "invite.ics")
+    invite = calendar_part(message)
     assert invite.get_content_type() == "text/calendar" and invite.get_param("method") == "REQUEST"
+    assert attachment(message, "invite.ics").get_content_type() == "application/ics"
     calendar = Calendar.from_ical(invite.get_content())
     assert calendar["METHOD"] == "REQUEST"
     assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Asia/Almaty"

@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from helpers import calendar_part
 from icalendar import Calendar
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -58,7 +59,7 @@ def test_a_delegate_registers_cancels_and_the_waiting_list_moves_up(
     register(page, event.slug, "Aigerim", "Abenova", "aigerim@example.kz")
 
     confirmation = wait_for_mail(mailbox, "aigerim@example.kz", "Registration confirmed: Joint Risk Analysis Webinar")
-    invite = next(p for p in confirmation.iter_attachments() if p.get_filename() == "invite.ics")
+    invite = calendar_part(confirmation)
     assert invite.get_content_type() == "text/calendar" and invite.get_param("method") == "REQUEST"
     vevent = Calendar.from_ical(invite.get_content()).walk("VEVENT")[0]
     assert str(vevent["SUMMARY"]) == "Joint Risk Analysis Webinar"

@@ -3,7 +3,8 @@
 Calendar files, their ETags and Last-Modified, and cached pages key on Event.programme_version. Rather than
 trusting every service (and every future one) to remember to raise it, a flush listener looks at what is
 about to be written: sessions, their participants (added, removed, reordered, re-pointed by a merge), the
-people in them, and those people's organisations. The version is raised by a plain UPDATE on the events
+people in them, and those people's organisations; and the event's hosts, whose first names the organiser of
+every calendar entry (eventmgr.ics.organiser). The version is raised by a plain UPDATE on the events
 table, outside the ORM, so that it never counts as an edit of the event itself (its optimistic lock).
 """
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from eventmgr.agenda.models import EventSession, SessionParticipant
 from eventmgr.database import utcnow
-from eventmgr.events.models import Event
+from eventmgr.events.models import Event, EventOrganisation
 from eventmgr.organisations.models import Organisation
 from eventmgr.people.models import Person
 
@@ -43,6 +44,8 @@ def raise_programme_versions(session: Session, _flush_context, _instances) -> No
             person_ids.add(obj.id)
         elif isinstance(obj, Organisation) and obj.id is not None:
             organisation_ids.add(obj.id)
+        elif isinstance(obj, EventOrganisation):
+            event_ids.add(obj.event_id if obj.event_id is not None else getattr(obj.event, "id", None))
     with session.no_autoflush:
         if session_ids:
             event_ids |= set(
@@ -51,6 +54,13 @@ def raise_programme_versions(session: Session, _flush_context, _instances) -> No
         if organisation_ids:
             person_ids |= set(
                 session.execute(select(Person.id).where(Person.organisation_id.in_(organisation_ids))).scalars()
+            )
+            event_ids |= set(
+                session.execute(
+                    select(EventOrganisation.event_id).where(
+                        EventOrganisation.organisation_id.in_(organisation_ids), EventOrganisation.role == "host"
+                    )
+                ).scalars()
             )
         if person_ids:
             event_ids |= set(

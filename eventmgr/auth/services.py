@@ -17,7 +17,7 @@ from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
 from eventmgr.languages import in_language
-from eventmgr.mail.services import made_when_sent, message_maker, queue_made_when_sent, queue_mail
+from eventmgr.mail.services import made_when_sent, mail_headers, message_maker, queue_made_when_sent, queue_mail
 from eventmgr.urls import external_url
 
 
@@ -178,6 +178,7 @@ def _failed_logins_message(email: str) -> dict | None:
                 hours=hours,
                 minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
             ),
+            "headers": mail_headers(automatic=True),  # sent of the system's own accord (RFC 3834)
         }
 
 

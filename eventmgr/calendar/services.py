@@ -15,6 +15,7 @@ from eventmgr.agenda.models import EventSession, PersonalAgendaItem, SessionPart
 from eventmgr.auth.services import account_language
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event
+from eventmgr.events.sender import event_mail_headers
 from eventmgr.extensions import db
 from eventmgr.formatting import agenda_day, event_place, event_times, session_times
 from eventmgr.ics import session_title, sessions_to_ics
@@ -466,6 +467,8 @@ def queue_session_invite(
                 {"filename": "invite.ics", "content_type": f"text/calendar; method={method}", "content": ics.decode()}
             ],
             event_id=event.id,
+            # Sent of the system's own accord when the programme changes; not when the reader changed their agenda.
+            headers=event_mail_headers(event, automatic=update or method == "CANCEL" and not withdrawn),
         )
     return True
 

@@ -207,6 +207,8 @@ class Event(Translatable, db.Model):
         back_populates="event", cascade="all, delete-orphan", order_by="EventOrganisation.position"
     )
     roles: Mapped[list["EventRole"]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    #: Who created the event: its calendar entries name them as organiser when it has no host.
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -24,6 +24,9 @@ class MailMessage(db.Model):
     #: Attachments as a list of {filename, content_type, content (text) or content_base64}, or of
     #: {made_by, params}: made when the message is sent (mail.services.made_when_sent).
     attachments: Mapped[list | None] = mapped_column(JSON)
+    #: Headers beyond the usual ones (mail.services.mail_headers): {from_name, reply_to, auto_submitted,
+    #: list_unsubscribe}, any of them; None: none.
+    headers: Mapped[dict | None] = mapped_column(JSON)
     #: {made_by, params} of a message whose recipient, subject and bodies are made when it is sent
     #: (mail.services.queue_made_when_sent); kept after it is made, to tell what made it.
     made: Mapped[dict | None] = mapped_column(JSON)

@@ -3,23 +3,28 @@
 import base64
 import logging
 import os
+import re
 import smtplib
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from functools import partial
 from pathlib import Path
 
 from flask import current_app, g, has_request_context
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from eventmgr import queue
 from eventmgr.database import utcnow
 from eventmgr.extensions import db
+from eventmgr.languages import current_language
 from eventmgr.mail.models import MailMessage
 
 log = logging.getLogger(__name__)
@@ -89,9 +94,51 @@ def queue_mail(
     html: str | None = None,
     attachments: list[dict] | None = None,
     event_id: int | None = None,
+    headers: dict | None = None,
 ) -> MailMessage | None:
-    """Store a message to send once the current transaction commits (nothing, inside withheld())."""
-    return _store(to, event_id, subject=subject, body_text=body, body_html=html, attachments=attachments)
+    """Store a message to send once the current transaction commits (nothing, inside withheld()).
+
+    An attachment that is a calendar (content_type text/calendar, or marked "calendar": True) with a METHOD makes
+    the message an invitation (iMIP, RFC 6047): see build_email. `headers`: from mail_headers()."""
+    return _store(
+        to, event_id, subject=subject, body_text=body, body_html=html, attachments=attachments, headers=headers
+    )
+
+
+def site_name() -> str:
+    """The name mail is sent under: MAIL_DEFAULT_SENDER's display name, else "eventmgr"."""
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[0] or "eventmgr"
+
+
+def sender_address() -> str:
+    """The address every message is sent from (MAIL_DEFAULT_SENDER's), which its domain's DMARC policy covers."""
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+def mail_headers(
+    on_behalf_of: tuple[str, str] | None = None, automatic: bool = False, unsubscribe_url: str | None = None
+) -> dict:
+    """What a message says of its sender and its kind, for queue_mail(headers=...), made in the current language.
+
+    `on_behalf_of` (name, address), whom the message speaks for (an event's organiser, as its ORGANIZER): From
+    reads "<name> via <site>" at the site's own address (a message from the organiser's domain would fail its
+    DMARC check), Sender is the site, Reply-To the organiser's address unless it is the site's. `automatic`:
+    Auto-Submitted: auto-generated (RFC 3834), so that autoresponders stay quiet. `unsubscribe_url`: where a
+    POST stops mail like this one, as List-Unsubscribe with one-click (RFC 2369, RFC 8058).
+    """
+    headers: dict = {"language": current_language()}
+    if on_behalf_of is not None:
+        name, address = on_behalf_of
+        if name and name != site_name():
+            headers["from_name"] = _("%(organiser)s via %(site)s", organiser=name, site=site_name())
+        if address and address.lower() != sender_address().lower():
+            headers["reply_to"] = address
+            headers["reply_to_name"] = name
+    if automatic:
+        headers["auto_submitted"] = "auto-generated"
+    if unsubscribe_url:
+        headers["list_unsubscribe"] = unsubscribe_url
+    return headers
 
 
 def queue_made_when_sent(to: str, made: dict, event_id: int | None = None) -> MailMessage | None:
@@ -128,6 +175,7 @@ def _make(message: MailMessage) -> bool:
     message.body_text = made["body"]
     message.body_html = made.get("html")
     message.attachments = made.get("attachments")
+    message.headers = made.get("headers")
     return True
 
 
@@ -135,6 +183,10 @@ def _one_line(value: str) -> str:
     """A header's value on one line: every run of whitespace, line breaks included, becomes one space."""
     return " ".join(value.split())
 
+
+#: How messages are written: headers set as parsed values are folded as usual; the one set raw (List-Unsubscribe)
+#: is written as set, never folded into encoded words.
+POLICY = policy.default.clone(refold_source="none")
 
 #: The longest line SMTP allows (RFC 5322); a file written for a person keeps lines up to it unwrapped.
 LONGEST_LINE = 998
@@ -145,36 +197,141 @@ def _readable_cte(text: str) -> str | None:
     return "8bit" if all(len(line.encode()) <= LONGEST_LINE for line in text.splitlines()) else None
 
 
-def build_email(message: MailMessage, readable: bool = False) -> EmailMessage:
-    """Turn a stored message into a MIME message; `readable`: its texts in 8-bit UTF-8, not quoted-printable or
-    base64, for a file a person opens (a link stays one line, a name reads as typed)."""
-    email = EmailMessage()
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+def _address(name: str | None, address: str) -> Address | None:
+    """A header's mailbox, or None when the stored address is not one (an address typed before it was checked)."""
+    try:
+        return Address(display_name=_one_line(name or ""), addr_spec=address.strip())
+    except (ValueError, IndexError):
+        return None
+
+
+def _set_headers(email: EmailMessage, message: MailMessage) -> None:
+    """From, To, Subject, Date, Message-ID, and those of message.headers (mail_headers)."""
+    headers = message.headers or {}
+    default_sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    on_behalf = headers.get("from_name") and _address(headers["from_name"], sender_address())
+    if on_behalf:
+        email["From"] = on_behalf
+        email["Sender"] = default_sender
+    else:
+        email["From"] = default_sender
     email["To"] = _one_line(message.recipient)
+    reply_to = headers.get("reply_to") and _address(headers.get("reply_to_name"), headers["reply_to"])
+    if reply_to:
+        email["Reply-To"] = reply_to
     # A subject is made from what people typed (an event's title, an announcement's subject): a line break
     # in it must neither fail the message (Python refuses it) nor add a header.
     email["Subject"] = _one_line(message.subject)
-    email["Message-ID"] = message.message_id
-    email.set_content(message.body_text, cte=_readable_cte(message.body_text) if readable else None)
-    if message.body_html:
-        email.add_alternative(
-            message.body_html, subtype="html", cte=_readable_cte(message.body_html) if readable else None
+    email["Date"] = format_datetime(utcnow())  # when it is sent (RFC 5322); a retry is sent later
+    email["Message-ID"] = message.message_id  # made when it was queued: the same on every attempt
+    if headers.get("auto_submitted"):
+        email["Auto-Submitted"] = headers["auto_submitted"]
+    if headers.get("list_unsubscribe"):
+        # Kept whole on one line (RFC 2369 allows no space inside the brackets): a folded or encoded link is none.
+        email.set_raw("List-Unsubscribe", f"<{_one_line(headers['list_unsubscribe'])}>")
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+
+#: A link in a plain-text body: up to a space or a bracket, not ending in the sentence's punctuation.
+_LINK = re.compile(r"""https?://[^\s<>"']*[^\s<>"'.,;:!?)\]]""")
+
+
+def _linked(line: str) -> Markup:
+    """One line of text as HTML, its links clickable."""
+    parts, position = [], 0
+    for match in _LINK.finditer(line):
+        parts += [escape(line[position : match.start()]), Markup('<a href="{0}">{0}</a>').format(match.group(0))]
+        position = match.end()
+    parts.append(escape(line[position:]))
+    return Markup("").join(parts)
+
+
+def html_version(text: str, language: str | None = None) -> str:
+    """The plain-text body as simple HTML: a paragraph per block, its lines kept, its links clickable (calendar
+    programs that show an invitation in place of the message show this part)."""
+    paragraphs = (block for block in re.split(r"\n\s*\n", text.strip()) if block.strip())
+    body = "\n".join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(_linked(line.strip()) for line in block.splitlines()))
+        for block in paragraphs
+    )
+    lang = Markup(' lang="{}"').format(language) if language else ""
+    return f'<!DOCTYPE html>\n<html{lang}><head><meta charset="utf-8"></head>\n<body>\n{body}\n</body></html>\n'
+
+
+def _content(attachment: dict) -> bytes:
+    if "content_base64" in attachment:
+        return base64.b64decode(attachment["content_base64"])
+    return attachment["content"].encode()
+
+
+def _calendar_method(attachment: dict) -> str | None:
+    """The METHOD of an attachment that is a calendar (text/calendar, or marked "calendar": True), else None."""
+    if not (attachment.get("calendar") or attachment["content_type"].split(";")[0].strip().lower() == "text/calendar"):
+        return None
+    match = re.search(rb"^METHOD:([A-Za-z-]+)\r?$", _content(attachment), re.MULTILINE)
+    return match.group(1).decode().upper() if match else None
+
+
+def _add_attachment(email: EmailMessage, attachment: dict) -> None:
+    mime_type, *params = (part.strip() for part in attachment["content_type"].split(";"))
+    maintype, _slash, subtype = mime_type.partition("/")
+    extra = dict(param.split("=", 1) for param in params if "=" in param)
+    if maintype == "text" and "content" in attachment:
+        email.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"], params=extra)
+    else:
+        email.add_attachment(
+            _content(attachment), maintype=maintype, subtype=subtype, filename=attachment["filename"], params=extra
         )
-    for attachment in _made(message.attachments or []):
-        mime_type, *params = (part.strip() for part in attachment["content_type"].split(";"))
-        maintype, _, subtype = mime_type.partition("/")
-        extra = dict(param.split("=", 1) for param in params if "=" in param)
-        if maintype == "text":
-            email.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"], params=extra)
+
+
+def build_email(message: MailMessage, readable: bool = False) -> EmailMessage:
+    """Turn a stored message into a MIME message; `readable`: its texts in 8-bit UTF-8, not quoted-printable or
+    base64, for a file a person opens (a link stays one line, a name reads as typed).
+
+    A message with a calendar among its attachments is an invitation (iMIP, RFC 6047), laid out as calendar
+    programs expect one (Outlook shows a mere attachment as a file, Gmail shows no answer buttons):
+
+        multipart/mixed
+          multipart/alternative: text/plain, text/html, text/calendar; method=<its METHOD>; charset=UTF-8
+          application/ics (invite.ics), for programs that only import attached files
+          the other attachments (the check-in code, a receipt)
+    """
+    email = EmailMessage(policy=POLICY)
+    _set_headers(email, message)
+    cte = lambda text: _readable_cte(text) if readable else None  # noqa: E731
+    attachments = _made(message.attachments or [])
+    calendar = next((a for a in attachments if _calendar_method(a)), None)
+    email.set_content(message.body_text, cte=cte(message.body_text))
+    html = message.body_html
+    if html is None and calendar is not None:
+        html = html_version(message.body_text, (message.headers or {}).get("language"))
+    if html:
+        email.add_alternative(html, subtype="html", cte=cte(html))
+    if calendar is not None:
+        params = {"method": _calendar_method(calendar)}
+        if readable:
+            text = _content(calendar).decode()
+            email.add_alternative(text, subtype="calendar", cte=cte(text), params=params)
         else:
-            content = (
-                base64.b64decode(attachment["content_base64"])
-                if "content_base64" in attachment
-                else attachment["content"].encode()
-            )
+            # As bytes, in base64: the file's CRLF line ends (RFC 5545) arrive as they were written.
+            email.add_alternative(_content(calendar), maintype="text", subtype="calendar", params=params)
+        email.get_payload()[-1].set_param("charset", "UTF-8")
+    for attachment in attachments:
+        if attachment is calendar:
+            # The same file again as a plain attachment: not text/calendar, so that no program takes it for a
+            # second invitation.
             email.add_attachment(
-                content, maintype=maintype, subtype=subtype, filename=attachment["filename"], params=extra
+                _content(attachment),
+                maintype="application",
+                subtype="ics",
+                filename=attachment["filename"],
+                params={"name": attachment["filename"]},
             )
+        else:
+            _add_attachment(email, attachment)
+    language = (message.headers or {}).get("language")
+    if language:  # last: setting the content moves the Content- headers there before into a part
+        email["Content-Language"] = language
     return email
 
 
@@ -235,7 +392,7 @@ def _deliver(message: MailMessage, postman: "_Postman") -> bool:
 
 
 #: How a file is written: headers in UTF-8 as well (a subject in Cyrillic reads as typed), lines ended as on disk.
-FILE_POLICY = policy.default.clone(utf8=True, linesep="\n")
+FILE_POLICY = POLICY.clone(utf8=True, linesep="\n")
 
 
 def write_to_directory(email: EmailMessage, message: MailMessage, directory: Path) -> Path:

@@ -16,6 +16,7 @@ from eventmgr.audit.services import record
 from eventmgr.database import contains_text
 from eventmgr.errors import EventMgrError
 from eventmgr.events.models import ATTENDANCE_MODES
+from eventmgr.events.sender import event_mail_headers
 from eventmgr.extensions import db
 from eventmgr.languages import current_language, in_language, interface_languages, supported
 from eventmgr.locales import country_name, language_name
@@ -30,6 +31,7 @@ from eventmgr.registration.models import (
     Registration,
 )
 from eventmgr.registration.services import event_questions
+from eventmgr.registration.unsubscribing import unsubscribe_url
 
 
 def filtered_query(event, filters: dict):
@@ -240,8 +242,9 @@ AUDIENCE_FILTERS = ("status", "country", "mode")
 
 def audience(event, filters: dict) -> list[Registration]:
     """The registrants an announcement with these filters reaches: the active ones (pending, confirmed, waiting
-    list) unless a status is chosen, by name."""
+    list) unless a status is chosen, by name; never those who stopped the event's announcements."""
     query, answer_filter = filtered_query(event, filters)
+    query = query.where(Registration.unsubscribed_at.is_(None))
     if filters.get("status") not in REGISTRATION_STATUSES:
         query = query.where(Registration.status.in_(ACTIVE_STATUSES))
     query = query.order_by(None).order_by(Registration.family_name, Registration.given_name, Registration.id)
@@ -303,6 +306,7 @@ def announcement_message(event, registration: Registration, announcement: Announ
     """The announcement as this registrant gets it, all of it in the language of their version: {to, subject, body}
     (the preview shows the same)."""
     language = version_language(announcement, registration)
+    stop_url = unsubscribe_url(registration)
     with in_language(language):
         return {
             "to": registration.email,
@@ -312,7 +316,9 @@ def announcement_message(event, registration: Registration, announcement: Announ
                 event=event,
                 name=registration.full_name,
                 body=announcement.translation(language, "body"),
+                unsubscribe_url=stop_url,
             ),
+            "headers": event_mail_headers(event, automatic=True, unsubscribe_url=stop_url),
         }
 
 

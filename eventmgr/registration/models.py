@@ -96,6 +96,9 @@ class Registration(db.Model):
     reminder_hour_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the reminder to pay before the deadline was queued (eventmgr.registration.payments); sent once.
     payment_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the delegate stopped the event's announcements and reminders (the mailed one-click link, or their
+    #: page); None: they get them. Mail about their seat and the event's changes goes to them regardless.
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Order on the waiting list: when the registration last joined it.

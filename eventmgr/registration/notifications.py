@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from eventmgr.events.sender import event_mail_headers
 from eventmgr.extensions import db
 from eventmgr.ics import event_to_ics
 from eventmgr.languages import in_language
@@ -25,6 +26,7 @@ from eventmgr.mail.services import (
 from eventmgr.registration.checkin import check_in_code
 from eventmgr.registration.models import REGISTRATION_STATUSES, Registration
 from eventmgr.registration.seats import waiting_list_position
+from eventmgr.registration.unsubscribing import unsubscribe_url
 from eventmgr.urls import external_url
 
 #: Subjects of the delegate's messages, by kind: formatted with the event's title (and `when`, a reminder's).
@@ -48,6 +50,10 @@ SUBJECTS = {
 TELL_PLACE = {"waitlisted", "link", "mode_changed"}
 #: Messages that carry the event as a calendar invite.
 WITH_INVITE = {"confirmed", "approved", "promoted", "event_updated"}
+#: Messages the system sends of its own accord, not in answer to what the delegate did (Auto-Submitted).
+AUTOMATIC = {"reminder", "payment_reminder", "event_updated", "event_cancelled"}
+#: Messages the delegate may stop, with the organisers' announcements (eventmgr.registration.unsubscribing).
+STOPPABLE = {"reminder"}
 
 
 def manage_url(registration) -> str:
@@ -55,7 +61,7 @@ def manage_url(registration) -> str:
 
 
 def compose(registration, kind: str, **context) -> dict:
-    """The message of this kind to the delegate, in the language they registered in: {to, subject, body}.
+    """The message of this kind to the delegate, in the language they registered in: {to, subject, body, headers}.
 
     `starts_in` (a timedelta): how soon the event starts, said in the message as "in 2 days"."""
     with in_language(registration.language):
@@ -64,6 +70,7 @@ def compose(registration, kind: str, **context) -> dict:
             context["when"] = format_timedelta(
                 context.pop("starts_in"), threshold=1.5, add_direction=True, locale=get_locale()
             )
+        stop_url = unsubscribe_url(registration) if kind in STOPPABLE else None
         return {
             "to": registration.email,
             "subject": str(SUBJECTS[kind]) % {"title": event.translated.title, "when": context.get("when", "")},
@@ -74,8 +81,10 @@ def compose(registration, kind: str, **context) -> dict:
                 link=manage_url(registration),
                 status_label=REGISTRATION_STATUSES.get(registration.status, registration.status),
                 waiting_position=waiting_list_position(registration) if kind in TELL_PLACE else None,
+                unsubscribe_url=stop_url,
                 **context,
             ),
+            "headers": event_mail_headers(event, automatic=kind in AUTOMATIC, unsubscribe_url=stop_url),
         }
 
 
@@ -180,6 +189,7 @@ def queue_invitation(event, invitation) -> None:
                 link=invitation_url(event, invitation),
             ),
             event_id=event.id,
+            headers=event_mail_headers(event),
         )
 
 
@@ -217,6 +227,7 @@ def queue_delegation_link(delegation) -> None:
                 link=delegation_url(delegation),
             ),
             event_id=event.id,
+            headers=event_mail_headers(event),
         )
 
 
@@ -234,4 +245,5 @@ def queue_delegation_invitation(event, invitation) -> None:
                 link=external_url("registration_delegations.register", slug=event.slug, invitation=invitation.token),
             ),
             event_id=event.id,
+            headers=event_mail_headers(event),
         )

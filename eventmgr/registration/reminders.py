@@ -40,7 +40,10 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             candidates = (
                 db.session.execute(
                     select(Registration.id).where(
-                        Registration.event_id == event.id, Registration.status == "confirmed", sent.is_(None)
+                        Registration.event_id == event.id,
+                        Registration.status == "confirmed",
+                        Registration.unsubscribed_at.is_(None),  # they stopped reminders (unsubscribing)
+                        sent.is_(None),
                     )
                 )
                 .scalars()

@@ -9,9 +9,9 @@ from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.events.links import visible_event_or_redirect
-from eventmgr.extensions import db, limiter
+from eventmgr.extensions import csrf, db, limiter
 from eventmgr.forms import show_error
-from eventmgr.registration import notifications, services
+from eventmgr.registration import notifications, services, unsubscribing
 from eventmgr.registration import participants as participants_service
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
 from eventmgr.registration.models import Registration
@@ -256,6 +256,44 @@ def cancel(slug: str, token: str):
         db.session.commit()
         flash(_("Your registration is cancelled."), "success")
     return redirect(url_for("registration.manage", slug=slug, token=token))
+
+
+@bp.route("/events/<slug>/registration/<token>/announcements", methods=["POST"])
+def announcements(slug: str, token: str):
+    """Stop the event's announcements and reminders, or receive them again (form field `receive`: yes or no)."""
+    registration = _registration_or_404(slug, token)
+    receive = request.form.get("receive") == "yes"
+    unsubscribing.receive_announcements(registration, receive)
+    db.session.commit()
+    if receive:
+        flash(_("You will receive announcements and reminders again."), "success")
+    else:
+        flash(_("Announcements and reminders are stopped."), "success")
+    return redirect(url_for("registration.manage", slug=slug, token=token))
+
+
+@bp.route("/events/<slug>/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(slug: str, token: str):
+    """Stop the event's announcements and reminders from a mailed link: GET asks first, POST stops them.
+
+    The POST carries no CSRF token: mail programs send it by themselves (one-click, RFC 8058), and the signed
+    token in the address is what proves the right to it; it can do nothing but stop these messages.
+    """
+    registration = unsubscribing.registration_for_unsubscribe(services.event_for_link(slug), token)
+    if registration is None:
+        abort(404)
+    if request.method == "POST":
+        unsubscribing.receive_announcements(registration, False)
+        db.session.commit()
+    response = current_app.make_response(
+        render_template(
+            "registration/unsubscribe.html", registration=registration, event=registration.event, token=token
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.route("/events/<slug>/registration/<token>/qr.svg")
