@@ -8,7 +8,7 @@ follows no yearly rule (a one-off change of offset, days set year by year) is wr
 without daylight saving is one STANDARD sub-component without a rule.
 
 Everything is read from zoneinfo: the changes within the years covered are found by looking at the zone's
-offset every two days and narrowing down on each change (no two changes since 1990 are less than six days
+offset every two days and narrowing down on each change (no two changes since 1970 are less than six days
 apart in any zone); a rule is then checked against zoneinfo for each year before and after them that it claims.
 """
 
@@ -26,6 +26,8 @@ STEP = int(timedelta(days=2).total_seconds())
 #: Eras of a rule are followed back no further than this year, as Thunderbird's zones begin in 1970.
 EARLIEST_YEAR = 1970
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+#: The days a month's first, second, third and fourth weekday fall on or after (BYDAY=1SU ... 4SU).
+NTH = (1, 8, 15, 22)
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -130,17 +132,17 @@ class _Rule:
         after a day, a fixed day."""
         if self.weekday is None:
             return (3, self.first)
-        if self.first == -1 or self.first in (1, 8, 15, 22):
-            return (0 if self.first != -1 else 1, self.first)
-        return (2, self.first)
+        if self.first == -1:
+            return (1, 0)
+        return (0 if self.first in NTH else 2, self.first)
 
     def recur(self) -> dict:
         """The rule as RRULE parts."""
         parts: dict = {"FREQ": "YEARLY", "BYMONTH": self.month}
         if self.weekday is None:
             parts["BYMONTHDAY"] = self.first
-        elif self.first == -1 or self.first in (1, 8, 15, 22):
-            nth = -1 if self.first == -1 else (self.first - 1) // 7 + 1
+        elif self.first == -1 or self.first in NTH:
+            nth = -1 if self.first == -1 else NTH.index(self.first) + 1
             parts["BYDAY"] = f"{nth}{WEEKDAYS[self.weekday]}"
         else:
             parts["BYDAY"] = WEEKDAYS[self.weekday]
@@ -175,12 +177,26 @@ def _follows(tz: ZoneInfo, change: _Change, rules: set[_Rule], year: int) -> set
 
 @dataclass
 class _Era:
-    """Changes of one kind in successive years, on a rule that fits each of them (any of `rules`)."""
+    """Changes of one kind in successive years, on a rule that fits each of them (any of `rules`), which held
+    since the year `since` (before the years looked at, or that of the first change) and maybe on after them."""
 
     changes: list[_Change]
     rules: set[_Rule]
-    first_onset: datetime  # the first of the rule's moments, which may lie before the years looked at
+    since: int
     open_ended: bool = False
+
+    @property
+    def rule(self) -> _Rule:
+        return min(self.rules, key=lambda rule: rule.preference)
+
+    @property
+    def first_onset(self) -> datetime:
+        return self.rule.onset(self.since)
+
+    @property
+    def regular(self) -> bool:
+        """Whether the rule says more than one change."""
+        return len(self.changes) > 1 or self.since < self.changes[0].onset.year or self.open_ended
 
 
 def _eras(tz: ZoneInfo, changes: list[_Change]) -> tuple[list[_Era], list[_Change]]:
@@ -196,19 +212,15 @@ def _eras(tz: ZoneInfo, changes: list[_Change]) -> tuple[list[_Era], list[_Chang
                 run.changes.append(change)
                 run.rules = fitting
             else:
-                runs.append(_Era([change], _rules(change.onset), change.onset))
+                runs.append(_Era([change], _rules(change.onset), change.onset.year))
         # The first era may have begun before the years looked at, the last one may go on after them.
         first, last = runs[0], runs[-1]
-        year = first.changes[0].onset.year - 1
-        while year >= EARLIEST_YEAR and (earlier := _follows(tz, first.changes[0], first.rules, year)):
-            first.rules = earlier
-            first.first_onset = min(rule.onset(year) for rule in earlier)
-            year -= 1
-        later = _follows(tz, last.changes[-1], last.rules, last.changes[-1].onset.year + 1)
-        if later:
+        while first.since > EARLIEST_YEAR and (earlier := _follows(tz, first.changes[0], first.rules, first.since - 1)):
+            first.rules, first.since = earlier, first.since - 1
+        if later := _follows(tz, last.changes[-1], last.rules, last.changes[-1].onset.year + 1):
             last.rules, last.open_ended = later, True
         for run in runs:
-            if len(run.changes) > 1 or run.first_onset < run.changes[0].onset or run.open_ended:
+            if run.regular:
                 eras.append(run)
             else:
                 irregular += run.changes
@@ -251,7 +263,7 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     eras, irregular = _eras(tz, changes)
     for era in eras:
         subcomponent = _subcomponent(era.changes[0], era.first_onset)
-        recur = min(era.rules, key=lambda rule: rule.preference).recur()
+        recur = era.rule.recur()
         if not era.open_ended:
             recur["UNTIL"] = _until(era.changes[-1])
         subcomponent.add("rrule", recur)
