@@ -252,7 +252,7 @@ def _handle_session_update(event_session: EventSession) -> int:
 def _update_sent(updates: queue.Queue, row_id: int, sequence: int) -> None:
     """What was owed up to `sequence` (read when the update was claimed) is now queued; an edit made since owes
     anew, when it is due."""
-    db.session.flush()  # the handler's changes first (a cancellation's sequences), so none is written over this
+    db.session.flush()  # the handler's changes first, so none is written over this
     table = updates.table
     db.session.execute(
         update(table)
