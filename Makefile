@@ -15,7 +15,7 @@ export TEST_POSTGRES_URL
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server libreoffice-writer-nogui nodejs npm
 
-.PHONY: install run test test-sqlite test-postgresql system-deps bench lint clean messages
+.PHONY: install run test test-sqlite test-postgresql system-deps node-deps bench lint clean messages
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,13 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
-# The npm packages the tests run (package.json, pinned by package-lock.json): ical.js reads the mailed invitations
-# as Thunderbird does. Installed when node_modules is missing or the lockfile changed.
-NODE_MODULES := node_modules/.package-lock.json
-$(NODE_MODULES): package.json package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
-	else echo "npm not found: the tests that need node are skipped (make system-deps installs it)."; fi
+# The npm packages the tests use, installed when missing or changed: package.json, pinned by package-lock.json
+# (axe-core checks pages in the browser; ical.js, Thunderbird's calendar parser, reads the .ics files).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || $(SUDO) apt-get install -y -qq npm
+	npm ci --no-audit --no-fund
+
+node-deps: node_modules/.package-lock.json
 
 ## Serve the app with the demo data on http://127.0.0.1:$(PORT); a worker beside it sends mail and renders badges
 # Links made outside a request (the worker's invites, reminders) point at the port being served.
@@ -42,16 +43,16 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Install what the tests need, lint (the imports' one-way contracts too), then run the suite on SQLite and on PostgreSQL
-test: install system-deps
+test: install system-deps node-deps
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
-test-sqlite: install $(NODE_MODULES)
+test-sqlite: install node-deps
 	EVENTMGR_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 # Under CI PostgreSQL is required (the suite fails if it is unreachable); elsewhere it runs when reachable.
-test-postgresql: install $(NODE_MODULES)
+test-postgresql: install node-deps
 	@if case "$$CI" in true|1|yes) true;; *) false;; esac || $(PY) -c "import sys, psycopg; from sqlalchemy.engine import make_url; \
 	    u = make_url('$(TEST_POSTGRES_URL)'); \
 	    psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, connect_timeout=3).close()" \

@@ -3,29 +3,29 @@
 They read events and sessions as plain objects (their attributes only), so any feature may build a file
 without importing the features that store them: registration's mails as well as calendar's feeds.
 
-Every TZID used gets a VTIMEZONE that the library builds from the zoneinfo database over a narrow
-window of years around the event (cached), so files stay small and never carry a hand-written zone.
+Every TZID used gets one VTIMEZONE, made from the zoneinfo database for the years around the entries (cached)
+with the yearly rules Outlook reads (eventmgr.vtimezone), so files never carry a hand-written zone.
 User text goes through the library's property types, which escape it: a title cannot add lines.
 
 Files are written in the current language (`languages.in_language` for a message to someone else): the labels go
 through gettext, titles and descriptions are read `.translated`, places and dates in the locale's own words.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
-from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import current_app
 from flask_babel import gettext as _
-from icalendar import Calendar, Timezone, vCalAddress, vText
+from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from eventmgr.database import utcnow
 from eventmgr.formatting import event_place
 from eventmgr.text import plain_text
 from eventmgr.urls import external_url
+from eventmgr.vtimezone import vtimezone
 
 PRODID = "-//eventmgr//eventmgr//EN"
 
@@ -50,6 +50,14 @@ def location_text(event, mode: str | None = None, join_url: bool = False) -> str
 def _joins(event, mode: str | None, include_join_url: bool) -> bool:
     """Whether a delegate's entry carries the join link: asked for, and they follow online (or may)."""
     return include_join_url and bool(event.join_url) and event.is_online and mode != "in_person"
+
+
+def _status(event, cancelled: bool = False) -> str:
+    """The STATUS of the event's entries and its sessions': CANCELLED (for everyone, or for this reader), TENTATIVE
+    while a draft, else CONFIRMED. Each change of it raises their SEQUENCE (calendar.services.status_changed)."""
+    if cancelled or event.status == "cancelled":
+        return "CANCELLED"
+    return "TENTATIVE" if event.status == "draft" else "CONFIRMED"
 
 
 def session_uid(event_session) -> str:
@@ -83,12 +91,6 @@ def session_description(event_session) -> str:
     return "\n".join(filter(None, ["\n".join(lines), text])).strip()
 
 
-@lru_cache(maxsize=256)
-def timezone_component(tzid: str, first_year: int, last_year: int) -> Timezone:
-    """The VTIMEZONE of one zone over a few years, built by icalendar from zoneinfo."""
-    return Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
-
-
 def _new_calendar(method: str | None, name: str | None = None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -108,7 +110,7 @@ def _finish(calendar: Calendar, moments: list[datetime]) -> bytes:
         first_year = min(m.year for m in moments) - 1
         last_year = max(m.year for m in moments) + 1
         for position, tzid in enumerate(zones):
-            calendar.subcomponents.insert(position, timezone_component(tzid, first_year, last_year))
+            calendar.subcomponents.insert(position, vtimezone(tzid, first_year, last_year))
     return calendar.to_ical()
 
 
@@ -180,8 +182,7 @@ def event_component(
         description = _("Join online: %(link)s", link=event.join_url) + f"\n\n{description}"
     vevent.add("description", f"{description}\n\n{page}".strip())
     vevent.add("url", page)
-    is_cancelled = cancelled or method == "CANCEL" or event.status == "cancelled"
-    vevent.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
+    vevent.add("status", _status(event, cancelled or method == "CANCEL"))
     vevent.add("transp", "OPAQUE")
     vevent.add("organizer", _organizer(event))
     if attendee is not None:
@@ -216,8 +217,7 @@ def session_component(
         description = _("Join online: %(link)s", link=event.join_url) + f"\n\n{description}"
     vevent.add("description", f"{description}\n\n{page}".strip())
     vevent.add("url", page)
-    is_cancelled = cancelled or method == "CANCEL" or event.status == "cancelled"
-    vevent.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
+    vevent.add("status", _status(event, cancelled or method == "CANCEL"))
     # Breaks do not make the reader look busy to colleagues.
     vevent.add("transp", "TRANSPARENT" if event_session.is_break else "OPAQUE")
     vevent.add("organizer", _organizer(event))
@@ -285,7 +285,7 @@ def event_days_to_ics(event) -> bytes:
         vevent.add("description", page)
         vevent.add("url", page)
         vevent.add("transp", "TRANSPARENT")
-        vevent.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+        vevent.add("status", _status(event))
         vevent.add("organizer", _organizer(event))
         calendar.add_component(vevent)
     return calendar.to_ical()

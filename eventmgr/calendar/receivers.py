@@ -19,14 +19,14 @@ def event_changed(event, changes: dict) -> None:
 
 
 def event_published(event) -> None:
-    """Invite the presenters to their sessions."""
+    """Raise the SEQUENCE of the entries, no longer tentative, and invite the presenters to their sessions."""
+    services.status_changed(event)
     services.invite_presenters(event)
 
 
 def event_cancelled(event) -> None:
-    """Owe everyone the cancellation at once, with a raised SEQUENCE."""
-    event.calendar_sequence += 1
-    services.schedule_update(event, at_once=True)
+    """Owe everyone the cancellation of the event and of its sessions at once, each with a raised SEQUENCE."""
+    services.status_changed(event)
 
 
 def session_changed(event_session, changes: dict) -> None:

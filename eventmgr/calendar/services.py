@@ -164,13 +164,43 @@ def _raise_sequence(event_session: EventSession) -> None:
 
 
 def schedule_session_update(event_session: EventSession, now: datetime | None = None) -> None:
-    """A session's time, place or title changed: raise its SEQUENCE and owe its people an update."""
+    """A session's time, place or title changed: raise its SEQUENCE and owe its people an update. Nobody is owed
+    one for a draft's session, nor for a cancelled event's once they have its CANCEL."""
+    owed = event_session.calendar_sent_sequence < event_session.calendar_sequence
     _raise_sequence(event_session)
-    if event_session.event.status == "draft":
+    status = event_session.event.status
+    if status == "cancelled" and owed:
+        return  # its CANCEL, owed at once since the cancellation, goes out with the new SEQUENCE
+    if status in ("draft", "cancelled"):
         event_session.calendar_sent_sequence = event_session.calendar_sequence
         event_session.calendar_changed_from = None
         return
     event_session.calendar_update_due_at = _due(now)
+
+
+def status_changed(event: Event, now: datetime | None = None) -> None:
+    """The event was published or cancelled: the STATUS of its entry and of each session's changed, so each
+    SEQUENCE rises (RFC 5546), in feeds and in mail alike. A cancellation is owed at once to everyone who holds
+    an entry; nobody holds a draft's."""
+    event.calendar_sequence += 1
+    raised = {"calendar_sequence": EventSession.calendar_sequence + 1}  # in the database, as _raise_sequence
+    if event.status == "published":  # it was a draft
+        event.calendar_sent_sequence = event.calendar_sequence
+        event.calendar_changed_from = None
+        raised |= {
+            "calendar_sent_sequence": EventSession.calendar_sequence + 1,
+            "calendar_changed_from": None,
+            "calendar_update_due_at": None,
+        }
+    else:
+        schedule_update(event, now, at_once=True)
+        raised["calendar_update_due_at"] = _due(now, at_once=True)
+    db.session.execute(
+        update(EventSession)
+        .where(EventSession.event_id == event.id)
+        .values(**raised)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _due(now: datetime | None, at_once: bool = False) -> datetime:
@@ -223,7 +253,7 @@ def _handle_session_update(event_session: EventSession) -> int:
 def _update_sent(updates: queue.Queue, row_id: int, sequence: int) -> None:
     """What was owed up to `sequence` (read when the update was claimed) is now queued; an edit made since owes
     anew, when it is due."""
-    db.session.flush()  # the handler's changes first (a cancellation's sequences), so none is written over this
+    db.session.flush()  # the handler's changes first, so none is written over this
     table = updates.table
     db.session.execute(
         update(table)
@@ -258,15 +288,17 @@ def _queue_event_update(event: Event) -> int:
             with in_language(registration.language):
                 changes[key] = event_changes(event, registration.attendance_mode)
         notifications.queue(registration, kind, changes=changes[key])
-    queued = len(registrations)
-    if event.status == "cancelled":
-        # Presenters and delegates hold the sessions as entries of their own: cancel those too.
-        for event_session in calendar_sessions(event):
-            queued += cancel_session_entries(event_session)
-    return queued
+    return len(registrations)
 
 
 def _queue_session_update(event_session: EventSession) -> int:
+    if event_session.event.status == "cancelled":
+        # Its presenters and the delegates who chose it hold it as an entry of its own: cancel that, at the
+        # SEQUENCE the cancellation raised it to.
+        return sum(
+            queue_session_invite(event_session, name, email, "CANCEL")
+            for name, email, _join in session_recipients(event_session)
+        )
     if event_session.event.status != "published":
         return 0
     sent = [
