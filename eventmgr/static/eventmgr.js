@@ -102,3 +102,49 @@ document.addEventListener("DOMContentLoaded", function () {
     show();
   });
 });
+
+// Work the worker does for a page (an import, an archival PDF, badges): each part that reports on it ([data-pending])
+// looks again every few seconds and changes in place, announced by its live region. The page itself is never
+// reloaded by a timer: that would throw away what is being typed and where a screen reader is (WCAG 2.2.1). When a
+// part is done, the parts it names in data-also (the imported text) are brought up to date too. Without this file,
+// reloading the page shows the same.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!document.querySelector("[data-pending][id]") || !window.fetch || !window.DOMParser) {
+    return;
+  }
+  var timer = window.setInterval(function () {
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        Array.prototype.slice.call(document.querySelectorAll("[data-pending][id]")).forEach(function (part) {
+          var now = fresh.getElementById(part.id);
+          if (!now) {
+            part.removeAttribute("data-pending");
+            return;
+          }
+          if (now.textContent !== part.textContent) {
+            part.innerHTML = now.innerHTML;
+          }
+          if (!now.hasAttribute("data-pending")) {
+            part.removeAttribute("data-pending");
+            (part.getAttribute("data-also") || "").split(/\s+/).forEach(function (id) {
+              var old = id && document.getElementById(id);
+              var replacement = id && fresh.getElementById(id);
+              if (old && replacement) {
+                old.replaceWith(document.importNode(replacement, true));
+              }
+            });
+          }
+        });
+        if (!document.querySelector("[data-pending][id]")) {
+          window.clearInterval(timer);
+        }
+      })
+      .catch(function () {
+        // Offline or rate-limited for a moment: look again at the next tick.
+      });
+  }, 5000);
+});
