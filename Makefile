@@ -15,7 +15,7 @@ export TEST_POSTGRES_URL
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server
 
-.PHONY: install run test test-sqlite test-postgresql system-deps bench lint clean messages
+.PHONY: install run test test-sqlite test-postgresql system-deps node-deps bench lint clean messages
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,16 +35,16 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Install what the tests need, lint (the imports' one-way contracts too), then run the suite on SQLite and on PostgreSQL
-test: install system-deps
+test: install system-deps node-deps
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
-test-sqlite: install
+test-sqlite: install node-deps
 	EVENTMGR_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 # Under CI PostgreSQL is required (the suite fails if it is unreachable); elsewhere it runs when reachable.
-test-postgresql: install
+test-postgresql: install node-deps
 	@if case "$$CI" in true|1|yes) true;; *) false;; esac || $(PY) -c "import sys, psycopg; from sqlalchemy.engine import make_url; \
 	    u = make_url('$(TEST_POSTGRES_URL)'); \
 	    psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, connect_timeout=3).close()" \
@@ -61,6 +61,16 @@ system-deps:
 	  echo "Installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+# axe-core, which the browser tests load into pages to check them against WCAG 2.1 AA: npm ci from package.json and
+# its lockfile, when node_modules lacks it or the lockfile changed. Node.js and npm come with the machine, else Debian's.
+node-deps: node_modules/axe-core/axe.min.js
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Installing system packages: nodejs npm"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund
+	@touch $@  # npm keeps the package's own dates: without this the rule would run every time
 
 ## Benchmarks (see README, "Benchmarks"): the app under gunicorn.conf.py against a bare Flask endpoint, with wrk
 bench: install
@@ -79,7 +89,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts node_modules
 
 ## Extract UI strings into eventmgr/translations/messages.pot, update each language's catalogue, compile it
 # --ignore-dirs: Babel skips folders whose names start with "_" unless told otherwise, and templates/_macros holds

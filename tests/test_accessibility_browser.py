@@ -250,6 +250,17 @@ def test_public_pages_pass_axe(browser, live_server, world, locale):
         page.locator("form.registration-form button[type=submit]:not([name])").click()
         expect(page).to_have_url(f"{live_server.url}/events/{world['conference'].slug}/register/done")
         check(page, "done", found)
+        # A refused delegation and a refused login.
+        page.goto(f"/events/{world['conference'].slug}/delegations/register")
+        page.locator("button[name=action][value=register]").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        check(page, "delegation register errors", found)
+        page.goto("/login")
+        page.locator("#email").fill(world["organiser"].email)
+        page.locator("#password").fill("not the password")
+        page.locator("#password").press("Enter")
+        expect(page.locator(".error-summary")).to_be_focused()
+        check(page, "login refused", found)
     finally:
         context.close()
     assert not found, "axe-core finds on the public pages:\n" + report(found)
@@ -275,6 +286,231 @@ def test_management_pages_pass_axe(browser, live_server, world, locale):
         page.locator("button[name=preview]").click()
         expect(page.locator("#preview")).to_be_visible()
         check(page, "announcement preview", found)
+        # The desk finds a delegate, then checks her in.
+        page.goto(f"/manage/events/{world['conference'].id}/check-in")
+        page.locator("#q").fill("Abenova")
+        page.locator("#q").press("Enter")
+        check(page, "check-in found", found)
+        page.locator(".ordered-list button[type=submit]").click()
+        expect(page.locator(".checkin-last")).to_be_visible()
+        check(page, "checked in", found)
+        # The event's form refused.
+        page.goto(f"/manage/events/{world['conference'].id}/edit")
+        page.locator("#title").fill("")
+        page.locator("#title").press("Enter")
+        expect(page.locator(".error-summary")).to_be_visible()
+        check(page, "event edit errors", found)
     finally:
         context.close()
     assert not found, "axe-core finds on the management pages:\n" + report(found)
+
+
+def test_work_in_progress_updates_in_place_without_reloading_the_page(browser, live_server, world):
+    """The document's archival PDF is made by the worker: its notice changes by itself, and what is typed stays."""
+    from eventmgr.jobs.services import run_due_jobs
+
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.locator("#email").fill(world["organiser"].email)
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#password").press("Enter")
+        expect(page).to_have_url(f"{live_server.url}/manage/")
+        page.goto(f"/manage/events/{world['conference'].id}/documents/{world['document'].id}")
+        status = page.locator("#archive-status")
+        expect(status).to_contain_text("is being made")
+        assert page.locator("meta[http-equiv=refresh]").count() == 0
+        page.evaluate("() => { window.stillHere = true; }")
+        page.locator("#heading").fill("Annex")  # half-way through adding a section
+        assert run_due_jobs() >= 1
+        expect(status).not_to_have_attribute("data-pending", "", timeout=15_000)
+        expect(status).not_to_contain_text("is being made")
+        assert page.evaluate("() => window.stillHere === true"), "the page was reloaded"
+        expect(page.locator("#heading")).to_have_value("Annex")
+    finally:
+        context.close()
+
+
+# --- By keyboard alone -----------------------------------------------------------------------------
+
+#: What has the keyboard's focus: whether a ring shows (outline or shadow), where it is in the document's order.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return {
+    tag: el.tagName.toLowerCase(),
+    id: el.id,
+    name: el.getAttribute("name") || "",
+    text: (el.innerText || el.value || "").trim().replace(/\\s+/g, " ").slice(0, 80),
+    classes: el.className || "",
+    ring: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none",
+    shown: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0,
+    inMain: !!el.closest("main"),
+    order: Array.prototype.indexOf.call(document.getElementsByTagName("*"), el),
+  };
+}"""
+
+
+class Keyboard:
+    """A person with a keyboard and no mouse: Tab, Shift+Tab, Enter, Space and typing. At every step the focus
+    must be on something on screen that shows it has the focus, and Tab must move on through the document."""
+
+    def __init__(self, page):
+        self.page = page
+        self.path: list[str] = []
+
+    def focused(self) -> dict:
+        focus = self.page.evaluate(FOCUSED)
+        where = f"{focus['tag']}#{focus['id']} {focus['text']!r} on {self.page.url}"
+        self.path.append(where)
+        assert focus["tag"] != "body", f"the focus is lost after {self.path[-5:]}"
+        assert focus["shown"], f"the focus is on something not on screen: {where}"
+        assert focus["ring"], f"the focus does not show on {where}"
+        return focus
+
+    def press(self, key: str) -> dict:
+        self.page.keyboard.press(key)
+        return self.focused()
+
+    def tab_to(self, wanted, limit: int = 80) -> dict:
+        """Tab forward until the focused element is `wanted` (a test on the FOCUSED dict); each step goes on in the
+        document's order (no jump back through a positive tabindex or a layout that reorders)."""
+        before = None
+        for _ in range(limit):
+            focus = self.press("Tab")
+            if before is not None:
+                assert focus["order"] > before["order"], f"Tab went back: {self.path[-2:]}"
+            if wanted(focus):
+                return focus
+            before = focus
+        raise AssertionError(f"not reached by Tab in {limit} steps: {self.path[-limit:]}")
+
+    def follow(self) -> None:
+        """Enter on a link or a button that leads to another page, and wait for it."""
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text)
+
+
+def named(text: str):
+    return lambda focus: focus["text"] == text
+
+
+def with_id(id_: str):
+    return lambda focus: focus["id"] == id_
+
+
+def test_a_delegate_registers_and_is_checked_in_by_keyboard_alone(browser, live_server, world, db):
+    from sqlalchemy import select
+
+    from eventmgr.registration.models import Registration
+
+    conference = world["conference"]
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    keys = Keyboard(page)
+    try:
+        page.goto(f"/events/{conference.slug}")
+        # The skip link comes first, shows when focused, and leads past the header into the page's content.
+        skip = keys.press("Tab")
+        assert skip["text"] == "Skip to content" and not skip["inMain"]
+        keys.page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live_server.url}/events/{conference.slug}#main")
+        assert keys.press("Tab")["inMain"], keys.path[-1]
+        keys.tab_to(named("Register"))
+        keys.follow()
+        expect(page.locator("h1")).to_have_text("Register")
+
+        # The form, filled in its order; the e-mail is mistyped.
+        keys.tab_to(with_id("given_name"))
+        keys.type("Bakyt")
+        keys.tab_to(with_id("family_name"))
+        keys.type("Osmonov")
+        keys.tab_to(with_id("email"))
+        keys.type("bakyt@")
+        keys.tab_to(with_id("country"))
+        keys.type("Kyrgyz")  # a list's own type-ahead
+        question = keys.tab_to(lambda focus: focus["name"].startswith("q_"))
+        keys.type("The panel on risk analysis")
+        keys.tab_to(with_id("consent"))
+        keys.press("Space")
+        keys.tab_to(named("Register"))
+        assert keys.press("Shift+Tab")["id"] == "list_publicly"  # back one, as forward
+        keys.press("Tab")
+        keys.follow()
+
+        # Refused: the summary is read out and has the focus; the field says what is wrong and is one link away.
+        expect(page.locator(".error-summary")).to_be_visible()
+        summary = keys.focused()
+        assert "error-summary" in summary["classes"], summary
+        expect(page.locator(".error-summary")).to_have_attribute("role", "alert")
+        email = page.locator("#email")
+        expect(email).to_have_attribute("aria-invalid", "true")
+        described = email.get_attribute("aria-describedby").split()
+        assert "email-error" in described
+        expect(page.locator("#email-error")).to_contain_text("email")
+        assert page.locator(f"#{question['id']}").input_value() == "The panel on risk analysis"  # kept as typed
+        link = keys.press("Tab")
+        assert link["tag"] == "a" and link["text"].startswith("E-mail"), link
+        keys.page.keyboard.press("Enter")
+        assert keys.focused()["id"] == "email"
+        keys.press("Control+a")
+        keys.type("bakyt@example.kg")
+        keys.follow()  # Enter in a field registers (not "Apply the code", the form's first button)
+        expect(page).to_have_url(f"{live_server.url}/events/{conference.slug}/register/done")
+        delegate = db.session.execute(select(Registration).filter_by(email="bakyt@example.kg")).scalar_one()
+        assert delegate.country == "KG"
+
+        # The agenda's zone switch: arrowing through the zones stays on the page; "Show times" shows them.
+        page.goto(f"/events/{conference.slug}/agenda")
+        keys.path.clear()
+        keys.tab_to(with_id("tz"))
+        shown = page.url
+        for _ in range(3):
+            keys.press("ArrowDown")
+        page.wait_for_timeout(300)
+        assert page.url == shown, "the agenda reloaded while a zone was being chosen"
+        zone = page.locator("#tz").input_value()
+        keys.tab_to(named("Show times"))
+        keys.follow()
+        expect(page.locator(".agenda-zone-current")).to_contain_text(zone.split("/")[-1].replace("_", " "))
+    finally:
+        context.close()
+
+    # The organiser, by keyboard too: logs in, finds the desk and checks the delegate in.
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    keys = Keyboard(page)
+    try:
+        page.goto("/login")
+        keys.tab_to(with_id("email"))
+        keys.type(world["organiser"].email)
+        keys.tab_to(with_id("password"))
+        keys.type(PASSWORD)
+        keys.follow()
+        expect(page.locator("h1")).to_have_text("My events")
+        keys.tab_to(named(conference.title))
+        keys.follow()
+        expect(page).to_have_url(f"{live_server.url}/manage/events/{conference.id}")
+        keys.tab_to(named("Registrations"))
+        keys.follow()
+        keys.tab_to(named("Check-in"))
+        keys.follow()
+        expect(page.locator("#q")).to_be_focused()  # ready for the next code or name
+        keys.type("Osmonov")
+        keys.follow()
+        expect(page.locator(".ordered-list")).to_contain_text("Bakyt Osmonov")
+        keys.tab_to(named("Check in"))
+        keys.follow()
+        expect(page.get_by_role("heading", name="Just checked in")).to_be_visible()
+        keys.tab_to(named("Undo this check-in"))
+    finally:
+        context.close()
+    db.session.expire_all()
+    assert db.session.get(Registration, delegate.id).checked_in_at is not None

@@ -148,3 +148,43 @@ document.addEventListener("DOMContentLoaded", function () {
       });
   }, 5000);
 });
+
+// Enter in a field sends the form with its main button ([data-default]) where another comes first in the form ("Apply
+// the code" before "Register"): the browser's own choice would apply the code. Enter in the part that button serves
+// still does what it does there. Without this file, Enter applies the code and the form comes back as typed.
+document.addEventListener("keydown", function (event) {
+  var field = event.target;
+  if (event.key !== "Enter" || event.defaultPrevented || !field.form || field.tagName !== "INPUT") {
+    return;
+  }
+  var main = field.form.querySelector("button[data-default]");
+  var first = field.form.querySelector("button[type=submit], input[type=submit]");
+  if (!main || first === main || !field.form.requestSubmit) {
+    return;
+  }
+  var part = first.getAttribute("data-apply-code") && document.getElementById(first.getAttribute("data-apply-code"));
+  if (part && part.contains(field)) {
+    return;
+  }
+  event.preventDefault();
+  field.form.requestSubmit(main);
+});
+
+// A link of the error summary leads to its field and puts the keyboard there (a link to a fragment alone only
+// scrolls), with the field's label in view.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest(".error-summary a[href^='#']") : null;
+  var target = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) {
+    return;
+  }
+  // A list of choices (radio buttons, boxes) has the field's id: the keyboard goes to its first choice.
+  var control = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+  if (!control) {
+    return;
+  }
+  event.preventDefault();
+  var label = control.labels && control.labels[0];
+  (label || control).scrollIntoView({ block: "start" });
+  control.focus({ preventScroll: true });
+});
