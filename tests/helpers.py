@@ -280,6 +280,10 @@ RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, re
 def axe_violations(page) -> list[str]:
     """What axe-core finds on the page against WCAG 2.1 AA that it rates serious or critical, one line per rule
     and element. axe is evaluated in the page, not added as a <script>, so the app's CSP stays as served."""
+    if not AXE_JS.exists():
+        from conftest import missing
+
+        missing(f"axe-core not found at {AXE_JS}; `make test` installs it with npm ci.")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     found = []
