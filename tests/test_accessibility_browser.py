@@ -39,8 +39,10 @@ def portrait() -> bytes:
 
 @pytest.fixture
 def world(db, make_user, make_event, make_organisation, make_registration, make_session, make_document):
-    """One site with something on every page: an event in each format, a series, a programme with presenters, a
-    published document, delegates (one listed publicly, one in a delegation), and an admin who organises them."""
+    """One site with something on every page: an event in each format (and a cancelled and a draft one), a series, a
+    programme with presenters, a published document and a draft under review, delegates (listed publicly, waitlisted,
+    in a delegation), and an admin who organises it all. Each test builds it anew (conftest empties every table
+    after each test); it takes about two seconds."""
     organiser = make_user(name="Olga Organiser", email="olga@example.org", is_admin=True)
     host = make_organisation(name="Border Management Programme in Central Asia", acronym="BOMCA", country_code="KG")
     series = events.create_series("Issyk-Kul Initiative", "Yearly conferences on border security.", organiser)
@@ -95,6 +97,7 @@ def world(db, make_user, make_event, make_organisation, make_registration, make_
         for name, given, family in (("dina", "Dina", "Abenova"), ("aidar", "Aidar", "Sarybay"))
     ]
     make_registration(conference, "nodira@example.uz", status="waitlisted", country="UZ")
+    # Asked of those who register from now on (the delegates above registered before it).
     registration.add_question(
         conference, {"label": "Which panel interests you most?", "kind": "short_text", "required": True}, organiser
     )
@@ -181,6 +184,7 @@ def management_pages(world) -> dict[str, str]:
         "announcements": f"{desk}/announcements",
         "check-in": f"{desk}/check-in",
         "attendance": f"{desk}/attendance",
+        "online attendance": f"/manage/events/{world['webinar'].id}/attendance",
         "delegations": f"{desk}/delegations",
         "agenda editor": f"{desk}/agenda",
         "session editor": f"{desk}/agenda/{world['panel'].id}",
