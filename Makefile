@@ -13,7 +13,7 @@ export TEST_POSTGRES_URL
 
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server libreoffice-writer-nogui nodejs npm
+SYSTEM_PACKAGES := chromium gettext poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 redis-server libreoffice-writer-nogui
 
 .PHONY: install run test test-sqlite test-postgresql system-deps node-deps bench lint clean messages
 
@@ -24,14 +24,6 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
-
-# The npm packages the tests use, installed when missing or changed: package.json, pinned by package-lock.json
-# (axe-core checks pages in the browser; ical.js, Thunderbird's calendar parser, reads the .ics files).
-node_modules/.package-lock.json: package.json package-lock.json
-	@command -v npm >/dev/null || $(SUDO) apt-get install -y -qq npm
-	npm ci --no-audit --no-fund
-
-node-deps: node_modules/.package-lock.json
 
 ## Serve the app with the demo data on http://127.0.0.1:$(PORT); a worker beside it sends mail and renders badges
 # Links made outside a request (the worker's invites, reminders) point at the port being served.
@@ -70,6 +62,18 @@ system-deps:
 	  echo "Installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+# The npm packages the tests use (package.json, pinned by package-lock.json): axe-core, which the browser tests load
+# into pages to check them against WCAG 2.1 AA, and ical.js, Thunderbird's calendar parser, which reads the .ics
+# files. npm ci when node_modules lacks them or the lockfile changed. Node.js and npm come with the machine, else
+# Debian's (not in SYSTEM_PACKAGES: Debian's npm would clash with a Node.js that brings its own).
+node-deps: node_modules/axe-core/axe.min.js
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Installing system packages: nodejs npm"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund
+	@touch $@  # npm keeps the package's own dates: without this the rule would run every time
 
 ## Benchmarks (see README, "Benchmarks"): the app under gunicorn.conf.py against a bare Flask endpoint, with wrk
 bench: install

@@ -137,6 +137,19 @@ def field_attrs(field) -> dict:
     return attrs
 
 
+def invalid_fields(form) -> list[tuple[str | None, str, str]]:
+    """(input id, label, errors) of each field of the form that was refused, in the form's order, for the summary
+    that links to them; the id is None where there is nothing to go to (a hidden field, the CSRF token)."""
+    found = []
+    for field in form:
+        if field.type in ("FieldList", "FormField"):
+            found.extend(invalid_fields(field))
+        elif field.errors and all(isinstance(error, str) for error in field.errors):
+            target = None if field.type in ("HiddenField", "CSRFTokenField") else field.id
+            found.append((target, field.label.text, " ".join(field.errors)))
+    return found
+
+
 def url_for_page(page: int) -> str:
     """The current page's URL with the same query, at another page number."""
     return url_for(request.endpoint, **(request.view_args or {}), **without_page(request.args), page=page)

@@ -17,6 +17,7 @@ from flask import flash
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import Form as PlainForm
 from wtforms import validators as wtf_validators
 from wtforms.fields import (
@@ -32,7 +33,7 @@ from wtforms.fields import (
 )
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import StopValidation
-from wtforms.widgets import TextArea
+from wtforms.widgets import HiddenInput, TextArea
 
 from eventmgr.languages import autonym, current_language, interface_languages, language_switcher
 from eventmgr.limits import MAX_ID, xml_safe
@@ -118,6 +119,12 @@ class BoundaryChecks:
 
 class Form(BoundaryChecks, FlaskForm):
     """The base of every form the app shows: CSRF-protected, with the boundary checks."""
+
+    def hidden_tag(self, *fields):
+        """The form's hidden fields (its CSRF token among them), without ids: a page holds many forms of one kind (a
+        button each), an id may be given only once (WCAG 2.1, 4.1.1), and nothing points at a hidden field."""
+        chosen = (getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self))
+        return Markup("\n").join(f(id=False) for f in chosen if f is not None and isinstance(f.widget, HiddenInput))
 
 
 class SubForm(BoundaryChecks, PlainForm):

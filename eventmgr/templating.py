@@ -87,6 +87,7 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         field_attrs=formatting.field_attrs,
+        invalid_fields=formatting.invalid_fields,
         error_texts=error_texts,
         permissions=permissions,
         labels=labels,

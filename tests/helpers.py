@@ -266,3 +266,36 @@ def english_words(text: str) -> list[str]:
     zone names, codes or the few words allowed: what is left is English the catalogue did not translate."""
     text = NOT_WORDS.sub(" ", text)
     return sorted({word for word in LATIN_WORD.findall(text) if word.strip("'’-") not in ALLOWED})
+
+
+# --- Accessibility (axe-core, from npm: `make test` installs it) -----------------------------------
+
+#: axe-core's browser build, installed by `npm ci` from the repository's package.json.
+AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+#: The rules of WCAG 2.0 and 2.1, levels A and AA.
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: What axe rates as a barrier (not a mere inconvenience).
+BARRIERS = ("serious", "critical")
+RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+  .then(results => results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(" "), impact: n.impact, summary: n.failureSummary})),
+  })))"""
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core finds on the page against WCAG 2.1 AA that it rates serious or critical, one line per rule
+    and element. axe is evaluated in the page, not added as a <script>, so the app's CSP stays as served."""
+    if not AXE_JS.exists():
+        from conftest import missing
+
+        missing(f"axe-core not found at {AXE_JS}; `make test` installs it with npm ci.")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    found = []
+    for violation in page.evaluate(RUN_AXE, WCAG_21_AA):
+        for node in violation["nodes"]:
+            if (node["impact"] or violation["impact"]) in BARRIERS:
+                summary = " ".join(node["summary"].split())
+                found.append(f"{violation['id']} ({node['impact']}) at {node['target']}: {summary}")
+    return found

@@ -87,10 +87,11 @@ def test_an_organiser_adds_a_panel_with_its_people_and_a_visitor_reads_it_and_a_
         expect(session).to_contain_text("English channel")
         expect(tab.locator(".agenda-zone-current")).to_contain_text("Asia/Almaty")
 
-        # The script preselects the reader's own zone; choosing it reloads the agenda in it.
+        # The script preselects the reader's own zone; choosing one and "Show times" reload the agenda in it.
         expect(tab.get_by_label("Show the times in")).to_have_value("Europe/Brussels")
         expect(tab.locator("#tz-help")).to_contain_text("Europe/Brussels")
         tab.get_by_label("Show the times in").select_option("Asia/Tokyo")
+        tab.get_by_role("button", name="Show times").click()
         expect(tab).to_have_url(re.compile(r"\?tz=Asia%2FTokyo$"))
         expect(tab.locator(".agenda-zone-current")).to_contain_text("Asia/Tokyo")
 

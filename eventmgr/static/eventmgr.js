@@ -102,3 +102,89 @@ document.addEventListener("DOMContentLoaded", function () {
     show();
   });
 });
+
+// Work the worker does for a page (an import, an archival PDF, badges): each part that reports on it ([data-pending])
+// looks again every few seconds and changes in place, announced by its live region. The page itself is never
+// reloaded by a timer: that would throw away what is being typed and where a screen reader is (WCAG 2.2.1). When a
+// part is done, the parts it names in data-also (the imported text) are brought up to date too. Without this file,
+// reloading the page shows the same.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!document.querySelector("[data-pending][id]") || !window.fetch || !window.DOMParser) {
+    return;
+  }
+  var timer = window.setInterval(function () {
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        Array.prototype.slice.call(document.querySelectorAll("[data-pending][id]")).forEach(function (part) {
+          var now = fresh.getElementById(part.id);
+          if (!now) {
+            part.removeAttribute("data-pending");
+            return;
+          }
+          if (now.textContent !== part.textContent) {
+            part.innerHTML = now.innerHTML;
+          }
+          if (!now.hasAttribute("data-pending")) {
+            part.removeAttribute("data-pending");
+            (part.getAttribute("data-also") || "").split(/\s+/).forEach(function (id) {
+              var old = id && document.getElementById(id);
+              var replacement = id && fresh.getElementById(id);
+              if (old && replacement) {
+                old.replaceWith(document.importNode(replacement, true));
+              }
+            });
+          }
+        });
+        if (!document.querySelector("[data-pending][id]")) {
+          window.clearInterval(timer);
+        }
+      })
+      .catch(function () {
+        // Offline or rate-limited for a moment: look again at the next tick.
+      });
+  }, 5000);
+});
+
+// Enter in a field sends the form with its main button ([data-default]) where another comes first in the form ("Apply
+// the code" before "Register"): the browser's own choice would apply the code. Enter in the part that button serves
+// still does what it does there. Without this file, Enter applies the code and the form comes back as typed.
+document.addEventListener("keydown", function (event) {
+  var field = event.target;
+  if (event.key !== "Enter" || event.defaultPrevented || !field.form || field.tagName !== "INPUT") {
+    return;
+  }
+  var main = field.form.querySelector("button[data-default]");
+  var first = field.form.querySelector("button[type=submit], input[type=submit]");
+  if (!main || first === main || !field.form.requestSubmit) {
+    return;
+  }
+  var part = first.getAttribute("data-apply-code") && document.getElementById(first.getAttribute("data-apply-code"));
+  if (part && part.contains(field)) {
+    return;
+  }
+  event.preventDefault();
+  field.form.requestSubmit(main);
+});
+
+// A link of the error summary leads to its field and puts the keyboard there (a link to a fragment alone only
+// scrolls), with the field's label in view.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest(".error-summary a[href^='#']") : null;
+  var target = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) {
+    return;
+  }
+  // A list of choices (radio buttons, boxes) has the field's id: the keyboard goes to its first choice.
+  var control = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+  if (!control) {
+    return;
+  }
+  event.preventDefault();
+  var label = control.labels && control.labels[0];
+  (label || control).scrollIntoView({ block: "start" });
+  control.focus({ preventScroll: true });
+});
