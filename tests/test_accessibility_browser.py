@@ -207,7 +207,7 @@ def management_pages(world) -> dict[str, str]:
         "new organisation": "/manage/organisations/new",
         "merge people": f"{desk}/people/merge",
         "registrations filtered": f"{desk}/registrations?status=waitlisted",
-        "paragraph editor": f"{desk}/documents/{document.id}/paragraphs/1",
+        "paragraph editor": f"{desk}/documents/{document.id}/paragraphs/{document.sections[0].paragraphs[0].id}",
         "draft document editor": f"{desk}/documents/{world['draft document'].id}",
     }
 
