@@ -298,12 +298,20 @@ def test_staff_mail_follows_the_accounts_language(app, client, db, conference, m
         client.post("/password/forgot", data={"email": "ivan@example.kz", "csrf_token": csrf_token(client, "/login")})
         mail_to(mailbox, "ivan@example.kz", "Сброс пароля")
     assert seen["email/password_reset.txt"] == "ru"
-    ivan.language = None  # the browser's: the default for mail
+    ivan.language = None  # no choice of its own: the language the reset was asked for in
     db.session.commit()
     with locales_rendered(app) as seen:
         client.post("/password/forgot", data={"email": "ivan@example.kz", "csrf_token": csrf_token(client, "/login")})
         mailbox.deliver()
     assert seen["email/password_reset.txt"] == "en_GB"
+    with locales_rendered(app) as seen:
+        client.post(
+            "/password/forgot",
+            data={"email": "ivan@example.kz", "csrf_token": csrf_token(client, "/login")},
+            headers={"Accept-Language": "ru"},
+        )
+        mailbox.deliver()
+    assert seen["email/password_reset.txt"] == "ru"
 
 
 def test_a_presenter_with_a_russian_account_gets_profile_link_and_session_invite_in_russian(

@@ -16,7 +16,7 @@ from eventmgr.auth.models import LoginFailure, User
 from eventmgr.database import utcnow
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
-from eventmgr.languages import in_language
+from eventmgr.languages import current_language, in_language
 from eventmgr.mail.services import made_when_sent, mail_headers, message_maker, queue_made_when_sent, queue_mail
 from eventmgr.urls import external_url
 
@@ -261,17 +261,19 @@ def send_password_reset(email: str) -> None:
     neither the answer nor its timing tells whether the address has an account.
     """
     email = normalise_email(email)
-    queue_made_when_sent(to=email, made=made_when_sent("auth.password_reset", email=email))
+    # In the account's language, else in the language the reset was asked for in.
+    made = made_when_sent("auth.password_reset", email=email, language=current_language())
+    queue_made_when_sent(to=email, made=made)
 
 
 @message_maker("auth.password_reset")
-def _password_reset_message(email: str) -> dict | None:
+def _password_reset_message(email: str, language: str | None = None) -> dict | None:
     user = find_user(email)
     if user is None or not user.is_active:
         return None
     link = external_url("auth.reset_password", token=make_password_token(user))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
-    with in_language(user.language):
+    with in_language(user.language or language):
         return {
             "to": user.email,
             "subject": _("Reset your eventmgr password"),
