@@ -6,6 +6,7 @@ the same gunicorn settings (gunicorn.conf.py) and the same wrk settings.
 """
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -16,10 +17,12 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where each run leaves its figures for the next run's --compare (gitignored).
+RESULTS = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
 
 
@@ -182,14 +185,89 @@ def rss_mb(pid: int) -> float:
     return max(sizes, default=0) / 1024 / 1024
 
 
-def print_table(title: str, reference: Result, results: list[Result], extra: dict[str, str] | None = None) -> None:
+def print_table(
+    title: str,
+    reference: Result,
+    results: list[Result],
+    extra: dict[str, str] | None = None,
+    uncached: dict[str, Result] | None = None,
+) -> None:
+    """One row per result; with `uncached` (by row name), the same page measured with the public page cache
+    off beside it: what a visitor holding a cookie, or an organiser, gets."""
     print(f"\n{title}")
-    print(f"{'page':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'worker MB':>10}  notes")
+    side = f" {'uncached':>9} {'p99 ms':>8} {'ratio':>7}" if uncached else ""
+    print(f"{'page':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}{side} {'worker MB':>10}  notes")
     for result in [reference, *results]:
         memory = f"{result.worker_mb:10.0f}" if result.worker_mb is not None else f"{'':10}"
+        other = (uncached or {}).get(result.name)
+        if other:
+            side = f" {other.requests_per_second:9.0f} {other.p99_ms:8.1f} {other.ratio_to(reference):7.3f}"
+        elif uncached:
+            side = f" {'':9} {'':8} {'':7}"
+        status = "; ".join(filter(None, [result.status, other.status if other else ""]))
         print(
             f"{result.name:44} {result.requests_per_second:9.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
-            f"{result.ratio_to(reference):7.2f} {memory}  {result.status}"
+            f"{result.ratio_to(reference):7.2f}{side} {memory}  {status}"
         )
     for key, value in (extra or {}).items():
         print(f"{key}: {value}")
+
+
+def figures(reference: Result, results: list[Result], uncached: dict[str, Result] | None = None) -> dict:
+    """Each row's req/s and ratio to the reference (and uncached, when measured), by row name."""
+    rows = {}
+    for result in [reference, *results]:
+        row = {
+            "req_s": result.requests_per_second,
+            "p99_ms": result.p99_ms,
+            "ratio": result.ratio_to(reference),
+        }
+        if other := (uncached or {}).get(result.name):
+            row |= {
+                "uncached_req_s": other.requests_per_second,
+                "uncached_p99_ms": other.p99_ms,
+                "uncached_ratio": other.ratio_to(reference),
+            }
+        rows[result.name] = row
+    return rows
+
+
+def save_results(name: str, rows: dict, compare: bool = False) -> None:
+    """Write this run's rows to bench/results/<name>.json; with `compare`, first print each row's change
+    against the rows the previous run left there."""
+    path = RESULTS / f"{name}.json"
+    if compare:
+        previous = json.loads(path.read_text())["rows"] if path.exists() else None
+        if previous is None:
+            print(f"\n--compare: no earlier results in {path.relative_to(ROOT)}; this run's are saved for the next")
+        else:
+            print_comparison(previous, rows)
+    RESULTS.mkdir(exist_ok=True)
+    saved = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "rows": rows}
+    path.write_text(json.dumps(saved, indent=2) + "\n")
+    print(f"\nresults saved to {path.relative_to(ROOT)}")
+
+
+def print_comparison(previous: dict, rows: dict) -> None:
+    """Each row's req/s and ratio now against the previous run's, as a percentage change."""
+
+    def change(now: float | None, before: float | None, digits: int) -> str:
+        if now is None or before is None:
+            return f"{'':>25}"
+        percent = f"{round((now / before - 1) * 100):+d}%".replace("-", "\u2212") if before else "n/a"
+        return f"{before:>9.{digits}f} \u2192 {now:<9.{digits}f}{percent:>4}"
+
+    print("\nChange against the previous run (before \u2192 now)")
+    print(f"{'page':44} {'req/s':^25} {'ratio':^25} {'uncached req/s':^25} {'uncached ratio':^25}")
+    for name, row in rows.items():
+        before = previous.get(name)
+        if before is None:
+            print(f"{name:44} (new row)")
+            continue
+        print(
+            f"{name:44} {change(row['req_s'], before['req_s'], 0)} {change(row['ratio'], before['ratio'], 3)} "
+            f"{change(row.get('uncached_req_s'), before.get('uncached_req_s'), 0)} "
+            f"{change(row.get('uncached_ratio'), before.get('uncached_ratio'), 3)}"
+        )
+    for name in previous.keys() - rows.keys():
+        print(f"{name:44} (gone)")

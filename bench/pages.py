@@ -1,12 +1,17 @@
 """Benchmark: every public page and the organiser's desk on a large event, as ratios to a bare Flask endpoint.
 
-    .venv/bin/python -m bench.pages [--seconds 10] [--workers 2] [--postgresql URL]
+    .venv/bin/python -m bench.pages [--seconds 10] [--workers 2] [--postgresql URL] [--compare]
 
 One conference with 40 sessions, 120 presenters and 10,000 registrations is generated in a scratch
 database (SQLite in a temporary instance folder, or a throwaway database on the PostgreSQL server
 named by --postgresql), the app is served by gunicorn with gunicorn.conf.py, and wrk loads each page
 for --seconds. Registration POSTs go through the real form (one session's CSRF token, a new address per
 POST) into a nearly full event, and the run ends by checking that no seat was oversold.
+
+The public pages are measured twice: with the public page cache (as an anonymous visitor gets them) and
+with it off (PUBLIC_PAGE_CACHE_SECONDS=0: what a visitor holding a cookie, or an organiser, gets), both
+against the same bare endpoint. Each run's figures are saved to bench/results/pages-<database>.json;
+--compare prints every row's change against the previous run's first.
 """
 
 import argparse
@@ -22,7 +27,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import add_panels, gunicorn, print_table, rss_mb, scratch_app, wrk
+from bench.harness import Result, add_panels, figures, gunicorn, print_table, rss_mb, save_results, scratch_app, wrk
 
 SESSIONS, PRESENTERS, REGISTRATIONS = 40, 120, 10_000
 #: Requests after which gunicorn recycles a worker in the recycling row (gunicorn.conf.py's default: 100,000).
@@ -154,6 +159,22 @@ def build(instance: str, database_url: str | None) -> dict:
     return facts
 
 
+def page_rows(slug: str) -> list[tuple[str, str]]:
+    """(row name, path) of the public pages, measured with the page cache and without it."""
+    return [
+        ("event page", f"/events/{slug}"),
+        ("agenda page", f"/events/{slug}/agenda"),
+        ("presenters page", f"/events/{slug}/presenters"),
+        ("event .ics", f"/events/{slug}/calendar.ics"),
+        ("home page", "/"),
+        ("registration form (GET, no cookie)", f"/events/{slug}/register"),
+    ]
+
+
+def load_pages(url: str, pid: int, slug: str, seconds: int) -> list[Result]:
+    return [wrk(name, url + path, seconds, pid=pid) for name, path in page_rows(slug)]
+
+
 def logged_in_cookie(base: str) -> str:
     """Log the organiser in through the form; return the Cookie header of that session."""
     jar = http.cookiejar.CookieJar()
@@ -209,6 +230,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="how long wrk loads each URL")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, the same for app and reference")
     parser.add_argument("--postgresql", metavar="URL", help="run on a throwaway database on this PostgreSQL server")
+    parser.add_argument(
+        "--compare", action="store_true", help="print each row's change against the previous run's saved results"
+    )
     args = parser.parse_args()
     backend = "PostgreSQL" if args.postgresql else "SQLite"
 
@@ -232,17 +256,11 @@ def main() -> None:
         with gunicorn("bench.reference:app", workers=args.workers) as (url, pid):
             reference = wrk("bare Flask endpoint", url + "/", args.seconds, pid=pid)
         slug, event_id = facts["slug"], facts["event_id"]
+        # The pages without the cache first, so that both passes read the event before the POSTs fill it.
+        with gunicorn("wsgi:app", env=env | {"PUBLIC_PAGE_CACHE_SECONDS": "0"}, workers=args.workers) as (url, pid):
+            uncached = {result.name: result for result in load_pages(url, pid, slug, args.seconds)}
         with gunicorn("wsgi:app", env=env, workers=args.workers) as (url, pid):
-            results = [
-                wrk(name, url + path, args.seconds, pid=pid)
-                for name, path in (
-                    ("event page", f"/events/{slug}"),
-                    ("agenda page", f"/events/{slug}/agenda"),
-                    ("presenters page", f"/events/{slug}/presenters"),
-                    ("event .ics", f"/events/{slug}/calendar.ics"),
-                    ("home page", "/"),
-                )
-            ]
+            results = load_pages(url, pid, slug, args.seconds)
             cookie, token = form_session(f"{url}/events/{slug}/register")
             results.append(
                 wrk(
@@ -290,7 +308,7 @@ def main() -> None:
     oversold = taken > facts["capacity"]
     print_table(
         f"Pages: {backend}, {args.workers} gunicorn workers, wrk -t2 -c16 -d{args.seconds}s "
-        f"(the organiser's list: one connection)",
+        f"(the organiser's list: one connection); uncached: the public page cache off",
         reference,
         results,
         {
@@ -299,7 +317,9 @@ def main() -> None:
             "largest worker after the run": f"{memory:.0f} MB RSS",
             "seats": f"{taken} confirmed of {facts['capacity']}: {'OVERSOLD' if oversold else 'none oversold'}",
         },
+        uncached,
     )
+    save_results(f"pages-{backend.lower()}", figures(reference, results, uncached), args.compare)
     if oversold:
         raise SystemExit(1)
 
