@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD, csrf_token, missing
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
@@ -283,13 +283,16 @@ RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, re
   })))"""
 
 
+def require_axe() -> None:
+    """axe-core is installed (`make test` runs npm ci), or the test skips; under CI it fails (conftest.missing)."""
+    if not AXE_JS.exists():
+        missing(f"axe-core not found at {AXE_JS}; `make test` installs it with npm ci.")
+
+
 def axe_violations(page) -> list[str]:
     """What axe-core finds on the page against WCAG 2.1 AA that it rates serious or critical, one line per rule
     and element. axe is evaluated in the page, not added as a <script>, so the app's CSP stays as served."""
-    if not AXE_JS.exists():
-        from conftest import missing
-
-        missing(f"axe-core not found at {AXE_JS}; `make test` installs it with npm ci.")
+    require_axe()
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     found = []

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import PASSWORD, missing
-from helpers import AXE_JS, IN_PERSON, axe_violations
+from conftest import PASSWORD
+from helpers import IN_PERSON, axe_violations, require_axe
 from playwright.sync_api import expect
 
 from eventmgr.agenda import services as agenda
@@ -24,8 +24,7 @@ DOCUMENT = "## Border management\n\n(1) Cooperate across borders.\n\n(2) Share r
 @pytest.fixture(autouse=True)
 def _axe_installed():
     """Without axe-core these tests skip before building their site (fail under CI, as conftest's `missing` does)."""
-    if not AXE_JS.exists():
-        missing(f"axe-core not found at {AXE_JS}; `make test` installs it with npm ci.")
+    require_axe()
 
 
 def portrait() -> bytes:

@@ -380,7 +380,8 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
         EOFError,
         etree.XMLSyntaxError,
     ) as error:
-        # A bad CRC, an encrypted or unknown compression, text that is not well-formed XML.
+        # A bad CRC, an encrypted part or a compression method zipfile does not support (it raises
+        # NotImplementedError for those), text that is not well-formed XML.
         raise ImportProblem(_("The Word file is damaged: its text cannot be read.")) from error
 
 

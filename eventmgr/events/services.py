@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
@@ -34,6 +35,7 @@ from eventmgr.events.models import (
     Series,
     SeriesRequest,
 )
+from eventmgr.events.sender import queue_event_mail
 from eventmgr.extensions import db
 from eventmgr.languages import in_language
 from eventmgr.mail.services import queue_mail
@@ -609,21 +611,18 @@ def invite_to_role(event: Event, email: str, role: str, user) -> EventRoleInvita
 def _mail_role_invitation(invitation: EventRoleInvitation, user) -> None:
     """In the language of the invitee's account, if the address has one, else in the event's own."""
     event = invitation.event
-    with in_language(account_language(invitation.email) or event.original_language):
-        queue_mail(
-            to=invitation.email,
-            subject=_("Invitation to work on %(title)s", title=event.translated.title),
-            body=render_template(
-                "email/role_invitation.txt",
-                event=event,
-                invitation=invitation,
-                invited_by=user,
-                role=EVENT_ROLES[invitation.role],
-                link=external_url("events_manage.role_invitation", token=invitation.token),
-                days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1,
-            ),
-            event_id=event.id,
-        )
+    queue_event_mail(
+        event,
+        invitation.email,
+        account_language(invitation.email) or event.original_language,
+        _l("Invitation to work on %(title)s"),
+        "email/role_invitation.txt",
+        invitation=invitation,
+        invited_by=user,
+        role=EVENT_ROLES[invitation.role],
+        link=external_url("events_manage.role_invitation", token=invitation.token),
+        days=current_app.config["INVITATION_MAX_AGE"] // 86400 or 1,
+    )
 
 
 def resend_role_invitation(invitation: EventRoleInvitation, user) -> None:

@@ -5,8 +5,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import exists, or_, select, true, update
@@ -18,9 +19,8 @@ from eventmgr.auth.services import account_language, normalise_email
 from eventmgr.database import contains_text, utcnow
 from eventmgr.errors import EventMgrError, raise_first
 from eventmgr.events.models import Event
+from eventmgr.events.sender import queue_event_mail
 from eventmgr.extensions import db
-from eventmgr.languages import in_language
-from eventmgr.mail.services import queue_mail
 from eventmgr.organisations.models import Organisation
 from eventmgr.people import permissions
 from eventmgr.people.appearances import appears_in, events_of, move_appearances
@@ -445,20 +445,17 @@ def send_profile_link(person: Person, event: Event, user, now=None) -> None:
     if person.profile_link_sent_at and now - person.profile_link_sent_at < PROFILE_LINK_INTERVAL:
         raise EventMgrError(_("A link was sent to this person less than an hour ago."))
     # In the language of the person's account, if their address has one, else in the event's own.
-    with in_language(account_language(person.email) or event.original_language):
-        queue_mail(
-            to=person.email,
-            subject=_("Please check your speaker profile: %(title)s", title=event.translated.title),
-            body=render_template(
-                "email/profile_link.txt",
-                person=person,
-                event=event,
-                asked_by=user,
-                link=external_url("people.own_profile", person_id=person.id, token=profile_token(person)),
-                days=PROFILE_LINK_MAX_AGE // 86400,
-            ),
-            event_id=event.id,
-        )
+    queue_event_mail(
+        event,
+        person.email,
+        account_language(person.email) or event.original_language,
+        _l("Please check your speaker profile: %(title)s"),
+        "email/profile_link.txt",
+        person=person,
+        asked_by=user,
+        link=external_url("people.own_profile", person_id=person.id, token=profile_token(person)),
+        days=PROFILE_LINK_MAX_AGE // 86400,
+    )
     # Bookkeeping, not an edit of the profile: calendars and pages built from it stay as they are.
     db.session.execute(
         update(Person).where(Person.id == person.id).values(profile_link_sent_at=now, updated_at=Person.updated_at)

@@ -7,11 +7,10 @@ import segno
 from babel.dates import format_timedelta
 from flask import render_template
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from eventmgr.events.sender import event_mail_headers
+from eventmgr.events.sender import event_mail_headers, queue_event_mail
 from eventmgr.extensions import db
 from eventmgr.ics import event_to_ics
 from eventmgr.languages import in_language
@@ -177,20 +176,16 @@ def register_makers() -> None:
 def queue_invitation(event, invitation) -> None:
     """Invite an address to register: its link carries the invitation's token, which fixes the address. Nobody
     has said which language they read: the message is in the event's own."""
-    with in_language(event.original_language):
-        queue_mail(
-            to=invitation.email,
-            subject=_("Invitation to register: %(title)s", title=event.translated.title),
-            body=render_template(
-                "email/registration/invitation.txt",
-                event=event,
-                name=invitation.name,
-                email=invitation.email,
-                link=invitation_url(event, invitation),
-            ),
-            event_id=event.id,
-            headers=event_mail_headers(event),
-        )
+    queue_event_mail(
+        event,
+        invitation.email,
+        event.original_language,
+        _l("Invitation to register: %(title)s"),
+        "email/registration/invitation.txt",
+        name=invitation.name,
+        email=invitation.email,
+        link=invitation_url(event, invitation),
+    )
 
 
 def invitation_url(event, invitation) -> str:
@@ -215,35 +210,26 @@ def delegation_language(delegation) -> str:
 
 def queue_delegation_link(delegation) -> None:
     """Mail the delegation's manager its private link (each member gets their own registration's mail)."""
-    event = delegation.event
-    with in_language(delegation_language(delegation)):
-        queue_mail(
-            to=delegation.contact_email,
-            subject=_("Your delegation's link: %(title)s", title=event.translated.title),
-            body=render_template(
-                "email/registration/delegation_link.txt",
-                delegation=delegation,
-                event=event,
-                link=delegation_url(delegation),
-            ),
-            event_id=event.id,
-            headers=event_mail_headers(event),
-        )
+    queue_event_mail(
+        delegation.event,
+        delegation.contact_email,
+        delegation_language(delegation),
+        _l("Your delegation's link: %(title)s"),
+        "email/registration/delegation_link.txt",
+        delegation=delegation,
+        link=delegation_url(delegation),
+    )
 
 
 def queue_delegation_invitation(event, invitation) -> None:
     """Invite a focal point to register a delegation: the link carries the invitation's token. In the event's own
     language, since nobody has said which language they read."""
-    with in_language(event.original_language):
-        queue_mail(
-            to=invitation.email,
-            subject=_("Invitation to register a delegation: %(title)s", title=event.translated.title),
-            body=render_template(
-                "email/registration/delegation_invitation.txt",
-                event=event,
-                name=invitation.name,
-                link=external_url("registration_delegations.register", slug=event.slug, invitation=invitation.token),
-            ),
-            event_id=event.id,
-            headers=event_mail_headers(event),
-        )
+    queue_event_mail(
+        event,
+        invitation.email,
+        event.original_language,
+        _l("Invitation to register a delegation: %(title)s"),
+        "email/registration/delegation_invitation.txt",
+        name=invitation.name,
+        link=external_url("registration_delegations.register", slug=event.slug, invitation=invitation.token),
+    )
