@@ -40,6 +40,7 @@ _ENV_SETTINGS = {
     "CALENDAR_UPDATE_DELAY": int,
     "PUBLIC_PAGE_CACHE_SECONDS": int,
     "PAGE_CACHE_REDIS_URL": str,
+    "FRAGMENT_CACHE_BYTES": int,
     "JOB_TIMEOUT": int,
     "EVENTS_PER_PAGE": int,
     "DOCUMENT_RENDER_TIMEOUT": int,
@@ -118,6 +119,9 @@ class DefaultConfig:
     PUBLIC_PAGE_CACHE_SECONDS = 10
     #: Keep those pages in this Redis (shared by every worker and host) instead of each worker's memory.
     PAGE_CACHE_REDIS_URL = None
+    #: Bytes of rendered page parts (the agenda's days, the presenters, an event's description) each worker keeps
+    #: for readers the page cache does not serve (eventmgr/fragments.py); 0: none.
+    FRAGMENT_CACHE_BYTES = 16 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -8,6 +8,9 @@ what the database and the files made from it can take, whatever the field's own 
 - text has a maximum length: the field's own Length, else MAX_LINE or MAX_TEXT characters;
 - a whole number fits a database integer; an amount of money is finite and fits its column;
 - a date or time lies between the years MIN_YEAR and MAX_YEAR, so converting it between zones cannot overflow.
+
+Every select draws its options once for each list of choices and language (KeptOptionsSelect): a registration form
+offers some 250 countries and the organisation directory, and drawing them took most of the form's time.
 """
 
 from collections.abc import Iterable
@@ -31,10 +34,11 @@ from wtforms.fields import (
     SelectField,
     StringField,
 )
-from wtforms.fields.choices import SelectChoice, SelectFieldBase
+from wtforms.fields.choices import Choice, SelectChoice, SelectFieldBase
 from wtforms.validators import StopValidation
-from wtforms.widgets import HiddenInput, TextArea
+from wtforms.widgets import HiddenInput, Select, TextArea, html_params
 
+from eventmgr.fragments import kept
 from eventmgr.languages import autonym, current_language, interface_languages, language_switcher
 from eventmgr.limits import MAX_ID, xml_safe
 
@@ -107,14 +111,58 @@ def boundary_checks(field) -> list:
     return []
 
 
+class KeptOptionsSelect(Select):
+    """wtforms' select, its options drawn once for each list of choices and language and kept (eventmgr.fragments);
+    at each drawing only the chosen option is drawn again. Option groups and multiple choice are drawn as wtforms
+    draws them."""
+
+    def __call__(self, field, **kwargs):
+        pairs = self._plain_pairs(field.choices() if callable(field.choices) else field.choices)
+        if self.multiple or pairs is None:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag, False):
+                kwargs[flag] = True
+        options = kept(("select options", pairs), lambda: [self._option(value, label, False) for value, label in pairs])
+        drawn = [
+            self._option(value, label, True) if field.coerce(value) == field.data else option
+            for (value, label), option in zip(pairs, options, strict=True)
+        ]
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(drawn)}</select>")  # noqa: S704
+
+    @staticmethod
+    def _plain_pairs(choices) -> tuple | None:
+        """The choices as (value, label text) pairs; None when some are more (grouped, with attributes of their own)."""
+        pairs = []
+        for choice in choices or ():
+            if isinstance(choice, SelectChoice) and not choice.render_kw and choice.optgroup is None:
+                pairs.append((choice.value, choice.label if choice.label is None else str(choice.label)))
+            elif isinstance(choice, tuple) and len(choice) == 2 and not isinstance(choice[1], dict | list | tuple):
+                pairs.append((choice[0], choice[1] if choice[1] is None else str(choice[1])))
+            else:
+                return None
+        return tuple(pairs)
+
+    def _option(self, value, label: str | None, selected: bool) -> str:
+        return str(self.render_option(Choice(value, label, selected, {})))
+
+
+#: The one select widget every single-choice select field of the app's forms draws with.
+KEPT_OPTIONS_SELECT = KeptOptionsSelect()
+
+
 class BoundaryChecks:
     """Put the boundary checks first in every field's validators: they stop the chain, so neither the field's
-    own validators nor the form's `validate_<field>` methods ever see a value the database cannot take."""
+    own validators nor the form's `validate_<field>` methods ever see a value the database cannot take. Every
+    plain select draws its options with KEPT_OPTIONS_SELECT."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self._fields.values():
             field.validators = [*boundary_checks(field), *field.validators]
+            if type(field.widget) is Select and not field.widget.multiple:
+                field.widget = KEPT_OPTIONS_SELECT
 
 
 class Form(BoundaryChecks, FlaskForm):

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from flask import Flask
 from flask_babel import get_locale
 
-from eventmgr import formatting, languages, locales
+from eventmgr import formatting, fragments, languages, locales
 from eventmgr.agenda import views as agenda
 from eventmgr.agenda.appearances import public_appearances
 from eventmgr.auth import permissions as auth_permissions
@@ -86,6 +86,8 @@ def register(app: Flask) -> None:
         dict_without_page=formatting.without_page,
     )
     app.jinja_env.globals.update(
+        # A part of a page rendered once for each state of what it shows: {% call cached(key, ...) %}...{% endcall %}
+        cached=fragments.cached,
         field_attrs=formatting.field_attrs,
         invalid_fields=formatting.invalid_fields,
         error_texts=error_texts,

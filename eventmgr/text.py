@@ -63,6 +63,7 @@ def inline_markdown(source: str | None) -> Markup:
     return Markup(sanitise(rendered, INLINE_TAGS).strip())  # noqa: S704 - sanitised by nh3
 
 
+@lru_cache(maxsize=1024)
 def plain_text(source: str | None, length: int = 200) -> str:
     """A short plain-text excerpt of Markdown, for listings and meta descriptions."""
     if not source:

@@ -198,8 +198,10 @@ class IsolatedClient(FlaskClient):
 def _clean_database(request, app):
     """Leave every table empty after each test, and reset per-test state."""
     from eventmgr.extensions import db, limiter
+    from eventmgr.fragments import fragments
 
     limiter.reset()
+    fragments.clear()
     ctx = app.app_context()
     ctx.push()
     yield

@@ -418,10 +418,9 @@ def test_during_the_event_the_current_and_next_sessions_are_marked(client, db, m
     assert page.count("Happening now") == 1 and page.count("Up next") == 2
     assert f'id="session-{running.id}" aria-current="time"' in page
     # Before and after the event, and for a cancelled one, nothing is marked.
-    sessions = services.event_sessions(event)
-    assert services.session_marks(event, sessions, now - timedelta(hours=3)) == {}
-    assert services.session_marks(event, sessions, now + timedelta(hours=5)) == {}
-    assert services.session_marks(event, sessions, now + timedelta(minutes=45)) == {
+    assert services.session_marks(event, now - timedelta(hours=3)) == {}
+    assert services.session_marks(event, now + timedelta(hours=5)) == {}
+    assert services.session_marks(event, now + timedelta(minutes=45)) == {
         following.id: "next",
         parallel.id: "next",
     }

@@ -1,11 +1,13 @@
 """Raise an event's programme version whenever anything its programme shows changes.
 
-Calendar files, their ETags and Last-Modified, and cached pages key on Event.programme_version. Rather than
-trusting every service (and every future one) to remember to raise it, a flush listener looks at what is
-about to be written: sessions, their participants (added, removed, reordered, re-pointed by a merge), the
-people in them, and those people's organisations; and the event's hosts, whose first names the organiser of
-every calendar entry (eventmgr.ics.organiser). The version is raised by a plain UPDATE on the events
-table, outside the ORM, so that it never counts as an edit of the event itself (its optimistic lock).
+Calendar files, their ETags and Last-Modified, and cached pages and page parts (eventmgr.fragments) key on
+Event.programme_version. Rather than trusting every service (and every future one) to remember to raise it, a
+flush listener looks at what is about to be written: sessions, their participants (added, removed, reordered,
+re-pointed by a merge), the people in them, their photos and their organisations; the featured presenters and
+the presenters' order; and the event's organisations (its first host is the organiser of every calendar
+entry, eventmgr.ics.organiser, and all of them are on its page). The version is raised by a plain UPDATE on
+the events table, outside the ORM, so that it never counts as an edit of the event itself (its optimistic
+lock).
 """
 
 from itertools import chain
@@ -14,11 +16,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from eventmgr.agenda.models import EventSession, SessionParticipant
+from eventmgr.agenda.models import EventSession, FeaturedPresenter, PresenterPosition, SessionParticipant
 from eventmgr.database import utcnow
 from eventmgr.events.models import Event, EventOrganisation
 from eventmgr.organisations.models import Organisation
-from eventmgr.people.models import Person
+from eventmgr.people.models import Person, PersonPhoto
 
 
 def listen() -> None:
@@ -42,10 +44,15 @@ def raise_programme_versions(session: Session, _flush_context, _instances) -> No
                 session_ids.add(obj.session_id)
         elif isinstance(obj, Person) and obj.id is not None:
             person_ids.add(obj.id)
+        elif isinstance(obj, PersonPhoto):
+            person_ids.add(obj.person_id if obj.person_id is not None else getattr(obj.person, "id", None))
+        elif isinstance(obj, (FeaturedPresenter, PresenterPosition)):
+            event_ids.add(obj.event_id)
         elif isinstance(obj, Organisation) and obj.id is not None:
             organisation_ids.add(obj.id)
         elif isinstance(obj, EventOrganisation):
             event_ids.add(obj.event_id if obj.event_id is not None else getattr(obj.event, "id", None))
+    person_ids.discard(None)
     with session.no_autoflush:
         if session_ids:
             event_ids |= set(
@@ -57,9 +64,7 @@ def raise_programme_versions(session: Session, _flush_context, _instances) -> No
             )
             event_ids |= set(
                 session.execute(
-                    select(EventOrganisation.event_id).where(
-                        EventOrganisation.organisation_id.in_(organisation_ids), EventOrganisation.role == "host"
-                    )
+                    select(EventOrganisation.event_id).where(EventOrganisation.organisation_id.in_(organisation_ids))
                 ).scalars()
             )
         if person_ids:

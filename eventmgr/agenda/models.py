@@ -104,9 +104,6 @@ class EventSession(Translatable, db.Model):
         """Whether the two sessions share some time (touching ends do not count)."""
         return self.start_at < other.end_at and other.start_at < self.end_at
 
-    def is_running(self, now: datetime) -> bool:
-        return self.start_at <= now < self.end_at
-
     def __repr__(self) -> str:
         return f"<EventSession {self.title!r}>"
 

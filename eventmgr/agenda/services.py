@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventmgr import formatting, languages
 from eventmgr.agenda import signals
@@ -276,8 +277,12 @@ def change_featured(
 
 
 def event_sessions(event: Event) -> list[EventSession]:
-    """The event's sessions by start, each with its people, their organisations and photos: three queries in all."""
-    return list(
+    """The event's sessions by start, each with its people, their organisations and photos: three queries in all.
+
+    Each participant knows its session without another query, even once the list is no longer held (a page that
+    keeps only the people, such as the presenters page, reads `part.event_session` after the sessions are gone
+    from the identity map)."""
+    sessions = list(
         db.session.execute(
             select(EventSession)
             .where(EventSession.event_id == event.id)
@@ -292,6 +297,10 @@ def event_sessions(event: Event) -> list[EventSession]:
             .order_by(EventSession.start_at, EventSession.end_at, func.coalesce(EventSession.room, ""), EventSession.id)
         ).scalars()
     )
+    for event_session in sessions:
+        for part in event_session.participants:
+            set_committed_value(part, "event_session", event_session)
+    return sessions
 
 
 def has_sessions(event: Event) -> bool:
@@ -309,11 +318,16 @@ def by_day(sessions: Iterable[EventSession], tz: ZoneInfo) -> list[tuple[date, l
     return sorted(days.items())
 
 
-def session_marks(event: Event, sessions: list[EventSession], now: datetime) -> dict[int, str]:
-    """During the event, {session id: "current" or "next"} for the sessions running now and those starting next."""
+def session_marks(event: Event, now: datetime) -> dict[int, str]:
+    """During the event, {session id: "current" or "next"} for the sessions running now and those starting next.
+
+    Only while the event runs are its sessions' times read, and then only their times (one small query)."""
     if event.status != "published" or not event.start_at <= now < event.end_at:
         return {}
-    marks = {s.id: "current" for s in sessions if s.is_running(now)}
+    sessions = db.session.execute(
+        select(EventSession.id, EventSession.start_at, EventSession.end_at).where(EventSession.event_id == event.id)
+    ).all()
+    marks = {s.id: "current" for s in sessions if s.start_at <= now < s.end_at}
     upcoming = [s for s in sessions if s.start_at > now]
     if upcoming:
         soonest = min(s.start_at for s in upcoming)

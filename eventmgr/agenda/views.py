@@ -42,14 +42,15 @@ def agenda(slug: str):
     tz_name, bad_zone = _reader_timezone(event)
     if bad_zone:
         flash(_("We do not know that time zone; times are shown in the event's own."), "error")
-    sessions = services.event_sessions(event)
+    zone = ZoneInfo(tz_name)
     return render_template(
         "agenda/agenda.html",
         event=event,
-        days=services.by_day(sessions, ZoneInfo(tz_name)),
+        # Read only when the page's rendered programme is not kept (eventmgr.fragments).
+        programme=lambda: services.by_day(services.event_sessions(event), zone),
         tz_name=tz_name,
-        marks=services.session_marks(event, sessions, utcnow()),
-        timezones=locales.timezone_choices(),
+        marks=services.session_marks(event, utcnow()),
+        timezones=locales.timezone_choices,
         can_manage=can_manage_event(current_user, event),
     )
 
@@ -124,13 +125,11 @@ def presenters(slug: str):
     event, moved = visible_event_or_redirect(slug, "agenda.presenters")
     if moved:
         return moved
-    sessions = services.event_sessions(event)
-    featured, others = services.presenters(event, sessions)
     return render_template(
         "agenda/presenters.html",
         event=event,
-        featured=featured,
-        others=others,
+        # Read only when the page's rendered list is not kept (eventmgr.fragments).
+        presenters=lambda: services.presenters(event),
         can_manage=can_manage_event(current_user, event),
     )
 

@@ -90,7 +90,7 @@ def _changed_at(event):
 @cached_public_page
 def event_calendar(slug: str):
     """The event and its sessions, or with ?layout=days one all-day entry per day, for any calendar."""
-    event, moved = visible_event_or_redirect(slug, "calendar.event_calendar", eager=False)
+    event, moved = visible_event_or_redirect(slug, "calendar.event_calendar")
     if moved:
         return moved
     if request.args.get("layout") == "days":
@@ -114,7 +114,7 @@ def event_calendar(slug: str):
 @cached_public_page
 def session_calendar(slug: str, session_id: int):
     """One session of the programme."""
-    event, moved = visible_event_or_redirect(slug, "calendar.session_calendar", eager=False, session_id=session_id)
+    event, moved = visible_event_or_redirect(slug, "calendar.session_calendar", session_id=session_id)
     if moved:
         return moved
     event_session = db.session.get(EventSession, session_id)

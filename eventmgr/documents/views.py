@@ -161,7 +161,7 @@ def _switcher_target(event, language: str, language_versions) -> dict:
 @cached_public_page
 def pdf(slug: str, doc: str):
     """The current version's PDF, from storage."""
-    event, moved = visible_event_or_redirect(slug, "documents.pdf", eager=False, doc=doc)
+    event, moved = visible_event_or_redirect(slug, "documents.pdf", doc=doc)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc)
@@ -174,7 +174,7 @@ def pdf(slug: str, doc: str):
 @cached_public_page
 def version_pdf(slug: str, doc: str, number: int):
     """A version's PDF, from storage; it never changes."""
-    event, moved = visible_event_or_redirect(slug, "documents.version_pdf", eager=False, doc=doc, number=number)
+    event, moved = visible_event_or_redirect(slug, "documents.version_pdf", doc=doc, number=number)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc, number)
@@ -187,7 +187,7 @@ def version_pdf(slug: str, doc: str, number: int):
 @cached_public_page
 def archive_pdf(slug: str, doc: str, number: int):
     """A version's archival PDF (PDF/A), from storage once the worker has made it; never rendered here."""
-    event, moved = visible_event_or_redirect(slug, "documents.archive_pdf", eager=False, doc=doc, number=number)
+    event, moved = visible_event_or_redirect(slug, "documents.archive_pdf", doc=doc, number=number)
     if moved:
         return moved
     stored = services.stored_pdf(event, doc, number, archive=True)

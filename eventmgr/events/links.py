@@ -10,11 +10,11 @@ from eventmgr.events import permissions
 from eventmgr.events.services import event_by_slug
 
 
-def visible_event_or_redirect(slug: str, endpoint: str, eager: bool = True, **values):
+def visible_event_or_redirect(slug: str, endpoint: str, **values):
     """(event, None) for a page of the event the reader may see; (None, a 301 to the same page under the
     event's new slug, query string kept) for an old slug; 404 when there is no such event or the reader may
     not see it."""
-    event, moved_to = event_by_slug(slug, eager=eager)
+    event, moved_to = event_by_slug(slug)
     if event is None:
         if moved_to:
             query = request.query_string.decode()

@@ -883,19 +883,13 @@ def search_public_events(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def event_by_slug(slug: str, eager: bool = True) -> tuple[Event | None, str | None]:
+def event_by_slug(slug: str) -> tuple[Event | None, str | None]:
     """The event with this slug, or the slug it has now if this is an old one.
 
-    `eager` loads what the event's page shows with it (hosts, roles, series); files such as the .ics need
-    none of it, and answer a poller's conditional GET with one query less per relation.
+    The event alone: its pages keep what they show of its hosts and programme rendered (eventmgr.fragments),
+    so that loading those with it would be paid at every request for what is read only when a part is rendered.
     """
     query = select(Event).where(Event.slug == slug)
-    if eager:
-        query = query.options(
-            selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation),
-            selectinload(Event.roles),
-            selectinload(Event.series),
-        )
     event = db.session.execute(query).scalar_one_or_none()
     if event is not None:
         return event, None
@@ -908,33 +902,38 @@ def event_by_slug(slug: str, eager: bool = True) -> tuple[Event | None, str | No
 
 
 def related_events(event: Event, limit: int = 4) -> list[Event]:
-    """Other listed events a reader of this one may want: same series first, then same host, then kind."""
-    host_ids = [link.organisation_id for link in event.organisation_links]
+    """Other listed events a reader of this one may want: same series first, then same host, then kind.
+
+    One query chooses them (whether each shares a host is asked of the database, not loaded); one more loads
+    the hosts their cards show, for the few chosen only."""
+    host_ids = select(EventOrganisation.organisation_id).where(EventOrganisation.event_id == event.id)
     shares_host = exists().where(
-        EventOrganisation.event_id == Event.id, EventOrganisation.organisation_id.in_(host_ids or [-1])
+        EventOrganisation.event_id == Event.id, EventOrganisation.organisation_id.in_(host_ids)
     )
     conditions = [Event.kind == event.kind, shares_host]
     if event.series_id:
         conditions.append(Event.series_id == event.series_id)
-    candidates = (
-        db.session.execute(
-            select(Event)
-            .where(Event.is_listed, Event.id != event.id, Event.status == "published", or_(*conditions))
-            .options(selectinload(Event.organisation_links))
-            .order_by(Event.start_at.desc())
-            .limit(50)
-        )
-        .scalars()
-        .all()
-    )
+    candidates = db.session.execute(
+        select(Event, shares_host.label("same_host"))
+        .where(Event.is_listed, Event.id != event.id, Event.status == "published", or_(*conditions))
+        .order_by(Event.start_at.desc())
+        .limit(50)
+    ).all()
     now = utcnow()
 
-    def score(other: Event) -> tuple:
+    def score(row) -> tuple:
+        other = row.Event
         same_series = event.series_id is not None and other.series_id == event.series_id
-        same_host = any(link.organisation_id in host_ids for link in other.organisation_links)
-        return (same_series, same_host, other.kind == event.kind, other.end_at > now, other.start_at)
+        return (same_series, bool(row.same_host), other.kind == event.kind, other.end_at > now, other.start_at)
 
-    return sorted(candidates, key=score, reverse=True)[:limit]
+    chosen = [row.Event for row in sorted(candidates, key=score, reverse=True)[:limit]]
+    if chosen:
+        db.session.execute(
+            select(Event)
+            .where(Event.id.in_([other.id for other in chosen]))
+            .options(selectinload(Event.organisation_links).joinedload(EventOrganisation.organisation))
+        ).all()
+    return chosen
 
 
 def dashboard_events(user) -> list[Event]:

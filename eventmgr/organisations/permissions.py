@@ -4,6 +4,8 @@ Which organisations a user may find depends on events and programmes, which sit 
 register, at app set-up, conditions naming the organisations of what the user may find (`named_on`).
 """
 
+from functools import cache
+
 from sqlalchemy import exists, or_, select, true
 
 from eventmgr.auth.permissions import Sources, is_admin, is_authenticated
@@ -24,13 +26,24 @@ def organisations_findable(user):
     directory kept by admins), their own, and those named on events or profiles they may find."""
     if is_admin(user):
         return true()
-    unowned = ~exists().where(OrganisationOwner.organisation_id == Organisation.id)
-    conditions = [unowned, *(source(user) for source in named_on)]
-    if is_authenticated(user):
-        conditions.append(
-            exists().where(OrganisationOwner.organisation_id == Organisation.id, OrganisationOwner.user_id == user.id)
-        )
-    return or_(*conditions)
+    if not is_authenticated(user):
+        return _findable_by_anyone(tuple(named_on))
+    return or_(
+        _unowned(),
+        *(source(user) for source in named_on),
+        exists().where(OrganisationOwner.organisation_id == Organisation.id, OrganisationOwner.user_id == user.id),
+    )
+
+
+@cache
+def _findable_by_anyone(sources: tuple):
+    """The condition for a visitor without an account: the same at every request (every registration form asks it),
+    so built once for each set of sources (SQL expressions are immutable, and safe to share)."""
+    return or_(_unowned(), *(source(None) for source in sources))
+
+
+def _unowned():
+    return ~exists().where(OrganisationOwner.organisation_id == Organisation.id)
 
 
 def can_find_organisation(user, organisation) -> bool:

@@ -61,7 +61,7 @@ def show_member_error(form, error: EventMgrError, rows: list[int]) -> None:
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str):
     """Show the delegation's form (one more member row per "add another member"); register the delegation."""
-    event, moved = visible_event_or_redirect(slug, "registration_delegations.register", eager=False)
+    event, moved = visible_event_or_redirect(slug, "registration_delegations.register")
     if moved:
         return moved
     if not delegations.may_register(event, utcnow()):
@@ -113,7 +113,7 @@ def register(slug: str):
 @bp.route("/events/<slug>/delegations/register/done")
 def done(slug: str):
     """Tell the manager and the members to look for their e-mails."""
-    event, moved = visible_event_or_redirect(slug, "registration_delegations.done", eager=False)
+    event, moved = visible_event_or_redirect(slug, "registration_delegations.done")
     if moved:
         return moved
     return render_template("registration/delegations/done.html", event=event)

@@ -105,9 +105,9 @@ def registration_for_link(slug: str, token: str) -> Registration | None:
 
 def event_for_link(slug: str) -> Event | None:
     """The event a private link's slug names, also a slug it had before (links already mailed keep working)."""
-    event, moved_to = event_by_slug(slug, eager=False)
+    event, moved_to = event_by_slug(slug)
     if event is None and moved_to:
-        event, _moved = event_by_slug(moved_to, eager=False)
+        event, _moved = event_by_slug(moved_to)
     return event
 
 

@@ -32,8 +32,7 @@ def _form(form_class, event, **kwargs):
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str):
     """Show the registration form; register the delegate (on an invitation-only event, through the invitation)."""
-    # Not eager: registering needs none of the event's hosts and roles (a page that shows them loads them).
-    event, moved = visible_event_or_redirect(slug, "registration.register", eager=False)
+    event, moved = visible_event_or_redirect(slug, "registration.register")
     if moved:
         return moved
     now = utcnow()
@@ -143,7 +142,7 @@ def _remember_likely_outcome(event, form) -> None:
 @bp.route("/events/<slug>/register/done")
 def done(slug: str):
     """Tell the delegate what became of the registration and where its mail went, and offer the calendar."""
-    event, moved = visible_event_or_redirect(slug, "registration.done", eager=False)
+    event, moved = visible_event_or_redirect(slug, "registration.done")
     if moved:
         return moved
     outcome = session.get(OUTCOME_KEY)
@@ -156,7 +155,7 @@ def done(slug: str):
 @limiter.limit(_registration_limit, methods=["POST"])
 def resend_link(slug: str):
     """Send the private link again to an address registered for the event."""
-    event, moved = visible_event_or_redirect(slug, "registration.resend_link", eager=False)
+    event, moved = visible_event_or_redirect(slug, "registration.resend_link")
     if moved:
         return moved
     form = ResendLinkForm()
@@ -310,7 +309,7 @@ def qr_code(slug: str, token: str):
 @bp.route("/events/<slug>/participants")
 def participants(slug: str):
     """The participants who agreed to be listed, by delegation, when the organisers publish the list."""
-    event, moved = visible_event_or_redirect(slug, "registration.resend_link", eager=False)
+    event, moved = visible_event_or_redirect(slug, "registration.resend_link")
     if moved:
         return moved
     if not event.publish_participant_list:
