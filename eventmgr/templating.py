@@ -104,6 +104,7 @@ def register(app: Flask) -> None:
         event_has_agenda=agenda.event_has_agenda,
         event_featured_presenters=agenda.event_featured_presenters,
         published_documents=documents.published_documents,
+        published_documents_state=documents.published_documents_state,
         page_of_pages_css=documents.page_of_pages_css,
         delegate_documents=documents.delegate_documents,
         certificates_refusal=certificates_refusal,

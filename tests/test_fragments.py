@@ -264,3 +264,24 @@ def test_a_select_draws_its_kept_options_as_wtforms_would(app):
                 kept_twice = (field(class_="wide"), field(class_="wide"))
                 assert kept_twice[0] == kept_twice[1] == Select()(field, class_="wide"), field.name
             assert ('<option selected value="AT">' in form.country()) == bool(data)
+
+
+def test_the_event_pages_published_documents_follow_each_new_version(app, db, conference):
+    from eventmgr.documents import services as documents
+
+    event, organiser = conference["event"], conference["organiser"]
+    reader = app.test_client()
+    assert "Outcome documents" not in reader.get(f"/events/{event.slug}").text
+    document = documents.create_document(event, {"title": "Final conclusions", "reference": "RC/1"}, organiser)
+    documents.import_text(document, "# Final conclusions\n\n(1) The participants agreed to meet again.", organiser)
+    documents.publish(document, organiser)
+    db.session.commit()
+    page = reader.get(f"/events/{event.slug}").text
+    assert "Final conclusions" in page and "version 2" not in page
+    documents.update_document(
+        document, {"kind": document.kind, "title": "Final recommendations", "language": "en"}, organiser
+    )
+    documents.publish(document, organiser, note="The title says what the document is.")
+    db.session.commit()
+    page = reader.get(f"/events/{event.slug}").text
+    assert "Final recommendations" in page and "version 2" in page

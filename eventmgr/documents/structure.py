@@ -7,12 +7,12 @@ from babel.dates import format_date, format_interval
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventmgr import locales
 from eventmgr.audit.services import record
 from eventmgr.database import utcnow
-from eventmgr.documents.models import DOCUMENT_KINDS, Document, DocumentParagraph, DocumentSection
+from eventmgr.documents.models import DOCUMENT_KINDS, Document, DocumentParagraph, DocumentSection, DocumentVersion
 from eventmgr.errors import ConflictError, EventMgrError
 from eventmgr.extensions import db
 from eventmgr.languages import in_language
@@ -401,6 +401,24 @@ def event_documents(event) -> list[Document]:
 def published_documents(event) -> list[Document]:
     """The event's documents that have a published version, for its public page."""
     return [d for d in event_documents(event) if d.versions] if event.id else []
+
+
+def published_state(event) -> tuple:
+    """What the event page's list of published documents shows, in one small query: each document's id, slug,
+    kind and language, with its latest version (versions never change once published). The list is kept rendered
+    under it (eventmgr.fragments), so that a page view does not load the versions' content."""
+    if not event.id:
+        return ()
+    return tuple(
+        tuple(row)
+        for row in db.session.execute(
+            select(Document.id, Document.slug, Document.kind, Document.language, func.max(DocumentVersion.id))
+            .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+            .where(Document.event_id == event.id)
+            .group_by(Document.id, Document.slug, Document.kind, Document.language)
+            .order_by(Document.id)
+        )
+    )
 
 
 def get_document(event, document_id: int) -> Document | None:

@@ -71,6 +71,11 @@ def published_documents(event) -> list:
     return services.published_documents(event)
 
 
+def published_documents_state(event) -> tuple:
+    """What the event page's list of published documents shows: the key it is kept rendered under."""
+    return services.published_state(event)
+
+
 def _load(slug: str, doc: str, endpoint: str, **values):
     """The event and its published document, or a redirect from an old event slug; 404 if not visible."""
     event, moved = visible_event_or_redirect(slug, endpoint, doc=doc, **values)

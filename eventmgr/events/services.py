@@ -5,12 +5,13 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
-from sqlalchemy import exists, func, null, or_, select
+from sqlalchemy import bindparam, exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventmgr import languages, locales
@@ -901,23 +902,34 @@ def event_by_slug(slug: str) -> tuple[Event | None, str | None]:
     return None, moved
 
 
+@cache
+def _related_candidates():
+    """The query of related_events, built once: its values are bound at each run (a page view asks it)."""
+    host_ids = select(EventOrganisation.organisation_id).where(EventOrganisation.event_id == bindparam("event_id"))
+    shares_host = exists().where(
+        EventOrganisation.event_id == Event.id, EventOrganisation.organisation_id.in_(host_ids)
+    )
+    return (
+        select(Event, shares_host.label("same_host"))
+        .where(
+            Event.is_listed,
+            Event.id != bindparam("event_id"),
+            Event.status == "published",
+            # A NULL series matches none.
+            or_(Event.kind == bindparam("kind"), shares_host, Event.series_id == bindparam("series_id")),
+        )
+        .order_by(Event.start_at.desc())
+        .limit(50)
+    )
+
+
 def related_events(event: Event, limit: int = 4) -> list[Event]:
     """Other listed events a reader of this one may want: same series first, then same host, then kind.
 
     One query chooses them (whether each shares a host is asked of the database, not loaded); one more loads
     the hosts their cards show, for the few chosen only."""
-    host_ids = select(EventOrganisation.organisation_id).where(EventOrganisation.event_id == event.id)
-    shares_host = exists().where(
-        EventOrganisation.event_id == Event.id, EventOrganisation.organisation_id.in_(host_ids)
-    )
-    conditions = [Event.kind == event.kind, shares_host]
-    if event.series_id:
-        conditions.append(Event.series_id == event.series_id)
     candidates = db.session.execute(
-        select(Event, shares_host.label("same_host"))
-        .where(Event.is_listed, Event.id != event.id, Event.status == "published", or_(*conditions))
-        .order_by(Event.start_at.desc())
-        .limit(50)
+        _related_candidates(), {"event_id": event.id, "kind": event.kind, "series_id": event.series_id}
     ).all()
     now = utcnow()
 
