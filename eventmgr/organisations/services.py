@@ -1,10 +1,13 @@
 """Create and change organisations; their owners; every change in the audit log."""
 
+from functools import cache
+
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from eventmgr import locales
 from eventmgr.audit.services import record
+from eventmgr.auth.permissions import is_authenticated
 from eventmgr.database import contains_text
 from eventmgr.errors import EventMgrError
 from eventmgr.extensions import db
@@ -90,9 +93,25 @@ def find_or_create(name: str, **details) -> Organisation:
     return found or create_organisation({"name": name, **details})
 
 
+def directory(user) -> list[Organisation]:
+    """Every organisation the user may find and choose, by name: what a form's list of organisations offers."""
+    query = _anyones_directory() if not is_authenticated(user) else _directory_query(organisations_findable(user))
+    return db.session.execute(query).scalars().all()
+
+
+@cache
+def _anyones_directory():
+    # A visitor's list is asked by every registration form: one statement, built once (its SQL is cached with it).
+    return _directory_query(organisations_findable(None))
+
+
+def _directory_query(condition):
+    return select(Organisation).where(condition).order_by(Organisation.name)
+
+
 def search(text: str | None, user, page: int, per_page: int = 50):
     """Organisations the user may find whose name or acronym contains the text, by name."""
-    query = select(Organisation).where(organisations_findable(user)).order_by(Organisation.name)
+    query = _directory_query(organisations_findable(user))
     if text:
         query = query.where(or_(contains_text(Organisation.name, text), contains_text(Organisation.acronym, text)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

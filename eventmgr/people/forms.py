@@ -7,10 +7,8 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from eventmgr import locales
-from eventmgr.extensions import db
 from eventmgr.forms import Form, LanguageField, SubForm, Translations, add_translation_fields
-from eventmgr.organisations.models import Organisation
-from eventmgr.organisations.permissions import organisations_findable
+from eventmgr.organisations.services import directory
 from eventmgr.people.models import HONORIFIC_LABELS, Person
 from eventmgr.people.photos import MAX_BYTES
 from eventmgr.people.services import PERSON_FIELDS, links_text
@@ -66,11 +64,8 @@ class PersonFields(SubForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.honorific.choices = [("", _l("(none)"))] + list(HONORIFIC_LABELS.items())
-        organisations = db.session.execute(
-            db.select(Organisation).where(organisations_findable(current_user)).order_by(Organisation.name)
-        ).scalars()
         self.organisation_id.choices = [("", _l("(none or not in the directory)"))] + [
-            (o.id, o.display_name) for o in organisations
+            (o.id, o.display_name) for o in directory(current_user)
         ]
         self.country.choices = [("", _l("(none)"))] + locales.country_choices()
 

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -30,7 +29,8 @@ from eventmgr.extensions import db
 from eventmgr.forms import Form, SubForm, select_choices
 from eventmgr.languages import current_language, interface_languages, language_switcher
 from eventmgr.organisations.models import Organisation
-from eventmgr.organisations.permissions import can_find_organisation, organisations_findable
+from eventmgr.organisations.permissions import can_find_organisation
+from eventmgr.organisations.services import directory
 from eventmgr.people.models import HONORIFIC_LABELS
 from eventmgr.registration.models import QUESTION_KINDS, REGISTRATION_STATUSES
 
@@ -132,11 +132,7 @@ class DelegateForm(Form):
 
 def _directory() -> list[Organisation]:
     """The organisations a delegate may choose: those anyone may find (never another organiser's private ones)."""
-    return (
-        db.session.execute(select(Organisation).where(organisations_findable(current_user)).order_by(Organisation.name))
-        .scalars()
-        .all()
-    )
+    return directory(current_user)
 
 
 class RegistrationForm(DelegateForm):
