@@ -4,6 +4,7 @@ from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from eventmgr.auth.services import normalise_email
 from eventmgr.database import utcnow
@@ -11,6 +12,7 @@ from eventmgr.errors import EventMgrError
 from eventmgr.events.links import visible_event_or_redirect
 from eventmgr.extensions import csrf, db, limiter
 from eventmgr.forms import show_error
+from eventmgr.organisations.services import directory
 from eventmgr.registration import notifications, services, unsubscribing
 from eventmgr.registration import participants as participants_service
 from eventmgr.registration.forms import DelegateForm, RegistrationForm, ResendLinkForm, with_questions
@@ -38,7 +40,9 @@ def register(slug: str):
     now = utcnow()
     if not event.registration_is_open(now):
         return render_template("registration/closed.html", event=event), 200
-    form = _form(RegistrationForm, event)
+    # A GET draws the directory: read here, once, as the key its blank form is kept under (below).
+    organisations = directory(current_user) if request.method == "GET" else None
+    form = _form(RegistrationForm, event, organisations=organisations)
     invitation = services.invitation_by_token(
         event, form.invitation.data if request.method == "POST" else request.args.get("invitation")
     )
@@ -93,7 +97,26 @@ def register(slug: str):
         quote=_amount_due(form, event, now),
         invitation=invitation,
         has_questions=bool(form.questions),
+        blank_form_key=_blank_form_key(event, form, organisations) if invitation is None else None,
     ), status
+
+
+def _blank_form_key(event, form, organisations) -> tuple | None:
+    """What the fields of a blank registration form show, the key they are kept rendered under (eventmgr.fragments):
+    the form most visitors get is the same for all of them but its token. None when the form holds anything."""
+    if organisations is None or any(field.data for field in (form.email, form.offer_code)):
+        return None
+    questions = tuple(
+        (q.id, q.label, q.help_text, q.kind, repr(q.options), q.required, q.position) for q in form.questions
+    )
+    return (
+        event.id,
+        event.created_at,
+        event.version,
+        event.updated_at,
+        questions,
+        tuple((organisation.id, organisation.display_name) for organisation in organisations),
+    )
 
 
 def _code_applies(form, event, now) -> bool:
