@@ -347,14 +347,16 @@ def check_answers(event: Event, answers: dict, questions: list[RegistrationQuest
 
 
 def event_questions(event_id: int) -> list[RegistrationQuestion]:
+    return db.session.execute(_event_questions(), {"event_id": event_id}).scalars().all()
+
+
+@cache
+def _event_questions():
+    # Built once: every registration form runs it, and building a query costs SQLAlchemy more than running it.
     return (
-        db.session.execute(
-            select(RegistrationQuestion)
-            .where(RegistrationQuestion.event_id == event_id)
-            .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
-        )
-        .scalars()
-        .all()
+        select(RegistrationQuestion)
+        .where(RegistrationQuestion.event_id == bindparam("event_id"))
+        .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
     )
 
 
@@ -432,8 +434,16 @@ def likely_outcome(event: Event, mode: str | None) -> tuple[str, int | None]:
 def registration_for_email(event: Event, email: str) -> Registration | None:
     """The event's registration (active or not) of this address, if any."""
     return db.session.execute(
-        select(Registration).where(Registration.event_id == event.id, Registration.email == normalise_email(email))
+        _registration_for_email(), {"event_id": event.id, "email": normalise_email(email)}
     ).scalar_one_or_none()
+
+
+@cache
+def _registration_for_email():
+    # Built once, as _event_questions: every registration runs it.
+    return select(Registration).where(
+        Registration.event_id == bindparam("event_id"), Registration.email == bindparam("email")
+    )
 
 
 def admit(
