@@ -13,7 +13,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from flask import current_app, g, has_request_context
@@ -107,12 +107,18 @@ def queue_mail(
 
 def site_name() -> str:
     """The name mail is sent under: MAIL_DEFAULT_SENDER's display name, else "eventmgr"."""
-    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[0] or "eventmgr"
+    return _parsed_sender(current_app.config["MAIL_DEFAULT_SENDER"])[0] or "eventmgr"
 
 
 def sender_address() -> str:
     """The address every message is sent from (MAIL_DEFAULT_SENDER's), which its domain's DMARC policy covers."""
-    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return _parsed_sender(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+@lru_cache(maxsize=8)
+def _parsed_sender(sender: str) -> tuple[str, str]:
+    # Parsed once per setting, not four times for every message queued.
+    return parseaddr(sender)
 
 
 def mail_headers(

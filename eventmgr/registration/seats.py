@@ -12,7 +12,7 @@ the registrations it counts.
 from collections import Counter
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import false, func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -113,10 +113,27 @@ def waiting_list_position(registration: Registration) -> int | None:
     if registration.status != "waitlisted":
         return None
     session = inspect(registration).session
-    ids = session.execute(
-        waiting_list(registration.event_id, registration.attendance_mode).with_only_columns(Registration.id)
-    ).scalars()
-    return next((number for number, found in enumerate(ids, start=1) if found == registration.id), None)
+    at = registration.waitlisted_at
+    # One more than the rows that waiting_list's ORDER BY waitlisted_at, id puts before this one, counted by the
+    # database rather than read: each database sorts an empty waitlisted_at as it does there (SQLite first,
+    # PostgreSQL last), so the place said is the place promote_waitlisted gives.
+    nulls_first = session.get_bind().dialect.name == "sqlite"
+    column = Registration.waitlisted_at
+    if at is None:
+        earlier = false() if nulls_first else column.is_not(None)
+        same_time = column.is_(None)
+    else:
+        earlier = (column < at) | column.is_(None) if nulls_first else column < at
+        same_time = column == at
+    ahead = session.execute(
+        select(func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == "waitlisted",
+            Registration.attendance_mode == registration.attendance_mode,
+            earlier | (same_time & (Registration.id < registration.id)),
+        )
+    ).scalar_one()
+    return ahead + 1
 
 
 def recount(session: Session) -> int:

@@ -10,9 +10,11 @@ import hmac
 import secrets
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 
 from eventmgr.audit.services import record
 from eventmgr.auth.services import normalise_email
@@ -128,17 +130,40 @@ def by_token(model, column, event: Event, token: str | None):
 
 
 def lock_event(event_id: int) -> Event:
-    """Lock the event's row until the transaction ends, and return the event fresh from the database."""
+    """Lock the event's row until the transaction ends, and return the event fresh from the database.
+
+    The event comes with what every mail about it names (its host organisations and its creator, for the sender:
+    eventmgr.ics.organiser), in the same query: the changes made under this lock queue mail.
+    """
     if db.engine.dialect.name == "sqlite":
-        # A write as the first statement makes SQLite take its single write lock now, not at commit.
-        # (updated_at is set to itself, or its onupdate would mark the event as changed.)
-        db.session.execute(
-            update(Event).where(Event.id == event_id).values(capacity=Event.capacity, updated_at=Event.updated_at)
-        )
-        return db.session.get(Event, event_id, populate_existing=True)
-    return db.session.execute(
-        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+        # A write as the first statement makes SQLite take its single write lock now, not at commit. A plain
+        # UPDATE of the table, not of the ORM's objects: the SELECT below reads the row afresh anyway.
+        db.session.execute(_take_sqlite_lock(), {"event_id": event_id})
+    return db.session.execute(_locked_event(), {"event_id": event_id}).unique().scalar_one()
+
+
+@cache
+def _take_sqlite_lock():
+    events = Event.__table__
+    # updated_at is set to itself, or its onupdate would mark the event as changed.
+    return (
+        update(events)
+        .where(events.c.id == bindparam("event_id"))
+        .values(capacity=events.c.capacity, updated_at=events.c.updated_at)
+    )
+
+
+@cache
+def _locked_event():
+    # Built once: every registration runs it. FOR UPDATE OF the event's row alone (SQLite has no FOR UPDATE: it
+    # holds its lock from _take_sqlite_lock).
+    return (
+        select(Event)
+        .where(Event.id == bindparam("event_id"))
+        .options(joinedload(Event.organisation_links), joinedload(Event.created_by))
+        .with_for_update(of=Event)
+        .execution_options(populate_existing=True)
+    )
 
 
 def confirmed_count(event_id: int) -> int:
@@ -322,14 +347,16 @@ def check_answers(event: Event, answers: dict, questions: list[RegistrationQuest
 
 
 def event_questions(event_id: int) -> list[RegistrationQuestion]:
+    return db.session.execute(_event_questions(), {"event_id": event_id}).scalars().all()
+
+
+@cache
+def _event_questions():
+    # Built once: every registration form runs it, and building a query costs SQLAlchemy more than running it.
     return (
-        db.session.execute(
-            select(RegistrationQuestion)
-            .where(RegistrationQuestion.event_id == event_id)
-            .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
-        )
-        .scalars()
-        .all()
+        select(RegistrationQuestion)
+        .where(RegistrationQuestion.event_id == bindparam("event_id"))
+        .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
     )
 
 
@@ -407,8 +434,16 @@ def likely_outcome(event: Event, mode: str | None) -> tuple[str, int | None]:
 def registration_for_email(event: Event, email: str) -> Registration | None:
     """The event's registration (active or not) of this address, if any."""
     return db.session.execute(
-        select(Registration).where(Registration.event_id == event.id, Registration.email == normalise_email(email))
+        _registration_for_email(), {"event_id": event.id, "email": normalise_email(email)}
     ).scalar_one_or_none()
+
+
+@cache
+def _registration_for_email():
+    # Built once, as _event_questions: every registration runs it.
+    return select(Registration).where(
+        Registration.event_id == bindparam("event_id"), Registration.email == bindparam("email")
+    )
 
 
 def admit(
