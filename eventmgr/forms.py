@@ -15,9 +15,11 @@ offers some 250 countries and the organisation directory, and drawing them took 
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
-from flask import flash
-from flask_babel import format_number
+from babel import support
+from flask import current_app, flash
+from flask_babel import format_number, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -35,6 +37,7 @@ from wtforms.fields import (
     StringField,
 )
 from wtforms.fields.choices import Choice, SelectChoice, SelectFieldBase
+from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
 from wtforms.widgets import HiddenInput, Select, TextArea, html_params
 
@@ -165,8 +168,35 @@ class BoundaryChecks:
                 field.widget = KEPT_OPTIONS_SELECT
 
 
+@lru_cache(maxsize=16)
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' own messages ("Not a valid choice.") in the reader's language, as Flask-WTF gives them, but with
+    each language's catalogue read once: Flask-WTF reads it from disk again in every request that builds a form
+    with a field it names itself (every registration does)."""
+
+    def gettext(self, string):
+        return _wtforms_catalogue(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+_wtforms_messages = _WTFormsMessages()
+
+
 class Form(BoundaryChecks, FlaskForm):
-    """The base of every form the app shows: CSRF-protected, with the boundary checks."""
+    """The base of every form the app shows: CSRF-protected, with the boundary checks, WTForms' own messages in the
+    reader's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_messages
 
     def hidden_tag(self, *fields):
         """The form's hidden fields (its CSRF token among them), without ids: a page holds many forms of one kind (a

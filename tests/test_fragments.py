@@ -6,6 +6,7 @@ part shows is made here after the part was kept, and the next reader must see it
 page would be without it, and reading a page whose parts are kept must cost the event's query, not the programme's.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -285,3 +286,28 @@ def test_the_event_pages_published_documents_follow_each_new_version(app, db, co
     db.session.commit()
     page = reader.get(f"/events/{event.slug}").text
     assert "Final recommendations" in page and "version 2" in page
+
+
+def test_a_blank_registration_form_is_kept_but_its_token_and_what_it_asks_are_not(
+    app, db, conference, make_organisation
+):
+    from eventmgr.registration import services as registration
+
+    event = conference["event"]
+    path = f"/events/{event.slug}/register"
+    first, second = app.test_client(), app.test_client()
+
+    def token(page: str) -> str:
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+    one, other = first.get(path).text, second.get(path).text
+    assert token(one) != token(other)  # each visitor's own, drawn outside the kept fields
+    assert one.replace(token(one), "") == other.replace(token(other), "")
+    registration.add_question(event, {"label": "Which panel will you speak on?", "kind": "short_text"})
+    make_organisation("Customs Committee of Kazakhstan")
+    db.session.commit()
+    page = first.get(path).text
+    assert "Which panel will you speak on?" in page and "Customs Committee of Kazakhstan" in page
+    # A form that holds something is drawn for its reader alone.
+    assert 'value="aida@example.kz"' in first.get(path + "?email=aida@example.kz").text
+    assert 'value="aida@example.kz"' not in second.get(path).text

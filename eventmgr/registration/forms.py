@@ -1,10 +1,5 @@
 """The registration form (with the event's own questions) and the organiser's desk forms."""
 
-from functools import lru_cache
-
-from babel import support
-from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
@@ -25,7 +20,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -49,34 +43,8 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-@lru_cache(maxsize=16)
-def _wtforms_catalogue(locale: str) -> support.Translations:
-    return support.Translations.load(messages_path(), [locale], domain="wtforms")
-
-
-class _WTFormsMessages:
-    """WTForms' own messages ("Not a valid choice.") in the reader's language, as Flask-WTF gives them, but with
-    each language's catalogue read once: Flask-WTF reads it from disk again in every request that builds a form
-    with a field it names itself, and every registration does."""
-
-    def gettext(self, string):
-        return _wtforms_catalogue(str(get_locale())).ugettext(string)
-
-    def ngettext(self, singular, plural, n):
-        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
-
-
-_wtforms_messages = _WTFormsMessages()
-
-
 class DelegateForm(Form):
     """The delegate's own details; the event's questions are added per event by `delegate_form`."""
-
-    class Meta:
-        def get_translations(self, form):
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            return _wtforms_messages
 
     honorific = SelectField(_lp("form of address", "Title"), validators=[Optional()])
     given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=120)])
