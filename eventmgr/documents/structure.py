@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from slugify import slugify
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
@@ -401,6 +402,20 @@ def event_documents(event) -> list[Document]:
 def published_documents(event) -> list[Document]:
     """The event's documents that have a published version, for its public page."""
     return [d for d in event_documents(event) if d.versions] if event.id else []
+
+
+def document_text(document: Document) -> list[DocumentSection]:
+    """The document's sections in order, each with its paragraphs: two queries, however many sections it has."""
+    return (
+        db.session.execute(
+            select(DocumentSection)
+            .where(DocumentSection.document_id == document.id)
+            .order_by(DocumentSection.position)
+            .options(selectinload(DocumentSection.paragraphs))
+        )
+        .scalars()
+        .all()
+    )
 
 
 def get_document(event, document_id: int) -> Document | None:
