@@ -249,7 +249,7 @@ def save_results(name: str, rows: dict, compare: bool = False) -> None:
 
 
 def print_comparison(previous: dict, rows: dict) -> None:
-    """Each row's req/s and ratio now against the previous run's, as a percentage change."""
+    """Each row's req/s, ratio and p99 now against the previous run's, as a percentage change."""
 
     def change(now: float | None, before: float | None, digits: int) -> str:
         if now is None or before is None:
@@ -258,7 +258,7 @@ def print_comparison(previous: dict, rows: dict) -> None:
         return f"{before:>9.{digits}f} \u2192 {now:<9.{digits}f}{percent:>4}"
 
     print("\nChange against the previous run (before \u2192 now)")
-    print(f"{'page':44} {'req/s':^25} {'ratio':^25} {'uncached req/s':^25} {'uncached ratio':^25}")
+    print(f"{'page':44} {'req/s':^25} {'ratio':^25} {'p99 ms':^25} {'uncached req/s':^25} {'uncached ratio':^25}")
     for name, row in rows.items():
         before = previous.get(name)
         if before is None:
@@ -266,6 +266,7 @@ def print_comparison(previous: dict, rows: dict) -> None:
             continue
         print(
             f"{name:44} {change(row['req_s'], before['req_s'], 0)} {change(row['ratio'], before['ratio'], 3)} "
+            f"{change(row.get('p99_ms'), before.get('p99_ms'), 1)} "
             f"{change(row.get('uncached_req_s'), before.get('uncached_req_s'), 0)} "
             f"{change(row.get('uncached_ratio'), before.get('uncached_ratio'), 3)}"
         )

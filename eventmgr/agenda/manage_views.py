@@ -10,7 +10,13 @@ from wtforms.fields.choices import SelectChoice
 from eventmgr.agenda import services
 from eventmgr.agenda.forms import LOCAL_TIME_FIELDS, FeaturedForm, ParticipantForm, SessionForm
 from eventmgr.agenda.forms import add_language_fields as add_session_language_fields
-from eventmgr.agenda.models import FEATURED_ROLE_SUGGESTIONS, FeaturedPresenter, SessionParticipant
+from eventmgr.agenda.models import (
+    FEATURED_ROLE_SUGGESTIONS,
+    PARTICIPANT_ROLES,
+    SESSION_KINDS,
+    FeaturedPresenter,
+    SessionParticipant,
+)
 from eventmgr.errors import EventMgrError
 from eventmgr.events.permissions import can_manage_event, get_event_or_404
 from eventmgr.extensions import db
@@ -123,6 +129,9 @@ def index(event_id: int):
         days=services.by_day(sessions, event.tz),
         warnings=warnings,
         warned_ids={i for w in warnings for i in w.session_ids},
+        # Translated once here, not once per session and person of the programme.
+        kind_labels={code: str(label) for code, label in SESSION_KINDS.items()},
+        role_labels={code: str(label).lower() for code, label in PARTICIPANT_ROLES.items()},
         confirm_form=ConfirmForm(),
     )
 

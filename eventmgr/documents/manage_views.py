@@ -124,7 +124,8 @@ def _document_form(event, document, **kwargs) -> DocumentForm:
 
 
 def _render_editor(event, document, status=200, **forms):
-    forms.setdefault("form", _document_form(event, document, formdata=None))
+    if "form" not in forms:  # not setdefault: building the form queries the event's documents
+        forms["form"] = _document_form(event, document, formdata=None)
     forms.setdefault("import_form", ImportForm(formdata=None))
     forms.setdefault("section_form", SectionForm(formdata=None))
     forms.setdefault("publish_form", PublishForm(formdata=None))
@@ -138,7 +139,8 @@ def _render_editor(event, document, status=200, **forms):
         "documents/manage/edit.html",
         event=event,
         document=document,
-        content=services.document_content(document),
+        # The text as numbered in print, without the annex of participants the editor does not show.
+        sections=services.numbered_sections(services.document_text(document)),
         language_versions=services.other_language_versions(document),
         comments=services.comments_by_paragraph(document),
         unresolved=services.unresolved_count(document),

@@ -124,7 +124,7 @@ def document_content(document: Document, number: int | None = None) -> dict:
         "co_organisers": _organisation_names(event, "co_organiser"),
         "author": _author(document),
         "annex": participation_annex(event, document.language),
-        "sections": _numbered_sections(document.sections),
+        "sections": numbered_sections(document.sections),
         # The PDF links to them at their public address: a version published later is found there once it is.
         "language_versions": [
             {"language": other.language, "slug": other.slug} for other in other_language_versions(document)
@@ -138,9 +138,9 @@ def _event_title(document: Document) -> str:
     return event.translation(document.language, "title") or event.title
 
 
-def _numbered_sections(sections) -> list[dict]:
-    """Sections as printed: those with a heading numbered from 1 (a preamble takes no number), and in each the
-    numbered paragraphs from 1."""
+def numbered_sections(sections) -> list[dict]:
+    """Sections as printed and as the editor shows them: those with a heading numbered from 1 (a preamble takes no
+    number), and in each the numbered paragraphs from 1."""
     headed = itertools.count(1)
     return [
         {

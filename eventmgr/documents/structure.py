@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from slugify import slugify
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from eventmgr import locales
 from eventmgr.audit.services import record
@@ -418,6 +419,20 @@ def published_state(event) -> tuple:
             .group_by(Document.id, Document.slug, Document.kind, Document.language)
             .order_by(Document.id)
         )
+    )
+
+
+def document_text(document: Document) -> list[DocumentSection]:
+    """The document's sections in order, each with its paragraphs: two queries, however many sections it has."""
+    return (
+        db.session.execute(
+            select(DocumentSection)
+            .where(DocumentSection.document_id == document.id)
+            .order_by(DocumentSection.position)
+            .options(selectinload(DocumentSection.paragraphs))
+        )
+        .scalars()
+        .all()
     )
 
 

@@ -35,8 +35,8 @@ from eventmgr.registration.unsubscribing import unsubscribe_url
 
 
 def filtered_query(event, filters: dict):
-    """Registrations of the event matching the desk's filters, newest first."""
-    query = select(Registration).where(Registration.event_id == event.id).options(joinedload(Registration.organisation))
+    """Registrations of the event matching the desk's filters, newest first (their organisations not loaded)."""
+    query = select(Registration).where(Registration.event_id == event.id)
     if filters.get("status") in REGISTRATION_STATUSES:
         query = query.where(Registration.status == filters["status"])
     if filters.get("country"):
@@ -70,14 +70,12 @@ def filtered_query(event, filters: dict):
 
 def registered_organisations(event) -> list[Organisation]:
     """The directory's organisations that delegates of the event chose, by name (the desk's filter offers them)."""
+    # A range of the (event_id, organisation_id) index, not a join with each of the event's registrations.
+    chosen = select(Registration.organisation_id).where(
+        Registration.event_id == event.id, Registration.organisation_id.is_not(None)
+    )
     return (
-        db.session.execute(
-            select(Organisation)
-            .join(Registration, Registration.organisation_id == Organisation.id)
-            .where(Registration.event_id == event.id)
-            .distinct()
-            .order_by(Organisation.name)
-        )
+        db.session.execute(select(Organisation).where(Organisation.id.in_(chosen)).order_by(Organisation.name))
         .scalars()
         .all()
     )
@@ -105,12 +103,27 @@ def matches_answer(registration: Registration, answer_filter) -> bool:
     return value is not None and wanted.lower() in str(value).lower()
 
 
-def find(event, filters: dict, page: int, per_page: int = 50):
-    """One page of matching registrations and the total count."""
+def known_total(filters: dict, counts: dict[str, int]) -> int | None:
+    """How many registrations the filters match, when the counts by status (services.status_counts) already say:
+    with no filter, or a status alone. None when only counting the matches can tell."""
+    if any(value is not None for name, value in filters.items() if name != "status"):
+        return None
+    if filters.get("status"):
+        return counts.get(filters["status"], 0)
+    return sum(count for status, count in counts.items() if status != "attended")
+
+
+def find(event, filters: dict, page: int, per_page: int = 50, total: int | None = None):
+    """One page of matching registrations, their organisations loaded, and the total count (`total`, when the
+    caller knows it already: known_total)."""
     query, answer_filter = filtered_query(event, filters)
+    query = query.options(selectinload(Registration.organisation))
     if answer_filter is None:
-        pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
-        return pagination.items, pagination.total
+        if total is None:
+            total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+        # The page is read alone, with no join ahead of its OFFSET; its few organisations in one more query.
+        rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+        return rows, total
     # Answers live in a JSON column; filter them here so the query stays portable.
     matching = [r for r in db.session.execute(query).scalars() if matches_answer(r, answer_filter)]
     start = (page - 1) * per_page
@@ -151,9 +164,9 @@ def export_table(event, filters: dict) -> tuple[list[str], Iterator[list]]:
     """
     questions = event_questions(event.id)
     query, answer_filter = filtered_query(event, filters)
-    query = query.options(joinedload(Registration.offer_code), selectinload(Registration.payments)).execution_options(
-        yield_per=500
-    )
+    query = query.options(
+        joinedload(Registration.organisation), joinedload(Registration.offer_code), selectinload(Registration.payments)
+    ).execution_options(yield_per=500)
 
     def rows() -> Iterator[list]:
         for registration in db.session.execute(query).scalars():
@@ -244,7 +257,7 @@ def audience(event, filters: dict) -> list[Registration]:
     """The registrants an announcement with these filters reaches: the active ones (pending, confirmed, waiting
     list) unless a status is chosen, by name; never those who stopped the event's announcements."""
     query, answer_filter = filtered_query(event, filters)
-    query = query.where(Registration.unsubscribed_at.is_(None))
+    query = query.where(Registration.unsubscribed_at.is_(None)).options(joinedload(Registration.organisation))
     if filters.get("status") not in REGISTRATION_STATUSES:
         query = query.where(Registration.status.in_(ACTIVE_STATUSES))
     query = query.order_by(None).order_by(Registration.family_name, Registration.given_name, Registration.id)

@@ -92,7 +92,8 @@ def registrations(event_id: int):
     if paying is not None:
         return redirect(url_for("registration_desk.registration", event_id=event.id, registration_id=paying.id))
     page = request.args.get("page", 1, type=page_number)
-    rows, total = desk.find(event, filters, page)
+    counts = services.status_counts(event.id)
+    rows, total = desk.find(event, filters, page, total=desk.known_total(filters, counts))
     return render_template(
         "registration/desk/registrations.html",
         event=event,
@@ -101,7 +102,7 @@ def registrations(event_id: int):
         page=page,
         per_page=50,
         filters=filters,
-        counts=services.status_counts(event.id),
+        counts=counts,
         mode_counts=services.counts_by_mode(event.id) if len(event.modes) > 1 else None,
         # Translated once here, not once per row of the page.
         statuses={code: str(label) for code, label in REGISTRATION_STATUSES.items()},
