@@ -200,9 +200,16 @@ class Form(BoundaryChecks, FlaskForm):
 
     def hidden_tag(self, *fields):
         """The form's hidden fields (its CSRF token among them), without ids: a page holds many forms of one kind (a
-        button each), an id may be given only once (WCAG 2.1, 4.1.1), and nothing points at a hidden field."""
-        chosen = (getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self))
-        return Markup("\n").join(f(id=False) for f in chosen if f is not None and isinstance(f.widget, HiddenInput))
+        button each), an id may be given only once (WCAG 2.1, 4.1.1), and nothing points at a hidden field.
+
+        Drawn once for each form and choice of fields: an editor's page draws one form's buttons hundreds of times."""
+        drawn = self.__dict__.setdefault("_hidden_tags", {})
+        if fields not in drawn:
+            chosen = (getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self))
+            drawn[fields] = Markup("\n").join(
+                f(id=False) for f in chosen if f is not None and isinstance(f.widget, HiddenInput)
+            )
+        return drawn[fields]
 
 
 class SubForm(BoundaryChecks, PlainForm):

@@ -3,7 +3,7 @@
 The desk's list offers a filter by each organisation of the directory that delegates of the event chose; the
 index (event_id, organisation_id) gives them without reading each of the event's registrations.
 
-Revision ID: 0023
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-05 10:00:00
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0023'
+revision = '0022'
 down_revision = '0021'
 branch_labels = None
 depends_on = None
