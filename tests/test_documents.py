@@ -338,6 +338,27 @@ def zip_of(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def with_every_part(data: bytes, method: int | None = None, flags: int = 0) -> bytes:
+    """The zip with every part's compression method set to `method` and `flags` added to its flags, in its local
+    header and in the central directory alike: what another tool than Word may write (an encrypted part, a method
+    zipfile cannot unpack)."""
+    import struct
+
+    out = bytearray(data)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    places = [(info.header_offset + 6, info.header_offset + 8) for info in archive.infolist()]
+    entry = archive.start_dir
+    for _ in archive.infolist():
+        places.append((entry + 8, entry + 10))
+        names, extra, comment = struct.unpack_from("<HHH", out, entry + 28)
+        entry += 46 + names + extra + comment
+    for flag_at, method_at in places:
+        struct.pack_into("<H", out, flag_at, struct.unpack_from("<H", out, flag_at)[0] | flags)
+        if method is not None:
+            struct.pack_into("<H", out, method_at, method)
+    return bytes(out)
+
+
 def many_paragraphs(count: int) -> bytes:
     """Short numbered paragraphs, each different, so that they pack no better than text does."""
     return b"".join(b"<w:p><w:r><w:t>(%d) Point %x.</w:t></w:r></w:p>" % (n, n * 7919) for n in range(count))
@@ -367,6 +388,12 @@ HOSTILE_FILES = {
         422,
         "The Word file is damaged",
     ),
+    "parts packed by a method zipfile cannot unpack": (
+        lambda: with_every_part(word_file(), method=99),
+        422,
+        "The Word file is damaged",
+    ),
+    "encrypted parts": (lambda: with_every_part(word_file(), flags=0x1), 422, "The Word file is damaged"),
     "styles named but missing": (lambda: word_file(drop=("word/styles.xml",)), 422, "This Word file cannot be read"),
     "numbering named but missing": (
         lambda: word_file(drop=("word/numbering.xml",)),

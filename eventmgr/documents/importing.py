@@ -324,6 +324,12 @@ def _inline_items(text: str) -> tuple[str, list[str]]:
     return head, items
 
 
+#: The compression methods zipfile can unpack (Word uses the first two); a part in another, or encrypted
+#: (bit 0 of its flags), is refused before any part is opened.
+READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+ENCRYPTED = 0x1
+
+
 @dataclass
 class WordFileShape:
     """What a Word file holds, found without parsing it: its paragraphs and the unpacked size of its text."""
@@ -363,6 +369,9 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
                 mb=MAX_DOCX_UNPACKED // 2**20,
             )
         )
+    if any(part.compress_type not in READABLE_COMPRESSION or part.flag_bits & ENCRYPTED for part in parts):
+        # Word writes neither; zipfile could read none of it, and would only say so when a part is opened.
+        raise ImportProblem(_("The Word file is damaged: its text cannot be read."))
     name = _main_part_name(archive)
     try:
         with archive.open(name) as stream:
@@ -371,17 +380,8 @@ def inspect_docx(data: bytes, deadline: float | None = None) -> WordFileShape:
         raise
     except KeyError as error:
         raise ImportProblem(_("This file has no document text in it: it is not a Word (.docx) file.")) from error
-    except (
-        zipfile.BadZipFile,
-        NotImplementedError,
-        RuntimeError,
-        ValueError,
-        OSError,
-        EOFError,
-        etree.XMLSyntaxError,
-    ) as error:
-        # A bad CRC, an encrypted part or a compression method zipfile does not support (it raises
-        # NotImplementedError for those), text that is not well-formed XML.
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, etree.XMLSyntaxError) as error:
+        # A bad CRC, a part cut short, text that is not well-formed XML.
         raise ImportProblem(_("The Word file is damaged: its text cannot be read.")) from error
 
 
@@ -399,7 +399,7 @@ def _main_part_name(archive: zipfile.ZipFile) -> str:
             for rel in rels:
                 if (rel.get("Type") or "").endswith(OFFICE_DOCUMENT) and rel.get("TargetMode") != "External":
                     return (rel.get("Target") or "").lstrip("/")
-    except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, etree.XMLSyntaxError):
+    except (KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
         pass  # python-docx then says what is wrong; the count below looks where Word puts the text
     return "word/document.xml"
 
